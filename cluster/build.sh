@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Builds the local control plane's binaries from the Go module proxy (no Docker,
+# no prebuilt downloads): kube-apiserver, kube-controller-manager, kube-scheduler,
+# kubectl (k8s.io/kubernetes), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl.
+#
+# Versions: cluster/versions.env (the only place to change them).
+# Output:   ${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/<version-key>/bin
+#           (outside the repo; Go's build and module caches are the default ones).
+# Idempotent: does nothing when every binary of this version key exists.
+#
+# Usage: cluster/build.sh [--force] [--print-bin-dir]
+#   --print-bin-dir  print the bin dir (last line of stdout) and exit 0 if complete, 1 if not
+#   --force          rebuild even if the binaries exist
+# Progress goes to stderr; the bin dir is printed as the last line of stdout.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+
+FORCE=0
+PRINT_ONLY=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) FORCE=1 ;;
+    --print-bin-dir) PRINT_ONLY=1 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
+  esac
+done
+
+log() { printf '[cluster/build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.25 needed)"; exit 1; }
+
+GOOS="$(go env GOOS)"
+GOARCH="$(go env GOARCH)"
+CACHE_ROOT="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"
+KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${GOOS}-${GOARCH}"
+BIN="$CACHE_ROOT/$KEY/bin"
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+
+complete() {
+  local b
+  for b in "${BINARIES[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
+}
+
+if [[ $PRINT_ONLY == 1 ]]; then
+  echo "$BIN"
+  complete
+  exit $?
+fi
+
+if [[ $FORCE == 0 ]] && complete; then
+  log "binaries up to date in $BIN"
+  echo "$BIN"
+  exit 0
+fi
+
+# No VCS stamping (the wrapper modules live inside this repo), static binaries.
+export CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
+# Never let a go.mod line trigger a toolchain download: use the installed Go.
+export GOTOOLCHAIN=local
+
+START=$SECONDS
+mkdir -p "$BIN"
+STAGE="$(mktemp -d "$CACHE_ROOT/$KEY/stage.XXXXXX")"
+trap 'rm -rf "$STAGE"' EXIT
+
+# --- wrapper module for k8s.io/kubernetes -----------------------------------
+# (Re)generate cluster/build/k8s/go.mod + go.sum when versions.env changed.
+K8S_MOD="$HERE/build/k8s"
+k8s_mod_current() {
+  [[ -f "$K8S_MOD/go.mod" && -f "$K8S_MOD/go.sum" ]] &&
+    grep -q "^require k8s.io/kubernetes ${K8S_VERSION}\$\|^	k8s.io/kubernetes ${K8S_VERSION}\$" "$K8S_MOD/go.mod" &&
+    grep -q "=> k8s.io/api ${K8S_STAGING_VERSION}\$" "$K8S_MOD/go.mod"
+}
+if ! k8s_mod_current; then
+  log "generating $K8S_MOD/go.mod for k8s.io/kubernetes ${K8S_VERSION}"
+  upstream_mod="$(cd "$STAGE" && go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" |
+    sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+  [[ -f "$upstream_mod" ]] || { log "ERROR: could not download k8s.io/kubernetes@${K8S_VERSION}"; exit 1; }
+  # every `k8s.io/<name> => ./staging/src/k8s.io/<name>` line of the upstream go.mod
+  mapfile -t staging < <(sed -n 's#^[[:space:]]*\(k8s\.io/[^ ]*\) => \./staging/src/.*#\1#p' "$upstream_mod")
+  (( ${#staging[@]} > 20 )) || { log "ERROR: found only ${#staging[@]} staging modules in $upstream_mod"; exit 1; }
+  upstream_go="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$upstream_mod")"
+  upstream_godebug="$(sed -n 's/^godebug \(.*\)$/\1/p' "$upstream_mod")"
+  (
+    cd "$K8S_MOD"
+    rm -f go.mod go.sum
+    go mod init platform.local/cluster/build/k8s 2>/dev/null
+    edits=(-go="$upstream_go" -require="k8s.io/kubernetes@${K8S_VERSION}")
+    [[ -n "$upstream_godebug" ]] && edits+=(-godebug="$upstream_godebug")
+    for m in "${staging[@]}"; do edits+=(-replace="$m=$m@${K8S_STAGING_VERSION}"); done
+    go mod edit "${edits[@]}"
+    go mod tidy
+  )
+  log "generated go.mod with ${#staging[@]} staging replaces (commit cluster/build/k8s/go.mod and go.sum)"
+fi
+
+# --- wrapper module for etcd --------------------------------------------------
+ETCD_MOD="$HERE/build/etcd"
+if ! { [[ -f "$ETCD_MOD/go.mod" && -f "$ETCD_MOD/go.sum" ]] &&
+       grep -q "go.etcd.io/etcd/server/v3 ${ETCD_VERSION}\$" "$ETCD_MOD/go.mod"; }; then
+  log "generating $ETCD_MOD/go.mod for etcd ${ETCD_VERSION}"
+  (
+    cd "$ETCD_MOD"
+    rm -f go.mod go.sum
+    go mod init platform.local/cluster/build/etcd 2>/dev/null
+    go mod edit -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
+    go mod tidy
+  )
+fi
+
+# --- build --------------------------------------------------------------------
+minor="${K8S_VERSION#v}"; major="${minor%%.*}"; minor="${minor#*.}"; minor="${minor%%.*}"
+build_date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+kldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  kldflags+=" -X $pkg.gitVersion=${K8S_VERSION} -X $pkg.gitMajor=${major} -X $pkg.gitMinor=${minor}"
+  kldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=${build_date}"
+done
+
+log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl ${K8S_VERSION} (slow on a cold cache: ~15-25 min on 2 cores)"
+(
+  cd "$K8S_MOD"
+  go build -mod=readonly -trimpath -ldflags="$kldflags" -o "$STAGE/" \
+    k8s.io/kubernetes/cmd/kube-apiserver \
+    k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler \
+    k8s.io/kubernetes/cmd/kubectl
+)
+log "kubernetes binaries built ($((SECONDS - START))s so far)"
+
+log "building etcd ${ETCD_VERSION}"
+(
+  cd "$ETCD_MOD"
+  go build -mod=readonly -trimpath -ldflags="-s -w" -o "$STAGE/etcd" go.etcd.io/etcd/server/v3
+)
+log "etcd built ($((SECONDS - START))s so far)"
+
+log "building kwok + kwokctl ${KWOK_VERSION}"
+# kwok has no replace directives: a plain `go install` (in its own module graph).
+GOBIN="$STAGE" GOFLAGS="" go install -trimpath \
+  -ldflags="-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v} -X sigs.k8s.io/kwok/pkg/consts.KubeVersion=${K8S_VERSION#v}" \
+  "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" "sigs.k8s.io/kwok/cmd/kwokctl@${KWOK_VERSION}"
+
+for b in "${BINARIES[@]}"; do
+  [[ -x "$STAGE/$b" ]] || { log "ERROR: $b was not built"; exit 1; }
+  mv -f "$STAGE/$b" "$BIN/$b"
+done
+log "done in $((SECONDS - START))s: $BIN"
+"$BIN/kube-apiserver" --version >&2 || true
+echo "$BIN"

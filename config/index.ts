@@ -1,0 +1,5 @@
+export * from './types';
+export * from './outputs';
+export * from './validate';
+export { platformConfig } from './platform';
+export { AWS_REGIONS } from './regions';

@@ -1,0 +1,120 @@
+import type { EnvironmentConfig, PlatformConfig } from './types';
+
+/**
+ * The platform's default configuration. Synthesizes with no AWS account: stacks are account-agnostic and the
+ * hosted zone, domain and repository below are placeholders to replace with your own.
+ *
+ * Adding an environment is one entry in `environments`.
+ */
+const nonProductionCluster: EnvironmentConfig['cluster'] = {
+  kubernetesVersion: '1.35',
+  nodeInstanceTypes: ['t4g.large'],
+  minNodes: 2,
+  desiredNodes: 2,
+  maxNodes: 4,
+  endpointAccess: 'public-and-private',
+  // Documentation range (RFC 5737): replace with your office / VPN egress CIDRs.
+  publicAccessCidrs: ['203.0.113.0/24'],
+  adminRoleName: 'PlatformAdmin',
+};
+
+export const platformConfig: PlatformConfig = {
+  project: 'platform',
+  github: { owner: 'example-org', repository: 'platform' },
+  dns: { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE' },
+  identity: { region: 'eu-west-1', domainPrefix: 'example-platform-auth', mfa: 'optional' },
+  certificates: {
+    'eu-west-1': { domainName: '*.eu-west-1.example.com' },
+    'eu-central-1': { domainName: 'app.example.com' },
+  },
+  imageRepositoryName: 'platform/web',
+  environments: [
+    {
+      name: 'dev',
+      region: 'eu-west-1',
+      production: false,
+      deployFrom: { kind: 'branch', branch: 'develop' },
+      vpcCidr: '10.10.0.0/16',
+      natGateways: 1,
+      cluster: nonProductionCluster,
+      database: {
+        instanceType: 't4g.micro',
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 50,
+        multiAz: false,
+        backupRetentionDays: 1,
+      },
+      workload: {
+        namespace: 'web',
+        hostname: 'dev.eu-west-1.example.com',
+        minReplicas: 1,
+        maxReplicas: 3,
+        cpuMillis: 100,
+        memoryMiB: 128,
+      },
+      dataRetention: { deletionProtection: false, removal: 'destroy' },
+      apiThrottleRatePerSecond: 20,
+      apiThrottleBurst: 40,
+    },
+    {
+      name: 'staging',
+      region: 'eu-west-1',
+      production: false,
+      deployFrom: { kind: 'branch', branch: 'staging' },
+      vpcCidr: '10.20.0.0/16',
+      natGateways: 1,
+      cluster: nonProductionCluster,
+      database: {
+        instanceType: 't4g.small',
+        allocatedStorageGiB: 20,
+        maxAllocatedStorageGiB: 100,
+        multiAz: false,
+        backupRetentionDays: 7,
+      },
+      workload: {
+        namespace: 'web',
+        hostname: 'staging.eu-west-1.example.com',
+        minReplicas: 2,
+        maxReplicas: 4,
+        cpuMillis: 200,
+        memoryMiB: 256,
+      },
+      dataRetention: { deletionProtection: false, removal: 'snapshot' },
+      apiThrottleRatePerSecond: 50,
+      apiThrottleBurst: 100,
+    },
+    {
+      name: 'prod',
+      region: 'eu-central-1',
+      production: true,
+      deployFrom: { kind: 'release' },
+      vpcCidr: '10.30.0.0/16',
+      natGateways: 2,
+      cluster: {
+        ...nonProductionCluster,
+        nodeInstanceTypes: ['m7g.large'],
+        minNodes: 3,
+        desiredNodes: 3,
+        maxNodes: 9,
+      },
+      database: {
+        instanceType: 'm7g.large',
+        allocatedStorageGiB: 100,
+        maxAllocatedStorageGiB: 500,
+        multiAz: true,
+        backupRetentionDays: 30,
+      },
+      workload: {
+        namespace: 'web',
+        hostname: 'app.example.com',
+        minReplicas: 3,
+        maxReplicas: 10,
+        cpuMillis: 250,
+        memoryMiB: 512,
+      },
+      dataRetention: { deletionProtection: true, removal: 'snapshot' },
+      apiThrottleRatePerSecond: 200,
+      apiThrottleBurst: 400,
+    },
+  ],
+};

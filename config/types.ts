@@ -1,0 +1,154 @@
+/**
+ * The one typed description of the platform: every environment, the shared services and who may deploy.
+ *
+ * Read once at an entry point (infra/main.ts, charts/main.ts, deploy/main.ts), validated by
+ * `validatePlatformConfig`, then passed down as props. Nothing below the entry points reads `process.env`.
+ *
+ * This module has no runtime dependencies so that `charts/` (portable workloads) and `lambda/` can share it
+ * without pulling in aws-cdk-lib.
+ */
+
+/** What triggers a deployment of an environment from GitHub. */
+export type DeployTrigger =
+  /** Every push to this branch deploys the environment. */
+  | { readonly kind: 'branch'; readonly branch: string }
+  /** Every published GitHub release deploys the environment. */
+  | { readonly kind: 'release' };
+
+/** How the EKS API endpoint is reachable. */
+export type EndpointAccess = 'public-and-private' | 'private';
+
+/** What happens to stateful stores (database, buckets) when their stack or resource is removed. */
+export type RemovalBehaviour = 'destroy' | 'snapshot' | 'retain';
+
+export interface ClusterConfig {
+  /** Kubernetes minor version of the EKS control plane, e.g. "1.35". */
+  readonly kubernetesVersion: string;
+  /** EC2 instance types of the managed node group, e.g. ["t4g.large"] (Graviton). */
+  readonly nodeInstanceTypes: readonly string[];
+  readonly minNodes: number;
+  readonly desiredNodes: number;
+  readonly maxNodes: number;
+  /**
+   * Reachability of the Kubernetes API.
+   * A private-only endpoint is not reachable from GitHub-hosted runners: deploy from a runner inside the VPC.
+   */
+  readonly endpointAccess: EndpointAccess;
+  /** CIDRs allowed to reach the public endpoint. Required (and non-empty) when the endpoint is public. */
+  readonly publicAccessCidrs: readonly string[];
+  /**
+   * Name of an existing IAM role in the environment's account that gets cluster-admin through an EKS access entry.
+   * A name (not an ARN) keeps synth account-agnostic.
+   */
+  readonly adminRoleName: string;
+}
+
+export interface DatabaseConfig {
+  /** RDS instance class without the "db." prefix, e.g. "t4g.medium". */
+  readonly instanceType: string;
+  readonly allocatedStorageGiB: number;
+  /** Upper bound for storage autoscaling. */
+  readonly maxAllocatedStorageGiB: number;
+  readonly multiAz: boolean;
+  /** Days of automated backups (1 to 35). */
+  readonly backupRetentionDays: number;
+}
+
+/** Sizing and addressing of the web workload in this environment (consumed by the cdk8s charts). */
+export interface WorkloadConfig {
+  /** Kubernetes namespace of the application; the CI deploy role is scoped to it. */
+  readonly namespace: string;
+  /** Public hostname of the application, served by the ALB with the region's certificate. */
+  readonly hostname: string;
+  /** Minimum (and initial) number of pods. At least 2 in production. */
+  readonly minReplicas: number;
+  /** Upper bound for the HorizontalPodAutoscaler. */
+  readonly maxReplicas: number;
+  /** CPU request per pod in millicores. */
+  readonly cpuMillis: number;
+  /** Memory request (and limit) per pod in MiB. */
+  readonly memoryMiB: number;
+}
+
+export interface DataRetentionConfig {
+  /** RDS deletion protection. Must be true in production. */
+  readonly deletionProtection: boolean;
+  /** Removal behaviour of the database ("snapshot" or "retain" in production). Buckets are retained unless "destroy". */
+  readonly removal: RemovalBehaviour;
+}
+
+export interface EnvironmentConfig {
+  /** Short lowercase name, e.g. "dev". Used in stack names, resource names and manifest folders. */
+  readonly name: string;
+  /**
+   * AWS account ID (12 digits). When absent the stacks are account-agnostic, so synth needs no credentials.
+   * @default - account-agnostic
+   */
+  readonly account?: string;
+  /** AWS region, e.g. "eu-west-1". */
+  readonly region: string;
+  /** Production environments get the strict data-retention rules and at least two replicas. */
+  readonly production: boolean;
+  /** What deploys this environment from GitHub Actions. */
+  readonly deployFrom: DeployTrigger;
+  /** IPv4 CIDR of the VPC; must not overlap another environment's. */
+  readonly vpcCidr: string;
+  /** NAT gateways (1 is enough for dev; one per AZ for high availability). */
+  readonly natGateways: number;
+  readonly cluster: ClusterConfig;
+  readonly database: DatabaseConfig;
+  readonly workload: WorkloadConfig;
+  readonly dataRetention: DataRetentionConfig;
+  /** API Gateway steady-state request rate per second. */
+  readonly apiThrottleRatePerSecond: number;
+  /** API Gateway burst. */
+  readonly apiThrottleBurst: number;
+}
+
+/** One ACM certificate per region, shared by every environment in that region. */
+export interface CertificateConfig {
+  /** Main name of the certificate, e.g. "*.eu-west-1.example.com" or "*.example.com". */
+  readonly domainName: string;
+  /**
+   * Further names on the certificate.
+   * @default - none
+   */
+  readonly subjectAlternativeNames?: readonly string[];
+}
+
+export interface DnsConfig {
+  /** The public hosted zone that validates certificates (DNS validation), e.g. "example.com". */
+  readonly zoneName: string;
+  /** Route 53 hosted zone ID of `zoneName`. */
+  readonly hostedZoneId: string;
+}
+
+/** Centralized sign-in: one Cognito user pool in one region for every environment. */
+export interface IdentityConfig {
+  /** Region of the central user pool. ALBs in this region use `auth-type: cognito`; others use `auth-type: oidc`. */
+  readonly region: string;
+  /** Prefix of the Cognito hosted domain (`<prefix>.auth.<region>.amazoncognito.com`), globally unique. */
+  readonly domainPrefix: string;
+  /** Multi-factor authentication: optional (users may enrol) or required. */
+  readonly mfa: 'optional' | 'required';
+}
+
+export interface GitHubConfig {
+  /** Owner (organisation or user) of the repository that deploys the platform. */
+  readonly owner: string;
+  /** Repository name. Deploy roles trust only this repository. */
+  readonly repository: string;
+}
+
+export interface PlatformConfig {
+  /** Short project name used as a prefix for stacks and resources, e.g. "platform". */
+  readonly project: string;
+  readonly github: GitHubConfig;
+  readonly dns: DnsConfig;
+  readonly identity: IdentityConfig;
+  /** Certificates by region. Every region that hosts an environment needs one. */
+  readonly certificates: Readonly<Record<string, CertificateConfig>>;
+  /** Name of the ECR repository of the web image (one repository, replicated to other environment regions). */
+  readonly imageRepositoryName: string;
+  readonly environments: readonly EnvironmentConfig[];
+}

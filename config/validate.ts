@@ -1,0 +1,298 @@
+import { AWS_REGIONS } from './regions';
+import type { EnvironmentConfig, PlatformConfig } from './types';
+
+/** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid platform configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Kubernetes minor versions that aws-cdk-lib's aws-eks-v2 offers and EKS supports today. */
+export const SUPPORTED_KUBERNETES_VERSIONS: readonly string[] = ['1.33', '1.34', '1.35', '1.36', '1.37'];
+
+const ENV_NAME = /^[a-z][a-z0-9]{0,11}$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const GIT_BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*\/$)[A-Za-z0-9._/-]{1,100}$/;
+const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98})$/;
+const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+
+/**
+ * Checks the whole configuration and throws one `ConfigError` listing every problem.
+ * Each message names the environment (or section), the field, the value received and what is allowed.
+ */
+export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
+  const problems: string[] = [];
+  const check = new Checker(problems);
+
+  check.matches('platform', 'project', config.project, DNS_LABEL, 'a lowercase DNS label such as "platform"');
+  if (check.present('platform', 'github', config.github)) {
+    check.matches('platform', 'github.owner', config.github.owner, GITHUB_NAME, 'a GitHub user or organisation name');
+    check.matches('platform', 'github.repository', config.github.repository, GITHUB_NAME, 'a GitHub repository name');
+  }
+  if (check.present('platform', 'dns', config.dns)) {
+    check.matches('platform', 'dns.zoneName', config.dns.zoneName, HOSTNAME, 'a DNS zone such as "example.com"');
+    check.matches('platform', 'dns.hostedZoneId', config.dns.hostedZoneId, /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as "Z0123456789ABC"');
+  }
+  if (check.present('platform', 'identity', config.identity)) {
+    check.region('platform', 'identity.region', config.identity.region);
+    if (
+      check.matches('platform', 'identity.domainPrefix', config.identity.domainPrefix, DNS_LABEL, 'a lowercase DNS label') &&
+      /aws|amazon|cognito/.test(config.identity.domainPrefix)
+    ) {
+      problems.push(`platform: identity.domainPrefix is "${config.identity.domainPrefix}"; Cognito reserves "aws", "amazon" and "cognito" in domain prefixes`);
+    }
+    check.oneOf('platform', 'identity.mfa', config.identity.mfa, ['optional', 'required']);
+  }
+  check.matches('platform', 'imageRepositoryName', config.imageRepositoryName, /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, 'an ECR repository name such as "platform/web"');
+
+  const certificates = config.certificates ?? {};
+  if (check.present('platform', 'certificates', config.certificates)) {
+    for (const [region, certificate] of Object.entries(certificates)) {
+      check.region(`certificate "${region}"`, 'region', region);
+      for (const name of [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])]) {
+        const bare = name?.startsWith('*.') ? name.slice(2) : name;
+        if (check.matches(`certificate "${region}"`, 'domainName', bare, HOSTNAME, 'a hostname, optionally with a leading "*."') && config.dns?.zoneName) {
+          if (bare !== config.dns.zoneName && !bare.endsWith(`.${config.dns.zoneName}`)) {
+            problems.push(`certificate "${region}": name "${name}" is outside the hosted zone "${config.dns.zoneName}" that validates it`);
+          }
+        }
+      }
+    }
+  }
+
+  if (!Array.isArray(config.environments) || config.environments.length === 0) {
+    problems.push('platform: environments is missing or empty; at least one environment is required');
+  } else {
+    const seen = new Set<string>();
+    for (const env of config.environments) {
+      if (seen.has(env.name)) problems.push(`environment "${env.name}": name is used twice; environment names must be unique`);
+      seen.add(env.name);
+      validateEnvironment(env, certificates, check, problems);
+    }
+    checkCidrOverlaps(config.environments, problems);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function validateEnvironment(
+  env: EnvironmentConfig,
+  certificates: PlatformConfig['certificates'],
+  check: Checker,
+  problems: string[],
+): void {
+  const where = `environment "${env.name}"`;
+  check.matches(where, 'name', env.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits, starting with a letter');
+  if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
+  check.region(where, 'region', env.region);
+  check.boolean(where, 'production', env.production);
+  check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
+  check.integer(where, 'natGateways', env.natGateways, 1, 3);
+  check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
+  check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
+
+  if (check.present(where, 'deployFrom', env.deployFrom)) {
+    if (check.oneOf(where, 'deployFrom.kind', env.deployFrom.kind, ['branch', 'release']) && env.deployFrom.kind === 'branch') {
+      check.matches(where, 'deployFrom.branch', env.deployFrom.branch, GIT_BRANCH, 'a Git branch name such as "develop"');
+    }
+  }
+
+  const cluster = env.cluster;
+  if (check.present(where, 'cluster', cluster)) {
+    check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
+    if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
+      problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
+    } else {
+      cluster.nodeInstanceTypes.forEach((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+    }
+    const sizes = [
+      check.integer(where, 'cluster.minNodes', cluster.minNodes, 1, 100),
+      check.integer(where, 'cluster.desiredNodes', cluster.desiredNodes, 1, 100),
+      check.integer(where, 'cluster.maxNodes', cluster.maxNodes, 1, 100),
+    ];
+    if (sizes.every(Boolean) && !(cluster.minNodes <= cluster.desiredNodes && cluster.desiredNodes <= cluster.maxNodes)) {
+      problems.push(`${where}: cluster node counts are min ${cluster.minNodes}, desired ${cluster.desiredNodes}, max ${cluster.maxNodes}; they must satisfy min <= desired <= max`);
+    }
+    if (check.oneOf(where, 'cluster.endpointAccess', cluster.endpointAccess, ['public-and-private', 'private']) && cluster.endpointAccess === 'public-and-private') {
+      if (!Array.isArray(cluster.publicAccessCidrs) || cluster.publicAccessCidrs.length === 0) {
+        problems.push(`${where}: cluster.publicAccessCidrs is ${JSON.stringify(cluster.publicAccessCidrs)}; a public endpoint needs at least one CIDR (an open endpoint is not allowed), or set endpointAccess to "private"`);
+      } else {
+        cluster.publicAccessCidrs.forEach((cidr, i) => {
+          if (check.cidr(where, `cluster.publicAccessCidrs[${i}]`, cidr, 0, 32) && cidr.endsWith('/0')) {
+            problems.push(`${where}: cluster.publicAccessCidrs[${i}] is "${cidr}"; the public endpoint must be limited to specific networks, not the whole internet`);
+          }
+        });
+      }
+    }
+    check.matches(where, 'cluster.adminRoleName', cluster.adminRoleName, IAM_ROLE_NAME, 'an IAM role name (not an ARN)');
+  }
+
+  const db = env.database;
+  if (check.present(where, 'database', db)) {
+    check.matches(where, 'database.instanceType', db.instanceType, INSTANCE_TYPE, 'an RDS instance class without "db.", such as "t4g.medium"');
+    check.integer(where, 'database.allocatedStorageGiB', db.allocatedStorageGiB, 20, 65536);
+    if (check.integer(where, 'database.maxAllocatedStorageGiB', db.maxAllocatedStorageGiB, 20, 65536) && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+      problems.push(`${where}: database.maxAllocatedStorageGiB is ${db.maxAllocatedStorageGiB}; it must be at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
+    }
+    check.boolean(where, 'database.multiAz', db.multiAz);
+    check.integer(where, 'database.backupRetentionDays', db.backupRetentionDays, 1, 35);
+  }
+
+  const workload = env.workload;
+  if (check.present(where, 'workload', workload)) {
+    check.matches(where, 'workload.namespace', workload.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
+    if (check.matches(where, 'workload.hostname', workload.hostname, HOSTNAME, 'a lowercase hostname such as "app.example.com"')) {
+      const certificate = certificates[env.region];
+      if (!certificate) {
+        problems.push(`${where}: region "${env.region}" has no entry in certificates; every region that hosts an environment needs one (have: ${Object.keys(certificates).join(', ') || 'none'})`);
+      } else if (!certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], workload.hostname)) {
+        const names = [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', ');
+        problems.push(`${where}: workload.hostname "${workload.hostname}" is not covered by the ${env.region} certificate (${names})`);
+      }
+    }
+    const min = check.integer(where, 'workload.minReplicas', workload.minReplicas, 1, 100);
+    if (check.integer(where, 'workload.maxReplicas', workload.maxReplicas, 1, 1000) && min && workload.maxReplicas < workload.minReplicas) {
+      problems.push(`${where}: workload.maxReplicas is ${workload.maxReplicas}; it must be at least minReplicas (${workload.minReplicas})`);
+    }
+    check.integer(where, 'workload.cpuMillis', workload.cpuMillis, 10, 16000);
+    check.integer(where, 'workload.memoryMiB', workload.memoryMiB, 32, 65536);
+    if (env.production && min && workload.minReplicas < 2) {
+      problems.push(`${where}: workload.minReplicas is ${workload.minReplicas}; production needs at least 2 replicas so a rollout or a node loss never takes the service down`);
+    }
+  }
+
+  const retention = env.dataRetention;
+  if (check.present(where, 'dataRetention', retention)) {
+    check.boolean(where, 'dataRetention.deletionProtection', retention.deletionProtection);
+    check.oneOf(where, 'dataRetention.removal', retention.removal, ['destroy', 'snapshot', 'retain']);
+    if (env.production && retention.deletionProtection !== true) {
+      problems.push(`${where}: dataRetention.deletionProtection is ${String(retention.deletionProtection)}; production environments must have deletion protection (true)`);
+    }
+    if (env.production && retention.removal === 'destroy') {
+      problems.push(`${where}: dataRetention.removal is "destroy"; production data must be kept: use "snapshot" or "retain"`);
+    }
+  }
+}
+
+/** True when the certificate's names cover the hostname (a wildcard covers exactly one label). */
+export function certificateCovers(domainName: string, alternativeNames: readonly string[], hostname: string): boolean {
+  return [domainName, ...alternativeNames].some((name) => {
+    if (name === hostname) return true;
+    if (!name.startsWith('*.')) return false;
+    const dot = hostname.indexOf('.');
+    return dot > 0 && hostname.slice(dot + 1) === name.slice(2);
+  });
+}
+
+function checkCidrOverlaps(environments: readonly EnvironmentConfig[], problems: string[]): void {
+  const ranges = environments
+    .map((env) => ({ env, range: parseCidr(env.vpcCidr) }))
+    .filter((r): r is { env: EnvironmentConfig; range: [number, number] } => r.range !== undefined);
+  for (let i = 0; i < ranges.length; i++) {
+    for (let j = i + 1; j < ranges.length; j++) {
+      const [a, b] = [ranges[i], ranges[j]];
+      if (a.range[0] <= b.range[1] && b.range[0] <= a.range[1]) {
+        problems.push(
+          `environment "${b.env.name}": vpcCidr "${b.env.vpcCidr}" overlaps environment "${a.env.name}" (${a.env.vpcCidr}); VPC CIDRs must not overlap so environments can be peered or share a transit gateway`,
+        );
+      }
+    }
+  }
+}
+
+/** Parses "a.b.c.d/n" into its first and last address as numbers; undefined when malformed or not aligned. */
+export function parseCidr(cidr: unknown): [number, number] | undefined {
+  if (typeof cidr !== 'string') return undefined;
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!match) return undefined;
+  const octets = match.slice(1, 5).map(Number);
+  const prefix = Number(match[5]);
+  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - prefix);
+  if (address % size !== 0) return undefined;
+  return [address, address + size - 1];
+}
+
+/** Small helpers that record a problem and return whether the value passed. */
+class Checker {
+  constructor(private readonly problems: string[]) {}
+
+  present(where: string, field: string, value: unknown): boolean {
+    if (value === undefined || value === null) {
+      this.problems.push(`${where}: ${field} is missing; it is required`);
+      return false;
+    }
+    return true;
+  }
+
+  matches(where: string, field: string, value: unknown, pattern: RegExp, allowed: string): value is string {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'string' || !pattern.test(value)) {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected ${allowed}`);
+      return false;
+    }
+    return true;
+  }
+
+  oneOf(where: string, field: string, value: unknown, allowed: readonly string[]): boolean {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'string' || !allowed.includes(value)) {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}`);
+      return false;
+    }
+    return true;
+  }
+
+  region(where: string, field: string, value: unknown): boolean {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'string' || !AWS_REGIONS.includes(value)) {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}, which is not a known AWS region; allowed: ${AWS_REGIONS.join(', ')}`);
+      return false;
+    }
+    return true;
+  }
+
+  integer(where: string, field: string, value: unknown, min: number, max: number): boolean {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`);
+      return false;
+    }
+    return true;
+  }
+
+  boolean(where: string, field: string, value: unknown): boolean {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'boolean') {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected true or false`);
+      return false;
+    }
+    return true;
+  }
+
+  cidr(where: string, field: string, value: unknown, minPrefix: number, maxPrefix: number): boolean {
+    if (!this.present(where, field, value)) return false;
+    const range = parseCidr(value);
+    const prefix = typeof value === 'string' ? Number(value.split('/')[1]) : NaN;
+    if (!range || prefix < minPrefix || prefix > maxPrefix) {
+      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected an IPv4 CIDR with a prefix from /${minPrefix} to /${maxPrefix} (network address aligned, e.g. "10.10.0.0/16")`);
+      return false;
+    }
+    return true;
+  }
+}
+
+/** Looks up an environment by name; the error lists the names that exist. */
+export function environmentByName(config: PlatformConfig, name: string): EnvironmentConfig {
+  const env = config.environments.find((e) => e.name === name);
+  if (!env) {
+    throw new ConfigError([`unknown environment ${JSON.stringify(name)}; allowed: ${config.environments.map((e) => `"${e.name}"`).join(', ')}`]);
+  }
+  return env;
+}
