@@ -117,4 +117,19 @@ export const platformConfig: PlatformConfig = {
       apiThrottleBurst: 400,
     },
   ],
+  portableTargets: [
+    {
+      name: 'generic',
+      ingressClassName: 'nginx',
+      tlsSecretName: 'web-tls',
+      workload: {
+        namespace: 'web',
+        hostname: 'web.example.internal',
+        minReplicas: 2,
+        maxReplicas: 4,
+        cpuMillis: 100,
+        memoryMiB: 128,
+      },
+    },
+  ],
 };

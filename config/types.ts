@@ -140,6 +140,23 @@ export interface GitHubConfig {
   readonly repository: string;
 }
 
+/**
+ * A Kubernetes cluster outside AWS (another cloud, on-prem, a local cluster): the same workload with no
+ * AWS-specific part. Database and bucket settings come from a ConfigMap/Secret the operator provides.
+ */
+export interface PortableTargetConfig {
+  /** Manifest folder name, e.g. "generic". Must not clash with an environment name. */
+  readonly name: string;
+  readonly workload: WorkloadConfig;
+  /** IngressClass of the cluster's ingress controller, e.g. "nginx" (ingress-nginx). */
+  readonly ingressClassName: string;
+  /**
+   * Name of a TLS Secret (type kubernetes.io/tls) in the namespace, e.g. issued by cert-manager.
+   * @default - no TLS section (terminate TLS in front of the ingress)
+   */
+  readonly tlsSecretName?: string;
+}
+
 export interface PlatformConfig {
   /** Short project name used as a prefix for stacks and resources, e.g. "platform". */
   readonly project: string;
@@ -151,4 +168,6 @@ export interface PlatformConfig {
   /** Name of the ECR repository of the web image (one repository, replicated to other environment regions). */
   readonly imageRepositoryName: string;
   readonly environments: readonly EnvironmentConfig[];
+  /** Manifests for clusters outside AWS. */
+  readonly portableTargets: readonly PortableTargetConfig[];
 }

@@ -76,6 +76,22 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     checkCidrOverlaps(config.environments, problems);
   }
 
+  const environmentNames = new Set((config.environments ?? []).map((e) => e.name));
+  for (const target of config.portableTargets ?? []) {
+    const where = `portable target "${target.name}"`;
+    if (check.matches(where, 'name', target.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits') && environmentNames.has(target.name)) {
+      problems.push(`${where}: name clashes with the environment of the same name; manifest folders must be unique`);
+    }
+    check.matches(where, 'ingressClassName', target.ingressClassName, DNS_LABEL, 'an IngressClass name such as "nginx"');
+    if (target.tlsSecretName !== undefined) check.matches(where, 'tlsSecretName', target.tlsSecretName, DNS_LABEL, 'a Secret name');
+    if (check.present(where, 'workload', target.workload)) {
+      check.matches(where, 'workload.namespace', target.workload.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
+      check.matches(where, 'workload.hostname', target.workload.hostname, HOSTNAME, 'a lowercase hostname');
+      check.integer(where, 'workload.minReplicas', target.workload.minReplicas, 1, 100);
+      check.integer(where, 'workload.maxReplicas', target.workload.maxReplicas, target.workload.minReplicas ?? 1, 1000);
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
