@@ -1,0 +1,209 @@
+import { certificateCovers, ConfigError, environmentByName, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
+import type { EnvironmentConfig, PlatformConfig } from '../../config';
+
+/** The default configuration with one environment changed. */
+function withEnvironment(name: string, change: (env: EnvironmentConfig) => Record<string, unknown>): PlatformConfig {
+  return {
+    ...platformConfig,
+    environments: platformConfig.environments.map((env) => (env.name === name ? (change(env) as unknown as EnvironmentConfig) : env)),
+  };
+}
+
+/** The problems that validation reports for a configuration (fails the test when it passes). */
+function problemsOf(config: PlatformConfig): readonly string[] {
+  try {
+    validatePlatformConfig(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('validatePlatformConfig', () => {
+  test('accepts the default configuration: dev and staging share a region, prod is in another', () => {
+    expect(validatePlatformConfig(platformConfig)).toBe(platformConfig);
+    const regions = Object.fromEntries(platformConfig.environments.map((e) => [e.name, e.region]));
+    expect(regions.dev).toBe(regions.staging);
+    expect(regions.prod).not.toBe(regions.dev);
+  });
+
+  test('accepts prod in the same region as dev and staging', () => {
+    const sameRegion = withEnvironment('prod', (env) => ({ ...env, region: 'eu-west-1', workload: { ...env.workload, hostname: 'app.eu-west-1.example.com' } }));
+    expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
+  });
+
+  test('adding an environment is one entry', () => {
+    const qa = { ...platformConfig.environments[0], name: 'qa', vpcCidr: '10.40.0.0/16', workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' } };
+    expect(() => validatePlatformConfig({ ...platformConfig, environments: [...platformConfig.environments, qa] })).not.toThrow();
+  });
+
+  test('fails when a region is unknown, naming the environment, the field, the value and the allowed regions', () => {
+    const [problem] = problemsOf(withEnvironment('staging', (env) => ({ ...env, region: 'eu-middle-9' })));
+    expect(problem).toContain('environment "staging"');
+    expect(problem).toContain('region is "eu-middle-9"');
+    expect(problem).toContain('not a known AWS region');
+    expect(problem).toContain('eu-west-1');
+  });
+
+  test('fails when prod has no deletion protection', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, dataRetention: { ...env.dataRetention, deletionProtection: false } })));
+    expect(problems).toEqual([
+      'environment "prod": dataRetention.deletionProtection is false; production environments must have deletion protection (true)',
+    ]);
+  });
+
+  test('fails when prod would destroy its data on removal', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, dataRetention: { ...env.dataRetention, removal: 'destroy' } })));
+    expect(problems.join('\n')).toMatch(/environment "prod": dataRetention.removal is "destroy"; .*"snapshot" or "retain"/);
+  });
+
+  test('fails when prod runs fewer than two replicas', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, workload: { ...env.workload, minReplicas: 1 } })));
+    expect(problems.join('\n')).toContain('environment "prod": workload.minReplicas is 1; production needs at least 2 replicas');
+  });
+
+  test('fails when VPC CIDRs overlap, naming both environments', () => {
+    const problems = problemsOf(withEnvironment('staging', (env) => ({ ...env, vpcCidr: '10.10.128.0/17' })));
+    expect(problems).toEqual([expect.stringContaining('environment "staging": vpcCidr "10.10.128.0/17" overlaps environment "dev" (10.10.0.0/16)')]);
+  });
+
+  test('fails when a VPC CIDR is malformed', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, vpcCidr: '10.10.0.1/16' })));
+    expect(problems.join('\n')).toContain('environment "dev": vpcCidr is "10.10.0.1/16"; expected an IPv4 CIDR');
+  });
+
+  test('fails when the hostname is not covered by the region certificate', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: 'dev.example.com' } })));
+    expect(problems).toEqual(['environment "dev": workload.hostname "dev.example.com" is not covered by the eu-west-1 certificate (*.eu-west-1.example.com)']);
+  });
+
+  test('fails when a wildcard would have to cover two labels', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: 'a.dev.eu-west-1.example.com' } })));
+    expect(problems.join('\n')).toContain('is not covered by the eu-west-1 certificate');
+  });
+
+  test('fails when the region of an environment has no certificate', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, region: 'us-east-1' })));
+    expect(problems.join('\n')).toContain('environment "prod": region "us-east-1" has no entry in certificates');
+  });
+
+  test('fails when a required field is missing, naming it', () => {
+    const problems = problemsOf(
+      withEnvironment('dev', (env) => {
+        const { database: _database, ...rest } = env;
+        return rest;
+      }),
+    );
+    expect(problems).toEqual(['environment "dev": database is missing; it is required']);
+  });
+
+  test('fails when a nested required field is missing', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: undefined } })));
+    expect(problems).toEqual(['environment "dev": workload.hostname is missing; it is required']);
+  });
+
+  test('fails when the public endpoint has no CIDR or is open to the internet', () => {
+    const none = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, publicAccessCidrs: [] } })));
+    expect(none.join('\n')).toContain('environment "dev": cluster.publicAccessCidrs is []; a public endpoint needs at least one CIDR');
+    const open = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, publicAccessCidrs: ['0.0.0.0/0'] } })));
+    expect(open.join('\n')).toContain('cluster.publicAccessCidrs[0] is "0.0.0.0/0"; the public endpoint must be limited');
+  });
+
+  test('accepts a private-only endpoint without public CIDRs', () => {
+    const privateOnly = withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, endpointAccess: 'private', publicAccessCidrs: [] } }));
+    expect(() => validatePlatformConfig(privateOnly)).not.toThrow();
+  });
+
+  test('fails when the endpoint access mode is unknown, listing the allowed modes', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, endpointAccess: 'public' } })));
+    expect(problems).toEqual(['environment "dev": cluster.endpointAccess is "public"; allowed: "public-and-private", "private"']);
+  });
+
+  test('fails when the Kubernetes version is unsupported', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, kubernetesVersion: '1.20' } })));
+    expect(problems.join('\n')).toContain('cluster.kubernetesVersion is "1.20"; allowed: "1.33"');
+  });
+
+  test('fails when node counts are out of order', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, minNodes: 3, desiredNodes: 2 } })));
+    expect(problems).toEqual(['environment "dev": cluster node counts are min 3, desired 2, max 4; they must satisfy min <= desired <= max']);
+  });
+
+  test('fails when the account is not 12 digits', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, account: '1234' })));
+    expect(problems.join('\n')).toContain('environment "dev": account is "1234"; expected a 12-digit AWS account ID');
+  });
+
+  test('fails when backup retention is out of range', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, database: { ...env.database, backupRetentionDays: 0 } })));
+    expect(problems).toEqual(['environment "dev": database.backupRetentionDays is 0; expected a whole number from 1 to 35']);
+  });
+
+  test('fails when the deploy branch is not a valid Git branch', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, deployFrom: { kind: 'branch', branch: 'feature..x' } })));
+    expect(problems.join('\n')).toContain('deployFrom.branch is "feature..x"');
+  });
+
+  test('fails when environment names repeat', () => {
+    const problems = problemsOf({ ...platformConfig, environments: [...platformConfig.environments, { ...platformConfig.environments[0], vpcCidr: '10.50.0.0/16' }] });
+    expect(problems.join('\n')).toContain('environment "dev": name is used twice');
+  });
+
+  test('fails when there is no environment', () => {
+    expect(problemsOf({ ...platformConfig, environments: [] })).toEqual(['platform: environments is missing or empty; at least one environment is required']);
+  });
+
+  test('fails when the Cognito domain prefix uses a reserved word', () => {
+    const problems = problemsOf({ ...platformConfig, identity: { ...platformConfig.identity, domainPrefix: 'my-cognito-login' } });
+    expect(problems.join('\n')).toContain('identity.domainPrefix is "my-cognito-login"; Cognito reserves');
+  });
+
+  test('fails when a certificate name is outside the hosted zone', () => {
+    const problems = problemsOf({ ...platformConfig, certificates: { ...platformConfig.certificates, 'eu-central-1': { domainName: 'app.example.org' } } });
+    expect(problems.join('\n')).toContain('certificate "eu-central-1": name "app.example.org" is outside the hosted zone "example.com"');
+  });
+
+  test('fails when a portable target clashes with an environment name', () => {
+    const problems = problemsOf({ ...platformConfig, portableTargets: [{ ...platformConfig.portableTargets[0], name: 'dev' }] });
+    expect(problems.join('\n')).toContain('portable target "dev": name clashes with the environment');
+  });
+
+  test('reports every problem at once', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, region: 'mars-1', dataRetention: { deletionProtection: false, removal: 'destroy' } })));
+    expect(problems.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('environmentByName', () => {
+  test('finds an environment', () => {
+    expect(environmentByName(platformConfig, 'staging').name).toBe('staging');
+  });
+
+  test('fails when the environment is unknown, listing the allowed names', () => {
+    expect(() => environmentByName(platformConfig, 'qa')).toThrow('unknown environment "qa"; allowed: "dev", "staging", "prod"');
+  });
+});
+
+describe('certificateCovers', () => {
+  test('a wildcard covers exactly one label; exact names match', () => {
+    expect(certificateCovers('*.example.com', [], 'app.example.com')).toBe(true);
+    expect(certificateCovers('*.example.com', [], 'example.com')).toBe(false);
+    expect(certificateCovers('*.example.com', [], 'a.b.example.com')).toBe(false);
+    expect(certificateCovers('example.com', ['app.example.com'], 'app.example.com')).toBe(true);
+  });
+});
+
+describe('parseCidr', () => {
+  test('gives the first and last address', () => {
+    expect(parseCidr('10.0.0.0/8')).toEqual([10 * 2 ** 24, 11 * 2 ** 24 - 1]);
+    expect(parseCidr('192.168.1.0/24')).toEqual([3232235776, 3232236031]);
+  });
+
+  test('rejects malformed or unaligned input', () => {
+    expect(parseCidr('10.0.0.256/24')).toBeUndefined();
+    expect(parseCidr('10.0.0.1/24')).toBeUndefined();
+    expect(parseCidr('10.0.0.0/33')).toBeUndefined();
+    expect(parseCidr(42)).toBeUndefined();
+  });
+});
