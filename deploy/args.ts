@@ -1,0 +1,104 @@
+import { parseArgs } from 'node:util';
+import { inputError } from './errors';
+
+export type DeployMode = 'apply' | 'dry-run' | 'diff';
+
+export interface DeployOptions {
+  /** Environment (kind aws) or portable target name from the platform configuration. */
+  readonly env: string;
+  /** Image to release; required unless `manifestsDir` is given (pre-rendered manifests are applied as-is). */
+  readonly image?: string;
+  /** `cdk deploy --outputs-file` JSON. Required for aws environments unless `manifestsDir` is given. */
+  readonly outputsFile?: string;
+  /** Folder of pre-rendered YAML applied as-is instead of rendering the chart. */
+  readonly manifestsDir?: string;
+  /** Any cluster: kubeconfig file (else the environment's EKS cluster is resolved through the AWS API). */
+  readonly kubeconfig?: string;
+  /** Context in the kubeconfig (default: its current context). */
+  readonly context?: string;
+  readonly mode: DeployMode;
+  /** Overall rollout timeout in seconds (from the end of the apply). */
+  readonly timeoutSeconds: number;
+  /** AWS API endpoint override (tests: moto_server). Also from env PLATFORM_AWS_ENDPOINT. */
+  readonly awsEndpoint?: string;
+}
+
+export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [options]
+
+  --env <name>          environment (aws) or portable target from config/platform.ts
+  --image <ref>         image to release: registry/repo:tag or registry/repo@sha256:<digest> (not :latest)
+  --outputs <file>      cdk deploy --outputs-file JSON (required for aws environments unless --manifests)
+  --manifests <dir>     apply pre-rendered YAML from <dir> as-is instead of rendering (no --image)
+  --kubeconfig <path>   target any cluster (other clouds, on-prem, the local control plane);
+                        without it an aws environment's EKS cluster is resolved via DescribeCluster + an STS token
+  --context <name>      kubeconfig context (default: current context)
+  --dry-run             server-side dry run of the apply (nothing persisted, no rollout)
+  --diff                show kubectl diff --server-side against the cluster (nothing applied)
+  --timeout <seconds>   overall rollout timeout, default 600 (the Deployment's progressDeadlineSeconds usually fires first)
+  --aws-endpoint <url>  AWS API endpoint override (testing against moto_server)
+  -h, --help            this help
+
+Exit codes: 0 ok | 1 rollout failed, previous revision restored | 2 invalid input, nothing applied
+            3 cluster unreachable or not the expected one, nothing applied
+            4 rollout failed and restoring the previous revision failed (or none existed) | 5 apply rejected midway`;
+
+export class HelpRequested extends Error {}
+
+/** Parses and checks the command line shape (values are validated later against the configuration). */
+export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): DeployOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        env: { type: 'string' },
+        image: { type: 'string' },
+        outputs: { type: 'string' },
+        manifests: { type: 'string' },
+        kubeconfig: { type: 'string' },
+        context: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        diff: { type: 'boolean' },
+        timeout: { type: 'string' },
+        'aws-endpoint': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw inputError(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  const v = parsed.values;
+  if (v.help) throw new HelpRequested(USAGE);
+  if (!v.env) throw inputError(`--env is required\n\n${USAGE}`);
+  if (v.manifests !== undefined && v.image !== undefined) {
+    throw inputError('--image cannot be combined with --manifests: pre-rendered manifests are applied as-is (render them with the image instead)');
+  }
+  if (v.manifests === undefined && !v.image) throw inputError(`--image is required (or --manifests <dir> with pre-rendered manifests)\n\n${USAGE}`);
+  if (v['dry-run'] && v.diff) throw inputError('--dry-run and --diff are exclusive');
+  if (v.context !== undefined && v.kubeconfig === undefined && !env.KUBECONFIG) {
+    throw inputError('--context needs --kubeconfig (or KUBECONFIG in the environment)');
+  }
+  let timeoutSeconds = 600;
+  if (v.timeout !== undefined) {
+    if (!/^\d+$/.test(v.timeout) || Number(v.timeout) < 1 || Number(v.timeout) > 86400) {
+      throw inputError(`--timeout is "${v.timeout}"; expected whole seconds from 1 to 86400`);
+    }
+    timeoutSeconds = Number(v.timeout);
+  }
+  for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
+    if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty`);
+  }
+  return {
+    env: v.env,
+    image: v.image,
+    outputsFile: v.outputs,
+    manifestsDir: v.manifests,
+    kubeconfig: v.kubeconfig,
+    context: v.context,
+    mode: v['dry-run'] ? 'dry-run' : v.diff ? 'diff' : 'apply',
+    timeoutSeconds,
+    awsEndpoint: v['aws-endpoint'] ?? (env.PLATFORM_AWS_ENDPOINT || undefined),
+  };
+}

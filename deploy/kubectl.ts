@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface KubectlResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Picks kubectl: $KUBECTL, else the newest kubectl built by cluster/build.sh
+ * (${PLATFORM_CACHE_DIR:-~/.cache/platform-k8s}/<versions>/bin/kubectl), else `kubectl` on PATH.
+ */
+export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KUBECTL) return env.KUBECTL;
+  const cache = env.PLATFORM_CACHE_DIR || join(homedir(), '.cache', 'platform-k8s');
+  try {
+    const candidates = readdirSync(cache)
+      .filter((d) => /^k8s-v\d+\.\d+\.\d+/.test(d))
+      .map((d) => ({ d, v: d.match(/^k8s-v(\d+)\.(\d+)\.(\d+)/)!.slice(1).map(Number) }))
+      .sort((a, b) => b.v[0] - a.v[0] || b.v[1] - a.v[1] || b.v[2] - a.v[2]);
+    for (const c of candidates) {
+      const bin = join(cache, c.d, 'bin', 'kubectl');
+      if (existsSync(bin)) return bin;
+    }
+  } catch {
+    /* no cache */
+  }
+  return 'kubectl';
+}
+
+export interface KubectlTarget {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  /** Called before every invocation (refreshes a short-lived EKS token). */
+  readonly beforeRun?: () => Promise<void>;
+}
+
+/** Runs kubectl against one cluster. Input goes through stdin (never argv, never a file). */
+export class Kubectl {
+  constructor(
+    readonly binary: string,
+    readonly target: KubectlTarget,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  baseArgs(): string[] {
+    const args: string[] = [];
+    if (this.target.kubeconfig) args.push(`--kubeconfig=${this.target.kubeconfig}`);
+    if (this.target.context) args.push(`--context=${this.target.context}`);
+    return args;
+  }
+
+  async run(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<KubectlResult> {
+    await this.target.beforeRun?.();
+    return runProcess(this.binary, [...this.baseArgs(), ...args], { ...options, env: { ...this.env, ...(options.env ?? {}) } });
+  }
+
+  /** Runs and parses JSON output; throws with kubectl's stderr on failure. */
+  async json<T = unknown>(args: readonly string[]): Promise<T> {
+    const r = await this.run([...args, '-o', 'json']);
+    if (r.code !== 0) throw new Error(r.stderr.trim() || `kubectl ${args.join(' ')} exited ${r.code}`);
+    return JSON.parse(r.stdout) as T;
+  }
+}
+
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<KubectlResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    if (options.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: 127, stdout: '', stderr: `${command}: ${e.message}` });
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const stderr = Buffer.concat(err).toString('utf8') + (signal ? `\n(killed by ${signal}${options.timeoutMs ? ` after ${options.timeoutMs} ms` : ''})` : '');
+      resolve({ code: code ?? 128, stdout: Buffer.concat(out).toString('utf8'), stderr });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** "v1.35.4" / {major:"1",minor:"35"} → [1, 35]. */
+export function parseMinor(gitVersion: string): [number, number] | undefined {
+  const m = /v?(\d+)\.(\d+)/.exec(gitVersion);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * `npm run deploy -- --env <name> --image <ref> [--outputs cdk-outputs.json] [--kubeconfig <path>] [--dry-run|--diff]`
+ * See deploy/README.md for the flags, the flow and the exit codes.
+ */
+import { renderTarget } from '../charts/app';
+import { ConfigError, platformConfig, validatePlatformConfig } from '../config';
+import { HelpRequested, parseDeployArgs } from './args';
+import { DeployError, EXIT } from './errors';
+import { deploy, type RenderFn } from './run';
+
+async function main(): Promise<number> {
+  try {
+    const options = parseDeployArgs(process.argv.slice(2), process.env);
+    const config = validatePlatformConfig(platformConfig);
+    const result = await deploy(options, {
+      config,
+      render: renderTarget as unknown as RenderFn,
+      log: (line) => process.stdout.write(`${line}\n`),
+      env: process.env,
+    });
+    process.stdout.write(`deploy-result: ${JSON.stringify(result)}\n`);
+    return result.exitCode;
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      process.stdout.write(`${e.message}\n`);
+      return EXIT.ok;
+    }
+    if (e instanceof DeployError) {
+      process.stderr.write(`deploy: ${e.message}\n`);
+      process.stdout.write(`deploy-result: ${JSON.stringify({ outcome: 'refused', exitCode: e.exitCode })}\n`);
+      return e.exitCode;
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`deploy: ${e.message}\n`);
+      return EXIT.invalidInput;
+    }
+    process.stderr.write(`deploy: unexpected error (the release may be partly applied): ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.applyFailed;
+  }
+}
+
+// A signal mid-deploy: exit so that `finally` blocks (temporary kubeconfig) are not skipped silently.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`deploy: interrupted by ${signal}\n`);
+    process.exitCode = 130;
+    // Let pending finally blocks run on the next tick, then leave.
+    setImmediate(() => process.exit(130));
+  });
+}
+
+main().then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,45 @@
+import { HelpRequested, parseDeployArgs } from '../../deploy/args';
+import { DeployError, EXIT } from '../../deploy/errors';
+
+function refusal(argv: string[], env: NodeJS.ProcessEnv = {}): DeployError {
+  try {
+    parseDeployArgs(argv, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DeployError);
+    expect((e as DeployError).exitCode).toBe(EXIT.invalidInput);
+    return e as DeployError;
+  }
+  throw new Error(`expected ${argv.join(' ')} to be refused`);
+}
+
+describe('deploy arguments', () => {
+  test('parses a full command line', () => {
+    const o = parseDeployArgs(['--env', 'dev', '--image', 'r.example/web:1.0.0', '--outputs', 'o.json', '--kubeconfig', 'k', '--context', 'c', '--timeout', '90', '--diff']);
+    expect(o).toEqual({ env: 'dev', image: 'r.example/web:1.0.0', outputsFile: 'o.json', manifestsDir: undefined, kubeconfig: 'k', context: 'c', mode: 'diff', timeoutSeconds: 90, awsEndpoint: undefined });
+  });
+
+  test('defaults: apply mode, 600 s timeout, AWS endpoint from PLATFORM_AWS_ENDPOINT', () => {
+    const o = parseDeployArgs(['--env=generic', '--image=web:1'], { PLATFORM_AWS_ENDPOINT: 'http://127.0.0.1:5000' });
+    expect(o.mode).toBe('apply');
+    expect(o.timeoutSeconds).toBe(600);
+    expect(o.awsEndpoint).toBe('http://127.0.0.1:5000');
+    expect(parseDeployArgs(['--env', 'dev', '--manifests', 'm', '--dry-run']).mode).toBe('dry-run');
+  });
+
+  test('fails when --env is missing', () => expect(refusal(['--image', 'web:1']).message).toMatch(/--env is required/));
+  test('fails when neither --image nor --manifests is given', () => expect(refusal(['--env', 'dev']).message).toMatch(/--image is required/));
+  test('fails when --image is combined with --manifests', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--manifests', 'm']).message).toMatch(/applied as-is/));
+  test('fails when --dry-run and --diff are combined', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--dry-run', '--diff']).message).toMatch(/exclusive/));
+  test('fails when an unknown flag is given', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--force']).message).toMatch(/Unknown option '--force'/));
+  test('fails when a positional argument is given', () => expect(refusal(['dev']).message).toMatch(/positional/i));
+  test('fails when --timeout is not whole seconds', () => {
+    expect(refusal(['--env', 'dev', '--image', 'web:1', '--timeout', '1.5']).message).toMatch(/--timeout is "1.5"/);
+    expect(refusal(['--env', 'dev', '--image', 'web:1', '--timeout', '0']).message).toMatch(/--timeout/);
+  });
+  test('fails when --context has no kubeconfig', () => {
+    expect(refusal(['--env', 'dev', '--image', 'web:1', '--context', 'x']).message).toMatch(/--context needs --kubeconfig/);
+    expect(parseDeployArgs(['--env', 'dev', '--image', 'web:1', '--context', 'x'], { KUBECONFIG: '/k' }).context).toBe('x');
+  });
+  test('fails when a value is empty', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--outputs', ' ']).message).toMatch(/--outputs is empty/));
+  test('prints help', () => expect(() => parseDeployArgs(['--help'])).toThrow(HelpRequested));
+});

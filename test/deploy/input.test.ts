@@ -1,0 +1,162 @@
+import { existsSync } from 'node:fs';
+import { dump } from 'js-yaml';
+import { DeployError, EXIT } from '../../deploy/errors';
+import { isImageError, parseImageReference } from '../../deploy/image';
+import { findPlaceholders, RELEASE_LABEL } from '../../deploy/manifests';
+import { prepare, resolveTarget } from '../../deploy/run';
+import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from './fixtures';
+
+const deps = { config, render: fakeRender };
+
+function refused(fn: () => unknown, exitCode: number = EXIT.invalidInput): string {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(DeployError);
+    expect((e as DeployError).exitCode).toBe(exitCode);
+    return (e as Error).message;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('image references', () => {
+  test.each([
+    ['registry.local/web:1.0.0', { registry: 'registry.local', repository: 'web', tag: '1.0.0' }],
+    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:2026.11.26-abc123', { registry: '123456789012.dkr.ecr.eu-west-1.amazonaws.com', repository: 'platform/web', tag: '2026.11.26-abc123' }],
+    ['localhost:5000/web@sha256:' + 'a'.repeat(64), { registry: 'localhost:5000', repository: 'web', digest: 'sha256:' + 'a'.repeat(64) }],
+    ['library/web:1', { repository: 'library/web', tag: '1' }],
+  ])('accepts %s', (ref, expected) => expect(parseImageReference(ref)).toEqual(expect.objectContaining(expected)));
+
+  test.each([
+    ['', /empty/],
+    ['registry.local/web', /neither a tag nor a digest/],
+    ['registry.local/web:latest', /mutable tag "latest"/],
+    ['registry.local/Web:1', /not a valid image reference/],
+    ['registry.local/web:1 ; rm -rf', /not a valid image reference/],
+    ['web@sha256:abc', /not a valid image reference/],
+    ['-web:1', /not a valid image reference/],
+  ])('fails when the image is %j', (ref, error) => {
+    const r = parseImageReference(ref);
+    expect(isImageError(r) && r.error).toMatch(error);
+  });
+});
+
+describe('input refusal (nothing reaches a cluster)', () => {
+  test('resolves environments and portable targets', () => {
+    expect(resolveTarget(config, 'dev')).toMatchObject({ kind: 'aws', namespace: 'web' });
+    expect(resolveTarget(config, 'generic')).toMatchObject({ kind: 'portable', namespace: 'web' });
+  });
+
+  test('fails when the environment is unknown, listing the allowed names', () => {
+    const message = refused(() => prepare(options({ env: 'qa', image: 'registry.local/web:1.0.0' }), deps));
+    expect(message).toBe('unknown environment "qa"; allowed: "dev" (aws), "staging" (aws), "prod" (aws), "generic" (portable)');
+  });
+
+  test('fails when the image is malformed', () => {
+    expect(refused(() => prepare(options({ image: 'registry.local/web' }), deps))).toMatch(/^--image: .*neither a tag nor a digest/);
+    expect(refused(() => prepare(options({ image: 'Registry Local/web:1' }), deps))).toMatch(/not a valid image reference/);
+  });
+
+  test('fails when an aws environment has no outputs', () => {
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0' }), deps))).toMatch(/environment "dev" needs --outputs <cdk-outputs.json>/);
+  });
+
+  test('fails when the outputs lack fields, naming them and the stack', () => {
+    const { certificateArn: _c, userPoolClientId: _u, ...partial } = fakeOutputs('dev');
+    const file = writeOutputsFile('dev', partial);
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
+      /stack "platform-dev" lack certificateArn, userPoolClientId/,
+    );
+  });
+
+  test('fails when the outputs file has no stack of the environment', () => {
+    const file = writeOutputsFile('dev', fakeOutputs('dev'), 'platform-staging');
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(/no stack "platform-dev" \(have: platform-staging\)/);
+  });
+
+  test('fails when the outputs are of another region (wrong region)', () => {
+    const file = writeOutputsFile('dev', fakeOutputs('dev', { region: 'eu-central-1' }));
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
+      /region is "eu-central-1" but environment "dev" is configured in "eu-west-1" \(wrong region\)/,
+    );
+  });
+
+  test('fails when the outputs still hold placeholders', () => {
+    const file = writeOutputsFile('dev', fakeOutputs('dev', { bucketName: '<placeholder:bucketName>' }));
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(/placeholders for bucketName/);
+  });
+
+  test('fails when a portable target is given outputs', () => {
+    const file = writeOutputsFile('dev', fakeOutputs('dev'));
+    expect(refused(() => prepare(options({ image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(/portable target and takes no cloud outputs/);
+  });
+
+  test('fails when manifests carry placeholders, naming the fields and the files', () => {
+    const objects = releaseObjects('registry.local/web:1.0.0', { annotations: { a: '<placeholder:certificateArn>', b: '<placeholder:userPoolArn> <placeholder:certificateArn>' } });
+    const dir = writeManifestDir({ 'a.yaml': objects.map((o) => dump(o)).join('---\n'), 'b.yaml': 'x: "<placeholder:bucketName>"\n', 'c.yaml': dump(objects[0]) });
+    const message = refused(() => prepare(options({ env: 'generic', manifestsDir: dir }), deps));
+    expect(message).toMatch(/^refusing to deploy: the manifests still contain placeholders/);
+    expect(message).toContain(`${dir}/a.yaml: certificateArn, userPoolArn`);
+    expect(message).toContain(`${dir}/b.yaml: bucketName`);
+    expect(message).not.toContain('c.yaml');
+  });
+
+  test('fails when the render leaves placeholders', () => {
+    const render = () => ({ yaml: dump(releaseObjects('registry.local/web:1.0.0', { annotations: { x: '<placeholder:podRoleArn>' } })[1]) });
+    expect(refused(() => prepare(options({ image: 'registry.local/web:1.0.0' }), { config, render }))).toMatch(/<rendered generic>: podRoleArn/);
+  });
+
+  const committedDev = 'manifests/dev';
+  (existsSync(committedDev) ? test : test.skip)('fails when the committed (offline) dev manifests are deployed as-is', () => {
+    const message = refused(() => prepare(options({ env: 'dev', manifestsDir: committedDev, kubeconfig: '/dev/null' }), deps));
+    expect(message).toMatch(/placeholders/);
+  });
+
+  test('fails when the render rejects the input (e.g. unknown target or image)', () => {
+    const render = () => {
+      throw new Error('image "x" is not pinned');
+    };
+    expect(refused(() => prepare(options({ image: 'registry.local/web:1.0.0' }), { config, render }))).toBe('cannot render "generic": image "x" is not pinned');
+  });
+
+  test('fails when pre-rendered manifests run a mutable image', () => {
+    const dir = writeManifestDir({ 'all.yaml': releaseObjects('registry.local/web:latest').map((o) => dump(o)).join('---\n') });
+    expect(refused(() => prepare(options({ manifestsDir: dir }), deps))).toMatch(/Deployment web: .*mutable tag "latest"/);
+  });
+
+  test('fails when the manifests have no Deployment web or stray namespaces', () => {
+    const objects = releaseObjects('registry.local/web:1.0.0');
+    const dir = writeManifestDir({ 'x.yaml': [objects[0], { ...(objects[1] as object), metadata: { name: 'web', namespace: 'other' } }].map((o) => dump(o)).join('---\n') });
+    const message = refused(() => prepare(options({ manifestsDir: dir }), deps));
+    expect(message).toContain('ConfigMap/web -n other is not in the workload\'s namespace "web"');
+    expect(message).toContain('no Deployment "web" in the manifests');
+  });
+
+  test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
+    const objects = releaseObjects('registry.local/web:1.0.0', { ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc' } });
+    const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
+    expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/needs Secret web-oidc-client from Secrets Manager/);
+  });
+
+  test('prepares a clean release: Namespace split off, objects namespaced and labelled', () => {
+    const p = prepare(options({ image: 'registry.local/web:1.0.0' }), deps);
+    expect(p.release.namespaceObject?.metadata.name).toBe('web');
+    expect(p.release.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['ConfigMap/web/web', 'Deployment/web/web']);
+    expect(p.release.objects.every((o) => o.metadata.labels?.[RELEASE_LABEL] === 'generic')).toBe(true);
+    expect(p.oidcSecrets).toEqual([]);
+  });
+
+  test('an oidc Ingress in an aws environment with outputs asks for its Secret by the name in auth-idp-oidc', () => {
+    const file = writeOutputsFile('prod', fakeOutputs('prod'));
+    const render = () => ({
+      yaml: releaseObjects('registry.local/web:1.0.0', {
+        ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+      })
+        .map((o) => dump(o))
+        .join('---\n'),
+    });
+    expect(prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
+  });
+
+  test('findPlaceholders reports nothing for clean text', () => expect(findPlaceholders([{ name: 'x', text: 'a: b' }])).toEqual([]));
+});
