@@ -1,0 +1,42 @@
+/**
+ * Composition root of the sample service: reads the configuration once, wires the backing stores, starts the
+ * server and turns SIGTERM/SIGINT into a graceful shutdown.
+ */
+import { ConfigError, parseConfig, type AppConfig } from './config';
+import { credentialsSource, PostgresProbe, S3BucketProbe } from './dependencies';
+import { createLogger, errorFields } from './logger';
+import { createApp } from './server';
+
+function main(): void {
+  const bootLogger = createLogger({ base: { service: 'platform-web' } });
+  let config: AppConfig;
+  try {
+    config = parseConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      bootLogger.error('invalid configuration', { problems: error.problems });
+      process.exitCode = 78; // EX_CONFIG
+      return;
+    }
+    throw error;
+  }
+
+  const logger = createLogger({ base: { service: 'platform-web', environment: config.environment, version: config.version } });
+  const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database.credentials, config.region)) : undefined;
+  const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName) : undefined;
+  const app = createApp({ config, logger, database, bucket });
+
+  const stop = (reason: string) => {
+    void app.shutdown(reason).then((code) => process.exit(code));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', errorFields(error)));
+
+  app.listen().catch((error: unknown) => {
+    logger.error('cannot listen', { port: config.port, ...errorFields(error) });
+    process.exit(1);
+  });
+}
+
+main();

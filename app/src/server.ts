@@ -1,0 +1,191 @@
+/**
+ * The HTTP service on node:http and its graceful shutdown.
+ *
+ * Shutdown (SIGTERM): readiness fails at once (`/readyz` → 503) → after SHUTDOWN_DELAY_SECONDS the listener
+ * closes (no new connections) → requests in flight finish; their connections, and idle keep-alive ones, are
+ * closed after their current response → `shutdown()` resolves 0. Past SHUTDOWN_TIMEOUT_SECONDS the remaining
+ * connections are cut and it resolves 1.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describeConfig, type AppConfig } from './config';
+import { errorFields, type Logger } from './logger';
+import type { CheckResult, Probe } from './dependencies';
+
+export interface AppDependencies {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  readonly database?: Probe;
+  readonly bucket?: Probe;
+}
+
+export type LifecycleState = 'starting' | 'serving' | 'draining' | 'stopped';
+
+export interface App {
+  readonly server: Server;
+  state(): LifecycleState;
+  /** Starts listening on the configured port; resolves with the bound port. */
+  listen(host?: string): Promise<number>;
+  /** Graceful shutdown; resolves with the process exit code (0 drained, 1 forced at the timeout). Idempotent. */
+  shutdown(reason: string): Promise<number>;
+}
+
+/** Largest request body accepted by POST /api/echo. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+function checkBody(result: CheckResult): Record<string, unknown> {
+  return { ok: result.ok, latencyMs: result.latencyMs, ...(result.detail ? { detail: result.detail } : {}) };
+}
+
+export function createApp(deps: AppDependencies): App {
+  const { config, logger } = deps;
+  let state: LifecycleState = 'starting';
+  let shutdownPromise: Promise<number> | undefined;
+  let inFlight = 0;
+  const startedAt = Date.now();
+
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
+    'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'alive' }),
+    'GET /readyz': (_req, res) =>
+      state === 'serving' ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: state }),
+    'GET /': (_req, res) =>
+      sendJson(res, 200, { service: 'platform-web', environment: config.environment, version: config.version }),
+    'GET /api/info': (_req, res) =>
+      sendJson(res, 200, {
+        service: 'platform-web',
+        node: process.version,
+        uptimeSeconds: Math.round((Date.now() - startedAt) / 1000),
+        config: describeConfig(config),
+      }),
+    'GET /api/db': async (_req, res) => {
+      if (!deps.database) return sendJson(res, 404, { error: 'no database configured (DATABASE_HOST)' });
+      const result = await deps.database.check();
+      sendJson(res, result.ok ? 200 : 503, checkBody(result));
+    },
+    'GET /api/bucket': async (_req, res) => {
+      if (!deps.bucket) return sendJson(res, 404, { error: 'no bucket configured (BUCKET_NAME)' });
+      const result = await deps.bucket.check();
+      sendJson(res, result.ok ? 200 : 503, checkBody(result));
+    },
+    // Reads the request body and answers with its size and SHA-256: a request whose duration the client controls.
+    'POST /api/echo': async (req, res) => {
+      const hash = createHash('sha256');
+      let bytes = 0;
+      for await (const chunk of req as AsyncIterable<Buffer>) {
+        bytes += chunk.length;
+        if (bytes > MAX_BODY_BYTES) throw new HttpError(413, `body larger than ${MAX_BODY_BYTES} bytes`);
+        hash.update(chunk);
+      }
+      sendJson(res, 200, { bytes, sha256: hash.digest('hex') });
+    },
+  };
+
+  const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, (req, res) => {
+    const start = process.hrtime.bigint();
+    inFlight += 1;
+    // While draining, every response closes its connection, so keep-alive clients reconnect elsewhere.
+    if (state !== 'serving') res.setHeader('connection', 'close');
+    const path = (req.url ?? '/').split('?')[0];
+    const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
+    const handler = routes[`${method} ${path}`];
+    res.on('close', () => {
+      inFlight -= 1;
+      const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10;
+      if (path !== '/healthz' && path !== '/readyz') {
+        logger.info('request', { method: req.method, path, status: res.statusCode, durationMs, completed: res.writableFinished });
+      }
+      if (state === 'draining') server.closeIdleConnections();
+    });
+    const run = async (): Promise<void> => {
+      if (!handler) {
+        const allowed = Object.keys(routes).filter((key) => key.endsWith(` ${path}`));
+        if (allowed.length > 0) {
+          res.setHeader('allow', allowed.map((key) => key.split(' ')[0]).join(', '));
+          throw new HttpError(405, 'method not allowed');
+        }
+        throw new HttpError(404, 'not found');
+      }
+      await handler(req, res);
+    };
+    run().catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) logger.error('request failed', { method: req.method, path, ...errorFields(error) });
+      if (!res.headersSent) {
+        res.setHeader('connection', 'close');
+        sendJson(res, status, { error: status === 500 ? 'internal error' : (error as Error).message });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  server.on('clientError', (error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+    logger.debug('client error', errorFields(error));
+  });
+
+  const listen = (host?: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, host, () => {
+        server.off('error', reject);
+        state = 'serving';
+        const port = (server.address() as AddressInfo).port;
+        logger.info('listening', { ...describeConfig(config), port });
+        resolve(port);
+      });
+    });
+
+  const shutdown = (reason: string): Promise<number> => {
+    shutdownPromise ??= (async () => {
+      const started = Date.now();
+      state = 'draining';
+      logger.info('shutdown started', { reason, inFlight, delayMs: config.shutdownDelayMs, timeoutMs: config.shutdownTimeoutMs });
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs);
+      });
+      const drained = (async () => {
+        if (config.shutdownDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.shutdownDelayMs));
+        await new Promise<void>((resolve) => {
+          if (!server.listening) return resolve();
+          server.close(() => resolve()); // stops accepting; also closes idle keep-alive connections
+          logger.info('listener closed', { inFlight });
+          server.closeIdleConnections();
+        });
+        return 'drained' as const;
+      })();
+      const outcome = await Promise.race([drained, deadline]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') {
+        logger.warn('shutdown timeout: closing remaining connections', { inFlight });
+        server.closeAllConnections();
+      }
+      await Promise.all([deps.database?.close?.(), deps.bucket?.close?.()]).catch((error: unknown) =>
+        logger.warn('closing dependencies failed', errorFields(error)),
+      );
+      state = 'stopped';
+      const code = outcome === 'drained' ? 0 : 1;
+      logger.info('shutdown complete', { reason, outcome, exitCode: code, durationMs: Date.now() - started });
+      return code;
+    })();
+    return shutdownPromise;
+  };
+
+  return { server, state: () => state, listen, shutdown };
+}

@@ -1,0 +1,97 @@
+import { ConfigError, describeConfig, parseConfig } from '../../app/src/config';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('parseConfig', () => {
+  it('has working defaults', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({ port: 8080, environment: 'local', version: 'dev', shutdownDelayMs: 0, shutdownTimeoutMs: 25_000 });
+    expect(config.database).toBeUndefined();
+    expect(config.bucketName).toBeUndefined();
+  });
+
+  it('reads an AWS environment (Secrets Manager credentials, TLS required by default)', () => {
+    const config = parseConfig({
+      PORT: '9090',
+      APP_ENV: 'dev',
+      APP_VERSION: 'abc123',
+      AWS_REGION: 'eu-west-1',
+      BUCKET_NAME: 'platform-dev-assets',
+      DATABASE_HOST: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
+      DATABASE_PORT: '5433',
+      DATABASE_NAME: 'app',
+      DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev-db-AbCdEf',
+      SHUTDOWN_TIMEOUT_SECONDS: '30',
+      SHUTDOWN_DELAY_SECONDS: '5',
+    });
+    expect(config).toMatchObject({ port: 9090, environment: 'dev', version: 'abc123', region: 'eu-west-1', bucketName: 'platform-dev-assets' });
+    expect(config.database).toEqual({
+      host: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
+      port: 5433,
+      name: 'app',
+      ssl: 'require',
+      credentials: { kind: 'secrets-manager', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev-db-AbCdEf' },
+    });
+    expect(config.shutdownTimeoutMs).toBe(30_000);
+    expect(config.shutdownDelayMs).toBe(5_000);
+  });
+
+  it('reads a portable environment (credentials from a Kubernetes Secret, no AWS)', () => {
+    const config = parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: ' s3cret ' });
+    expect(config.database).toEqual({
+      host: 'postgres',
+      port: 5432,
+      name: 'app',
+      ssl: 'disable',
+      credentials: { kind: 'static', username: 'web', password: ' s3cret ' },
+    });
+  });
+
+  it('names the variable of a bad value', () => {
+    expect(() => parseConfig({ PORT: 'abc' })).toThrow(/PORT="abc" is not an integer/);
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT="70000" is not an integer from 0 to 65535']);
+    expect(problemsOf({ SHUTDOWN_TIMEOUT_SECONDS: 'soon' })[0]).toMatch(/^SHUTDOWN_TIMEOUT_SECONDS="soon"/);
+    expect(problemsOf({ APP_ENV: 'Prod!' })[0]).toMatch(/^APP_ENV=/);
+    expect(problemsOf({ AWS_REGION: 'Europe', BUCKET_NAME: 'x' }).join('\n')).toMatch(/AWS_REGION="Europe"[\s\S]*BUCKET_NAME="x"/);
+  });
+
+  it('reports every problem at once', () => {
+    const problems = problemsOf({ PORT: 'abc', DATABASE_PORT: 'x', SHUTDOWN_DELAY_SECONDS: '30', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    expect(problems).toEqual([
+      'PORT="abc" is not an integer from 0 to 65535',
+      'SHUTDOWN_DELAY_SECONDS (30) must be less than SHUTDOWN_TIMEOUT_SECONDS (10)',
+      'DATABASE_PORT set but DATABASE_HOST is not',
+    ]);
+  });
+
+  it('requires complete database settings', () => {
+    expect(problemsOf({ DATABASE_HOST: 'db' })).toEqual([
+      'DATABASE_NAME is required when DATABASE_HOST is set',
+      'set DATABASE_SECRET_ARN, or both DATABASE_USERNAME and DATABASE_PASSWORD, when DATABASE_HOST is set',
+    ]);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_SECRET_ARN: 'my-secret' })[0]).toMatch(/^DATABASE_SECRET_ARN="my-secret" is not a Secrets Manager secret ARN/);
+    expect(
+      problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' }),
+    ).toEqual(['AWS_REGION is required when DATABASE_SECRET_ARN is set']);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_USERNAME: 'u', DATABASE_PASSWORD: 'p', DATABASE_SSL: 'yes' })).toEqual([
+      'DATABASE_SSL="yes" is not one of disable, require, verify-full',
+    ]);
+    expect(problemsOf({ BUCKET_NAME: 'assets' })).toEqual(['AWS_REGION is required when BUCKET_NAME is set']);
+  });
+
+  it('never describes secrets', () => {
+    const config = parseConfig({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: 'hunter2-password' });
+    const text = JSON.stringify(describeConfig(config));
+    expect(text).not.toContain('hunter2-password');
+    expect(text).not.toContain('"web"');
+    expect(text).toContain('"credentials":"static"');
+  });
+});

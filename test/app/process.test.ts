@@ -1,0 +1,122 @@
+/**
+ * The real bundled server (the file the image runs) as a child process, stopped with a real SIGTERM.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { get, slowUpload } from './helpers';
+
+const root = resolve(__dirname, '../..');
+const dir = mkdtempSync(join(tmpdir(), 'platform-web-'));
+const bundle = join(dir, 'server.js');
+
+interface Running {
+  child: ChildProcess;
+  logs: Array<Record<string, unknown>>;
+  stderr: string[];
+  /** Resolves with the first log line with this `msg`. */
+  waitFor(msg: string): Promise<Record<string, unknown>>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function run(env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [bundle], {
+    env: { PATH: process.env.PATH ?? '', PORT: '0', APP_ENV: 'test', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Array<Record<string, unknown>> = [];
+  const stderr: string[] = [];
+  const waiters: Array<{ msg: string; resolve: (line: Record<string, unknown>) => void }> = [];
+  const take = (text: string) => {
+    const line = JSON.parse(text) as Record<string, unknown>; // every line is JSON, or the test fails here
+    logs.push(line);
+    for (const waiter of waiters.filter((w) => w.msg === line.msg)) waiter.resolve(line);
+  };
+  createInterface({ input: child.stdout! }).on('line', take);
+  createInterface({ input: child.stderr! }).on('line', (text) => {
+    stderr.push(text);
+    take(text);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => child.on('exit', (code, signal) => done({ code, signal })));
+  const waitFor = (msg: string) => {
+    const seen = logs.find((line) => line.msg === msg);
+    return seen ? Promise.resolve(seen) : new Promise<Record<string, unknown>>((done) => waiters.push({ msg, resolve: done }));
+  };
+  return { child, logs, stderr, waitFor, exited };
+}
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(root, 'app/build.mjs'), bundle], { cwd: root, stdio: 'inherit' });
+}, 60_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('bundled server process', () => {
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('SIGTERM: readiness 503 at once, the request in flight completes with 200, new connections refused, exit 0', async () => {
+    const server = run({ SHUTDOWN_DELAY_SECONDS: '1', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    children.push(server.child);
+    const port = (await server.waitFor('listening')).port as number;
+    expect((await get(port, '/readyz')).status).toBe(200);
+
+    const upload = slowUpload(port, 'in flight ', 'when SIGTERM arrived');
+    await upload.accepted;
+    server.child.kill('SIGTERM');
+    await server.waitFor('shutdown started');
+    expect(await get(port, '/readyz')).toMatchObject({ status: 503, body: '{"status":"draining"}' });
+    expect((await get(port, '/healthz')).status).toBe(200);
+
+    await server.waitFor('listener closed');
+    await expect(get(port, '/')).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    upload.finish();
+    const reply = await upload.reply;
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).bytes).toBe('in flight when SIGTERM arrived'.length);
+
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    expect(server.logs.find((line) => line.msg === 'shutdown complete')).toMatchObject({ outcome: 'drained', exitCode: 0 });
+    const echo = server.logs.find((line) => line.msg === 'request' && line.path === '/api/echo');
+    expect(echo).toMatchObject({ status: 200, completed: true });
+  }, 20_000);
+
+  it('a request that never ends does not hold the process past SHUTDOWN_TIMEOUT_SECONDS', async () => {
+    const server = run({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
+    children.push(server.child);
+    const port = (await server.waitFor('listening')).port as number;
+    const stuck = slowUpload(port, 'stuck', '...');
+    await stuck.accepted;
+    const cut = expect(stuck.reply).rejects.toThrow(/socket hang up|ECONNRESET/);
+    const started = Date.now();
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 1, signal: null });
+    expect(Date.now() - started).toBeLessThan(4000);
+    await cut;
+  }, 20_000);
+
+  it('refuses bad configuration, naming each variable, before listening', async () => {
+    const server = run({ PORT: 'abc', DATABASE_HOST: 'db', APP_ENV: 'test' });
+    children.push(server.child);
+    expect(await server.exited).toEqual({ code: 78, signal: null });
+    const problems = JSON.stringify(server.logs.find((line) => line.msg === 'invalid configuration'));
+    expect(problems).toContain('PORT=\\"abc\\" is not an integer');
+    expect(problems).toContain('DATABASE_NAME is required');
+    expect(server.logs.some((line) => line.msg === 'listening')).toBe(false);
+  }, 20_000);
+
+  it('logs structured JSON without secrets', async () => {
+    const server = run({ DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: 'hunter2-secret' });
+    children.push(server.child);
+    const port = (await server.waitFor('listening')).port as number;
+    expect((await get(port, '/api/db')).status).toBe(503);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+    const all = JSON.stringify(server.logs);
+    expect(all).not.toContain('hunter2-secret');
+    expect(server.logs.every((line) => typeof line.time === 'string' && typeof line.level === 'string')).toBe(true);
+  }, 20_000);
+});
