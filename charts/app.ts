@@ -1,0 +1,132 @@
+/**
+ * Entry points of the workload manifests (no aws-cdk-lib: only config/ and cdk8s).
+ *
+ * - `synthManifests`: offline, every target into `<outdir>/<target>/web.k8s.yaml` (committed, reviewed in PRs).
+ *   AWS environments carry `<placeholder:…>` markers where a value only exists after `cdk deploy`, and every
+ *   target carries `<placeholder:image>`: the committed files document the desired state; they are never applied.
+ * - `renderTarget`: in memory, one target with a real image and, for AWS environments, the real stack outputs
+ *   (`readWorkloadOutputs` on the `cdk deploy --outputs-file` document). This is what the deploy command applies.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Chart } from 'cdk8s';
+import { dump } from 'js-yaml';
+import { placeholderOutputs, type PlatformConfig, type WorkloadOutputs } from '../config';
+import { AwsWebChart } from './aws-chart';
+import { ChartInputError } from './errors';
+import { GenericWebChart } from './generic-chart';
+import { PLACEHOLDER_IMAGE, parseImageReference } from './image';
+
+/** File written per target. */
+export const MANIFEST_FILE = 'web.k8s.yaml';
+
+export type TargetKind = 'aws' | 'generic';
+
+export interface TargetInfo {
+  /** Folder name under manifests/: the environment or portable target name. */
+  readonly name: string;
+  readonly kind: TargetKind;
+}
+
+/** Every target: the AWS environments, then the portable targets. */
+export function listTargets(config: PlatformConfig): TargetInfo[] {
+  return [
+    ...config.environments.map((e) => ({ name: e.name, kind: 'aws' as const })),
+    ...(config.portableTargets ?? []).map((t) => ({ name: t.name, kind: 'generic' as const })),
+  ];
+}
+
+export interface RenderOptions {
+  /** Container image: `registry/repository:tag` (immutable tag, not latest) or `repository@sha256:<64 hex>`. */
+  readonly image: string;
+  /**
+   * Real outputs of the environment's stack (AWS targets only).
+   * @default - placeholders (`placeholderOutputs`); such manifests must not be applied
+   */
+  readonly outputs?: WorkloadOutputs;
+}
+
+export interface RenderedTarget {
+  /** Multi-document YAML, deterministic. */
+  readonly yaml: string;
+  /** The Kubernetes objects, in apply order (Namespace first). */
+  readonly objects: object[];
+}
+
+/** Renders one target in memory. Throws `ChartInputError` for an unknown target, a bad image or mismatched outputs. */
+export function renderTarget(config: PlatformConfig, target: string, options: RenderOptions): RenderedTarget {
+  parseImageReference(options.image);
+  return render(config, target, options.image, options.outputs);
+}
+
+/** Synthesizes every target offline into `<outdir>/<target>/`, removing stale files there. Returns the files written. */
+export function synthManifests(config: PlatformConfig, options: { outdir: string }): { files: string[] } {
+  const targets = listTargets(config);
+  const files: string[] = [];
+  mkdirSync(options.outdir, { recursive: true });
+  for (const target of targets) {
+    const { yaml } = render(config, target.name, PLACEHOLDER_IMAGE, undefined);
+    const dir = join(options.outdir, target.name);
+    mkdirSync(dir, { recursive: true });
+    for (const entry of readdirSync(dir)) {
+      if (entry !== MANIFEST_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
+    }
+    const file = join(dir, MANIFEST_FILE);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== yaml) writeFileSync(file, yaml);
+    files.push(file);
+  }
+  // Folders of targets that no longer exist, when they hold nothing but manifests.
+  const names = new Set(targets.map((t) => t.name));
+  for (const entry of readdirSync(options.outdir)) {
+    const dir = join(options.outdir, entry);
+    if (names.has(entry) || !statSync(dir).isDirectory()) continue;
+    if (readdirSync(dir).every((f) => f.endsWith('.yaml'))) rmSync(dir, { recursive: true, force: true });
+  }
+  return { files };
+}
+
+function render(config: PlatformConfig, target: string, image: string, outputs: WorkloadOutputs | undefined): RenderedTarget {
+  const app = new App({ outdir: 'manifests' });
+  let chart: Chart;
+  const env = config.environments.find((e) => e.name === target);
+  const portable = (config.portableTargets ?? []).find((t) => t.name === target);
+  if (env) {
+    const values = outputs ?? placeholderOutputs(env.name, env.region, env.workload.namespace, config.identity.region);
+    chart = new AwsWebChart(app, target, { config, environment: env, outputs: values, image });
+  } else if (portable) {
+    if (outputs) {
+      throw new ChartInputError(`target "${target}" is a portable (non-AWS) target; it takes no AWS stack outputs`);
+    }
+    chart = new GenericWebChart(app, target, { config, target: portable, image });
+  } else {
+    const allowed = listTargets(config).map((t) => `"${t.name}"`).join(', ');
+    throw new ChartInputError(`unknown target ${JSON.stringify(target)}; allowed: ${allowed}`);
+  }
+  const objects = sortForApply(chart.toJson() as KubeObject[]);
+  return { yaml: toYaml(objects), objects };
+}
+
+interface KubeObject {
+  readonly kind: string;
+  readonly metadata: { readonly name: string };
+}
+
+/** Apply order: what others depend on first. Stable within a kind. */
+const KIND_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'NetworkPolicy', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress'];
+
+function sortForApply(objects: KubeObject[]): KubeObject[] {
+  const rank = (o: KubeObject) => {
+    const i = KIND_ORDER.indexOf(o.kind);
+    return i === -1 ? KIND_ORDER.length : i;
+  };
+  return objects
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => rank(a.o) - rank(b.o) || a.o.metadata.name.localeCompare(b.o.metadata.name) || a.i - b.i)
+    .map(({ o }) => o);
+}
+
+const HEADER = '# Generated by charts/ (cdk8s) with `npm run synth`; do not edit. Values marked <placeholder:…> are filled in at deploy time.\n';
+
+function toYaml(objects: object[]): string {
+  return HEADER + objects.map((o) => `---\n${dump(o, { noRefs: true, lineWidth: -1 })}`).join('');
+}

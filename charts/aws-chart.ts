@@ -1,0 +1,105 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
+import { ChartInputError } from './errors';
+import { AlbIngress } from './ingress-aws';
+import { WebNamespace } from './namespace';
+import { WebNetworkPolicy } from './network-policy';
+import { CONTAINER_PORT, WebService } from './web-service';
+
+/** EKS Pod Identity agent (link-local, on every node): the SDK's container credential provider calls it. */
+export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
+/** PostgreSQL port allowed towards the VPC (the RDS instance). */
+export const DATABASE_PORT = 5432;
+/** Name of the application's database on the RDS instance. */
+export const DATABASE_NAME = 'app';
+
+export interface AwsWebChartProps {
+  readonly config: PlatformConfig;
+  readonly environment: EnvironmentConfig;
+  /** The environment stack's outputs: real (from `cdk deploy --outputs-file`) or `placeholderOutputs(...)`. */
+  readonly outputs: WorkloadOutputs;
+  /** Container image (see `WebServiceProps.image`). */
+  readonly image: string;
+}
+
+/**
+ * One AWS environment: the portable workload plus what only EKS understands — the ALB Ingress with Cognito sign-in,
+ * the ALB pod readiness gate on the namespace, network rules for the VPC, AWS APIs and the Pod Identity agent.
+ */
+export class AwsWebChart extends Chart {
+  readonly workload: WebService;
+  readonly ingress: AlbIngress;
+
+  constructor(scope: Construct, id: string, props: AwsWebChartProps) {
+    const { config, environment: env, outputs } = props;
+    super(scope, id, { labels: { 'app.kubernetes.io/part-of': config.project, 'app.kubernetes.io/managed-by': 'cdk8s' } });
+    const namespace = env.workload.namespace;
+    const expected: Partial<Record<keyof WorkloadOutputs, string>> = {
+      environment: env.name,
+      region: env.region,
+      namespace,
+      userPoolRegion: config.identity.region,
+    };
+    for (const [field, value] of Object.entries(expected)) {
+      const actual = outputs[field as keyof WorkloadOutputs];
+      if (actual !== value) {
+        throw new ChartInputError(`outputs.${field} is ${JSON.stringify(actual)} but environment "${env.name}" expects ${JSON.stringify(value)}; are these the outputs of another environment's stack?`);
+      }
+    }
+
+    new WebNamespace(this, 'Namespace', {
+      name: namespace,
+      podSecurityVersion: `v${env.cluster.kubernetesVersion}`,
+      albPodReadinessGate: true,
+    });
+
+    this.workload = new WebService(this, 'Web', {
+      namespace,
+      image: props.image,
+      partOf: config.project,
+      production: env.production,
+      minReplicas: env.workload.minReplicas,
+      maxReplicas: env.workload.maxReplicas,
+      cpuMillis: env.workload.cpuMillis,
+      memoryMiB: env.workload.memoryMiB,
+      settings: {
+        APP_ENV: env.name,
+        AWS_REGION: outputs.region,
+        BUCKET_NAME: outputs.bucketName,
+        DATABASE_HOST: outputs.databaseEndpoint,
+        DATABASE_PORT: outputs.databasePort,
+        DATABASE_NAME,
+        // An identifier, not a secret: the app reads the credentials from Secrets Manager with its Pod Identity role.
+        DATABASE_SECRET_ARN: outputs.databaseSecretArn,
+      },
+    });
+
+    new WebNetworkPolicy(this, 'NetworkPolicy', {
+      namespace,
+      podLabels: this.workload.selectorLabels,
+      port: CONTAINER_PORT,
+      // target-type ip: the ALB connects to pod IPs from its own ENIs inside the VPC.
+      ingressFromCidrs: [env.vpcCidr],
+      database: { cidr: env.vpcCidr, port: DATABASE_PORT },
+      egress: [
+        // AWS APIs (S3, Secrets Manager, STS) through NAT or VPC endpoints; never the instance metadata service.
+        { cidr: '0.0.0.0/0', port: 443, except: ['169.254.0.0/16'] },
+        POD_IDENTITY_AGENT,
+      ],
+    });
+
+    this.ingress = new AlbIngress(this, 'Ingress', {
+      workload: this.workload,
+      namespace,
+      hostname: env.workload.hostname,
+      region: env.region,
+      certificateArn: outputs.certificateArn,
+      userPoolArn: outputs.userPoolArn,
+      userPoolId: outputs.userPoolId,
+      userPoolRegion: outputs.userPoolRegion,
+      userPoolDomain: outputs.userPoolDomain,
+      userPoolClientId: outputs.userPoolClientId,
+    });
+  }
+}

@@ -1,0 +1,80 @@
+import { Chart } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { PlatformConfig, PortableTargetConfig } from '../config';
+import { StandardIngress } from './ingress-generic';
+import { WebNamespace } from './namespace';
+import { WebNetworkPolicy } from './network-policy';
+import { CONTAINER_PORT, WebService } from './web-service';
+
+/** Secret the cluster operator creates with the database connection (keys host, port, dbname, username, password). */
+export const DATABASE_SECRET_NAME = 'web-database';
+
+export interface GenericWebChartProps {
+  readonly config: PlatformConfig;
+  readonly target: PortableTargetConfig;
+  /** Container image (see `WebServiceProps.image`). */
+  readonly image: string;
+  /**
+   * Namespace of the ingress controller, allowed to reach the pods.
+   * @default "ingress-nginx"
+   */
+  readonly ingressControllerNamespace?: string;
+  /**
+   * Where the database is reachable from the pods.
+   * @default - any address ("0.0.0.0/0"), port 5432
+   */
+  readonly database?: { readonly cidr: string; readonly port: number };
+}
+
+/**
+ * A cluster outside AWS (another cloud, on-prem, local): the same workload and a standard Ingress, with no AWS
+ * annotation, identity or address. Database settings come from the operator's `web-database` Secret
+ * (the key names of a CloudNativePG `<cluster>-app` Secret).
+ */
+export class GenericWebChart extends Chart {
+  readonly workload: WebService;
+
+  constructor(scope: Construct, id: string, props: GenericWebChartProps) {
+    const { config, target } = props;
+    super(scope, id, { labels: { 'app.kubernetes.io/part-of': config.project, 'app.kubernetes.io/managed-by': 'cdk8s' } });
+    const namespace = target.workload.namespace;
+
+    new WebNamespace(this, 'Namespace', { name: namespace });
+
+    const fromSecret = (key: string) => ({ secretName: DATABASE_SECRET_NAME, key });
+    this.workload = new WebService(this, 'Web', {
+      namespace,
+      image: props.image,
+      partOf: config.project,
+      minReplicas: target.workload.minReplicas,
+      maxReplicas: target.workload.maxReplicas,
+      cpuMillis: target.workload.cpuMillis,
+      memoryMiB: target.workload.memoryMiB,
+      settings: { APP_ENV: target.name },
+      secretEnv: {
+        DATABASE_HOST: fromSecret('host'),
+        DATABASE_PORT: fromSecret('port'),
+        DATABASE_NAME: fromSecret('dbname'),
+        DATABASE_USERNAME: fromSecret('username'),
+        DATABASE_PASSWORD: fromSecret('password'),
+      },
+    });
+
+    const database = props.database ?? { cidr: '0.0.0.0/0', port: 5432 };
+    new WebNetworkPolicy(this, 'NetworkPolicy', {
+      namespace,
+      podLabels: this.workload.selectorLabels,
+      port: CONTAINER_PORT,
+      ingressFromNamespaces: [props.ingressControllerNamespace ?? 'ingress-nginx'],
+      database,
+    });
+
+    new StandardIngress(this, 'Ingress', {
+      workload: this.workload,
+      namespace,
+      hostname: target.workload.hostname,
+      ingressClassName: target.ingressClassName,
+      tlsSecretName: target.tlsSecretName,
+    });
+  }
+}

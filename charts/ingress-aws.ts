@@ -1,0 +1,161 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { ChartInputError } from './errors';
+import { checkDnsLabel, checkHostname, checkInteger } from './validation';
+import { SERVICE_PORT, WebService } from './web-service';
+
+const ALB = 'alb.ingress.kubernetes.io';
+
+/** How the ALB authenticates users against the central Cognito user pool. */
+export type AlbAuthType = 'cognito' | 'oidc';
+
+export interface AlbIngressProps {
+  /** The web service behind the ALB (its Service is the backend; its preStop wait bounds the deregistration delay). */
+  readonly workload: WebService;
+  /** Namespace of the Ingress (and of the OIDC client Secret). */
+  readonly namespace: string;
+  /** Public hostname served by the ALB. */
+  readonly hostname: string;
+  /** Region of the ALB (the environment's region). */
+  readonly region: string;
+  /** ACM certificate ARN for the HTTPS listener (must be in the ALB's region). */
+  readonly certificateArn: string;
+  /** ARN of the central user pool. */
+  readonly userPoolArn: string;
+  /** ID of the central user pool, e.g. "eu-west-1_AbCdEf" (builds the OIDC issuer). */
+  readonly userPoolId: string;
+  /** Region of the central user pool. Same as `region` → `auth-type: cognito`; otherwise `auth-type: oidc`. */
+  readonly userPoolRegion: string;
+  /** Prefix of the pool's hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
+  readonly userPoolDomain: string;
+  /** ID of this environment's app client (used by `auth-type: cognito`; with OIDC the client ID comes from the Secret). */
+  readonly userPoolClientId: string;
+  /**
+   * Name of the Ingress.
+   * @default "web"
+   */
+  readonly name?: string;
+  /**
+   * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
+   * Created at deploy time from Secrets Manager by the deploy command; never in git.
+   * @default "web-oidc-client"
+   */
+  readonly oidcSecretName?: string;
+  /**
+   * Seconds the ALB keeps sending in-flight requests to a deregistering target. Must be shorter than the pods'
+   * preStop sleep, so a pod only receives SIGTERM once the ALB no longer routes to it.
+   * @default 15
+   */
+  readonly deregistrationDelaySeconds?: number;
+  /**
+   * Lifetime of the ALB's authentication session cookie.
+   * @default 28800 (8 hours)
+   */
+  readonly sessionTimeoutSeconds?: number;
+  /**
+   * ServiceAccount of the AWS Load Balancer Controller, granted read access to the OIDC client Secret.
+   * @default - aws-load-balancer-controller in kube-system
+   */
+  readonly controllerServiceAccount?: { readonly name: string; readonly namespace: string };
+}
+
+/**
+ * An internet-facing ALB (AWS Load Balancer Controller) in front of the web service: HTTPS with the region's
+ * certificate, HTTP redirected to HTTPS, `target-type: ip` with a health check on /readyz, and Cognito sign-in —
+ * `auth-type: cognito` in the user pool's region, `auth-type: oidc` against the same pool elsewhere.
+ */
+export class AlbIngress extends Construct {
+  readonly authType: AlbAuthType;
+  readonly ingress: kplus.Ingress;
+  readonly deregistrationDelaySeconds: number;
+
+  constructor(scope: Construct, id: string, props: AlbIngressProps) {
+    super(scope, id);
+    const name = props.name ?? 'web';
+    checkDnsLabel('namespace', props.namespace);
+    checkHostname('hostname', props.hostname);
+    const delay = props.deregistrationDelaySeconds ?? 15;
+    checkInteger('deregistrationDelaySeconds', delay, 0, 3600);
+    const sessionTimeout = props.sessionTimeoutSeconds ?? 28800;
+    checkInteger('sessionTimeoutSeconds', sessionTimeout, 1, 604800);
+    const oidcSecretName = props.oidcSecretName ?? 'web-oidc-client';
+    checkDnsLabel('oidcSecretName', oidcSecretName);
+    for (const field of ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolRegion', 'userPoolDomain', 'userPoolClientId', 'region'] as const) {
+      if (typeof props[field] !== 'string' || props[field].length === 0) {
+        throw new ChartInputError(`${field} is ${JSON.stringify(props[field])}; the ALB Ingress needs it (from the environment stack's outputs)`);
+      }
+    }
+    this.deregistrationDelaySeconds = delay;
+    this.authType = props.region === props.userPoolRegion ? 'cognito' : 'oidc';
+
+    const annotations: Record<string, string> = {
+      [`${ALB}/scheme`]: 'internet-facing',
+      [`${ALB}/target-type`]: 'ip',
+      [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
+      [`${ALB}/ssl-redirect`]: '443',
+      [`${ALB}/certificate-arn`]: props.certificateArn,
+      [`${ALB}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      [`${ALB}/backend-protocol`]: 'HTTP',
+      [`${ALB}/healthcheck-path`]: '/readyz',
+      [`${ALB}/healthcheck-port`]: 'traffic-port',
+      [`${ALB}/success-codes`]: '200',
+      // Fast enough for the pod readiness gate: a new target is healthy ~20 s after it starts answering.
+      [`${ALB}/healthcheck-interval-seconds`]: '10',
+      [`${ALB}/healthcheck-timeout-seconds`]: '5',
+      [`${ALB}/healthy-threshold-count`]: '2',
+      [`${ALB}/unhealthy-threshold-count`]: '2',
+      [`${ALB}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${delay}`,
+      [`${ALB}/load-balancer-attributes`]: 'routing.http.drop_invalid_header_fields.enabled=true',
+      [`${ALB}/auth-type`]: this.authType,
+      [`${ALB}/auth-on-unauthenticated-request`]: 'authenticate',
+      [`${ALB}/auth-scope`]: 'openid',
+      [`${ALB}/auth-session-timeout`]: String(sessionTimeout),
+    };
+    if (this.authType === 'cognito') {
+      annotations[`${ALB}/auth-idp-cognito`] = JSON.stringify({
+        userPoolARN: props.userPoolArn,
+        userPoolClientID: props.userPoolClientId,
+        userPoolDomain: props.userPoolDomain,
+      });
+    } else {
+      const hostedDomain = `https://${props.userPoolDomain}.auth.${props.userPoolRegion}.amazoncognito.com`;
+      annotations[`${ALB}/auth-idp-oidc`] = JSON.stringify({
+        issuer: `https://cognito-idp.${props.userPoolRegion}.amazonaws.com/${props.userPoolId}`,
+        authorizationEndpoint: `${hostedDomain}/oauth2/authorize`,
+        tokenEndpoint: `${hostedDomain}/oauth2/token`,
+        userInfoEndpoint: `${hostedDomain}/oauth2/userInfo`,
+        secretName: oidcSecretName,
+      });
+      // The controller reads the client ID and secret from this Secret; grant it exactly that one Secret.
+      const controller = props.controllerServiceAccount ?? { name: 'aws-load-balancer-controller', namespace: 'kube-system' };
+      const readerName = `${oidcSecretName}-reader`;
+      const role = new kplus.Role(this, 'OidcSecretReader', { metadata: { name: readerName, namespace: props.namespace } });
+      role.allow(['get', 'list', 'watch'], kplus.Secret.fromSecretName(this, 'OidcSecret', oidcSecretName));
+      const binding = new kplus.RoleBinding(this, 'OidcSecretReaderBinding', { metadata: { name: readerName, namespace: props.namespace }, role });
+      binding.addSubjects(kplus.ServiceAccount.fromServiceAccountName(this, 'Controller', controller.name, { namespaceName: controller.namespace }));
+    }
+
+    this.ingress = new kplus.Ingress(this, 'Resource', {
+      metadata: { name, namespace: props.namespace, annotations },
+      className: 'alb',
+      rules: [
+        {
+          host: props.hostname,
+          path: '/',
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
+        },
+      ],
+    });
+
+    // Needs the workload's settings, which may be changed after this construct: checked at synth.
+    this.node.addValidation({
+      validate: () =>
+        this.deregistrationDelaySeconds < props.workload.preStopSleepSeconds
+          ? []
+          : [
+              `ALB deregistration delay (${this.deregistrationDelaySeconds} s) must be shorter than the pods' preStop sleep (${props.workload.preStopSleepSeconds} s); otherwise pods get SIGTERM while the ALB still routes requests to them`,
+            ],
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkHostname } from './validation';
+import { SERVICE_PORT, WebService } from './web-service';
+
+export interface StandardIngressProps {
+  /** The web service behind the Ingress. */
+  readonly workload: WebService;
+  /** Namespace of the Ingress. */
+  readonly namespace: string;
+  /** Public hostname. */
+  readonly hostname: string;
+  /** IngressClass of the cluster's ingress controller, e.g. "nginx" (ingress-nginx). */
+  readonly ingressClassName: string;
+  /**
+   * Name of the Ingress.
+   * @default "web"
+   */
+  readonly name?: string;
+  /**
+   * TLS Secret (type kubernetes.io/tls) in the namespace, e.g. issued by cert-manager.
+   * @default - no TLS section (TLS terminated in front of the ingress controller)
+   */
+  readonly tlsSecretName?: string;
+}
+
+/** A plain networking.k8s.io/v1 Ingress for any controller: no vendor annotation, nothing cloud-specific. */
+export class StandardIngress extends Construct {
+  readonly ingress: kplus.Ingress;
+
+  constructor(scope: Construct, id: string, props: StandardIngressProps) {
+    super(scope, id);
+    checkDnsLabel('namespace', props.namespace);
+    checkHostname('hostname', props.hostname);
+    checkDnsLabel('ingressClassName', props.ingressClassName);
+    if (props.tlsSecretName !== undefined) checkDnsLabel('tlsSecretName', props.tlsSecretName);
+    this.ingress = new kplus.Ingress(this, 'Resource', {
+      metadata: { name: props.name ?? 'web', namespace: props.namespace },
+      className: props.ingressClassName,
+      rules: [
+        {
+          host: props.hostname,
+          path: '/',
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
+        },
+      ],
+      tls: props.tlsSecretName
+        ? [{ hosts: [props.hostname], secret: kplus.Secret.fromSecretName(this, 'Tls', props.tlsSecretName) }]
+        : undefined,
+    });
+  }
+}

@@ -1,0 +1,118 @@
+import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
+import { Construct } from 'constructs';
+import { ChartInputError } from './errors';
+import { checkCidr, checkDnsLabel, checkInteger } from './validation';
+
+/** An allowed destination outside the cluster: a CIDR and a TCP port. */
+export interface EgressDestination {
+  /** IPv4 CIDR. */
+  readonly cidr: string;
+  /** TCP port. */
+  readonly port: number;
+  /**
+   * Addresses inside `cidr` that stay blocked.
+   * @default - none
+   */
+  readonly except?: readonly string[];
+}
+
+export interface WebNetworkPolicyProps {
+  /** Namespace of the policies (and of the pods they select). */
+  readonly namespace: string;
+  /** Labels of the application's pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
+  /** Container port that receives traffic from the load-balancer path. */
+  readonly port: number;
+  /**
+   * Name of the allow policy.
+   * @default "web"
+   */
+  readonly name?: string;
+  /**
+   * CIDRs allowed to reach `port`, e.g. the VPC (an ALB with `target-type: ip` connects from its ENIs in the VPC).
+   * @default - none
+   */
+  readonly ingressFromCidrs?: readonly string[];
+  /**
+   * Namespaces (by `kubernetes.io/metadata.name`) whose pods may reach `port`, e.g. "ingress-nginx".
+   * @default - none
+   */
+  readonly ingressFromNamespaces?: readonly string[];
+  /** Where the database is reachable. */
+  readonly database: EgressDestination;
+  /**
+   * Further egress: AWS APIs over HTTPS, the EKS Pod Identity agent, …
+   * @default - none
+   */
+  readonly egress?: readonly EgressDestination[];
+  /**
+   * Namespace of the cluster DNS (pods labelled `k8s-app: kube-dns`, CoreDNS's conventional label).
+   * @default "kube-system"
+   */
+  readonly dnsNamespace?: string;
+  /**
+   * Also create a `default-deny` policy selecting every pod of the namespace (no ingress, no egress).
+   * @default true
+   */
+  readonly defaultDeny?: boolean;
+}
+
+/** Default deny for the namespace, plus the application's allow-list: ingress only from the load-balancer path, egress only to DNS, the database and the listed destinations. */
+export class WebNetworkPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: WebNetworkPolicyProps) {
+    super(scope, id);
+    checkDnsLabel('namespace', props.namespace);
+    checkInteger('port', props.port, 1, 65535);
+    const dnsNamespace = props.dnsNamespace ?? 'kube-system';
+    checkDnsLabel('dnsNamespace', dnsNamespace);
+    const fromCidrs = props.ingressFromCidrs ?? [];
+    const fromNamespaces = props.ingressFromNamespaces ?? [];
+    fromCidrs.forEach((cidr, i) => checkCidr(`ingressFromCidrs[${i}]`, cidr));
+    fromNamespaces.forEach((ns, i) => checkDnsLabel(`ingressFromNamespaces[${i}]`, ns));
+    if (fromCidrs.length + fromNamespaces.length === 0) {
+      throw new ChartInputError('network policy allows ingress from nowhere; give ingressFromCidrs (e.g. the VPC CIDR) or ingressFromNamespaces (e.g. "ingress-nginx")');
+    }
+
+    if (props.defaultDeny ?? true) {
+      new KubeNetworkPolicy(this, 'DefaultDeny', {
+        metadata: { name: 'default-deny', namespace: props.namespace },
+        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+      });
+    }
+
+    const ingressPeers: NetworkPolicyPeer[] = [
+      ...fromCidrs.map((cidr) => ({ ipBlock: { cidr } })),
+      ...fromNamespaces.map((name) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } })),
+    ];
+    const ingress: NetworkPolicyIngressRule[] = [{ from: ingressPeers, ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(props.port) }] }];
+
+    const egress: NetworkPolicyEgressRule[] = [
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': dnsNamespace } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: IntOrString.fromNumber(53) },
+          { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+        ],
+      },
+      ...[props.database, ...(props.egress ?? [])].map((destination, i) => toEgressRule(destination, i === 0 ? 'database' : `egress[${i - 1}]`)),
+    ];
+
+    new KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: props.name ?? 'web', namespace: props.namespace },
+      spec: { podSelector: { matchLabels: { ...props.podLabels } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
+    });
+  }
+}
+
+function toEgressRule(destination: EgressDestination, field: string): NetworkPolicyEgressRule {
+  checkCidr(`${field}.cidr`, destination.cidr);
+  checkInteger(`${field}.port`, destination.port, 1, 65535);
+  (destination.except ?? []).forEach((cidr, i) => checkCidr(`${field}.except[${i}]`, cidr));
+  const ipBlock = destination.except?.length ? { cidr: destination.cidr, except: [...destination.except] } : { cidr: destination.cidr };
+  return { to: [{ ipBlock }], ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(destination.port) }] };
+}

@@ -1,0 +1,326 @@
+import { createHash } from 'node:crypto';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-28/lib/imports/k8s';
+import { Construct } from 'constructs';
+import { ChartInputError } from './errors';
+import { addFinalJsonPatch } from './escape-hatch';
+import { checkImage } from './image';
+import { checkDnsLabel, checkInteger } from './validation';
+
+/** Port the application listens on (env `PORT`), named `http` on the container. */
+export const CONTAINER_PORT = 8080;
+export const CONTAINER_PORT_NAME = 'http';
+/** Port of the ClusterIP Service (→ `http`). */
+export const SERVICE_PORT = 80;
+/** uid/gid of the distroless `nonroot` user. */
+export const RUN_AS_ID = 65532;
+
+/** An environment variable read from a key of a Secret that the cluster operator (or the deploy command) creates. */
+export interface SecretEnvVar {
+  /** Name of the Secret in the namespace. */
+  readonly secretName: string;
+  /** Key in the Secret. */
+  readonly key: string;
+  /**
+   * Let the pod start when the Secret or key is missing.
+   * @default false - the container is not created until the Secret exists (CreateContainerConfigError), so the
+   * rollout stalls visibly and the deploy command rolls back instead of shipping pods that fail at the first query.
+   */
+  readonly optional?: boolean;
+}
+
+export interface WebServiceProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /**
+   * Container image: `registry/repository:tag` with an immutable tag (not `latest`), or `repository@sha256:<digest>`.
+   * The offline placeholder `<placeholder:image>` is accepted too; the deploy command refuses to apply it.
+   */
+  readonly image: string;
+  /** Minimum number of pods, kept by the HorizontalPodAutoscaler (which owns `spec.replicas`). */
+  readonly minReplicas: number;
+  /** Upper bound for the HorizontalPodAutoscaler. */
+  readonly maxReplicas: number;
+  /** CPU request per pod in millicores. */
+  readonly cpuMillis: number;
+  /** Memory request and limit per pod in MiB (equal, so the pod is never OOM-killed for using what it asked for). */
+  readonly memoryMiB: number;
+  /**
+   * Name of the Deployment, Service, ServiceAccount, ConfigMap, HPA and PDB; also the container name and the
+   * `app.kubernetes.io/name` label.
+   * @default "web"
+   */
+  readonly name?: string;
+  /**
+   * Production: at least 2 replicas are required.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * Value of the `app.kubernetes.io/part-of` label.
+   * @default - no part-of label
+   */
+  readonly partOf?: string;
+  /**
+   * Non-secret settings: stored in the ConfigMap (named like the service) and exposed as environment variables.
+   * `PORT` is always set. A checksum of the settings on the pod template rolls the pods when they change.
+   * @default - only PORT
+   */
+  readonly settings?: Readonly<Record<string, string>>;
+  /**
+   * Environment variables read from Secrets (never from the ConfigMap).
+   * @default - none
+   */
+  readonly secretEnv?: Readonly<Record<string, SecretEnvVar>>;
+  /**
+   * CPU limit per pod in millicores.
+   * @default - 4 × cpuMillis (bursts allowed, a runaway process is capped)
+   */
+  readonly cpuLimitMillis?: number;
+  /**
+   * Seconds the container waits in preStop (Kubernetes `sleep` action: the image has no shell) before SIGTERM,
+   * so load balancers stop sending new requests first. Must exceed the ALB target deregistration delay.
+   * @default 25
+   */
+  readonly preStopSleepSeconds?: number;
+  /**
+   * Seconds the application needs after SIGTERM to finish in-flight requests (readiness fails at once).
+   * The termination grace period is preStop + drain + 5 s.
+   * @default 10
+   */
+  readonly drainSeconds?: number;
+  /**
+   * Seconds a new pod must stay Ready before it counts as available (catches pods that crash right after start).
+   * @default 10
+   */
+  readonly minReadySeconds?: number;
+  /**
+   * Seconds without rollout progress after which the Deployment reports ProgressDeadlineExceeded (and the deploy
+   * command rolls back). Kubernetes' default is 600.
+   * @default 90
+   */
+  readonly progressDeadlineSeconds?: number;
+  /**
+   * Average CPU utilization (percent of the request) the HorizontalPodAutoscaler aims for.
+   * @default 70
+   */
+  readonly targetCpuUtilization?: number;
+  /**
+   * Size limit of the writable `/tmp` (emptyDir; the root filesystem is read-only).
+   * @default 64
+   */
+  readonly tmpSizeMiB?: number;
+}
+
+/**
+ * The web service: ServiceAccount, ConfigMap, Deployment, Service, HorizontalPodAutoscaler and
+ * PodDisruptionBudget, with zero-downtime rolling updates and the Pod Security `restricted` profile.
+ * Portable: nothing in it is specific to a cloud.
+ */
+export class WebService extends Construct {
+  readonly name: string;
+  readonly deployment: kplus.Deployment;
+  readonly service: kplus.Service;
+  readonly serviceAccount: kplus.ServiceAccount;
+  readonly configMap: kplus.ConfigMap;
+  readonly autoscaler: kplus.HorizontalPodAutoscaler;
+  readonly podDisruptionBudget: KubePodDisruptionBudget;
+  /** Labels that select the pods (immutable once deployed). */
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  readonly preStopSleepSeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+
+  constructor(scope: Construct, id: string, props: WebServiceProps) {
+    super(scope, id);
+    const name = props.name ?? 'web';
+    checkDnsLabel('name', name);
+    checkDnsLabel('namespace', props.namespace);
+    checkImage(props.image);
+    checkInteger('minReplicas', props.minReplicas, 1, 100);
+    checkInteger('maxReplicas', props.maxReplicas, 1, 1000);
+    if (props.maxReplicas < props.minReplicas) {
+      throw new ChartInputError(`maxReplicas is ${props.maxReplicas}; it must be at least minReplicas (${props.minReplicas})`);
+    }
+    if (props.production && props.minReplicas < 2) {
+      throw new ChartInputError(`minReplicas is ${props.minReplicas} in production; production needs at least 2 replicas so a rollout, a drain or a node loss never takes the service down`);
+    }
+    checkInteger('cpuMillis', props.cpuMillis, 10, 64000);
+    checkInteger('memoryMiB', props.memoryMiB, 32, 262144);
+    const cpuLimitMillis = props.cpuLimitMillis ?? 4 * props.cpuMillis;
+    checkInteger('cpuLimitMillis', cpuLimitMillis, props.cpuMillis, 256000);
+    const preStop = props.preStopSleepSeconds ?? 25;
+    checkInteger('preStopSleepSeconds', preStop, 1, 300);
+    const drain = props.drainSeconds ?? 10;
+    checkInteger('drainSeconds', drain, 1, 300);
+    const minReady = props.minReadySeconds ?? 10;
+    checkInteger('minReadySeconds', minReady, 0, 300);
+    const progressDeadline = props.progressDeadlineSeconds ?? 90;
+    checkInteger('progressDeadlineSeconds', progressDeadline, minReady + 30, 3600);
+    const targetCpu = props.targetCpuUtilization ?? 70;
+    checkInteger('targetCpuUtilization', targetCpu, 10, 100);
+    const tmpSize = props.tmpSizeMiB ?? 64;
+    checkInteger('tmpSizeMiB', tmpSize, 1, 65536);
+    for (const key of Object.keys(props.settings ?? {})) {
+      if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new ChartInputError(`settings key ${JSON.stringify(key)} is not an environment variable name (A-Z, 0-9, _)`);
+    }
+
+    this.name = name;
+    this.preStopSleepSeconds = preStop;
+    this.terminationGracePeriodSeconds = preStop + drain + 5;
+    this.selectorLabels = { 'app.kubernetes.io/name': name };
+    const podLabels: Record<string, string> = { ...this.selectorLabels, ...(props.partOf ? { 'app.kubernetes.io/part-of': props.partOf } : {}) };
+    const metadata = { name, namespace: props.namespace };
+
+    // Pod Identity (EKS) injects its own projected token through its webhook; the Kubernetes API token is not needed.
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
+
+    const settings: Record<string, string> = { ...props.settings, PORT: String(CONTAINER_PORT) };
+    const sortedSettings = Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]]));
+    this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata, data: sortedSettings });
+    const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
+
+    const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(tmpSize) });
+    const secretEnv: Record<string, kplus.EnvValue> = {};
+    for (const variable of Object.keys(props.secretEnv ?? {}).sort()) {
+      const ref = props.secretEnv![variable];
+      checkDnsLabel(`secretEnv.${variable}.secretName`, ref.secretName);
+      const secret = kplus.Secret.fromSecretName(this, `Secret-${variable}`, ref.secretName);
+      secretEnv[variable] = kplus.EnvValue.fromSecretValue({ secret, key: ref.key }, { optional: ref.optional ?? false });
+    }
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata,
+      select: false,
+      podMetadata: { labels: podLabels, annotations: { 'kubectl.kubernetes.io/default-container': name, 'checksum/config': settingsChecksum } },
+      strategy: kplus.DeploymentStrategy.rollingUpdate({
+        maxSurge: kplus.PercentOrAbsolute.percent(25),
+        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
+      }),
+      minReady: Duration.seconds(minReady),
+      progressDeadline: Duration.seconds(progressDeadline),
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      terminationGracePeriod: Duration.seconds(this.terminationGracePeriodSeconds),
+      securityContext: {
+        ensureNonRoot: true,
+        user: RUN_AS_ID,
+        group: RUN_AS_ID,
+        fsGroup: RUN_AS_ID,
+        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+      },
+      volumes: [tmp],
+      containers: [
+        {
+          name,
+          image: props.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          ports: [{ number: CONTAINER_PORT, name: CONTAINER_PORT_NAME, protocol: kplus.Protocol.TCP }],
+          envFrom: [kplus.Env.fromConfigMap(this.configMap)],
+          envVariables: secretEnv,
+          volumeMounts: [{ path: '/tmp', volume: tmp }],
+          resources: {
+            cpu: { request: kplus.Cpu.millis(props.cpuMillis), limit: kplus.Cpu.millis(cpuLimitMillis) },
+            memory: { request: Size.mebibytes(props.memoryMiB), limit: Size.mebibytes(props.memoryMiB) },
+          },
+          // Up to 60 s to start; liveness and readiness only begin once startup succeeded.
+          startup: kplus.Probe.fromHttpGet('/healthz', {
+            port: CONTAINER_PORT,
+            periodSeconds: Duration.seconds(2),
+            failureThreshold: 30,
+            timeoutSeconds: Duration.seconds(2),
+          }),
+          // /readyz fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out of the Service.
+          readiness: kplus.Probe.fromHttpGet('/readyz', {
+            port: CONTAINER_PORT,
+            periodSeconds: Duration.seconds(5),
+            failureThreshold: 2,
+            successThreshold: 1,
+            timeoutSeconds: Duration.seconds(2),
+          }),
+          liveness: kplus.Probe.fromHttpGet('/healthz', {
+            port: CONTAINER_PORT,
+            periodSeconds: Duration.seconds(10),
+            failureThreshold: 3,
+            timeoutSeconds: Duration.seconds(2),
+          }),
+          securityContext: {
+            ensureNonRoot: true,
+            user: RUN_AS_ID,
+            group: RUN_AS_ID,
+            privileged: false,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: [kplus.Capability.ALL] },
+            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+          },
+        },
+      ],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+
+    // Escape hatches for what cdk8s-plus-28 does not model.
+    const deployment = ApiObject.of(this.deployment);
+    deployment.addJsonPatch(
+      // cdk8s-plus' internal address label is not needed: the selector above is explicit and stable.
+      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      // Preferences, not hard rules: spread over zones and nodes, but never leave a pod (or a surge pod) pending on
+      // a small or zone-less cluster. matchLabelKeys counts only pods of the same ReplicaSet, so a rollout's new pods
+      // are spread on their own instead of around the old ones.
+      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', [
+        spread('topology.kubernetes.io/zone', this.selectorLabels),
+        spread('kubernetes.io/hostname', this.selectorLabels),
+      ]),
+      JsonPatch.add('/spec/revisionHistoryLimit', 10),
+    );
+    // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+,
+    // on by default since 1.30). Newer than cdk8s-plus-28's schema, hence the final patch.
+    addFinalJsonPatch(deployment, JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }));
+
+    this.service = new kplus.Service(this, 'Service', {
+      metadata,
+      type: kplus.ServiceType.CLUSTER_IP,
+      selector: this.deployment,
+      ports: [{ name: CONTAINER_PORT_NAME, port: SERVICE_PORT, targetPort: CONTAINER_PORT, protocol: kplus.Protocol.TCP }],
+    });
+    ApiObject.of(this.service).addJsonPatch(
+      // Select by the explicit labels (cdk8s-plus would use its internal address label) and target the named port.
+      JsonPatch.replace('/spec/selector', { ...this.selectorLabels }),
+      JsonPatch.add('/spec/ports/0/targetPort', IntOrString.fromString(CONTAINER_PORT_NAME)),
+      JsonPatch.remove('/spec/externalIPs'),
+    );
+
+    // The HPA owns spec.replicas (cdk8s-plus omits it from the Deployment), so an apply never resets a scaled-out
+    // Deployment to minReplicas; a new Deployment starts at 1 and the HPA raises it to minReplicas at once.
+    this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+      metadata,
+      target: this.deployment,
+      minReplicas: props.minReplicas,
+      maxReplicas: props.maxReplicas,
+      metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
+    });
+
+    // Voluntary disruptions (node drains, upgrades) take at most one pod at a time. maxUnavailable (not minAvailable)
+    // so a single-replica dev environment can still be drained. Rolling updates do not go through the eviction API and
+    // are governed by the Deployment strategy (maxUnavailable 0) instead.
+    this.podDisruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata,
+      spec: {
+        maxUnavailable: IntOrString.fromNumber(1),
+        selector: { matchLabels: { ...this.selectorLabels } },
+        unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      },
+    });
+  }
+}
+
+function spread(topologyKey: string, labels: Readonly<Record<string, string>>): object {
+  return {
+    topologyKey,
+    maxSkew: 1,
+    whenUnsatisfiable: 'ScheduleAnyway',
+    labelSelector: { matchLabels: { ...labels } },
+    matchLabelKeys: ['pod-template-hash'],
+  };
+}
