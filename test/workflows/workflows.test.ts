@@ -1,0 +1,256 @@
+/**
+ * Reads the GitHub Actions workflows and checks the delivery rules: triggers per environment, least privilege,
+ * SHA-pinned actions, the prod gate, one deploy at a time per environment, every deploy through the deploy
+ * command, thin steps (each one an npm script or project command).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { load } from 'js-yaml';
+import { environmentStackName, platformConfig } from '../../config';
+
+type Dict = Record<string, unknown>;
+interface Step extends Dict {
+  uses?: string;
+  run?: string;
+  with?: Dict;
+  env?: Dict;
+  id?: string;
+}
+interface Job extends Dict {
+  uses?: string;
+  with?: Dict;
+  needs?: string | string[];
+  permissions?: Dict | string;
+  environment?: string | { name: string };
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean } | string;
+  steps?: Step[];
+}
+interface Workflow {
+  file: string;
+  text: string;
+  on: Dict;
+  permissions?: Dict | string;
+  concurrency?: { group: string; 'cancel-in-progress'?: boolean };
+  jobs: Record<string, Job>;
+}
+
+const root = resolve(__dirname, '../..');
+const dir = join(root, '.github/workflows');
+const workflows: Record<string, Workflow> = Object.fromEntries(
+  readdirSync(dir)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .map((file) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const doc = load(text) as Dict;
+      return [file, { ...(doc as object), file, text, on: doc.on as Dict } as Workflow];
+    }),
+);
+const packageScripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Dict }).scripts);
+
+const allJobs = () => Object.values(workflows).flatMap((wf) => Object.entries(wf.jobs).map(([name, job]) => ({ wf, name, job })));
+const steps = (job: Job): Step[] => job.steps ?? [];
+const runs = (job: Job): string[] => steps(job).flatMap((step) => (step.run === undefined ? [] : [step.run.trim()]));
+const localWorkflow = (uses: string): Workflow => {
+  const file = uses.replace(/^\.\/\.github\/workflows\//, '');
+  expect(workflows[file]).toBeDefined();
+  return workflows[file];
+};
+/** The jobs that actually run for a job: itself, or every job of the reusable workflow it calls (recursively). */
+const effectiveJobs = (job: Job): Job[] => (job.uses?.startsWith('./') ? Object.values(localWorkflow(job.uses).jobs).flatMap(effectiveJobs) : [job]);
+const assumesAwsRole = (job: Job) => effectiveJobs(job).some((j) => steps(j).some((s) => s.uses?.startsWith('aws-actions/configure-aws-credentials@')));
+const uploadsSecurityEvents = (job: Job) => effectiveJobs(job).some((j) => steps(j).some((s) => s.uses?.startsWith('github/codeql-action/')));
+const permissionsOf = (job: Job): Dict => {
+  expect(typeof job.permissions).not.toBe('string'); // no read-all / write-all shorthands
+  return (job.permissions as Dict | undefined) ?? {};
+};
+
+describe('workflow files', () => {
+  it('include CI, build-scan, the reusable deploy and one caller per environment', () => {
+    const expected = ['ci.yml', 'build-scan.yml', 'deploy.yml', ...platformConfig.environments.map((env) => `deploy-${env.name}.yml`)];
+    expect(Object.keys(workflows).sort()).toEqual(expect.arrayContaining(expected.sort()));
+    expect(platformConfig.environments.map((env) => env.name)).toEqual(['dev', 'staging', 'prod']);
+  });
+});
+
+describe('triggers per environment', () => {
+  it.each(platformConfig.environments.map((env) => [env.name, env] as const))('%s deploys from what config/platform.ts says', (name, env) => {
+    const wf = workflows[`deploy-${name}.yml`];
+    if (env.deployFrom.kind === 'branch') {
+      expect(wf.on).toEqual({ push: { branches: [env.deployFrom.branch] } });
+    } else {
+      expect(wf.on).toEqual({ release: { types: ['published'] } });
+    }
+  });
+
+  it('dev <- push to develop, staging <- push to staging, prod <- published release', () => {
+    expect(workflows['deploy-dev.yml'].on).toEqual({ push: { branches: ['develop'] } });
+    expect(workflows['deploy-staging.yml'].on).toEqual({ push: { branches: ['staging'] } });
+    expect(workflows['deploy-prod.yml'].on).toEqual({ release: { types: ['published'] } });
+  });
+
+  it('the reusable workflows are callable; CI runs on pull requests and pushes', () => {
+    expect(Object.keys(workflows['deploy.yml'].on)).toEqual(['workflow_call']);
+    expect(workflows['build-scan.yml'].on).toHaveProperty('workflow_call');
+    expect(workflows['build-scan.yml'].on).toHaveProperty('pull_request');
+    expect(workflows['ci.yml'].on).toHaveProperty('pull_request');
+    expect(workflows['ci.yml'].on).toHaveProperty('push');
+  });
+});
+
+describe('each environment caller: build-scan first, then deploy the scanned digest', () => {
+  it.each(platformConfig.environments.map((env) => [env.name, env] as const))('%s', (name, env) => {
+    const { jobs } = workflows[`deploy-${name}.yml`];
+    expect(jobs['build-scan']).toMatchObject({ uses: './.github/workflows/build-scan.yml', with: { push: true } });
+    expect(jobs.deploy.uses).toBe('./.github/workflows/deploy.yml');
+    expect([jobs.deploy.needs].flat()).toContain('build-scan');
+    expect(jobs.deploy.with).toEqual({
+      environment: name,
+      'aws-region': env.region,
+      stacks: environmentStackName(platformConfig.project, name),
+      'image-digest': '${{ needs.build-scan.outputs.image-digest }}',
+    });
+  });
+});
+
+describe('least-privilege permissions', () => {
+  it('every workflow defaults to contents: read (or nothing)', () => {
+    for (const wf of Object.values(workflows)) {
+      expect([{ contents: 'read' }, {}]).toContainEqual(wf.permissions);
+    }
+  });
+
+  it('id-token: write only on jobs that assume an AWS role, and every such job has it', () => {
+    for (const { wf, name, job } of allJobs()) {
+      const idToken = permissionsOf(job)['id-token'];
+      expect({ job: `${wf.file}#${name}`, idToken: idToken === 'write' }).toEqual({ job: `${wf.file}#${name}`, idToken: assumesAwsRole(job) });
+    }
+  });
+
+  it('security-events: write only on jobs that upload scan results', () => {
+    for (const { wf, name, job } of allJobs()) {
+      if (permissionsOf(job)['security-events'] === 'write') {
+        expect({ job: `${wf.file}#${name}`, uploads: uploadsSecurityEvents(job) }).toEqual({ job: `${wf.file}#${name}`, uploads: true });
+      }
+    }
+  });
+
+  it('no other write permission anywhere', () => {
+    for (const { wf, name, job } of allJobs()) {
+      for (const [scope, level] of Object.entries(permissionsOf(job))) {
+        if (level === 'write') expect([`${wf.file}#${name}`, scope]).toEqual([`${wf.file}#${name}`, expect.stringMatching(/^(id-token|security-events)$/)]);
+      }
+    }
+  });
+
+  it('no static AWS keys: roles come from OIDC', () => {
+    for (const wf of Object.values(workflows)) {
+      expect(wf.text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/i);
+    }
+  });
+});
+
+describe('third-party actions', () => {
+  const pins = Object.values(workflows).flatMap((wf) =>
+    [...wf.text.matchAll(/^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/gm)].map((m) => ({ file: wf.file, ref: m[1], comment: m[2].trim() })),
+  );
+
+  it('are pinned to a full commit SHA with a version comment', () => {
+    const remote = pins.filter((pin) => !pin.ref.startsWith('./'));
+    expect(remote.length).toBeGreaterThan(10);
+    for (const pin of remote) {
+      expect(pin).toEqual({ ...pin, ref: expect.stringMatching(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_./-]+@[0-9a-f]{40}$/), comment: expect.stringMatching(/^# (v\d+\.\d+\.\d+|main\b)/) });
+    }
+  });
+
+  it('use one commit per action across all workflows', () => {
+    const byAction = new Map<string, Set<string>>();
+    for (const pin of pins.filter((p) => !p.ref.startsWith('./'))) {
+      const [action, sha] = pin.ref.split('@');
+      const repo = action.split('/').slice(0, 2).join('/');
+      byAction.set(repo, (byAction.get(repo) ?? new Set()).add(sha));
+    }
+    for (const [repo, shas] of byAction) expect([repo, shas.size]).toEqual([repo, 1]);
+  });
+
+  it('local reusable workflows exist', () => {
+    for (const pin of pins.filter((p) => p.ref.startsWith('./'))) localWorkflow(pin.ref);
+  });
+});
+
+describe('deploy', () => {
+  const deploy = workflows['deploy.yml'].jobs.deploy;
+
+  it('runs in the GitHub Environment of its input, so prod waits for the prod reviewers', () => {
+    expect(deploy.environment).toEqual({ name: '${{ inputs.environment }}' });
+    expect(workflows['deploy-prod.yml'].jobs.deploy).toMatchObject({ uses: './.github/workflows/deploy.yml', with: { environment: 'prod' } });
+    expect(workflows['deploy-prod.yml'].text).toMatch(/required reviewers/i);
+  });
+
+  it('one deploy at a time per environment, never cancelled midway; callers use their own group (no deadlock)', () => {
+    expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    for (const env of platformConfig.environments) {
+      const caller = workflows[`deploy-${env.name}.yml`];
+      expect(caller.concurrency).toEqual({ group: `deliver-${env.name}`, 'cancel-in-progress': false });
+      expect(caller.concurrency?.group).not.toBe(`deploy-${env.name}`);
+    }
+  });
+
+  it('assumes the environment role through OIDC, then cdk deploy, then the deploy command', () => {
+    const names = steps(deploy).map((step) => step.uses?.split('@')[0] ?? step.run);
+    const aws = steps(deploy).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    expect(aws?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
+    const cdk = names.findIndex((name) => /^npx cdk deploy "\$STACKS" --require-approval never --outputs-file cdk-outputs\.json$/.test(name ?? ''));
+    const command = names.findIndex((name) => /^npm run deploy -- --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''));
+    expect(names.indexOf('aws-actions/configure-aws-credentials')).toBeGreaterThan(-1);
+    expect(cdk).toBeGreaterThan(names.indexOf('aws-actions/configure-aws-credentials'));
+    expect(command).toBeGreaterThan(cdk);
+    const env = steps(deploy)[command].env ?? {};
+    expect(env.IMAGE).toMatch(/@\$\{\{ inputs\.image-digest \}\}$/); // by digest, never by tag
+  });
+
+  it('every job that deploys an environment goes through the deploy command', () => {
+    const deploying = allJobs().filter(({ job }) => job.environment !== undefined || job.uses === './.github/workflows/deploy.yml');
+    expect(deploying.length).toBe(1 + platformConfig.environments.length);
+    for (const { wf, name, job } of deploying) {
+      const commands = effectiveJobs(job).flatMap(runs);
+      expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy -- '))]).toEqual([`${wf.file}#${name}`, true]);
+    }
+  });
+
+  it('only images that passed every scan are pushed', () => {
+    const { jobs } = workflows['build-scan.yml'];
+    const scans = Object.keys(jobs).filter((name) => name !== 'push' && name !== 'build' && name !== 'dependency-review');
+    expect([jobs.push.needs].flat()).toEqual(expect.arrayContaining(['build', ...scans]));
+    expect(jobs.push.if).toBe('inputs.push');
+    const trivy = Object.values(jobs).flatMap(steps).filter((step) => step.uses?.startsWith('aquasecurity/trivy-action@') && step.with?.['exit-code'] !== undefined);
+    expect(trivy.map((step) => step.with?.['scan-type']).sort()).toEqual(['config', 'image']);
+    for (const step of trivy) expect(step.with).toMatchObject({ severity: 'HIGH,CRITICAL', 'exit-code': '1' });
+  });
+});
+
+describe('thin workflows', () => {
+  const allowed = [/^npm ci( --no-audit --no-fund)?$/, /^npm test$/, /^npm run ([a-z0-9:-]+)( -- .*)?$/, /^npx cdk deploy /, /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/];
+
+  it('every run: step is one npm script or project command', () => {
+    for (const { wf, name, job } of allJobs()) {
+      for (const run of runs(job)) {
+        const where = `${wf.file}#${name}: ${run}`;
+        expect([where, run.includes('\n'), /&&|\|\||;|\|/.test(run)]).toEqual([where, false, false]);
+        expect([where, allowed.some((pattern) => pattern.test(run))]).toEqual([where, true]);
+        const script = /^npm run ([a-z0-9:-]+)/.exec(run)?.[1];
+        if (script) expect([where, packageScripts.includes(script)]).toEqual([where, true]);
+      }
+    }
+  });
+
+  it('CI runs the same checks as .ci/run', () => {
+    const ci = Object.values(workflows['ci.yml'].jobs).flatMap(runs);
+    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run test:e2e']) {
+      expect(ci).toContain(check);
+    }
+    const e2e = workflows['ci.yml'].jobs.e2e;
+    const cache = steps(e2e).find((step) => step.uses?.startsWith('actions/cache@'));
+    expect(String(cache?.with?.path)).toContain('~/.cache/platform-k8s');
+    expect(String(cache?.with?.key)).toContain("hashFiles('cluster/versions.env'");
+  });
+});
