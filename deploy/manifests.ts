@@ -117,7 +117,7 @@ export function prepareRelease(objects: readonly KubeObject[], namespace: string
   let namespaceObject: KubeObject | undefined;
   const seen = new Set<string>();
   for (const original of objects) {
-    const o = structuredClone(original);
+    const o = clone(original);
     const key = `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
     if (seen.has(key)) problems.push(`${objectRef(o)} appears twice`);
     seen.add(key);
@@ -154,4 +154,9 @@ export function podImages(workload: KubeObject): string[] {
   const spec = (workload.spec as { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } }) ?? {};
   const pod = spec.template?.spec ?? {};
   return [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c) => c.image ?? '');
+}
+
+/** Deep copy of JSON-shaped data (plain objects, so js-yaml dumps them in any realm; structuredClone's are not). */
+export function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }

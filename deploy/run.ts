@@ -30,7 +30,7 @@ import {
   type ReleaseSet,
 } from './manifests';
 import { describeUnreadyPods, evaluateRollout, progressLine, type DeploymentLike, type EventLike, type PodLike, type RolloutState } from './rollout';
-import { oidcSecretNames, redact } from './secrets';
+import { oidcClientSecretObject, oidcSecretNames, redact } from './secrets';
 
 export const FIELD_MANAGER = 'platform-deploy';
 /** Name of the ApplySet parent (a Secret in the workload namespace): one release per namespace. */
@@ -172,7 +172,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // The OIDC client Secret (value only in memory; piped to kubectl's stdin).
   const secrets: KubeObject[] = [];
   if (prepared.oidcSecrets.length > 0) {
-    const { readOidcClientSecret, oidcClientSecretObject } = await import('./secrets');
+    const { readOidcClientSecret } = await import('./secrets-manager');
     const credentials = await readOidcClientSecret(outputs!.userPoolClientSecretArn, aws);
     for (const name of prepared.oidcSecrets) secrets.push(oidcClientSecretObject(name, release.namespace, credentials, target.name));
     log(`OIDC client Secret ${prepared.oidcSecrets.join(', ')}: read from Secrets Manager (value not shown)`);
