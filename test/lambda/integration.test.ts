@@ -102,14 +102,14 @@ beforeAll(async () => {
   delete process.env.AWS_SESSION_TOKEN;
   s3 = new S3Client({ forcePathStyle: true });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  const write = process.stdout.write.bind(process.stdout);
-  jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array, ...rest: never[]) => {
+  const write = process.stdout.write.bind(process.stdout) as (...args: unknown[]) => boolean;
+  jest.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
     if (typeof chunk === 'string' && chunk.startsWith('{"level"')) {
       logLines.push(chunk);
       return true;
     }
     return write(chunk, ...rest);
-  });
+  }) as typeof process.stdout.write);
   // The composition root reads the environment at import, as a cold start does.
   handler = (await import('../../lambda/src/index')).handler;
 });
