@@ -1,0 +1,131 @@
+import { type CfnElement, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { acknowledge, encryptedLogGroup } from './keys';
+
+export interface UploadApiProps {
+  readonly functionName: string;
+  /** Folder holding the bundled handler `index.js` (exported `handler`), built by `npm run build`. */
+  readonly codeDir: string;
+  readonly bucket: s3.IBucket;
+  /** The bucket's KMS key. */
+  readonly key: kms.IKey;
+  /** Issuer of the JWT authorizer: `https://cognito-idp.<region>.amazonaws.com/<user pool ID>`. */
+  readonly jwtIssuer: string;
+  /** Accepted `aud` / `client_id`: the environment's app client ID. */
+  readonly jwtAudience: string;
+  readonly throttleRatePerSecond: number;
+  readonly throttleBurst: number;
+  readonly removal: RemovalPolicy;
+  /** Largest upload the handler accepts. @default 10 MiB */
+  readonly maxUploadBytes?: number;
+}
+
+/** Routes and whether they require a JWT. */
+export const API_ROUTES: readonly { method: apigw.HttpMethod; path: string; authorized: boolean }[] = [
+  { method: apigw.HttpMethod.GET, path: '/health', authorized: false },
+  { method: apigw.HttpMethod.GET, path: '/uploads', authorized: true },
+  { method: apigw.HttpMethod.POST, path: '/uploads', authorized: true },
+  { method: apigw.HttpMethod.GET, path: '/uploads/{id}', authorized: true },
+  { method: apigw.HttpMethod.DELETE, path: '/uploads/{id}', authorized: true },
+];
+
+/**
+ * The serverless API: an HTTP API (payload format 2.0) whose upload routes require a Cognito JWT (issuer = the
+ * central pool, audience = the environment's app client), access logs into a KMS-encrypted log group and
+ * default-stage throttling, in front of one arm64 Lambda function with least privilege on the upload bucket.
+ */
+export class UploadApi extends Construct {
+  readonly function: lambda.Function;
+  readonly api: apigw.HttpApi;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: UploadApiProps) {
+    super(scope, id);
+    if (!existsSync(join(props.codeDir, 'index.js'))) {
+      throw new Error(`UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`);
+    }
+    const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
+
+    const functionLogs = encryptedLogGroup(this, 'FunctionLogs', props.key, { logGroupName: `/aws/lambda/${props.functionName}`, removal: props.removal });
+    const role = new iam.Role(this, 'FunctionRole', {
+      description: `Lambda ${props.functionName}: its log group, its bucket and key`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const rolePolicy = new iam.Policy(this, 'FunctionPolicy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${functionLogs.logGroupArn}:*`] }),
+        new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+        new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [props.bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({ sid: 'BucketKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.key.keyArn] }),
+      ],
+    });
+    role.attachInlinePolicy(rolePolicy);
+    const stack = Stack.of(this);
+    const logicalId = (construct: Construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+    acknowledge(rolePolicy, {
+      [`AwsSolutions-IAM5[Resource::<${logicalId(functionLogs)}.Arn>:*]`]: "Log streams of the function's own log group are created at run time",
+      [`AwsSolutions-IAM5[Resource::<${logicalId(props.bucket)}.Arn>/*]`]: 'Objects of the upload bucket only (keys are chosen at run time)',
+    });
+
+    this.function = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
+      description: 'Upload API (API Gateway HTTP API, payload 2.0)',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.codeDir),
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      role,
+      logGroup: functionLogs,
+      environment: {
+        UPLOAD_BUCKET: props.bucket.bucketName,
+        UPLOAD_KMS_KEY_ID: props.key.keyArn,
+        MAX_UPLOAD_BYTES: String(maxUploadBytes),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      environmentEncryption: props.key,
+    });
+    this.function.node.addDependency(rolePolicy);
+
+    const accessLogs = encryptedLogGroup(this, 'AccessLogs', props.key, { removal: props.removal });
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: props.functionName,
+      description: 'Upload API',
+      createDefaultStage: false,
+    });
+    new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRatePerSecond, burstLimit: props.throttleBurst },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
+    });
+
+    const integration = new HttpLambdaIntegration('Handler', this.function, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
+    const authorizer = new HttpJwtAuthorizer('Cognito', props.jwtIssuer, { jwtAudience: [props.jwtAudience], authorizerName: 'cognito' });
+    for (const route of API_ROUTES) {
+      const [created] = this.api.addRoutes({
+        path: route.path,
+        methods: [route.method],
+        integration,
+        authorizer: route.authorized ? authorizer : undefined,
+      });
+      if (!route.authorized) {
+        acknowledge(created, {
+          'AwsSolutions-APIG4': 'The health check is public by design: load balancers and uptime probes call it without a token; it returns no data',
+        });
+      }
+    }
+    this.url = `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/`;
+  }
+}

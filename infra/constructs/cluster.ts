@@ -1,0 +1,169 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ClusterConfig } from '../../config';
+import { acknowledge, encryptedLogGroup } from './keys';
+
+export interface PlatformClusterProps {
+  readonly clusterName: string;
+  readonly config: ClusterConfig;
+  readonly vpc: ec2.IVpc;
+  readonly key: kms.IKey;
+  /** ARN of the CI deploy role, granted edit rights in `applicationNamespace` only. */
+  readonly deployRoleArn: string;
+  readonly applicationNamespace: string;
+  readonly removal: RemovalPolicy;
+}
+
+/** Every EKS control-plane log type. */
+export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
+  eks.ClusterLoggingTypes.API,
+  eks.ClusterLoggingTypes.AUDIT,
+  eks.ClusterLoggingTypes.AUTHENTICATOR,
+  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  eks.ClusterLoggingTypes.SCHEDULER,
+];
+
+/** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
+export const ALB_CONTROLLER_VERSION = 'v3.2.2';
+/** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
+export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
+
+/**
+ * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
+ * `auth-type: oidc`), envelope encryption of Secrets, every control-plane log type into a KMS-encrypted log group,
+ * endpoint access from configuration, access entries (admin, CI deploy role scoped to the app namespace), the
+ * Pod Identity agent and the AWS Load Balancer Controller's IAM role bound by Pod Identity.
+ */
+export class PlatformCluster extends Construct {
+  readonly cluster: eks.Cluster;
+  readonly albControllerRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PlatformClusterProps) {
+    super(scope, id);
+    const { config } = props;
+    const version = kubernetesVersion(config.kubernetesVersion, this.node.path);
+    if (config.endpointAccess === 'public-and-private' && (config.publicAccessCidrs.length === 0 || config.publicAccessCidrs.some((c) => c.endsWith('/0')))) {
+      throw new Error(`PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`);
+    }
+    const stack = Stack.of(this);
+
+    // EKS writes control-plane logs to this group; created first so it is KMS-encrypted and has a retention.
+    const controlPlaneLogs = encryptedLogGroup(this, 'ControlPlaneLogs', props.key, {
+      logGroupName: `/aws/eks/${props.clusterName}/cluster`,
+      removal: props.removal,
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+
+    this.cluster = new eks.Cluster(this, 'Cluster', {
+      clusterName: props.clusterName,
+      version,
+      vpc: props.vpc,
+      vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      defaultCapacity: 0,
+      endpointAccess:
+        config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
+      secretsEncryptionKey: props.key,
+      clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
+      removalPolicy: props.removal,
+    });
+    this.cluster.node.addDependency(controlPlaneLogs);
+
+    const arm = config.nodeInstanceTypes.every((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
+    const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
+      nodegroupName: 'default',
+      instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
+      amiType: arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      minSize: config.minNodes,
+      desiredSize: config.desiredNodes,
+      maxSize: config.maxNodes,
+      subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+
+    acknowledge(this.cluster.role.node.defaultChild as Construct, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
+    });
+    acknowledge(nodegroup.role.node.defaultChild as Construct, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]': 'Required by EKS managed node groups to join the cluster; maintained by AWS',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]': 'The VPC CNI on the nodes assigns pod IPs with it; maintained by AWS (workload permissions come from Pod Identity roles, not from the node)',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]': 'Nodes pull images from ECR (read-only); maintained by AWS',
+    });
+
+    // Access entries: the admin role (an existing role, named in configuration) and the CI deploy role.
+    const adminRoleArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: config.adminRoleName });
+    this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
+    this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
+      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSEditPolicy', {
+        accessScopeType: eks.AccessScopeType.NAMESPACE,
+        namespaces: [props.applicationNamespace],
+      }),
+    ]);
+
+    // Pod Identity agent add-on (accessing the getter creates it).
+    void this.cluster.eksPodIdentityAgent;
+
+    this.albControllerRole = podIdentityRole(this, 'AlbControllerRole', 'AWS Load Balancer Controller');
+    const albDocument = albControllerPolicy();
+    const albPolicy = new iam.Policy(this, 'AlbControllerPolicy', { document: iam.PolicyDocument.fromJson(albDocument) });
+    this.albControllerRole.attachInlinePolicy(albPolicy);
+    acknowledge(
+      albPolicy,
+      Object.fromEntries(
+        wildcardResources(albDocument).map((resource) => [
+          `AwsSolutions-IAM5[Resource::${resource}]`,
+          `AWS Load Balancer Controller ${ALB_CONTROLLER_VERSION} reference policy: load balancers, listeners, target groups and security groups are created at run time, so their ARNs are unknown; mutating actions are conditioned on the elbv2.k8s.aws/cluster tag`,
+        ]),
+      ),
+    );
+    new eks.CfnPodIdentityAssociation(this, 'AlbControllerIdentity', {
+      clusterName: this.cluster.clusterName,
+      namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
+      serviceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name,
+      roleArn: this.albControllerRole.roleArn,
+    });
+  }
+}
+
+/** An IAM role that EKS Pod Identity may assume for a ServiceAccount. */
+export function podIdentityRole(scope: Construct, id: string, description: string): iam.Role {
+  const role = new iam.Role(scope, id, {
+    description: `EKS Pod Identity: ${description}`,
+    assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
+  });
+  role.assumeRolePolicy?.addStatements(
+    new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')] }),
+  );
+  return role;
+}
+
+/** Maps "1.35" to aws-eks-v2's KubernetesVersion, failing with the value received. */
+export function kubernetesVersion(value: string, where: string): eks.KubernetesVersion {
+  const key = `V${value.replace('.', '_')}` as keyof typeof eks.KubernetesVersion;
+  const version = /^\d+\.\d+$/.test(value) ? (eks.KubernetesVersion as unknown as Record<string, eks.KubernetesVersion | undefined>)[key] : undefined;
+  if (!version) throw new Error(`PlatformCluster ${where}: kubernetesVersion is ${JSON.stringify(value)}; aws-eks-v2 offers none by that name (e.g. "1.35")`);
+  return version;
+}
+
+/** The wildcard resources of a policy document (what cdk-nag IAM5 reports one by one). */
+function wildcardResources(document: unknown): string[] {
+  const statements = (document as { Statement: { Resource?: string | string[] }[] }).Statement;
+  const resources = statements.flatMap((s) => (s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+  return [...new Set(resources.filter((r) => r.includes('*')))];
+}
+
+let albPolicyCache: unknown;
+/** The controller's reference IAM policy as shipped in aws-cdk-lib (read once per process). */
+function albControllerPolicy(): unknown {
+  if (!albPolicyCache) {
+    const lib = dirname(require.resolve('aws-cdk-lib/package.json'));
+    albPolicyCache = JSON.parse(readFileSync(join(lib, 'aws-eks-v2', 'lib', 'addons', `alb-iam_policy-${ALB_CONTROLLER_VERSION}.json`), 'utf8'));
+  }
+  return albPolicyCache;
+}

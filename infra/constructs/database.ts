@@ -1,0 +1,107 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { DatabaseConfig, DataRetentionConfig } from '../../config';
+import { acknowledge } from './keys';
+
+/** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
+export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
+export const POSTGRES_PORT = 5432;
+/** Characters left out of generated passwords so they survive URLs and shells. */
+const EXCLUDE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
+
+export interface DatabaseProps {
+  readonly vpc: ec2.IVpc;
+  readonly key: kms.IKey;
+  readonly config: DatabaseConfig;
+  readonly retention: DataRetentionConfig;
+  /** The EKS cluster security group (on every managed node's ENI): the only client. */
+  readonly clientSecurityGroup: ec2.ISecurityGroup;
+  readonly databaseName: string;
+}
+
+/** Maps the configured removal behaviour of stateful data to a CloudFormation removal policy. */
+export function removalPolicyOf(removal: DataRetentionConfig['removal']): RemovalPolicy {
+  return removal === 'retain' ? RemovalPolicy.RETAIN : removal === 'snapshot' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
+}
+
+/**
+ * RDS PostgreSQL in the isolated subnets: KMS-encrypted storage, generated credentials in Secrets Manager
+ * (encrypted with the same key) rotated monthly by a hosted rotation Lambda, automated backups, and a security
+ * group that admits 5432 from the cluster security group (and the rotation function) only.
+ */
+export class Database extends Construct {
+  readonly instance: rds.DatabaseInstance;
+  readonly secret: secretsmanager.ISecret;
+  readonly securityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { config, retention } = props;
+    if (config.maxAllocatedStorageGiB < config.allocatedStorageGiB) {
+      throw new Error(`Database ${this.node.path}: maxAllocatedStorageGiB ${config.maxAllocatedStorageGiB} is below allocatedStorageGiB ${config.allocatedStorageGiB}`);
+    }
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'PostgreSQL: 5432 from the EKS cluster security group and the rotation function only',
+      allowAllOutbound: false,
+    });
+    this.securityGroup.addIngressRule(props.clientSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'PostgreSQL from EKS pods and nodes');
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      engine: rds.DatabaseInstanceEngine.postgres({ version: POSTGRES_VERSION }),
+      instanceType: new ec2.InstanceType(config.instanceType),
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [this.securityGroup],
+      port: POSTGRES_PORT,
+      databaseName: props.databaseName,
+      credentials: rds.Credentials.fromGeneratedSecret('postgres', { encryptionKey: props.key, excludeCharacters: EXCLUDE }),
+      storageEncrypted: true,
+      storageEncryptionKey: props.key,
+      storageType: rds.StorageType.GP3,
+      allocatedStorage: config.allocatedStorageGiB,
+      maxAllocatedStorage: config.maxAllocatedStorageGiB,
+      multiAz: config.multiAz,
+      backupRetention: Duration.days(config.backupRetentionDays),
+      preferredBackupWindow: '02:00-03:00',
+      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      deletionProtection: retention.deletionProtection,
+      removalPolicy: removalPolicyOf(retention.removal),
+      autoMinorVersionUpgrade: false,
+      iamAuthentication: true,
+      enablePerformanceInsights: false,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      parameters: { 'rds.force_ssl': '1' },
+      copyTagsToSnapshot: true,
+    });
+    this.secret = this.instance.secret!;
+
+    const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Hosted rotation function of the database secret',
+      allowAllOutbound: true,
+    });
+    this.securityGroup.addIngressRule(rotationSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'PostgreSQL from the secret rotation function');
+    this.secret.addRotationSchedule('Rotation', {
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        vpc: props.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        securityGroups: [rotationSecurityGroup],
+        excludeCharacters: EXCLUDE,
+      }),
+      automaticallyAfter: Duration.days(30),
+    });
+
+    const nagReasons: Record<string, string> = {
+      'AwsSolutions-RDS11': `The standard PostgreSQL port ${POSTGRES_PORT} is expected by clients; the database is reachable only from the cluster security group inside isolated subnets`,
+    };
+    if (!config.multiAz) nagReasons['AwsSolutions-RDS3'] = 'Single-AZ by configuration (database.multiAz=false) in this non-production environment';
+    if (!retention.deletionProtection) nagReasons['AwsSolutions-RDS10'] = 'Deletion protection is off by configuration (dataRetention.deletionProtection=false) in this non-production environment';
+    acknowledge(this.instance, nagReasons);
+  }
+}

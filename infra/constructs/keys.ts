@@ -1,0 +1,48 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/**
+ * A customer-managed KMS key with yearly automatic rotation that CloudWatch Logs of the stack's region may use,
+ * so log groups (flow logs, API access logs, EKS control plane) are encrypted with the environment's own key.
+ */
+export function createPlatformKey(scope: Construct, id: string, description: string, removal: RemovalPolicy): kms.Key {
+  const key = new kms.Key(scope, id, {
+    description,
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(365),
+    removalPolicy: removal,
+    pendingWindow: Duration.days(30),
+  });
+  const stack = Stack.of(scope);
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogs',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:log-group:*` },
+      },
+    }),
+  );
+  return key;
+}
+
+/** A KMS-encrypted log group with a bounded retention. */
+export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, props: { logGroupName?: string; removal: RemovalPolicy; retention?: logs.RetentionDays }): logs.LogGroup {
+  const group = new logs.LogGroup(scope, id, {
+    logGroupName: props.logGroupName,
+    encryptionKey: key,
+    retention: props.retention ?? logs.RetentionDays.THREE_MONTHS,
+    removalPolicy: props.removal,
+  });
+  return group;
+}
+
+/** Acknowledges cdk-nag findings on one construct (the narrowest one that owns them), each with its reason. */
+export function acknowledge(construct: Construct, findings: Record<string, string>): void {
+  Validations.of(construct).acknowledge(...Object.entries(findings).map(([id, reason]) => ({ id, reason })));
+}

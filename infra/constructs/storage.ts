@@ -1,0 +1,58 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { DataRetentionConfig } from '../../config';
+import { acknowledge } from './keys';
+
+export interface StorageProps {
+  readonly key: kms.IKey;
+  readonly retention: DataRetentionConfig;
+}
+
+/**
+ * The application's bucket (uploads of the web app and of the serverless API): KMS with the environment key and
+ * S3 Bucket Keys, versioning, TLS-only, all public access blocked, server access logs into a second bucket.
+ * Buckets are retained unless the removal behaviour is "destroy" (no auto-delete custom resource: a non-empty
+ * bucket then fails the stack deletion instead of silently losing data).
+ */
+export class Storage extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly accessLogs: s3.Bucket;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const removalPolicy = props.retention.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // Server access log delivery supports SSE-S3 only, not SSE-KMS.
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+    });
+    acknowledge(this.accessLogs, {
+      'AwsSolutions-S1': 'This is the server access log bucket itself; logging it into itself would loop',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Data', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'data/',
+      removalPolicy,
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
+        { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(90) },
+      ],
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
+import { WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { UploadApi } from '../constructs/api';
+import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { Database } from '../constructs/database';
+import { acknowledge, createPlatformKey } from '../constructs/keys';
+import { Network } from '../constructs/network';
+import { Storage } from '../constructs/storage';
+import { names } from '../names';
+import type { EnvironmentIdentity, IdentityStack } from './identity-stack';
+import type { RegionalStack } from './regional-stack';
+
+export interface EnvironmentStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  readonly environment: EnvironmentConfig;
+  readonly identity: IdentityStack;
+  readonly regional: RegionalStack;
+  /** Folder of the bundled Lambda handler (dist/lambda). */
+  readonly lambdaCodeDir: string;
+}
+
+/** ServiceAccount of the web workload (the charts use this name). */
+export const WEB_SERVICE_ACCOUNT = 'web';
+
+/**
+ * One environment: its KMS key, network, EKS cluster, database, bucket, the web workload's Pod Identity role,
+ * the upload API, and one CloudFormation output per `WorkloadOutputs` field.
+ */
+export class EnvironmentStack extends Stack {
+  readonly key: kms.Key;
+  readonly network: Network;
+  readonly platformCluster: PlatformCluster;
+  readonly database: Database;
+  readonly storage: Storage;
+  readonly podRole: iam.Role;
+  readonly api: UploadApi;
+  readonly workloadOutputs: WorkloadOutputs;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id, props);
+    const { config, environment: env } = props;
+    const clusterName = names.cluster(config, env);
+    const keep = env.production || env.dataRetention.removal !== 'destroy';
+    const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
+
+    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`, RemovalPolicy.RETAIN);
+
+    this.network = new Network(this, 'Network', { cidr: env.vpcCidr, natGateways: env.natGateways, key: this.key, removal, clusterName });
+
+    const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
+    this.platformCluster = new PlatformCluster(this, 'Eks', {
+      clusterName,
+      config: env.cluster,
+      vpc: this.network.vpc,
+      key: this.key,
+      deployRoleArn,
+      applicationNamespace: env.workload.namespace,
+      removal,
+    });
+    const cluster = this.platformCluster.cluster;
+
+    this.database = new Database(this, 'Database', {
+      vpc: this.network.vpc,
+      key: this.key,
+      config: env.database,
+      retention: env.dataRetention,
+      clientSecurityGroup: cluster.clusterSecurityGroup,
+      databaseName: 'app',
+    });
+
+    this.storage = new Storage(this, 'Storage', { key: this.key, retention: env.dataRetention });
+
+    // The web workload's identity: just its bucket (and key) and its database secret.
+    this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WEB_SERVICE_ACCOUNT}`);
+    const podPolicy = new iam.Policy(this, 'WebPodPolicy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [this.storage.bucket.bucketArn] }),
+        new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.storage.bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({ sid: 'DatabaseSecret', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.database.secret.secretArn] }),
+        new iam.PolicyStatement({ sid: 'Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
+      ],
+    });
+    this.podRole.attachInlinePolicy(podPolicy);
+    acknowledge(podPolicy, {
+      [`AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.storage.bucket.node.defaultChild as never)}.Arn>/*]`]: 'Objects of the application bucket only (the bucket is the application\'s own)',
+    });
+    new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
+      clusterName: cluster.clusterName,
+      namespace: env.workload.namespace,
+      serviceAccount: WEB_SERVICE_ACCOUNT,
+      roleArn: this.podRole.roleArn,
+    });
+
+    const userPoolId = identity.userPool.userPoolId;
+    this.api = new UploadApi(this, 'Api', {
+      functionName: names.apiFunction(config, env),
+      codeDir: props.lambdaCodeDir,
+      bucket: this.storage.bucket,
+      key: this.key,
+      jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
+      jwtAudience: identity.client.userPoolClientId,
+      throttleRatePerSecond: env.apiThrottleRatePerSecond,
+      throttleBurst: env.apiThrottleBurst,
+      removal,
+    });
+
+    const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
+    this.workloadOutputs = {
+      environment: env.name,
+      clusterName: cluster.clusterName,
+      region: this.region,
+      namespace: env.workload.namespace,
+      certificateArn: props.regional.certificate.certificateArn,
+      userPoolArn: identity.userPool.userPoolArn,
+      userPoolId,
+      userPoolRegion: config.identity.region,
+      userPoolDomain: config.identity.domainPrefix,
+      userPoolClientId: identity.client.userPoolClientId,
+      userPoolClientSecretArn: identity.clientSecret.secretArn,
+      podRoleArn: this.podRole.roleArn,
+      bucketName: this.storage.bucket.bucketName,
+      databaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
+      databasePort: this.database.instance.dbInstanceEndpointPort,
+      databaseSecretArn: this.database.secret.secretArn,
+      imageRepositoryUri,
+      apiUrl: this.api.url,
+    };
+    for (const field of WORKLOAD_OUTPUT_FIELDS) {
+      new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import { githubSubjects, names, primaryImageRegion } from '../names';
+import { acknowledge } from '../constructs/keys';
+
+export interface GitHubStackProps extends StackProps {
+  readonly config: PlatformConfig;
+  /** Key of the app client secrets (identity stack, same region as this stack). */
+  readonly identityKey: kms.IKey;
+}
+
+const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
+
+/**
+ * GitHub Actions → AWS: the account's GitHub OIDC provider and one deploy role per environment, trusted only for
+ * this repository's jobs that run in the GitHub Environment of the same name (see `githubSubjects`).
+ * IAM is global; the stack lives in the identity region so it can reference the identity key directly.
+ */
+export class GitHubStack extends Stack {
+  readonly provider: iam.OidcProviderNative;
+  readonly deployRoles = new Map<string, iam.Role>();
+
+  constructor(scope: Construct, id: string, props: GitHubStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    this.provider = new iam.OidcProviderNative(this, 'GitHubOidc', {
+      url: `https://${GITHUB_ISSUER}`,
+      clientIds: ['sts.amazonaws.com'],
+    });
+    for (const env of config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props.identityKey));
+  }
+
+  private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, identityKey: kms.IKey): iam.Role {
+    const { partition, account } = this;
+    const region = env.region;
+    const role = new iam.Role(this, `DeployRole-${env.name}`, {
+      roleName: names.deployRole(config, env),
+      description: `GitHub Actions deploys ${env.name} (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: new iam.WebIdentityPrincipal(this.provider.oidcProviderArn, {
+        StringEquals: {
+          [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
+          [`${GITHUB_ISSUER}:sub`]: githubSubjects(config, env),
+        },
+      }),
+    });
+
+    const sourceRepository = `arn:${partition}:ecr:${primaryImageRegion(config)}:${account}:repository/${config.imageRepositoryName}`;
+    const envRepository = `arn:${partition}:ecr:${region}:${account}:repository/${config.imageRepositoryName}`;
+    const statements = [
+      new iam.PolicyStatement({
+        sid: 'DescribeOwnCluster',
+        actions: ['eks:DescribeCluster'],
+        resources: [`arn:${partition}:eks:${region}:${account}:cluster/${names.cluster(config, env)}`],
+      }),
+      new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+      new iam.PolicyStatement({
+        sid: 'PushImage',
+        actions: [
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:InitiateLayerUpload',
+          'ecr:UploadLayerPart',
+          'ecr:CompleteLayerUpload',
+          'ecr:PutImage',
+          'ecr:BatchGetImage',
+          'ecr:DescribeImages',
+          'ecr:DescribeImageScanFindings',
+        ],
+        resources: [...new Set([sourceRepository, envRepository])],
+      }),
+      new iam.PolicyStatement({
+        sid: 'CdkBootstrapRoles',
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${partition}:iam::${account}:role/cdk-*-${account}-*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'UpdateApiFunction',
+        actions: ['lambda:GetFunction', 'lambda:UpdateFunctionCode', 'lambda:PublishVersion'],
+        resources: [`arn:${partition}:lambda:${region}:${account}:function:${names.apiFunction(config, env)}`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadStackOutputs',
+        actions: ['cloudformation:DescribeStacks'],
+        resources: [`arn:${partition}:cloudformation:${region}:${account}:stack/${names.environmentStack(config, env)}/*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'ReadAlbClientSecret',
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: [`arn:${partition}:secretsmanager:${config.identity.region}:${account}:secret:${names.clientSecret(config, env)}-*`],
+      }),
+      new iam.PolicyStatement({
+        sid: 'DecryptAlbClientSecret',
+        actions: ['kms:Decrypt'],
+        resources: [identityKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
+      }),
+    ];
+    const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
+    role.attachInlinePolicy(policy);
+    acknowledge(policy, {
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); every other ECR action is limited to the repository',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-*]`]:
+        'The pipeline deploys through the CDK bootstrap roles (deploy, file/image publishing, lookup), whose names end in a per-region qualifier',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:<AWS::AccountId>:secret:${names.clientSecret(config, env)}-*]`]:
+        'Secrets Manager appends a random 6-character suffix to the ARN; the name before it is exact',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/${names.environmentStack(config, env)}/*]`]:
+        'A stack ARN ends with its generated stack ID; the stack name is exact',
+    });
+    return role;
+  }
+}
