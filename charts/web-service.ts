@@ -64,7 +64,7 @@ export interface WebServiceProps {
   readonly partOf?: string;
   /**
    * Non-secret settings: stored in the ConfigMap (named like the service) and exposed as environment variables.
-   * `PORT` is always set. A checksum of the settings on the pod template rolls the pods when they change.
+   * `PORT` and `SHUTDOWN_TIMEOUT_SECONDS` (= drainSeconds) are always set. A checksum of the settings on the pod template rolls the pods when they change.
    * @default - only PORT
    */
   readonly settings?: Readonly<Record<string, string>>;
@@ -86,7 +86,7 @@ export interface WebServiceProps {
   readonly preStopSleepSeconds?: number;
   /**
    * Seconds the application needs after SIGTERM to finish in-flight requests (readiness fails at once).
-   * The termination grace period is preStop + drain + 5 s.
+   * Passed to the app as SHUTDOWN_TIMEOUT_SECONDS. The termination grace period is preStop + drain + 5 s.
    * @default 10
    */
   readonly drainSeconds?: number;
@@ -175,7 +175,8 @@ export class WebService extends Construct {
     // Pod Identity (EKS) injects its own projected token through its webhook; the Kubernetes API token is not needed.
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
 
-    const settings: Record<string, string> = { ...props.settings, PORT: String(CONTAINER_PORT) };
+    // SHUTDOWN_TIMEOUT_SECONDS bounds the app's own drain after SIGTERM, so it always ends inside the grace period.
+    const settings: Record<string, string> = { ...props.settings, PORT: String(CONTAINER_PORT), SHUTDOWN_TIMEOUT_SECONDS: String(drain) };
     const sortedSettings = Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]]));
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata, data: sortedSettings });
     const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');

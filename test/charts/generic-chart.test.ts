@@ -1,0 +1,43 @@
+import { renderTarget } from '../../charts/app';
+import { container, find, IMAGE, platformConfig } from './helpers';
+
+describe('generic target', () => {
+  const { yaml, objects } = renderTarget(platformConfig, 'generic', { image: IMAGE });
+
+  test('has no AWS-specific field, annotation, label or value', () => {
+    // The image registry in this test is an ECR host; strip it so only the chart's own output is checked.
+    const text = yaml.split(IMAGE).join('registry.example.com/web:1');
+    for (const marker of ['alb.ingress.kubernetes.io', 'elbv2.k8s.aws', 'eks.amazonaws.com', 'arn:aws', 'amazonaws.com', 'AWS_', 'BUCKET_NAME', 'DATABASE_SECRET_ARN', '169.254.170.23', 'aws-load-balancer-controller', 'ingressClassName: alb']) {
+      expect({ marker, found: text.includes(marker) }).toEqual({ marker, found: false });
+    }
+  });
+
+  test('uses a standard Ingress of the configured class, with TLS from the configured Secret', () => {
+    const ingress = find(objects, 'Ingress');
+    expect(ingress.metadata.annotations).toBeUndefined();
+    expect(ingress.spec).toEqual({
+      ingressClassName: 'nginx',
+      rules: [{ host: 'web.example.internal', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+      tls: [{ hosts: ['web.example.internal'], secretName: 'web-tls' }],
+    });
+  });
+
+  test('reads the database connection from the operator-created web-database Secret', () => {
+    const env = container(objects).env as { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional: boolean } } }[];
+    expect(Object.fromEntries(env.map((e) => [e.name, e.valueFrom.secretKeyRef]))).toEqual({
+      DATABASE_HOST: { name: 'web-database', key: 'host', optional: false },
+      DATABASE_PORT: { name: 'web-database', key: 'port', optional: false },
+      DATABASE_NAME: { name: 'web-database', key: 'dbname', optional: false },
+      DATABASE_USERNAME: { name: 'web-database', key: 'username', optional: false },
+      DATABASE_PASSWORD: { name: 'web-database', key: 'password', optional: false },
+    });
+    expect(find(objects, 'ConfigMap').data).toEqual({ APP_ENV: 'generic', PORT: '8080', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+  });
+
+  test('lets traffic in only from the ingress controller namespace', () => {
+    const policy = find(objects, 'NetworkPolicy');
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+    ]);
+  });
+});

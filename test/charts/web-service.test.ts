@@ -1,0 +1,127 @@
+import { Chart, Testing } from 'cdk8s';
+import { WebService, type WebServiceProps } from '../../charts/web-service';
+import { renderTarget } from '../../charts/app';
+import { container, find, IMAGE, DIGEST_IMAGE, platformConfig, podSpec } from './helpers';
+
+function synth(props: Partial<WebServiceProps> = {}): object[] {
+  const chart = new Chart(Testing.app(), 'test');
+  new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, ...props });
+  return chart.toJson();
+}
+
+describe.each(['dev', 'staging', 'prod', 'generic'])('the %s Deployment', (target) => {
+  const { objects } = renderTarget(platformConfig, target, { image: IMAGE });
+  const deployment = find(objects, 'Deployment');
+
+  test('rolls out with a surge and never below the desired count', () => {
+    expect(deployment.spec.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: 0 } });
+    expect(deployment.spec.minReadySeconds).toBe(10);
+    expect(deployment.spec.progressDeadlineSeconds).toBe(90);
+    expect(deployment.spec.revisionHistoryLimit).toBeGreaterThan(0);
+  });
+
+  test('leaves spec.replicas to the HorizontalPodAutoscaler, whose minimum is the configured one', () => {
+    expect(deployment.spec.replicas).toBeUndefined();
+    const hpa = find(objects, 'HorizontalPodAutoscaler');
+    const workload = [...platformConfig.environments, ...platformConfig.portableTargets].find((t) => t.name === target)!.workload;
+    expect(hpa.spec).toMatchObject({ minReplicas: workload.minReplicas, maxReplicas: workload.maxReplicas, scaleTargetRef: { kind: 'Deployment', name: 'web' } });
+    expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
+  });
+
+  test('probes startup and liveness on /healthz and readiness on /readyz', () => {
+    const c = container(objects);
+    expect(c.startupProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
+    expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
+    expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 8080 });
+    expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(30);
+    expect(c.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
+  });
+
+  test('terminates gracefully: preStop sleep (no shell needed), then the app drains within the grace period', () => {
+    const spec = podSpec(objects);
+    const c = container(objects);
+    expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 25 } } });
+    const config = find(objects, 'ConfigMap').data;
+    expect(spec.terminationGracePeriodSeconds).toBeGreaterThan(25 + Number(config.SHUTDOWN_TIMEOUT_SECONDS));
+  });
+
+  test('runs with the restricted security context at pod and container level', () => {
+    const spec = podSpec(objects);
+    expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(container(objects).securityContext).toEqual({
+      runAsNonRoot: true,
+      runAsUser: 65532,
+      runAsGroup: 65532,
+      privileged: false,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(spec.automountServiceAccountToken).toBe(false);
+    expect(spec.serviceAccountName).toBe('web');
+    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
+    expect(container(objects).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+  });
+
+  test('requests resources, with memory limit = request', () => {
+    const { resources } = container(objects);
+    expect(resources.requests.memory).toBe(resources.limits.memory);
+    expect(resources.requests.cpu).toMatch(/^\d+m$/);
+    expect(resources.limits.cpu).toMatch(/^\d+m$/);
+  });
+
+  test('spreads over zones and nodes without blocking a surge', () => {
+    const constraints = podSpec(objects).topologySpreadConstraints;
+    expect(constraints.map((c: { topologyKey: string }) => c.topologyKey)).toEqual(['topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    for (const c of constraints) expect(c).toMatchObject({ maxSkew: 1, whenUnsatisfiable: 'ScheduleAnyway', matchLabelKeys: ['pod-template-hash'] });
+  });
+
+  test('selects its pods by app.kubernetes.io/name, and so do the Service and the PDB', () => {
+    expect(deployment.spec.selector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'web' } });
+    expect(deployment.spec.template.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/part-of': 'platform' });
+    const service = find(objects, 'Service');
+    expect(service.spec).toEqual({ type: 'ClusterIP', selector: { 'app.kubernetes.io/name': 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] });
+    const pdb = find(objects, 'PodDisruptionBudget');
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' });
+  });
+});
+
+describe('WebService', () => {
+  test('accepts an image pinned by digest', () => {
+    expect(find(synth({ image: DIGEST_IMAGE }), 'Deployment').spec.template.spec.containers[0].image).toBe(DIGEST_IMAGE);
+  });
+
+  test('rolls the pods when a setting changes (checksum on the pod template)', () => {
+    const a = find(synth({ settings: { APP_ENV: 'a' } }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
+    const b = find(synth({ settings: { APP_ENV: 'b' } }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(a).not.toBe(b);
+  });
+
+  test('reads secret settings from Secrets, never from the ConfigMap', () => {
+    const objects = synth({ secretEnv: { DATABASE_PASSWORD: { secretName: 'web-database', key: 'password' } } });
+    expect(container(objects).env).toEqual([{ name: 'DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'web-database', key: 'password', optional: false } } }]);
+    expect(JSON.stringify(find(objects, 'ConfigMap'))).not.toContain('DATABASE_PASSWORD');
+  });
+
+  test('fails when production has fewer than 2 replicas', () => {
+    expect(() => synth({ production: true, minReplicas: 1 })).toThrow('minReplicas is 1 in production; production needs at least 2 replicas');
+  });
+
+  test('fails when maxReplicas is below minReplicas', () => {
+    expect(() => synth({ minReplicas: 3, maxReplicas: 2 })).toThrow('maxReplicas is 2; it must be at least minReplicas (3)');
+  });
+
+  test('fails when the image reference uses latest', () => {
+    expect(() => synth({ image: 'registry.example.com/web:latest' })).toThrow('mutable tag "latest"');
+  });
+
+  test('fails when a setting is not an environment variable name', () => {
+    expect(() => synth({ settings: { 'app-env': 'x' } })).toThrow('settings key "app-env"');
+  });
+
+  test('fails when the progress deadline would not leave room for minReadySeconds', () => {
+    expect(() => synth({ progressDeadlineSeconds: 20 })).toThrow('progressDeadlineSeconds is 20');
+  });
+});
