@@ -1,0 +1,79 @@
+/**
+ * Synthesizes the platform once for all infra test files: the first file (in any jest worker) synthesizes into a
+ * temporary directory keyed by a hash of the sources, the others read the templates from there. A change to
+ * infra/, config/ or the fixture gives a new key, so results are never stale.
+ */
+import { Template } from 'aws-cdk-lib/assertions';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { platformConfig, validatePlatformConfig } from '../../config';
+import { type Finding, readFindings, synthInfra } from '../../infra/app';
+
+export const ROOT = resolve(__dirname, '..', '..');
+/** Stand-in for dist/lambda (the asset's content does not matter to these tests). */
+export const LAMBDA_FIXTURE = join(__dirname, 'fixtures', 'lambda');
+
+export interface Platform {
+  readonly dir: string;
+  template(stackName: string): Template;
+  json(stackName: string): Record<string, any>;
+  readonly stackNames: string[];
+  readonly findings: Finding[];
+}
+
+function sourceHash(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (/\.(ts|js|json)$/.test(entry)) hash.update(full).update(readFileSync(full));
+    }
+  };
+  for (const dir of ['infra', 'config', 'test/infra/fixtures']) walk(join(ROOT, dir));
+  hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  return hash.digest('hex').slice(0, 16);
+}
+
+let cached: Platform | undefined;
+
+/** The default configuration's cloud assembly, synthesized at most once per source state. */
+export function platform(): Platform {
+  if (cached) return cached;
+  const base = join(tmpdir(), 'platform-infra-tests');
+  mkdirSync(base, { recursive: true });
+  const dir = join(base, sourceHash());
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    const scratch = mkdtempSync(join(base, 'synth-'));
+    synthInfra(validatePlatformConfig(platformConfig), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE });
+    try {
+      renameSync(scratch, dir);
+    } catch {
+      rmSync(scratch, { recursive: true, force: true }); // another worker won the race: same content
+    }
+  }
+  const templates = new Map<string, Template>();
+  const jsons = new Map<string, Record<string, any>>();
+  const json = (name: string) => {
+    if (!jsons.has(name)) jsons.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
+    return jsons.get(name)!;
+  };
+  cached = {
+    dir,
+    json,
+    template: (name) => {
+      if (!templates.has(name)) templates.set(name, Template.fromJSON(json(name)));
+      return templates.get(name)!;
+    },
+    stackNames: readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => f.replace('.template.json', '')),
+    findings: readFindings(dir),
+  };
+  return cached;
+}
+
+/** Resources of one type in a template JSON, as [logicalId, resource] pairs. */
+export function resourcesOfType(json: Record<string, any>, type: string): [string, any][] {
+  return Object.entries(json.Resources as Record<string, any>).filter(([, r]) => r.Type === type);
+}

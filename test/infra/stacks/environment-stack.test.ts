@@ -1,0 +1,236 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { platformConfig } from '../../../config';
+import { platform, resourcesOfType } from '../helpers';
+
+const dev = platform().template('platform-dev');
+const prod = platform().template('platform-prod');
+const devJson = platform().json('platform-dev');
+const prodJson = platform().json('platform-prod');
+const prodConfig = platformConfig.environments.find((e) => e.name === 'prod')!;
+const devConfig = platformConfig.environments.find((e) => e.name === 'dev')!;
+
+const keyRef = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
+
+describe('environment stack: encryption', () => {
+  test.each([dev, prod])('one environment KMS key with rotation on, retained', (t) => {
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'Retain' });
+  });
+
+  test.each([dev, prod])('every log group is encrypted with the environment key', (t) => {
+    t.allResourcesProperties('AWS::Logs::LogGroup', { KmsKeyId: keyRef });
+  });
+});
+
+describe('environment stack: network', () => {
+  test('VPC over two AZs (account-agnostic GetAZs), NAT per configuration, flow logs', () => {
+    dev.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: devConfig.vpcCidr });
+    dev.resourceCountIs('AWS::EC2::NatGateway', devConfig.natGateways);
+    prod.resourceCountIs('AWS::EC2::NatGateway', prodConfig.natGateways);
+    const azs = new Set(resourcesOfType(devJson, 'AWS::EC2::Subnet').map(([, s]) => JSON.stringify(s.Properties.AvailabilityZone)));
+    expect(azs.size).toBe(2);
+    expect([...azs].join()).toContain('Fn::GetAZs');
+    dev.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+  });
+});
+
+describe('environment stack: EKS', () => {
+  test.each([
+    ['dev', dev],
+    ['prod', prod],
+  ] as const)('%s cluster: version from configuration, secrets envelope encryption, all five log types, endpoint from configuration', (name, t) => {
+    const env = platformConfig.environments.find((e) => e.name === name)!;
+    t.hasResourceProperties('AWS::EKS::Cluster', {
+      Name: `platform-${name}`,
+      Version: env.cluster.kubernetesVersion,
+      EncryptionConfig: [{ Provider: { KeyArn: keyRef }, Resources: ['secrets'] }],
+      Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }] } },
+      ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: true, PublicAccessCidrs: [...env.cluster.publicAccessCidrs] },
+      AccessConfig: { AuthenticationMode: 'API' },
+    });
+  });
+
+  test('managed node group (not Auto Mode), Graviton AMI, sizes from configuration', () => {
+    prod.hasResourceProperties('AWS::EKS::Cluster', { ComputeConfig: { Enabled: false } });
+    prod.hasResourceProperties('AWS::EKS::Nodegroup', {
+      AmiType: 'AL2023_ARM_64_STANDARD',
+      InstanceTypes: [...prodConfig.cluster.nodeInstanceTypes],
+      ScalingConfig: { MinSize: prodConfig.cluster.minNodes, DesiredSize: prodConfig.cluster.desiredNodes, MaxSize: prodConfig.cluster.maxNodes },
+    });
+  });
+
+  test('control-plane log group exists up front, encrypted', () => {
+    dev.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/eks/platform-dev/cluster', KmsKeyId: keyRef });
+  });
+
+  test('access entries: admin role cluster-wide, CI deploy role only in the application namespace', () => {
+    dev.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([`:role/${devConfig.cluster.adminRoleName}`])] },
+      AccessPolicies: [{ AccessScope: { Type: 'cluster' }, PolicyArn: Match.anyValue() }],
+    });
+    dev.hasResourceProperties('AWS::EKS::AccessEntry', {
+      PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
+      AccessPolicies: [{ AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] }, PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSEditPolicy')])] } }],
+    });
+  });
+
+  test('Pod Identity agent add-on, and Pod Identity for the web app and the Load Balancer Controller', () => {
+    dev.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
+    dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: devConfig.workload.namespace, ServiceAccount: 'web' });
+    dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'kube-system', ServiceAccount: 'aws-load-balancer-controller' });
+    dev.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['elasticloadbalancing:CreateLoadBalancer']) })]) },
+    });
+  });
+
+  test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
+    const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
+    expect(podRoles).toHaveLength(2);
+    for (const [, role] of podRoles) {
+      const actions = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
+      expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:TagSession']));
+    }
+  });
+
+  test('the web pod role grants just its bucket, its key and its database secret', () => {
+    const [, policy] = resourcesOfType(devJson, 'AWS::IAM::Policy').find(([id]) => id.startsWith('WebPodPolicy'))!;
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const actions = statements.flatMap((s) => s.Action);
+    expect(actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort());
+    expect(JSON.stringify(statements)).not.toContain('"*"');
+  });
+});
+
+describe('environment stack: database', () => {
+  test('PostgreSQL at a pinned minor version, KMS-encrypted storage, backups, generated secret with rotation', () => {
+    dev.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'postgres',
+      EngineVersion: Match.stringLikeRegexp('^1[67]\\.\\d+$'),
+      StorageEncrypted: true,
+      KmsKeyId: keyRef,
+      BackupRetentionPeriod: devConfig.database.backupRetentionDays,
+    });
+    dev.hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: keyRef, GenerateSecretString: Match.objectLike({ GenerateStringKey: 'password' }) });
+    dev.hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
+      HostedRotationLambda: Match.objectLike({ RotationType: 'PostgreSQLSingleUser' }),
+      RotationRules: { ScheduleExpression: 'rate(30 days)' },
+    });
+  });
+
+  test('reachable on 5432 only from the EKS cluster security group (and the rotation function)', () => {
+    const dbSg = resourcesOfType(devJson, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('DatabaseSecurityGroup'))!;
+    expect(dbSg[1].Properties.SecurityGroupIngress).toBeUndefined();
+    const ingress = resourcesOfType(devJson, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(dbSg[0]));
+    expect(ingress).toHaveLength(2);
+    for (const [, rule] of ingress) {
+      expect(rule.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 });
+      expect(rule.Properties.CidrIp).toBeUndefined();
+      expect(rule.Properties.CidrIpv6).toBeUndefined();
+    }
+    const sources = ingress.map(([, r]) => r.Properties.SourceSecurityGroupId);
+    expect(sources).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EksCluster/), 'ClusterSecurityGroupId'] });
+    expect(sources).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseRotationSecurityGroup/), 'GroupId'] });
+  });
+
+  test('prod: Multi-AZ, deletion protection, snapshot on removal', () => {
+    prod.hasResource('AWS::RDS::DBInstance', {
+      Properties: Match.objectLike({ MultiAZ: true, DeletionProtection: true }),
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
+  });
+
+  test('dev: single-AZ, no deletion protection, destroyed with the stack (removal "destroy")', () => {
+    dev.hasResource('AWS::RDS::DBInstance', { Properties: Match.objectLike({ MultiAZ: false, DeletionProtection: false }), DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('environment stack: S3', () => {
+  test.each([dev, prod])('data bucket: KMS with the environment key, versioning, public access blocked, access logs', (t) => {
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyRef }, BucketKeyEnabled: true }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      LoggingConfiguration: { DestinationBucketName: { Ref: Match.stringLikeRegexp('^StorageAccessLogs') } },
+    });
+  });
+
+  test.each([dev, prod])('every bucket denies requests without TLS', (t) => {
+    const policies = resourcesOfType(t === dev ? devJson : prodJson, 'AWS::S3::BucketPolicy');
+    expect(policies).toHaveLength(2);
+    for (const [, policy] of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+  });
+
+  test('prod buckets are retained; dev buckets (removal "destroy") are deleted, with no auto-delete custom resource', () => {
+    for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Retain');
+    for (const [, bucket] of resourcesOfType(devJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Delete');
+    expect(resourcesOfType(devJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
+  });
+});
+
+describe('environment stack: upload API', () => {
+  test('Lambda: newest Node.js runtime, arm64, index.handler, upload settings in its environment', () => {
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'platform-dev-api',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      Environment: {
+        Variables: Match.objectLike({
+          UPLOAD_BUCKET: { Ref: Match.stringLikeRegexp('^StorageData') },
+          UPLOAD_KMS_KEY_ID: keyRef,
+          MAX_UPLOAD_BYTES: '10485760',
+        }),
+      },
+    });
+  });
+
+  test('HTTP API with payload format 2.0 integration', () => {
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
+  });
+
+  test('Cognito JWT authorizer: issuer = central user pool, audience = the environment client', () => {
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: {
+        Issuer: { 'Fn::Join': ['', [`https://cognito-idp.${platformConfig.identity.region}.amazonaws.com/`, Match.anyValue()]] },
+        Audience: [Match.anyValue()],
+      },
+    });
+  });
+
+  test.each(['GET /uploads', 'POST /uploads', 'GET /uploads/{id}', 'DELETE /uploads/{id}'])('%s requires the JWT', (routeKey) => {
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'JWT', AuthorizerId: { Ref: Match.stringLikeRegexp('Cognito') } });
+  });
+
+  test('GET /health is public', () => {
+    dev.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'GET /health', AuthorizationType: 'NONE', AuthorizerId: Match.absent() });
+  });
+
+  test('default stage: access logs to the encrypted log group, throttling from configuration', () => {
+    prod.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] } },
+      DefaultRouteSettings: { ThrottlingRateLimit: prodConfig.apiThrottleRatePerSecond, ThrottlingBurstLimit: prodConfig.apiThrottleBurst },
+    });
+  });
+
+  test('the function role is least privilege on its bucket and key', () => {
+    const [, policy] = resourcesOfType(devJson, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ApiFunctionPolicy'))!;
+    const actions = (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => s.Action).sort();
+    expect(actions).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+  });
+});
+
+describe('environment stack: cross-region values', () => {
+  test('prod (in another region than the user pool) reads Cognito values through cross-region references', () => {
+    prod.resourceCountIs('Custom::CrossRegionExportReader', 1);
+    dev.resourceCountIs('Custom::CrossRegionExportReader', 0);
+  });
+});
