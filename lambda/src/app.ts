@@ -44,6 +44,7 @@ export function createHandler({ uploads, log, clock = () => performance.now() }:
     let route = event.routeKey ?? `${method} ${event.rawPath}`;
     let caller: Caller | undefined;
     let response: HttpResponse;
+    let errorCode: string | undefined;
     let failure: { name: string; message: string } | undefined;
     try {
       const matched = match({
@@ -71,12 +72,11 @@ export function createHandler({ uploads, log, clock = () => performance.now() }:
         isBase64Encoded: event.isBase64Encoded,
       });
     } catch (error) {
-      if (error instanceof HttpError) {
-        response = errorResponse(error);
-      } else {
-        failure = { name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error) };
-        response = errorResponse({ status: 500, code: 'internal_error', message: 'Internal error; see the logs for this request id', headers: {} });
-      }
+      const known = error instanceof HttpError ? error : undefined;
+      if (!known) failure = { name: (error as Error)?.name ?? 'Error', message: String((error as Error)?.message ?? error) };
+      const httpError = known ?? new HttpError(500, 'internal_error', 'Internal error; see the logs for this request id');
+      errorCode = httpError.code;
+      response = errorResponse(httpError);
     }
     log({
       requestId: context?.awsRequestId ?? event.requestContext?.requestId ?? 'unknown',
@@ -86,17 +86,10 @@ export function createHandler({ uploads, log, clock = () => performance.now() }:
       status: response.statusCode,
       durationMs: Math.round((clock() - started) * 10) / 10,
       user: caller ? hashUser(caller.sub) : undefined,
-      errorCode: response.statusCode >= 400 ? errorCodeOf(response) : undefined,
+      errorCode,
       error: failure,
     });
     return response;
   };
 }
 
-function errorCodeOf(response: HttpResponse): string | undefined {
-  try {
-    return (JSON.parse(String(response.body)) as { error?: { code?: string } }).error?.code;
-  } catch {
-    return undefined;
-  }
-}
