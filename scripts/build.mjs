@@ -10,6 +10,7 @@ const entries = {
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
+  'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
 };
 
 // TEMPORARY while the tree is assembled: synth.ts needs both the infra app and the charts.

@@ -1,0 +1,233 @@
+/**
+ * The deploy command against a real control plane (kube-apiserver, etcd, controller-manager, scheduler; KWOK nodes
+ * where pods of an image containing "faulty" start but never become Ready).
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, loadAll } from 'js-yaml';
+import { renderTarget } from '../../charts/app';
+import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { EXIT } from '../../deploy/errors';
+import { envWithoutAws, kubeconfig, kubectl, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
+
+const NS = 'web';
+const timings: Record<string, number | string> = {};
+
+afterAll(() => {
+  process.stderr.write(`\n[e2e] measured: ${JSON.stringify(timings, null, 2)}\n`);
+});
+
+async function deploymentImage(): Promise<string> {
+  const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+  return d.spec.template.spec.containers.find((c: { name: string }) => c.name === 'web').image;
+}
+
+describe('committed manifests on a real API server', () => {
+  const targets = readdirSync(join(root, 'manifests')).filter((d) => existsSync(join(root, 'manifests', d, 'web.k8s.yaml')));
+
+  test('there is a manifest folder per target', () => {
+    expect(targets.sort()).toEqual([...platformConfig.environments.map((e) => e.name), ...platformConfig.portableTargets.map((t) => t.name)].sort());
+  });
+
+  test.each(targets)('%s: every object is accepted (server-side dry run) with Pod Security "restricted" enforced', async (target) => {
+    const text = readFileSync(join(root, 'manifests', target, 'web.k8s.yaml'), 'utf8');
+    // A namespace of its own per target so the real "web" namespace stays untouched; names are otherwise as committed.
+    const ns = `check-${target}`;
+    const objects = (loadAll(text) as any[]).filter(Boolean).map((o) => {
+      const c = JSON.parse(JSON.stringify(o));
+      if (c.kind === 'Namespace') c.metadata.name = ns;
+      else c.metadata.namespace = ns;
+      return c;
+    });
+    const namespace = objects.find((o) => o.kind === 'Namespace');
+    expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
+    const created = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '-f', '-'], dump(namespace));
+    expect(created.stderr).toBe('');
+
+    const dry = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '--dry-run=server', '-f', '-'], objects.map((o) => dump(o)).join('---\n'));
+    expect(dry.stderr).toBe(''); // no error and no "would violate PodSecurity" warning
+    expect(dry.code).toBe(0);
+    expect(dry.stdout.trim().split('\n')).toHaveLength(objects.length);
+
+    // Enforcement, not just a warning: a Pod made from the Deployment's template is admitted…
+    const deployment = objects.find((o) => o.kind === 'Deployment');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template-check', namespace: ns, labels: deployment.spec.template.metadata.labels }, spec: deployment.spec.template.spec };
+    const admitted = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
+    expect(admitted.stderr).toBe('');
+    // …and the same Pod made privileged is rejected by Pod Security admission.
+    const privileged = JSON.parse(JSON.stringify(pod));
+    privileged.spec.containers[0].securityContext = { ...privileged.spec.containers[0].securityContext, privileged: true, allowPrivilegeEscalation: true };
+    const rejected = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(privileged));
+    expect(rejected.code).not.toBe(0);
+    expect(rejected.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+  });
+});
+
+describe('deploy command', () => {
+  const generic = (image: string, extra: string[] = []) => ['--env', 'generic', '--image', image, '--kubeconfig', kubeconfig(), ...extra];
+
+  test('refuses the committed dev manifests (placeholders): exit 2 and nothing applied', async () => {
+    const run = await runDeploy(['--env', 'dev', '--manifests', join(root, 'manifests', 'dev'), '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    expect(run.code).toBe(EXIT.invalidInput);
+    expect(run.stderr).toMatch(/refusing to deploy: the manifests still contain placeholders/);
+    expect(run.stderr).toMatch(/manifests\/dev\/web\.k8s\.yaml: .*certificateArn/);
+    expect((await kubectl(['get', 'namespace', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
+  });
+
+  test('refuses an unreachable cluster: exit 3 and nothing applied', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-'));
+    const k = join(dir, 'kubeconfig');
+    writeFileSync(
+      k,
+      dump({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:9' } }],
+        users: [{ name: 'x', user: { token: 'x' } }],
+        contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+        'current-context': 'x',
+      }),
+    );
+    const run = await runDeploy(['--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', k], { env: envWithoutAws() });
+    expect(run.code).toBe(EXIT.clusterUnreachable);
+    expect(run.stderr).toMatch(/cannot reach the cluster at https:\/\/127\.0\.0\.1:9/);
+  });
+
+  test('the generic target deploys and rolls out with no AWS dependency (no AWS env, AWS SDK unloadable)', async () => {
+    const run = await runDeploy(generic('registry.local/web:1.0.0'), { env: envWithoutAws(), nodeArgs: ['--require', join(__dirname, 'no-aws-sdk.js')] });
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.result).toMatchObject({ outcome: 'applied', exitCode: 0 });
+    expect(run.stdout).toMatch(/rollout: desired \d+ · updated/);
+    expect(await deploymentImage()).toBe('registry.local/web:1.0.0');
+    expect(readFileSync(join(root, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toContain('registry.local/web:1.0.0');
+    // The HorizontalPodAutoscaler brings the Deployment to minReplicas (2); wait for it so the next release has something to protect.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+      if ((d.spec.replicas ?? 1) >= 2 && (d.status.availableReplicas ?? 0) >= 2) break;
+      if (Date.now() > deadline) throw new Error(`deployment/web did not reach 2 available replicas: ${JSON.stringify(d.status)}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    timings.firstRolloutSeconds = run.result.rolloutSeconds;
+  });
+
+  test('a good release rolls out to completion and available replicas never drop below desired', async () => {
+    const watcher = await watchReplicas(NS, 'web');
+    const run = await runDeploy(generic('registry.local/web:1.0.1'), { env: envWithoutAws() });
+    const samples = await watcher.stop();
+    expect(run.code).toBe(EXIT.ok);
+    expect(await deploymentImage()).toBe('registry.local/web:1.0.1');
+    const low = lowest(samples);
+    process.stderr.write(`[e2e] good release: ${low.count} samples, min(available-desired)=${low.minAvailableMinusDesired}, min(ready-desired)=${low.minReadyMinusDesired}\n`);
+    expect(low.count).toBeGreaterThan(10);
+    expect(low.minAvailableMinusDesired).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...samples.map((s) => s.desired))).toBeGreaterThanOrEqual(2);
+    timings.goodRolloutSeconds = run.result.rolloutSeconds;
+  });
+
+  test('a faulty release is detected, rolled back automatically, exits non-zero; ready replicas never drop below desired', async () => {
+    const watcher = await watchReplicas(NS, 'web');
+    const run = await runDeploy(generic('registry.local/web:faulty-2'), { env: envWithoutAws() });
+    const samples = await watcher.stop();
+    expect(run.code).toBe(EXIT.rolledBack);
+    expect(run.result).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
+    expect(run.stdout).toMatch(/progress deadline exceeded/);
+    expect(run.stdout).toMatch(/pod web-[a-z0-9-]+ \(image registry\.local\/web:faulty-2; phase Running/);
+    expect(run.stdout).toMatch(/condition Ready=False/);
+    expect(run.stdout).toMatch(/rolled back to revision \d+ \(registry\.local\/web:1\.0\.1\)/);
+    expect(await deploymentImage()).toBe('registry.local/web:1.0.1');
+    const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+    expect(d.status.availableReplicas).toBe(d.spec.replicas);
+    expect(d.status.updatedReplicas).toBe(d.spec.replicas);
+
+    const low = lowest(samples);
+    process.stderr.write(
+      `[e2e] faulty release: apply→detected ${run.result.detectSeconds}s, detected→restored ${run.result.restoreSeconds}s, total ${run.result.totalSeconds}s; ` +
+        `${low.count} samples, min(ready-desired)=${low.minReadyMinusDesired}, min(available-desired)=${low.minAvailableMinusDesired}\n`,
+    );
+    expect(low.minReadyMinusDesired).toBeGreaterThanOrEqual(0);
+    expect(low.minAvailableMinusDesired).toBeGreaterThanOrEqual(0);
+    timings.faultyDetectSeconds = run.result.detectSeconds;
+    timings.faultyRestoreSeconds = run.result.restoreSeconds;
+    timings.faultyApplyToRestoredSeconds = Math.round((run.result.detectSeconds + run.result.restoreSeconds) * 10) / 10;
+    // Target: under 2 minutes from apply to restored (progressDeadlineSeconds 90 decides the detection).
+    expect(run.result.detectSeconds + run.result.restoreSeconds).toBeLessThan(120);
+  });
+
+  test('an object removed from the release is pruned by the next deploy', async () => {
+    const { yaml } = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.1' });
+    const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
+    const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+    writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
+    writeFileSync(join(withExtra, 'extra.yaml'), dump(extra));
+    const first = await runDeploy(['--env', 'generic', '--manifests', withExtra, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    expect(first.code).toBe(EXIT.ok);
+    expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
+
+    const without = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+    writeFileSync(join(without, 'web.k8s.yaml'), yaml);
+    const second = await runDeploy(['--env', 'generic', '--manifests', without, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    expect(second.code).toBe(EXIT.ok);
+    expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
+    expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
+    // Everything else is still there, the Namespace first of all.
+    expect((await kubectl(['get', 'namespace', NS, '-o', 'name'])).stdout.trim()).toBe(`namespace/${NS}`);
+    expect((await kubectl(['get', 'configmap,service,deployment', 'web', '-n', NS, '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  test('--dry-run and --diff change nothing', async () => {
+    const before = (await kubectlJson(['get', 'deployment', 'web', '-n', NS])).metadata.resourceVersion;
+    const dry = await runDeploy(generic('registry.local/web:2.0.0', ['--dry-run']), { env: envWithoutAws() });
+    expect(dry.code).toBe(EXIT.ok);
+    expect(dry.stdout).toMatch(/server dry run/);
+    const diff = await runDeploy(generic('registry.local/web:2.0.0', ['--diff']), { env: envWithoutAws() });
+    expect(diff.code).toBe(EXIT.ok);
+    expect(diff.stdout).toMatch(/\+\s+image: registry\.local\/web:2\.0\.0/);
+    expect((await kubectlJson(['get', 'deployment', 'web', '-n', NS])).metadata.resourceVersion).toBe(before);
+  });
+
+  test('an aws environment (dev) rendered with complete outputs deploys to the local cluster via --kubeconfig', async () => {
+    const env = platformConfig.environments.find((e) => e.name === 'dev')!;
+    const outputs: Record<string, string> = Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `fake-${f}`]));
+    Object.assign(outputs, {
+      environment: 'dev',
+      region: env.region,
+      namespace: env.workload.namespace,
+      clusterName: 'platform-dev',
+      userPoolRegion: platformConfig.identity.region,
+      certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
+      userPoolArn: `arn:aws:cognito-idp:${platformConfig.identity.region}:123456789012:userpool/${platformConfig.identity.region}_AbCdEf`,
+      userPoolId: `${platformConfig.identity.region}_AbCdEf`,
+      userPoolDomain: platformConfig.identity.domainPrefix,
+      userPoolClientId: 'abcdefghijklmnopqrstuvwxyz',
+      userPoolClientSecretArn: `arn:aws:secretsmanager:${env.region}:123456789012:secret:platform/dev/oidc-AbCdEf`,
+      podRoleArn: 'arn:aws:iam::123456789012:role/platform-dev-web',
+      bucketName: 'platform-dev-uploads-123456789012',
+      databaseEndpoint: 'platform-dev.cluster-abc.eu-west-1.rds.amazonaws.com',
+      databasePort: '5432',
+      databaseSecretArn: `arn:aws:secretsmanager:${env.region}:123456789012:secret:platform/dev/db-AbCdEf`,
+      imageRepositoryUri: `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web`,
+      apiUrl: 'https://api.dev.example.com/',
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-outputs-'));
+    const file = join(dir, 'cdk-outputs.json');
+    writeFileSync(file, JSON.stringify({ [environmentStackName(platformConfig.project, 'dev')]: outputs }));
+    const image = `${outputs.imageRepositoryUri}:1.0.0`;
+    const run = await runDeploy(['--env', 'dev', '--image', image, '--outputs', file, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    expect(run.code).toBe(EXIT.ok);
+    const ingress = await kubectlJson(['get', 'ingress', 'web', '-n', NS]);
+    expect(ingress.spec.ingressClassName).toBe('alb');
+    expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/auth-type']).toBe('cognito');
+    expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(outputs.certificateArn);
+    expect(await deploymentImage()).toBe(image);
+    // The generic release's objects that dev does not have were pruned (same ApplySet: one release per namespace).
+    const generic = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.1' }).objects as any[];
+    const dev = renderTarget(platformConfig, 'dev', { image, outputs: outputs as any }).objects as any[];
+    const key = (o: any) => `${o.kind}/${o.metadata.name}`;
+    for (const gone of generic.filter((g) => !dev.some((d) => key(d) === key(g)))) {
+      const r = await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name']);
+      expect(`${key(gone)}: ${r.stdout.trim()}`).toBe(`${key(gone)}: `);
+    }
+  });
+});
