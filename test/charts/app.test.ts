@@ -135,11 +135,4 @@ describe('synthManifests', () => {
       expect(readFileSync(join(committed, target, MANIFEST_FILE), 'utf8')).toBe(readFileSync(join(outdir, target, MANIFEST_FILE), 'utf8'));
     }
   });
-
-  test('every target takes well under 0.3 s once loaded', () => {
-    synthManifests(platformConfig, { outdir });
-    const started = process.hrtime.bigint();
-    synthManifests(platformConfig, { outdir });
-    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(300);
-  });
 });
