@@ -51,12 +51,14 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     // (scripts/cfn-lint.sh). The programmatic switch; CDK_VALIDATION=false is the environment equivalent.
     builtinCloudFormationValidation: false,
     analyticsReporting: false,
+    stackTraces: false,
     context: {
       // Report validation findings in cdk.out/validation-report.json instead of throwing: synthInfra counts them.
       '@aws-cdk/core:failSynthOnValidationErrors': false,
       'aws:cdk:disable-stack-trace': true,
       // Feature flags this app relies on (kept here so tests and the CLI synthesize the same templates).
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
     },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new EksClusterChecks());
