@@ -91,7 +91,6 @@ export class UploadApi extends Construct {
         UPLOAD_BUCKET: props.bucket.bucketName,
         UPLOAD_KMS_KEY_ID: props.key.keyArn,
         MAX_UPLOAD_BYTES: String(maxUploadBytes),
-        NODE_OPTIONS: '--enable-source-maps',
       },
       environmentEncryption: props.key,
     });

@@ -1,4 +1,6 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
+import { type CfnElement, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -32,6 +34,8 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 
 /** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
 export const ALB_CONTROLLER_VERSION = 'v3.2.2';
+/** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
+export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
 /** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
 export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
@@ -54,6 +58,13 @@ export class PlatformCluster extends Construct {
     }
     const stack = Stack.of(this);
 
+    // The kubectl/Helm handler runs in the private subnets: the public endpoint (if any) only admits configured CIDRs.
+    const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
+      vpc: props.vpc,
+      description: 'kubectl/Helm provider Lambda: reaches the private EKS endpoint',
+      allowAllOutbound: true,
+    });
+
     // EKS writes control-plane logs to this group; created first so it is KMS-encrypted and has a retention.
     const controlPlaneLogs = encryptedLogGroup(this, 'ControlPlaneLogs', props.key, {
       logGroupName: `/aws/eks/${props.clusterName}/cluster`,
@@ -73,8 +84,14 @@ export class PlatformCluster extends Construct {
       secretsEncryptionKey: props.key,
       clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
       removalPolicy: props.removal,
+      kubectlProviderOptions: {
+        kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer'),
+        privateSubnets: props.vpc.privateSubnets,
+        securityGroups: [kubectlSecurityGroup],
+      },
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
     const arm = config.nodeInstanceTypes.every((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
@@ -122,13 +139,85 @@ export class PlatformCluster extends Construct {
         ]),
       ),
     );
-    new eks.CfnPodIdentityAssociation(this, 'AlbControllerIdentity', {
+    const albIdentity = new eks.CfnPodIdentityAssociation(this, 'AlbControllerIdentity', {
       clusterName: this.cluster.clusterName,
       namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
       serviceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name,
       roleArn: this.albControllerRole.roleArn,
     });
+
+    // The controller itself (Helm, through the kubectl provider), started once its Pod Identity is in place.
+    const albChart = this.cluster.addHelmChart('AlbController', {
+      chart: 'aws-load-balancer-controller',
+      repository: 'https://aws.github.io/eks-charts',
+      release: 'aws-load-balancer-controller',
+      version: ALB_CONTROLLER_CHART_VERSION,
+      namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
+      wait: true,
+      timeout: Duration.minutes(15),
+      values: {
+        clusterName: this.cluster.clusterName,
+        region: stack.region,
+        vpcId: props.vpc.vpcId,
+        replicaCount: 2,
+        serviceAccount: { create: true, name: ALB_CONTROLLER_SERVICE_ACCOUNT.name },
+      },
+    });
+    albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
+
+    // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
+    // Labels match the charts' WebNamespace: Pod Security "restricted" and the controller's readiness gate.
+    const podSecurityVersion = `v${config.kubernetesVersion}`;
+    const namespaceLabels: Record<string, string> = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' };
+    for (const mode of ['enforce', 'audit', 'warn']) {
+      namespaceLabels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
+      namespaceLabels[`pod-security.kubernetes.io/${mode}-version`] = podSecurityVersion;
+    }
+    const namespace = this.cluster.addManifest('AppNamespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: props.applicationNamespace, labels: namespaceLabels },
+    });
+    namespace.node.addDependency(albChart);
+
+    this.acknowledgeKubectlProvider();
   }
+
+  /** cdk-nag findings on aws-eks-v2's kubectl provider (its handler, provider framework and their roles). */
+  private acknowledgeKubectlProvider(): void {
+    const provider = this.cluster.node.findChild('KubectlProvider');
+    const find = (path: string) => provider.node.findAll().find((c) => c.node.path.endsWith(`/KubectlProvider/${path}`));
+    const handler = find('Handler') as lambda.Function;
+    const basic = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
+    const vpcAccess = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
+    const managedByCdk = 'Role of aws-eks-v2\'s kubectl provider Lambda (created by aws-cdk-lib, not configurable): AWS-managed logging/VPC ENI policy';
+    acknowledge(handler.role!.node.defaultChild as Construct, {
+      [basic]: managedByCdk,
+      [vpcAccess]: managedByCdk,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]':
+        'aws-eks-v2 kubectl provider: pulls OCI Helm charts from ECR when asked to (read-only, AWS-managed)',
+      [ecrPublicFinding(handler)]: 'aws-eks-v2 kubectl provider: pulls public OCI Helm charts when the region has ECR Public (read-only, AWS-managed)',
+    });
+    acknowledge(handler.node.defaultChild as Construct, {
+      'AwsSolutions-L1': 'The kubectl provider handler runtime is chosen by aws-cdk-lib (latest Python it supports for this handler); not configurable',
+    });
+    const onEvent = find('Provider/framework-onEvent') as lambda.Function;
+    acknowledge(onEvent.role!.node.defaultChild as Construct, { [basic]: managedByCdk, [vpcAccess]: managedByCdk });
+    const onEventPolicy = find('Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource')!;
+    acknowledge(onEventPolicy as Construct, {
+      [`AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(handler.node.defaultChild as CfnElement)}.Arn>:*]`]:
+        'The provider framework invokes any version/alias of the kubectl handler (aws-cdk-lib custom resource framework)',
+    });
+  }
+}
+
+/** cdk-nag's ID for the conditional AmazonElasticContainerRegistryPublicReadOnly attachment of the kubectl handler role. */
+function ecrPublicFinding(handler: lambda.Function): string {
+  const condition = handler.node.findAll().find((c) => c.node.id === 'HasEcrPublic');
+  if (!condition) throw new Error(`kubectl provider handler ${handler.node.path} has no HasEcrPublic condition; aws-cdk-lib changed: review its cdk-nag acknowledgements`);
+  const logicalId = Stack.of(handler).getLogicalId(condition as CfnElement);
+  const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] };
+  return `AwsSolutions-IAM4[Policy::${JSON.stringify({ 'Fn::If': [logicalId, arn, { Ref: 'AWS::NoValue' }] })}]`;
 }
 
 /** An IAM role that EKS Pod Identity may assume for a ServiceAccount. */

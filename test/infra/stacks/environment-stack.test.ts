@@ -83,6 +83,31 @@ describe('environment stack: EKS', () => {
     });
   });
 
+  test('the AWS Load Balancer Controller is installed by Helm (pinned chart) through the in-VPC kubectl provider', () => {
+    dev.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Repository: 'https://aws.github.io/eks-charts',
+      Version: Match.stringLikeRegexp('^\\d+\\.\\d+\\.\\d+$'),
+      Namespace: 'kube-system',
+      Values: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('"serviceAccount":\\{"create":true,"name":"aws-load-balancer-controller"\\}')])] },
+    });
+    dev.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('kubectl'),
+      VpcConfig: { SubnetIds: Match.anyValue(), SecurityGroupIds: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^EksKubectlSecurityGroup'), 'GroupId'] }] },
+    });
+  });
+
+  test('the application namespace is created with the readiness-gate and Pod Security labels', () => {
+    const [, ns] = resourcesOfType(devJson, 'Custom::AWSCDK-EKS-KubernetesResource').find(([, r]) => String(r.Properties.Manifest).includes('"kind":"Namespace"'))!;
+    const [manifest] = JSON.parse(ns.Properties.Manifest);
+    expect(manifest.metadata.name).toBe(devConfig.workload.namespace);
+    expect(manifest.metadata.labels).toMatchObject({
+      'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+      'pod-security.kubernetes.io/enforce': 'restricted',
+      'pod-security.kubernetes.io/enforce-version': `v${devConfig.cluster.kubernetesVersion}`,
+    });
+  });
+
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
     expect(podRoles).toHaveLength(2);
