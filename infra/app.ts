@@ -51,6 +51,8 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     // (scripts/cfn-lint.sh). The programmatic switch; CDK_VALIDATION=false is the environment equivalent.
     builtinCloudFormationValidation: false,
     analyticsReporting: false,
+    // tree.json only feeds the CLI's construct explorer; the validation report builds its own tree in memory.
+    treeMetadata: false,
     stackTraces: false,
     context: {
       // Report validation findings in cdk.out/validation-report.json instead of throwing: synthInfra counts them.
