@@ -36,8 +36,18 @@ command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.25 needed
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"
 CACHE_ROOT="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"
-KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${GOOS}-${GOARCH}"
-BIN="$CACHE_ROOT/$KEY/bin"
+K8S_MOD="$HERE/build/k8s"
+ETCD_MOD="$HERE/build/etcd"
+# Versions + a digest of the wrapper modules (a hand-edited go.mod/go.sum, e.g. a
+# patched dependency, gets its own cache entry).
+set_key() {
+  local digest
+  digest="$({ cat "$K8S_MOD"/go.mod "$K8S_MOD"/go.sum "$ETCD_MOD"/go.mod "$ETCD_MOD"/go.sum 2>/dev/null || true; } |
+    sha256sum | cut -c1-8)"
+  KEY="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${GOOS}-${GOARCH}_${digest}"
+  BIN="$CACHE_ROOT/$KEY/bin"
+}
+set_key
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
 
 complete() {
@@ -63,13 +73,12 @@ export CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
 export GOTOOLCHAIN=local
 
 START=$SECONDS
-mkdir -p "$BIN"
-STAGE="$(mktemp -d "$CACHE_ROOT/$KEY/stage.XXXXXX")"
+mkdir -p "$CACHE_ROOT"
+STAGE="$(mktemp -d "$CACHE_ROOT/stage.XXXXXX")"
 trap 'rm -rf "$STAGE"' EXIT
 
 # --- wrapper module for k8s.io/kubernetes -----------------------------------
 # (Re)generate cluster/build/k8s/go.mod + go.sum when versions.env changed.
-K8S_MOD="$HERE/build/k8s"
 k8s_mod_current() {
   [[ -f "$K8S_MOD/go.mod" && -f "$K8S_MOD/go.sum" ]] &&
     grep -q "^require k8s.io/kubernetes ${K8S_VERSION}\$\|^	k8s.io/kubernetes ${K8S_VERSION}\$" "$K8S_MOD/go.mod" &&
@@ -99,7 +108,6 @@ if ! k8s_mod_current; then
 fi
 
 # --- wrapper module for etcd --------------------------------------------------
-ETCD_MOD="$HERE/build/etcd"
 if ! { [[ -f "$ETCD_MOD/go.mod" && -f "$ETCD_MOD/go.sum" ]] &&
        grep -q "go.etcd.io/etcd/server/v3 ${ETCD_VERSION}\$" "$ETCD_MOD/go.mod"; }; then
   log "generating $ETCD_MOD/go.mod for etcd ${ETCD_VERSION}"
@@ -107,12 +115,23 @@ if ! { [[ -f "$ETCD_MOD/go.mod" && -f "$ETCD_MOD/go.sum" ]] &&
     cd "$ETCD_MOD"
     rm -f go.mod go.sum
     go mod init platform.local/cluster/build/etcd 2>/dev/null
-    go mod edit -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
+    # Same go line (so the same GODEBUG defaults) as etcd's own module.
+    etcd_mod="$(go mod download -json "go.etcd.io/etcd/server/v3@${ETCD_VERSION}" |
+      sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+    go mod edit -go="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$etcd_mod")" \
+      -require="go.etcd.io/etcd/server/v3@${ETCD_VERSION}"
     go mod tidy
   )
 fi
 
 # --- build --------------------------------------------------------------------
+set_key  # the wrapper modules may have just been regenerated
+if [[ $FORCE == 0 ]] && complete; then
+  log "binaries up to date in $BIN"
+  echo "$BIN"
+  exit 0
+fi
+mkdir -p "$BIN"
 minor="${K8S_VERSION#v}"; major="${minor%%.*}"; minor="${minor#*.}"; minor="${minor%%.*}"
 build_date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 kldflags="-s -w"

@@ -20,11 +20,20 @@ die() { log "ERROR: $*"; exit 1; }
 ensure_binaries() {
   BIN="$("$CLUSTER_DIR/build.sh" | tail -n 1)"
   [[ -x "$BIN/kwokctl" ]] || die "build.sh did not produce binaries in '$BIN'"
+  use_binaries
+}
+
+# kwokctl runs the first `kubectl` on PATH (else it downloads one): make that ours,
+# not whatever else is installed (e.g. a cloud SDK's kubectl dispatcher).
+use_binaries() {
+  export PATH="$BIN:$PATH"
+  export KWOK_KUBECTL_BINARY="$BIN/kubectl"
 }
 
 # Sets BIN if the binaries exist, without building.
 find_binaries() {
   BIN="$("$CLUSTER_DIR/build.sh" --print-bin-dir | tail -n 1)" || return 1
+  use_binaries
 }
 
 kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }

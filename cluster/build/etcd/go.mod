@@ -1,6 +1,6 @@
 module platform.local/cluster/build/etcd
 
-go 1.26.8
+go 1.24
 
 require go.etcd.io/etcd/server/v3 v3.6.6
 

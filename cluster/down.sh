@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Stops the local control plane started by cluster/up.sh and deletes its state
+# (etcd data, certificates, logs, kubeconfig). The built binaries stay cached.
+# Env: PLATFORM_CLUSTER_NAME (default platform-local), PLATFORM_CACHE_DIR, PLATFORM_KWOK_WORKDIR.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+if [[ ! -d "$CLUSTER_WORKDIR" ]]; then
+  log "no cluster '$CLUSTER_NAME' (nothing under $CLUSTER_WORKDIR)"
+  exit 0
+fi
+if find_binaries; then
+  "$BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" >&2
+else
+  # Binaries gone (cache wiped): stop the processes kwokctl recorded, by pid.
+  log "kwokctl not found in the build cache: stopping the recorded processes directly"
+  for pidfile in "$CLUSTER_WORKDIR"/pids/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+  done
+fi
+rm -rf "$CLUSTER_WORKDIR"
+log "cluster '$CLUSTER_NAME' deleted"

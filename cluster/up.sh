@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Starts the local Kubernetes control plane (real etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler; kwok simulates nodes and pod status)
+# and prints the kubeconfig path as the LAST line of stdout. Progress -> stderr.
+#
+#   KUBECONFIG=$(cluster/up.sh | tail -n1) kubectl get nodes
+#
+# No Docker and no downloads at run time: every binary comes from cluster/build.sh
+# (built once from the Go module proxy, then cached). Safe to re-run: a healthy
+# cluster with the same configuration is reused, a stopped one is restarted, one
+# whose configuration changed (versions, stages, this script) is recreated.
+#
+# Env: PLATFORM_CLUSTER_NAME (default platform-local), PLATFORM_CACHE_DIR
+#      (default ~/.cache/platform-k8s), PLATFORM_KWOK_WORKDIR (default $PLATFORM_CACHE_DIR/kwok),
+#      PLATFORM_CLUSTER_RECREATE=1 to always start from an empty cluster.
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+START=$SECONDS
+ensure_binaries
+
+STAGES=("$CLUSTER_DIR"/stages/*.yaml)
+# Everything that shapes the cluster; a change means "recreate".
+FINGERPRINT="$(cat "$CLUSTER_DIR/versions.env" "$CLUSTER_DIR/kwokctl.yaml" "${STAGES[@]}" \
+  "$CLUSTER_DIR/up.sh" | sha256sum | cut -c1-16)"
+FINGERPRINT_FILE="$CLUSTER_WORKDIR/platform-fingerprint"
+
+healthy() {
+  [[ -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=5s >/dev/null 2>&1
+}
+wait_healthy() { # seconds
+  local deadline=$((SECONDS + $1))
+  until healthy; do
+    (( SECONDS < deadline )) || return 1
+    sleep 1
+  done
+}
+# kwokctl tracks components by pid files only; after a crash, a reboot or a
+# SIGKILL they may name dead (or zombie, or reused) pids, and `kwokctl start`
+# would then skip those components. Drop every pid file that does not name a
+# live process of this cluster.
+drop_stale_pid_files() {
+  local pidfile pid state
+  for pidfile in "$CLUSTER_WORKDIR"/pids/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    pid="$(cat "$pidfile")"
+    state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
+    if [[ -z "$state" || "$state" == Z ]] ||
+       ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CLUSTER_WORKDIR/"; then
+      rm -f "$pidfile"
+    fi
+  done
+}
+delete_cluster() {
+  "$BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" >&2 || true
+  rm -rf "$CLUSTER_WORKDIR"
+}
+
+reused=0
+if [[ -d "$CLUSTER_WORKDIR" ]]; then
+  if [[ "${PLATFORM_CLUSTER_RECREATE:-0}" == 1 ]]; then
+    log "PLATFORM_CLUSTER_RECREATE=1: deleting cluster '$CLUSTER_NAME'"
+    delete_cluster
+  elif [[ "$(cat "$FINGERPRINT_FILE" 2>/dev/null)" != "$FINGERPRINT" ]]; then
+    log "cluster '$CLUSTER_NAME' was created with another configuration: recreating it"
+    delete_cluster
+  elif healthy; then
+    log "cluster '$CLUSTER_NAME' is already running: reusing it"
+    reused=1
+  else
+    log "cluster '$CLUSTER_NAME' exists but is not running: starting it"
+    drop_stale_pid_files
+    restarted_at="$(date -u +%Y-%m-%dT%H:%M:%S)"
+    if timeout 90 "$BIN/kwokctl" start cluster --name "$CLUSTER_NAME" >&2 && wait_healthy 30; then
+      reused=1
+      # After a crash the dead controller-manager/scheduler still hold their
+      # leader leases (15s): wait until the new processes have taken them over.
+      for lease in kube-controller-manager kube-scheduler; do
+        deadline=$((SECONDS + 60))
+        until acquired="$(kctl get lease "$lease" -n kube-system -o jsonpath='{.spec.acquireTime}' 2>/dev/null)" &&
+              [[ -n "$acquired" && ! "${acquired:0:19}" < "$restarted_at" ]]; do
+          (( SECONDS < deadline )) || die "$lease did not take its leader lease after the restart"
+          sleep 1
+        done
+      done
+    else
+      log "restart failed: recreating cluster '$CLUSTER_NAME'"
+      delete_cluster
+    fi
+  fi
+fi
+
+if [[ $reused == 0 ]]; then
+  log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
+  config_args=(--config "$CLUSTER_DIR/kwokctl.yaml")
+  for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
+  # Every binary is local (kwokctl would otherwise download them); KWOK_* env
+  # vars cover the ones without a flag.
+  KWOK_KUBE_VERSION="$K8S_VERSION" \
+  KWOK_ETCD_VERSION="${ETCD_VERSION#v}" \
+  "$BIN/kwokctl" create cluster \
+    --name "$CLUSTER_NAME" \
+    "${config_args[@]}" \
+    --runtime binary \
+    --kubeconfig "" \
+    --kube-apiserver-binary "$BIN/kube-apiserver" \
+    --kube-controller-manager-binary "$BIN/kube-controller-manager" \
+    --kube-scheduler-binary "$BIN/kube-scheduler" \
+    --etcd-binary "$BIN/etcd" \
+    --kwok-controller-binary "$BIN/kwok" \
+    --timeout 5m --wait 2m >&2 || { delete_cluster; die "kwokctl create cluster failed"; }
+  echo "$FINGERPRINT" >"$FINGERPRINT_FILE"
+  wait_healthy 60 || die "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
+fi
+
+# Fake nodes (idempotent) and readiness of what the platform relies on.
+kctl apply -f "$CLUSTER_DIR/nodes.yaml" >&2
+kctl wait --for=condition=Ready node --all --timeout=60s >/dev/null ||
+  die "kwok did not make the nodes Ready (logs: $CLUSTER_WORKDIR/logs)"
+# The ServiceAccount admission plugin rejects pods until kube-controller-manager
+# has created the namespace's default ServiceAccount: wait for it as proof that
+# the controller-manager runs.
+deadline=$((SECONDS + 60))
+until kctl get serviceaccount default -n default >/dev/null 2>&1; do
+  (( SECONDS < deadline )) || die "kube-controller-manager did not create serviceaccount default/default"
+  sleep 1
+done
+
+log "cluster '$CLUSTER_NAME' ready in $((SECONDS - START))s ($( ((reused)) && echo reused || echo created)); $(kctl get nodes --no-headers | wc -l) nodes"
+log "kubectl: $BIN/kubectl (or cluster/kubectl.sh)"
+echo "$KUBECONFIG_PATH"
