@@ -42,7 +42,9 @@ describe('committed manifests on a real API server', () => {
     });
     const namespace = objects.find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    const created = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '-f', '-'], dump(namespace));
+    // The Namespace and the ServiceAccount for real (the Pod check below needs the ServiceAccount); the rest in dry run.
+    const serviceAccount = objects.find((o) => o.kind === 'ServiceAccount');
+    const created = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '-f', '-'], [namespace, serviceAccount].map((o) => dump(o)).join('---\n'));
     expect(created.stderr).toBe('');
 
     const dry = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '--dry-run=server', '-f', '-'], objects.map((o) => dump(o)).join('---\n'));
@@ -60,7 +62,8 @@ describe('committed manifests on a real API server', () => {
     privileged.spec.containers[0].securityContext = { ...privileged.spec.containers[0].securityContext, privileged: true, allowPrivilegeEscalation: true };
     const rejected = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(privileged));
     expect(rejected.code).not.toBe(0);
-    expect(rejected.stderr).toMatch(/violates PodSecurity "restricted:latest"/);
+    expect(rejected.stderr).toMatch(/violates PodSecurity "restricted:(latest|v1\.\d+)"/);
+    await kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
 });
 
