@@ -1,5 +1,5 @@
 /** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node dist/infra.js`). */
-import './compile-cache';
+import '../scripts/compile-cache';
 import { platformConfig, validatePlatformConfig } from '../config';
 import { readFindings, synthInfra } from './app';
 

@@ -13,12 +13,7 @@ const entries = {
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
 };
 
-// TEMPORARY while the tree is assembled: synth.ts needs both the infra app and the charts.
-const ready = (source) => existsSync(source) && (source !== 'scripts/synth.ts' || (existsSync('infra/app.ts') && existsSync('charts/app.ts')));
-
-const jobs = Object.entries(entries)
-  .filter(([, source]) => ready(source))
-  .map(([outfile, source]) => build({ ...node, entryPoints: [source], outfile }));
+const jobs = Object.entries(entries).map(([outfile, source]) => build({ ...node, entryPoints: [source], outfile }));
 
 // The Lambda handler: one minified bundle shared by every environment's function (bundled once, not per stack).
 // The Node.js Lambda runtime ships AWS SDK v3, so @aws-sdk/* stays external, as aws-cdk-lib's NodejsFunction does.
