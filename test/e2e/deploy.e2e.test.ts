@@ -9,6 +9,7 @@ import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
 import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { EXIT } from '../../deploy/errors';
+import { startMoto, type Moto } from '../deploy/moto';
 import { envWithoutAws, kubeconfig, kubectl, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
 
 const NS = 'web';
@@ -231,6 +232,54 @@ describe('deploy command', () => {
     for (const gone of generic.filter((g) => !dev.some((d) => key(d) === key(g)))) {
       const r = await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name']);
       expect(`${key(gone)}: ${r.stdout.trim()}`).toBe(`${key(gone)}: `);
+    }
+  });
+
+  test('prod (ALB outside the user pool region: OIDC) gets its client Secret from Secrets Manager (moto), never printed', async () => {
+    const moto: Moto = await startMoto();
+    try {
+      const env = platformConfig.environments.find((e) => e.name === 'prod')!;
+      expect(env.region).not.toBe(platformConfig.identity.region);
+      const awsEnv = {
+        ...envWithoutAws(),
+        AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS0000',
+        AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+        PLATFORM_AWS_ENDPOINT: moto.endpoint,
+      };
+      const value = { clientID: 'prod-client-id', clientSecret: 'Sup3r-s3cret-never-printed' };
+      const { SecretsManagerClient, CreateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+      const sm = new SecretsManagerClient({ region: env.region, endpoint: moto.endpoint, credentials: { accessKeyId: 'AKIDFAKEFORTESTS0000', secretAccessKey: 'fake' } });
+      const arn = (await sm.send(new CreateSecretCommand({ Name: 'platform/prod/oidc-client', SecretString: JSON.stringify(value) }))).ARN!;
+      const outputs: Record<string, string> = Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `fake-${f}`]));
+      Object.assign(outputs, {
+        environment: 'prod',
+        region: env.region,
+        namespace: env.workload.namespace,
+        clusterName: 'platform-prod',
+        userPoolRegion: platformConfig.identity.region,
+        userPoolClientSecretArn: arn,
+        userPoolId: `${platformConfig.identity.region}_AbCdEf`,
+        userPoolDomain: platformConfig.identity.domainPrefix,
+        certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
+        databasePort: '5432',
+      });
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-outputs-'));
+      const file = join(dir, 'cdk-outputs.json');
+      writeFileSync(file, JSON.stringify({ [environmentStackName(platformConfig.project, 'prod')]: outputs }));
+      const image = `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web@sha256:${'a'.repeat(64)}`;
+      const run = await runDeploy(['--env', 'prod', '--image', image, '--outputs', file, '--kubeconfig', kubeconfig()], { env: awsEnv });
+      expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toMatch(/OIDC client Secret web-oidc-client: read from Secrets Manager \(value not shown\)/);
+      const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
+      expect(Buffer.from(secret.data.clientID, 'base64').toString()).toBe(value.clientID);
+      expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(value.clientSecret);
+      const ingress = await kubectlJson(['get', 'ingress', 'web', '-n', NS]);
+      expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/auth-type']).toBe('oidc');
+      for (const text of [run.stdout, run.stderr, readFileSync(join(root, '.deploy', 'prod', 'manifests.yaml'), 'utf8')]) {
+        expect(text).not.toContain(value.clientSecret);
+      }
+    } finally {
+      await moto.stop();
     }
   });
 });
