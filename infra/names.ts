@@ -12,6 +12,7 @@ export const names = {
   githubStack: (config: PlatformConfig) => `${config.project}-github`,
   cluster: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,
   deployRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-github-deploy`,
+  imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,
   clientSecret: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}/${env.name}/alb-oidc-client`,
 };
@@ -33,4 +34,15 @@ export function environmentRegions(config: PlatformConfig): string[] {
  */
 export function githubSubjects(config: PlatformConfig, env: EnvironmentConfig): string[] {
   return [`repo:${config.github.owner}/${config.github.repository}:environment:${env.name}`];
+}
+
+/**
+ * The GitHub Environment in which the build-scan workflow pushes scanned images to ECR. Which branches and release
+ * tags may push is enforced by that Environment's deployment protection rules, as for the deploy roles.
+ */
+export const IMAGE_PUSH_ENVIRONMENT = 'images';
+
+/** The GitHub OIDC `sub` claims the image push role trusts. */
+export function imagePushSubjects(config: PlatformConfig): string[] {
+  return [`repo:${config.github.owner}/${config.github.repository}:environment:${IMAGE_PUSH_ENVIRONMENT}`];
 }

@@ -1,9 +1,9 @@
-import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
-import { githubSubjects, names, primaryImageRegion } from '../names';
+import { githubSubjects, imagePushSubjects, names, primaryImageRegion } from '../names';
 import { acknowledge } from '../constructs/keys';
 
 export interface GitHubStackProps extends StackProps {
@@ -22,6 +22,8 @@ const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 export class GitHubStack extends Stack {
   readonly provider: iam.OidcProviderNative;
   readonly deployRoles = new Map<string, iam.Role>();
+  /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
+  readonly imagePushRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubStackProps) {
     super(scope, id, props);
@@ -31,6 +33,47 @@ export class GitHubStack extends Stack {
       clientIds: ['sts.amazonaws.com'],
     });
     for (const env of config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props.identityKey));
+    this.imagePushRole = this.addImagePushRole(config);
+  }
+
+  private webIdentity(subjects: string[]): iam.WebIdentityPrincipal {
+    return new iam.WebIdentityPrincipal(this.provider.oidcProviderArn, {
+      StringEquals: { [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com', [`${GITHUB_ISSUER}:sub`]: subjects },
+    });
+  }
+
+  private addImagePushRole(config: PlatformConfig): iam.Role {
+    const role = new iam.Role(this, 'ImagePushRole', {
+      roleName: names.imagePushRole(config),
+      description: `GitHub Actions pushes scanned images (${config.github.owner}/${config.github.repository}, GitHub Environment "images")`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: this.webIdentity(imagePushSubjects(config)),
+    });
+    const repository = `arn:${this.partition}:ecr:${primaryImageRegion(config)}:${this.account}:repository/${config.imageRepositoryName}`;
+    const policy = new iam.Policy(this, 'ImagePushPolicy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'PushImage',
+          actions: [
+            'ecr:BatchCheckLayerAvailability',
+            'ecr:InitiateLayerUpload',
+            'ecr:UploadLayerPart',
+            'ecr:CompleteLayerUpload',
+            'ecr:PutImage',
+            'ecr:BatchGetImage',
+            'ecr:DescribeImages',
+          ],
+          resources: [repository],
+        }),
+      ],
+    });
+    role.attachInlinePolicy(policy);
+    acknowledge(policy, {
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken has no resource-level permissions (AWS requires "*"); every other ECR action is limited to the repository',
+    });
+    new CfnOutput(this, 'imagePushRoleArn', { value: role.roleArn, description: 'Set as ECR_PUSH_ROLE_ARN on the GitHub Environment "images"' });
+    return role;
   }
 
   private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, identityKey: kms.IKey): iam.Role {
@@ -40,12 +83,7 @@ export class GitHubStack extends Stack {
       roleName: names.deployRole(config, env),
       description: `GitHub Actions deploys ${env.name} (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")`,
       maxSessionDuration: Duration.hours(1),
-      assumedBy: new iam.WebIdentityPrincipal(this.provider.oidcProviderArn, {
-        StringEquals: {
-          [`${GITHUB_ISSUER}:aud`]: 'sts.amazonaws.com',
-          [`${GITHUB_ISSUER}:sub`]: githubSubjects(config, env),
-        },
-      }),
+      assumedBy: this.webIdentity(githubSubjects(config, env)),
     });
 
     const sourceRepository = `arn:${partition}:ecr:${primaryImageRegion(config)}:${account}:repository/${config.imageRepositoryName}`;

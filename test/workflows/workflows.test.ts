@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { environmentStackName, platformConfig } from '../../config';
+import { imagePushSubjects } from '../../infra/names';
 
 type Dict = Record<string, unknown>;
 interface Step extends Dict {
@@ -209,12 +210,21 @@ describe('deploy', () => {
   });
 
   it('every job that deploys an environment goes through the deploy command', () => {
-    const deploying = allJobs().filter(({ job }) => job.environment !== undefined || job.uses === './.github/workflows/deploy.yml');
+    // The image push job runs in the "images" Environment (its own OIDC trust), it deploys nothing.
+    const deploying = allJobs().filter(
+      ({ job }) => (job.environment !== undefined && job.environment !== 'images') || job.uses === './.github/workflows/deploy.yml',
+    );
     expect(deploying.length).toBe(1 + platformConfig.environments.length);
     for (const { wf, name, job } of deploying) {
       const commands = effectiveJobs(job).flatMap(runs);
       expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy -- '))]).toEqual([`${wf.file}#${name}`, true]);
     }
+  });
+
+  it('images are pushed only in the "images" GitHub Environment, whose role the infrastructure trusts', () => {
+    const push = workflows['build-scan.yml'].jobs.push;
+    expect(push.environment).toBe('images');
+    expect(imagePushSubjects(platformConfig)).toEqual([`repo:${platformConfig.github.owner}/${platformConfig.github.repository}:environment:${push.environment}`]);
   });
 
   it('only images that passed every scan are pushed', () => {

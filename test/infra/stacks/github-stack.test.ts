@@ -35,6 +35,30 @@ describe('GitHub OIDC stack', () => {
     expect(githubSubjects(platformConfig, env)).toEqual([`repo:${repo}:environment:${env.name}`]);
   });
 
+  test('the image push role trusts only the "images" GitHub Environment and may push only to the primary repository', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'platform-github-image-push',
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': [`repo:${repo}:environment:images`],
+              },
+            },
+          }),
+        ],
+      },
+    });
+    const push = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ImagePushPolicy'))![1];
+    const text = JSON.stringify(push.Properties.PolicyDocument);
+    expect(text).toContain(`:ecr:eu-west-1:`);
+    expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
+    expect(text).not.toMatch(/eks:|lambda:|sts:AssumeRole"|secretsmanager:/);
+    template.hasOutput('imagePushRoleArn', {});
+  });
+
   test('no trust uses StringLike wildcards on sub', () => {
     for (const [, role] of resourcesOfType(json, 'AWS::IAM::Role')) {
       expect(JSON.stringify(role.Properties.AssumeRolePolicyDocument)).not.toContain('StringLike');
