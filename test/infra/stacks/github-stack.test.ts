@@ -75,6 +75,7 @@ describe('GitHub OIDC stack', () => {
     expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
     expect(text).toContain(':role/cdk-*-');
     expect(text).not.toContain('platform-dev');
+    expect(text).not.toContain('ecr:PutImage'); // pushing is the image push role's job
     expect(text).not.toMatch(/"Action":"(\w+:)?\*"/);
   });
 });
