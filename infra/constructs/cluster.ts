@@ -116,8 +116,10 @@ export class PlatformCluster extends Construct {
     // Access entries: the admin role (an existing role, named in configuration) and the CI deploy role.
     const adminRoleArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: config.adminRoleName });
     this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
+    // Kubernetes "admin" inside the application namespace only: besides workloads, the chart holds the Role and
+    // RoleBinding that let the load balancer controller read the OIDC client Secret, which "edit" may not manage.
     this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
-      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSEditPolicy', {
+      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSAdminPolicy', {
         accessScopeType: eks.AccessScopeType.NAMESPACE,
         namespaces: [props.applicationNamespace],
       }),

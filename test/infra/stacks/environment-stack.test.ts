@@ -70,7 +70,7 @@ describe('environment stack: EKS', () => {
     });
     dev.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
-      AccessPolicies: [{ AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] }, PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSEditPolicy')])] } }],
+      AccessPolicies: [{ AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] }, PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSAdminPolicy')])] } }],
     });
   });
 
