@@ -207,7 +207,8 @@ async function deployTo(
   deps: DeployDeps,
   log: (line: string) => void,
 ): Promise<DeployResult> {
-  const { target, release } = prepared;
+  const { target } = prepared;
+  let release = prepared.release;
   const ns = release.namespace;
 
   // kubectl itself: ApplySet pruning needs 1.27+.
@@ -238,11 +239,20 @@ async function deployTo(
     if (got && `${got[0]}.${got[1]}` !== want) log(`warning: the cluster runs ${got[0]}.${got[1]}, environment "${target.name}" is configured for ${want}`);
   }
 
+  // Namespace-scoped credentials (e.g. the CI role's EKS access entry scoped to the app namespace) cannot read or
+  // apply the Namespace: then it must already exist (created with the cluster) and is left as it is.
+  const nsGet = await kubectl.run(['get', 'namespace', ns, '-o', 'name', '--ignore-not-found']);
+  const nsForbidden = nsGet.code !== 0 && /forbidden/i.test(nsGet.stderr);
+  if (nsGet.code !== 0 && !nsForbidden) throw clusterError(`cannot read namespace ${ns}: ${nsGet.stderr.trim()}`);
+  if (nsForbidden) {
+    log(`warning: these credentials may not read Namespace ${ns} (namespace-scoped access): assuming it exists and leaving it (and its labels) as they are`);
+    release = { ...release, namespaceObject: undefined };
+  }
+  const nsExists = nsForbidden || nsGet.stdout.trim() !== '';
   const all = [...(release.namespaceObject ? [release.namespaceObject] : []), ...secrets, ...release.objects];
   const applyArgs = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'];
 
   // Nothing is applied until the API server accepts every object (server-side dry run, with admission).
-  const nsExists = (await kubectl.run(['get', 'namespace', ns, '-o', 'name', '--ignore-not-found'])).stdout.trim() !== '';
   const preflightObjects = nsExists ? all : release.namespaceObject ? [release.namespaceObject] : [];
   if (preflightObjects.length > 0) {
     const dry = await kubectl.run([...applyArgs, '--dry-run=server', '-f', '-'], { input: toYaml(preflightObjects) });
