@@ -1,5 +1,6 @@
 export * from './types';
 export * from './outputs';
 export * from './validate';
+export * from './image';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';

@@ -6,7 +6,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   environmentStackName,
+  ImageReferenceError,
   OutputsError,
+  parseImageReference,
   readWorkloadOutputs,
   type EnvironmentConfig,
   type PlatformConfig,
@@ -16,7 +18,6 @@ import {
 import type { DeployOptions } from './args';
 import type { AwsClientOptions, TemporaryEksKubeconfig } from './eks';
 import { clusterError, DeployError, EXIT, inputError, type ExitCode } from './errors';
-import { isImageError, parseImageReference } from './image';
 import { findKubectl, Kubectl, parseMinor } from './kubectl';
 import {
   assertNoPlaceholders,
@@ -101,6 +102,16 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
   return outputs;
 }
 
+/** The shared image grammar (`config/image.ts`); a malformed or mutable reference is invalid input (exit 2). */
+function checkImageReference(image: string, what: string): void {
+  try {
+    parseImageReference(image);
+  } catch (e) {
+    if (e instanceof ImageReferenceError) throw inputError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Everything that can be checked without a cluster: the release to apply, or a DeployError (exit 2). */
 export interface PreparedRelease {
   readonly target: ResolvedTarget;
@@ -115,8 +126,7 @@ export function prepare(options: DeployOptions, deps: Pick<DeployDeps, 'config' 
   const { config } = deps;
   const target = resolveTarget(config, options.env);
   if (options.image !== undefined) {
-    const ref = parseImageReference(options.image);
-    if (isImageError(ref)) throw inputError(`--image: ${ref.error}`);
+    checkImageReference(options.image, '--image');
   }
   let outputs: WorkloadOutputs | undefined;
   if (target.kind === 'portable') {
@@ -145,10 +155,7 @@ export function prepare(options: DeployOptions, deps: Pick<DeployDeps, 'config' 
   const release = prepareRelease(parseManifests(sources), target.namespace, DEPLOYMENT_NAME, target.name);
 
   const images = podImages(release.deployment);
-  for (const image of images) {
-    const ref = parseImageReference(image);
-    if (isImageError(ref)) throw inputError(`Deployment ${DEPLOYMENT_NAME}: ${ref.error}`);
-  }
+  for (const image of images) checkImageReference(image, `Deployment ${DEPLOYMENT_NAME}`);
   if (options.image && !images.includes(options.image)) {
     throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
   }
