@@ -29,9 +29,22 @@ export interface RolloutState {
   readonly available: number;
   /** Why it is not complete yet, or why it failed. */
   readonly reason: string;
+  /** minReplicas of the HorizontalPodAutoscaler that owns `spec.replicas`, when there is one. */
+  readonly minReplicas?: number;
+  /** The Deployment is rolled out but the autoscaler has not raised it to minReplicas yet. */
+  readonly waitingForAutoscaler?: boolean;
 }
 
-export function evaluateRollout(d: DeploymentLike): RolloutState {
+export interface RolloutOptions {
+  /**
+   * minReplicas of the HorizontalPodAutoscaler targeting the Deployment (from the rendered manifests). The chart
+   * leaves `spec.replicas` to the autoscaler, so a first release starts at 1 replica: it is only complete once the
+   * autoscaler has raised it and at least this many replicas are available.
+   */
+  readonly minReplicas?: number;
+}
+
+export function evaluateRollout(d: DeploymentLike, options: RolloutOptions = {}): RolloutState {
   const desired = d.spec?.replicas ?? 1;
   const s = d.status ?? {};
   const counts = {
@@ -41,7 +54,14 @@ export function evaluateRollout(d: DeploymentLike): RolloutState {
     ready: s.readyReplicas ?? 0,
     available: s.availableReplicas ?? 0,
   };
-  const state = (phase: RolloutPhase, reason: string): RolloutState => ({ phase, ...counts, reason });
+  const minReplicas = options.minReplicas;
+  const state = (phase: RolloutPhase, reason: string, waitingForAutoscaler = false): RolloutState => ({
+    phase,
+    ...counts,
+    reason,
+    ...(minReplicas !== undefined ? { minReplicas } : {}),
+    ...(waitingForAutoscaler ? { waitingForAutoscaler } : {}),
+  });
   if ((d.metadata?.generation ?? 0) > (s.observedGeneration ?? 0)) return state('progressing', 'waiting for the deployment controller to observe the new spec');
   const progressing = s.conditions?.find((c) => c.type === 'Progressing');
   if (progressing?.status === 'False' && progressing.reason === 'ProgressDeadlineExceeded') {
@@ -51,12 +71,44 @@ export function evaluateRollout(d: DeploymentLike): RolloutState {
   if (counts.updated < desired) return state('progressing', `${counts.updated} of ${desired} new replicas updated`);
   if (counts.current > counts.updated) return state('progressing', `${counts.current - counts.updated} old replicas pending termination`);
   if (counts.available < counts.updated) return state('progressing', `${counts.available} of ${counts.updated} updated replicas available`);
-  return state('complete', 'all replicas updated and available');
+  if (minReplicas !== undefined && counts.available < minReplicas) {
+    return state('progressing', `waiting for the HorizontalPodAutoscaler to scale up to minReplicas ${minReplicas} (${counts.available} available)`, true);
+  }
+  return state('complete', minReplicas !== undefined ? `all replicas updated and available (HorizontalPodAutoscaler minReplicas ${minReplicas} reached)` : 'all replicas updated and available');
 }
 
-/** One progress line, e.g. "desired 2 · updated 1 · ready 3 · available 2 · total 3". */
+/**
+ * One progress line, e.g. "desired 2 · updated 1 · ready 3 · available 2 · pods 3", plus what it waits for when that
+ * is the autoscaler (" — waiting for the HorizontalPodAutoscaler to scale up to minReplicas 2 (1 available)").
+ */
 export function progressLine(s: RolloutState): string {
-  return `desired ${s.desired} · updated ${s.updated} · ready ${s.ready} · available ${s.available} · pods ${s.current}`;
+  const line = `desired ${s.desired} · updated ${s.updated} · ready ${s.ready} · available ${s.available} · pods ${s.current}`;
+  return s.waitingForAutoscaler ? `${line} — ${s.reason}` : line;
+}
+
+/** Minimal shape of a HorizontalPodAutoscaler (autoscaling/v2 or v1) in the rendered manifests. */
+export interface AutoscalerLike {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string };
+  spec?: { minReplicas?: number; scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } };
+}
+
+/**
+ * minReplicas of the HorizontalPodAutoscaler(s) that target `deployment/<name>` among the objects (the highest if
+ * several; the API default 1 when unset), or undefined when none does.
+ */
+export function autoscalerMinReplicas(objects: readonly unknown[], deploymentName: string): number | undefined {
+  const mins = (objects as AutoscalerLike[])
+    .filter(
+      (o) =>
+        o?.kind === 'HorizontalPodAutoscaler' &&
+        o.spec?.scaleTargetRef?.kind === 'Deployment' &&
+        o.spec.scaleTargetRef.name === deploymentName &&
+        (o.spec.scaleTargetRef.apiVersion ?? 'apps/v1').startsWith('apps/'),
+    )
+    .map((o) => o.spec?.minReplicas ?? 1);
+  return mins.length > 0 ? Math.max(...mins) : undefined;
 }
 
 export interface PodLike {

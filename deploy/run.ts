@@ -30,7 +30,7 @@ import {
   type ManifestSource,
   type ReleaseSet,
 } from './manifests';
-import { describeUnreadyPods, evaluateRollout, progressLine, type DeploymentLike, type EventLike, type PodLike, type RolloutState } from './rollout';
+import { autoscalerMinReplicas, describeUnreadyPods, evaluateRollout, progressLine, type DeploymentLike, type EventLike, type PodLike, type RolloutState } from './rollout';
 import { oidcClientSecretObject, oidcSecretNames, redact } from './secrets';
 
 export const FIELD_MANAGER = 'platform-deploy';
@@ -317,13 +317,19 @@ async function deployTo(
   }
   log(applied.stdout.trimEnd());
   const tApplied = Date.now();
-  log(`applied in ${seconds(tApplied - tStart)}s; watching the rollout of deployment/${DEPLOYMENT_NAME} (timeout ${options.timeoutSeconds}s)`);
+  // The HorizontalPodAutoscaler owns spec.replicas (the chart leaves it unset): a first release starts at 1 replica,
+  // and is only done once the autoscaler has raised the Deployment to its minReplicas.
+  const minReplicas = autoscalerMinReplicas(release.objects, DEPLOYMENT_NAME);
+  log(
+    `applied in ${seconds(tApplied - tStart)}s; watching the rollout of deployment/${DEPLOYMENT_NAME} (timeout ${options.timeoutSeconds}s` +
+      `${minReplicas !== undefined ? `; done when at least ${minReplicas} replicas (HorizontalPodAutoscaler minReplicas) are available` : ''})`,
+  );
 
-  const outcome = await watchRollout(kubectl, ns, tApplied, options.timeoutSeconds * 1000, deps.pollMs ?? 1000, log, false);
+  const outcome = await watchRollout(kubectl, ns, tApplied, options.timeoutSeconds * 1000, deps.pollMs ?? 1000, log, false, minReplicas);
   const tDone = Date.now();
   if (outcome.phase === 'complete') {
     log(
-      `✓ ${target.name}: deployment/${DEPLOYMENT_NAME} rolled out (${outcome.state.desired} replicas available, image ${podImages(release.deployment).join(', ')})` +
+      `✓ ${target.name}: deployment/${DEPLOYMENT_NAME} rolled out (${outcome.state.available} replicas available, image ${podImages(release.deployment).join(', ')})` +
         ` — apply ${seconds(tApplied - tStart)}s, rollout ${seconds(tDone - tApplied)}s, total ${seconds(tDone - tStart)}s`,
     );
     return { outcome: 'applied', exitCode: EXIT.ok, applySeconds: seconds(tApplied - tStart), rolloutSeconds: seconds(tDone - tApplied), totalSeconds: seconds(tDone - tStart) };
@@ -343,7 +349,7 @@ async function deployTo(
   const undo = await kubectl.run(['rollout', 'undo', `deployment/${DEPLOYMENT_NAME}`, '-n', ns, `--to-revision=${previousRevision}`]);
   let restored: RolloutOutcome | undefined;
   if (undo.code !== 0) report.push(`  rollback failed: ${undo.stderr.trim()}`);
-  else restored = await watchRollout(kubectl, ns, Date.now(), Math.max(options.timeoutSeconds, 120) * 1000, deps.pollMs ?? 1000, log, true);
+  else restored = await watchRollout(kubectl, ns, Date.now(), Math.max(options.timeoutSeconds, 120) * 1000, deps.pollMs ?? 1000, log, true, minReplicas);
   const tRestored = Date.now();
   const timings = `timings: apply ${seconds(tApplied - tStart)}s · apply→failure detected ${detectSeconds}s · detected→restored ${seconds(tRestored - tDone)}s · apply→restored ${seconds(tRestored - tApplied)}s`;
   if (restored?.phase === 'complete') {
@@ -373,7 +379,16 @@ interface RolloutOutcome {
 }
 
 /** Polls the Deployment until it completes, fails (progress deadline) or times out; prints a line on every change. */
-async function watchRollout(kubectl: Kubectl, ns: string, t0: number, timeoutMs: number, pollMs: number, log: (l: string) => void, restoring: boolean): Promise<RolloutOutcome> {
+async function watchRollout(
+  kubectl: Kubectl,
+  ns: string,
+  t0: number,
+  timeoutMs: number,
+  pollMs: number,
+  log: (l: string) => void,
+  restoring: boolean,
+  minReplicas: number | undefined,
+): Promise<RolloutOutcome> {
   let last = '';
   let lastState: RolloutState | undefined;
   let errors = 0;
@@ -381,7 +396,7 @@ async function watchRollout(kubectl: Kubectl, ns: string, t0: number, timeoutMs:
     const r = await kubectl.run(['get', 'deployment', DEPLOYMENT_NAME, '-n', ns, '-o', 'json', '--request-timeout=10s']);
     if (r.code === 0) {
       errors = 0;
-      const state = evaluateRollout(JSON.parse(r.stdout) as DeploymentLike);
+      const state = evaluateRollout(JSON.parse(r.stdout) as DeploymentLike, { minReplicas });
       lastState = state;
       const line = `${restoring ? 'restore' : 'rollout'}: ${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
       if (line !== last) log(`  [${seconds(Date.now() - t0).toFixed(1).padStart(5)}s] ${line}`);

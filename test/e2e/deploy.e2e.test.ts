@@ -105,14 +105,19 @@ describe('deploy command', () => {
     expect(run.stdout).toMatch(/rollout: desired \d+ · updated/);
     expect(await deploymentImage()).toBe('registry.local/web:1.0.0');
     expect(readFileSync(join(root, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toContain('registry.local/web:1.0.0');
-    // The HorizontalPodAutoscaler brings the Deployment to minReplicas (2); wait for it so the next release has something to protect.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
-      if ((d.spec.replicas ?? 1) >= 2 && (d.status.availableReplicas ?? 0) >= 2) break;
-      if (Date.now() > deadline) throw new Error(`deployment/web did not reach 2 available replicas: ${JSON.stringify(d.status)}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    // The chart leaves spec.replicas to the HorizontalPodAutoscaler (a first release starts at 1): the command only
+    // reports success once the autoscaler has raised the Deployment to minReplicas and those replicas are available.
+    const minReplicas = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.minReplicas;
+    expect(minReplicas).toBeGreaterThanOrEqual(2);
+    expect(run.stdout).toMatch(new RegExp(`done when at least ${minReplicas} replicas \\(HorizontalPodAutoscaler minReplicas\\) are available`));
+    const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+    expect(d.spec.replicas).toBeGreaterThanOrEqual(minReplicas);
+    expect(d.status.availableReplicas).toBeGreaterThanOrEqual(minReplicas);
+    const hpa = await kubectlJson(['get', 'hpa', 'web', '-n', NS]);
+    expect(hpa.status.desiredReplicas).toBeGreaterThanOrEqual(minReplicas);
+    // No metrics-server here: the autoscaler enforces minReplicas before it looks at any metric.
+    const events = await kubectlJson(['get', 'events', '-n', NS, '--field-selector', 'involvedObject.kind=HorizontalPodAutoscaler,involvedObject.name=web']);
+    expect(events.items.map((e: { message?: string }) => e.message).join('\n')).toMatch(/New size: \d+; reason: Current number of replicas below Spec\.MinReplicas/);
     timings.firstRolloutSeconds = run.result.rolloutSeconds;
   });
 
