@@ -138,10 +138,35 @@ export function prepareRelease(objects: readonly KubeObject[], namespace: string
   const deployment = out.find((o) => o.kind === 'Deployment' && o.metadata.name === deploymentName);
   if (!deployment) problems.push(`no Deployment "${deploymentName}" in the manifests`);
   if (problems.length > 0) throw inputError(`the manifests are not a valid release of "${deploymentName}":\n  - ${problems.join('\n  - ')}`);
-  // Stable, readable order: ServiceAccount/ConfigMap/Secret before the Deployment that uses them.
-  const rank = (k: string) => ['ServiceAccount', 'ConfigMap', 'Secret', 'Service', 'Deployment'].indexOf(k) + 1 || 10;
+  // Stable, readable order: ServiceAccount/ConfigMap/Secret before the Deployment that uses them; a Role before the
+  // RoleBinding that binds it (without the `bind` verb, the API server checks a binding against the Role's rules).
+  const rank = (k: string) => ['ServiceAccount', 'ConfigMap', 'Secret', 'Role', 'RoleBinding', 'Service', 'Deployment'].indexOf(k) + 1 || 10;
   out.sort((a, b) => rank(a.kind) - rank(b.kind));
   return { namespaceObject, objects: out, namespace, deployment: deployment! };
+}
+
+/**
+ * Labels of the release's Namespace that the live Namespace lacks or has with another value, as `key=value`
+ * (ignoring the release label and the informational `app.kubernetes.io/*` labels). Used when the credentials may
+ * not change the Namespace: what differs (e.g. Pod Security) must be set where the Namespace is created.
+ */
+export function namespaceLabelDrift(wanted: KubeObject, live: { metadata?: { labels?: Record<string, string> } }): string[] {
+  const have = live.metadata?.labels ?? {};
+  return Object.entries(wanted.metadata.labels ?? {})
+    .filter(([k]) => k !== RELEASE_LABEL && !k.startsWith('app.kubernetes.io/'))
+    .filter(([k, v]) => have[k] !== v)
+    .map(([k, v]) => `${k}=${v}`)
+    .sort();
+}
+
+/** RoleBindings of the release that bind a Role of the same release: `[binding, role name]`. */
+export function bindingsToReleaseRoles(objects: readonly KubeObject[]): { binding: KubeObject; role: string }[] {
+  const roles = new Set(objects.filter((o) => o.kind === 'Role' && o.apiVersion.startsWith('rbac.authorization.k8s.io/')).map((o) => o.metadata.name));
+  return objects
+    .filter((o) => o.kind === 'RoleBinding' && o.apiVersion.startsWith('rbac.authorization.k8s.io/'))
+    .map((binding) => ({ binding, roleRef: (binding as { roleRef?: { kind?: string; name?: string } }).roleRef }))
+    .filter(({ roleRef }) => roleRef?.kind === 'Role' && roleRef.name !== undefined && roles.has(roleRef.name))
+    .map(({ binding, roleRef }) => ({ binding, role: roleRef!.name! }));
 }
 
 /** Multi-document YAML of the objects. */

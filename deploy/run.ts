@@ -21,6 +21,8 @@ import { clusterError, DeployError, EXIT, inputError, type ExitCode } from './er
 import { findKubectl, Kubectl, parseMinor } from './kubectl';
 import {
   assertNoPlaceholders,
+  bindingsToReleaseRoles,
+  namespaceLabelDrift,
   parseManifests,
   podImages,
   prepareRelease,
@@ -246,27 +248,58 @@ async function deployTo(
     if (got && `${got[0]}.${got[1]}` !== want) log(`warning: the cluster runs ${got[0]}.${got[1]}, environment "${target.name}" is configured for ${want}`);
   }
 
-  // Namespace-scoped credentials (e.g. the CI role's EKS access entry scoped to the app namespace) cannot read or
-  // apply the Namespace: then it must already exist (created with the cluster) and is left as it is.
-  const nsGet = await kubectl.run(['get', 'namespace', ns, '-o', 'name', '--ignore-not-found']);
+  // Namespace-scoped credentials (the CI role's EKS access entry: AmazonEKSAdminPolicy, i.e. ClusterRole `admin`,
+  // bound in the app namespace only) may read the Namespace (`admin` includes get on it) but not patch it, or not
+  // even read it: then it must already exist (created with the cluster) and is left as it is.
+  const nsGet = await kubectl.run(['get', 'namespace', ns, '-o', 'json', '--ignore-not-found']);
   const nsForbidden = nsGet.code !== 0 && /forbidden/i.test(nsGet.stderr);
   if (nsGet.code !== 0 && !nsForbidden) throw clusterError(`cannot read namespace ${ns}: ${nsGet.stderr.trim()}`);
   if (nsForbidden) {
     log(`warning: these credentials may not read Namespace ${ns} (namespace-scoped access): assuming it exists and leaving it (and its labels) as they are`);
     release = { ...release, namespaceObject: undefined };
+  } else if (release.namespaceObject) {
+    const live = nsGet.stdout.trim() ? (JSON.parse(nsGet.stdout) as KubeObject) : undefined;
+    // Server-side apply is a PATCH (that creates the object when it is missing).
+    const verb = live ? 'patch' : 'create';
+    // `-n`: the authorizer sees a request for namespaces/<ns> as one inside namespace <ns> (where RoleBindings apply).
+    const can = await kubectl.run(['auth', 'can-i', verb, ...(live ? [`namespaces/${ns}`, '-n', ns] : ['namespaces'])]);
+    if (can.stdout.trim() === 'no') {
+      if (!live) {
+        throw inputError(`namespace ${ns} does not exist and these credentials may not create it (namespace-scoped access): create it with the cluster first (nothing applied)`);
+      }
+      const drift = namespaceLabelDrift(release.namespaceObject, live);
+      log(
+        `warning: these credentials may not change Namespace ${ns} (namespace-scoped access): leaving it as it is` +
+          (drift.length > 0 ? `; it lacks ${drift.join(', ')} — set them where the Namespace is created` : ' (its labels match the release)'),
+      );
+      release = { ...release, namespaceObject: undefined };
+    }
   }
   const nsExists = nsForbidden || nsGet.stdout.trim() !== '';
   const all = [...(release.namespaceObject ? [release.namespaceObject] : []), ...secrets, ...release.objects];
   const applyArgs = ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts'];
 
   // Nothing is applied until the API server accepts every object (server-side dry run, with admission).
-  const preflightObjects = nsExists ? all : release.namespaceObject ? [release.namespaceObject] : [];
+  // Except a RoleBinding to a Role this release creates: without the `bind` verb (namespace-scoped credentials:
+  // ClusterRole admin has none), the API server checks a binding against the rules of its Role, which a dry run
+  // has not created. Such a binding is validated by the apply itself, right after its Role.
+  let deferred: KubeObject[] = [];
+  if (nsExists) {
+    for (const { binding, role } of bindingsToReleaseRoles(release.objects)) {
+      const got = await kubectl.run(['get', 'role.rbac.authorization.k8s.io', role, '-n', ns, '-o', 'name', '--ignore-not-found']);
+      if (got.code === 0 && got.stdout.trim() === '') deferred.push(binding);
+    }
+    if (deferred.length > 0) {
+      log(`${deferred.map((b) => `RoleBinding ${b.metadata.name}`).join(', ')}: not in the dry run (binds a Role this release creates first); validated by the apply itself`);
+    }
+  }
+  const preflightObjects = nsExists ? all.filter((o) => !deferred.includes(o)) : release.namespaceObject ? [release.namespaceObject] : [];
   if (preflightObjects.length > 0) {
     const dry = await kubectl.run([...applyArgs, '--dry-run=server', '-f', '-'], { input: toYaml(preflightObjects) });
     if (dry.code !== 0) throw inputError(`the API server rejects the release (server-side dry run; nothing applied):\n${indent(dry.stderr.trim())}`);
   }
   if (!nsExists) log(`namespace ${ns} does not exist yet: namespaced objects are validated by the apply itself`);
-  else log(`server-side dry run: ${all.length} objects accepted`);
+  else log(`server-side dry run: ${preflightObjects.length} objects accepted`);
 
   // Review copy (Secret values redacted).
   const dir = join(deps.workdir ?? process.cwd(), '.deploy', target.name);

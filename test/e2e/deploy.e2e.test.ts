@@ -10,7 +10,8 @@ import { renderTarget } from '../../charts/app';
 import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../deploy/moto';
-import { envWithoutAws, kubeconfig, kubectl, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
+import { runProcess } from '../../deploy/kubectl';
+import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
 
 const NS = 'web';
 const timings: Record<string, number | string> = {};
@@ -22,6 +23,49 @@ afterAll(() => {
 async function deploymentImage(): Promise<string> {
   const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
   return d.spec.template.spec.containers.find((c: { name: string }) => c.name === 'web').image;
+}
+
+/**
+ * prod (ALB outside the user pool region: OIDC): its client secret in Secrets Manager (moto), a complete outputs
+ * file, the image, and the deploy arguments / environment that use them.
+ */
+async function prodRelease(moto: Moto) {
+  const env = platformConfig.environments.find((e) => e.name === 'prod')!;
+  expect(env.region).not.toBe(platformConfig.identity.region);
+  const awsEnv = {
+    ...envWithoutAws(),
+    AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS0000',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+    PLATFORM_AWS_ENDPOINT: moto.endpoint,
+  };
+  const value = { clientID: 'prod-client-id', clientSecret: 'Sup3r-s3cret-never-printed' };
+  const { SecretsManagerClient, CreateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
+  const sm = new SecretsManagerClient({ region: env.region, endpoint: moto.endpoint, credentials: { accessKeyId: 'AKIDFAKEFORTESTS0000', secretAccessKey: 'fake' } });
+  const arn = (await sm.send(new CreateSecretCommand({ Name: 'platform/prod/oidc-client', SecretString: JSON.stringify(value) }))).ARN!;
+  const outputs: Record<string, string> = Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `fake-${f}`]));
+  Object.assign(outputs, {
+    environment: 'prod',
+    region: env.region,
+    namespace: env.workload.namespace,
+    clusterName: 'platform-prod',
+    userPoolRegion: platformConfig.identity.region,
+    userPoolClientSecretArn: arn,
+    userPoolId: `${platformConfig.identity.region}_AbCdEf`,
+    userPoolDomain: platformConfig.identity.domainPrefix,
+    certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
+    databasePort: '5432',
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'e2e-outputs-'));
+  const file = join(dir, 'cdk-outputs.json');
+  writeFileSync(file, JSON.stringify({ [environmentStackName(platformConfig.project, 'prod')]: outputs }));
+  const image = `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web@sha256:${'a'.repeat(64)}`;
+  return {
+    value,
+    outputs,
+    image,
+    env: awsEnv,
+    args: (kubeconfigPath: string) => ['--env', 'prod', '--image', image, '--outputs', file, '--kubeconfig', kubeconfigPath],
+  };
 }
 
 describe('committed manifests on a real API server', () => {
@@ -243,45 +287,151 @@ describe('deploy command', () => {
   test('prod (ALB outside the user pool region: OIDC) gets its client Secret from Secrets Manager (moto), never printed', async () => {
     const moto: Moto = await startMoto();
     try {
-      const env = platformConfig.environments.find((e) => e.name === 'prod')!;
-      expect(env.region).not.toBe(platformConfig.identity.region);
-      const awsEnv = {
-        ...envWithoutAws(),
-        AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS0000',
-        AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
-        PLATFORM_AWS_ENDPOINT: moto.endpoint,
-      };
-      const value = { clientID: 'prod-client-id', clientSecret: 'Sup3r-s3cret-never-printed' };
-      const { SecretsManagerClient, CreateSecretCommand } = await import('@aws-sdk/client-secrets-manager');
-      const sm = new SecretsManagerClient({ region: env.region, endpoint: moto.endpoint, credentials: { accessKeyId: 'AKIDFAKEFORTESTS0000', secretAccessKey: 'fake' } });
-      const arn = (await sm.send(new CreateSecretCommand({ Name: 'platform/prod/oidc-client', SecretString: JSON.stringify(value) }))).ARN!;
-      const outputs: Record<string, string> = Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `fake-${f}`]));
-      Object.assign(outputs, {
-        environment: 'prod',
-        region: env.region,
-        namespace: env.workload.namespace,
-        clusterName: 'platform-prod',
-        userPoolRegion: platformConfig.identity.region,
-        userPoolClientSecretArn: arn,
-        userPoolId: `${platformConfig.identity.region}_AbCdEf`,
-        userPoolDomain: platformConfig.identity.domainPrefix,
-        certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
-        databasePort: '5432',
-      });
-      const dir = mkdtempSync(join(tmpdir(), 'e2e-outputs-'));
-      const file = join(dir, 'cdk-outputs.json');
-      writeFileSync(file, JSON.stringify({ [environmentStackName(platformConfig.project, 'prod')]: outputs }));
-      const image = `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web@sha256:${'a'.repeat(64)}`;
-      const run = await runDeploy(['--env', 'prod', '--image', image, '--outputs', file, '--kubeconfig', kubeconfig()], { env: awsEnv });
+      const prod = await prodRelease(moto);
+      const run = await runDeploy(prod.args(kubeconfig()), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
       expect(run.stdout).toMatch(/OIDC client Secret web-oidc-client: read from Secrets Manager \(value not shown\)/);
       const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
-      expect(Buffer.from(secret.data.clientID, 'base64').toString()).toBe(value.clientID);
-      expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(value.clientSecret);
+      expect(Buffer.from(secret.data.clientID, 'base64').toString()).toBe(prod.value.clientID);
+      expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
       const ingress = await kubectlJson(['get', 'ingress', 'web', '-n', NS]);
       expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/auth-type']).toBe('oidc');
       for (const text of [run.stdout, run.stderr, readFileSync(join(root, '.deploy', 'prod', 'manifests.yaml'), 'utf8')]) {
-        expect(text).not.toContain(value.clientSecret);
+        expect(text).not.toContain(prod.value.clientSecret);
+      }
+    } finally {
+      await moto.stop();
+    }
+  });
+});
+
+describe('namespace-scoped credentials (the CI deploy role on EKS: ClusterRole admin bound in the app namespace only)', () => {
+  // On EKS the CI role's access entry is AmazonEKSAdminPolicy scoped to the app namespace (= ClusterRole `admin`
+  // bound there), and the infrastructure creates the Namespace. Reproduced here with a ServiceAccount token.
+  const CI_NS = 'ci-e2e';
+  const INFRA_MANAGER = 'e2e-infrastructure';
+  let scoped = '';
+
+  const namespaceState = async () => {
+    const n = await kubectlJson(['get', 'namespace', NS, '--show-managed-fields']);
+    return { resourceVersion: n.metadata.resourceVersion, managers: (n.metadata.managedFields ?? []).map((f: { manager: string }) => f.manager).sort(), labels: n.metadata.labels };
+  };
+
+  beforeAll(async () => {
+    // Start from what the infrastructure leaves: the Namespace (Pod Security restricted), created by cluster-admin.
+    await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
+    const namespace = (renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[]).find((o) => o.kind === 'Namespace');
+    expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    const setup = [
+      namespace,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CI_NS } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci-deployer', namespace: CI_NS } },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'ci-deployer-admin', namespace: NS },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+        subjects: [{ kind: 'ServiceAccount', name: 'ci-deployer', namespace: CI_NS }],
+      },
+    ];
+    const applied = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], setup.map((o) => dump(o)).join('---\n'));
+    expect(applied.stderr).toBe('');
+    const token = await kubectl(['create', 'token', 'ci-deployer', '-n', CI_NS, '--duration=1h']);
+    expect(token.code).toBe(0);
+    const admin = await kubectlJson(['config', 'view', '--minify', '--raw']);
+    const dir = mkdtempSync(join(tmpdir(), 'e2e-scoped-'));
+    scoped = join(dir, 'kubeconfig');
+    writeFileSync(
+      scoped,
+      dump({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'local', cluster: admin.clusters[0].cluster }],
+        users: [{ name: 'ci-deployer', user: { token: token.stdout.trim() } }],
+        contexts: [{ name: 'ci', context: { cluster: 'local', user: 'ci-deployer' } }],
+        'current-context': 'ci',
+      }),
+      { mode: 0o600 },
+    );
+  });
+
+  afterAll(async () => {
+    await kubectl(['delete', 'namespace', CI_NS, '--ignore-not-found', '--wait=false']);
+  });
+
+  test('the credentials really are namespace-scoped: they may read the Namespace but not change it, nor anything cluster-wide', async () => {
+    const can = async (...args: string[]) => (await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'can-i', ...args], { env: process.env })).stdout.trim();
+    expect(await can('get', `namespaces/${NS}`, '-n', NS)).toBe('yes');
+    expect(await can('patch', `namespaces/${NS}`, '-n', NS)).toBe('no');
+    expect(await can('bind', 'roles', '-n', NS)).toBe('no');
+    expect(await can('create', 'namespaces')).toBe('no');
+    expect(await can('list', 'namespaces')).toBe('no');
+    expect(await can('create', 'deployments', '-n', NS)).toBe('yes');
+    expect(await can('create', 'deployments', '-n', 'default')).toBe('no');
+  });
+
+  test('generic: deploys everything inside the namespace, leaves the Namespace untouched', async () => {
+    const before = await namespaceState();
+    const run = await runDeploy(['--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', scoped], { env: envWithoutAws() });
+    expect(run.code).toBe(EXIT.ok);
+    expect(run.stdout).toMatch(/warning: these credentials may not change Namespace web \(namespace-scoped access\): leaving it as it is \(its labels match the release\)/);
+    expect(run.stdout).not.toMatch(/namespace\/web serverside-applied/);
+    expect(await namespaceState()).toEqual(before);
+    expect(before.managers).toEqual([INFRA_MANAGER]);
+    const objects = (renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[]).filter((o) => o.kind !== 'Namespace');
+    for (const o of objects) {
+      const group = (o.apiVersion as string).includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
+      const r = await kubectl(['get', `${o.kind}${group}`, o.metadata.name, '-n', NS, '-o', 'name']);
+      expect(`${o.kind}/${o.metadata.name}: ${r.code}`).toBe(`${o.kind}/${o.metadata.name}: 0`);
+    }
+    const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+    expect(d.status.availableReplicas).toBeGreaterThanOrEqual(2);
+  });
+
+  test('generic: ApplySet pruning works with these credentials', async () => {
+    const { yaml } = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' });
+    const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
+    const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+    writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
+    writeFileSync(join(withExtra, 'extra.yaml'), dump(extra));
+    const first = await runDeploy(['--env', 'generic', '--manifests', withExtra, '--kubeconfig', scoped], { env: envWithoutAws() });
+    expect(first.code).toBe(EXIT.ok);
+    expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
+    const without = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+    writeFileSync(join(without, 'web.k8s.yaml'), yaml);
+    const second = await runDeploy(['--env', 'generic', '--manifests', without, '--kubeconfig', scoped], { env: envWithoutAws() });
+    expect(second.code).toBe(EXIT.ok);
+    expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
+    expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
+    expect((await kubectl(['get', 'namespace', NS, '-o', 'name'])).stdout.trim()).toBe(`namespace/${NS}`);
+  });
+
+  test('prod: the Role/RoleBinding for the ALB controller and the OIDC client Secret are applied; the generic leftovers are pruned', async () => {
+    const moto: Moto = await startMoto();
+    try {
+      const before = await namespaceState();
+      const prod = await prodRelease(moto);
+      const run = await runDeploy(prod.args(scoped), { env: prod.env });
+      expect(run.code).toBe(EXIT.ok);
+      // The prod Namespace wants the ALB readiness-gate label the generic one lacks: named, but not applied.
+      expect(run.stdout).toMatch(/warning: these credentials may not change Namespace web \(namespace-scoped access\): leaving it as it is; it lacks .+ — set them where the Namespace is created/);
+      expect(await namespaceState()).toEqual(before);
+      // First prod release in this namespace: its RoleBinding binds a Role the release creates (admin has no `bind`).
+      expect(run.stdout).toMatch(/RoleBinding web-oidc-client-reader: not in the dry run \(binds a Role this release creates first\)/);
+      const rendered = renderTarget(platformConfig, 'prod', { image: prod.image, outputs: prod.outputs as any }).objects as any[];
+      const rbac = rendered.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
+      expect(rbac.length).toBeGreaterThanOrEqual(2);
+      for (const o of rbac) {
+        const r = await kubectl(['get', `${o.kind.toLowerCase()}.rbac.authorization.k8s.io`, o.metadata.name, '-n', NS, '-o', 'name']);
+        expect(r.stdout.trim()).toBe(`${o.kind.toLowerCase()}.rbac.authorization.k8s.io/${o.metadata.name}`);
+      }
+      const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
+      expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
+      const generic = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[];
+      const key = (o: any) => `${o.kind}/${o.metadata.name}`;
+      for (const gone of generic.filter((g) => g.kind !== 'Namespace' && !rendered.some((d) => key(d) === key(g)))) {
+        const r = await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name']);
+        expect(`${key(gone)}: ${r.stdout.trim()}`).toBe(`${key(gone)}: `);
       }
     } finally {
       await moto.stop();
