@@ -283,9 +283,10 @@ async function deployTo(
   // Except a RoleBinding to a Role this release creates: without the `bind` verb (namespace-scoped credentials:
   // ClusterRole admin has none), the API server checks a binding against the rules of its Role, which a dry run
   // has not created. Such a binding is validated by the apply itself, right after its Role.
-  let deferred: KubeObject[] = [];
-  if (nsExists) {
-    for (const { binding, role } of bindingsToReleaseRoles(release.objects)) {
+  const deferred: KubeObject[] = [];
+  const releaseBindings = nsExists ? bindingsToReleaseRoles(release.objects) : [];
+  if (releaseBindings.length > 0 && (await kubectl.run(['auth', 'can-i', 'bind', 'roles.rbac.authorization.k8s.io', '-n', ns])).stdout.trim() !== 'yes') {
+    for (const { binding, role } of releaseBindings) {
       const got = await kubectl.run(['get', 'role.rbac.authorization.k8s.io', role, '-n', ns, '-o', 'name', '--ignore-not-found']);
       if (got.code === 0 && got.stdout.trim() === '') deferred.push(binding);
     }
@@ -313,7 +314,7 @@ async function deployTo(
   log(`manifests: ${reviewFile}`);
 
   if (options.mode === 'diff') {
-    const diff = await kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { input: toYaml(all) });
+    const diff = await kubectl.run(['diff', '--server-side', `--field-manager=${FIELD_MANAGER}`, '--force-conflicts', '-f', '-'], { input: toYaml(all.filter((o) => !deferred.includes(o))) });
     if (diff.code > 1) throw clusterError(`kubectl diff failed: ${diff.stderr.trim()}`);
     log(diff.code === 0 ? 'diff: no changes' : diff.stdout.trimEnd());
     return { outcome: 'diff', exitCode: EXIT.ok };
@@ -323,7 +324,8 @@ async function deployTo(
   const applySetArgs = [...applyArgs, '--prune', `--applyset=${APPLYSET_NAME}`, '-n', ns];
   if (options.mode === 'dry-run') {
     if (nsExists) {
-      const dry = await kubectl.run([...applySetArgs, '--dry-run=server', '-f', '-'], { input: toYaml([...secrets, ...release.objects]), env: applysetEnv });
+      const objects = [...secrets, ...release.objects].filter((o) => !deferred.includes(o));
+      const dry = await kubectl.run([...applySetArgs, '--dry-run=server', '-f', '-'], { input: toYaml(objects), env: applysetEnv });
       if (dry.code !== 0) throw inputError(`server-side dry run failed:\n${indent(dry.stderr.trim())}`);
       log(dry.stdout.trimEnd());
     }
