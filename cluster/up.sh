@@ -91,9 +91,16 @@ if [[ -d "$CLUSTER_WORKDIR" ]]; then
   fi
 fi
 
-if [[ $reused == 0 ]]; then
+# kwokctl picks free loopback ports when it creates a cluster, and the components bind them a moment later: a
+# cluster created at the same time elsewhere on the machine can take one in between. The component then logs
+# "bind: address already in use" (typically kwok-controller, and the nodes never become Ready): recreate once.
+port_taken() { grep -qs 'bind: address already in use' "$CLUSTER_WORKDIR"/logs/*.log; }
+failure=""
+fail() { failure="$*"; return 1; }
+
+create_cluster() {
   log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
-  config_args=(--config "$CLUSTER_DIR/kwokctl.yaml")
+  local config_args=(--config "$CLUSTER_DIR/kwokctl.yaml") s
   for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
   # Every binary is local (kwokctl would otherwise download them); KWOK_* env
   # vars cover the ones without a flag.
@@ -109,22 +116,41 @@ if [[ $reused == 0 ]]; then
     --kube-scheduler-binary "$BIN/kube-scheduler" \
     --etcd-binary "$BIN/etcd" \
     --kwok-controller-binary "$BIN/kwok" \
-    --timeout 5m --wait 2m >&2 || { delete_cluster; die "kwokctl create cluster failed"; }
+    --timeout 5m --wait 2m >&2 || fail "kwokctl create cluster failed" || return 1
   echo "$FINGERPRINT" >"$FINGERPRINT_FILE"
-  wait_healthy 60 || die "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
-fi
+  wait_healthy 60 || fail "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
+}
 
 # Fake nodes (idempotent) and readiness of what the platform relies on.
-kctl apply -f "$CLUSTER_DIR/nodes.yaml" >&2
-kctl wait --for=condition=Ready node --all --timeout=60s >/dev/null ||
-  die "kwok did not make the nodes Ready (logs: $CLUSTER_WORKDIR/logs)"
-# The ServiceAccount admission plugin rejects pods until kube-controller-manager
-# has created the namespace's default ServiceAccount: wait for it as proof that
-# the controller-manager runs.
-deadline=$((SECONDS + 60))
-until kctl get serviceaccount default -n default >/dev/null 2>&1; do
-  (( SECONDS < deadline )) || die "kube-controller-manager did not create serviceaccount default/default"
-  sleep 1
+check_ready() {
+  kctl apply -f "$CLUSTER_DIR/nodes.yaml" >&2 || fail "could not register the nodes" || return 1
+  local deadline=$((SECONDS + 60))
+  until kctl wait --for=condition=Ready node --all --timeout=5s >/dev/null 2>&1; do
+    if { (( ! reused )) && port_taken; } || (( SECONDS >= deadline )); then fail "kwok did not make the nodes Ready (logs: $CLUSTER_WORKDIR/logs)"; return 1; fi
+  done
+  # The ServiceAccount admission plugin rejects pods until kube-controller-manager
+  # has created the namespace's default ServiceAccount: wait for it as proof that
+  # the controller-manager runs.
+  deadline=$((SECONDS + 60))
+  until kctl get serviceaccount default -n default >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || fail "kube-controller-manager did not create serviceaccount default/default" || return 1
+    sleep 1
+  done
+}
+
+for attempt in 1 2; do
+  if (( reused )); then
+    check_ready && break
+  else
+    create_cluster && check_ready && break
+    if (( attempt == 1 )) && port_taken; then
+      log "$failure: $(grep -ohs 'listen tcp [^ ]*: bind: address already in use' "$CLUSTER_WORKDIR"/logs/*.log | head -n1) (a port taken by another process since kwokctl picked it): recreating cluster '$CLUSTER_NAME' once"
+      delete_cluster
+      continue
+    fi
+    [[ $failure == "kwokctl create cluster failed" ]] && delete_cluster
+  fi
+  die "$failure"
 done
 
 log "cluster '$CLUSTER_NAME' ready in $((SECONDS - START))s ($( ((reused)) && echo reused || echo created)); $(kctl get nodes --no-headers | wc -l) nodes"
