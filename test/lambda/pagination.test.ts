@@ -1,15 +1,5 @@
-import { HttpError } from '../../lambda/src/errors';
 import { decodeCursor, DEFAULT_PAGE_SIZE, encodeCursor, parsePageRequest } from '../../lambda/src/pagination';
-
-function failure(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
+import { failure } from './support/failure';
 
 describe('pagination', () => {
   it('defaults the limit and has no token without a cursor', () => {

@@ -1,17 +1,7 @@
-import { HttpError } from '../../lambda/src/errors';
 import { header, MAX_BODY_BYTES, parseJsonBody } from '../../lambda/src/request-body';
+import { failure } from './support/failure';
 
 const json = { 'content-type': 'application/json' };
-
-function failure(fn: () => unknown): HttpError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('parseJsonBody', () => {
   it('parses a JSON object, also when base64-encoded and with a charset', () => {
