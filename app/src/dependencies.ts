@@ -94,6 +94,21 @@ function elapsed(start: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10;
 }
 
+/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification: the secret may have been rotated. */
+const AUTHENTICATION_FAILURES = new Set(['28P01', '28000']);
+
+/**
+ * A short reason for a failed check. PostgreSQL's own messages for authentication errors name the user, never the
+ * password (e.g. `password authentication failed for user "web"`); other errors are reduced to their code.
+ */
+function describeDatabaseError(error: unknown): string {
+  const { code, message } = error as { code?: string; message?: string };
+  if (code !== undefined && AUTHENTICATION_FAILURES.has(code)) {
+    return `database authentication failed (${code}): ${message ?? 'unknown reason'}; the credentials are re-read on the next check`;
+  }
+  return code ? `database error ${code}` : String(message ?? error);
+}
+
 /** Checks PostgreSQL with `SELECT 1` over a small pool (created on first use, with credentials fetched then). */
 export class PostgresProbe implements Probe {
   private pool?: Pool;
@@ -104,17 +119,24 @@ export class PostgresProbe implements Probe {
     private readonly timeoutMs = 3000,
   ) {}
 
+  /**
+   * After an authentication failure the pool is dropped and the credentials re-read (the secret may have been
+   * rotated), and the check is retried once at once: a rotation costs no failed check.
+   */
   async check(): Promise<CheckResult> {
     const start = process.hrtime.bigint();
-    try {
-      const pool = await this.connect();
-      await pool.query('SELECT 1');
-      return { ok: true, latencyMs: elapsed(start) };
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      // 28P01 invalid_password / 28000 invalid_authorization: the secret may have been rotated.
-      if (code === '28P01' || code === '28000') await this.reset();
-      return { ok: false, latencyMs: elapsed(start), detail: code ? `database error ${code}` : (error as Error).message };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const pool = await this.connect();
+        await pool.query('SELECT 1');
+        return { ok: true, latencyMs: elapsed(start) };
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const authentication = code !== undefined && AUTHENTICATION_FAILURES.has(code);
+        if (authentication) await this.reset();
+        if (authentication && attempt === 1 && this.credentials instanceof SecretsManagerCredentials) continue;
+        return { ok: false, latencyMs: elapsed(start), detail: describeDatabaseError(error) };
+      }
     }
   }
 

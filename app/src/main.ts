@@ -32,6 +32,10 @@ function main(): void {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', errorFields(error)));
+  // Node prints process warnings (deprecations, the AWS SDK's Node version notice...) as multi-line text on
+  // stderr; as one JSON line each instead, so every line of output stays a log event.
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn('process warning', { warning: { name: warning.name, message: warning.message } }));
 
   app.listen().catch((error: unknown) => {
     logger.error('cannot listen', { port: config.port, ...errorFields(error) });

@@ -1,0 +1,241 @@
+/**
+ * Integration: the real bundled server (the file the image runs) against a real PostgreSQL (Debian's packages,
+ * started here in a temp dir) and moto_server for Secrets Manager and S3. No fakes in the app: it reads its
+ * credentials from the secret with the SDK's default credential chain and endpoint configuration
+ * (AWS_ACCESS_KEY_ID/SECRET + AWS_ENDPOINT_URL), exactly as on EKS minus the endpoint.
+ *
+ * Covers: SELECT 1 and HeadBucket for real; a secret that holds a password the database no longer accepts
+ * (the window of an RDS rotation between setSecret and finishSecret) → a clear failure without the password;
+ * the secret fixed → recovery without restart; a full rotation under a running app → no failed check; and no
+ * secret in the service's stdout/stderr.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { promisify } from 'node:util';
+import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { get, sleep, type Reply } from './helpers';
+import { FAKE_AWS_CREDENTIALS, startMoto, type Moto } from './moto';
+import { literal, startPostgres, type Postgres } from './postgres';
+
+jest.setTimeout(20_000);
+
+const root = resolve(__dirname, '../..');
+const REGION = 'eu-west-1';
+const BUCKET = 'platform-web-integration';
+const DATABASE = 'app';
+const USER = 'web';
+/** Every password this file hands out: none may appear in a response or a log line. */
+const passwords: string[] = [];
+const newPassword = (label: string): string => {
+  // Characters that need quoting in SQL and escaping in JSON, so both paths are exercised.
+  const password = `${label}-${randomBytes(12).toString('hex')}-'q"`;
+  passwords.push(password);
+  return password;
+};
+
+let dir: string | undefined;
+let pg: Postgres | undefined;
+let moto: Moto | undefined;
+let app: ChildProcess | undefined;
+let appPort = 0;
+let secretArn = '';
+let secrets: SecretsManagerClient;
+let s3: S3Client;
+const output: string[] = [];
+const timings: Record<string, number> = {};
+
+async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await work();
+  } finally {
+    timings[name] = Date.now() - started;
+  }
+}
+
+function secretString(password: string): string {
+  return JSON.stringify({ username: USER, password, engine: 'postgres', host: '127.0.0.1', port: pg!.port, dbname: DATABASE });
+}
+
+/** Starts the bundled server with the environment a pod gets (plus the moto endpoint); resolves with its port. */
+function startApp(bundle: string): Promise<number> {
+  const child = spawn(process.execPath, [bundle], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      APP_ENV: 'test',
+      DATABASE_HOST: '127.0.0.1',
+      DATABASE_PORT: String(pg!.port),
+      DATABASE_NAME: DATABASE,
+      DATABASE_SSL: 'disable',
+      DATABASE_SECRET_ARN: secretArn,
+      BUCKET_NAME: BUCKET,
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: FAKE_AWS_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL: moto!.endpoint,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  app = child;
+  createInterface({ input: child.stdout! }).on('line', (line) => output.push(line));
+  createInterface({ input: child.stderr! }).on('line', (line) => output.push(line));
+  return new Promise((resolvePort, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not log "listening" within 10 s: ${output.join('\n')}`)), 10_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited (${code}) before listening: ${output.join('\n')}`));
+    });
+    const poll = setInterval(() => {
+      const listening = output.map((line) => (line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : {})).find((line) => line.msg === 'listening');
+      if (listening) {
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolvePort(listening.port as number);
+      }
+    }, 20);
+    child.once('exit', () => clearInterval(poll));
+  });
+}
+
+/** Ends the app's database sessions, as connection recycling eventually does, and waits until they are gone. */
+async function endAppSessions(): Promise<void> {
+  await pg!.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'platform-web'");
+  const deadline = Date.now() + 5000;
+  while ((await pg!.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'platform-web'")).length > 0) {
+    if (Date.now() > deadline) throw new Error('the app sessions did not end within 5 s');
+    await sleep(20);
+  }
+  await sleep(200); // lets the app's pool see the FATAL and drop its idle clients
+}
+
+async function check(path: '/api/db' | '/api/bucket'): Promise<Reply & { json: Record<string, unknown> }> {
+  const reply = await get(appPort, path);
+  for (const password of passwords) expect(reply.body).not.toContain(password);
+  return { ...reply, json: JSON.parse(reply.body) as Record<string, unknown> };
+}
+
+beforeAll(async () => {
+  const started = Date.now();
+  dir = mkdtempSync(join(tmpdir(), 'platform-web-it-'));
+  const bundle = join(dir, 'server.js');
+  const build = () => promisify(execFile)(process.execPath, [join(root, 'app/build.mjs'), bundle], { cwd: root, timeout: 60_000 });
+  // In parallel; whatever started is stopped by afterAll even when another part failed.
+  const [built, database, aws] = await Promise.allSettled([timed('bundle', build), timed('postgres', startPostgres), timed('moto', () => startMoto())]);
+  if (database.status === 'fulfilled') pg = database.value;
+  if (aws.status === 'fulfilled') moto = aws.value;
+  for (const part of [built, database, aws]) if (part.status === 'rejected') throw part.reason;
+
+  const password = newPassword('initial');
+  await pg!.sql(`CREATE ROLE ${USER} LOGIN PASSWORD ${literal(password)}`);
+  await pg!.sql(`CREATE DATABASE ${DATABASE} OWNER ${USER}`);
+
+  const client = { region: REGION, endpoint: moto!.endpoint, credentials: FAKE_AWS_CREDENTIALS };
+  secrets = new SecretsManagerClient(client);
+  s3 = new S3Client({ ...client, forcePathStyle: true });
+  secretArn = (await secrets.send(new CreateSecretCommand({ Name: 'platform-web/database', SecretString: secretString(password) }))).ARN!;
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+
+  appPort = await timed('app', () => startApp(bundle));
+  timings.setup = Date.now() - started;
+}, 120_000);
+
+afterAll(async () => {
+  const started = Date.now();
+  const exited = app && app.exitCode === null && app.signalCode === null ? new Promise((done) => app!.once('exit', done)) : undefined;
+  if (exited) {
+    app!.kill('SIGKILL');
+    await Promise.race([exited, sleep(5000)]);
+  }
+  await Promise.allSettled([pg?.stop(), moto?.stop()]);
+  secrets?.destroy();
+  s3?.destroy();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  timings.teardown = Date.now() - started;
+  if (process.env.APP_IT_TIMINGS) console.log(`app integration timings (ms): ${JSON.stringify(timings)}`);
+}, 30_000);
+
+describe('bundled server against PostgreSQL and moto (Secrets Manager, S3)', () => {
+  it('reaches the database with the credentials from the secret (SELECT 1 on the real server) and the bucket', async () => {
+    const db = await check('/api/db');
+    expect(db.status).toBe(200);
+    expect(db.json).toMatchObject({ ok: true });
+    // The pool's session is really there, logged in as the secret's user, on the configured database.
+    const sessions = await pg!.sql("SELECT usename, datname FROM pg_stat_activity WHERE application_name = 'platform-web'");
+    expect(sessions.length).toBeGreaterThan(0);
+    expect(sessions[0]).toEqual({ usename: USER, datname: DATABASE });
+
+    const bucket = await check('/api/bucket');
+    expect(bucket.status).toBe(200);
+    expect(bucket.json).toMatchObject({ ok: true });
+  });
+
+  it('reports a missing bucket as unreachable, and recovers once it exists again', async () => {
+    await s3.send(new DeleteBucketCommand({ Bucket: BUCKET }));
+    const missing = await check('/api/bucket');
+    expect(missing.status).toBe(503);
+    expect(missing.json).toMatchObject({ ok: false, detail: expect.stringMatching(/NotFound.*404/) });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET, CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    expect((await check('/api/bucket')).status).toBe(200);
+  });
+
+  it('a secret whose password the database no longer accepts: a clear failure naming the user, never the password', async () => {
+    // The database moves to a new password; the secret still holds the old one (as between RDS rotation's
+    // setSecret and finishSecret steps) and the app's sessions end.
+    const rotated = newPassword('rotated');
+    await pg!.sql(`ALTER ROLE ${USER} PASSWORD ${literal(rotated)}`);
+    await endAppSessions();
+
+    for (let i = 0; i < 2; i += 1) {
+      const db = await check('/api/db');
+      expect(db.status).toBe(503);
+      expect(db.json.ok).toBe(false);
+      expect(db.json.detail).toBe(
+        `database authentication failed (28P01): password authentication failed for user "${USER}"; the credentials are re-read on the next check`,
+      );
+    }
+
+    // The secret catches up: the app re-reads it after the authentication failure, no restart.
+    await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: secretString(rotated) }));
+    const recovered = await check('/api/db');
+    expect(recovered.status).toBe(200);
+    expect(recovered.json).toMatchObject({ ok: true });
+  });
+
+  it('a full rotation (database and secret) under the running app: the next check already succeeds', async () => {
+    const next = newPassword('next');
+    await pg!.sql(`ALTER ROLE ${USER} PASSWORD ${literal(next)}`);
+    await secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: secretString(next) }));
+    await endAppSessions(); // new connections need the new password; the app still holds the old one
+    const failures = () => pg!.log().split(`password authentication failed for user "${USER}"`).length - 1;
+    const failuresBefore = failures();
+
+    const db = await check('/api/db');
+    expect(db.status).toBe(200);
+    expect(db.json).toMatchObject({ ok: true });
+    expect(failures()).toBe(failuresBefore + 1); // the cached, stale password was tried once, then the secret re-read
+  });
+
+  it('stops on SIGTERM and never logged a secret', async () => {
+    const exited = new Promise<number | null>((done) => app!.once('exit', (code) => done(code)));
+    app!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    expect(output.length).toBeGreaterThan(0);
+    const lines = output.map((line) => JSON.parse(line) as Record<string, unknown>); // every line is JSON
+    expect(lines.filter((line) => line.msg === 'request').map((line) => `${line.path} ${line.status}`)).toEqual(
+      expect.arrayContaining(['/api/db 200', '/api/db 503', '/api/bucket 200', '/api/bucket 503']),
+    );
+    const all = output.join('\n');
+    for (const secret of [...passwords, FAKE_AWS_CREDENTIALS.secretAccessKey]) expect(all).not.toContain(secret);
+    expect(passwords.length).toBe(3);
+  });
+});
