@@ -19,7 +19,7 @@ import { promisify } from 'node:util';
 import { CreateSecretCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateBucketCommand, DeleteBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { get, sleep, type Reply } from './helpers';
-import { FAKE_AWS_CREDENTIALS, startMoto, type Moto } from './moto';
+import { FAKE_AWS_CREDENTIALS, startMoto, type Moto } from '../support/moto';
 import { literal, startPostgres, type Postgres } from './postgres';
 
 jest.setTimeout(20_000);

@@ -12,7 +12,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './ports';
+import { freePort } from '../support/ports';
 
 /** Debian's `nobody:nogroup`. */
 const UNPRIVILEGED = { uid: 65534, gid: 65534 };

@@ -11,7 +11,7 @@ import { DeployError, EXIT } from '../../deploy/errors';
 import { oidcClientSecretObject, redact } from '../../deploy/secrets';
 import { readOidcClientSecret } from '../../deploy/secrets-manager';
 import { toYaml } from '../../deploy/manifests';
-import { startMoto, useFakeAwsCredentials, type Moto } from './moto';
+import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
 
 jest.setTimeout(60_000);
 

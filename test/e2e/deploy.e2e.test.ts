@@ -9,7 +9,7 @@ import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
 import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { EXIT } from '../../deploy/errors';
-import { startMoto, type Moto } from '../deploy/moto';
+import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/kubectl';
 import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
 

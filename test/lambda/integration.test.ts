@@ -2,10 +2,9 @@
  * Integration: the real handler (composition root included) against moto_server, started here on a free
  * loopback port. Bytes go up and down through the presigned URLs with node's fetch, like a browser would.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer } from 'node:net';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { createHandler } from '../../lambda/src/app';
+import { startMoto, type Moto } from '../support/moto';
 import { apiEvent } from './support/events';
 
 jest.setTimeout(20_000);
@@ -14,8 +13,7 @@ const BUCKET = 'integration-uploads';
 const ALICE = '11111111-aaaa-4bbb-8ccc-000000000001';
 const BOB = '22222222-aaaa-4bbb-8ccc-000000000002';
 
-let moto: ChildProcess | undefined;
-let port = 0;
+let moto: Moto | undefined;
 let endpoint = '';
 /** The handler's structured log lines (stdout), captured to check what they contain. */
 const logLines: string[] = [];
@@ -23,31 +21,6 @@ let kmsKeyArn = '';
 let s3: S3Client;
 let handler: ReturnType<typeof createHandler>;
 const savedEnv = { ...process.env };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (moto?.exitCode !== null) throw new Error(`moto_server exited with ${moto?.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`moto_server did not answer on ${url} within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** KMS CreateKey straight over HTTP (moto does not check signatures): saves a client-kms dependency. */
 async function createKmsKey(): Promise<string> {
@@ -64,29 +37,14 @@ async function createKmsKey(): Promise<string> {
   return ((await response.json()) as { KeyMetadata: { Arn: string } }).KeyMetadata.Arn;
 }
 
-/** True once nothing accepts connections on the port any more. */
-async function portClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(true));
-  });
-}
-
 async function call(event: ReturnType<typeof apiEvent>) {
   const response = await handler(event, { awsRequestId: 'integration' });
   return { status: response.statusCode, json: response.body ? JSON.parse(response.body) : undefined };
 }
 
 beforeAll(async () => {
-  port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  // Own process group, so afterAll can stop moto together with the pyenv shim that may wrap it.
-  moto = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: 'ignore' });
-  await waitUntilUp(`${endpoint}/moto-api/`, 15_000);
+  moto = await startMoto(15_000);
+  endpoint = moto.endpoint;
   kmsKeyArn = await createKmsKey();
 
   Object.assign(process.env, {
@@ -118,21 +76,7 @@ afterAll(async () => {
   jest.restoreAllMocks();
   s3?.destroy();
   process.env = savedEnv;
-  const pid = moto?.pid;
-  if (pid === undefined) return;
-  const signal = (name: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, name);
-    } catch {
-      // already gone
-    }
-  };
-  signal('SIGTERM');
-  // Werkzeug takes a moment to stop; make sure it is really gone (SIGKILL after 3 s), so no server outlives the test.
-  const deadline = Date.now() + 3000;
-  while (Date.now() < deadline && port !== 0 && !(await portClosed(port))) await new Promise((resolve) => setTimeout(resolve, 50));
-  signal('SIGKILL');
-  moto?.unref();
+  await moto?.stop();
 });
 
 describe('upload API against moto_server', () => {

@@ -1,6 +1,6 @@
 /**
- * A real moto_server (AWS API emulator) on a free loopback port, for one test file. Same approach as
- * test/deploy/moto.ts, kept here so the app's tests depend only on files under test/app.
+ * A real moto_server (AWS API emulator) on a free loopback port, for one test file: the Lambda, deploy-command and
+ * sample-service tests all test their AWS calls against it rather than against hand-written fakes.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { freePort } from './ports';
@@ -20,7 +20,8 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   for (let attempt = 1; ; attempt += 1) {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Own process group, so stop() also reaches a python process behind a version-manager shim.
+    const child: ChildProcess = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
     let output = '';
     child.stderr?.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000)));
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -29,10 +30,17 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
       child.once('error', resolve);
     });
     if (spawned) throw new Error(`cannot run moto_server (${spawned.message}): install it with pip install "moto[server]"`);
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-(child.pid as number), name);
+      } catch {
+        // already gone
+      }
+    };
     const stop = async (): Promise<void> => {
       if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      signal('SIGTERM');
+      const timer = setTimeout(() => signal('SIGKILL'), 3000);
       await exited;
       clearTimeout(timer);
     };
@@ -58,4 +66,22 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
     if (attempt < 3 && /address already in use/i.test(output)) continue;
     throw new Error(`moto_server exited (${child.exitCode}) before answering: ${output}`);
   }
+}
+
+/** Puts fake credentials in process.env for the SDK's default chain (never real ones); returns the undo. */
+export function useFakeAwsCredentials(): () => void {
+  const saved = { ...process.env };
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS0000',
+    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+    AWS_SESSION_TOKEN: 'fake-session-token',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  });
+  delete process.env.AWS_PROFILE;
+  return () => {
+    for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+    Object.assign(process.env, saved);
+  };
 }
