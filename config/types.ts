@@ -93,7 +93,7 @@ export interface EnvironmentConfig {
   readonly deployFrom: DeployTrigger;
   /** IPv4 CIDR of the VPC; must not overlap another environment's. */
   readonly vpcCidr: string;
-  /** NAT gateways (1 is enough for dev; one per AZ for high availability). */
+  /** NAT gateways: 1 (enough for dev) or 2 (one per availability zone, for high availability). */
   readonly natGateways: number;
   readonly cluster: ClusterConfig;
   readonly database: DatabaseConfig;

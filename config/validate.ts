@@ -19,6 +19,8 @@ const GIT_BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*\/$)[A-Za-z0-9._/-]{1,100}$/;
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98})$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
+/** Availability zones of every environment's VPC (infra/constructs/network.ts uses this value). */
+export const VPC_AZS = 2;
 
 /**
  * Checks the whole configuration and throws one `ConfigError` listing every problem.
@@ -52,13 +54,19 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
   const certificates = config.certificates ?? {};
   if (check.present('platform', 'certificates', config.certificates)) {
     for (const [region, certificate] of Object.entries(certificates)) {
-      check.region(`certificate "${region}"`, 'region', region);
-      for (const name of [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])]) {
-        const bare = name?.startsWith('*.') ? name.slice(2) : name;
-        if (check.matches(`certificate "${region}"`, 'domainName', bare, HOSTNAME, 'a hostname, optionally with a leading "*."') && config.dns?.zoneName) {
-          if (bare !== config.dns.zoneName && !bare.endsWith(`.${config.dns.zoneName}`)) {
-            problems.push(`certificate "${region}": name "${name}" is outside the hosted zone "${config.dns.zoneName}" that validates it`);
-          }
+      const where = `certificate "${region}"`;
+      check.region(where, 'region', region);
+      const named: [string, unknown][] = [
+        ['domainName', certificate.domainName],
+        ...(certificate.subjectAlternativeNames ?? []).map((name, i): [string, unknown] => [`subjectAlternativeNames[${i}]`, name]),
+      ];
+      for (const [field, name] of named) {
+        if (!check.present(where, field, name)) continue;
+        const bare = typeof name === 'string' && name.startsWith('*.') ? name.slice(2) : name;
+        if (typeof bare !== 'string' || !HOSTNAME.test(bare)) {
+          problems.push(`${where}: ${field} is ${JSON.stringify(name)}; expected a hostname, optionally with a leading "*."`);
+        } else if (config.dns?.zoneName && bare !== config.dns.zoneName && !bare.endsWith(`.${config.dns.zoneName}`)) {
+          problems.push(`${where}: name "${name}" is outside the hosted zone "${config.dns.zoneName}" that validates it`);
         }
       }
     }
@@ -108,7 +116,8 @@ function validateEnvironment(
   check.region(where, 'region', env.region);
   check.boolean(where, 'production', env.production);
   check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
-  check.integer(where, 'natGateways', env.natGateways, 1, 3);
+  // At most one NAT gateway per availability zone of the VPC.
+  check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
 

@@ -2,6 +2,7 @@ import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { VPC_AZS } from '../../config';
 import { encryptedLogGroup } from './keys';
 
 export interface NetworkProps {
@@ -13,8 +14,8 @@ export interface NetworkProps {
   readonly clusterName: string;
 }
 
-/** Availability zones of an account-agnostic stack (`Fn::GetAZs` yields two). */
-export const NETWORK_AZS = 2;
+/** Availability zones of the VPC: `VPC_AZS` from the configuration rules (an account-agnostic stack's `Fn::GetAZs` yields two). */
+export const NETWORK_AZS = VPC_AZS;
 
 /**
  * The environment's VPC: public, private (NAT egress: nodes, Lambda rotation) and isolated (database) subnets

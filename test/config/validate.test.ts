@@ -140,6 +140,19 @@ describe('validatePlatformConfig', () => {
     expect(problems).toEqual(['environment "dev": database.backupRetentionDays is 0; expected a whole number from 1 to 35']);
   });
 
+  test('fails when there are more NAT gateways than availability zones', () => {
+    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, natGateways: 3 })));
+    expect(problems).toEqual(['environment "prod": natGateways is 3; expected a whole number from 1 to 2']);
+  });
+
+  test('fails when a certificate alternative name is malformed, naming the field and the value received', () => {
+    const problems = problemsOf({
+      ...platformConfig,
+      certificates: { ...platformConfig.certificates, 'eu-central-1': { domainName: 'app.example.com', subjectAlternativeNames: ['*.Bad_Name.example.com'] } },
+    });
+    expect(problems).toEqual(['certificate "eu-central-1": subjectAlternativeNames[0] is "*.Bad_Name.example.com"; expected a hostname, optionally with a leading "*."']);
+  });
+
   test('fails when the deploy branch is not a valid Git branch', () => {
     const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, deployFrom: { kind: 'branch', branch: 'feature..x' } })));
     expect(problems.join('\n')).toContain('deployFrom.branch is "feature..x"');
