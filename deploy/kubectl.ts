@@ -12,8 +12,9 @@ export interface KubectlResult {
 /**
  * Picks kubectl: $KUBECTL, else the newest kubectl built by cluster/build.sh
  * (${PLATFORM_CACHE_DIR:-~/.cache/platform-k8s}/<versions>/bin/kubectl), else `kubectl` on PATH.
+ * `env` is the entry point's environment (deploy/main.ts reads it once).
  */
-export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
+export function findKubectl(env: NodeJS.ProcessEnv): string {
   if (env.KUBECTL) return env.KUBECTL;
   const cache = env.PLATFORM_CACHE_DIR || join(homedir(), '.cache', 'platform-k8s');
   try {
@@ -32,18 +33,30 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export interface KubectlTarget {
+  /**
+   * Kubeconfig file, passed as `--kubeconfig` (a single file: kubectl's flag takes no list).
+   * @default - kubectl's own rules: `KUBECONFIG` in `env` (a list is fine there), else ~/.kube/config
+   */
   readonly kubeconfig?: string;
+  /**
+   * Context in the kubeconfig.
+   * @default - the kubeconfig's current context
+   */
   readonly context?: string;
-  /** Called before every invocation (refreshes a short-lived EKS token). */
+  /**
+   * Called before every invocation (refreshes a short-lived EKS token).
+   * @default - nothing
+   */
   readonly beforeRun?: () => Promise<void>;
 }
 
 /** Runs kubectl against one cluster. Input goes through stdin (never argv, never a file). */
 export class Kubectl {
+  /** `env`: the environment kubectl runs with (the entry point's, passed down; never read here). */
   constructor(
     readonly binary: string,
     readonly target: KubectlTarget,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv,
   ) {}
 
   baseArgs(): string[] {

@@ -17,6 +17,7 @@ async function main(): Promise<number> {
       render: renderTarget as unknown as RenderFn,
       log: (line) => process.stdout.write(`${line}\n`),
       env: process.env,
+      workdir: process.cwd(),
     });
     process.stdout.write(`deploy-result: ${JSON.stringify(result)}\n`);
     return result.exitCode;

@@ -54,10 +54,14 @@ export interface DeployDeps {
   readonly config: PlatformConfig;
   readonly render: RenderFn;
   readonly log: (line: string) => void;
-  readonly env?: NodeJS.ProcessEnv;
+  /** The process environment, read once by the entry point (KUBECONFIG, KUBECTL, PLATFORM_CACHE_DIR; passed to kubectl). */
+  readonly env: NodeJS.ProcessEnv;
   /** Where `.deploy/<env>/` is written (the repository root). */
-  readonly workdir?: string;
-  /** Poll interval of the rollout watch (ms). */
+  readonly workdir: string;
+  /**
+   * Poll interval of the rollout watch (ms).
+   * @default 1000
+   */
   readonly pollMs?: number;
 }
 
@@ -173,7 +177,7 @@ const seconds = (ms: number) => Math.round(ms / 100) / 10;
 /** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const log = deps.log;
-  const env = deps.env ?? process.env;
+  const { env } = deps;
   const prepared = prepare(options, deps);
   const { target, outputs, release } = prepared;
   const aws: AwsClientOptions = { endpoint: options.awsEndpoint };
@@ -303,7 +307,7 @@ async function deployTo(
   else log(`server-side dry run: ${preflightObjects.length} objects accepted`);
 
   // Review copy (Secret values redacted).
-  const dir = join(deps.workdir ?? process.cwd(), '.deploy', target.name);
+  const dir = join(deps.workdir, '.deploy', target.name);
   mkdirSync(dir, { recursive: true });
   const reviewFile = join(dir, 'manifests.yaml');
   writeFileSync(
