@@ -6,7 +6,7 @@ import { renderTarget } from '../charts/app';
 import { ConfigError, platformConfig, validatePlatformConfig } from '../config';
 import { HelpRequested, parseDeployArgs } from './args';
 import { DeployError, EXIT } from './errors';
-import { deploy, type RenderFn } from './run';
+import { deploy } from './run';
 
 async function main(): Promise<number> {
   try {
@@ -14,7 +14,7 @@ async function main(): Promise<number> {
     const config = validatePlatformConfig(platformConfig);
     const result = await deploy(options, {
       config,
-      render: renderTarget as unknown as RenderFn,
+      render: renderTarget,
       log: (line) => process.stdout.write(`${line}\n`),
       env: process.env,
       workdir: process.cwd(),
