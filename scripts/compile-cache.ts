@@ -3,15 +3,18 @@
  * machines run Node 20). Parsing aws-cdk-lib and cdk-nag (whose rules load large generated L1 modules such as
  * aws-quicksight, 5 MB) is about a quarter of the synth's CPU time; with the cache it is mostly skipped.
  *
- * Import it first in an entry point (before aws-cdk-lib). Cache: node_modules/.cache/platform-v8/ (V8 rejects
- * stale or foreign data, which is then regenerated). Disable with PLATFORM_COMPILE_CACHE=0. Any failure falls back
- * to Node's own compile.
+ * Import it first in an entry point (before aws-cdk-lib). Cache: node_modules/.cache/platform-v8/<node version>/,
+ * one file per module, named by a hash of its path and content: V8 itself only checks the source *length* against
+ * cached data, so a key without the content could serve the old code of an edited file of the same size.
+ * Disable with PLATFORM_COMPILE_CACHE=0. Any failure before the module runs falls back to Node's own compile; an
+ * error thrown by the module itself propagates as usual (the module is never run twice).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { Script } from 'node:vm';
+import * as zlib from 'node:zlib';
 
 interface InternalModule {
   _compile(content: string, filename: string): unknown;
@@ -25,23 +28,33 @@ interface ModuleStatics {
   _resolveLookupPaths(request: string, parent: unknown): string[] | null;
   _extensions: unknown;
   _cache: unknown;
+  enableCompileCache?: () => void;
 }
+type ModuleWrapper = (exports: unknown, require: unknown, module: unknown, filename: string, dirname: string) => unknown;
+
+const NODE_MODULES = `${sep}node_modules${sep}`;
+// zlib.crc32 (Node >= 20.15) is what Node's own compile cache checks content with; sha1 is ~2x slower on older 20.x.
+const crc32 = (zlib as { crc32?: (data: string) => number }).crc32;
+const contentDigest = (content: string): string => (crc32 ? String(crc32(content)) : createHash('sha1').update(content).digest('hex'));
 
 function install(): void {
-  if (process.env.PLATFORM_COMPILE_CACHE === '0' || (Module as unknown as { enableCompileCache?: () => void }).enableCompileCache) {
-    (Module as unknown as { enableCompileCache?: () => void }).enableCompileCache?.();
+  const statics = Module as unknown as ModuleStatics;
+  if (process.env.PLATFORM_COMPILE_CACHE === '0') return;
+  if (statics.enableCompileCache) {
+    statics.enableCompileCache();
     return;
   }
-  const statics = Module as unknown as ModuleStatics;
   const cacheDir = join(process.cwd(), 'node_modules', '.cache', 'platform-v8', process.version);
   const pending = new Map<string, Script>();
   const original = statics.prototype._compile;
+  const main = require.main;
 
-  statics.prototype._compile = function compileWithCache(this: InternalModule, content: string, filename: string) {
-    if (!filename.includes(`${'/'}node_modules${'/'}`)) return original.call(this, content, filename);
+  /** The module's wrapper function, compiled with cached data; undefined (→ Node's own compile) on any failure. */
+  function compileWithCache(content: string, filename: string): ModuleWrapper | undefined {
+    // A vm.Script has no loader for import(): such modules would fail when they call it, so Node compiles them.
+    if (content.includes('import(')) return undefined;
     try {
-      const { size, mtimeMs } = statSync(filename);
-      const key = join(cacheDir, createHash('sha1').update(`${filename}\0${size}\0${mtimeMs}`).digest('hex'));
+      const key = join(cacheDir, createHash('sha1').update(`${filename}\0${content.length}\0${contentDigest(content)}`).digest('hex'));
       let cachedData: Buffer | undefined;
       try {
         cachedData = readFileSync(key);
@@ -51,36 +64,43 @@ function install(): void {
       const source = content.startsWith('#!') ? `//${content}` : content;
       const script = new Script(statics.wrap(source), { filename, cachedData });
       if (!cachedData || script.cachedDataRejected) pending.set(key, script);
-      const fn = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
-      const mod = this;
-      const require = Object.assign((id: string) => mod.require(id), {
-        resolve: Object.assign((request: string, options?: unknown) => statics._resolveFilename(request, mod, false, options), {
-          paths: (request: string) => statics._resolveLookupPaths(request, mod),
-        }),
-        main: require_main(),
-        extensions: statics._extensions,
-        cache: statics._cache,
-      });
-      return fn.call(mod.exports, mod.exports, require, mod, filename, dirname(filename));
-    } catch (error) {
-      if (error instanceof SyntaxError) return original.call(this, content, filename);
-      throw error;
+      // Evaluates the wrapper's function expression only; the module's body runs in the caller.
+      return script.runInThisContext({ displayErrors: true }) as ModuleWrapper;
+    } catch {
+      return undefined;
     }
+  }
+
+  statics.prototype._compile = function compileWithCodeCache(this: InternalModule, content: string, filename: string) {
+    const wrapper = filename.includes(NODE_MODULES) ? compileWithCache(content, filename) : undefined;
+    if (!wrapper) return original.call(this, content, filename);
+    const mod = this;
+    // The same `require` that Node's makeRequireFunction gives a module.
+    const moduleRequire = Object.assign((id: string) => mod.require(id), {
+      resolve: Object.assign((request: string, options?: unknown) => statics._resolveFilename(request, mod, false, options), {
+        paths: (request: string) => statics._resolveLookupPaths(request, mod),
+      }),
+      main,
+      extensions: statics._extensions,
+      cache: statics._cache,
+    });
+    return wrapper.call(mod.exports, mod.exports, moduleRequire, mod, filename, dirname(filename));
   };
 
   process.once('exit', () => {
     if (pending.size === 0) return;
     try {
       mkdirSync(cacheDir, { recursive: true });
-      for (const [key, script] of pending) writeFileSync(key, script.createCachedData());
+      // Write then rename, so a concurrent process never reads a half-written entry.
+      for (const [key, script] of pending) {
+        const temporary = `${key}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData());
+        renameSync(temporary, key);
+      }
     } catch {
       // A read-only node_modules only costs speed.
     }
   });
-}
-
-function require_main(): unknown {
-  return require.main;
 }
 
 install();
