@@ -306,14 +306,14 @@ async function deployTo(
   if (!nsExists) log(`namespace ${ns} does not exist yet: namespaced objects are validated by the apply itself`);
   else log(`server-side dry run: ${preflightObjects.length} objects accepted`);
 
-  // Review copy (Secret values redacted).
+  // Review copy: every Secret redacted, the OIDC client Secret and any Secret of pre-rendered --manifests alike.
   const dir = join(deps.workdir, '.deploy', target.name);
   mkdirSync(dir, { recursive: true });
   const reviewFile = join(dir, 'manifests.yaml');
   writeFileSync(
     reviewFile,
     `# ${options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${target.name}, image ${options.image}`} — what npm run deploy applies (Secret values redacted)\n` +
-      toYaml([...(release.namespaceObject ? [release.namespaceObject] : []), ...secrets.map(redact), ...release.objects]),
+      toYaml(all.map(redact)),
   );
   log(`manifests: ${reviewFile}`);
 

@@ -50,12 +50,12 @@ export function oidcClientSecretObject(name: string, namespace: string, credenti
   };
 }
 
-/** A copy of the object safe to print or write: Secret data replaced by a marker. */
+/** A copy of the object safe to print or write: the values of a Secret's data and stringData replaced by a marker. */
 export function redact(o: KubeObject): KubeObject {
   if (o.kind !== 'Secret') return o;
   const r = clone(o) as KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
   for (const field of ['data', 'stringData'] as const) {
-    if (r[field]) r[field] = Object.fromEntries(Object.keys(r[field]!).map((k) => [k, '<redacted: from Secrets Manager at deploy time>']));
+    if (r[field]) r[field] = Object.fromEntries(Object.keys(r[field]!).map((k) => [k, '<redacted>']));
   }
   return r;
 }

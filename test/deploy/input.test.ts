@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dump } from 'js-yaml';
 import { DeployError, EXIT } from '../../deploy/errors';
-import { bindingsToReleaseRoles, findPlaceholders, namespaceLabelDrift, prepareRelease, RELEASE_LABEL, type KubeObject } from '../../deploy/manifests';
+import { bindingsToReleaseRoles, findPlaceholders, namespaceLabelDrift, prepareRelease, RELEASE_LABEL, toYaml, type KubeObject } from '../../deploy/manifests';
+import { redact } from '../../deploy/secrets';
 import { prepare, resolveTarget } from '../../deploy/run';
 import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from './fixtures';
 
@@ -173,5 +174,18 @@ describe('namespace-scoped credentials (pure parts)', () => {
     const release = prepareRelease(objects, 'web', 'web', 'prod');
     const kinds = release.objects.map((o) => o.kind);
     expect(kinds.indexOf('Role')).toBeLessThan(kinds.indexOf('RoleBinding'));
+  });
+});
+
+describe('review copy', () => {
+  test('redacts every Secret (data and stringData), not only the OIDC client Secret, and leaves other objects as they are', () => {
+    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-database' }, data: { password: 'c2VjcmV0LXZhbHVl' }, stringData: { username: 'app-user' } };
+    const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { password: 'not-a-secret-here' } };
+    const text = toYaml([secret, configMap].map(redact));
+    expect(text).not.toContain('c2VjcmV0LXZhbHVl');
+    expect(text).not.toContain('app-user');
+    expect(text).toContain('password: <redacted>');
+    expect(text).toContain('not-a-secret-here');
+    expect(secret.data).toEqual({ password: 'c2VjcmV0LXZhbHVl' });
   });
 });
