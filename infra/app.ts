@@ -37,6 +37,8 @@ export interface InfraApp {
 export interface InfraSynthResult {
   readonly stacks: Stack[];
   /** cdk-nag and EKS-check findings that no `Validations.of(...).acknowledge` covers. */
+  readonly findings: Finding[];
+  /** `findings.length`. */
   readonly unacknowledgedFindings: number;
 }
 
@@ -57,7 +59,6 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     context: {
       // Report validation findings in cdk.out/validation-report.json instead of throwing: synthInfra counts them.
       '@aws-cdk/core:failSynthOnValidationErrors': false,
-      'aws:cdk:disable-stack-trace': true,
       // Feature flags this app relies on (kept here so tests and the CLI synthesize the same templates).
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
       '@aws-cdk/core:defaultCrossStackReferences': 'strong',
@@ -83,7 +84,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     env: envOf(identityRegion),
     config,
     identityKey: identity.key,
-    description: `${config.project}: GitHub Actions OIDC provider and one deploy role per environment`,
+    description: `${config.project}: GitHub Actions OIDC provider, one deploy role per environment and the image push role`,
   });
 
   const regions = environmentRegions(config);
@@ -116,8 +117,8 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       terminationProtection: env.production,
       description: `${config.project}: environment ${env.name} (${env.region})`,
     });
-    // Access entries name the deploy role, and images come from the regional repository.
-    stack.addStackDependency(github, "access entries name the deploy roles");
+    // EKS refuses an access entry for a role that does not exist yet; the name alone creates no reference.
+    stack.addStackDependency(github, 'access entries name the deploy roles');
     environments.set(env.name, stack);
   }
 
@@ -128,8 +129,8 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
 /** Synthesizes every stack into `options.outdir` and counts the unacknowledged findings of the validation plugins. */
 export function synthInfra(config: PlatformConfig, options: InfraOptions): InfraSynthResult {
   const built = buildInfraApp(config, options);
-  const assembly = built.app.synth();
-  return { stacks: built.stacks, unacknowledgedFindings: countUnacknowledgedFindings(assembly.directory) };
+  const findings = readFindings(built.app.synth().directory);
+  return { stacks: built.stacks, findings, unacknowledgedFindings: findings.length };
 }
 
 /** One unacknowledged finding of a validation plugin. */
@@ -163,10 +164,6 @@ export function readFindings(assemblyDir: string): Finding[] {
     }
   }
   return findings;
-}
-
-export function countUnacknowledgedFindings(assemblyDir: string): number {
-  return readFindings(assemblyDir).length;
 }
 
 interface ValidationReport {
