@@ -143,6 +143,15 @@ describe('least-privilege permissions', () => {
     }
   });
 
+  it('jobs that can mint an OIDC token run no install scripts', () => {
+    for (const { wf, name, job } of allJobs()) {
+      if (permissionsOf(job)['id-token'] !== 'write') continue;
+      for (const run of runs(job).filter((command) => command.startsWith('npm ci'))) {
+        expect([`${wf.file}#${name}`, run]).toEqual([`${wf.file}#${name}`, expect.stringContaining(' --ignore-scripts')]);
+      }
+    }
+  });
+
   it('no static AWS keys: roles come from OIDC', () => {
     for (const wf of Object.values(workflows)) {
       expect(wf.text).not.toMatch(/aws-access-key-id|aws-secret-access-key|AWS_SECRET_ACCESS_KEY/i);
@@ -239,7 +248,7 @@ describe('deploy', () => {
 });
 
 describe('thin workflows', () => {
-  const allowed = [/^npm ci( --no-audit --no-fund)?$/, /^npm test$/, /^npm run ([a-z0-9:-]+)( -- .*)?$/, /^npx cdk deploy /, /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/];
+  const allowed = [/^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/, /^npm test$/, /^npm run ([a-z0-9:-]+)( -- .*)?$/, /^npx cdk deploy /, /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/];
 
   it('every run: step is one npm script or project command', () => {
     for (const { wf, name, job } of allJobs()) {
