@@ -102,7 +102,7 @@ export class UploadApi extends Construct {
       description: 'Upload API',
       createDefaultStage: false,
     });
-    new apigw.HttpStage(this, 'DefaultStage', {
+    const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
@@ -125,6 +125,6 @@ export class UploadApi extends Construct {
         });
       }
     }
-    this.url = `https://${this.api.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/`;
+    this.url = stage.url;
   }
 }
