@@ -337,8 +337,12 @@ async function deployTo(
     return { outcome: 'dry-run', exitCode: EXIT.ok };
   }
 
-  // What runs now: the revision to return to if this release fails.
+  // What runs now: the revision to return to if this release fails. A failed read must not pass for "no Deployment
+  // yet": the release would then go out without a way back (a failure would end in exit 4 instead of a rollback).
   const before = await kubectl.run(['get', 'deployment', DEPLOYMENT_NAME, '-n', ns, '-o', 'json', '--ignore-not-found']);
+  if (before.code !== 0) {
+    throw clusterError(`cannot read deployment/${DEPLOYMENT_NAME} in ${ns} to know the revision to roll back to (nothing applied): ${before.stderr.trim()}`);
+  }
   const previous = before.stdout.trim() ? (JSON.parse(before.stdout) as DeploymentLike & { spec?: { template?: unknown } }) : undefined;
   const previousRevision = previous?.metadata?.annotations?.['deployment.kubernetes.io/revision'];
   const previousImages = previous ? podImages(previous as unknown as KubeObject) : [];
