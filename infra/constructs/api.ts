@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -9,7 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { acknowledge, encryptedLogGroup } from './keys';
+import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface UploadApiProps {
   readonly functionName: string;
@@ -69,11 +69,9 @@ export class UploadApi extends Construct {
       ],
     });
     role.attachInlinePolicy(rolePolicy);
-    const stack = Stack.of(this);
-    const logicalId = (construct: Construct) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
     acknowledge(rolePolicy, {
-      [`AwsSolutions-IAM5[Resource::<${logicalId(functionLogs)}.Arn>:*]`]: "Log streams of the function's own log group are created at run time",
-      [`AwsSolutions-IAM5[Resource::<${logicalId(props.bucket)}.Arn>/*]`]: 'Objects of the upload bucket only (keys are chosen at run time)',
+      [`AwsSolutions-IAM5[Resource::${nagArn(functionLogs)}:*]`]: "Log streams of the function's own log group are created at run time",
+      [`AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/*]`]: 'Objects of the upload bucket only (keys are chosen at run time)',
     });
 
     this.function = new lambda.Function(this, 'Function', {

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ClusterConfig } from '../../config';
-import { acknowledge, encryptedLogGroup } from './keys';
+import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;
@@ -207,7 +207,7 @@ export class PlatformCluster extends Construct {
     acknowledge(onEvent.role!.node.defaultChild as Construct, { [basic]: managedByCdk, [vpcAccess]: managedByCdk });
     const onEventPolicy = find('Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource')!;
     acknowledge(onEventPolicy as Construct, {
-      [`AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(handler.node.defaultChild as CfnElement)}.Arn>:*]`]:
+      [`AwsSolutions-IAM5[Resource::${nagArn(handler)}:*]`]:
         'The provider framework invokes any version/alias of the kubectl handler (aws-cdk-lib custom resource framework)',
     });
   }

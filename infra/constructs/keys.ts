@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -40,6 +40,11 @@ export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, p
     removalPolicy: props.removal,
   });
   return group;
+}
+
+/** How a cdk-nag finding ID spells `Fn::GetAtt <resource>.Arn` of a construct's CloudFormation resource: `<LogicalId.Arn>`. */
+export function nagArn(construct: Construct): string {
+  return `<${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
 }
 
 /** Acknowledges cdk-nag findings on one construct (the narrowest one that owns them), each with its reason. */

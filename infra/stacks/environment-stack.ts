@@ -8,7 +8,7 @@ import { WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
-import { acknowledge, createPlatformKey } from '../constructs/keys';
+import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
 import { names } from '../names';
@@ -88,7 +88,7 @@ export class EnvironmentStack extends Stack {
     });
     this.podRole.attachInlinePolicy(podPolicy);
     acknowledge(podPolicy, {
-      [`AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.storage.bucket.node.defaultChild as never)}.Arn>/*]`]: 'Objects of the application bucket only (the bucket is the application\'s own)',
+      [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: 'Objects of the application bucket only (the bucket is the application\'s own)',
     });
     new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
       clusterName: cluster.clusterName,
