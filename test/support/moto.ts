@@ -14,7 +14,7 @@ export interface Moto {
 }
 
 /** Fake keys for the SDK's default chain: never real ones. */
-export const FAKE_AWS_CREDENTIALS = { accessKeyId: 'AKIDFAKEFORAPPTESTS00', secretAccessKey: 'fake-secret-key-for-app-tests' };
+export const FAKE_AWS_CREDENTIALS = { accessKeyId: 'AKIDFAKEFORTESTS0000', secretAccessKey: 'fake-secret-for-tests' };
 
 export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
   for (let attempt = 1; ; attempt += 1) {
@@ -72,8 +72,8 @@ export async function startMoto(timeoutMs = 30_000): Promise<Moto> {
 export function useFakeAwsCredentials(): () => void {
   const saved = { ...process.env };
   Object.assign(process.env, {
-    AWS_ACCESS_KEY_ID: 'AKIDFAKEFORTESTS0000',
-    AWS_SECRET_ACCESS_KEY: 'fake-secret-for-tests',
+    AWS_ACCESS_KEY_ID: FAKE_AWS_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: FAKE_AWS_CREDENTIALS.secretAccessKey,
     AWS_SESSION_TOKEN: 'fake-session-token',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_CONFIG_FILE: '/nonexistent',
