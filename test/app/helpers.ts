@@ -1,4 +1,4 @@
-import { request, type IncomingHttpHeaders } from 'node:http';
+import { request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 
 export interface Reply {
   status: number;
@@ -6,15 +6,17 @@ export interface Reply {
   body: string;
 }
 
+function readReply(res: IncomingMessage, resolve: (reply: Reply) => void): void {
+  let body = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => (body += chunk));
+  res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+}
+
 /** One HTTP request on a new connection to 127.0.0.1. */
 export function get(port: number, path: string, method = 'GET'): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    const req = request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => readReply(res, resolve));
     req.on('error', reject);
     req.end();
   });
@@ -44,12 +46,7 @@ export function slowUpload(port: number, first: string, rest: string): SlowUploa
     headers: { expect: '100-continue', 'content-type': 'text/plain', 'content-length': Buffer.byteLength(first + rest) },
   });
   const reply = new Promise<Reply>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
+    req.on('response', (res) => readReply(res, resolve));
     req.on('error', reject);
   });
   req.on('continue', () => {
