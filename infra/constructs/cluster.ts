@@ -5,7 +5,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -69,7 +68,6 @@ export class PlatformCluster extends Construct {
     const controlPlaneLogs = encryptedLogGroup(this, 'ControlPlaneLogs', props.key, {
       logGroupName: `/aws/eks/${props.clusterName}/cluster`,
       removal: props.removal,
-      retention: logs.RetentionDays.THREE_MONTHS,
     });
 
     this.cluster = new eks.Cluster(this, 'Cluster', {

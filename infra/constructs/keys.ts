@@ -7,13 +7,14 @@ import type { Construct } from 'constructs';
 /**
  * A customer-managed KMS key with yearly automatic rotation that CloudWatch Logs of the stack's region may use,
  * so log groups (flow logs, API access logs, EKS control plane) are encrypted with the environment's own key.
+ * Always retained: snapshots, retained buckets and backups encrypted with it outlive the stack.
  */
-export function createPlatformKey(scope: Construct, id: string, description: string, removal: RemovalPolicy): kms.Key {
+export function createPlatformKey(scope: Construct, id: string, description: string): kms.Key {
   const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
     rotationPeriod: Duration.days(365),
-    removalPolicy: removal,
+    removalPolicy: RemovalPolicy.RETAIN,
     pendingWindow: Duration.days(30),
   });
   const stack = Stack.of(scope);
@@ -31,15 +32,25 @@ export function createPlatformKey(scope: Construct, id: string, description: str
   return key;
 }
 
+export interface EncryptedLogGroupProps {
+  /**
+   * Name of the group; give it when a service writes to a fixed name (Lambda, EKS) so the group exists first.
+   * @default - a generated name
+   */
+  readonly logGroupName?: string;
+  readonly removal: RemovalPolicy;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly retention?: logs.RetentionDays;
+}
+
 /** A KMS-encrypted log group with a bounded retention. */
-export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, props: { logGroupName?: string; removal: RemovalPolicy; retention?: logs.RetentionDays }): logs.LogGroup {
-  const group = new logs.LogGroup(scope, id, {
+export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, props: EncryptedLogGroupProps): logs.LogGroup {
+  return new logs.LogGroup(scope, id, {
     logGroupName: props.logGroupName,
     encryptionKey: key,
     retention: props.retention ?? logs.RetentionDays.THREE_MONTHS,
     removalPolicy: props.removal,
   });
-  return group;
 }
 
 /** How a cdk-nag finding ID spells `Fn::GetAtt <resource>.Arn` of a construct's CloudFormation resource: `<LogicalId.Arn>`. */

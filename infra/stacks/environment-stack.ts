@@ -49,7 +49,7 @@ export class EnvironmentStack extends Stack {
     const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`, RemovalPolicy.RETAIN);
+    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
     this.network = new Network(this, 'Network', { cidr: env.vpcCidr, natGateways: env.natGateways, key: this.key, removal, clusterName });
 

@@ -35,7 +35,7 @@ export class IdentityStack extends Stack {
     const anyProduction = config.environments.some((e) => e.production);
     const removal = anyProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} identity: app client secrets`, RemovalPolicy.RETAIN);
+    this.key = createPlatformKey(this, 'Key', `${config.project} identity: app client secrets`);
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       userPoolName: `${config.project}-users`,

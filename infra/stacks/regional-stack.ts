@@ -34,7 +34,7 @@ export class RegionalStack extends Stack {
     }
     const retainData = config.environments.some((e) => e.region === region && e.production);
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: image repository`, RemovalPolicy.RETAIN);
+    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: image repository`);
 
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: config.dns.hostedZoneId,
