@@ -1,20 +1,20 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { DataRetentionConfig } from '../../config';
 import { acknowledge } from './keys';
 
 export interface StorageProps {
   readonly key: kms.IKey;
-  readonly retention: DataRetentionConfig;
+  /** Removal policy of both buckets: the environment stack's (RETAIN unless the data may be destroyed). */
+  readonly removal: RemovalPolicy;
 }
 
 /**
  * The application's bucket (uploads of the web app and of the serverless API): KMS with the environment key and
  * S3 Bucket Keys, versioning, TLS-only, all public access blocked, server access logs into a second bucket.
- * Buckets are retained unless the removal behaviour is "destroy" (no auto-delete custom resource: a non-empty
- * bucket then fails the stack deletion instead of silently losing data).
+ * Destroyable buckets get no auto-delete custom resource: a non-empty bucket fails the stack deletion instead of
+ * silently losing data.
  */
 export class Storage extends Construct {
   readonly bucket: s3.Bucket;
@@ -22,7 +22,7 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    const removalPolicy = props.retention.removal === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const removalPolicy = props.removal;
 
     // Server access log delivery supports SSE-S3 only, not SSE-KMS.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {

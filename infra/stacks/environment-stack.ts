@@ -45,6 +45,7 @@ export class EnvironmentStack extends Stack {
     super(scope, id, props);
     const { config, environment: env } = props;
     const clusterName = names.cluster(config, env);
+    // Logs and buckets: kept unless the environment's data may be destroyed (never in production).
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
@@ -74,7 +75,7 @@ export class EnvironmentStack extends Stack {
       databaseName: 'app',
     });
 
-    this.storage = new Storage(this, 'Storage', { key: this.key, retention: env.dataRetention });
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal });
 
     // The web workload's identity: just its bucket (and key) and its database secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WEB_SERVICE_ACCOUNT}`);
