@@ -3,7 +3,7 @@
  * ApplySet pruning), watch the rollout live, and roll back automatically when it fails.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import {
   environmentStackName,
   ImageReferenceError,
@@ -182,6 +182,16 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const { target, outputs, release } = prepared;
   const aws: AwsClientOptions = { endpoint: options.awsEndpoint };
 
+  // Which kubeconfig (checked before anything is read from AWS): --kubeconfig, else for a portable target
+  // KUBECONFIG, which kubectl reads from its environment itself (a list "a:b" is fine there, not in --kubeconfig);
+  // else (aws) a temporary one for the EKS cluster, made below.
+  const envKubeconfig = !options.kubeconfig && target.kind === 'portable' ? env.KUBECONFIG || undefined : undefined;
+  if (target.kind === 'portable' && !options.kubeconfig && !envKubeconfig) {
+    throw inputError(`portable target "${target.name}" needs --kubeconfig <path> (or KUBECONFIG) naming its cluster`);
+  }
+  if (options.kubeconfig && !existsSync(options.kubeconfig)) throw inputError(`--kubeconfig ${options.kubeconfig} does not exist`);
+  if (envKubeconfig && !existsSync(envKubeconfig.split(delimiter)[0])) throw inputError(`KUBECONFIG ${envKubeconfig} does not exist`);
+
   // The OIDC client Secret (value only in memory; piped to kubectl's stdin).
   const secrets: KubeObject[] = [];
   if (prepared.oidcSecrets.length > 0) {
@@ -194,11 +204,8 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // The cluster.
   let eks: TemporaryEksKubeconfig | undefined;
   let kubeconfig = options.kubeconfig;
-  if (!kubeconfig && target.kind === 'portable') kubeconfig = env.KUBECONFIG || undefined;
-  if (!kubeconfig && target.kind === 'portable') throw inputError(`portable target "${target.name}" needs --kubeconfig <path> (or KUBECONFIG) naming its cluster`);
-  if (kubeconfig && !existsSync(kubeconfig.split(':')[0])) throw inputError(`kubeconfig ${kubeconfig} does not exist`);
   try {
-    if (!kubeconfig) {
+    if (!kubeconfig && !envKubeconfig) {
       const { describeEksCluster, TemporaryEksKubeconfig } = await import('./eks');
       const cluster = await describeEksCluster(outputs!.clusterName, outputs!.region, aws);
       eks = await TemporaryEksKubeconfig.create(cluster);
