@@ -111,7 +111,8 @@ function describeDatabaseError(error: unknown): string {
 
 /** Checks PostgreSQL with `SELECT 1` over a small pool (created on first use, with credentials fetched then). */
 export class PostgresProbe implements Probe {
-  private pool?: Pool;
+  /** A promise, so concurrent first checks share one pool instead of each creating (and leaking) their own. */
+  private pool?: Promise<Pool>;
 
   constructor(
     private readonly config: DatabaseConfig,
@@ -144,11 +145,20 @@ export class PostgresProbe implements Probe {
     await this.reset();
   }
 
-  private async connect(): Promise<Pool> {
+  private connect(): Promise<Pool> {
     if (this.pool) return this.pool;
+    const pool = this.createPool();
+    this.pool = pool;
+    pool.catch(() => {
+      if (this.pool === pool) this.pool = undefined; // credentials unreadable: try again on the next check
+    });
+    return pool;
+  }
+
+  private async createPool(): Promise<Pool> {
     const { username, password } = await this.credentials.get();
     const { host, port, name, ssl } = this.config;
-    this.pool = new Pool({
+    const pool = new Pool({
       host,
       port,
       database: name,
@@ -161,15 +171,15 @@ export class PostgresProbe implements Probe {
       idleTimeoutMillis: 30_000,
       application_name: 'platform-web',
     });
-    this.pool.on('error', () => undefined); // idle client errors surface on the next check
-    return this.pool;
+    pool.on('error', () => undefined); // idle client errors surface on the next check
+    return pool;
   }
 
   private async reset(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
     if (this.credentials instanceof SecretsManagerCredentials) this.credentials.invalidate();
-    await pool?.end().catch(() => undefined);
+    await pool?.then((open) => open.end()).catch(() => undefined);
   }
 }
 

@@ -56,4 +56,14 @@ describe('PostgresProbe', () => {
     await probe.close();
     silent.close();
   });
+
+  it('shares one pool between concurrent first checks (credentials read once)', async () => {
+    const credentials = { get: jest.fn().mockResolvedValue({ username: 'u', password: 'p' }) };
+    // Port 1 on loopback refuses at once: the checks fail fast, after the pool was created.
+    const probe = new PostgresProbe({ host: '127.0.0.1', port: 1, name: 'app', ssl: 'disable', credentials: { kind: 'static', username: 'u', password: 'p' } }, credentials, 300);
+    const results = await Promise.all([probe.check(), probe.check(), probe.check()]);
+    expect(results.map((result) => result.ok)).toEqual([false, false, false]);
+    expect(credentials.get).toHaveBeenCalledTimes(1);
+    await probe.close();
+  });
 });
