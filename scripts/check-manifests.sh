@@ -10,7 +10,9 @@ node dist/charts.js
 status=0
 if ! git diff --exit-code --stat -- manifests/; then
   echo "check-manifests: manifests/ differ from a fresh synth (diff above). Run 'npm run synth' and commit manifests/." >&2
-  git --no-pager diff -- manifests/ | head -200 >&2
+  # `|| true`: head closes the pipe early on a long diff; under pipefail git's SIGPIPE would end the script here,
+  # before the untracked-file report.
+  { git --no-pager diff -- manifests/ || true; } | head -200 >&2
   status=1
 fi
 untracked=$(git ls-files --others --exclude-standard -- manifests/)
