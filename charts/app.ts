@@ -59,7 +59,11 @@ export function renderTarget(config: PlatformConfig, target: string, options: Re
   return render(config, target, options.image, options.outputs);
 }
 
-/** Synthesizes every target offline into `<outdir>/<target>/`, removing stale files there. Returns the files written. */
+/**
+ * Synthesizes every target offline into `<outdir>/<target>/`, removing stale manifest files (`*.yaml`) there and
+ * the folders of removed targets that hold nothing but such files. Nothing else is deleted: a misconfigured outdir
+ * (e.g. CDK8S_OUTDIR=.) must not cost anyone a folder. Returns the files written.
+ */
 export function synthManifests(config: PlatformConfig, options: { outdir: string }): { files: string[] } {
   const targets = listTargets(config);
   const files: string[] = [];
@@ -69,7 +73,7 @@ export function synthManifests(config: PlatformConfig, options: { outdir: string
     const dir = join(options.outdir, target.name);
     mkdirSync(dir, { recursive: true });
     for (const entry of readdirSync(dir)) {
-      if (entry !== MANIFEST_FILE) rmSync(join(dir, entry), { recursive: true, force: true });
+      if (entry !== MANIFEST_FILE && isManifestFile(dir, entry)) rmSync(join(dir, entry));
     }
     const file = join(dir, MANIFEST_FILE);
     if (!existsSync(file) || readFileSync(file, 'utf8') !== yaml) writeFileSync(file, yaml);
@@ -80,9 +84,14 @@ export function synthManifests(config: PlatformConfig, options: { outdir: string
   for (const entry of readdirSync(options.outdir)) {
     const dir = join(options.outdir, entry);
     if (names.has(entry) || !statSync(dir).isDirectory()) continue;
-    if (readdirSync(dir).every((f) => f.endsWith('.yaml'))) rmSync(dir, { recursive: true, force: true });
+    if (readdirSync(dir).every((f) => isManifestFile(dir, f))) rmSync(dir, { recursive: true, force: true });
   }
   return { files };
+}
+
+/** A file synth could have written (the only kind it removes). */
+function isManifestFile(dir: string, entry: string): boolean {
+  return entry.endsWith('.yaml') && statSync(join(dir, entry)).isFile();
 }
 
 function render(config: PlatformConfig, target: string, image: string, outputs: WorkloadOutputs | undefined): RenderedTarget {

@@ -126,6 +126,17 @@ describe('synthManifests', () => {
     expect(existsSync(join(outdir, 'qa'))).toBe(false);
   });
 
+  test('removes only manifest files: anything else in a target folder, and folders holding anything else, stay', () => {
+    mkdirSync(join(outdir, 'dev', 'notes'), { recursive: true });
+    writeFileSync(join(outdir, 'dev', 'README.md'), 'mine\n');
+    mkdirSync(join(outdir, 'docs'));
+    writeFileSync(join(outdir, 'docs', 'a.yaml'), 'kind: ConfigMap\n');
+    writeFileSync(join(outdir, 'docs', 'b.txt'), 'mine\n');
+    synthManifests(platformConfig, { outdir });
+    expect(readdirSync(join(outdir, 'dev')).sort()).toEqual(['README.md', MANIFEST_FILE, 'notes'].sort());
+    expect(readdirSync(join(outdir, 'docs')).sort()).toEqual(['a.yaml', 'b.txt']);
+  });
+
   test('the committed manifests/ equal a fresh synth (run `npm run synth` after changing charts/ or config/)', () => {
     synthManifests(platformConfig, { outdir });
     const committed = join(__dirname, '..', '..', 'manifests');
