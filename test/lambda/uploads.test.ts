@@ -1,5 +1,5 @@
-import { HttpError } from '../../lambda/src/errors';
 import { createUploads, type UploadsRequest } from '../../lambda/src/uploads';
+import { rejection } from './support/failure';
 import { MemoryStorage } from './support/memory-storage';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
@@ -14,16 +14,6 @@ function setup() {
 
 const request = (sub: string, extra: Partial<UploadsRequest> = {}): UploadsRequest => ({ caller: { sub }, params: {}, headers: { 'content-type': 'application/json' }, ...extra });
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null');
-
-async function failure(promise: Promise<unknown>): Promise<HttpError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof HttpError) return error;
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('uploads.create', () => {
   it('presigns a PUT under the caller\'s own prefix and returns what the client must send', async () => {
@@ -45,14 +35,14 @@ describe('uploads.create', () => {
 
   it('fails when the size is above the limit (413) and presigns nothing', async () => {
     const { storage, uploads } = setup();
-    const error = await failure(uploads.create(request('alice', { body: JSON.stringify({ fileName: 'a.txt', contentType: 'text/plain', size: 1001 }) })));
+    const error = await rejection(uploads.create(request('alice', { body: JSON.stringify({ fileName: 'a.txt', contentType: 'text/plain', size: 1001 }) })));
     expect([error.status, error.code]).toEqual([413, 'payload_too_large']);
     expect(storage.presigned).toEqual([]);
   });
 
   it('fails when the file name tries to escape the prefix', async () => {
     const { uploads } = setup();
-    const error = await failure(uploads.create(request('alice', { body: JSON.stringify({ fileName: '../../bob/x.txt', contentType: 'text/plain', size: 1 }) })));
+    const error = await rejection(uploads.create(request('alice', { body: JSON.stringify({ fileName: '../../bob/x.txt', contentType: 'text/plain', size: 1 }) })));
     expect(error.status).toBe(400);
   });
 });
@@ -79,7 +69,7 @@ describe('uploads.list', () => {
   it('fails when the storage rejects the cursor (400)', async () => {
     const { uploads } = setup();
     const cursor = Buffer.from('bogus').toString('base64url');
-    const error = await failure(uploads.list(request('alice', { query: { cursor } })));
+    const error = await rejection(uploads.list(request('alice', { query: { cursor } })));
     expect([error.status, error.message]).toEqual([400, 'cursor is invalid or expired: start again without a cursor']);
   });
 });
@@ -104,8 +94,8 @@ describe('uploads.get and uploads.delete', () => {
   it('fails when another user asks for, or deletes, the object (404, object kept)', async () => {
     const { storage, uploads } = setup();
     storage.put(`users/alice/${ID}/a.txt`);
-    expect((await failure(uploads.get(request('bob', { params: { id: ID } })))).status).toBe(404);
-    expect((await failure(uploads.delete(request('bob', { params: { id: ID } })))).status).toBe(404);
+    expect((await rejection(uploads.get(request('bob', { params: { id: ID } })))).status).toBe(404);
+    expect((await rejection(uploads.delete(request('bob', { params: { id: ID } })))).status).toBe(404);
     expect(storage.objects.size).toBe(1);
     expect(storage.presigned).toEqual([]);
   });
@@ -113,12 +103,12 @@ describe('uploads.get and uploads.delete', () => {
   it('fails when the id is malformed (400), before touching storage', async () => {
     const { storage, uploads } = setup();
     const list = jest.spyOn(storage, 'list');
-    expect((await failure(uploads.get(request('alice', { params: { id: '../bob' } })))).status).toBe(400);
+    expect((await rejection(uploads.get(request('alice', { params: { id: '../bob' } })))).status).toBe(400);
     expect(list).not.toHaveBeenCalled();
   });
 
   it('fails when the object does not exist (404)', async () => {
     const { uploads } = setup();
-    expect((await failure(uploads.delete(request('alice', { params: { id: ID } })))).status).toBe(404);
+    expect((await rejection(uploads.delete(request('alice', { params: { id: ID } })))).status).toBe(404);
   });
 });
