@@ -65,7 +65,7 @@ export interface WebServiceProps {
   /**
    * Non-secret settings: stored in the ConfigMap (named like the service) and exposed as environment variables.
    * `PORT` and `SHUTDOWN_TIMEOUT_SECONDS` (= drainSeconds) are always set. A checksum of the settings on the pod template rolls the pods when they change.
-   * @default - only PORT
+   * @default - only PORT and SHUTDOWN_TIMEOUT_SECONDS
    */
   readonly settings?: Readonly<Record<string, string>>;
   /**

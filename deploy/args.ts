@@ -6,20 +6,38 @@ export type DeployMode = 'apply' | 'dry-run' | 'diff';
 export interface DeployOptions {
   /** Environment (kind aws) or portable target name from the platform configuration. */
   readonly env: string;
-  /** Image to release; required unless `manifestsDir` is given (pre-rendered manifests are applied as-is). */
+  /**
+   * Image to release; required unless `manifestsDir` is given (pre-rendered manifests are applied as-is).
+   * @default - none: the images of the pre-rendered manifests
+   */
   readonly image?: string;
-  /** `cdk deploy --outputs-file` JSON. Required for aws environments unless `manifestsDir` is given. */
+  /**
+   * `cdk deploy --outputs-file` JSON. Required for aws environments unless `manifestsDir` is given.
+   * @default - none (portable targets take none)
+   */
   readonly outputsFile?: string;
-  /** Folder of pre-rendered YAML applied as-is instead of rendering the chart. */
+  /**
+   * Folder of pre-rendered YAML applied as-is instead of rendering the chart.
+   * @default - the chart is rendered with `image`
+   */
   readonly manifestsDir?: string;
-  /** Any cluster: kubeconfig file (else the environment's EKS cluster is resolved through the AWS API). */
+  /**
+   * Any cluster: kubeconfig file.
+   * @default - portable targets: KUBECONFIG; aws environments: the EKS cluster resolved through the AWS API
+   */
   readonly kubeconfig?: string;
-  /** Context in the kubeconfig (default: its current context). */
+  /**
+   * Context in the kubeconfig.
+   * @default - the kubeconfig's current context
+   */
   readonly context?: string;
   readonly mode: DeployMode;
   /** Overall rollout timeout in seconds (from the end of the apply). */
   readonly timeoutSeconds: number;
-  /** AWS API endpoint override (tests: moto_server). Also from env PLATFORM_AWS_ENDPOINT. */
+  /**
+   * AWS API endpoint override (tests: moto_server). Also from env PLATFORM_AWS_ENDPOINT.
+   * @default - the SDK's regional endpoints
+   */
   readonly awsEndpoint?: string;
 }
 
@@ -88,7 +106,7 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     timeoutSeconds = Number(v.timeout);
   }
   for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
-    if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty`);
+    if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty; expected a value, e.g. ${flag} <value>`);
   }
   return {
     env: v.env,

@@ -32,9 +32,15 @@ export interface EksCluster {
 }
 
 export interface AwsClientOptions {
-  /** API endpoint override (moto_server in tests). */
+  /**
+   * API endpoint override (moto_server in tests).
+   * @default - the SDK's regional endpoint
+   */
   readonly endpoint?: string;
-  /** Explicit credentials; default: the SDK's default credential chain. */
+  /**
+   * Explicit credentials.
+   * @default - the SDK's default credential chain
+   */
   readonly credentials?: CredentialSource;
 }
 

@@ -77,10 +77,11 @@ export function parseManifests(sources: readonly ManifestSource[]): KubeObject[]
 }
 
 function checkObject(doc: unknown, where: string): KubeObject {
-  if (!isObject(doc)) throw inputError(`${where} is not a Kubernetes object`);
+  if (!isObject(doc)) throw inputError(`${where} is ${Array.isArray(doc) ? 'a list' : `a ${doc === null ? 'null' : typeof doc}`}, not a Kubernetes object; expected a mapping with apiVersion, kind and metadata.name`);
   const meta = doc.metadata;
   if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || !isObject(meta) || typeof meta.name !== 'string' || meta.name === '') {
-    throw inputError(`${where} lacks apiVersion, kind or metadata.name`);
+    const missing = [typeof doc.apiVersion !== 'string' && 'apiVersion', typeof doc.kind !== 'string' && 'kind', !(isObject(meta) && typeof meta.name === 'string' && meta.name !== '') && 'metadata.name'].filter(Boolean);
+    throw inputError(`${where} lacks ${missing.join(', ')}; a Kubernetes object needs apiVersion, kind and metadata.name`);
   }
   return doc as unknown as KubeObject;
 }

@@ -7,7 +7,7 @@ import type { OidcClientCredentials } from './secrets';
 /** `arn:aws:secretsmanager:<region>:<account>:secret:<name>` → region. */
 export function secretArnRegion(arn: string): string {
   const m = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):\d{12}:secret:.+$/.exec(arn);
-  if (!m) throw inputError(`userPoolClientSecretArn "${arn}" is not a Secrets Manager secret ARN`);
+  if (!m) throw inputError(`userPoolClientSecretArn "${arn}" is not a Secrets Manager secret ARN; expected arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>`);
   return m[1];
 }
 

@@ -3,7 +3,7 @@
  * The value is only ever held in memory and piped to kubectl's stdin: never logged, never written to a file.
  */
 import { inputError } from './errors';
-import { clone, type KubeObject } from './manifests';
+import { clone, RELEASE_LABEL, type KubeObject } from './manifests';
 
 export interface OidcClientCredentials {
   readonly clientID: string;
@@ -26,7 +26,7 @@ export function oidcSecretNames(objects: readonly KubeObject[]): string[] {
         const parsed = JSON.parse(idp) as { secretName?: unknown };
         if (typeof parsed.secretName === 'string' && parsed.secretName) name = parsed.secretName;
       } catch {
-        throw inputError(`Ingress ${o.metadata.name}: annotation ${OIDC_IDP_ANNOTATION} is not valid JSON`);
+        throw inputError(`Ingress ${o.metadata.name}: annotation ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp)}, not valid JSON; expected an object such as {"issuer": …, "secretName": "web-oidc-client"}`);
       }
     }
     names.add(name);
@@ -43,7 +43,7 @@ export function oidcClientSecretObject(name: string, namespace: string, credenti
     metadata: {
       name,
       namespace,
-      labels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'platform-deploy', 'platform.local/release': release },
+      labels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'platform-deploy', [RELEASE_LABEL]: release },
       annotations: { 'platform.local/source': 'secretsmanager:userPoolClientSecretArn' },
     },
     stringData: { clientID: credentials.clientID, clientSecret: credentials.clientSecret },
