@@ -1,17 +1,10 @@
 import { callerFrom } from '../../lambda/src/auth';
-import { HttpError } from '../../lambda/src/errors';
+import { failure } from './support/failure';
 
 const context = (claims: Record<string, unknown> | undefined) =>
   ({ authorizer: claims === undefined ? undefined : { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } }) as never;
 
-function statusOf(fn: () => unknown): number | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return error instanceof HttpError ? error.status : -1;
-  }
-  return undefined;
-}
+const statusOf = (fn: () => unknown): number => failure(fn).status;
 
 describe('callerFrom', () => {
   it('returns the sub claim of the JWT authorizer', () => {

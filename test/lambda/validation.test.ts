@@ -1,4 +1,3 @@
-import { HttpError } from '../../lambda/src/errors';
 import {
   ALLOWED_CONTENT_TYPES,
   validateContentType,
@@ -7,18 +6,9 @@ import {
   validateUploadId,
   validateUploadRequest,
 } from '../../lambda/src/validation';
+import { failure } from './support/failure';
 
 const MAX = 10 * 1024 * 1024;
-
-function failure(fn: () => unknown): { status: number; message: string } {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof HttpError) return { status: error.status, message: error.message };
-    throw error;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('validateFileName', () => {
   it('normalises to NFC and trims surrounding spaces', () => {
@@ -87,7 +77,8 @@ describe('validateSize', () => {
   });
 
   it('fails when the size exceeds the limit (413)', () => {
-    expect(failure(() => validateSize(MAX + 1, MAX))).toEqual({ status: 413, message: `size ${MAX + 1} exceeds the upload limit of ${MAX} bytes` });
+    const { status, message } = failure(() => validateSize(MAX + 1, MAX));
+    expect({ status, message }).toEqual({ status: 413, message: `size ${MAX + 1} exceeds the upload limit of ${MAX} bytes` });
   });
 
   it.each([[0], [-1], [1.5], ['10'], [Number.NaN], [Number.MAX_SAFE_INTEGER + 2], [null]])('fails when the size is %p (400)', (size) => {
