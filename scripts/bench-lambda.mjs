@@ -2,31 +2,23 @@
 //   (a) @aws-sdk/* external — what ships by default: the Lambda Node.js runtime provides SDK v3
 //       (as aws-cdk-lib's NodejsFunction assumes); here those packages resolve from node_modules.
 //   (b) SDK bundled — a self-contained bundle that pins its own SDK version.
-// Same esbuild options as scripts/build.mjs. Prints numbers only; targets: (a) ≤ 250 KB, (b) ≤ 700 KB, import ≤ 200 ms.
+// The esbuild options of scripts/build.mjs (only outfile and external vary). Prints numbers only; targets: (a) ≤ 250 KB,
+// (b) ≤ 700 KB, import ≤ 200 ms.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
+import { lambdaBundle } from './build.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const outDir = resolve('dist/bench-lambda'); // inside the repo, so (a) finds @aws-sdk/* in node_modules
 mkdirSync(outDir, { recursive: true });
 
-const common = {
-  entryPoints: ['lambda/src/index.ts'],
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  sourcemap: false,
-  logLevel: 'warning',
-  metafile: true,
-};
+const common = { ...lambdaBundle, metafile: true };
 
 const variants = [
-  { name: '(a) SDK external (Lambda runtime SDK, default)', outfile: `${outDir}/external/index.js`, external: ['@aws-sdk/*'], targetKb: 250 },
+  { name: '(a) SDK external (Lambda runtime SDK, default)', outfile: `${outDir}/external/index.js`, external: lambdaBundle.external, targetKb: 250 },
   { name: '(b) SDK bundled', outfile: `${outDir}/bundled/index.js`, external: [], targetKb: 700 },
 ];
 
