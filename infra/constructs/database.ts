@@ -80,6 +80,9 @@ export class Database extends Construct {
       copyTagsToSnapshot: true,
     });
     this.secret = this.instance.secret!;
+    // A kept database (snapshot or retained) is useless without its credentials: keep the secret with it.
+    // (`instance.secret` is the target attachment; the generated secret itself is the instance's child "Secret".)
+    if (retention.removal !== 'destroy') (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN);
 
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: props.vpc,

@@ -165,6 +165,12 @@ describe('environment stack: database', () => {
     });
   });
 
+  test('prod keeps the database credentials with the snapshot; dev deletes them with the database', () => {
+    const databaseSecrets = (json: Record<string, any>) => resourcesOfType(json, 'AWS::SecretsManager::Secret').filter(([id]) => id.includes('DatabaseInstanceSecret'));
+    expect(databaseSecrets(prodJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Retain']);
+    expect(databaseSecrets(devJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Delete']);
+  });
+
   test('dev: single-AZ, no deletion protection, destroyed with the stack (removal "destroy")', () => {
     dev.hasResource('AWS::RDS::DBInstance', { Properties: Match.objectLike({ MultiAZ: false, DeletionProtection: false }), DeletionPolicy: 'Delete' });
   });
