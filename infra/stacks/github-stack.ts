@@ -88,6 +88,9 @@ export class GitHubStack extends Stack {
 
     // Images are pushed by the image push role; a deploy only checks that the image (replicated to the environment's
     // region) exists and passed its scan before it rolls out.
+    // `cdk deploy <env stack>` also deploys the stacks it depends on: the identity and GitHub stacks (identity region)
+    // and the shared stacks of its own region and of the primary image region. No other region's bootstrap roles.
+    const deployRegions = [...new Set([region, config.identity.region, primaryImageRegion(config)])];
     const envRepository = `arn:${partition}:ecr:${region}:${account}:repository/${config.imageRepositoryName}`;
     const statements = [
       new iam.PolicyStatement({
@@ -103,7 +106,7 @@ export class GitHubStack extends Stack {
       new iam.PolicyStatement({
         sid: 'CdkBootstrapRoles',
         actions: ['sts:AssumeRole'],
-        resources: [`arn:${partition}:iam::${account}:role/cdk-*-${account}-*`],
+        resources: deployRegions.map((r) => `arn:${partition}:iam::${account}:role/cdk-*-${account}-${r}`),
       }),
       new iam.PolicyStatement({
         sid: 'UpdateApiFunction',
@@ -130,8 +133,12 @@ export class GitHubStack extends Stack {
     const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
     role.attachInlinePolicy(policy);
     acknowledge(policy, {
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-*]`]:
-        'The pipeline deploys through the CDK bootstrap roles (deploy, file/image publishing, lookup), whose names end in a per-region qualifier',
+      ...Object.fromEntries(
+        deployRegions.map((r) => [
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-${r}]`,
+          `The pipeline deploys through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
+        ]),
+      ),
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:<AWS::AccountId>:secret:${names.clientSecret(config, env)}-*]`]:
         'Secrets Manager appends a random 6-character suffix to the ARN; the name before it is exact',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/${names.environmentStack(config, env)}/*]`]:

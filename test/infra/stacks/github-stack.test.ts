@@ -74,6 +74,10 @@ describe('GitHub OIDC stack', () => {
     expect(text).toContain(':function:platform-prod-api');
     expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
     expect(text).toContain(':role/cdk-*-');
+    // Bootstrap roles of the regions it deploys to (its own, and the identity/primary image region), not any region.
+    expect(text).toContain('-eu-central-1"');
+    expect(text).toContain('-eu-west-1"');
+    expect(text).not.toMatch(/role\/cdk-\*-[^"]*-\*"/);
     expect(text).not.toContain('platform-dev');
     expect(text).not.toContain('ecr:PutImage'); // pushing is the image push role's job
     expect(text).not.toMatch(/"Action":"(\w+:)?\*"/);
