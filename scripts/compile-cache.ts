@@ -17,7 +17,8 @@ import { Script } from 'node:vm';
 import * as zlib from 'node:zlib';
 
 interface InternalModule {
-  _compile(content: string, filename: string): unknown;
+  /** `format` (Node >= 20.19): 'module' when require() loads an ES module, which only Node's own compile handles. */
+  _compile(content: string, filename: string, format?: string): unknown;
   require(id: string): unknown;
   exports: unknown;
 }
@@ -71,9 +72,10 @@ function install(): void {
     }
   }
 
-  statics.prototype._compile = function compileWithCodeCache(this: InternalModule, content: string, filename: string) {
-    const wrapper = filename.includes(NODE_MODULES) ? compileWithCache(content, filename) : undefined;
-    if (!wrapper) return original.call(this, content, filename);
+  statics.prototype._compile = function compileWithCodeCache(this: InternalModule, content: string, filename: string, format?: string) {
+    const commonJs = format === undefined || format === 'commonjs';
+    const wrapper = commonJs && filename.includes(NODE_MODULES) ? compileWithCache(content, filename) : undefined;
+    if (!wrapper) return original.call(this, content, filename, format);
     const mod = this;
     // The same `require` that Node's makeRequireFunction gives a module.
     const moduleRequire = Object.assign((id: string) => mod.require(id), {
