@@ -16,7 +16,7 @@ export interface LogSink {
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Turns an unknown thrown value into loggable fields (name, message; no stack unless asked). */
+/** Turns an unknown thrown value into loggable fields: name, message and errno code, never the stack. */
 export function errorFields(error: unknown): LogFields {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
