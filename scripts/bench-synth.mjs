@@ -16,6 +16,7 @@ const option = (name, fallback) => {
   return i >= 0 ? args[i + 1] : fallback;
 };
 const runs = Number(option('runs', '5'));
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`bench: --runs must be a positive integer, got ${JSON.stringify(option('runs'))}`);
 let entry = option('entry', 'dist/synth.js');
 
 try {
