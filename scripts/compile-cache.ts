@@ -34,7 +34,7 @@ interface ModuleStatics {
 type ModuleWrapper = (exports: unknown, require: unknown, module: unknown, filename: string, dirname: string) => unknown;
 
 const NODE_MODULES = `${sep}node_modules${sep}`;
-// zlib.crc32 (Node >= 20.15) is what Node's own compile cache checks content with; sha1 is ~2x slower on older 20.x.
+// Node's own compile cache checks content with CRC32 too (zlib.crc32, Node >= 20.15); earlier 20.x hash with sha1 (~2x slower).
 const crc32 = (zlib as { crc32?: (data: string) => number }).crc32;
 const contentDigest = (content: string): string => (crc32 ? String(crc32(content)) : createHash('sha1').update(content).digest('hex'));
 
