@@ -1,6 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
+import { WORKLOAD_DATABASE_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -11,8 +12,6 @@ import { CONTAINER_PORT, WebService } from './web-service';
 export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
 /** PostgreSQL port allowed towards the VPC (the RDS instance). */
 export const DATABASE_PORT = 5432;
-/** Name of the application's database on the RDS instance. */
-export const DATABASE_NAME = 'app';
 
 export interface AwsWebChartProps {
   readonly config: PlatformConfig;
@@ -69,7 +68,7 @@ export class AwsWebChart extends Chart {
         BUCKET_NAME: outputs.bucketName,
         DATABASE_HOST: outputs.databaseEndpoint,
         DATABASE_PORT: outputs.databasePort,
-        DATABASE_NAME,
+        DATABASE_NAME: WORKLOAD_DATABASE_NAME,
         // An identifier, not a secret: the app reads the credentials from Secrets Manager with its Pod Identity role.
         DATABASE_SECRET_ARN: outputs.databaseSecretArn,
       },

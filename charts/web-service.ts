@@ -3,6 +3,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-28/lib/imports/k8s';
 import { Construct } from 'constructs';
+import { WORKLOAD_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
@@ -49,7 +50,7 @@ export interface WebServiceProps {
   /**
    * Name of the Deployment, Service, ServiceAccount, ConfigMap, HPA and PDB; also the container name and the
    * `app.kubernetes.io/name` label.
-   * @default "web"
+   * @default WORKLOAD_NAME ("web"; infra binds the Pod Identity role to this ServiceAccount)
    */
   readonly name?: string;
   /**
@@ -133,7 +134,7 @@ export class WebService extends Construct {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    const name = props.name ?? 'web';
+    const name = props.name ?? WORKLOAD_NAME;
     checkDnsLabel('name', name);
     checkDnsLabel('namespace', props.namespace);
     checkImage(props.image);

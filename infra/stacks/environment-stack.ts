@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
@@ -25,7 +25,6 @@ export interface EnvironmentStackProps extends StackProps {
 }
 
 /** ServiceAccount of the web workload (the charts use this name). */
-export const WEB_SERVICE_ACCOUNT = 'web';
 
 /**
  * One environment: its KMS key, network, EKS cluster, database, bucket, the web workload's Pod Identity role,
@@ -72,13 +71,13 @@ export class EnvironmentStack extends Stack {
       config: env.database,
       retention: env.dataRetention,
       clientSecurityGroup: cluster.clusterSecurityGroup,
-      databaseName: 'app',
+      databaseName: WORKLOAD_DATABASE_NAME,
     });
 
     this.storage = new Storage(this, 'Storage', { key: this.key, removal });
 
     // The web workload's identity: just its bucket (and key) and its database secret.
-    this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WEB_SERVICE_ACCOUNT}`);
+    this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
     const podPolicy = new iam.Policy(this, 'WebPodPolicy', {
       statements: [
         new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [this.storage.bucket.bucketArn] }),
@@ -94,7 +93,7 @@ export class EnvironmentStack extends Stack {
     new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
       clusterName: cluster.clusterName,
       namespace: env.workload.namespace,
-      serviceAccount: WEB_SERVICE_ACCOUNT,
+      serviceAccount: WORKLOAD_NAME,
       roleArn: this.podRole.roleArn,
     });
 
