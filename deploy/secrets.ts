@@ -12,24 +12,26 @@ export interface OidcClientCredentials {
 
 export const AUTH_TYPE_ANNOTATION = 'alb.ingress.kubernetes.io/auth-type';
 export const OIDC_IDP_ANNOTATION = 'alb.ingress.kubernetes.io/auth-idp-oidc';
-export const DEFAULT_OIDC_SECRET_NAME = 'web-oidc-client';
-
-/** Ingresses authenticating through OIDC, each with the Secret name it expects (from auth-idp-oidc.secretName). */
+/**
+ * Ingresses authenticating through OIDC, each with the Secret name it expects (auth-idp-oidc.secretName).
+ * The controller reads only that name, so an Ingress without one is refused rather than given a guessed Secret.
+ */
 export function oidcSecretNames(objects: readonly KubeObject[]): string[] {
   const names = new Set<string>();
+  const example = '{"issuer": …, "authorizationEndpoint": …, "tokenEndpoint": …, "userInfoEndpoint": …, "secretName": "web-oidc-client"}';
   for (const o of objects) {
     if (o.kind !== 'Ingress' || o.metadata.annotations?.[AUTH_TYPE_ANNOTATION] !== 'oidc') continue;
-    let name = DEFAULT_OIDC_SECRET_NAME;
     const idp = o.metadata.annotations?.[OIDC_IDP_ANNOTATION];
-    if (idp) {
-      try {
-        const parsed = JSON.parse(idp) as { secretName?: unknown };
-        if (typeof parsed.secretName === 'string' && parsed.secretName) name = parsed.secretName;
-      } catch {
-        throw inputError(`Ingress ${o.metadata.name}: annotation ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp)}, not valid JSON; expected an object such as {"issuer": …, "secretName": "web-oidc-client"}`);
-      }
+    let parsed: { secretName?: unknown } | undefined;
+    try {
+      parsed = idp ? (JSON.parse(idp) as { secretName?: unknown }) : undefined;
+    } catch {
+      throw inputError(`Ingress ${o.metadata.name}: annotation ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp)}, not valid JSON; expected an object such as ${example}`);
     }
-    names.add(name);
+    if (typeof parsed?.secretName !== 'string' || parsed.secretName.length === 0) {
+      throw inputError(`Ingress ${o.metadata.name}: auth-type is oidc but ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp ?? null)}, with no secretName; expected an object such as ${example}`);
+    }
+    names.add(parsed.secretName);
   }
   return [...names];
 }

@@ -113,8 +113,18 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(message).toContain('no Deployment "web" in the manifests');
   });
 
-  test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
+  test('fails when an OIDC Ingress names no client Secret (the controller reads only auth-idp-oidc.secretName)', () => {
     const objects = releaseObjects('registry.local/web:1.0.0', { ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc' } });
+    const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
+    expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(
+      /Ingress web: auth-type is oidc but alb.ingress.kubernetes.io\/auth-idp-oidc is null, with no secretName/,
+    );
+  });
+
+  test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
+    const objects = releaseObjects('registry.local/web:1.0.0', {
+      ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+    });
     const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/needs Secret web-oidc-client from Secrets Manager/);
   });
