@@ -144,6 +144,12 @@ export function createApp(deps: AppDependencies): App {
       server.once('error', reject);
       server.listen(config.port, host, () => {
         server.off('error', reject);
+        // A SIGTERM can arrive while a hostname is still being resolved: never turn ready (or keep the port) after it.
+        if (state !== 'starting') {
+          server.close();
+          reject(new Error(`shutdown started before the server was listening (state ${state})`));
+          return;
+        }
         state = 'serving';
         const port = (server.address() as AddressInfo).port;
         logger.info('listening', { ...describeConfig(config), port });

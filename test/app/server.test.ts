@@ -90,6 +90,20 @@ describe('sample service over real HTTP', () => {
     expect(messages).toEqual(expect.arrayContaining(['shutdown started', 'listener closed', 'shutdown complete']));
   });
 
+  it('fails when shutdown starts before listening finished: never turns ready, never keeps the port', async () => {
+    const app = createApp({ config: parseConfig({ PORT: '0', APP_ENV: 'test', SHUTDOWN_DELAY_SECONDS: '0' }), logger: quietLogger() });
+    const listening = app.listen('localhost'); // a hostname: bound only after a DNS lookup
+    try {
+      const code = await app.shutdown('early SIGTERM');
+      await expect(listening).rejects.toThrow('shutdown started before the server was listening (state stopped)');
+      expect(code).toBe(0);
+      expect(app.state()).toBe('stopped');
+      expect(app.server.listening).toBe(false);
+    } finally {
+      if (app.server.listening) app.server.close(); // so a failing run does not keep jest alive
+    }
+  });
+
   it('closes idle keep-alive connections and bounds the drain with the timeout (exit 1)', async () => {
     const { app, port } = await start({ SHUTDOWN_TIMEOUT_SECONDS: '1' });
     const stuck = slowUpload(port, 'never finished', ' ...');
