@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { placeholderOutputs, type PlatformConfig, type WorkloadOutputs } from '../config';
+import { findTarget, placeholderOutputs, type PlatformConfig, type WorkloadOutputs } from '../config';
 import { AwsWebChart } from './aws-chart';
 import { ChartInputError } from './errors';
 import { GenericWebChart } from './generic-chart';
@@ -97,16 +97,16 @@ function isManifestFile(dir: string, entry: string): boolean {
 function render(config: PlatformConfig, target: string, image: string, outputs: WorkloadOutputs | undefined): RenderedTarget {
   const app = new App({ outdir: 'manifests' });
   let chart: Chart;
-  const env = config.environments.find((e) => e.name === target);
-  const portable = (config.portableTargets ?? []).find((t) => t.name === target);
-  if (env) {
+  const found = findTarget(config, target);
+  if (found?.kind === 'aws') {
+    const { env } = found;
     const values = outputs ?? placeholderOutputs(env.name, env.region, env.workload.namespace, config.identity.region);
     chart = new AwsWebChart(app, target, { config, environment: env, outputs: values, image });
-  } else if (portable) {
+  } else if (found?.kind === 'portable') {
     if (outputs) {
       throw new ChartInputError(`target "${target}" is a portable (non-AWS) target; it takes no AWS stack outputs`);
     }
-    chart = new GenericWebChart(app, target, { config, target: portable, image });
+    chart = new GenericWebChart(app, target, { config, target: found.target, image });
   } else {
     const allowed = listTargets(config).map((t) => `"${t.name}"`).join(', ');
     throw new ChartInputError(`unknown target ${JSON.stringify(target)}; allowed: ${allowed}`);

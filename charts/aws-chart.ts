@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { WORKLOAD_DATABASE_NAME } from '../config';
+import { outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -34,17 +34,11 @@ export class AwsWebChart extends Chart {
     const { config, environment: env, outputs } = props;
     super(scope, id, { labels: { 'app.kubernetes.io/part-of': config.project, 'app.kubernetes.io/managed-by': 'cdk8s' } });
     const namespace = env.workload.namespace;
-    const expected: Partial<Record<keyof WorkloadOutputs, string>> = {
-      environment: env.name,
-      region: env.region,
-      namespace,
-      userPoolRegion: config.identity.region,
-    };
-    for (const [field, value] of Object.entries(expected)) {
-      const actual = outputs[field as keyof WorkloadOutputs];
-      if (actual !== value) {
-        throw new ChartInputError(`outputs.${field} is ${JSON.stringify(actual)} but environment "${env.name}" expects ${JSON.stringify(value)}; are these the outputs of another environment's stack?`);
-      }
+    const [mismatch] = outputMismatches(outputs, { environment: env.name, region: env.region, namespace, userPoolRegion: config.identity.region });
+    if (mismatch) {
+      throw new ChartInputError(
+        `outputs.${mismatch.field} is ${JSON.stringify(mismatch.actual)} but environment "${env.name}" expects ${JSON.stringify(mismatch.expected)}; are these the outputs of another environment's stack?`,
+      );
     }
 
     new WebNamespace(this, 'Namespace', {

@@ -131,3 +131,23 @@ export function readWorkloadOutputs(document: unknown, stackName: string): Workl
   }
   return Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((field) => [field, values[field]])) as unknown as WorkloadOutputs;
 }
+
+/** A workload output that belongs to another environment than the one being rendered or deployed. */
+export interface OutputMismatch {
+  readonly field: 'environment' | 'region' | 'namespace' | 'userPoolRegion';
+  readonly actual: string;
+  readonly expected: string;
+}
+
+/**
+ * The outputs' values that the configuration already knows (environment, region, namespace, user pool region)
+ * and that differ from it: a non-empty result means outputs of another environment's stack.
+ */
+export function outputMismatches(
+  outputs: WorkloadOutputs,
+  expected: { readonly environment: string; readonly region: string; readonly namespace: string; readonly userPoolRegion: string },
+): OutputMismatch[] {
+  return (['environment', 'region', 'namespace', 'userPoolRegion'] as const)
+    .filter((field) => outputs[field] !== expected[field])
+    .map((field) => ({ field, actual: outputs[field], expected: expected[field] }));
+}

@@ -1,5 +1,5 @@
 import { AWS_REGIONS } from './regions';
-import type { EnvironmentConfig, PlatformConfig } from './types';
+import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 
 /** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
 export class ConfigError extends Error {
@@ -320,4 +320,17 @@ export function environmentByName(config: PlatformConfig, name: string): Environ
     throw new ConfigError([`unknown environment ${JSON.stringify(name)}; allowed: ${config.environments.map((e) => `"${e.name}"`).join(', ')}`]);
   }
   return env;
+}
+
+/** Where a named release goes: an AWS environment or a portable (non-AWS) target. */
+export type DeployTarget =
+  | { readonly kind: 'aws'; readonly name: string; readonly env: EnvironmentConfig }
+  | { readonly kind: 'portable'; readonly name: string; readonly target: PortableTargetConfig };
+
+/** Finds an environment or portable target by name; undefined when neither exists (callers word the error). */
+export function findTarget(config: PlatformConfig, name: string): DeployTarget | undefined {
+  const env = config.environments.find((e) => e.name === name);
+  if (env) return { kind: 'aws', name, env };
+  const target = (config.portableTargets ?? []).find((t) => t.name === name);
+  return target ? { kind: 'portable', name, target } : undefined;
 }

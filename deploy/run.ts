@@ -6,13 +6,15 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
   environmentStackName,
+  findTarget,
   ImageReferenceError,
+  outputMismatches,
   OutputsError,
   parseImageReference,
   readWorkloadOutputs,
+  type DeployTarget,
   type EnvironmentConfig,
   type PlatformConfig,
-  type PortableTargetConfig,
   type WorkloadOutputs,
 } from '../config';
 import type { DeployOptions } from './args';
@@ -46,9 +48,7 @@ export type RenderFn = (
   options: { image: string; outputs?: WorkloadOutputs },
 ) => { yaml: string; objects?: unknown[] };
 
-export type ResolvedTarget =
-  | { readonly kind: 'aws'; readonly name: string; readonly env: EnvironmentConfig; readonly namespace: string }
-  | { readonly kind: 'portable'; readonly name: string; readonly target: PortableTargetConfig; readonly namespace: string };
+export type ResolvedTarget = DeployTarget & { readonly namespace: string };
 
 export interface DeployDeps {
   readonly config: PlatformConfig;
@@ -77,10 +77,8 @@ export interface DeployResult {
 
 /** Environment (aws) or portable target by name; the error lists every allowed name. */
 export function resolveTarget(config: PlatformConfig, name: string): ResolvedTarget {
-  const env = config.environments.find((e) => e.name === name);
-  if (env) return { kind: 'aws', name, env, namespace: env.workload.namespace };
-  const target = config.portableTargets.find((t) => t.name === name);
-  if (target) return { kind: 'portable', name, target, namespace: target.workload.namespace };
+  const target = findTarget(config, name);
+  if (target) return { ...target, namespace: target.kind === 'aws' ? target.env.workload.namespace : target.target.workload.namespace };
   const allowed = [...config.environments.map((e) => `"${e.name}" (aws)`), ...config.portableTargets.map((t) => `"${t.name}" (portable)`)];
   throw inputError(`unknown environment ${JSON.stringify(name)}; allowed: ${allowed.join(', ')}`);
 }
@@ -100,10 +98,12 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
     if (e instanceof OutputsError) throw inputError(`--outputs ${file}: ${e.message}`);
     throw e;
   }
-  const problems: string[] = [];
-  if (outputs.environment !== env.name) problems.push(`environment is "${outputs.environment}", expected "${env.name}"`);
-  if (outputs.region !== env.region) problems.push(`region is "${outputs.region}" but environment "${env.name}" is configured in "${env.region}" (wrong region)`);
-  if (outputs.namespace !== env.workload.namespace) problems.push(`namespace is "${outputs.namespace}", expected "${env.workload.namespace}"`);
+  const expected = { environment: env.name, region: env.region, namespace: env.workload.namespace, userPoolRegion: config.identity.region };
+  const problems = outputMismatches(outputs, expected).map(({ field, actual }) =>
+    field === 'region'
+      ? `region is "${actual}" but environment "${env.name}" is configured in "${env.region}" (wrong region)`
+      : `${field} is "${actual}", expected "${expected[field]}"`,
+  );
   if (problems.length > 0) throw inputError(`--outputs ${file} does not match environment "${env.name}":\n  - ${problems.join('\n  - ')}`);
   return outputs;
 }

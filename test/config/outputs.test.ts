@@ -1,4 +1,4 @@
-import { OutputsError, PLACEHOLDER_PATTERN, placeholderOutputs, readWorkloadOutputs, WORKLOAD_OUTPUT_FIELDS, environmentStackName } from '../../config';
+import { outputMismatches, OutputsError, PLACEHOLDER_PATTERN, placeholderOutputs, readWorkloadOutputs, WORKLOAD_OUTPUT_FIELDS, environmentStackName } from '../../config';
 
 function completeOutputs(): Record<string, string> {
   return Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((field) => [field, `value-of-${field}`]));
@@ -44,4 +44,19 @@ describe('placeholderOutputs', () => {
 
 test('environment stacks are named <project>-<environment>', () => {
   expect(environmentStackName('platform', 'prod')).toBe('platform-prod');
+});
+
+describe('outputMismatches', () => {
+  const expected = { environment: 'dev', region: 'eu-west-1', namespace: 'web', userPoolRegion: 'eu-west-1' };
+
+  test('is empty for the outputs of the expected environment', () => {
+    expect(outputMismatches(placeholderOutputs('dev', 'eu-west-1', 'web', 'eu-west-1'), expected)).toEqual([]);
+  });
+
+  test('names every field that belongs to another environment, with both values', () => {
+    expect(outputMismatches(placeholderOutputs('prod', 'eu-central-1', 'web', 'eu-west-1'), expected)).toEqual([
+      { field: 'environment', actual: 'prod', expected: 'dev' },
+      { field: 'region', actual: 'eu-central-1', expected: 'eu-west-1' },
+    ]);
+  });
 });

@@ -1,4 +1,4 @@
-import { certificateCovers, ConfigError, environmentByName, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
+import { certificateCovers, ConfigError, environmentByName, findTarget, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
 
 /** The default configuration with one environment changed. */
@@ -218,5 +218,13 @@ describe('parseCidr', () => {
     expect(parseCidr('10.0.0.1/24')).toBeUndefined();
     expect(parseCidr('10.0.0.0/33')).toBeUndefined();
     expect(parseCidr(42)).toBeUndefined();
+  });
+});
+
+describe('findTarget', () => {
+  test('finds an AWS environment or a portable target by name, and nothing else', () => {
+    expect(findTarget(platformConfig, 'prod')).toMatchObject({ kind: 'aws', name: 'prod', env: { region: 'eu-central-1' } });
+    expect(findTarget(platformConfig, 'generic')).toMatchObject({ kind: 'portable', name: 'generic', target: { ingressClassName: 'nginx' } });
+    expect(findTarget(platformConfig, 'qa')).toBeUndefined();
   });
 });

@@ -62,6 +62,13 @@ describe('input refusal (nothing reaches a cluster)', () => {
     );
   });
 
+  test('fails when the outputs name another user pool region than the configured identity region', () => {
+    const file = writeOutputsFile('dev', fakeOutputs('dev', { userPoolRegion: 'us-east-1' }));
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
+      /userPoolRegion is "us-east-1", expected "eu-west-1"/,
+    );
+  });
+
   test('fails when the outputs still hold placeholders', () => {
     const file = writeOutputsFile('dev', fakeOutputs('dev', { bucketName: '<placeholder:bucketName>' }));
     expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(/placeholders for bucketName/);
