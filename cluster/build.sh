@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local control plane's binaries from the Go module proxy (no Docker,
 # no prebuilt downloads): kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl (k8s.io/kubernetes), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl.
+# kubectl, kubelet, kube-proxy (k8s.io/kubernetes; the last two for the real node), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl.
 #
 # Versions: cluster/versions.env (the only place to change them).
 # Output:   ${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/<version-key>/bin
@@ -48,7 +48,7 @@ set_key() {
   BIN="$CACHE_ROOT/$KEY/bin"
 }
 set_key
-BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl etcd kwok kwokctl)
+BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy etcd kwok kwokctl)
 
 complete() {
   local b
@@ -140,14 +140,16 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   kldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=${build_date}"
 done
 
-log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl ${K8S_VERSION} (slow on a cold cache: ~15-25 min on 2 cores)"
+log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy ${K8S_VERSION} (slow on a cold cache: ~15-25 min on 2 cores)"
 (
   cd "$K8S_MOD"
   go build -mod=readonly -trimpath -ldflags="$kldflags" -o "$STAGE/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy
 )
 log "kubernetes binaries built ($((SECONDS - START))s so far)"
 
