@@ -182,6 +182,16 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const { target, outputs, release } = prepared;
   const aws: AwsClientOptions = { endpoint: options.awsEndpoint };
 
+  // The image must be where the environment's EKS cluster will pull it (ECR replication is asynchronous): checked
+  // before anything else. With --kubeconfig the operator names another cluster, which may pull from elsewhere.
+  if (target.kind === 'aws' && !options.kubeconfig) {
+    const { parseEcrImage, waitForEcrImage } = await import('./image-availability');
+    for (const image of podImages(release.deployment)) {
+      const ecr = parseEcrImage(image);
+      if (ecr) await waitForEcrImage(ecr, { ...aws, waitSeconds: options.imageWaitSeconds ?? 600, log });
+    }
+  }
+
   // Which kubeconfig (checked before anything is read from AWS): --kubeconfig, else for a portable target
   // KUBECONFIG, which kubectl reads from its environment itself (a list "a:b" is fine there, not in --kubeconfig);
   // else (aws) a temporary one for the EKS cluster, made below.
