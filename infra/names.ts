@@ -14,6 +14,8 @@ export const names = {
   deployRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-github-deploy`,
   imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,
+  /** CodeBuild project of the environment's CI runner (GitHub Actions `runs-on: codebuild-<this>-<run id>-<attempt>`). */
+  runnerProject: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
   clientSecret: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}/${env.name}/alb-oidc-client`,
 };
 

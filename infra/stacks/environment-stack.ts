@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
 import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
@@ -34,6 +35,8 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
   readonly storage: Storage;
   readonly podRole: iam.Role;
@@ -64,6 +67,15 @@ export class EnvironmentStack extends Stack {
       removal,
     });
     const cluster = this.platformCluster.cluster;
+
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
 
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
