@@ -166,7 +166,10 @@ export interface BitbucketConfig {
 
 /** Jenkins: agents in each environment's VPC whose instance (or pod) role may assume that environment's deploy role. */
 export interface JenkinsConfig {
-  /** Name of the agent role per environment (an existing role in the environment's account); an environment without one gets no Jenkins trust. */
+  /**
+   * Name of the agent role per environment (an existing role in the environment's account), and "images" for the
+   * agent that pushes images; an environment without one gets no Jenkins trust.
+   */
   readonly agentRoleNames: Readonly<Record<string, string>>;
 }
 

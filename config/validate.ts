@@ -246,8 +246,10 @@ export function parseCidr(cidr: unknown): [number, number] | undefined {
 }
 
 const UUID_IN_BRACES = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/;
+/** Who pushes images, beside one entry per environment: the Bitbucket deployment environment, the Jenkins agent. */
+export const IMAGES_PUSHER = 'images';
 /** The push step's Bitbucket deployment environment (beside one per environment). */
-export const BITBUCKET_IMAGES_ENVIRONMENT = 'images';
+export const BITBUCKET_IMAGES_ENVIRONMENT = IMAGES_PUSHER;
 
 function validateDelivery(config: PlatformConfig, check: Checker, problems: string[]): void {
   const delivery = config.delivery!;
@@ -273,11 +275,12 @@ function validateDelivery(config: PlatformConfig, check: Checker, problems: stri
     }
   }
   if (delivery.jenkins) {
+    const allowed = [IMAGES_PUSHER, ...environments];
     for (const [name, role] of Object.entries(delivery.jenkins.agentRoleNames ?? {})) {
-      if (environments.includes(name)) check.matches('platform', `delivery.jenkins.agentRoleNames.${name}`, role, IAM_ROLE_NAME, 'an IAM role name');
+      if (allowed.includes(name)) check.matches('platform', `delivery.jenkins.agentRoleNames.${name}`, role, IAM_ROLE_NAME, 'an IAM role name');
     }
-    for (const name of Object.keys(delivery.jenkins.agentRoleNames ?? {}).filter((n) => environments.length > 0 && !environments.includes(n))) {
-      problems.push(`platform: delivery.jenkins.agentRoleNames has "${name}", which is no environment; allowed: ${environments.map((n) => `"${n}"`).join(', ')}`);
+    for (const name of Object.keys(delivery.jenkins.agentRoleNames ?? {}).filter((n) => environments.length > 0 && !allowed.includes(n))) {
+      problems.push(`platform: delivery.jenkins.agentRoleNames has "${name}", which is no environment; allowed: ${allowed.map((n) => `"${n}"`).join(', ')}`);
     }
   }
 }

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
-import { BITBUCKET_IMAGES_ENVIRONMENT } from '../../config';
+import { BITBUCKET_IMAGES_ENVIRONMENT, IMAGES_PUSHER } from '../../config';
 import {
   bitbucketAudience,
   bitbucketIssuer,
@@ -67,23 +67,27 @@ export class GitHubStack extends Stack {
       const role = this.addDeployRole(config, env, props.identityKey);
       if (gitlab) this.trustGitLab(role, gitlab.url, gitlabSubjects(config, env));
       if (bitbucket) this.trustBitbucket(role, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, env.name));
-      const agentRole = config.delivery?.jenkins?.agentRoleNames[env.name];
-      if (agentRole) {
-        role.assumeRolePolicy!.addStatements(
-          new iam.PolicyStatement({
-            sid: 'JenkinsAgent',
-            actions: ['sts:AssumeRole'],
-            principals: [new iam.ArnPrincipal(this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: agentRole }))],
-          }),
-        );
-      }
+      this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[env.name]);
       this.deployRoles.set(env.name, role);
     }
     this.imagePushRole = this.addImagePushRole(config);
+    this.trustJenkinsAgent(this.imagePushRole, config.delivery?.jenkins?.agentRoleNames[IMAGES_PUSHER]);
     if (gitlab) this.trustGitLab(this.imagePushRole, gitlab.url, gitlabImagePushSubjects(config));
     if (bitbucket) {
       this.trustBitbucket(this.imagePushRole, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, BITBUCKET_IMAGES_ENVIRONMENT));
     }
+  }
+
+  /** The Jenkins agent role (instance or pod role of an agent inside the environment's VPC) of one environment only. */
+  private trustJenkinsAgent(role: iam.Role, agentRoleName: string | undefined): void {
+    if (!agentRoleName) return;
+    role.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({
+        sid: 'JenkinsAgent',
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.ArnPrincipal(this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: agentRoleName }))],
+      }),
+    );
   }
 
   /** GitLab `id_tokens` (aud sts.amazonaws.com) of this project on the given refs only. */

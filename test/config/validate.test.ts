@@ -215,8 +215,11 @@ describe('validatePlatformConfig', () => {
     });
 
     test('fails when a Jenkins agent role name is not an IAM role name', () => {
-      const jenkins = { agentRoleNames: { ...delivery.jenkins!.agentRoleNames, prod: 'arn:aws:iam::1:role/x' } };
-      expect(problemsOf(withDelivery({ jenkins }))).toEqual(['platform: delivery.jenkins.agentRoleNames.prod is "arn:aws:iam::1:role/x"; expected an IAM role name']);
+      const jenkins = { agentRoleNames: { ...delivery.jenkins!.agentRoleNames, prod: 'arn:aws:iam::1:role/x', qa: 'x' } };
+      expect(problemsOf(withDelivery({ jenkins }))).toEqual([
+        'platform: delivery.jenkins.agentRoleNames.prod is "arn:aws:iam::1:role/x"; expected an IAM role name',
+        'platform: delivery.jenkins.agentRoleNames has "qa", which is no environment; allowed: "images", "dev", "staging", "prod"',
+      ]);
     });
   });
 

@@ -161,7 +161,11 @@ describe('GitHub OIDC stack', () => {
     expect(federatedBy(statements, 'BitbucketOidc').map((st) => st.Condition)).toEqual([
       { StringEquals: { [`${bitbucketHost}:aud`]: bitbucketAud }, StringLike: { [`${bitbucketHost}:sub`]: [`${bitbucket.repositoryUuid}${bitbucket.deploymentEnvironmentUuids.images}:*`] } },
     ]);
-    expect(statements.filter((st) => st.Principal?.AWS)).toEqual([]); // no Jenkins agent pushes
+    // Jenkins: only the image agent's role, none of the environments' agents.
+    const agents = statements.filter((st) => st.Principal?.AWS);
+    expect(agents).toHaveLength(1);
+    expect(JSON.stringify(agents[0].Principal.AWS)).toContain(`:role/${platformConfig.delivery!.jenkins!.agentRoleNames.images}"`);
+    expect(agents[0].Action).toBe('sts:AssumeRole');
   });
 
   test('every web-identity trust pins the audience', () => {
