@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by scripts/lint-pipelines.sh and scripts/gitlab-ci-local.sh: the npm-distributed pipeline tools, pinned and
 # installed on first use under $PLATFORM_CACHE_DIR/tools/npm (not project dependencies: only these checks need them).
-# The newest releases that still run on Node.js 20 (the machines' version): gitlab-ci-local 4.66+ and
-# npm-groovy-lint 16+ need Node.js 22.
+# Releases that run on Node.js 20 (the machines' version): gitlab-ci-local 4.75.1 needs Node.js 22 (Set.prototype.union)
+# and npm-groovy-lint 18.0.0 declares node >= 22; 4.65.0 (engines node >= 18) and 15.2.2 (node >= 20) run here.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 GITLAB_CI_LOCAL_VERSION=4.65.0
 # shellcheck disable=SC2034
