@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
+import { loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -93,6 +93,8 @@ export class AwsWebChart extends Chart {
       userPoolRegion: outputs.userPoolRegion,
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
+      // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
+      tags: [loadBalancerTag(config.project, env.name)],
     });
   }
 }

@@ -57,6 +57,11 @@ export interface AlbIngressProps {
    * @default - aws-load-balancer-controller in kube-system
    */
   readonly controllerServiceAccount?: { readonly name: string; readonly namespace: string };
+  /**
+   * Tags the controller adds to the ALB, its target groups and security groups (`alb.ingress.kubernetes.io/tags`).
+   * @default - none beyond the controller's own
+   */
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /**
@@ -111,6 +116,14 @@ export class AlbIngress extends Construct {
       [`${ALB}/auth-scope`]: 'openid',
       [`${ALB}/auth-session-timeout`]: String(sessionTimeout),
     };
+    if (props.tags && props.tags.length > 0) {
+      for (const tag of props.tags) {
+        if (!/^[\w.:/=+@-]{1,128}$/.test(tag.key) || !/^[\w.:/=+@ -]{0,256}$/.test(tag.value) || /[,=]/.test(`${tag.key}${tag.value}`)) {
+          throw new ChartInputError(`tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`);
+        }
+      }
+      annotations[`${ALB}/tags`] = props.tags.map((t) => `${t.key}=${t.value}`).join(',');
+    }
     if (this.authType === 'cognito') {
       annotations[`${ALB}/auth-idp-cognito`] = JSON.stringify({
         userPoolARN: props.userPoolArn,

@@ -1,3 +1,4 @@
+import { validateOperations } from './operations';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 
@@ -202,6 +203,8 @@ function validateEnvironment(
       problems.push(`${where}: dataRetention.removal is "destroy"; production data must be kept: use "snapshot" or "retain"`);
     }
   }
+
+  validateOperations(where, env.operations, env, problems);
 }
 
 /** True when the certificate's names cover the hostname (a wildcard covers exactly one label). */

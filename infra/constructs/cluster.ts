@@ -46,6 +46,7 @@ export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 
  */
 export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
   readonly albControllerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
@@ -101,6 +102,7 @@ export class PlatformCluster extends Construct {
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+    this.nodegroup = nodegroup;
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
