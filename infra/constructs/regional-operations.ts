@@ -1,7 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as observabilityadmin from 'aws-cdk-lib/aws-observabilityadmin';
 import { Construct } from 'constructs';
 import { encryptedLogGroup } from './keys';
 
@@ -22,7 +21,8 @@ export interface RegionalOperationsProps {
 export class RegionalOperations extends Construct {
   constructor(scope: Construct, id: string, props: RegionalOperationsProps) {
     super(scope, id);
-    new observabilityadmin.CfnTelemetryEnrichment(this, 'ResourceTagsOnTelemetry', { scope: 'ACCOUNT' });
+    // A plain CfnResource: aws-observabilityadmin's generated module (160 KB) would be parsed on every synth for it.
+    new CfnResource(this, 'ResourceTagsOnTelemetry', { type: 'AWS::ObservabilityAdmin::TelemetryEnrichment', properties: { Scope: 'ACCOUNT' } });
     encryptedLogGroup(this, 'EnhancedMonitoringLogs', props.key, {
       logGroupName: ENHANCED_MONITORING_LOG_GROUP,
       removal: RemovalPolicy.RETAIN,
