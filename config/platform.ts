@@ -72,6 +72,7 @@ export const platformConfig: PlatformConfig = {
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
       apiThrottleBurst: 40,
+      operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
     {
       name: 'staging',
@@ -99,6 +100,7 @@ export const platformConfig: PlatformConfig = {
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
       apiThrottleBurst: 100,
+      operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
     {
       name: 'prod',
@@ -132,6 +134,19 @@ export const platformConfig: PlatformConfig = {
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
       apiThrottleBurst: 400,
+      operations: {
+        // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.
+        notifications: [
+          { kind: 'pager', endpoint: 'https://events.pagerduty.com/integration/REPLACE-WITH-INTEGRATION-KEY/enqueue' },
+          { kind: 'email', endpoint: 'platform-prod-alarms@example.com' },
+        ],
+        alarms: { databaseConnections: 400 },
+        containerLogRetentionDays: 90,
+        databaseLogRetentionDays: 90,
+        // Sunday 03:30-04:30 UTC: outside business hours, after the 02:00-03:00 backup window.
+        maintenanceWindow: 'sun:03:30-sun:04:30',
+        backup: { retentionDays: 35 },
+      },
     },
   ],
   portableTargets: [

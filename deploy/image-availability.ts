@@ -98,3 +98,11 @@ export async function waitForEcrImage(image: EcrImage, options: ImageAvailabilit
     client.destroy();
   }
 }
+
+/** Every ECR image of the release (others are skipped: nothing to check there), one after the other. */
+export async function checkReleaseImages(images: readonly string[], options: ImageAvailabilityOptions): Promise<void> {
+  for (const image of images) {
+    const ecr = parseEcrImage(image);
+    if (ecr) await waitForEcrImage(ecr, options);
+  }
+}
