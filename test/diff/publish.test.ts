@@ -28,22 +28,22 @@ beforeEach(async () => {
     req.on('end', () => {
       requests.push(`${req.method} ${req.url}`);
       const reply = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
-      if (req.headers.authorization !== 'Bearer test-token') return reply(401, { message: 'Bad credentials' });
+      if (req.headers.authorization !== 'Bearer test-token') return void reply(401, { message: 'Bad credentials' });
       const list = /^\/repos\/acme\/platform\/issues\/7\/comments\?per_page=100&page=(\d+)$/.exec(req.url ?? '');
-      if (req.method === 'GET' && list) return reply(200, comments.slice((Number(list[1]) - 1) * 100, Number(list[1]) * 100));
+      if (req.method === 'GET' && list) return void reply(200, comments.slice((Number(list[1]) - 1) * 100, Number(list[1]) * 100));
       if (req.method === 'POST' && req.url === '/repos/acme/platform/issues/7/comments') {
         const c = { id: nextId++, body: JSON.parse(body).body, user: { login: 'github-actions[bot]' } };
         comments.push(c);
-        return reply(201, c);
+        return void reply(201, c);
       }
       const one = /^\/repos\/acme\/platform\/issues\/comments\/(\d+)$/.exec(req.url ?? '');
       const existing = one && comments.find((c) => c.id === Number(one[1]));
       if (req.method === 'PATCH' && existing) {
-        if (existing.user.login !== 'github-actions[bot]') return reply(403, { message: 'Resource not accessible by integration' });
+        if (existing.user.login !== 'github-actions[bot]') return void reply(403, { message: 'Resource not accessible by integration' });
         existing.body = JSON.parse(body).body;
-        return reply(200, existing);
+        return void reply(200, existing);
       }
-      reply(404, { message: 'Not Found' });
+      return void reply(404, { message: 'Not Found' });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
