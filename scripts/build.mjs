@@ -12,6 +12,7 @@ const entries = {
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
   'dist/render.js': 'deploy/render-main.ts',
+  'dist/export-helm.js': 'deploy/helm-main.ts',
   'dist/diff.js': 'diff/main.ts',
   'dist/diff-publish.js': 'diff/publish-main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
