@@ -12,11 +12,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { IMAGE_REFERENCE_PATTERN, MUTABLE_TAGS, type PlatformConfig } from '../config';
-import type { DeployOptions } from './args';
+import { IMAGE_REFERENCE_PATTERN, MUTABLE_TAGS } from '../config';
 import { inputError } from './errors';
 import { clone, toYaml, type KubeObject } from './manifests';
-import { prepare, type RenderFn } from './run';
+import { prepare, type PrepareDeps, type PrepareOptions } from './phases/prepare';
 
 export interface HelmExportOptions {
   /** Portable target to export. */
@@ -55,14 +54,14 @@ export interface HelmChart {
   readonly values: Values;
 }
 
-export function exportHelmChart(options: HelmExportOptions, deps: { config: PlatformConfig; render: RenderFn }): HelmChart {
+export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): HelmChart {
   const portable = deps.config.portableTargets.find((t) => t.name === options.target);
   if (!portable) {
     const allowed = deps.config.portableTargets.map((t) => `"${t.name}"`).join(', ');
     throw inputError(`--target ${JSON.stringify(options.target)} is not a portable target (allowed: ${allowed}); aws environments are deployed with npm run deploy`);
   }
-  const deployOptions: DeployOptions = { env: options.target, image: SENTINEL_IMAGE, mode: 'apply', timeoutSeconds: 600 };
-  const { release } = prepare(deployOptions, deps);
+  const prepareOptions: PrepareOptions = { env: options.target, image: SENTINEL_IMAGE };
+  const { release } = prepare(prepareOptions, deps);
   const objects = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].map(clone);
 
   const slots: Slot[] = [];

@@ -6,10 +6,9 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type { DeployOptions } from './args';
 import { inputError } from './errors';
 import { assertNoPlaceholders, toYaml, type KubeObject } from './manifests';
-import { prepare, type DeployDeps } from './run';
+import { prepare, type PrepareDeps, type PrepareOptions } from './phases/prepare';
 
 export interface RenderCommandOptions {
   readonly env: string;
@@ -36,14 +35,14 @@ export interface RenderCommandResult {
  * Renders and writes; throws DeployError (exit 2) before writing anything on bad input.
  * `repoRoot`: the committed review manifests (`<repoRoot>/manifests`) are never overwritten.
  */
-export function renderRelease(options: RenderCommandOptions, deps: Pick<DeployDeps, 'config' | 'render'> & { readonly repoRoot: string }): RenderCommandResult {
+export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps & { readonly repoRoot: string }): RenderCommandResult {
   const target = deps.config.environments.find((e) => e.name === options.env);
   if (target && !options.outputsFile) {
     throw inputError(`environment "${options.env}" needs --outputs <cdk-outputs.json> (the values "cdk deploy" produced): its manifests carry the certificate, the user pool, the pod role…`);
   }
   const outDir = checkOutDir(options.outDir, deps.repoRoot);
-  const deployOptions: DeployOptions = { env: options.env, image: options.image, outputsFile: options.outputsFile, mode: 'apply', timeoutSeconds: 600 };
-  const prepared = prepare(deployOptions, deps);
+  const prepareOptions: PrepareOptions = { env: options.env, image: options.image, outputsFile: options.outputsFile };
+  const prepared = prepare(prepareOptions, deps);
   const { release } = prepared;
   const objects = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects];
   if (objects.some((o) => o.kind === 'Secret')) throw inputError('the rendered release contains a Secret; render never writes Secrets (create them in the cluster instead)');

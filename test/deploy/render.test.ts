@@ -9,7 +9,7 @@ import { loadAll } from 'js-yaml';
 import { REVIEW_HEADER, renderTarget } from '../../charts/app';
 import { DeployError } from '../../deploy/errors';
 import { RENDERED_FILE, RENDERED_MARKER, renderRelease, type RenderCommandOptions } from '../../deploy/render';
-import { prepare } from '../../deploy/run';
+import { prepare } from '../../deploy/phases/prepare';
 import { config, fakeOutputs, writeOutputsFile } from './fixtures';
 
 const root = resolve(__dirname, '../..');
@@ -48,7 +48,7 @@ describe('npm run render', () => {
 
   it('is the release the deploy command prepares, object for object', () => {
     const result = run({});
-    const prepared = prepare({ env: 'generic', image, mode: 'apply', timeoutSeconds: 600 }, deps);
+    const prepared = prepare({ env: 'generic', image }, deps);
     expect(written(result.file)).toEqual(JSON.parse(JSON.stringify([prepared.release.namespaceObject, ...prepared.release.objects])));
   });
 
@@ -122,7 +122,7 @@ describe('the committed manifests/', () => {
   it.each(targets)('%s is refused by the deploy command, which points to render', (target) => {
     let message = '';
     try {
-      prepare({ env: target, manifestsDir: join(root, 'manifests', target), kubeconfig: '/dev/null', mode: 'apply', timeoutSeconds: 600 }, deps);
+      prepare({ env: target, manifestsDir: join(root, 'manifests', target), kubeconfig: '/dev/null' }, deps);
     } catch (e) {
       message = (e as Error).message;
     }

@@ -23,6 +23,9 @@ const SYNTH = [
   "fs.copyFileSync('src/objects.yaml', 'manifests/generic/web.k8s.yaml');",
 ].join('\n');
 
+// Each side runs `npm run synth` (a node process): seconds, more on a loaded machine.
+jest.setTimeout(120_000);
+
 let repo: string;
 function commit(bucket: boolean, objects: string, message: string): void {
   writeFileSync(join(repo, 'src/template.json'), JSON.stringify({ Resources: bucket ? { Data: { Type: 'AWS::S3::Bucket' } } : {} }));
