@@ -51,6 +51,6 @@ fi
 
 # The scripts that workflow steps call.
 if [ -n "$SHELLCHECK" ]; then
-  "$SHELLCHECK" scripts/actionlint.sh .github/scripts/*.sh
+  "$SHELLCHECK" scripts/actionlint.sh scripts/helm.sh .github/scripts/*.sh
 fi
 echo "actionlint $ACTIONLINT_VERSION: ${#workflows[@]} workflows OK (shellcheck: ${SHELLCHECK:-off})"
