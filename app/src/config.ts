@@ -3,12 +3,21 @@
  * Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
  */
 
-/** How the service gets its database credentials. */
+/**
+ * How the service logs in to PostgreSQL, always as the application's own role (never the master user).
+ * Credentials never travel in environment variables.
+ */
 export type DatabaseCredentialsConfig =
-  /** AWS: a Secrets Manager secret (JSON with `username` and `password`, as RDS generates), read with the default credential chain. */
-  | { readonly kind: 'secrets-manager'; readonly secretArn: string }
-  /** Portable targets: a Kubernetes Secret mapped to DATABASE_USERNAME / DATABASE_PASSWORD. */
-  | { readonly kind: 'static'; readonly username: string; readonly password: string };
+  /**
+   * AWS: RDS IAM database authentication. Each new connection gets a 15-minute token signed with the pod's role
+   * (default credential chain: EKS Pod Identity), which needs `rds-db:connect` on this database user. No password exists.
+   */
+  | { readonly kind: 'iam'; readonly username: string }
+  /**
+   * Portable targets: files `username` and `password` in a directory (a Kubernetes Secret mounted as a volume),
+   * re-read for every new connection, so a rotated Secret is picked up without a restart.
+   */
+  | { readonly kind: 'files'; readonly directory: string };
 
 /** TLS to PostgreSQL: off, encrypted without CA check, or encrypted and verified (add the RDS CA with NODE_EXTRA_CA_CERTS). */
 export type DatabaseSslMode = 'disable' | 'require' | 'verify-full';
@@ -21,6 +30,17 @@ export interface DatabaseConfig {
   readonly credentials: DatabaseCredentialsConfig;
 }
 
+/** Who the user is, as the service can verify it. */
+export type IdentityConfig =
+  /** Nothing to verify against: `/api/me` always answers 401 (the generic target's default). */
+  | { readonly kind: 'none' }
+  /**
+   * The AWS ALB's `x-amzn-oidc-data` header (ES256, key by `kid` from the region's public key endpoint), accepted
+   * only when its `signer` matches `signer`: an exact load balancer ARN, or one ending in `/*`, where `*` stands for
+   * the load balancer ID (the name is unique per account and region; the ID is only known once the controller created it).
+   */
+  | { readonly kind: 'alb'; readonly region: string; readonly signer: string; readonly publicKeysUrl: string };
+
 export interface AppConfig {
   /** TCP port to listen on (0 = any free port, for tests). */
   readonly port: number;
@@ -28,10 +48,12 @@ export interface AppConfig {
   readonly environment: string;
   /** Release shown by `/` and `/api/info` (the image build sets it to the commit SHA). */
   readonly version: string;
-  /** AWS region for the SDK clients; required when the bucket or a Secrets Manager secret is configured. */
+  /** AWS region for the SDK clients; required with the bucket or IAM database authentication. */
   readonly region?: string;
   readonly bucketName?: string;
   readonly database?: DatabaseConfig;
+  /** Where the signed-in user comes from (`/api/me`); anything unverifiable is 401. */
+  readonly identity: IdentityConfig;
   /** After SIGTERM: readiness fails at once; the listener stays open this long so load balancers deregister the pod. */
   readonly shutdownDelayMs: number;
   /** Upper bound of the whole shutdown (delay + drain); past it open connections are cut and the process exits 1. */
@@ -51,7 +73,13 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const DIRECTORY = /^\/[A-Za-z0-9._/-]*$/;
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** An ALB ARN, or its prefix up to the name followed by `/*`. */
+const ALB_SIGNER = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/([0-9a-f]{16}|\*)$/;
+const DATABASE_AUTH_MODES = ['iam', 'files'] as const;
+/** Where the generic target mounts the operator's database Secret. */
+export const DEFAULT_CREDENTIALS_DIRECTORY = '/var/run/secrets/platform/database';
 const SSL_MODES: readonly DatabaseSslMode[] = ['disable', 'require', 'verify-full'];
 
 /** Parses and validates the service's environment. Throws `ConfigError` listing every bad or missing variable. */
@@ -102,33 +130,57 @@ export function parseConfig(env: Env): AppConfig {
 
   let database: DatabaseConfig | undefined;
   const host = matching('DATABASE_HOST', HOST, 'a hostname');
-  const databaseVariables = ['DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_SECRET_ARN', 'DATABASE_USERNAME', 'DATABASE_PASSWORD'];
+  const databaseVariables = ['DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_AUTH', 'DATABASE_USERNAME', 'DATABASE_CREDENTIALS_DIR'];
+  // Credentials in the environment leak into `kubectl describe`, crash dumps and child processes: refused outright.
+  for (const name of ['DATABASE_PASSWORD', 'DATABASE_SECRET_ARN']) {
+    if (value(name) !== undefined) problems.push(`${name} is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)`);
+  }
   if (host !== undefined) {
     const dbPort = integer('DATABASE_PORT', 5432, 1, 65535);
     const name = value('DATABASE_NAME');
     if (name === undefined) problems.push('DATABASE_NAME is required when DATABASE_HOST is set');
-    const secretArn = matching('DATABASE_SECRET_ARN', SECRET_ARN, 'a Secrets Manager secret ARN');
-    const username = value('DATABASE_USERNAME');
-    const password = env.DATABASE_PASSWORD; // may legitimately contain spaces: not trimmed
+    const auth = value('DATABASE_AUTH');
     let credentials: DatabaseCredentialsConfig | undefined;
-    if (secretArn !== undefined) {
-      credentials = { kind: 'secrets-manager', secretArn };
-      if (region === undefined) problems.push('AWS_REGION is required when DATABASE_SECRET_ARN is set');
-    } else if (value('DATABASE_SECRET_ARN') === undefined) {
-      if (username === undefined || password === undefined || password === '') {
-        problems.push('set DATABASE_SECRET_ARN, or both DATABASE_USERNAME and DATABASE_PASSWORD, when DATABASE_HOST is set');
-      } else {
-        credentials = { kind: 'static', username, password };
-      }
+    if (auth === 'iam') {
+      const username = matching('DATABASE_USERNAME', ROLE_NAME, 'a PostgreSQL role name (a-z, 0-9, _)');
+      if (value('DATABASE_USERNAME') === undefined) problems.push('DATABASE_USERNAME is required with DATABASE_AUTH=iam');
+      if (region === undefined) problems.push('AWS_REGION is required with DATABASE_AUTH=iam');
+      if (username !== undefined) credentials = { kind: 'iam', username };
+    } else if (auth === 'files') {
+      if (value('DATABASE_USERNAME') !== undefined) problems.push('DATABASE_USERNAME is not used with DATABASE_AUTH=files (the username is the file "username")');
+      const directory = matching('DATABASE_CREDENTIALS_DIR', DIRECTORY, 'an absolute directory path') ?? (value('DATABASE_CREDENTIALS_DIR') === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
+      if (directory !== undefined) credentials = { kind: 'files', directory };
+    } else {
+      problems.push(`DATABASE_AUTH=${JSON.stringify(auth ?? '')} is not one of ${DATABASE_AUTH_MODES.join(', ')} (required when DATABASE_HOST is set)`);
     }
-    const ssl = value('DATABASE_SSL') ?? (secretArn !== undefined ? 'require' : 'disable');
+    // IAM tokens are only accepted over TLS.
+    const ssl = value('DATABASE_SSL') ?? (auth === 'iam' ? 'require' : 'disable');
     if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`DATABASE_SSL=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
+    else if (auth === 'iam' && ssl === 'disable') problems.push('DATABASE_SSL=disable is not allowed with DATABASE_AUTH=iam (RDS accepts IAM tokens over TLS only)');
     if (name !== undefined && credentials !== undefined) {
       database = { host, port: dbPort, name, ssl: ssl as DatabaseSslMode, credentials };
     }
   } else {
     const stray = databaseVariables.filter((name) => value(name) !== undefined);
     if (stray.length > 0) problems.push(`${stray.join(', ')} set but DATABASE_HOST is not`);
+  }
+
+  let identity: IdentityConfig = { kind: 'none' };
+  const identitySource = value('IDENTITY_SOURCE') ?? 'none';
+  if (identitySource === 'alb') {
+    const signer = matching('ALB_SIGNER', ALB_SIGNER, 'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID');
+    if (value('ALB_SIGNER') === undefined) problems.push('ALB_SIGNER is required with IDENTITY_SOURCE=alb');
+    if (region === undefined) problems.push('AWS_REGION is required with IDENTITY_SOURCE=alb (the public keys are regional)');
+    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region) problems.push(`ALB_SIGNER is in region ${signer.split(':')[3]} but AWS_REGION is ${region}`);
+    const keys = matching('ALB_PUBLIC_KEYS_URL', /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1:\d+)(\/[A-Za-z0-9._-]*)*$/, 'an https URL (or http://127.0.0.1:<port> for tests)');
+    if (signer !== undefined && region !== undefined) {
+      identity = { kind: 'alb', region, signer, publicKeysUrl: keys ?? `https://public-keys.auth.elb.${region}.amazonaws.com` };
+    }
+  } else if (identitySource !== 'none') {
+    problems.push(`IDENTITY_SOURCE=${JSON.stringify(identitySource)} is not one of alb, none`);
+  } else {
+    const stray = ['ALB_SIGNER', 'ALB_PUBLIC_KEYS_URL'].filter((name) => value(name) !== undefined);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set but IDENTITY_SOURCE is not alb`);
   }
   if (bucketName !== undefined && region === undefined) problems.push('AWS_REGION is required when BUCKET_NAME is set');
 
@@ -140,6 +192,7 @@ export function parseConfig(env: Env): AppConfig {
     region,
     bucketName,
     database,
+    identity,
     shutdownDelayMs: Math.round(shutdownDelay * 1000),
     shutdownTimeoutMs: Math.round(shutdownTimeout * 1000),
   };
@@ -160,8 +213,10 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
           name: config.database.name,
           ssl: config.database.ssl,
           credentials: config.database.credentials.kind,
+          ...(config.database.credentials.kind === 'iam' ? { username: config.database.credentials.username } : { directory: config.database.credentials.directory }),
         }
       : null,
+    identity: config.identity.kind === 'alb' ? { source: 'alb', signer: config.identity.signer } : { source: 'none' },
     shutdownDelaySeconds: config.shutdownDelayMs / 1000,
     shutdownTimeoutSeconds: config.shutdownTimeoutMs / 1000,
   };
