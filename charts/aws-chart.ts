@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
+import { outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -41,6 +41,7 @@ export class AwsWebChart extends Chart {
       );
     }
 
+    const loadBalancerName = `${config.project}-${env.name}-web`;
     new WebNamespace(this, 'Namespace', {
       name: namespace,
       podSecurityVersion: `v${env.cluster.kubernetesVersion}`,
@@ -63,8 +64,12 @@ export class AwsWebChart extends Chart {
         DATABASE_HOST: outputs.databaseEndpoint,
         DATABASE_PORT: outputs.databasePort,
         DATABASE_NAME: WORKLOAD_DATABASE_NAME,
-        // An identifier, not a secret: the app reads the credentials from Secrets Manager with its Pod Identity role.
-        DATABASE_SECRET_ARN: outputs.databaseSecretArn,
+        // Its own role, by IAM authentication: the pod role may sign a login for this one user; no password exists.
+        DATABASE_AUTH: 'iam',
+        DATABASE_USERNAME: WORKLOAD_DATABASE_USER,
+        // The user, from the ALB's signed header only: the load balancer's name is fixed, its ID is assigned by AWS.
+        IDENTITY_SOURCE: 'alb',
+        ALB_SIGNER: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
       },
     });
 
@@ -93,6 +98,12 @@ export class AwsWebChart extends Chart {
       userPoolRegion: outputs.userPoolRegion,
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
+      loadBalancerName,
     });
   }
+}
+
+/** The ARN partition of a region. */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 }

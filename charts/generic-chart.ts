@@ -8,6 +8,8 @@ import { CONTAINER_PORT, WebService } from './web-service';
 
 /** Secret the cluster operator creates with the database connection (keys host, port, dbname, username, password). */
 export const DATABASE_SECRET_NAME = 'web-database';
+/** Where the application role's username and password are mounted as files (the app's DATABASE_CREDENTIALS_DIR). */
+export const DATABASE_CREDENTIALS_DIR = '/var/run/secrets/platform/database';
 
 export interface GenericWebChartProps {
   readonly config: PlatformConfig;
@@ -50,14 +52,15 @@ export class GenericWebChart extends Chart {
       maxReplicas: target.workload.maxReplicas,
       cpuMillis: target.workload.cpuMillis,
       memoryMiB: target.workload.memoryMiB,
-      settings: { APP_ENV: target.name },
+      // No identity source: no proxy in front of the pods signs who the user is (see charts/README.md).
+      settings: { APP_ENV: target.name, DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR, IDENTITY_SOURCE: 'none' },
+      // Where the database is: not secret, read from the same Secret. The login itself only as files.
       secretEnv: {
         DATABASE_HOST: fromSecret('host'),
         DATABASE_PORT: fromSecret('port'),
         DATABASE_NAME: fromSecret('dbname'),
-        DATABASE_USERNAME: fromSecret('username'),
-        DATABASE_PASSWORD: fromSecret('password'),
       },
+      secretFiles: { secretName: DATABASE_SECRET_NAME, keys: ['username', 'password'], mountPath: DATABASE_CREDENTIALS_DIR },
     });
 
     const database = props.database ?? { cidr: '0.0.0.0/0', port: 5432 };

@@ -40,8 +40,8 @@ export interface WorkloadOutputs {
   readonly databaseEndpoint: string;
   /** Port of the PostgreSQL endpoint. */
   readonly databasePort: string;
-  /** Secrets Manager ARN of the generated database credentials. */
-  readonly databaseSecretArn: string;
+  /** AWS account of the environment (the ALB's ARN, which the service checks as signer of the identity header, names it). */
+  readonly account: string;
   /** URI of the ECR repository of the web image in this environment's region. */
   readonly imageRepositoryUri: string;
   /** Base URL of the serverless API (API Gateway). */
@@ -57,6 +57,13 @@ export type WorkloadOutputField = keyof WorkloadOutputs;
  */
 export const WORKLOAD_NAME = 'web';
 export const WORKLOAD_DATABASE_NAME = 'app';
+/**
+ * The application's own PostgreSQL role and schema. The platform creates the role (infra DatabaseRole, at
+ * `cdk deploy`); the workload logs in as it (IAM authentication on AWS), never as the master user, whose secret
+ * is not a workload output.
+ */
+export const WORKLOAD_DATABASE_USER = 'web';
+export const WORKLOAD_DATABASE_SCHEMA = 'web';
 
 export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'environment',
@@ -74,7 +81,7 @@ export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'bucketName',
   'databaseEndpoint',
   'databasePort',
-  'databaseSecretArn',
+  'account',
   'imageRepositoryUri',
   'apiUrl',
 ];
