@@ -54,6 +54,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
+      apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
     },
     {
@@ -81,6 +82,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
+      apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
     },
     {
@@ -114,6 +116,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
+      apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
     },
   ],

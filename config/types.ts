@@ -103,6 +103,12 @@ export interface EnvironmentConfig {
   readonly apiThrottleRatePerSecond: number;
   /** API Gateway burst. */
   readonly apiThrottleBurst: number;
+  /**
+   * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool (which the secret
+   * rotation and the database-role functions share) and its ceiling, so a flood of uploads cannot starve them.
+   * AWS keeps at least 100 unreserved per account: leave room for that.
+   */
+  readonly apiReservedConcurrency: number;
 }
 
 /** One ACM certificate per region, shared by every environment in that region. */

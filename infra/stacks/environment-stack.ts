@@ -122,6 +122,7 @@ export class EnvironmentStack extends Stack {
       jwtAudience: identity.client.userPoolClientId,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
+      reservedConcurrency: env.apiReservedConcurrency,
       removal,
     });
 

@@ -275,6 +275,13 @@ describe('environment stack: upload API', () => {
     });
   });
 
+  test('the API function has its reserved concurrency from configuration, per environment', () => {
+    for (const [template, config] of [[dev, devConfig], [prod, prodConfig]] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Upload API'), ReservedConcurrentExecutions: config.apiReservedConcurrency });
+    }
+    expect(devConfig.apiReservedConcurrency).not.toBe(prodConfig.apiReservedConcurrency);
+  });
+
   test('the function role is least privilege on its bucket and key', () => {
     const [, policy] = resourcesOfType(devJson, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ApiFunctionPolicy'))!;
     const actions = (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => s.Action).sort();
