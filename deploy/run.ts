@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import {
+  checkDeployImage,
   environmentStackName,
   findTarget,
   ImageReferenceError,
@@ -126,6 +127,8 @@ export interface PreparedRelease {
   readonly sources: readonly ManifestSource[];
   /** Names of OIDC client Secrets the Ingresses need (created from Secrets Manager). */
   readonly oidcSecrets: readonly string[];
+  /** Warnings of the image policy (`checkDeployImage`), printed before anything is applied. */
+  readonly imageWarnings: readonly string[];
 }
 
 export function prepare(options: DeployOptions, deps: Pick<DeployDeps, 'config' | 'render'>): PreparedRelease {
@@ -162,6 +165,17 @@ export function prepare(options: DeployOptions, deps: Pick<DeployDeps, 'config' 
 
   const images = podImages(release.deployment);
   for (const image of images) checkImageReference(image, `Deployment ${DEPLOYMENT_NAME}`);
+  // Production: by digest only; elsewhere a tag outside ECR is allowed with a warning (config/image.ts).
+  const production = target.kind === 'aws' && target.env.production;
+  const imageWarnings: string[] = [];
+  for (const image of images) {
+    try {
+      imageWarnings.push(...checkDeployImage(image, { name: target.name, production }).warnings);
+    } catch (e) {
+      if (e instanceof ImageReferenceError) throw inputError(`Deployment ${DEPLOYMENT_NAME}: ${e.message}`);
+      throw e;
+    }
+  }
   if (options.image && !images.includes(options.image)) {
     throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
   }
@@ -169,7 +183,7 @@ export function prepare(options: DeployOptions, deps: Pick<DeployDeps, 'config' 
   if (oidcSecrets.length > 0 && !outputs) {
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
-  return { target, outputs, release, sources, oidcSecrets };
+  return { target, outputs, release, sources, oidcSecrets, imageWarnings };
 }
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -180,6 +194,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   const { env } = deps;
   const prepared = prepare(options, deps);
   const { target, outputs, release } = prepared;
+  for (const warning of prepared.imageWarnings) log(`warning: ${warning}`);
   const aws: AwsClientOptions = { endpoint: options.awsEndpoint };
 
   // Which kubeconfig (checked before anything is read from AWS): --kubeconfig, else for a portable target
