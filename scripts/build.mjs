@@ -12,6 +12,7 @@ const entries = {
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
+  'dist/scan-report.js': 'scripts/scan-report.ts',
 };
 
 /**
