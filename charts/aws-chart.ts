@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -10,8 +10,6 @@ import { CONTAINER_PORT, WebService } from './web-service';
 
 /** EKS Pod Identity agent (link-local, on every node): the SDK's container credential provider calls it. */
 export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
-/** PostgreSQL port allowed towards the VPC (the RDS instance). */
-export const DATABASE_PORT = 5432;
 
 export interface AwsWebChartProps {
   readonly config: PlatformConfig;
@@ -58,18 +56,18 @@ export class AwsWebChart extends Chart {
       cpuMillis: env.workload.cpuMillis,
       memoryMiB: env.workload.memoryMiB,
       settings: {
-        APP_ENV: env.name,
-        AWS_REGION: outputs.region,
-        BUCKET_NAME: outputs.bucketName,
-        DATABASE_HOST: outputs.databaseEndpoint,
-        DATABASE_PORT: outputs.databasePort,
-        DATABASE_NAME: WORKLOAD_DATABASE_NAME,
+        [APP_ENV.environment]: env.name,
+        [APP_ENV.region]: outputs.region,
+        [APP_ENV.bucketName]: outputs.bucketName,
+        [APP_ENV.databaseHost]: outputs.databaseEndpoint,
+        [APP_ENV.databasePort]: outputs.databasePort,
+        [APP_ENV.databaseName]: WORKLOAD_DATABASE_NAME,
         // Its own role, by IAM authentication: the pod role may sign a login for this one user; no password exists.
-        DATABASE_AUTH: 'iam',
-        DATABASE_USERNAME: WORKLOAD_DATABASE_USER,
+        [APP_ENV.databaseAuth]: 'iam',
+        [APP_ENV.databaseUsername]: WORKLOAD_DATABASE_USER,
         // The user, from the ALB's signed header only: the load balancer's name is fixed, its ID is assigned by AWS.
-        IDENTITY_SOURCE: 'alb',
-        ALB_SIGNER: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
+        [APP_ENV.identitySource]: 'alb',
+        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
       },
     });
 
@@ -99,6 +97,8 @@ export class AwsWebChart extends Chart {
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
       loadBalancerName,
+      // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
+      tags: [loadBalancerTag(config.project, env.name)],
     });
   }
 }

@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PlatformConfig, PortableTargetConfig } from '../config';
+import { APP_ENV, DATABASE_PORT, WORKLOAD_NAME, type PlatformConfig, type PortableTargetConfig } from '../config';
 import { StandardIngress } from './ingress-generic';
 import { WebNamespace } from './namespace';
 import { WebNetworkPolicy } from './network-policy';
 import { CONTAINER_PORT, WebService } from './web-service';
 
 /** Secret the cluster operator creates with the database connection (keys host, port, dbname, username, password). */
-export const DATABASE_SECRET_NAME = 'web-database';
+export const DATABASE_SECRET_NAME = `${WORKLOAD_NAME}-database`;
 /** Where the application role's username and password are mounted as files (the app's DATABASE_CREDENTIALS_DIR). */
 export const DATABASE_CREDENTIALS_DIR = '/var/run/secrets/platform/database';
 
@@ -53,17 +53,22 @@ export class GenericWebChart extends Chart {
       cpuMillis: target.workload.cpuMillis,
       memoryMiB: target.workload.memoryMiB,
       // No identity source: no proxy in front of the pods signs who the user is (see charts/README.md).
-      settings: { APP_ENV: target.name, DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR, IDENTITY_SOURCE: 'none' },
+      settings: {
+        [APP_ENV.environment]: target.name,
+        [APP_ENV.databaseAuth]: 'files',
+        [APP_ENV.databaseCredentialsDir]: DATABASE_CREDENTIALS_DIR,
+        [APP_ENV.identitySource]: 'none',
+      },
       // Where the database is: not secret, read from the same Secret. The login itself only as files.
       secretEnv: {
-        DATABASE_HOST: fromSecret('host'),
-        DATABASE_PORT: fromSecret('port'),
-        DATABASE_NAME: fromSecret('dbname'),
+        [APP_ENV.databaseHost]: fromSecret('host'),
+        [APP_ENV.databasePort]: fromSecret('port'),
+        [APP_ENV.databaseName]: fromSecret('dbname'),
       },
       secretFiles: { secretName: DATABASE_SECRET_NAME, keys: ['username', 'password'], mountPath: DATABASE_CREDENTIALS_DIR },
     });
 
-    const database = props.database ?? { cidr: '0.0.0.0/0', port: 5432 };
+    const database = props.database ?? { cidr: '0.0.0.0/0', port: DATABASE_PORT };
     new WebNetworkPolicy(this, 'NetworkPolicy', {
       namespace,
       podLabels: this.workload.selectorLabels,

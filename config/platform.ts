@@ -56,6 +56,7 @@ export const platformConfig: PlatformConfig = {
       apiThrottleRatePerSecond: 20,
       apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
+      operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
     {
       name: 'staging',
@@ -84,6 +85,7 @@ export const platformConfig: PlatformConfig = {
       apiThrottleRatePerSecond: 50,
       apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
+      operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
     {
       name: 'prod',
@@ -118,6 +120,19 @@ export const platformConfig: PlatformConfig = {
       apiThrottleRatePerSecond: 200,
       apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
+      operations: {
+        // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.
+        notifications: [
+          { kind: 'pager', endpoint: 'https://events.pagerduty.com/integration/REPLACE-WITH-INTEGRATION-KEY/enqueue' },
+          { kind: 'email', endpoint: 'platform-prod-alarms@example.com' },
+        ],
+        alarms: { databaseConnections: 400 },
+        containerLogRetentionDays: 90,
+        databaseLogRetentionDays: 90,
+        // Sunday 03:30-04:30 UTC: outside business hours, after the 02:00-03:00 backup window.
+        maintenanceWindow: 'sun:03:30-sun:04:30',
+        backup: { retentionDays: 35 },
+      },
     },
   ],
   portableTargets: [

@@ -8,6 +8,8 @@
  * without pulling in aws-cdk-lib.
  */
 
+import type { OperationsConfig } from './operations';
+
 /** What triggers a deployment of an environment from GitHub. */
 export type DeployTrigger =
   /** Every push to this branch deploys the environment. */
@@ -109,6 +111,11 @@ export interface EnvironmentConfig {
    * AWS keeps at least 100 unreserved per account: leave room for that.
    */
   readonly apiReservedConcurrency: number;
+  /**
+   * Alarms and who hears of them, log retention, database maintenance window, backups (config/operations.ts).
+   * @default - the defaults of config/operations.ts (production must name a pager)
+   */
+  readonly operations?: OperationsConfig;
 }
 
 /** One ACM certificate per region, shared by every environment in that region. */

@@ -11,6 +11,8 @@ export const names = {
   regionalStack: (config: PlatformConfig, region: string) => `${config.project}-shared-${region}`,
   githubStack: (config: PlatformConfig) => `${config.project}-github`,
   cluster: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,
+  /** Fixed RDS instance identifier: the engine's log groups are named after it and created first. */
+  database: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,
   deployRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-github-deploy`,
   imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,

@@ -1,3 +1,6 @@
+import { APP_ENV } from '../../config/app-env';
+import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
+
 /**
  * The sample service's configuration, read from the environment once, in the composition root (main.ts).
  * Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
@@ -69,6 +72,9 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The variable names, shared with the charts that set them (config/app-env.ts). */
+const E = APP_ENV;
+
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -117,72 +123,72 @@ export function parseConfig(env: Env): AppConfig {
     return raw;
   };
 
-  const port = integer('PORT', 8080, 0, 65535);
-  const environment = matching('APP_ENV', NAME, 'a lowercase name such as "dev"') ?? 'local';
-  const version = value('APP_VERSION') ?? 'dev';
-  const region = matching('AWS_REGION', REGION, 'an AWS region such as "eu-west-1"');
-  const bucketName = matching('BUCKET_NAME', BUCKET, 'a valid S3 bucket name');
-  const shutdownTimeout = seconds('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600);
-  const shutdownDelay = seconds('SHUTDOWN_DELAY_SECONDS', 0, 0, 3600);
+  const port = integer(E.port, WORKLOAD_PORT, 0, 65535);
+  const environment = matching(E.environment, NAME, 'a lowercase name such as "dev"') ?? 'local';
+  const version = value(E.version) ?? 'dev';
+  const region = matching(E.region, REGION, 'an AWS region such as "eu-west-1"');
+  const bucketName = matching(E.bucketName, BUCKET, 'a valid S3 bucket name');
+  const shutdownTimeout = seconds(E.shutdownTimeoutSeconds, 25, 1, 3600);
+  const shutdownDelay = seconds(E.shutdownDelaySeconds, 0, 0, 3600);
   if (shutdownDelay >= shutdownTimeout) {
-    problems.push(`SHUTDOWN_DELAY_SECONDS (${shutdownDelay}) must be less than SHUTDOWN_TIMEOUT_SECONDS (${shutdownTimeout})`);
+    problems.push(`${E.shutdownDelaySeconds} (${shutdownDelay}) must be less than ${E.shutdownTimeoutSeconds} (${shutdownTimeout})`);
   }
 
   let database: DatabaseConfig | undefined;
-  const host = matching('DATABASE_HOST', HOST, 'a hostname');
-  const databaseVariables = ['DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_AUTH', 'DATABASE_USERNAME', 'DATABASE_CREDENTIALS_DIR'];
+  const host = matching(E.databaseHost, HOST, 'a hostname');
+  const databaseVariables = [E.databasePort, E.databaseName, E.databaseAuth, E.databaseUsername, E.databaseCredentialsDir];
   // Credentials in the environment leak into `kubectl describe`, crash dumps and child processes: refused outright.
-  for (const name of ['DATABASE_PASSWORD', 'DATABASE_SECRET_ARN']) {
-    if (value(name) !== undefined) problems.push(`${name} is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)`);
+  for (const name of [E.databasePassword, E.databaseSecretArn]) {
+    if (value(name) !== undefined) problems.push(`${name} is not supported: the service logs in as its own role with ${E.databaseAuth}=iam (RDS IAM authentication) or ${E.databaseAuth}=files (username and password files in ${E.databaseCredentialsDir})`);
   }
   if (host !== undefined) {
-    const dbPort = integer('DATABASE_PORT', 5432, 1, 65535);
-    const name = value('DATABASE_NAME');
-    if (name === undefined) problems.push('DATABASE_NAME is required when DATABASE_HOST is set');
-    const auth = value('DATABASE_AUTH');
+    const dbPort = integer(E.databasePort, DATABASE_PORT, 1, 65535);
+    const name = value(E.databaseName);
+    if (name === undefined) problems.push(`${E.databaseName} is required when ${E.databaseHost} is set`);
+    const auth = value(E.databaseAuth);
     let credentials: DatabaseCredentialsConfig | undefined;
     if (auth === 'iam') {
-      const username = matching('DATABASE_USERNAME', ROLE_NAME, 'a PostgreSQL role name (a-z, 0-9, _)');
-      if (value('DATABASE_USERNAME') === undefined) problems.push('DATABASE_USERNAME is required with DATABASE_AUTH=iam');
-      if (region === undefined) problems.push('AWS_REGION is required with DATABASE_AUTH=iam');
+      const username = matching(E.databaseUsername, ROLE_NAME, 'a PostgreSQL role name (a-z, 0-9, _)');
+      if (value(E.databaseUsername) === undefined) problems.push(`${E.databaseUsername} is required with ${E.databaseAuth}=iam`);
+      if (region === undefined) problems.push(`${E.region} is required with ${E.databaseAuth}=iam`);
       if (username !== undefined) credentials = { kind: 'iam', username };
     } else if (auth === 'files') {
-      if (value('DATABASE_USERNAME') !== undefined) problems.push('DATABASE_USERNAME is not used with DATABASE_AUTH=files (the username is the file "username")');
-      const directory = matching('DATABASE_CREDENTIALS_DIR', DIRECTORY, 'an absolute directory path') ?? (value('DATABASE_CREDENTIALS_DIR') === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
+      if (value(E.databaseUsername) !== undefined) problems.push(`${E.databaseUsername} is not used with ${E.databaseAuth}=files (the username is the file "username")`);
+      const directory = matching(E.databaseCredentialsDir, DIRECTORY, 'an absolute directory path') ?? (value(E.databaseCredentialsDir) === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
       if (directory !== undefined) credentials = { kind: 'files', directory };
     } else {
-      problems.push(`DATABASE_AUTH=${JSON.stringify(auth ?? '')} is not one of ${DATABASE_AUTH_MODES.join(', ')} (required when DATABASE_HOST is set)`);
+      problems.push(`${E.databaseAuth}=${JSON.stringify(auth ?? '')} is not one of ${DATABASE_AUTH_MODES.join(', ')} (required when ${E.databaseHost} is set)`);
     }
     // IAM tokens are only accepted over TLS.
-    const ssl = value('DATABASE_SSL') ?? (auth === 'iam' ? 'require' : 'disable');
-    if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`DATABASE_SSL=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
-    else if (auth === 'iam' && ssl === 'disable') problems.push('DATABASE_SSL=disable is not allowed with DATABASE_AUTH=iam (RDS accepts IAM tokens over TLS only)');
+    const ssl = value(E.databaseSsl) ?? (auth === 'iam' ? 'require' : 'disable');
+    if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`${E.databaseSsl}=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
+    else if (auth === 'iam' && ssl === 'disable') problems.push(`${E.databaseSsl}=disable is not allowed with ${E.databaseAuth}=iam (RDS accepts IAM tokens over TLS only)`);
     if (name !== undefined && credentials !== undefined) {
       database = { host, port: dbPort, name, ssl: ssl as DatabaseSslMode, credentials };
     }
   } else {
     const stray = databaseVariables.filter((name) => value(name) !== undefined);
-    if (stray.length > 0) problems.push(`${stray.join(', ')} set but DATABASE_HOST is not`);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.databaseHost} is not`);
   }
 
   let identity: IdentityConfig = { kind: 'none' };
-  const identitySource = value('IDENTITY_SOURCE') ?? 'none';
+  const identitySource = value(E.identitySource) ?? 'none';
   if (identitySource === 'alb') {
-    const signer = matching('ALB_SIGNER', ALB_SIGNER, 'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID');
-    if (value('ALB_SIGNER') === undefined) problems.push('ALB_SIGNER is required with IDENTITY_SOURCE=alb');
-    if (region === undefined) problems.push('AWS_REGION is required with IDENTITY_SOURCE=alb (the public keys are regional)');
-    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region) problems.push(`ALB_SIGNER is in region ${signer.split(':')[3]} but AWS_REGION is ${region}`);
-    const keys = matching('ALB_PUBLIC_KEYS_URL', /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1:\d+)(\/[A-Za-z0-9._-]*)*$/, 'an https URL (or http://127.0.0.1:<port> for tests)');
+    const signer = matching(E.albSigner, ALB_SIGNER, 'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID');
+    if (value(E.albSigner) === undefined) problems.push(`${E.albSigner} is required with ${E.identitySource}=alb`);
+    if (region === undefined) problems.push(`${E.region} is required with ${E.identitySource}=alb (the public keys are regional)`);
+    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region) problems.push(`${E.albSigner} is in region ${signer.split(':')[3]} but ${E.region} is ${region}`);
+    const keys = matching(E.albPublicKeysUrl, /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1:\d+)(\/[A-Za-z0-9._-]*)*$/, 'an https URL (or http://127.0.0.1:<port> for tests)');
     if (signer !== undefined && region !== undefined) {
       identity = { kind: 'alb', region, signer, publicKeysUrl: keys ?? `https://public-keys.auth.elb.${region}.amazonaws.com` };
     }
   } else if (identitySource !== 'none') {
-    problems.push(`IDENTITY_SOURCE=${JSON.stringify(identitySource)} is not one of alb, none`);
+    problems.push(`${E.identitySource}=${JSON.stringify(identitySource)} is not one of alb, none`);
   } else {
-    const stray = ['ALB_SIGNER', 'ALB_PUBLIC_KEYS_URL'].filter((name) => value(name) !== undefined);
-    if (stray.length > 0) problems.push(`${stray.join(', ')} set but IDENTITY_SOURCE is not alb`);
+    const stray = [E.albSigner, E.albPublicKeysUrl].filter((name) => value(name) !== undefined);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.identitySource} is not alb`);
   }
-  if (bucketName !== undefined && region === undefined) problems.push('AWS_REGION is required when BUCKET_NAME is set');
+  if (bucketName !== undefined && region === undefined) problems.push(`${E.region} is required when ${E.bucketName} is set`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

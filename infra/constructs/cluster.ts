@@ -6,7 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
@@ -34,8 +34,6 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
-/** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
-export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
@@ -45,6 +43,7 @@ export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 
  */
 export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
   readonly albControllerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
@@ -100,6 +99,7 @@ export class PlatformCluster extends Construct {
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+    this.nodegroup = nodegroup;
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
@@ -165,13 +165,9 @@ export class PlatformCluster extends Construct {
     albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
 
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
-    // Labels match the charts' WebNamespace: Pod Security "restricted" and the controller's readiness gate.
-    const podSecurityVersion = `v${config.kubernetesVersion}`;
-    const namespaceLabels: Record<string, string> = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' };
-    for (const mode of ['enforce', 'audit', 'warn']) {
-      namespaceLabels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
-      namespaceLabels[`pod-security.kubernetes.io/${mode}-version`] = podSecurityVersion;
-    }
+    // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
+    // and the controller's readiness gate.
+    const namespaceLabels = workloadNamespaceLabels({ podSecurityVersion: `v${config.kubernetesVersion}`, albPodReadinessGate: true });
     const namespace = this.cluster.addManifest('AppNamespace', {
       apiVersion: 'v1',
       kind: 'Namespace',

@@ -4,11 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
+import { PlatformBackup } from '../constructs/backup';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { DatabaseRole } from '../constructs/database-role';
+import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
@@ -42,6 +45,10 @@ export class EnvironmentStack extends Stack {
   readonly storage: Storage;
   readonly podRole: iam.Role;
   readonly api: UploadApi;
+  readonly monitoring: Monitoring;
+  readonly clusterOperations: ClusterOperations;
+  /** Production environments only. */
+  readonly backup?: PlatformBackup;
   readonly workloadOutputs: WorkloadOutputs;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -52,6 +59,7 @@ export class EnvironmentStack extends Stack {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
+    const operations = resolveOperations(env.operations, env.production);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
@@ -76,6 +84,12 @@ export class EnvironmentStack extends Stack {
       retention: env.dataRetention,
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
+      care: {
+        instanceIdentifier: names.database(config, env),
+        maintenanceWindow: operations.maintenanceWindow,
+        logRetentionDays: operations.databaseLogRetentionDays,
+        removal,
+      },
     });
 
     // The application's own role (IAM authentication, its own schema); only the bootstrap reads the master secret.
@@ -125,6 +139,40 @@ export class EnvironmentStack extends Stack {
       reservedConcurrency: env.apiReservedConcurrency,
       removal,
     });
+
+    // Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups.
+    const containerLogs = new ContainerLogs(this, 'ContainerLogs', { clusterName, key: this.key, retentionDays: operations.containerLogRetentionDays, removal });
+    this.clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
+      cluster,
+      clusterName,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      dependsOn: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!, containerLogs],
+    });
+    const prefix = `${config.project}-${env.name}`;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      operations,
+      key: this.key,
+      clusterName,
+      loadBalancerTag: loadBalancerTag(config.project, env.name),
+      applicationLogs: containerLogs.groups.application,
+      workloadNamespace: env.workload.namespace,
+      workloadName: WORKLOAD_NAME,
+      api: this.api.api,
+      apiFunction: this.api.function,
+      database: this.database.instance,
+      databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
+    });
+    if (env.production) {
+      this.backup = new PlatformBackup(this, 'Backup', {
+        prefix,
+        key: this.key,
+        retentionDays: operations.backup.retentionDays,
+        copyToRegion: operations.backup.copyToRegion,
+        database: this.database.instance,
+        buckets: [this.storage.bucket, this.storage.accessLogs],
+      });
+    }
 
     const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
     this.workloadOutputs = {
