@@ -14,6 +14,12 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = 'sha256:[a-f0-9]{64}';
 const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 
+/**
+ * The reference grammar as a regular expression source without capture groups, in the syntax both JavaScript and
+ * RE2 (Go: Helm's values.schema.json) read. The mutable-tag and registry rules are checked separately.
+ */
+export const IMAGE_REFERENCE_PATTERN = `^${NAME}(?::${TAG})?(?:@${DIGEST})?$`;
+
 /** Longest reference accepted. */
 export const MAX_IMAGE_REFERENCE_LENGTH = 512;
 

@@ -11,6 +11,10 @@ const entries = {
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
+  'dist/render.js': 'deploy/render-main.ts',
+  'dist/export-helm.js': 'deploy/helm-main.ts',
+  'dist/diff.js': 'diff/main.ts',
+  'dist/diff-publish.js': 'diff/publish-main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
   'dist/scan-report.js': 'scripts/scan-report.ts',
 };

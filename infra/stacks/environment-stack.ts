@@ -7,6 +7,7 @@ import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../c
 import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
@@ -40,6 +41,8 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
   readonly databaseRole: DatabaseRole;
   readonly storage: Storage;
@@ -76,6 +79,15 @@ export class EnvironmentStack extends Stack {
       removal,
     });
     const cluster = this.platformCluster.cluster;
+
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
 
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
