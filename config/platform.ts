@@ -71,6 +71,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
+      apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
@@ -99,6 +100,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
+      apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
@@ -133,6 +135,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
+      apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
       operations: {
         // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.

@@ -106,6 +106,12 @@ export interface EnvironmentConfig {
   /** API Gateway burst. */
   readonly apiThrottleBurst: number;
   /**
+   * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool (which the secret
+   * rotation and the database-role functions share) and its ceiling, so a flood of uploads cannot starve them.
+   * AWS keeps at least 100 unreserved per account: leave room for that.
+   */
+  readonly apiReservedConcurrency: number;
+  /**
    * Alarms and who hears of them, log retention, database maintenance window, backups (config/operations.ts).
    * @default - the defaults of config/operations.ts (production must name a pager)
    */

@@ -123,6 +123,7 @@ function validateEnvironment(
   check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
+  check.integer(where, 'apiReservedConcurrency', env.apiReservedConcurrency, 1, 900);
 
   if (check.present(where, 'deployFrom', env.deployFrom)) {
     if (check.oneOf(where, 'deployFrom.kind', env.deployFrom.kind, ['branch', 'release']) && env.deployFrom.kind === 'branch') {

@@ -88,6 +88,10 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
     .map((peer) => peer.namespaceSelector?.matchLabels)
     .filter((labels): labels is Json => typeof labels?.['kubernetes.io/metadata.name'] === 'string');
   const databaseRefs = ((container.env as { valueFrom?: { secretKeyRef?: { name: string } } }[] | undefined) ?? []).map((e) => e.valueFrom?.secretKeyRef).filter((r): r is { name: string } => !!r);
+  // The same Secret mounted as files (username, password): its volume names it too.
+  const databaseVolumes = ((deployment.spec.template?.spec?.volumes as { secret?: { secretName: string } }[] | undefined) ?? [])
+    .map((v) => v.secret)
+    .filter((s): s is { secretName: string } => !!s && databaseRefs.some((r) => r.name === s.secretName));
 
   const values: Values = {
     image: '',
@@ -125,6 +129,7 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
   for (const labels of controllerNamespaceRefs) labels['kubernetes.io/metadata.name'] = controllerNamespace;
   const databaseSecret = slot({ expression: '{{ .Values.database.secretName | quote }}' });
   for (const ref of databaseRefs) ref.name = databaseSecret;
+  for (const volume of databaseVolumes) volume.secretName = databaseSecret;
 
   // Every place a value appears must be templated: a copy left behind would ignore the operator's setting.
   for (const [what, value] of [['hostname', values.hostname], ['TLS secret', values.ingress.tls.secretName], ['database secret', values.database.secretName], ['ingress class', values.ingress.className]] as const) {

@@ -45,6 +45,7 @@ export interface DeployDeps extends PrepareDeps {
 /** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const prepared = prepare(options, deps);
+  for (const warning of prepared.imageWarnings) deps.log(`warning: ${warning}`);
   const source = kubeconfigSource(options, prepared.target, deps.env);
   const aws = { endpoint: options.awsEndpoint };
   // The images must be where the environment's EKS cluster will pull them (ECR replication is asynchronous): checked

@@ -2,7 +2,9 @@
 # Installs the tools the tests and checks use when a machine lacks them (pinned; skipped when present). Runs before
 # `npm test`, and as the first step of every CI job (GitHub, GitLab, Bitbucket, Jenkins): the pipelines install
 # their tools through this one script instead of a CI image of their own.
-#   - Python tools: moto (AWS API emulator for the Lambda and deploy-command tests), cfn-lint, check-jsonschema.
+#   - Python tools: moto (AWS API emulator for the Lambda and deploy-command tests), cfn-lint, check-jsonschema, and
+#     checkov (for `npm run scan:misconfig`) in its own virtualenv under $PLATFORM_CACHE_DIR/tools, so its pinned
+#     dependencies never change moto's or cfn-lint's.
 #   - On a bare Debian-based CI image (e.g. the pinned node:22-bookworm-slim) as root: python3/pip, git, curl, unzip
 #     from Debian packages.
 #   - With --go: a Go toolchain (the version cluster/build/k8s/go.mod names) when `go` is missing, from the Go
@@ -16,6 +18,7 @@ cd "$(dirname "$0")/.."
 CFN_LINT_VERSION=1.51.0
 MOTO_VERSION=5.2.1
 CHECK_JSONSCHEMA_VERSION=0.39.0
+CHECKOV_VERSION=3.3.30
 TOOLS="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/tools"
 
 WANT_GO=0
@@ -30,6 +33,7 @@ done
 missing=()
 command -v python3 >/dev/null || missing+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v git >/dev/null || missing+=(git)
 if [ "$WANT_GO" = 1 ] && ! command -v go >/dev/null; then
   command -v curl >/dev/null || missing+=(curl ca-certificates)
@@ -66,6 +70,13 @@ fi
 if ! command -v check-jsonschema >/dev/null || ! installed check-jsonschema "$CHECK_JSONSCHEMA_VERSION"; then
   echo "setup-tools: installing check-jsonschema==$CHECK_JSONSCHEMA_VERSION" >&2
   pip_install "check-jsonschema==$CHECK_JSONSCHEMA_VERSION"
+fi
+checkov_venv="$TOOLS/checkov-$CHECKOV_VERSION"
+if ! [ -x "$checkov_venv/bin/checkov" ] || [ "$("$checkov_venv/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
+  echo "setup-tools: installing checkov==$CHECKOV_VERSION into $checkov_venv" >&2
+  mkdir -p "$TOOLS"
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
 fi
 
 if [ "$WANT_GO" = 1 ]; then

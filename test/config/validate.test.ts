@@ -33,6 +33,12 @@ describe('validatePlatformConfig', () => {
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
+  test('fails when the API function\'s reserved concurrency is not an integer from 1 to 900, naming the environment and value', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, apiReservedConcurrency: 0 })));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/environment "dev": apiReservedConcurrency .*0/);
+  });
+
   test('adding an environment is one entry', () => {
     const qa = { ...platformConfig.environments[0], name: 'qa', vpcCidr: '10.40.0.0/16', workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' } };
     expect(() => validatePlatformConfig({ ...platformConfig, environments: [...platformConfig.environments, qa] })).not.toThrow();

@@ -88,6 +88,8 @@ describe('npm run export:helm', () => {
     container.resources.requests.cpu = '250m';
     container.resources.limits.memory = '256Mi';
     for (const env of container.env) if (env.valueFrom?.secretKeyRef) env.valueFrom.secretKeyRef.name = 'pg-app';
+    // The credentials files come from the same Secret.
+    for (const volume of expected['Deployment/web/web'].spec.template.spec.volumes) if (volume.secret) volume.secret.secretName = 'pg-app';
     expected['NetworkPolicy/web/web'].spec.ingress[0].from[0].namespaceSelector.matchLabels['kubernetes.io/metadata.name'] = 'traefik-system';
     expect(byKey(r.objects)).toEqual(expected);
   });

@@ -62,7 +62,8 @@ describe('npm run render', () => {
 
   it('never writes the OIDC client Secret of prod: names it and where it comes from', () => {
     const outputs = fakeOutputs('prod');
-    const result = run({ env: 'prod', outputsFile: writeOutputsFile('prod', outputs) });
+    // Production renders only images by digest (as the deploy command; config checkDeployImage).
+    const result = run({ env: 'prod', image: `registry.example/web@sha256:${'d'.repeat(64)}`, outputsFile: writeOutputsFile('prod', outputs) });
     expect(written(result.file).map((o) => o.kind)).not.toContain('Secret');
     expect(readFileSync(result.file, 'utf8')).not.toMatch(/clientSecret:/);
     expect(result.notes.join('\n')).toContain(`Secret web-oidc-client (keys clientID, clientSecret) must exist in namespace web`);
@@ -94,6 +95,7 @@ describe('npm run render refuses, writing nothing', () => {
 
   it('fails for outputs of another environment or region', () => {
     expect(refused({ env: 'prod', outputsFile: writeOutputsFile('prod', fakeOutputs('prod', { region: 'eu-west-1' })) })).toMatch(/region is "eu-west-1" .*wrong region/);
+    expect(refused({ env: 'prod', outputsFile: writeOutputsFile('prod', fakeOutputs('prod')) })).toMatch(/is pinned by tag; environment "prod" is production and accepts only images by digest/);
   });
 
   it('fails when --out is the committed review manifests', () => {

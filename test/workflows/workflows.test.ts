@@ -291,7 +291,7 @@ describe('thin workflows', () => {
 
   it('CI runs the same checks as .ci/run', () => {
     const ci = Object.values(workflows['ci.yml'].jobs).flatMap(runs);
-    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run test:e2e']) {
+    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run scan:misconfig', 'npm run test:e2e']) {
       expect(ci).toContain(check);
     }
     const e2e = workflows['ci.yml'].jobs.e2e;
