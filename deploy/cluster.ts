@@ -103,7 +103,13 @@ export class KubectlCluster implements Cluster {
   }
 
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<Reply<string>> {
-    const args = [...APPLY, ...(options.applySet ? ['--prune', `--applyset=${options.applySet.name}`, '-n', options.applySet.namespace] : []), ...(options.dryRun ? ['--dry-run=server'] : []), '-f', '-'];
+    const args = [
+      ...APPLY,
+      ...(options.applySet ? ['--prune', `--applyset=${options.applySet.name}`, '-n', options.applySet.namespace] : []),
+      ...(options.dryRun ? ['--dry-run=server'] : []),
+      '-f',
+      '-',
+    ];
     const r = await this.kubectl.run(args, { input: toYaml(objects), env: options.applySet ? { KUBECTL_APPLYSET: 'true' } : undefined });
     return r.code === 0 ? ok(r.stdout.trimEnd()) : failed([r.stderr.trim(), r.stdout.trim()].filter(Boolean).join('\n'));
   }
@@ -120,7 +126,9 @@ export class KubectlCluster implements Cluster {
   }
 
   async listPods(namespace: string, selector: Readonly<Record<string, string>>): Promise<Reply<PodLike[]>> {
-    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const r = await this.json<{ items: PodLike[] }>(['get', 'pods', '-n', namespace, ...(labels ? ['-l', labels] : []), '-o', 'json']);
     return r.ok ? ok(r.value.items ?? []) : r;
   }

@@ -1,6 +1,7 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
 import { WORKLOAD_NAME } from '../../config';
 import type { KubeObject } from '../manifests';
+import { autoscalerMinReplicas } from '../rollout';
 import type { NamespaceAccess } from './namespace';
 import type { PreparedRelease, ResolvedTarget } from './prepare';
 
@@ -19,6 +20,11 @@ export interface ReleasePlan {
   /** Name of the Deployment whose rollout is watched. */
   readonly deploymentName: string;
   readonly deployment: KubeObject;
+  /**
+   * minReplicas of the HorizontalPodAutoscaler that owns the Deployment's spec.replicas (the chart leaves it unset):
+   * a first release starts at 1 replica and is only done once the autoscaler has raised it.
+   */
+  readonly minReplicas?: number;
 }
 
 export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, secrets: readonly KubeObject[]): ReleasePlan {
@@ -31,6 +37,7 @@ export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, 
     objects: [...secrets, ...release.objects],
     deploymentName: WORKLOAD_NAME,
     deployment: release.deployment,
+    minReplicas: autoscalerMinReplicas(release.objects, WORKLOAD_NAME),
   };
 }
 

@@ -18,9 +18,27 @@ describe('KubectlCluster', () => {
   test('apply: server-side with the field manager; an ApplySet prunes with KUBECTL_APPLYSET; dry run on the server; objects on stdin', async () => {
     const k = new ScriptedKubectl(() => ({ stdout: 'configmap/web serverside-applied\n' }));
     const cluster = new KubectlCluster(k);
-    expect(await cluster.apply([configMap], { applySet: { name: 'platform-release', namespace: 'web' }, dryRun: true })).toEqual({ ok: true, value: 'configmap/web serverside-applied' });
-    expect(k.calls[0].args).toEqual(['apply', '--server-side', '--field-manager=platform-deploy', '--force-conflicts', '--prune', '--applyset=platform-release', '-n', 'web', '--dry-run=server', '-f', '-']);
-    expect(k.calls[0].options).toEqual({ input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  A: \'1\'\n', env: { KUBECTL_APPLYSET: 'true' } });
+    expect(await cluster.apply([configMap], { applySet: { name: 'platform-release', namespace: 'web' }, dryRun: true })).toEqual({
+      ok: true,
+      value: 'configmap/web serverside-applied',
+    });
+    expect(k.calls[0].args).toEqual([
+      'apply',
+      '--server-side',
+      '--field-manager=platform-deploy',
+      '--force-conflicts',
+      '--prune',
+      '--applyset=platform-release',
+      '-n',
+      'web',
+      '--dry-run=server',
+      '-f',
+      '-',
+    ]);
+    expect(k.calls[0].options).toEqual({
+      input: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  A: '1'\n",
+      env: { KUBECTL_APPLYSET: 'true' },
+    });
     await cluster.apply([configMap]);
     expect(k.calls[1].args).toEqual(['apply', '--server-side', '--field-manager=platform-deploy', '--force-conflicts', '-f', '-']);
     expect(k.calls[1].options?.env).toBeUndefined();

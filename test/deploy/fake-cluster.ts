@@ -41,7 +41,8 @@ export class FakeCluster implements Cluster {
    */
   deployments: (Reply<DeploymentLike | undefined> | ((fake: FakeCluster) => Reply<DeploymentLike | undefined>))[] = [ok(undefined)];
   /** Answer of apply calls: a function of the call (default: accepted). */
-  applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) => ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
+  applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) =>
+    ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
   diffReply: Reply<string> = ok('');
   undoReply: Reply<string> = ok('deployment.apps/web rolled back');
   pods: PodLike[] = [];
@@ -81,7 +82,9 @@ export class FakeCluster implements Cluster {
     return typeof next === 'function' ? next(this) : next;
   }
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
-    this.calls.push(`apply${options.dryRun ? ' --dry-run' : ''}${options.applySet ? ` --applyset=${options.applySet.name}` : ''} ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(',')}`);
+    this.calls.push(
+      `apply${options.dryRun ? ' --dry-run' : ''}${options.applySet ? ` --applyset=${options.applySet.name}` : ''} ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(',')}`,
+    );
     this.applied.push({ objects, options });
     return this.applyReply(objects, options);
   }
@@ -134,7 +137,9 @@ export function deploymentStatus(s: {
       updatedReplicas: s.updated ?? replicas,
       readyReplicas: s.available ?? replicas,
       availableReplicas: s.available ?? replicas,
-      conditions: s.deadlineExceeded ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.' }] : [],
+      conditions: s.deadlineExceeded
+        ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.' }]
+        : [],
     },
   };
 }

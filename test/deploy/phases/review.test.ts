@@ -42,6 +42,9 @@ describe('review', () => {
     expect(missing.calls).toEqual([]);
     expect(lines).toEqual(['dry run: nothing was changed']);
     cluster.applyReply = () => failed('Error from server: admission webhook denied');
-    expect(await refusal(dryRunRelease(cluster, plan(), [], collect().log))).toEqual({ exitCode: EXIT.invalidInput, message: 'server-side dry run failed:\n  Error from server: admission webhook denied' });
+    expect(await refusal(dryRunRelease(cluster, plan(), [], collect().log))).toEqual({
+      exitCode: EXIT.invalidInput,
+      message: 'server-side dry run failed:\n  Error from server: admission webhook denied',
+    });
   });
 });
