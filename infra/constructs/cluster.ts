@@ -9,7 +9,8 @@ import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;

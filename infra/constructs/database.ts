@@ -5,7 +5,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;

@@ -8,7 +8,8 @@ import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '.
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
-import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
 import { names } from '../names';

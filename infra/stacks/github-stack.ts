@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
 import { githubSubjects, imagePushSubjects, names, primaryImageRegion } from '../names';
-import { acknowledge } from '../constructs/keys';
+import { acknowledge } from '../checks/nag';
 
 export interface GitHubStackProps extends StackProps {
   readonly config: PlatformConfig;
