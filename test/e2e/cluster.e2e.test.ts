@@ -10,7 +10,7 @@ import { kubectl, kubectlJson, root } from './helpers';
 const versions = Object.fromEntries(
   readFileSync(join(root, 'cluster', 'versions.env'), 'utf8')
     .split('\n')
-    .filter((l) => /^[A-Z_]+=/.test(l))
+    .filter((l) => /^[A-Z0-9_]+=/.test(l))
     .map((l) => l.split('=') as [string, string]),
 );
 
