@@ -7,18 +7,18 @@ import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { describeEksCluster, eksKubeconfig, eksToken, parseClusterArn, TemporaryEksKubeconfig, TOKEN_PREFIX } from '../../deploy/eks';
-import { DeployError, EXIT } from '../../deploy/errors';
-import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
+import { EXIT } from '../../deploy/errors';
+import { motoForThisFile, type Moto } from '../support/moto';
+import { deployRefusal as refusal } from './fixtures';
 
 jest.setTimeout(60_000);
 
+const motoServer = motoForThisFile();
 let moto: Moto;
-let restoreEnv: () => void;
 let created: { endpoint: string; ca: string; arn: string };
 
 beforeAll(async () => {
-  restoreEnv = useFakeAwsCredentials();
-  moto = await startMoto();
+  moto = motoServer();
   const eks = new EKSClient({ region: 'eu-west-1', endpoint: moto.endpoint });
   const r = await eks.send(
     new CreateClusterCommand({ name: 'platform-dev', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: { subnetIds: ['subnet-1'] }, version: '1.35' }),
@@ -26,20 +26,6 @@ beforeAll(async () => {
   created = { endpoint: r.cluster!.endpoint!, ca: r.cluster!.certificateAuthority!.data!, arn: r.cluster!.arn! };
 });
 
-afterAll(async () => {
-  await moto?.stop();
-  restoreEnv?.();
-});
-
-async function refusal(p: Promise<unknown>): Promise<DeployError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DeployError);
-    return e as DeployError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('EKS cluster lookup (moto)', () => {
   test('DescribeCluster gives the endpoint and CA, and the temporary kubeconfig carries them with a token', async () => {
