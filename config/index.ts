@@ -5,5 +5,6 @@ export * from './image';
 export * from './workload';
 export * from './api';
 export * from './app-env';
+export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';
