@@ -8,3 +8,4 @@ export * from './app-env';
 export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';
+export * from './metrics';

@@ -80,7 +80,7 @@ export interface CanaryConfig {
   readonly sharePercent: number;
   /** Seconds per analysis interval (5 to 600). */
   readonly intervalSeconds: number;
-  /** Intervals that must pass before promotion (1 to 100). */
+  /** Analysis intervals before the decision (1 to 100); the canary is aborted as soon as too many failed. */
   readonly intervals: number;
   /** Lowest share of non-5xx responses of the canary per interval, in percent (50 to 100), e.g. 99. */
   readonly minSuccessRatePercent: number;
