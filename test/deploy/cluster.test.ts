@@ -97,4 +97,20 @@ describe('KubectlCluster', () => {
       'get --raw /api/v1/namespaces/web/pods/web-1:9090/proxy/metrics --request-timeout=10s',
     ]);
   });
+
+  test('lease lock calls: read a Lease, create (fails when it exists), replace at its resourceVersion, delete', async () => {
+    const k = new ScriptedKubectl((args) => (args[0] === 'get' ? { stdout: '{"metadata":{"name":"platform-deploy-lock","resourceVersion":"7"}}' } : { stdout: 'ok' }));
+    const cluster = new KubectlCluster(k);
+    expect(await cluster.getLease('platform-deploy-lock', 'web')).toEqual({ ok: true, value: { metadata: { name: 'platform-deploy-lock', resourceVersion: '7' } } });
+    await cluster.create(configMap);
+    await cluster.replace(configMap);
+    await cluster.delete('lease.coordination.k8s.io', 'platform-deploy-lock', 'web');
+    expect(k.calls.map((c) => c.args.join(' '))).toEqual([
+      'get lease.coordination.k8s.io platform-deploy-lock -n web -o json --ignore-not-found',
+      'create -f -',
+      'replace -f -',
+      'delete lease.coordination.k8s.io platform-deploy-lock -n web --ignore-not-found',
+    ]);
+    expect(k.calls[1].options?.input).toContain('kind: ConfigMap');
+  });
 });

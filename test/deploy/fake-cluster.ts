@@ -3,7 +3,7 @@
  * (sleep advances it at once), so a 10-minute rollout is decided in microseconds.
  */
 import type { Clock } from '../../deploy/clock';
-import { failed, ok, type ApplyOptions, type Cluster, type Reply } from '../../deploy/cluster';
+import { failed, ok, type ApplyOptions, type Cluster, type LeaseLike, type Reply } from '../../deploy/cluster';
 import type { KubeObject } from '../../deploy/manifests';
 import type { DeploymentLike, EventLike, PodLike } from '../../deploy/rollout';
 
@@ -109,6 +109,37 @@ export class FakeCluster implements Cluster {
     this.calls.push(`getRaw ${path}`);
     return this.raw[path] ?? failed(`the server could not find the requested resource (get ${path})`);
   }
+  /** Objects created with create/replace, by `kind/namespace/name`; each write bumps its resourceVersion. */
+  readonly store = new Map<string, KubeObject>();
+  private version = 100;
+
+  async getLease(name: string, namespace: string) {
+    this.calls.push(`getLease ${name} -n ${namespace}`);
+    return ok(this.store.get(`Lease/${namespace}/${name}`) as unknown as LeaseLike | undefined);
+  }
+  async create(object: KubeObject) {
+    this.calls.push(`create ${object.kind}/${object.metadata.name}`);
+    const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
+    if (this.store.has(key)) return failed(`Error from server (AlreadyExists): ${object.kind.toLowerCase()}s "${object.metadata.name}" already exists`);
+    this.store.set(key, { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.version) } });
+    return ok(`${object.kind.toLowerCase()}/${object.metadata.name} created`);
+  }
+  async replace(object: KubeObject) {
+    this.calls.push(`replace ${object.kind}/${object.metadata.name}`);
+    const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
+    const live = this.store.get(key);
+    if (!live) return failed(`Error from server (NotFound): ${object.kind.toLowerCase()}s "${object.metadata.name}" not found`);
+    if (live.metadata.resourceVersion !== object.metadata.resourceVersion)
+      return failed('Error from server (Conflict): the object has been modified; please apply your changes to the latest version and try again');
+    this.store.set(key, { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.version) } });
+    return ok(`${object.kind.toLowerCase()}/${object.metadata.name} replaced`);
+  }
+  async delete(resource: string, name: string, namespace: string) {
+    this.calls.push(`delete ${resource} ${name} -n ${namespace}`);
+    for (const key of this.store.keys()) if (key.endsWith(`/${namespace}/${name}`) && resource.toLowerCase().startsWith(key.split('/')[0].toLowerCase())) this.store.delete(key);
+    return ok('');
+  }
+
   /** Calls that changed the cluster (an apply that is not a dry run, a rollback). */
   mutations(): string[] {
     return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback'));
