@@ -1,5 +1,6 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
-import { WORKLOAD_NAME } from '../../config';
+import { releaseStrategy, WORKLOAD_NAME, type ReleaseStrategy } from '../../config';
+import { canaryDeployment, canaryReplicas } from '../canary/release';
 import type { KubeObject } from '../manifests';
 import { autoscalerMinReplicas } from '../rollout';
 import type { NamespaceAccess } from './namespace';
@@ -25,10 +26,16 @@ export interface ReleasePlan {
    * a first release starts at 1 replica and is only done once the autoscaler has raised it.
    */
   readonly minReplicas?: number;
+  /** How the release replaces the running one (the target's configured strategy). */
+  readonly strategy: ReleaseStrategy;
+  /** The canary Deployment, for a canary release (sized from minReplicas; not an ApplySet member). */
+  readonly canary?: KubeObject;
 }
 
 export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, secrets: readonly KubeObject[]): ReleasePlan {
-  const { release } = prepared;
+  const { release, target } = prepared;
+  const strategy = releaseStrategy(target.kind === 'aws' ? target.env : target.target);
+  const minReplicas = autoscalerMinReplicas(release.objects, WORKLOAD_NAME);
   return {
     target: prepared.target,
     namespace: release.namespace,
@@ -37,7 +44,9 @@ export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, 
     objects: [...secrets, ...release.objects],
     deploymentName: WORKLOAD_NAME,
     deployment: release.deployment,
-    minReplicas: autoscalerMinReplicas(release.objects, WORKLOAD_NAME),
+    minReplicas,
+    strategy,
+    canary: strategy.kind === 'canary' ? canaryDeployment(release.deployment, canaryReplicas(minReplicas ?? 1, strategy.sharePercent)) : undefined,
   };
 }
 
