@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME } from '../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME, type WorkloadOutputs } from '../config';
 import { ChartInputError } from './errors';
 import { checkDnsLabel, checkHostname, checkInteger } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
@@ -10,7 +10,15 @@ const ALB = 'alb.ingress.kubernetes.io';
 /** How the ALB authenticates users against the central Cognito user pool. */
 export type AlbAuthType = 'cognito' | 'oidc';
 
-export interface AlbIngressProps {
+/**
+ * The outputs the ALB needs, documented on `WorkloadOutputs` (config/outputs.ts): the certificate (in the ALB's
+ * region) and the central user pool. `userPoolRegion` equal to `region` → `auth-type: cognito`, otherwise `oidc`
+ * (issuer from `userPoolId`, endpoints from the hosted domain prefix `userPoolDomain`; the client ID then comes
+ * from the Secret, not `userPoolClientId`).
+ */
+export type AlbIngressOutputs = Pick<WorkloadOutputs, 'certificateArn' | 'userPoolArn' | 'userPoolId' | 'userPoolRegion' | 'userPoolDomain' | 'userPoolClientId'>;
+
+export interface AlbIngressProps extends AlbIngressOutputs {
   /** The web service behind the ALB (its Service is the backend; its preStop wait bounds the deregistration delay). */
   readonly workload: WebService;
   /** Namespace of the Ingress (and of the OIDC client Secret). */
@@ -19,18 +27,6 @@ export interface AlbIngressProps {
   readonly hostname: string;
   /** Region of the ALB (the environment's region). */
   readonly region: string;
-  /** ACM certificate ARN for the HTTPS listener (must be in the ALB's region). */
-  readonly certificateArn: string;
-  /** ARN of the central user pool. */
-  readonly userPoolArn: string;
-  /** ID of the central user pool, e.g. "eu-west-1_AbCdEf" (builds the OIDC issuer). */
-  readonly userPoolId: string;
-  /** Region of the central user pool. Same as `region` → `auth-type: cognito`; otherwise `auth-type: oidc`. */
-  readonly userPoolRegion: string;
-  /** Prefix of the pool's hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
-  readonly userPoolDomain: string;
-  /** ID of this environment's app client (used by `auth-type: cognito`; with OIDC the client ID comes from the Secret). */
-  readonly userPoolClientId: string;
   /**
    * Name of the Ingress.
    * @default WORKLOAD_NAME ("web")

@@ -18,7 +18,7 @@ else
   for pidfile in "$CLUSTER_WORKDIR"/pids/*.pid; do
     [[ -f "$pidfile" ]] || continue
     pid="$(cat "$pidfile")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+    if [[ "$pid" =~ ^[0-9]+$ ]]; then kill "$pid" 2>/dev/null || true; fi
   done
 fi
 rm -rf "$CLUSTER_WORKDIR"

@@ -6,5 +6,7 @@ export * from './operations';
 export * from './workload';
 export * from './api';
 export * from './app-env';
+export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';
+export * from './metrics';

@@ -1,6 +1,7 @@
 import { validateOperations } from './operations';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
+import { releaseStrategyProblems } from './release';
 import { workloadSizingProblems } from './workload';
 
 /** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
@@ -101,6 +102,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       // The same sizing rules as the environments (and the chart): a portable target runs the same workload.
       problems.push(...workloadSizingProblems(target.workload, false, `${where}: workload.`));
     }
+    if (target.release !== undefined) problems.push(...releaseStrategyProblems(target.release, `${where}: release`));
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -186,6 +188,7 @@ function validateEnvironment(
     }
     problems.push(...workloadSizingProblems(workload, env.production, `${where}: workload.`));
   }
+  if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
 
   const retention = env.dataRetention;
   if (check.present(where, 'dataRetention', retention)) {

@@ -8,6 +8,8 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 
 const entries = {
   'dist/synth.js': 'scripts/synth.ts',
+  // Preloaded by the synth entry commands (node -r), never imported by them.
+  'dist/compile-cache.js': 'scripts/compile-cache.ts',
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',

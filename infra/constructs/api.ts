@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_ROUTES, UPLOAD_API_ENV } from '../../config';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface UploadApiProps {
   readonly functionName: string;

@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 export interface BackupProps {
   /** `<project>-<env>`: vault and plan names. */

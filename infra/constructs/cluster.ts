@@ -8,7 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;

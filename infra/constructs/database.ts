@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
 import { DATABASE_BACKUP_WINDOW } from '../../config';
 import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;

@@ -1,7 +1,6 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
 /**
@@ -30,35 +29,4 @@ export function createPlatformKey(scope: Construct, id: string, description: str
     }),
   );
   return key;
-}
-
-export interface EncryptedLogGroupProps {
-  /**
-   * Name of the group; give it when a service writes to a fixed name (Lambda, EKS) so the group exists first.
-   * @default - a generated name
-   */
-  readonly logGroupName?: string;
-  readonly removal: RemovalPolicy;
-  /** @default logs.RetentionDays.THREE_MONTHS */
-  readonly retention?: logs.RetentionDays;
-}
-
-/** A KMS-encrypted log group with a bounded retention. */
-export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, props: EncryptedLogGroupProps): logs.LogGroup {
-  return new logs.LogGroup(scope, id, {
-    logGroupName: props.logGroupName,
-    encryptionKey: key,
-    retention: props.retention ?? logs.RetentionDays.THREE_MONTHS,
-    removalPolicy: props.removal,
-  });
-}
-
-/** How a cdk-nag finding ID spells `Fn::GetAtt <resource>.Arn` of a construct's CloudFormation resource: `<LogicalId.Arn>`. */
-export function nagArn(construct: Construct): string {
-  return `<${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
-}
-
-/** Acknowledges cdk-nag findings on one construct (the narrowest one that owns them), each with its reason. */
-export function acknowledge(construct: Construct, findings: Record<string, string>): void {
-  Validations.of(construct).acknowledge(...Object.entries(findings).map(([id, reason]) => ({ id, reason })));
 }

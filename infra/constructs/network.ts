@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { VPC_AZS } from '../../config';
-import { encryptedLogGroup } from './keys';
+import { encryptedLogGroup } from './log-groups';
 
 export interface NetworkProps {
   readonly cidr: string;

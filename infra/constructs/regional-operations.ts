@@ -2,7 +2,7 @@ import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { encryptedLogGroup } from './keys';
+import { encryptedLogGroup } from './log-groups';
 
 /** Log group RDS enhanced monitoring writes every instance's OS metrics to (one per account and region). */
 export const ENHANCED_MONITORING_LOG_GROUP = 'RDSOSMetrics';

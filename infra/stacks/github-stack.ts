@@ -17,7 +17,7 @@ import {
   STS_AUDIENCE,
   type SubjectMatch,
 } from '../names';
-import { acknowledge } from '../constructs/keys';
+import { acknowledge } from '../checks/nag';
 
 export interface GitHubStackProps extends StackProps {
   readonly config: PlatformConfig;

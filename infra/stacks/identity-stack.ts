@@ -5,7 +5,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
 import { names } from '../names';
-import { acknowledge, createPlatformKey } from '../constructs/keys';
+import { acknowledge } from '../checks/nag';
+import { createPlatformKey } from '../constructs/keys';
 
 export interface IdentityStackProps extends StackProps {
   readonly config: PlatformConfig;

@@ -176,6 +176,11 @@ describe('deploy command', () => {
     expect(low.count).toBeGreaterThan(10);
     expect(low.minAvailableMinusDesired).toBeGreaterThanOrEqual(0);
     expect(Math.max(...samples.map((s) => s.desired))).toBeGreaterThanOrEqual(2);
+    // The chart's topology spread (preferred, by zone) puts the replicas in more than one zone.
+    const pods = (await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web', '--field-selector=status.phase=Running'])).items as { spec: { nodeName: string } }[];
+    const nodes = (await kubectlJson(['get', 'nodes'])).items as { metadata: { name: string; labels: Record<string, string> } }[];
+    const zoneOf = (name: string) => nodes.find((n) => n.metadata.name === name)?.metadata.labels['topology.kubernetes.io/zone'];
+    expect(new Set(pods.map((p) => zoneOf(p.spec.nodeName))).size).toBeGreaterThanOrEqual(2);
     timings.goodRolloutSeconds = run.result.rolloutSeconds;
   });
 
