@@ -35,6 +35,19 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const ALB_CONTROLLER_VERSION = 'v3.2.2';
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
+/**
+ * Version of the Amazon VPC CNI add-on (`vpc-cni`), pinned so a cluster never changes its pod network on its own.
+ * Network policy enforcement needs v1.14.0 or later. Check what a Kubernetes version offers with
+ * `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`.
+ */
+export const VPC_CNI_ADDON_VERSION = 'v1.21.1-eksbuild.5';
+/**
+ * Configuration of the `vpc-cni` add-on. EKS enforces Kubernetes NetworkPolicies only when the VPC CNI's network
+ * policy agent runs (`enableNetworkPolicy`); without it every NetworkPolicy, default-deny included, is ignored
+ * (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
+
 /** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
 export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
@@ -101,6 +114,20 @@ export class PlatformCluster extends Construct {
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+
+    // The pod network as a managed add-on with the network policy agent on, so the charts' NetworkPolicies
+    // (default-deny first of all) are enforced. EKS installs vpc-cni self-managed with every cluster: OVERWRITE
+    // lets the add-on take over those objects instead of failing on the conflict. Nodes join once it is in place.
+    const vpcCni = new eks.Addon(this, 'VpcCni', {
+      cluster: this.cluster,
+      addonName: 'vpc-cni',
+      addonVersion: VPC_CNI_ADDON_VERSION,
+      configurationValues: { ...VPC_CNI_CONFIGURATION },
+      preserveOnDelete: false,
+      removalPolicy: props.removal,
+    });
+    (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    nodegroup.node.addDependency(vpcCni);
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
