@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClusterConfig } from '../../config';
+import { type ClusterConfig, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding } from '../../config';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -16,7 +16,9 @@ export interface PlatformClusterProps {
   readonly config: ClusterConfig;
   readonly vpc: ec2.IVpc;
   readonly key: kms.IKey;
-  /** ARN of the CI deploy role, granted edit rights in `applicationNamespace` only. */
+  /** Project name (prefix of the CI deployers' Kubernetes group and its RoleBinding). */
+  readonly project: string;
+  /** ARN of the CI deploy role, granted `admin` in `applicationNamespace` only. */
   readonly deployRoleArn: string;
   readonly applicationNamespace: string;
   readonly removal: RemovalPolicy;
@@ -143,12 +145,17 @@ export class PlatformCluster extends Construct {
     this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
     // Kubernetes "admin" inside the application namespace only: besides workloads, the chart holds the Role and
     // RoleBinding that let the load balancer controller read the OIDC client Secret, which "edit" may not manage.
+    // The access policy alone cannot create them: RBAC's escalation check counts only permissions held through RBAC,
+    // not the access policy's (a webhook authorizer). So the entry also maps the role to the deployers group, which
+    // a RoleBinding created below gives the same ClusterRole admin in the namespace (config/deploy-access.ts).
     this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
-      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSAdminPolicy', {
+      eks.AccessPolicy.fromAccessPolicyName(DEPLOY_ACCESS_POLICY, {
         accessScopeType: eks.AccessScopeType.NAMESPACE,
         namespaces: [props.applicationNamespace],
       }),
     ]);
+    const deployEntry = this.cluster.node.findChild('DeployAccess').node.defaultChild as eks.CfnAccessEntry;
+    deployEntry.kubernetesGroups = [deployerGroup(props.project)];
 
     // Pod Identity agent add-on (accessing the getter creates it).
     void this.cluster.eksPodIdentityAgent;
@@ -206,6 +213,8 @@ export class PlatformCluster extends Construct {
       metadata: { name: props.applicationNamespace, labels: namespaceLabels },
     });
     namespace.node.addDependency(albChart);
+    const deployersBinding = this.cluster.addManifest('DeployersAdminBinding', deployerRoleBinding(props.project, props.applicationNamespace));
+    deployersBinding.node.addDependency(namespace);
 
     this.acknowledgeKubectlProvider();
   }

@@ -56,6 +56,7 @@ export class EnvironmentStack extends Stack {
     const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
     this.platformCluster = new PlatformCluster(this, 'Eks', {
       clusterName,
+      project: config.project,
       config: env.cluster,
       vpc: this.network.vpc,
       key: this.key,
