@@ -46,6 +46,11 @@ export interface WorkloadOutputs {
   readonly imageRepositoryUri: string;
   /** Base URL of the serverless API (API Gateway). */
   readonly apiUrl: string;
+  /**
+   * ID of this environment's public app client (no secret; authorization code flow with PKCE), the one a browser
+   * app signs users in with to call the API (`https://<hostname>` is its only CORS origin).
+   */
+  readonly apiClientId: string;
 }
 
 export type WorkloadOutputField = keyof WorkloadOutputs;
@@ -56,6 +61,16 @@ export type WorkloadOutputField = keyof WorkloadOutputs;
  * WORKLOAD_DATABASE_NAME, which the application connects to.
  */
 export const WORKLOAD_NAME = 'web';
+
+/** The only origin a browser may call the upload API and the bucket's presigned URLs from: the environment's site. */
+export function apiClientOrigin(hostname: string): string {
+  return `https://${hostname}`;
+}
+
+/** Where the hosted sign-in returns the browser app's authorization code (public client, PKCE). */
+export function apiClientCallbackUrl(hostname: string): string {
+  return `${apiClientOrigin(hostname)}/oauth/callback`;
+}
 export const WORKLOAD_DATABASE_NAME = 'app';
 
 export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
@@ -77,6 +92,7 @@ export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'databaseSecretArn',
   'imageRepositoryUri',
   'apiUrl',
+  'apiClientId',
 ];
 
 /** Name of the CloudFormation stack of an environment, e.g. "platform-dev". */

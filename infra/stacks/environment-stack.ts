@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { apiClientOrigin, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
@@ -75,7 +75,9 @@ export class EnvironmentStack extends Stack {
       databaseName: WORKLOAD_DATABASE_NAME,
     });
 
-    this.storage = new Storage(this, 'Storage', { key: this.key, removal });
+    // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
+    const siteOrigin = apiClientOrigin(env.workload.hostname);
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: [siteOrigin] });
 
     // The web workload's identity: just its bucket (and key) and its database secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
@@ -105,7 +107,9 @@ export class EnvironmentStack extends Stack {
       bucket: this.storage.bucket,
       key: this.key,
       jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
-      jwtAudience: identity.client.userPoolClientId,
+      // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
+      jwtAudience: [identity.apiClient.userPoolClientId, identity.client.userPoolClientId],
+      corsOrigins: [siteOrigin],
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
       removal,
@@ -131,6 +135,7 @@ export class EnvironmentStack extends Stack {
       databaseSecretArn: this.database.secret.secretArn,
       imageRepositoryUri,
       apiUrl: this.api.url,
+      apiClientId: identity.apiClient.userPoolClientId,
     };
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
