@@ -55,24 +55,6 @@ export interface WorkloadOutputs {
 
 export type WorkloadOutputField = keyof WorkloadOutputs;
 
-/**
- * Names both sides rely on without an output. The workload's objects (Deployment, ServiceAccount, …) are named
- * WORKLOAD_NAME: infra binds the Pod Identity role to that ServiceAccount. The RDS instance creates the database
- * WORKLOAD_DATABASE_NAME, which the application connects to.
- */
-export const WORKLOAD_NAME = 'web';
-
-/** The only origin a browser may call the upload API and the bucket's presigned URLs from: the environment's site. */
-export function apiClientOrigin(hostname: string): string {
-  return `https://${hostname}`;
-}
-
-/** Where the hosted sign-in returns the browser app's authorization code (public client, PKCE). */
-export function apiClientCallbackUrl(hostname: string): string {
-  return `${apiClientOrigin(hostname)}/oauth/callback`;
-}
-export const WORKLOAD_DATABASE_NAME = 'app';
-
 export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'environment',
   'clusterName',

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type ClusterConfig, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, workloadNamespaceLabels, type ClusterConfig } from '../../config';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -50,9 +50,6 @@ export const VPC_CNI_ADDON_VERSION = 'v1.21.1-eksbuild.5';
  */
 export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
-/** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
-export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
-
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
  * `auth-type: oidc`), envelope encryption of Secrets, every control-plane log type into a KMS-encrypted log group,
@@ -61,6 +58,7 @@ export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 
  */
 export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
   readonly albControllerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
@@ -116,6 +114,7 @@ export class PlatformCluster extends Construct {
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
+    this.nodegroup = nodegroup;
 
     // The pod network as a managed add-on with the network policy agent on, so the charts' NetworkPolicies
     // (default-deny first of all) are enforced. EKS installs vpc-cni self-managed with every cluster: OVERWRITE
@@ -200,13 +199,9 @@ export class PlatformCluster extends Construct {
     albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
 
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
-    // Labels match the charts' WebNamespace: Pod Security "restricted" and the controller's readiness gate.
-    const podSecurityVersion = `v${config.kubernetesVersion}`;
-    const namespaceLabels: Record<string, string> = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' };
-    for (const mode of ['enforce', 'audit', 'warn']) {
-      namespaceLabels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
-      namespaceLabels[`pod-security.kubernetes.io/${mode}-version`] = podSecurityVersion;
-    }
+    // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
+    // and the controller's readiness gate.
+    const namespaceLabels = workloadNamespaceLabels({ podSecurityVersion: `v${config.kubernetesVersion}`, albPodReadinessGate: true });
     const namespace = this.cluster.addManifest('AppNamespace', {
       apiVersion: 'v1',
       kind: 'Namespace',

@@ -4,10 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { apiClientOrigin, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { apiClientOrigin, loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
+import { PlatformBackup } from '../constructs/backup';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
+import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
@@ -34,10 +38,16 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
   readonly storage: Storage;
   readonly podRole: iam.Role;
   readonly api: UploadApi;
+  readonly monitoring: Monitoring;
+  readonly clusterOperations: ClusterOperations;
+  /** Production environments only. */
+  readonly backup?: PlatformBackup;
   readonly workloadOutputs: WorkloadOutputs;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -48,6 +58,7 @@ export class EnvironmentStack extends Stack {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
+    const operations = resolveOperations(env.operations, env.production);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
@@ -66,6 +77,15 @@ export class EnvironmentStack extends Stack {
     });
     const cluster = this.platformCluster.cluster;
 
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
+
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
@@ -73,6 +93,12 @@ export class EnvironmentStack extends Stack {
       retention: env.dataRetention,
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
+      care: {
+        instanceIdentifier: names.database(config, env),
+        maintenanceWindow: operations.maintenanceWindow,
+        logRetentionDays: operations.databaseLogRetentionDays,
+        removal,
+      },
     });
 
     // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
@@ -114,6 +140,40 @@ export class EnvironmentStack extends Stack {
       throttleBurst: env.apiThrottleBurst,
       removal,
     });
+
+    // Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups.
+    const containerLogs = new ContainerLogs(this, 'ContainerLogs', { clusterName, key: this.key, retentionDays: operations.containerLogRetentionDays, removal });
+    this.clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
+      cluster,
+      clusterName,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      dependsOn: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!, containerLogs],
+    });
+    const prefix = `${config.project}-${env.name}`;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      operations,
+      key: this.key,
+      clusterName,
+      loadBalancerTag: loadBalancerTag(config.project, env.name),
+      applicationLogs: containerLogs.groups.application,
+      workloadNamespace: env.workload.namespace,
+      workloadName: WORKLOAD_NAME,
+      api: this.api.api,
+      apiFunction: this.api.function,
+      database: this.database.instance,
+      databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
+    });
+    if (env.production) {
+      this.backup = new PlatformBackup(this, 'Backup', {
+        prefix,
+        key: this.key,
+        retentionDays: operations.backup.retentionDays,
+        copyToRegion: operations.backup.copyToRegion,
+        database: this.database.instance,
+        buckets: [this.storage.bucket, this.storage.accessLogs],
+      });
+    }
 
     const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
     this.workloadOutputs = {
