@@ -2,5 +2,6 @@ export * from './types';
 export * from './outputs';
 export * from './validate';
 export * from './image';
+export * from './architecture';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';

@@ -1,3 +1,4 @@
+import { instanceArchitecture, nodeArchitectures } from './architecture';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 
@@ -133,7 +134,12 @@ function validateEnvironment(
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
     } else {
-      cluster.nodeInstanceTypes.forEach((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+      const wellFormed = cluster.nodeInstanceTypes.map((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+      // One managed node group has one AMI type, and the image is built for the nodes' architecture.
+      if (wellFormed.every(Boolean) && nodeArchitectures(env).length > 1) {
+        const each = cluster.nodeInstanceTypes.map((t) => `${t}: ${instanceArchitecture(t)}`).join(', ');
+        problems.push(`${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`);
+      }
     }
     const sizes = [
       check.integer(where, 'cluster.minNodes', cluster.minNodes, 1, 100),

@@ -12,6 +12,7 @@ const entries = {
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
+  'dist/image-platforms.js': 'scripts/image-platforms.ts',
 };
 
 /**

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClusterConfig } from '../../config';
+import { type ClusterConfig, type NodeArchitecture, nodeArchitecture } from '../../config';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -30,6 +30,12 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
   eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
   eks.ClusterLoggingTypes.SCHEDULER,
 ];
+
+/** Amazon Linux 2023 AMI type of the managed node group for each node architecture. */
+export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiType>> = {
+  arm64: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+  x86_64: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+};
 
 /** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
 export const ALB_CONTROLLER_VERSION = 'v3.2.2';
@@ -91,11 +97,12 @@ export class PlatformCluster extends Construct {
     this.cluster.node.addDependency(controlPlaneLogs);
     this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
-    const arm = config.nodeInstanceTypes.every((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
+    // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).
+    const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
       nodegroupName: 'default',
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
-      amiType: arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,
       desiredSize: config.desiredNodes,
       maxSize: config.maxNodes,
