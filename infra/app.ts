@@ -108,7 +108,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
   // before the stack that turns replication on (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html).
   const source = regional.get(primary)!;
   for (const [region, stack] of regional) {
-    if (region !== primary) source.addDependency(stack, `ECR replicates into ${region}'s repository, which must exist first`);
+    if (region !== primary) source.addStackDependency(stack, `ECR replicates into ${region}'s repository, which must exist first`);
   }
 
   const environments = new Map<string, EnvironmentStack>();

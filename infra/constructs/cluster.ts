@@ -19,6 +19,10 @@ export interface PlatformClusterProps {
   /** ARN of the CI deploy role, granted edit rights in `applicationNamespace` only. */
   readonly deployRoleArn: string;
   readonly applicationNamespace: string;
+  /**
+   * Removal policy of the control-plane log group. The cluster, its node group, roles and provider functions are
+   * always deleted with the stack: retained compute with fixed names would block re-creating it.
+   */
   readonly removal: RemovalPolicy;
 }
 
@@ -87,7 +91,6 @@ export class PlatformCluster extends Construct {
         config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
       secretsEncryptionKey: props.key,
       clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
-      removalPolicy: props.removal,
       kubectlProviderOptions: {
         kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer'),
         privateSubnets: props.vpc.privateSubnets,

@@ -44,9 +44,10 @@ export class EnvironmentStack extends Stack {
     super(scope, id, props);
     const { config, environment: env } = props;
     const clusterName = names.cluster(config, env);
-    // Logs and buckets: kept unless the environment's data may be destroyed (never in production).
+    // Logs and buckets: kept unless the environment's data may be destroyed (never in production), except when the
+    // stack's own first create rolls back (so a retry does not meet leftovers). Compute is never retained.
     const keep = env.production || env.dataRetention.removal !== 'destroy';
-    const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removal = keep ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);

@@ -33,7 +33,8 @@ export class IdentityStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const anyProduction = config.environments.some((e) => e.production);
-    const removal = anyProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // The users are data: kept on deletion and replacement, not when the stack's own first create rolls back.
+    const removal = anyProduction ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 
     this.key = createPlatformKey(this, 'Key', `${config.project} identity: app client secrets`);
 

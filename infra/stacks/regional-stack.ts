@@ -53,7 +53,8 @@ export class RegionalStack extends Stack {
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: this.key,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Fixed name: a repository left behind by a rolled-back first create would block the retry.
+      removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
       emptyOnDelete: false,
       lifecycleRules: [
         { rulePriority: 1, description: 'Drop untagged images after 7 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },

@@ -14,7 +14,7 @@ const keyRef = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
 describe('environment stack: encryption', () => {
   test.each([dev, prod])('one environment KMS key with rotation on, retained', (t) => {
     t.resourceCountIs('AWS::KMS::Key', 1);
-    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'Retain' });
+    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   test.each([dev, prod])('every log group is encrypted with the environment key', (t) => {
@@ -167,7 +167,7 @@ describe('environment stack: database', () => {
 
   test('prod keeps the database credentials with the snapshot; dev deletes them with the database', () => {
     const databaseSecrets = (json: Record<string, any>) => resourcesOfType(json, 'AWS::SecretsManager::Secret').filter(([id]) => id.includes('DatabaseInstanceSecret'));
-    expect(databaseSecrets(prodJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Retain']);
+    expect(databaseSecrets(prodJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['RetainExceptOnCreate']);
     expect(databaseSecrets(devJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Delete']);
   });
 
@@ -197,7 +197,7 @@ describe('environment stack: S3', () => {
   });
 
   test('prod buckets are retained; dev buckets (removal "destroy") are deleted, with no auto-delete custom resource', () => {
-    for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Retain');
+    for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     for (const [, bucket] of resourcesOfType(devJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Delete');
     expect(resourcesOfType(devJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
   });

@@ -41,7 +41,7 @@ describe('regional shared stacks', () => {
   });
 
   test('the prod region keeps its repository on stack deletion', () => {
-    secondary.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' });
+    secondary.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 });
 
