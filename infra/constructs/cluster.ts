@@ -102,8 +102,9 @@ export class PlatformCluster extends Construct {
 
     // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).
     const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
+    // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
+    // old one is deleted) cannot reuse the old name.
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
-      nodegroupName: 'default',
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
       amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,

@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, type CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -24,7 +24,8 @@ export interface EnvironmentStackProps extends StackProps {
   readonly lambdaCodeDir: string;
 }
 
-/** ServiceAccount of the web workload (the charts use this name). */
+/** CloudFormation logical ID of the environment's database instance: changing it replaces the database. */
+export const DATABASE_LOGICAL_ID = 'Database';
 
 /**
  * One environment: its KMS key, network, EKS cluster, database, bucket, the web workload's Pod Identity role,
@@ -74,6 +75,9 @@ export class EnvironmentStack extends Stack {
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
     });
+    // A new logical ID replaces the instance (a new, empty database). Pinned, so moving or wrapping the construct in
+    // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
+    (this.database.instance.node.defaultChild as CfnResource).overrideLogicalId(DATABASE_LOGICAL_ID);
 
     this.storage = new Storage(this, 'Storage', { key: this.key, removal });
 
