@@ -4,7 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import type { PlatformConfig } from '../../config';
+import { type PlatformConfig, RELEASE_TAG_PREFIX } from '../../config';
 import { createPlatformKey } from '../constructs/keys';
 
 export interface RegionalStackProps extends StackProps {
@@ -56,10 +56,7 @@ export class RegionalStack extends Stack {
       // Fixed name: a repository left behind by a rolled-back first create would block the retry.
       removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
       emptyOnDelete: false,
-      lifecycleRules: [
-        { rulePriority: 1, description: 'Drop untagged images after 7 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },
-        { rulePriority: 2, description: 'Keep the 100 most recent images', tagStatus: ecr.TagStatus.ANY, maxImageCount: 100 },
-      ],
+      lifecycleRules: imageLifecycleRules(),
     });
 
     if (props.replicateTo.length > 0) {
@@ -76,4 +73,23 @@ export class RegionalStack extends Stack {
       });
     }
   }
+}
+
+/** Released images kept however many builds follow them (ECR has no "keep" action: a count no repository reaches). */
+export const KEEP_RELEASES = 10000;
+/** Builds (commit-SHA tags) kept per region. */
+export const KEEP_BUILDS = 100;
+
+/**
+ * ECR lifecycle rules. An image whose tags match a rule's selection can only be expired by that rule, never by a
+ * lower-priority one (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html, "How lifecycle
+ * policies work"). Rule 1 selects released images (tag prefix RELEASE_TAG_PREFIX) and keeps them all, so the count
+ * of rule 3 — which every development build replicated into the prod region feeds — can never expire a release.
+ */
+export function imageLifecycleRules(): ecr.LifecycleRule[] {
+  return [
+    { rulePriority: 1, description: 'Keep released images', tagStatus: ecr.TagStatus.TAGGED, tagPatternList: [`${RELEASE_TAG_PREFIX}*`], maxImageCount: KEEP_RELEASES },
+    { rulePriority: 2, description: 'Drop untagged images after 7 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },
+    { rulePriority: 3, description: `Keep the ${KEEP_BUILDS} most recent builds`, tagStatus: ecr.TagStatus.ANY, maxImageCount: KEEP_BUILDS },
+  ];
 }
