@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
+import { loadBalancerName, outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -87,6 +87,7 @@ export class AwsWebChart extends Chart {
       namespace,
       hostname: env.workload.hostname,
       region: env.region,
+      loadBalancerName: loadBalancerName(config.project, env.name),
       certificateArn: outputs.certificateArn,
       userPoolArn: outputs.userPoolArn,
       userPoolId: outputs.userPoolId,

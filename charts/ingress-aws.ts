@@ -36,6 +36,12 @@ export interface AlbIngressProps {
    */
   readonly name?: string;
   /**
+   * Name of the load balancer (`alb.ingress.kubernetes.io/load-balancer-name`, at most 32 characters): stable across
+   * Ingress changes. Changing it later makes the controller create a new load balancer.
+   * @default - a name the controller derives from the namespace and Ingress name
+   */
+  readonly loadBalancerName?: string;
+  /**
    * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
    * Created at deploy time from Secrets Manager by the deploy command; never in git.
    * @default "web-oidc-client"
@@ -85,10 +91,14 @@ export class AlbIngress extends Construct {
         throw new ChartInputError(`${field} is ${JSON.stringify(props[field])}; the ALB Ingress needs it (from the environment stack's outputs)`);
       }
     }
+    if (props.loadBalancerName !== undefined && !/^(?!internal-)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/.test(props.loadBalancerName)) {
+      throw new ChartInputError(`loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; expected 1-32 letters, digits and hyphens, not starting or ending with a hyphen nor with "internal-"`);
+    }
     this.deregistrationDelaySeconds = delay;
     this.authType = props.region === props.userPoolRegion ? 'cognito' : 'oidc';
 
     const annotations: Record<string, string> = {
+      ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
       [`${ALB}/scheme`]: 'internet-facing',
       [`${ALB}/target-type`]: 'ip',
       [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',

@@ -84,6 +84,18 @@ export function environmentStackName(project: string, environment: string): stri
   return `${project}-${environment}`;
 }
 
+/** Longest name Elastic Load Balancing accepts for a load balancer. */
+export const MAX_LOAD_BALANCER_NAME_LENGTH = 32;
+
+/**
+ * Name of an environment's ALB (the Ingress annotation `alb.ingress.kubernetes.io/load-balancer-name`). Without it
+ * the AWS Load Balancer Controller derives a name from the Ingress; a fixed name keeps the load balancer (and the DNS
+ * record external-dns points at it) recognisable across Ingress changes, in alarms and in the console.
+ */
+export function loadBalancerName(project: string, environment: string): string {
+  return `${project}-${environment}-${WORKLOAD_NAME}`;
+}
+
 /** Marks a value that only exists after `cdk deploy`. Manifests containing it must never be applied. */
 export function placeholder(field: string): string {
   return `<placeholder:${field}>`;

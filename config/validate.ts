@@ -1,4 +1,5 @@
 import { instanceArchitecture, nodeArchitectures } from './architecture';
+import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH, WORKLOAD_NAME } from './outputs';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 
@@ -80,7 +81,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     for (const env of config.environments) {
       if (seen.has(env.name)) problems.push(`environment "${env.name}": name is used twice; environment names must be unique`);
       seen.add(env.name);
-      validateEnvironment(env, certificates, check, problems);
+      validateEnvironment(env, config.project, certificates, check, problems);
     }
     checkCidrOverlaps(config.environments, problems);
   }
@@ -107,6 +108,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
 
 function validateEnvironment(
   env: EnvironmentConfig,
+  project: unknown,
   certificates: PlatformConfig['certificates'],
   check: Checker,
   problems: string[],
@@ -116,6 +118,12 @@ function validateEnvironment(
   if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
   check.region(where, 'region', env.region);
   check.boolean(where, 'production', env.production);
+  if (typeof project === 'string' && typeof env.name === 'string') {
+    const albName = loadBalancerName(project, env.name);
+    if (albName.length > MAX_LOAD_BALANCER_NAME_LENGTH) {
+      problems.push(`${where}: the load balancer name "${albName}" (project-environment-${WORKLOAD_NAME}) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`);
+    }
+  }
   check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
   // At most one NAT gateway per availability zone of the VPC.
   check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);

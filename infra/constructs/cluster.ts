@@ -56,6 +56,7 @@ export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 
  */
 export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
+  readonly nodegroup: eks.Nodegroup;
   readonly albControllerRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
@@ -104,14 +105,14 @@ export class PlatformCluster extends Construct {
     const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
     // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
     // old one is deleted) cannot reuse the old name.
-    const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
+    const nodegroup = (this.nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
       amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,
       desiredSize: config.desiredNodes,
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    });
+    }));
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',

@@ -8,6 +8,7 @@ import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '.
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
+import { ExternalDns } from '../constructs/dns';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
@@ -66,6 +67,15 @@ export class EnvironmentStack extends Stack {
       removal,
     });
     const cluster = this.platformCluster.cluster;
+
+    // DNS: the application hostname's alias record to the ALB (the site and the Cognito callback resolve).
+    new ExternalDns(this, 'Dns', {
+      cluster,
+      hostedZoneId: config.dns.hostedZoneId,
+      zoneName: config.dns.zoneName,
+      hostnames: [env.workload.hostname],
+      after: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!],
+    });
 
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
