@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
-import { githubSubjects, imagePushSubjects, names, primaryImageRegion } from '../names';
+import { environmentRegions, githubSubjects, imagePushSubjects, names, primaryImageRegion, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects } from '../names';
 import { acknowledge } from '../constructs/keys';
 
 export interface GitHubStackProps extends StackProps {
@@ -24,6 +24,8 @@ export class GitHubStack extends Stack {
   readonly deployRoles = new Map<string, iam.Role>();
   /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
   readonly imagePushRole: iam.Role;
+  /** Deploys the shared stacks (identity, GitHub, shared-<region>) from deploy-shared.yml. */
+  readonly sharedDeployRole: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubStackProps) {
     super(scope, id, props);
@@ -34,6 +36,36 @@ export class GitHubStack extends Stack {
     });
     for (const env of config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props.identityKey));
     this.imagePushRole = this.addImagePushRole(config);
+    this.sharedDeployRole = this.addSharedDeployRole(config);
+  }
+
+  /** Deploys the shared stacks (deploy-shared.yml): the CDK bootstrap roles of the identity and environment regions. */
+  private addSharedDeployRole(config: PlatformConfig): iam.Role {
+    const role = new iam.Role(this, 'SharedDeployRole', {
+      roleName: names.sharedDeployRole(config),
+      description: `GitHub Actions deploys the shared stacks (${config.github.owner}/${config.github.repository}, GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}")`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: this.webIdentity(sharedDeploySubjects(config)),
+    });
+    const regions = [...new Set([config.identity.region, ...environmentRegions(config)])];
+    const policy = new iam.Policy(this, 'SharedDeployPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'CdkBootstrapRoles',
+          actions: ['sts:AssumeRole'],
+          resources: regions.map((r) => `arn:${this.partition}:iam::${this.account}:role/cdk-*-${this.account}-${r}`),
+        }),
+      ],
+    });
+    role.attachInlinePolicy(policy);
+    acknowledge(policy, Object.fromEntries(
+      regions.map((r) => [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-${r}]`,
+        `The shared stacks deploy through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
+      ]),
+    ));
+    new CfnOutput(this, 'sharedDeployRoleArn', { value: role.roleArn, description: `Set as DEPLOY_ROLE_ARN on the GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}"` });
+    return role;
   }
 
   private webIdentity(subjects: string[]): iam.WebIdentityPrincipal {
@@ -88,9 +120,9 @@ export class GitHubStack extends Stack {
 
     // Images are pushed by the image push role; a deploy only checks that the image (replicated to the environment's
     // region) exists and passed its scan before it rolls out.
-    // `cdk deploy <env stack>` also deploys the stacks it depends on: the identity and GitHub stacks (identity region)
-    // and the shared stacks of its own region and of the primary image region. No other region's bootstrap roles.
-    const deployRegions = [...new Set([region, config.identity.region, primaryImageRegion(config)])];
+    // `cdk deploy --exclusively <env stack>` deploys that stack alone (the shared stacks are deploy-shared.yml's,
+    // with their own role): the bootstrap roles of the environment's region only.
+    const deployRegions = [region];
     const envRepository = `arn:${partition}:ecr:${region}:${account}:repository/${config.imageRepositoryName}`;
     const statements = [
       new iam.PolicyStatement({
