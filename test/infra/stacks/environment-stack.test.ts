@@ -110,7 +110,7 @@ describe('environment stack: EKS', () => {
 
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
-    expect(podRoles).toHaveLength(2);
+    expect(podRoles).toHaveLength(3); // ALB controller, external-dns, the web workload;
     for (const [, role] of podRoles) {
       const actions = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
       expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:TagSession']));
