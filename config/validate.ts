@@ -1,4 +1,5 @@
 import { instanceArchitecture, nodeArchitectures } from './architecture';
+import { ALL_CONTROL_PLANE_LOG_TYPES } from './costs';
 import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH, WORKLOAD_NAME } from './outputs';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
@@ -50,6 +51,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       problems.push(`platform: identity.domainPrefix is "${config.identity.domainPrefix}"; Cognito reserves "aws", "amazon" and "cognito" in domain prefixes`);
     }
     check.oneOf('platform', 'identity.mfa', config.identity.mfa, ['optional', 'required']);
+    if (config.identity.threatProtection !== undefined) check.oneOf('platform', 'identity.threatProtection', config.identity.threatProtection, ['full', 'audit', 'off']);
   }
   check.matches('platform', 'imageRepositoryName', config.imageRepositoryName, /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, 'an ECR repository name such as "platform/web"');
 
@@ -127,6 +129,8 @@ function validateEnvironment(
   check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
   // At most one NAT gateway per availability zone of the VPC.
   check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);
+  if (env.interfaceEndpoints !== undefined) check.boolean(where, 'interfaceEndpoints', env.interfaceEndpoints);
+  if (env.flowLogTraffic !== undefined) check.oneOf(where, 'flowLogTraffic', env.flowLogTraffic, ['all', 'reject']);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
 
@@ -169,6 +173,14 @@ function validateEnvironment(
       }
     }
     check.matches(where, 'cluster.adminRoleName', cluster.adminRoleName, IAM_ROLE_NAME, 'an IAM role name (not an ARN)');
+    if (cluster.controlPlaneLogTypes !== undefined) {
+      const types = cluster.controlPlaneLogTypes as readonly unknown[];
+      if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {
+        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`);
+      } else if (!types.includes('audit')) {
+        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; it must include "audit" (who changed what in the cluster)`);
+      }
+    }
   }
 
   const db = env.database;

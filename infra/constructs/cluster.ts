@@ -8,7 +8,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { type ClusterConfig, type NodeArchitecture, nodeArchitecture } from '../../config';
+import { ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, type NodeArchitecture, nodeArchitecture } from '../../config';
+import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -24,16 +25,21 @@ export interface PlatformClusterProps {
    * always deleted with the stack: retained compute with fixed names would block re-creating it.
    */
   readonly removal: RemovalPolicy;
+  /**
+   * Control-plane log types sent to CloudWatch Logs.
+   * @default - all five
+   */
+  readonly controlPlaneLogTypes?: readonly ControlPlaneLogType[];
 }
 
-/** Every EKS control-plane log type. */
-export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
-  eks.ClusterLoggingTypes.API,
-  eks.ClusterLoggingTypes.AUDIT,
-  eks.ClusterLoggingTypes.AUTHENTICATOR,
-  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
-  eks.ClusterLoggingTypes.SCHEDULER,
-];
+/** aws-eks-v2's name of each control-plane log type. */
+const CLUSTER_LOG_TYPE: Readonly<Record<ControlPlaneLogType, eks.ClusterLoggingTypes>> = {
+  api: eks.ClusterLoggingTypes.API,
+  audit: eks.ClusterLoggingTypes.AUDIT,
+  authenticator: eks.ClusterLoggingTypes.AUTHENTICATOR,
+  controllerManager: eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  scheduler: eks.ClusterLoggingTypes.SCHEDULER,
+};
 
 /** Amazon Linux 2023 AMI type of the managed node group for each node architecture. */
 export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiType>> = {
@@ -67,6 +73,7 @@ export class PlatformCluster extends Construct {
       throw new Error(`PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`);
     }
     const stack = Stack.of(this);
+    const logTypes = props.controlPlaneLogTypes ?? ALL_CONTROL_PLANE_LOG_TYPES;
 
     // The kubectl/Helm handler runs in the private subnets: the public endpoint (if any) only admits configured CIDRs.
     const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
@@ -91,7 +98,7 @@ export class PlatformCluster extends Construct {
       endpointAccess:
         config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
       secretsEncryptionKey: props.key,
-      clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
+      clusterLogging: logTypes.map((t) => CLUSTER_LOG_TYPE[t]),
       kubectlProviderOptions: {
         kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer'),
         privateSubnets: props.vpc.privateSubnets,
@@ -99,6 +106,12 @@ export class PlatformCluster extends Construct {
       },
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    const notLogged = ALL_CONTROL_PLANE_LOG_TYPES.filter((t) => !logTypes.includes(t));
+    if (notLogged.length > 0) {
+      acknowledge(this.cluster.node.defaultChild as Construct, {
+        [`${EKS_CHECKS_PLUGIN}::${EKS_LOGGING_RULE}`]: `Control-plane log types ${notLogged.join(', ')} are off by configuration (cluster.controlPlaneLogTypes, CloudWatch ingestion cost); audit is always on`,
+      });
+    }
     this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
     // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).

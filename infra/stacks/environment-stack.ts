@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { controlPlaneLogTypes, flowLogTraffic, interfaceEndpoints, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { Database } from '../constructs/database';
@@ -54,7 +55,15 @@ export class EnvironmentStack extends Stack {
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
-    this.network = new Network(this, 'Network', { cidr: env.vpcCidr, natGateways: env.natGateways, key: this.key, removal, clusterName });
+    this.network = new Network(this, 'Network', {
+      cidr: env.vpcCidr,
+      natGateways: env.natGateways,
+      key: this.key,
+      removal,
+      clusterName,
+      interfaceEndpoints: interfaceEndpoints(env),
+      flowLogTraffic: flowLogTraffic(env) === 'all' ? ec2.FlowLogTrafficType.ALL : ec2.FlowLogTrafficType.REJECT,
+    });
 
     const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
     this.platformCluster = new PlatformCluster(this, 'Eks', {
@@ -65,6 +74,7 @@ export class EnvironmentStack extends Stack {
       deployRoleArn,
       applicationNamespace: env.workload.namespace,
       removal,
+      controlPlaneLogTypes: controlPlaneLogTypes(env),
     });
     const cluster = this.platformCluster.cluster;
 

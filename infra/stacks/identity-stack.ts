@@ -3,9 +3,15 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import { type EnvironmentConfig, type PlatformConfig, type ThreatProtection, threatProtection } from '../../config';
 import { names } from '../names';
 import { acknowledge, createPlatformKey } from '../constructs/keys';
+
+const THREAT_PROTECTION_MODE: Readonly<Record<ThreatProtection, cognito.StandardThreatProtectionMode | undefined>> = {
+  full: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+  audit: cognito.StandardThreatProtectionMode.AUDIT_ONLY,
+  off: undefined,
+};
 
 export interface IdentityStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -33,6 +39,7 @@ export class IdentityStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const anyProduction = config.environments.some((e) => e.production);
+    const protection = threatProtection(config);
     // The users are data: kept on deletion and replacement, not when the stack's own first create rolls back.
     const removal = anyProduction ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 
@@ -54,12 +61,16 @@ export class IdentityStack extends Stack {
       mfa: config.identity.mfa === 'required' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      // Threat protection needs the Plus plan (billed per monthly active user); off, the pool uses Essentials.
+      featurePlan: protection === 'off' ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: THREAT_PROTECTION_MODE[protection],
       deletionProtection: anyProduction,
       removalPolicy: removal,
     });
     acknowledge(this.userPool, {
+      ...(protection === 'full'
+        ? {}
+        : { 'AwsSolutions-COG3': `Threat protection is "${protection}" by configuration (identity.threatProtection): no production environment, or the Plus plan's per-user price declined` }),
       'AwsSolutions-COG2': `MFA is ${config.identity.mfa} (TOTP) by configuration (identity.mfa); set it to "required" to enforce it for every user`,
     });
 

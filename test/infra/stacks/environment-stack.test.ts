@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { platformConfig } from '../../../config';
+import { controlPlaneLogTypes, platformConfig } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
 
 const dev = platform().template('platform-dev');
@@ -30,7 +30,9 @@ describe('environment stack: network', () => {
     const azs = new Set(resourcesOfType(devJson, 'AWS::EC2::Subnet').map(([, s]) => JSON.stringify(s.Properties.AvailabilityZone)));
     expect(azs.size).toBe(2);
     expect([...azs].join()).toContain('Fn::GetAZs');
-    dev.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    // Rejected flows only outside production (config flowLogTraffic; test/infra/costs.test.ts), every flow in prod.
+    dev.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+    prod.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
   });
 });
 
@@ -38,13 +40,13 @@ describe('environment stack: EKS', () => {
   test.each([
     ['dev', dev],
     ['prod', prod],
-  ] as const)('%s cluster: version from configuration, secrets envelope encryption, all five log types, endpoint from configuration', (name, t) => {
+  ] as const)('%s cluster: version from configuration, secrets envelope encryption, log types from configuration, endpoint from configuration', (name, t) => {
     const env = platformConfig.environments.find((e) => e.name === name)!;
     t.hasResourceProperties('AWS::EKS::Cluster', {
       Name: `platform-${name}`,
       Version: env.cluster.kubernetesVersion,
       EncryptionConfig: [{ Provider: { KeyArn: keyRef }, Resources: ['secrets'] }],
-      Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }] } },
+      Logging: { ClusterLogging: { EnabledTypes: controlPlaneLogTypes(env).map((type) => ({ Type: type })) } },
       ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: true, PublicAccessCidrs: [...env.cluster.publicAccessCidrs] },
       AccessConfig: { AuthenticationMode: 'API' },
     });
