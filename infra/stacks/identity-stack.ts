@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, ReferenceStrength, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -123,6 +123,11 @@ export class IdentityStack extends Stack {
     acknowledge(clientSecret, {
       'AwsSolutions-SMG4': 'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
+    // A replaced app client or secret (new ID/ARN) must not be blocked by the environment stack that reads it: weak
+    // references (Fn::GetStackOutput) instead of Exports; the environment stack picks the new value up on its next
+    // deploy. The user pool itself stays a strong reference: replacing it loses every user, so being blocked is right.
+    client.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    clientSecret.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
     this.clients.set(env.name, { userPool: this.userPool, client, clientSecret });
   }
 }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -46,6 +46,10 @@ export class RegionalStack extends Stack {
       validation: acm.CertificateValidation.fromDns(zone),
       certificateName: `${config.project}-${region}`,
     });
+    // A changed name list replaces the certificate (new ARN). With an Export the consuming environment stacks would
+    // block that update ("export ... in use"); a weak reference (Fn::GetStackOutput) lets this stack replace it and
+    // the environment stacks pick the new ARN up on their next deploy (test/infra/cross-stack-references.test.ts).
+    this.certificate.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
 
     this.repository = new ecr.Repository(this, 'WebRepository', {
       repositoryName: config.imageRepositoryName,
