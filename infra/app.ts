@@ -84,7 +84,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     env: envOf(identityRegion),
     config,
     identityKey: identity.key,
-    description: `${config.project}: GitHub Actions OIDC provider, one deploy role per environment and the image push role`,
+    description: `${config.project}: CI OIDC providers (GitHub Actions, and GitLab/Bitbucket when configured), one deploy role per environment and the image push role`,
   });
 
   const regions = environmentRegions(config);

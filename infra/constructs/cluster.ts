@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, type NodeArchitecture, nodeArchitecture } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, type NodeArchitecture, nodeArchitecture, workloadNamespaceLabels } from '../../config';
 import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
@@ -51,8 +51,6 @@ export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiTy
 export const ALB_CONTROLLER_VERSION = 'v3.2.2';
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
-/** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
-export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
@@ -118,14 +116,15 @@ export class PlatformCluster extends Construct {
     const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
     // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
     // old one is deleted) cannot reuse the old name.
-    const nodegroup = (this.nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
+    const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
       amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,
       desiredSize: config.desiredNodes,
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
-    }));
+    });
+    this.nodegroup = nodegroup;
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
@@ -191,13 +190,9 @@ export class PlatformCluster extends Construct {
     albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
 
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
-    // Labels match the charts' WebNamespace: Pod Security "restricted" and the controller's readiness gate.
-    const podSecurityVersion = `v${config.kubernetesVersion}`;
-    const namespaceLabels: Record<string, string> = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' };
-    for (const mode of ['enforce', 'audit', 'warn']) {
-      namespaceLabels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
-      namespaceLabels[`pod-security.kubernetes.io/${mode}-version`] = podSecurityVersion;
-    }
+    // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
+    // and the controller's readiness gate.
+    const namespaceLabels = workloadNamespaceLabels({ podSecurityVersion: `v${config.kubernetesVersion}`, albPodReadinessGate: true });
     const namespace = this.cluster.addManifest('AppNamespace', {
       apiVersion: 'v1',
       kind: 'Namespace',

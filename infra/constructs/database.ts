@@ -4,12 +4,15 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { DatabaseConfig, DataRetentionConfig } from '../../config';
+import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
+import { DATABASE_BACKUP_WINDOW } from '../../config';
+import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
 import { acknowledge } from './keys';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
-export const POSTGRES_PORT = 5432;
+/** The shared database port (config/workload.ts): the charts' network policy allows the same one. */
+export const POSTGRES_PORT = DATABASE_PORT;
 /** Characters left out of generated passwords so they survive URLs and shells. */
 const EXCLUDE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
@@ -21,6 +24,8 @@ export interface DatabaseProps {
   /** The EKS cluster security group (on every managed node's ENI): the only client. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly databaseName: string;
+  /** Operations settings: fixed identifier, maintenance window, monitoring, log exports (infra/constructs/database-care.ts). */
+  readonly care: DatabaseCareProps;
 }
 
 /**
@@ -71,17 +76,14 @@ export class Database extends Construct {
       maxAllocatedStorage: config.maxAllocatedStorageGiB,
       multiAz: config.multiAz,
       backupRetention: Duration.days(config.backupRetentionDays),
-      preferredBackupWindow: '02:00-03:00',
-      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      preferredBackupWindow: DATABASE_BACKUP_WINDOW,
       deletionProtection: retention.deletionProtection,
       removalPolicy: removalPolicyOf(retention.removal),
-      autoMinorVersionUpgrade: false,
       iamAuthentication: true,
-      enablePerformanceInsights: false,
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
-      parameters: { 'rds.force_ssl': '1' },
       copyTagsToSnapshot: true,
+      ...databaseCare(this, props.key, props.care),
     });
+    finishDatabaseCare(this, this.instance);
     this.secret = this.instance.secret!;
     // A kept database (snapshot or retained) is useless without its credentials: keep the secret with it.
     // (`instance.secret` is the target attachment; the generated secret itself is the instance's child "Secret".)

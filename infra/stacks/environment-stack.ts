@@ -4,12 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { controlPlaneLogTypes, flowLogTraffic, interfaceEndpoints, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { controlPlaneLogTypes, flowLogTraffic, interfaceEndpoints, loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
+import { PlatformBackup } from '../constructs/backup';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { ExternalDns } from '../constructs/dns';
+import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
@@ -37,10 +41,16 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
   readonly storage: Storage;
   readonly podRole: iam.Role;
   readonly api: UploadApi;
+  readonly monitoring: Monitoring;
+  readonly clusterOperations: ClusterOperations;
+  /** Production environments only. */
+  readonly backup?: PlatformBackup;
   readonly workloadOutputs: WorkloadOutputs;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -52,6 +62,7 @@ export class EnvironmentStack extends Stack {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const removal = keep ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
+    const operations = resolveOperations(env.operations, env.production);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
@@ -87,6 +98,15 @@ export class EnvironmentStack extends Stack {
       after: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!],
     });
 
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
+
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
@@ -94,6 +114,12 @@ export class EnvironmentStack extends Stack {
       retention: env.dataRetention,
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
+      care: {
+        instanceIdentifier: names.database(config, env),
+        maintenanceWindow: operations.maintenanceWindow,
+        logRetentionDays: operations.databaseLogRetentionDays,
+        removal,
+      },
     });
     // A new logical ID replaces the instance (a new, empty database). Pinned, so moving or wrapping the construct in
     // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
@@ -134,6 +160,40 @@ export class EnvironmentStack extends Stack {
       throttleBurst: env.apiThrottleBurst,
       removal,
     });
+
+    // Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups.
+    const containerLogs = new ContainerLogs(this, 'ContainerLogs', { clusterName, key: this.key, retentionDays: operations.containerLogRetentionDays, removal });
+    this.clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
+      cluster,
+      clusterName,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      dependsOn: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!, containerLogs],
+    });
+    const prefix = `${config.project}-${env.name}`;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      operations,
+      key: this.key,
+      clusterName,
+      loadBalancerTag: loadBalancerTag(config.project, env.name),
+      applicationLogs: containerLogs.groups.application,
+      workloadNamespace: env.workload.namespace,
+      workloadName: WORKLOAD_NAME,
+      api: this.api.api,
+      apiFunction: this.api.function,
+      database: this.database.instance,
+      databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
+    });
+    if (env.production) {
+      this.backup = new PlatformBackup(this, 'Backup', {
+        prefix,
+        key: this.key,
+        retentionDays: operations.backup.retentionDays,
+        copyToRegion: operations.backup.copyToRegion,
+        database: this.database.instance,
+        buckets: [this.storage.bucket, this.storage.accessLogs],
+      });
+    }
 
     const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
     this.workloadOutputs = {

@@ -43,6 +43,7 @@ describe('the database is never replaced silently', () => {
     const [[, instance]] = instances;
     const replacing = Object.fromEntries(REPLACING_PROPERTIES.filter((p) => instance.Properties[p] !== undefined).map((p) => [p, instance.Properties[p]]));
     expect(replacing).toEqual({
+      DBInstanceIdentifier: `${platformConfig.project}-${_name}`,
       DBName: WORKLOAD_DATABASE_NAME,
       DBSubnetGroupName: { Ref: 'DatabaseInstanceSubnetGroupDE121BB6' },
       Engine: 'postgres',

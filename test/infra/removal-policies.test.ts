@@ -27,6 +27,7 @@ const DATA_TYPES = [
   'AWS::SecretsManager::Secret',
   'AWS::ECR::Repository',
   'AWS::Cognito::UserPool',
+  'AWS::Backup::BackupVault',
 ] as const;
 type DataType = (typeof DATA_TYPES)[number];
 
@@ -38,7 +39,8 @@ function expectedPolicies(): Map<string, Partial<Record<DataType, Policy>>> {
   expected.set(`${platformConfig.project}-github`, {});
   for (const region of new Set(platformConfig.environments.map((e) => e.region))) {
     const production = platformConfig.environments.some((e) => e.region === region && e.production);
-    expected.set(`${platformConfig.project}-shared-${region}`, { 'AWS::KMS::Key': KEPT, 'AWS::ECR::Repository': production ? KEPT : DELETED });
+    // The account's RDS enhanced-monitoring log group (regional operations) is kept too.
+    expected.set(`${platformConfig.project}-shared-${region}`, { 'AWS::KMS::Key': KEPT, 'AWS::ECR::Repository': production ? KEPT : DELETED, 'AWS::Logs::LogGroup': KEPT });
   }
   for (const env of platformConfig.environments) {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
@@ -49,6 +51,7 @@ function expectedPolicies(): Map<string, Partial<Record<DataType, Policy>>> {
       'AWS::Logs::LogGroup': keep ? KEPT : DELETED,
       'AWS::RDS::DBInstance': database,
       'AWS::SecretsManager::Secret': env.dataRetention.removal === 'destroy' ? DELETED : KEPT,
+      'AWS::Backup::BackupVault': KEPT,
     });
   }
   return expected;

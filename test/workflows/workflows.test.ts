@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { environmentStackName, platformConfig } from '../../config';
-import { imagePushSubjects, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects, sharedStackNames } from '../../infra/names';
+import { imagePushSubjects, names, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects, sharedStackNames } from '../../infra/names';
 
 type Dict = Record<string, unknown>;
 interface Step extends Dict {
@@ -194,6 +194,23 @@ describe('deploy', () => {
     expect(deploy.environment).toEqual({ name: '${{ inputs.environment }}' });
     expect(workflows['deploy-prod.yml'].jobs.deploy).toMatchObject({ uses: './.github/workflows/deploy.yml', with: { environment: 'prod' } });
     expect(workflows['deploy-prod.yml'].text).toMatch(/required reviewers/i);
+  });
+
+  it('runs on the environment\'s runner inside its VPC (CodeBuild project of infra), never on a hosted runner', () => {
+    expect(deploy['runs-on']).toBe('codebuild-platform-${{ inputs.environment }}-runner-${{ github.run_id }}-${{ github.run_attempt }}');
+    for (const env of platformConfig.environments) {
+      const label = String(deploy['runs-on']).replace('${{ inputs.environment }}', env.name);
+      expect(label).toBe(`codebuild-${names.runnerProject(platformConfig, env)}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
+    }
+    // Only the jobs that reach a cluster need it; the others stay on hosted runners.
+    const onRunner = allJobs().filter(({ job }) => String(job['runs-on'] ?? '').startsWith('codebuild-'));
+    expect(onRunner.map(({ wf, name }) => `${wf.file}#${name}`)).toEqual(['deploy.yml#deploy']);
+  });
+
+  it('every job that installs Node.js uses a supported LTS (22 or 24)', () => {
+    const versions = allJobs().flatMap(({ job }) => steps(job).filter((step) => step.uses?.startsWith('actions/setup-node@')).map((step) => String(step.with?.['node-version'])));
+    expect(versions.length).toBeGreaterThanOrEqual(4);
+    for (const version of versions) expect(['22', '24']).toContain(version);
   });
 
   it('one deploy at a time per environment, never cancelled midway; callers use their own group (no deadlock)', () => {

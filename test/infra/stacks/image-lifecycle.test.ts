@@ -88,18 +88,22 @@ describe('ECR lifecycle: released images are never expired by the count of build
     expect(expired(plain, images, 200).has('release')).toBe(true);
   });
 
-  test('release builds carry the release tag: deploy-prod passes it to build-scan, which passes it to push-image.sh', () => {
+  test('release builds carry the release tag: deploy-prod passes it to build-scan, which hands it to push-image.sh (RELEASE_TAG)', () => {
     const prodCaller = readFileSync(join(ROOT, '.github/workflows/deploy-prod.yml'), 'utf8');
     expect(prodCaller).toMatch(/release-tag: \$\{\{ github\.event\.release\.tag_name \}\}/);
     const buildScan = readFileSync(join(ROOT, '.github/workflows/build-scan.yml'), 'utf8');
     expect(buildScan).toMatch(/RELEASE_TAG: \$\{\{ inputs\.release-tag \}\}/);
-    expect(buildScan).toContain('npm run image:push -- "$IMAGE_TAR" "$REPOSITORY" "$TAG" "$RELEASE_TAG"');
+    expect(buildScan).toContain('npm run image:push -- "$IMAGE_TAR" "$REPOSITORY" "$TAG"');
     const script = readFileSync(join(ROOT, '.github/scripts/push-image.sh'), 'utf8');
+    expect(script).toContain('release=${RELEASE_TAG:-}');
     expect(script).toContain(`${RELEASE_TAG_PREFIX}*)`);
   });
 
   test('push-image.sh refuses a release tag the lifecycle would not keep, before touching any registry', () => {
-    const run = spawnSync('bash', [join(ROOT, '.github/scripts/push-image.sh'), 'image.tar', 'registry.example/platform/web', sha(1), '1.4.2'], { encoding: 'utf8' });
+    const run = spawnSync('bash', [join(ROOT, '.github/scripts/push-image.sh'), 'image.tar', 'registry.example/platform/web', sha(1)], {
+      encoding: 'utf8',
+      env: { ...process.env, RELEASE_TAG: '1.4.2' },
+    });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('release tag "1.4.2" does not start with "v"');
   });
