@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -39,7 +39,7 @@ export class AwsWebChart extends Chart {
       );
     }
 
-    const loadBalancerName = `${config.project}-${env.name}-web`;
+    const albName = loadBalancerName(config.project, env.name);
     new WebNamespace(this, 'Namespace', {
       name: namespace,
       podSecurityVersion: `v${env.cluster.kubernetesVersion}`,
@@ -69,7 +69,7 @@ export class AwsWebChart extends Chart {
         [APP_ENV.databaseUsername]: WORKLOAD_DATABASE_USER,
         // The user, from the ALB's signed header only: the load balancer's name is fixed, its ID is assigned by AWS.
         [APP_ENV.identitySource]: 'alb',
-        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
+        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${albName}/*`,
       },
     });
 
@@ -92,13 +92,13 @@ export class AwsWebChart extends Chart {
       namespace,
       hostname: env.workload.hostname,
       region: env.region,
+      loadBalancerName: albName,
       certificateArn: outputs.certificateArn,
       userPoolArn: outputs.userPoolArn,
       userPoolId: outputs.userPoolId,
       userPoolRegion: outputs.userPoolRegion,
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
-      loadBalancerName,
       // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
       tags: [loadBalancerTag(config.project, env.name)],
     });

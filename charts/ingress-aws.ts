@@ -52,9 +52,10 @@ export interface AlbIngressProps extends AlbIngressOutputs {
    */
   readonly name?: string;
   /**
-   * Name of the load balancer (`load-balancer-name`), unique per account and region: the service accepts the
+   * Name of the load balancer (`alb.ingress.kubernetes.io/load-balancer-name`, at most 32 characters): stable across
+   * Ingress changes (changing it later makes the controller create a new load balancer); the service accepts the
    * identity header only from the load balancer with this name.
-   * @default - a name the controller generates (the service then cannot know its signer)
+   * @default - a name the controller derives from the namespace and Ingress name
    */
   readonly loadBalancerName?: string;
   /**

@@ -3,6 +3,8 @@ export * from './outputs';
 export * from './validate';
 export * from './image';
 export * from './deploy-access';
+export * from './architecture';
+export * from './costs';
 export * from './operations';
 export * from './workload';
 export * from './api';

@@ -20,6 +20,15 @@ export type DeployTrigger =
 /** How the EKS API endpoint is reachable. */
 export type EndpointAccess = 'public-and-private' | 'private';
 
+/** EKS control-plane log types, as EKS spells them. */
+export type ControlPlaneLogType = 'api' | 'audit' | 'authenticator' | 'controllerManager' | 'scheduler';
+
+/** Which traffic the VPC flow logs record: every flow, or only rejected ones (a fraction of the volume). */
+export type FlowLogTraffic = 'all' | 'reject';
+
+/** Cognito threat protection of the user pool: "off" uses the Essentials feature plan, the others need Plus. */
+export type ThreatProtection = 'full' | 'audit' | 'off';
+
 /** What happens to stateful stores (database, buckets) when their stack or resource is removed. */
 export type RemovalBehaviour = 'destroy' | 'snapshot' | 'retain';
 
@@ -43,6 +52,12 @@ export interface ClusterConfig {
    * A name (not an ARN) keeps synth account-agnostic.
    */
   readonly adminRoleName: string;
+  /**
+   * Control-plane log types sent to CloudWatch Logs (billed per GB ingested; "api" and "audit" are the bulk).
+   * Must include "audit".
+   * @default - all five in production; ["audit", "authenticator"] elsewhere
+   */
+  readonly controlPlaneLogTypes?: readonly ControlPlaneLogType[];
 }
 
 export interface DatabaseConfig {
@@ -133,6 +148,18 @@ export interface EnvironmentConfig {
   readonly vpcCidr: string;
   /** NAT gateways: 1 (enough for dev) or 2 (one per availability zone, for high availability). */
   readonly natGateways: number;
+  /**
+   * Interface VPC endpoints for ECR (API and registry), Secrets Manager and STS, so image pulls and secret reads do
+   * not pay NAT data processing; each costs an hourly fee per availability zone. The S3 gateway endpoint (free; image
+   * layers and the application bucket) is always there.
+   * @default - true in production, false elsewhere
+   */
+  readonly interfaceEndpoints?: boolean;
+  /**
+   * Traffic the VPC flow logs record.
+   * @default - "all" in production, "reject" elsewhere
+   */
+  readonly flowLogTraffic?: FlowLogTraffic;
   readonly cluster: ClusterConfig;
   readonly database: DatabaseConfig;
   readonly workload: WorkloadConfig;
@@ -185,6 +212,12 @@ export interface IdentityConfig {
   readonly domainPrefix: string;
   /** Multi-factor authentication: optional (users may enrol) or required. */
   readonly mfa: 'optional' | 'required';
+  /**
+   * Cognito threat protection (adaptive authentication, compromised credentials). "full" blocks risky sign-ins,
+   * "audit" only records them; both need the Plus feature plan (billed per monthly active user). "off" uses Essentials.
+   * @default - "full" when any environment is production, "off" otherwise
+   */
+  readonly threatProtection?: ThreatProtection;
 }
 
 export interface GitHubConfig {

@@ -51,7 +51,7 @@ export class PlatformBackup extends Construct {
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: props.prefix,
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, // fixed name: nothing left behind by a rolled-back first create
     });
     const deleteAfter = Duration.days(props.retentionDays);
     const copy = props.copyToRegion

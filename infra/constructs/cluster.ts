@@ -6,7 +6,8 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, workloadNamespaceLabels, type ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, type NodeArchitecture, nodeArchitecture, workloadNamespaceLabels } from '../../config';
+import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, nagArn } from '../checks/nag';
 import { encryptedLogGroup } from './log-groups';
@@ -21,17 +22,32 @@ export interface PlatformClusterProps {
   /** ARN of the CI deploy role, granted `admin` in `applicationNamespace` only. */
   readonly deployRoleArn: string;
   readonly applicationNamespace: string;
+  /**
+   * Removal policy of the control-plane log group. The cluster, its node group, roles and provider functions are
+   * always deleted with the stack: retained compute with fixed names would block re-creating it.
+   */
   readonly removal: RemovalPolicy;
+  /**
+   * Control-plane log types sent to CloudWatch Logs.
+   * @default - all five
+   */
+  readonly controlPlaneLogTypes?: readonly ControlPlaneLogType[];
 }
 
-/** Every EKS control-plane log type. */
-export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
-  eks.ClusterLoggingTypes.API,
-  eks.ClusterLoggingTypes.AUDIT,
-  eks.ClusterLoggingTypes.AUTHENTICATOR,
-  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
-  eks.ClusterLoggingTypes.SCHEDULER,
-];
+/** aws-eks-v2's name of each control-plane log type. */
+const CLUSTER_LOG_TYPE: Readonly<Record<ControlPlaneLogType, eks.ClusterLoggingTypes>> = {
+  api: eks.ClusterLoggingTypes.API,
+  audit: eks.ClusterLoggingTypes.AUDIT,
+  authenticator: eks.ClusterLoggingTypes.AUTHENTICATOR,
+  controllerManager: eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  scheduler: eks.ClusterLoggingTypes.SCHEDULER,
+};
+
+/** Amazon Linux 2023 AMI type of the managed node group for each node architecture. */
+export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiType>> = {
+  arm64: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+  x86_64: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+};
 
 /** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
 export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
@@ -69,6 +85,7 @@ export class PlatformCluster extends Construct {
       throw new Error(`PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`);
     }
     const stack = Stack.of(this);
+    const logTypes = props.controlPlaneLogTypes ?? ALL_CONTROL_PLANE_LOG_TYPES;
 
     // The kubectl/Helm handler runs in the private subnets: the public endpoint (if any) only admits configured CIDRs.
     const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
@@ -93,8 +110,7 @@ export class PlatformCluster extends Construct {
       endpointAccess:
         config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
       secretsEncryptionKey: props.key,
-      clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
-      removalPolicy: props.removal,
+      clusterLogging: logTypes.map((t) => CLUSTER_LOG_TYPE[t]),
       kubectlProviderOptions: {
         kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer'),
         privateSubnets: props.vpc.privateSubnets,
@@ -102,13 +118,21 @@ export class PlatformCluster extends Construct {
       },
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    const notLogged = ALL_CONTROL_PLANE_LOG_TYPES.filter((t) => !logTypes.includes(t));
+    if (notLogged.length > 0) {
+      acknowledge(this.cluster.node.defaultChild as Construct, {
+        [`${EKS_CHECKS_PLUGIN}::${EKS_LOGGING_RULE}`]: `Control-plane log types ${notLogged.join(', ')} are off by configuration (cluster.controlPlaneLogTypes, CloudWatch ingestion cost); audit is always on`,
+      });
+    }
     this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
-    const arm = config.nodeInstanceTypes.every((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
+    // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).
+    const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
+    // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
+    // old one is deleted) cannot reuse the old name.
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
-      nodegroupName: 'default',
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
-      amiType: arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,
       desiredSize: config.desiredNodes,
       maxSize: config.maxNodes,

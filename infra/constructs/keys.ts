@@ -6,14 +6,15 @@ import type { Construct } from 'constructs';
 /**
  * A customer-managed KMS key with yearly automatic rotation that CloudWatch Logs of the stack's region may use,
  * so log groups (flow logs, API access logs, EKS control plane) are encrypted with the environment's own key.
- * Always retained: snapshots, retained buckets and backups encrypted with it outlive the stack.
+ * Always retained (except when the stack's own create rolls back): snapshots, retained buckets and backups
+ * encrypted with it outlive the stack.
  */
 export function createPlatformKey(scope: Construct, id: string, description: string): kms.Key {
   const key = new kms.Key(scope, id, {
     description,
     enableKeyRotation: true,
     rotationPeriod: Duration.days(365),
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     pendingWindow: Duration.days(30),
   });
   const stack = Stack.of(scope);

@@ -25,7 +25,7 @@ export class RegionalOperations extends Construct {
     new CfnResource(this, 'ResourceTagsOnTelemetry', { type: 'AWS::ObservabilityAdmin::TelemetryEnrichment', properties: { Scope: 'ACCOUNT' } });
     encryptedLogGroup(this, 'EnhancedMonitoringLogs', props.key, {
       logGroupName: ENHANCED_MONITORING_LOG_GROUP,
-      removal: RemovalPolicy.RETAIN,
+      removal: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, // fixed name: nothing left behind by a rolled-back first create
       retention: logs.RetentionDays.ONE_MONTH,
     });
   }
