@@ -34,8 +34,20 @@ find_binaries
 echo "# cluster up in $((SECONDS - T0))s: $KUBECONFIG_FILE"
 
 NS="smoke-$(date +%s)-$RANDOM"
+# These checks use simulated pods (any image, "faulty" images never Ready): with a real node, keep new pods
+# off it (and on the KWOK nodes) meanwhile.
+REAL_NODE=""
+if kctl get node real-node >/dev/null 2>&1; then
+  REAL_NODE=real-node
+  kctl taint nodes "$REAL_NODE" platform.local/real=true:NoSchedule --overwrite >/dev/null
+  kctl taint nodes -l type=kwok platform.local/simulated:NoSchedule- >/dev/null 2>&1 || true
+fi
 cleanup() {
   kctl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+  if [[ -n "$REAL_NODE" && "$DOWN" != 1 ]]; then
+    kctl taint nodes "$REAL_NODE" platform.local/real:NoSchedule- >/dev/null 2>&1 || true
+    kctl taint nodes -l type=kwok platform.local/simulated=true:NoSchedule --overwrite >/dev/null 2>&1 || true
+  fi
   if [[ "$DOWN" == 1 ]]; then "$CLUSTER_DIR/down.sh" || true; fi
 }
 trap cleanup EXIT

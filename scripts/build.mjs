@@ -11,7 +11,6 @@ const entries = {
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
-  'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
 };
 
 /**

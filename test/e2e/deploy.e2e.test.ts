@@ -1,6 +1,7 @@
 /**
  * The deploy command against a real control plane (kube-apiserver, etcd, controller-manager, scheduler; KWOK nodes
- * where pods of an image containing "faulty" start but never become Ready).
+ * where pods of an image containing "faulty" start but never become Ready). The real node, if any, is tainted
+ * meanwhile: these pods are simulated.
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,15 @@ import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '..
 import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/kubectl';
-import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, watchReplicas } from './helpers';
+import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, scheduleOn, watchReplicas } from './helpers';
 
 const NS = 'web';
 const timings: Record<string, number | string> = {};
+
+// These tests use simulated pods (any image reference works; an image containing "faulty" never becomes Ready).
+beforeAll(async () => {
+  await scheduleOn('kwok');
+});
 
 afterAll(() => {
   process.stderr.write(`\n[e2e] measured: ${JSON.stringify(timings, null, 2)}\n`);
