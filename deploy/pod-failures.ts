@@ -184,3 +184,22 @@ export function describePodFailure(failure: PodFailure, logLines: readonly strin
   }
   return lines;
 }
+
+export interface ReplicaSetLike {
+  metadata?: { annotations?: Record<string, string>; labels?: Record<string, string>; ownerReferences?: readonly { kind?: string; name?: string }[] };
+}
+
+/**
+ * The pod-template-hash of the Deployment's current (newest) ReplicaSet: the one owned by `deploymentName` whose
+ * revision annotation equals the Deployment's; undefined while the controller has not created it yet.
+ */
+export function newReplicaSetHash(deployment: { metadata?: { name?: string; annotations?: Record<string, string> } }, replicaSets: readonly ReplicaSetLike[]): string | undefined {
+  const revision = deployment.metadata?.annotations?.['deployment.kubernetes.io/revision'];
+  if (!revision) return undefined;
+  const rs = replicaSets.find(
+    (r) =>
+      r.metadata?.annotations?.['deployment.kubernetes.io/revision'] === revision &&
+      (r.metadata?.ownerReferences ?? []).some((o) => o.kind === 'Deployment' && o.name === deployment.metadata?.name),
+  );
+  return rs?.metadata?.labels?.['pod-template-hash'];
+}

@@ -6,6 +6,7 @@ import {
   detectPodFailures,
   logSource,
   newPods,
+  newReplicaSetHash,
   redactLogLines,
   startupBudgetSeconds,
   type ContainerSpecLike,
@@ -149,5 +150,21 @@ describe('report', () => {
       '  last 1 log line:',
       '    | {"msg":"exiting at start"}',
     ]);
+  });
+});
+
+describe('newReplicaSetHash', () => {
+  const rs = (revision: string, hash: string, owner = 'web') => ({
+    metadata: { annotations: { 'deployment.kubernetes.io/revision': revision }, labels: { 'pod-template-hash': hash }, ownerReferences: [{ kind: 'Deployment', name: owner }] },
+  });
+  const deployment = (revision?: string) => ({ metadata: { name: 'web', annotations: (revision ? { 'deployment.kubernetes.io/revision': revision } : {}) as Record<string, string> } });
+
+  test("the hash of the ReplicaSet at the Deployment's revision, owned by it", () => {
+    expect(newReplicaSetHash(deployment('3'), [rs('2', 'old'), rs('3', 'new'), rs('3', 'other', 'api')])).toBe('new');
+  });
+
+  test('undefined before the controller created it, or without a revision', () => {
+    expect(newReplicaSetHash(deployment('4'), [rs('3', 'new')])).toBeUndefined();
+    expect(newReplicaSetHash(deployment(), [rs('3', 'new')])).toBeUndefined();
   });
 });
