@@ -75,7 +75,7 @@ done < <(cgroup_hierarchies)
 stop_pid "$(pid_of containerd)" 15
 # containerd's shims outlive it; they are this node's when they serve its socket.
 for proc in /proc/[0-9]*; do
-  cmd="$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null || true)"
+  cmd="$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline" || true)"
   [[ "$cmd" == *containerd-shim*"-address $CONTAINERD_SOCK"* ]] && stop_pid "${proc#/proc/}" 5
 done
 

@@ -78,18 +78,18 @@ nft -f - <<EOF || ndie "could not install the nftables guard"
 table inet $GUARD_TABLE
 delete table inet $GUARD_TABLE
 table inet $GUARD_TABLE {
-  chain in {
+  chain guard_in {
     type filter hook prerouting priority -400; policy accept;
     $ours_in ip saddr $GUARD_RANGE counter drop
     $ours_in ip daddr $GUARD_RANGE counter drop
   }
-  chain out {
+  chain guard_out {
     type filter hook postrouting priority 400; policy accept;
     $ours_out ip saddr $GUARD_RANGE counter drop
     $ours_out ip daddr $GUARD_RANGE counter drop
     $ours_out ct status dnat counter drop
   }
-  chain fwd {
+  chain guard_forward {
     type filter hook forward priority -400; policy accept;
     iifname != "$NODE_BRIDGE" iifname != "veth*" counter drop
     oifname != "$NODE_BRIDGE" oifname != "veth*" counter drop
