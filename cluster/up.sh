@@ -116,7 +116,8 @@ fail() { failure="$*"; return 1; }
 
 create_cluster() {
   log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
-  # The API server authenticates to the real node's kubelet (logs, exec) with the admin certificate kwokctl makes.
+  # The API server reaches the real node's kubelet (logs, exec) at its InternalIP (no name lookup), with the
+  # admin certificate kwokctl makes.
   local config_args=(--config "$CLUSTER_DIR/kwokctl.yaml") s
   for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
   # Every binary is local (kwokctl would otherwise download them); KWOK_* env
@@ -135,6 +136,7 @@ create_cluster() {
     --kwok-controller-binary "$BIN/kwok" \
     --extra-args "kube-apiserver=kubelet-client-certificate=$CLUSTER_WORKDIR/pki/admin.crt" \
     --extra-args "kube-apiserver=kubelet-client-key=$CLUSTER_WORKDIR/pki/admin.key" \
+    --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
     --timeout 5m --wait 2m >&2 || fail "kwokctl create cluster failed" || return 1
   echo "$FINGERPRINT" >"$FINGERPRINT_FILE"
   wait_healthy 60 || fail "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
