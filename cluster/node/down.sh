@@ -52,7 +52,8 @@ containerd_up() { pid_alive "$(pid_of containerd)" && nctr version >/dev/null 2>
 if pid_alive "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=3s >/dev/null 2>&1; then
   kctl delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" --grace-period=1 --wait=false >/dev/null 2>&1 || true
   deadline=$((SECONDS + 30))
-  while containerd_up && [[ -n "$(nctr tasks ls -q 2>/dev/null | grep -v "^$" || true)" ]] && (( SECONDS < deadline )); do sleep 0.5; done
+  running_tasks() { nctr tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"' || true; }
+  while containerd_up && [[ -n "$(running_tasks)" ]] && (( SECONDS < deadline )); do sleep 0.5; done
   kctl delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 || true
 fi
 
