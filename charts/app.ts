@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { findTarget, placeholderOutputs, type PlatformConfig, type WorkloadOutputs } from '../config';
+import { applyRank, findTarget, placeholderOutputs, type PlatformConfig, type WorkloadOutputs } from '../config';
 import { AwsWebChart } from './aws-chart';
 import { ChartInputError } from './errors';
 import { GenericWebChart } from './generic-chart';
@@ -120,17 +120,11 @@ interface KubeObject {
   readonly metadata: { readonly name: string };
 }
 
-/** Apply order: what others depend on first. Stable within a kind. */
-const KIND_ORDER = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'ConfigMap', 'NetworkPolicy', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress'];
-
+/** The shared apply order of kinds (config/workload.ts, which the deploy command applies in too), then by name. */
 function sortForApply(objects: KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject) => {
-    const i = KIND_ORDER.indexOf(o.kind);
-    return i === -1 ? KIND_ORDER.length : i;
-  };
   return objects
     .map((o, i) => ({ o, i }))
-    .sort((a, b) => rank(a.o) - rank(b.o) || a.o.metadata.name.localeCompare(b.o.metadata.name) || a.i - b.i)
+    .sort((a, b) => applyRank(a.o.kind) - applyRank(b.o.kind) || a.o.metadata.name.localeCompare(b.o.metadata.name) || a.i - b.i)
     .map(({ o }) => o);
 }
 

@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
+import { APP_ENV, DATABASE_PORT, outputMismatches, WORKLOAD_DATABASE_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -10,8 +10,6 @@ import { CONTAINER_PORT, WebService } from './web-service';
 
 /** EKS Pod Identity agent (link-local, on every node): the SDK's container credential provider calls it. */
 export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
-/** PostgreSQL port allowed towards the VPC (the RDS instance). */
-export const DATABASE_PORT = 5432;
 
 export interface AwsWebChartProps {
   readonly config: PlatformConfig;
@@ -57,14 +55,14 @@ export class AwsWebChart extends Chart {
       cpuMillis: env.workload.cpuMillis,
       memoryMiB: env.workload.memoryMiB,
       settings: {
-        APP_ENV: env.name,
-        AWS_REGION: outputs.region,
-        BUCKET_NAME: outputs.bucketName,
-        DATABASE_HOST: outputs.databaseEndpoint,
-        DATABASE_PORT: outputs.databasePort,
-        DATABASE_NAME: WORKLOAD_DATABASE_NAME,
+        [APP_ENV.environment]: env.name,
+        [APP_ENV.region]: outputs.region,
+        [APP_ENV.bucketName]: outputs.bucketName,
+        [APP_ENV.databaseHost]: outputs.databaseEndpoint,
+        [APP_ENV.databasePort]: outputs.databasePort,
+        [APP_ENV.databaseName]: WORKLOAD_DATABASE_NAME,
         // An identifier, not a secret: the app reads the credentials from Secrets Manager with its Pod Identity role.
-        DATABASE_SECRET_ARN: outputs.databaseSecretArn,
+        [APP_ENV.databaseSecretArn]: outputs.databaseSecretArn,
       },
     });
 

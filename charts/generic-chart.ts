@@ -1,13 +1,13 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { PlatformConfig, PortableTargetConfig } from '../config';
+import { APP_ENV, DATABASE_PORT, WORKLOAD_NAME, type PlatformConfig, type PortableTargetConfig } from '../config';
 import { StandardIngress } from './ingress-generic';
 import { WebNamespace } from './namespace';
 import { WebNetworkPolicy } from './network-policy';
 import { CONTAINER_PORT, WebService } from './web-service';
 
 /** Secret the cluster operator creates with the database connection (keys host, port, dbname, username, password). */
-export const DATABASE_SECRET_NAME = 'web-database';
+export const DATABASE_SECRET_NAME = `${WORKLOAD_NAME}-database`;
 
 export interface GenericWebChartProps {
   readonly config: PlatformConfig;
@@ -50,17 +50,17 @@ export class GenericWebChart extends Chart {
       maxReplicas: target.workload.maxReplicas,
       cpuMillis: target.workload.cpuMillis,
       memoryMiB: target.workload.memoryMiB,
-      settings: { APP_ENV: target.name },
+      settings: { [APP_ENV.environment]: target.name },
       secretEnv: {
-        DATABASE_HOST: fromSecret('host'),
-        DATABASE_PORT: fromSecret('port'),
-        DATABASE_NAME: fromSecret('dbname'),
-        DATABASE_USERNAME: fromSecret('username'),
-        DATABASE_PASSWORD: fromSecret('password'),
+        [APP_ENV.databaseHost]: fromSecret('host'),
+        [APP_ENV.databasePort]: fromSecret('port'),
+        [APP_ENV.databaseName]: fromSecret('dbname'),
+        [APP_ENV.databaseUsername]: fromSecret('username'),
+        [APP_ENV.databasePassword]: fromSecret('password'),
       },
     });
 
-    const database = props.database ?? { cidr: '0.0.0.0/0', port: 5432 };
+    const database = props.database ?? { cidr: '0.0.0.0/0', port: DATABASE_PORT };
     new WebNetworkPolicy(this, 'NetworkPolicy', {
       namespace,
       podLabels: this.workload.selectorLabels,

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { checkDnsLabel, checkHostname, checkInteger } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
@@ -32,13 +33,13 @@ export interface AlbIngressProps {
   readonly userPoolClientId: string;
   /**
    * Name of the Ingress.
-   * @default "web"
+   * @default WORKLOAD_NAME ("web")
    */
   readonly name?: string;
   /**
    * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
    * Created at deploy time from Secrets Manager by the deploy command; never in git.
-   * @default "web-oidc-client"
+   * @default "<WORKLOAD_NAME>-oidc-client" ("web-oidc-client")
    */
   readonly oidcSecretName?: string;
   /**
@@ -54,7 +55,7 @@ export interface AlbIngressProps {
   readonly sessionTimeoutSeconds?: number;
   /**
    * ServiceAccount of the AWS Load Balancer Controller, granted read access to the OIDC client Secret.
-   * @default - aws-load-balancer-controller in kube-system
+   * @default ALB_CONTROLLER_SERVICE_ACCOUNT (aws-load-balancer-controller in kube-system, as infra installs it)
    */
   readonly controllerServiceAccount?: { readonly name: string; readonly namespace: string };
 }
@@ -71,14 +72,14 @@ export class AlbIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
     super(scope, id);
-    const name = props.name ?? 'web';
+    const name = props.name ?? WORKLOAD_NAME;
     checkDnsLabel('namespace', props.namespace);
     checkHostname('hostname', props.hostname);
     const delay = props.deregistrationDelaySeconds ?? 15;
     checkInteger('deregistrationDelaySeconds', delay, 0, 3600);
     const sessionTimeout = props.sessionTimeoutSeconds ?? 28800;
     checkInteger('sessionTimeoutSeconds', sessionTimeout, 1, 604800);
-    const oidcSecretName = props.oidcSecretName ?? 'web-oidc-client';
+    const oidcSecretName = props.oidcSecretName ?? `${WORKLOAD_NAME}-oidc-client`;
     checkDnsLabel('oidcSecretName', oidcSecretName);
     for (const field of ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolRegion', 'userPoolDomain', 'userPoolClientId', 'region'] as const) {
       if (typeof props[field] !== 'string' || props[field].length === 0) {
@@ -127,7 +128,7 @@ export class AlbIngress extends Construct {
         secretName: oidcSecretName,
       });
       // The controller reads the client ID and secret from this Secret; grant it exactly that one Secret.
-      const controller = props.controllerServiceAccount ?? { name: 'aws-load-balancer-controller', namespace: 'kube-system' };
+      const controller = props.controllerServiceAccount ?? ALB_CONTROLLER_SERVICE_ACCOUNT;
       const readerName = `${oidcSecretName}-reader`;
       const role = new kplus.Role(this, 'OidcSecretReader', { metadata: { name: readerName, namespace: props.namespace } });
       role.allow(['get', 'list', 'watch'], kplus.Secret.fromSecretName(this, 'OidcSecret', oidcSecretName));

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { WORKLOAD_NAME } from '../config';
 import { checkDnsLabel, checkHostname } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
 
@@ -14,7 +15,7 @@ export interface StandardIngressProps {
   readonly ingressClassName: string;
   /**
    * Name of the Ingress.
-   * @default "web"
+   * @default WORKLOAD_NAME ("web")
    */
   readonly name?: string;
   /**
@@ -35,7 +36,7 @@ export class StandardIngress extends Construct {
     checkDnsLabel('ingressClassName', props.ingressClassName);
     if (props.tlsSecretName !== undefined) checkDnsLabel('tlsSecretName', props.tlsSecretName);
     this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: { name: props.name ?? 'web', namespace: props.namespace },
+      metadata: { name: props.name ?? WORKLOAD_NAME, namespace: props.namespace },
       className: props.ingressClassName,
       rules: [
         {

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { workloadNamespaceLabels } from '../config';
 import { ChartInputError } from './errors';
 import { checkDnsLabel } from './validation';
 
@@ -25,9 +26,6 @@ export interface WebNamespaceProps {
   readonly labels?: Readonly<Record<string, string>>;
 }
 
-export const POD_SECURITY_LEVEL = 'restricted';
-export const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
-
 /** The application's namespace, enforcing (and auditing, warning on) the Pod Security `restricted` profile. */
 export class WebNamespace extends Construct {
   readonly namespace: kplus.Namespace;
@@ -39,12 +37,8 @@ export class WebNamespace extends Construct {
     if (!/^(latest|v1\.\d{1,2})$/.test(version)) {
       throw new ChartInputError(`podSecurityVersion is ${JSON.stringify(version)}; expected "latest" or "v1.<minor>" such as "v1.35"`);
     }
-    const labels: Record<string, string> = { ...props.labels };
-    for (const mode of ['enforce', 'audit', 'warn']) {
-      labels[`pod-security.kubernetes.io/${mode}`] = POD_SECURITY_LEVEL;
-      labels[`pod-security.kubernetes.io/${mode}-version`] = version;
-    }
-    if (props.albPodReadinessGate) labels[READINESS_GATE_LABEL] = 'enabled';
+    // The same builder as infra's Namespace on EKS (config/workload.ts).
+    const labels = { ...props.labels, ...workloadNamespaceLabels({ podSecurityVersion: version, albPodReadinessGate: props.albPodReadinessGate ?? false }) };
     this.namespace = new kplus.Namespace(this, 'Resource', { metadata: { name: props.name, labels } });
   }
 }

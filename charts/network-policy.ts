@@ -1,5 +1,6 @@
-import { IntOrString, KubeNetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer } from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
+import { WORKLOAD_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { checkCidr, checkDnsLabel, checkInteger } from './validation';
 
@@ -25,7 +26,7 @@ export interface WebNetworkPolicyProps {
   readonly port: number;
   /**
    * Name of the allow policy.
-   * @default "web"
+   * @default WORKLOAD_NAME ("web")
    */
   readonly name?: string;
   /**
@@ -74,19 +75,19 @@ export class WebNetworkPolicy extends Construct {
     }
 
     if (props.defaultDeny ?? true) {
-      new KubeNetworkPolicy(this, 'DefaultDeny', {
+      new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
         metadata: { name: 'default-deny', namespace: props.namespace },
         spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
       });
     }
 
-    const ingressPeers: NetworkPolicyPeer[] = [
+    const ingressPeers: k8s.NetworkPolicyPeer[] = [
       ...fromCidrs.map((cidr) => ({ ipBlock: { cidr } })),
       ...fromNamespaces.map((name) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } })),
     ];
-    const ingress: NetworkPolicyIngressRule[] = [{ from: ingressPeers, ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(props.port) }] }];
+    const ingress: k8s.NetworkPolicyIngressRule[] = [{ from: ingressPeers, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(props.port) }] }];
 
-    const egress: NetworkPolicyEgressRule[] = [
+    const egress: k8s.NetworkPolicyEgressRule[] = [
       {
         to: [
           {
@@ -95,24 +96,24 @@ export class WebNetworkPolicy extends Construct {
           },
         ],
         ports: [
-          { protocol: 'UDP', port: IntOrString.fromNumber(53) },
-          { protocol: 'TCP', port: IntOrString.fromNumber(53) },
+          { protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) },
+          { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
         ],
       },
       ...[props.database, ...(props.egress ?? [])].map((destination, i) => toEgressRule(destination, i === 0 ? 'database' : `egress[${i - 1}]`)),
     ];
 
-    new KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: props.name ?? 'web', namespace: props.namespace },
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: props.name ?? WORKLOAD_NAME, namespace: props.namespace },
       spec: { podSelector: { matchLabels: { ...props.podLabels } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
     });
   }
 }
 
-function toEgressRule(destination: EgressDestination, field: string): NetworkPolicyEgressRule {
+function toEgressRule(destination: EgressDestination, field: string): k8s.NetworkPolicyEgressRule {
   checkCidr(`${field}.cidr`, destination.cidr);
   checkInteger(`${field}.port`, destination.port, 1, 65535);
   (destination.except ?? []).forEach((cidr, i) => checkCidr(`${field}.except[${i}]`, cidr));
   const ipBlock = destination.except?.length ? { cidr: destination.cidr, except: [...destination.except] } : { cidr: destination.cidr };
-  return { to: [{ ipBlock }], ports: [{ protocol: 'TCP', port: IntOrString.fromNumber(destination.port) }] };
+  return { to: [{ ipBlock }], ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(destination.port) }] };
 }

@@ -1,16 +1,16 @@
 import { createHash } from 'node:crypto';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { IntOrString, KubePodDisruptionBudget } from 'cdk8s-plus-28/lib/imports/k8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { WORKLOAD_NAME } from '../config';
+import { APP_ENV, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, WORKLOAD_NAME, WORKLOAD_PORT } from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
 import { checkDnsLabel, checkInteger } from './validation';
 
 /** Port the application listens on (env `PORT`), named `http` on the container. */
-export const CONTAINER_PORT = 8080;
+export const CONTAINER_PORT = WORKLOAD_PORT;
 export const CONTAINER_PORT_NAME = 'http';
 /** Port of the ClusterIP Service (→ `http`). */
 export const SERVICE_PORT = 80;
@@ -126,7 +126,7 @@ export class WebService extends Construct {
   readonly serviceAccount: kplus.ServiceAccount;
   readonly configMap: kplus.ConfigMap;
   readonly autoscaler: kplus.HorizontalPodAutoscaler;
-  readonly podDisruptionBudget: KubePodDisruptionBudget;
+  readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
   /** Labels that select the pods (immutable once deployed). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly preStopSleepSeconds: number;
@@ -138,16 +138,19 @@ export class WebService extends Construct {
     checkDnsLabel('name', name);
     checkDnsLabel('namespace', props.namespace);
     checkImage(props.image);
-    checkInteger('minReplicas', props.minReplicas, 1, 100);
-    checkInteger('maxReplicas', props.maxReplicas, 1, 1000);
+    // The sizing bounds config validation uses too (config/workload.ts).
+    checkInteger('minReplicas', props.minReplicas, WORKLOAD_LIMITS.minReplicas.min, WORKLOAD_LIMITS.minReplicas.max);
+    checkInteger('maxReplicas', props.maxReplicas, WORKLOAD_LIMITS.maxReplicas.min, WORKLOAD_LIMITS.maxReplicas.max);
     if (props.maxReplicas < props.minReplicas) {
       throw new ChartInputError(`maxReplicas is ${props.maxReplicas}; it must be at least minReplicas (${props.minReplicas})`);
     }
-    if (props.production && props.minReplicas < 2) {
-      throw new ChartInputError(`minReplicas is ${props.minReplicas} in production; production needs at least 2 replicas so a rollout, a drain or a node loss never takes the service down`);
+    if (props.production && props.minReplicas < PRODUCTION_MIN_REPLICAS) {
+      throw new ChartInputError(
+        `minReplicas is ${props.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`,
+      );
     }
-    checkInteger('cpuMillis', props.cpuMillis, 10, 64000);
-    checkInteger('memoryMiB', props.memoryMiB, 32, 262144);
+    checkInteger('cpuMillis', props.cpuMillis, WORKLOAD_LIMITS.cpuMillis.min, WORKLOAD_LIMITS.cpuMillis.max);
+    checkInteger('memoryMiB', props.memoryMiB, WORKLOAD_LIMITS.memoryMiB.min, WORKLOAD_LIMITS.memoryMiB.max);
     const cpuLimitMillis = props.cpuLimitMillis ?? 4 * props.cpuMillis;
     checkInteger('cpuLimitMillis', cpuLimitMillis, props.cpuMillis, 256000);
     const preStop = props.preStopSleepSeconds ?? 25;
@@ -177,7 +180,7 @@ export class WebService extends Construct {
     this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', { metadata, automountToken: false });
 
     // SHUTDOWN_TIMEOUT_SECONDS bounds the app's own drain after SIGTERM, so it always ends inside the grace period.
-    const settings: Record<string, string> = { ...props.settings, PORT: String(CONTAINER_PORT), SHUTDOWN_TIMEOUT_SECONDS: String(drain) };
+    const settings: Record<string, string> = { ...props.settings, [APP_ENV.port]: String(CONTAINER_PORT), [APP_ENV.shutdownTimeoutSeconds]: String(drain) };
     const sortedSettings = Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]]));
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata, data: sortedSettings });
     const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
@@ -289,7 +292,7 @@ export class WebService extends Construct {
     ApiObject.of(this.service).addJsonPatch(
       // Select by the explicit labels (cdk8s-plus would use its internal address label) and target the named port.
       JsonPatch.replace('/spec/selector', { ...this.selectorLabels }),
-      JsonPatch.add('/spec/ports/0/targetPort', IntOrString.fromString(CONTAINER_PORT_NAME)),
+      JsonPatch.add('/spec/ports/0/targetPort', k8s.IntOrString.fromString(CONTAINER_PORT_NAME)),
       JsonPatch.remove('/spec/externalIPs'),
     );
 
@@ -306,10 +309,10 @@ export class WebService extends Construct {
     // Voluntary disruptions (node drains, upgrades) take at most one pod at a time. maxUnavailable (not minAvailable)
     // so a single-replica dev environment can still be drained. Rolling updates do not go through the eviction API and
     // are governed by the Deployment strategy (maxUnavailable 0) instead.
-    this.podDisruptionBudget = new KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
       spec: {
-        maxUnavailable: IntOrString.fromNumber(1),
+        maxUnavailable: k8s.IntOrString.fromNumber(1),
         selector: { matchLabels: { ...this.selectorLabels } },
         unhealthyPodEvictionPolicy: 'AlwaysAllow',
       },

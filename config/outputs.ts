@@ -50,14 +50,6 @@ export interface WorkloadOutputs {
 
 export type WorkloadOutputField = keyof WorkloadOutputs;
 
-/**
- * Names both sides rely on without an output. The workload's objects (Deployment, ServiceAccount, …) are named
- * WORKLOAD_NAME: infra binds the Pod Identity role to that ServiceAccount. The RDS instance creates the database
- * WORKLOAD_DATABASE_NAME, which the application connects to.
- */
-export const WORKLOAD_NAME = 'web';
-export const WORKLOAD_DATABASE_NAME = 'app';
-
 export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'environment',
   'clusterName',

@@ -1,5 +1,6 @@
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
+import { workloadSizingProblems } from './workload';
 
 /** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
 export class ConfigError extends Error {
@@ -95,8 +96,8 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     if (check.present(where, 'workload', target.workload)) {
       check.matches(where, 'workload.namespace', target.workload.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
       check.matches(where, 'workload.hostname', target.workload.hostname, HOSTNAME, 'a lowercase hostname');
-      check.integer(where, 'workload.minReplicas', target.workload.minReplicas, 1, 100);
-      check.integer(where, 'workload.maxReplicas', target.workload.maxReplicas, target.workload.minReplicas ?? 1, 1000);
+      // The same sizing rules as the environments (and the chart): a portable target runs the same workload.
+      problems.push(...workloadSizingProblems(target.workload, false, `${where}: workload.`));
     }
   }
 
@@ -180,15 +181,7 @@ function validateEnvironment(
         problems.push(`${where}: workload.hostname "${workload.hostname}" is not covered by the ${env.region} certificate (${names})`);
       }
     }
-    const min = check.integer(where, 'workload.minReplicas', workload.minReplicas, 1, 100);
-    if (check.integer(where, 'workload.maxReplicas', workload.maxReplicas, 1, 1000) && min && workload.maxReplicas < workload.minReplicas) {
-      problems.push(`${where}: workload.maxReplicas is ${workload.maxReplicas}; it must be at least minReplicas (${workload.minReplicas})`);
-    }
-    check.integer(where, 'workload.cpuMillis', workload.cpuMillis, 10, 16000);
-    check.integer(where, 'workload.memoryMiB', workload.memoryMiB, 32, 65536);
-    if (env.production && min && workload.minReplicas < 2) {
-      problems.push(`${where}: workload.minReplicas is ${workload.minReplicas}; production needs at least 2 replicas so a rollout or a node loss never takes the service down`);
-    }
+    problems.push(...workloadSizingProblems(workload, env.production, `${where}: workload.`));
   }
 
   const retention = env.dataRetention;

@@ -50,8 +50,23 @@ export interface KubectlTarget {
   readonly beforeRun?: () => Promise<void>;
 }
 
+export interface RunOptions {
+  /** Written to stdin (objects, never argv or a file). */
+  readonly input?: string;
+  /** Added to the environment. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Killed after this long. */
+  readonly timeoutMs?: number;
+}
+
+/** What `KubectlCluster` needs of kubectl: one invocation. */
+export interface KubectlRunner {
+  readonly binary: string;
+  run(args: readonly string[], options?: RunOptions): Promise<KubectlResult>;
+}
+
 /** Runs kubectl against one cluster. Input goes through stdin (never argv, never a file). */
-export class Kubectl {
+export class Kubectl implements KubectlRunner {
   /** `env`: the environment kubectl runs with (the entry point's, passed down; never read here). */
   constructor(
     readonly binary: string,
@@ -66,24 +81,13 @@ export class Kubectl {
     return args;
   }
 
-  async run(args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<KubectlResult> {
+  async run(args: readonly string[], options: RunOptions = {}): Promise<KubectlResult> {
     await this.target.beforeRun?.();
     return runProcess(this.binary, [...this.baseArgs(), ...args], { ...options, env: { ...this.env, ...(options.env ?? {}) } });
   }
-
-  /** Runs and parses JSON output; throws with kubectl's stderr on failure. */
-  async json<T = unknown>(args: readonly string[]): Promise<T> {
-    const r = await this.run([...args, '-o', 'json']);
-    if (r.code !== 0) throw new Error(r.stderr.trim() || `kubectl ${args.join(' ')} exited ${r.code}`);
-    return JSON.parse(r.stdout) as T;
-  }
 }
 
-export function runProcess(
-  command: string,
-  args: readonly string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
-): Promise<KubectlResult> {
+export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -6,6 +6,7 @@ import { renderTarget } from '../charts/app';
 import { ConfigError, platformConfig, validatePlatformConfig } from '../config';
 import { HelpRequested, parseDeployArgs } from './args';
 import { DeployError, EXIT } from './errors';
+import { resultLine } from './phases/report';
 import { deploy } from './run';
 
 async function main(): Promise<number> {
@@ -19,7 +20,7 @@ async function main(): Promise<number> {
       env: process.env,
       workdir: process.cwd(),
     });
-    process.stdout.write(`deploy-result: ${JSON.stringify(result)}\n`);
+    process.stdout.write(`${resultLine(result)}\n`);
     return result.exitCode;
   } catch (e) {
     if (e instanceof HelpRequested) {
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
     }
     if (e instanceof DeployError) {
       process.stderr.write(`deploy: ${e.message}\n`);
-      process.stdout.write(`deploy-result: ${JSON.stringify({ outcome: 'refused', exitCode: e.exitCode })}\n`);
+      process.stdout.write(`${resultLine({ outcome: 'refused', exitCode: e.exitCode })}\n`);
       return e.exitCode;
     }
     if (e instanceof ConfigError) {

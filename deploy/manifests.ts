@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
-import { PLACEHOLDER_PATTERN } from '../config';
+import { applyRank, PLACEHOLDER_PATTERN } from '../config';
 import { inputError } from './errors';
 
 /** A Kubernetes object as plain data. */
@@ -139,10 +139,9 @@ export function prepareRelease(objects: readonly KubeObject[], namespace: string
   const deployment = out.find((o) => o.kind === 'Deployment' && o.metadata.name === deploymentName);
   if (!deployment) problems.push(`no Deployment "${deploymentName}" in the manifests`);
   if (problems.length > 0) throw inputError(`the manifests are not a valid release of "${deploymentName}":\n  - ${problems.join('\n  - ')}`);
-  // Stable, readable order: ServiceAccount/ConfigMap/Secret before the Deployment that uses them; a Role before the
-  // RoleBinding that binds it (without the `bind` verb, the API server checks a binding against the Role's rules).
-  const rank = (k: string) => ['ServiceAccount', 'ConfigMap', 'Secret', 'Role', 'RoleBinding', 'Service', 'Deployment'].indexOf(k) + 1 || 10;
-  out.sort((a, b) => rank(a.kind) - rank(b.kind));
+  // The shared apply order (config/workload.ts), stable within a kind: a Role before the RoleBinding that binds it
+  // (without the `bind` verb, the API server checks a binding against the Role's rules), and what the Deployment uses first.
+  out.sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
   return { namespaceObject, objects: out, namespace, deployment: deployment! };
 }
 

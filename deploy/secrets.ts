@@ -2,6 +2,7 @@
  * The OIDC client Secret of a cross-region ALB (`auth-type: oidc`), created at deploy time from Secrets Manager.
  * The value is only ever held in memory and piped to kubectl's stdin: never logged, never written to a file.
  */
+import { WORKLOAD_NAME } from '../config';
 import { inputError } from './errors';
 import { clone, RELEASE_LABEL, type KubeObject } from './manifests';
 
@@ -45,7 +46,7 @@ export function oidcClientSecretObject(name: string, namespace: string, credenti
     metadata: {
       name,
       namespace,
-      labels: { 'app.kubernetes.io/name': 'web', 'app.kubernetes.io/managed-by': 'platform-deploy', [RELEASE_LABEL]: release },
+      labels: { 'app.kubernetes.io/name': WORKLOAD_NAME, 'app.kubernetes.io/managed-by': 'platform-deploy', [RELEASE_LABEL]: release },
       annotations: { 'platform.local/source': 'secretsmanager:userPoolClientSecretArn' },
     },
     stringData: { clientID: credentials.clientID, clientSecret: credentials.clientSecret },

@@ -1,3 +1,6 @@
+import { APP_ENV } from '../../config/app-env';
+import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
+
 /**
  * The sample service's configuration, read from the environment once, in the composition root (main.ts).
  * Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
@@ -47,6 +50,9 @@ export class ConfigError extends Error {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** The variable names, shared with the charts that set them (config/app-env.ts). */
+const E = APP_ENV;
+
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -89,48 +95,48 @@ export function parseConfig(env: Env): AppConfig {
     return raw;
   };
 
-  const port = integer('PORT', 8080, 0, 65535);
-  const environment = matching('APP_ENV', NAME, 'a lowercase name such as "dev"') ?? 'local';
-  const version = value('APP_VERSION') ?? 'dev';
-  const region = matching('AWS_REGION', REGION, 'an AWS region such as "eu-west-1"');
-  const bucketName = matching('BUCKET_NAME', BUCKET, 'a valid S3 bucket name');
-  const shutdownTimeout = seconds('SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600);
-  const shutdownDelay = seconds('SHUTDOWN_DELAY_SECONDS', 0, 0, 3600);
+  const port = integer(E.port, WORKLOAD_PORT, 0, 65535);
+  const environment = matching(E.environment, NAME, 'a lowercase name such as "dev"') ?? 'local';
+  const version = value(E.version) ?? 'dev';
+  const region = matching(E.region, REGION, 'an AWS region such as "eu-west-1"');
+  const bucketName = matching(E.bucketName, BUCKET, 'a valid S3 bucket name');
+  const shutdownTimeout = seconds(E.shutdownTimeoutSeconds, 25, 1, 3600);
+  const shutdownDelay = seconds(E.shutdownDelaySeconds, 0, 0, 3600);
   if (shutdownDelay >= shutdownTimeout) {
-    problems.push(`SHUTDOWN_DELAY_SECONDS (${shutdownDelay}) must be less than SHUTDOWN_TIMEOUT_SECONDS (${shutdownTimeout})`);
+    problems.push(`${E.shutdownDelaySeconds} (${shutdownDelay}) must be less than ${E.shutdownTimeoutSeconds} (${shutdownTimeout})`);
   }
 
   let database: DatabaseConfig | undefined;
-  const host = matching('DATABASE_HOST', HOST, 'a hostname');
-  const databaseVariables = ['DATABASE_PORT', 'DATABASE_NAME', 'DATABASE_SECRET_ARN', 'DATABASE_USERNAME', 'DATABASE_PASSWORD'];
+  const host = matching(E.databaseHost, HOST, 'a hostname');
+  const databaseVariables = [E.databasePort, E.databaseName, E.databaseSecretArn, E.databaseUsername, E.databasePassword];
   if (host !== undefined) {
-    const dbPort = integer('DATABASE_PORT', 5432, 1, 65535);
-    const name = value('DATABASE_NAME');
-    if (name === undefined) problems.push('DATABASE_NAME is required when DATABASE_HOST is set');
-    const secretArn = matching('DATABASE_SECRET_ARN', SECRET_ARN, 'a Secrets Manager secret ARN');
-    const username = value('DATABASE_USERNAME');
-    const password = env.DATABASE_PASSWORD; // may legitimately contain spaces: not trimmed
+    const dbPort = integer(E.databasePort, DATABASE_PORT, 1, 65535);
+    const name = value(E.databaseName);
+    if (name === undefined) problems.push(`${E.databaseName} is required when ${E.databaseHost} is set`);
+    const secretArn = matching(E.databaseSecretArn, SECRET_ARN, 'a Secrets Manager secret ARN');
+    const username = value(E.databaseUsername);
+    const password = env[E.databasePassword]; // may legitimately contain spaces: not trimmed
     let credentials: DatabaseCredentialsConfig | undefined;
     if (secretArn !== undefined) {
       credentials = { kind: 'secrets-manager', secretArn };
-      if (region === undefined) problems.push('AWS_REGION is required when DATABASE_SECRET_ARN is set');
-    } else if (value('DATABASE_SECRET_ARN') === undefined) {
+      if (region === undefined) problems.push(`${E.region} is required when ${E.databaseSecretArn} is set`);
+    } else if (value(E.databaseSecretArn) === undefined) {
       if (username === undefined || password === undefined || password === '') {
-        problems.push('set DATABASE_SECRET_ARN, or both DATABASE_USERNAME and DATABASE_PASSWORD, when DATABASE_HOST is set');
+        problems.push(`set ${E.databaseSecretArn}, or both ${E.databaseUsername} and ${E.databasePassword}, when ${E.databaseHost} is set`);
       } else {
         credentials = { kind: 'static', username, password };
       }
     }
-    const ssl = value('DATABASE_SSL') ?? (secretArn !== undefined ? 'require' : 'disable');
-    if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`DATABASE_SSL=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
+    const ssl = value(E.databaseSsl) ?? (secretArn !== undefined ? 'require' : 'disable');
+    if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`${E.databaseSsl}=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
     if (name !== undefined && credentials !== undefined) {
       database = { host, port: dbPort, name, ssl: ssl as DatabaseSslMode, credentials };
     }
   } else {
     const stray = databaseVariables.filter((name) => value(name) !== undefined);
-    if (stray.length > 0) problems.push(`${stray.join(', ')} set but DATABASE_HOST is not`);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.databaseHost} is not`);
   }
-  if (bucketName !== undefined && region === undefined) problems.push('AWS_REGION is required when BUCKET_NAME is set');
+  if (bucketName !== undefined && region === undefined) problems.push(`${E.region} is required when ${E.bucketName} is set`);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {

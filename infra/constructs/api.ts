@@ -9,6 +9,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { API_ROUTES, UPLOAD_API_ENV } from '../../config';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface UploadApiProps {
@@ -28,15 +29,6 @@ export interface UploadApiProps {
   /** Largest upload the handler accepts. @default 10 MiB */
   readonly maxUploadBytes?: number;
 }
-
-/** Routes and whether they require a JWT. */
-export const API_ROUTES: readonly { method: apigw.HttpMethod; path: string; authorized: boolean }[] = [
-  { method: apigw.HttpMethod.GET, path: '/health', authorized: false },
-  { method: apigw.HttpMethod.GET, path: '/uploads', authorized: true },
-  { method: apigw.HttpMethod.POST, path: '/uploads', authorized: true },
-  { method: apigw.HttpMethod.GET, path: '/uploads/{id}', authorized: true },
-  { method: apigw.HttpMethod.DELETE, path: '/uploads/{id}', authorized: true },
-];
 
 /**
  * The serverless API: an HTTP API (payload format 2.0) whose upload routes require a Cognito JWT (issuer = the
@@ -86,9 +78,9 @@ export class UploadApi extends Construct {
       role,
       logGroup: functionLogs,
       environment: {
-        UPLOAD_BUCKET: props.bucket.bucketName,
-        UPLOAD_KMS_KEY_ID: props.key.keyArn,
-        MAX_UPLOAD_BYTES: String(maxUploadBytes),
+        [UPLOAD_API_ENV.bucket]: props.bucket.bucketName,
+        [UPLOAD_API_ENV.kmsKeyId]: props.key.keyArn,
+        [UPLOAD_API_ENV.maxUploadBytes]: String(maxUploadBytes),
       },
       environmentEncryption: props.key,
     });
@@ -110,10 +102,11 @@ export class UploadApi extends Construct {
 
     const integration = new HttpLambdaIntegration('Handler', this.function, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
     const authorizer = new HttpJwtAuthorizer('Cognito', props.jwtIssuer, { jwtAudience: [props.jwtAudience], authorizerName: 'cognito' });
+    // The route table is shared with the handler (config/api.ts).
     for (const route of API_ROUTES) {
       const [created] = this.api.addRoutes({
         path: route.path,
-        methods: [route.method],
+        methods: [apigw.HttpMethod[route.method]],
         integration,
         authorizer: route.authorized ? authorizer : undefined,
       });

@@ -8,7 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -35,8 +35,6 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const ALB_CONTROLLER_VERSION = 'v3.2.2';
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
-/** Namespace and ServiceAccount of the AWS Load Balancer Controller (Helm chart defaults). */
-export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
 
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
@@ -166,13 +164,9 @@ export class PlatformCluster extends Construct {
     albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
 
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
-    // Labels match the charts' WebNamespace: Pod Security "restricted" and the controller's readiness gate.
-    const podSecurityVersion = `v${config.kubernetesVersion}`;
-    const namespaceLabels: Record<string, string> = { 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' };
-    for (const mode of ['enforce', 'audit', 'warn']) {
-      namespaceLabels[`pod-security.kubernetes.io/${mode}`] = 'restricted';
-      namespaceLabels[`pod-security.kubernetes.io/${mode}-version`] = podSecurityVersion;
-    }
+    // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
+    // and the controller's readiness gate.
+    const namespaceLabels = workloadNamespaceLabels({ podSecurityVersion: `v${config.kubernetesVersion}`, albPodReadinessGate: true });
     const namespace = this.cluster.addManifest('AppNamespace', {
       apiVersion: 'v1',
       kind: 'Namespace',

@@ -4,12 +4,13 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { DatabaseConfig, DataRetentionConfig } from '../../config';
+import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
 import { acknowledge } from './keys';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
-export const POSTGRES_PORT = 5432;
+/** The shared database port (config/workload.ts): the charts' network policy allows the same one. */
+export const POSTGRES_PORT = DATABASE_PORT;
 /** Characters left out of generated passwords so they survive URLs and shells. */
 const EXCLUDE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, Context } from 'aws-lambda';
+import { API_ROUTES, routeKey } from '../../config/api';
 import { callerFrom, type Caller } from './auth';
 import { HttpError } from './errors';
 import { hashUser, type RequestLogger } from './logger';
@@ -23,14 +24,26 @@ export interface AppDeps {
 
 const ANONYMOUS: Caller = { sub: '' };
 
+/** What runs for each route key of the shared route table (config/api.ts, which infra turns into API Gateway routes). */
+function handlers(uploads: Uploads): Record<string, Endpoint['run']> {
+  return {
+    'GET /health': async () => json(200, { status: 'ok' }),
+    'POST /uploads': uploads.create,
+    'GET /uploads': uploads.list,
+    'GET /uploads/{id}': uploads.get,
+    'DELETE /uploads/{id}': uploads.delete,
+  };
+}
+
+/** The shared route table with a handler each; a route without a handler (or a handler without a route) fails at cold start. */
 export function routes(uploads: Uploads): RouteDefinition<Endpoint>[] {
-  return [
-    { method: 'GET', path: '/health', handler: { auth: false, run: async () => json(200, { status: 'ok' }) } },
-    { method: 'POST', path: '/uploads', handler: { auth: true, run: uploads.create } },
-    { method: 'GET', path: '/uploads', handler: { auth: true, run: uploads.list } },
-    { method: 'GET', path: '/uploads/{id}', handler: { auth: true, run: uploads.get } },
-    { method: 'DELETE', path: '/uploads/{id}', handler: { auth: true, run: uploads.delete } },
-  ];
+  const byKey = handlers(uploads);
+  const unserved = API_ROUTES.map(routeKey).filter((key) => !byKey[key]);
+  const unrouted = Object.keys(byKey).filter((key) => !API_ROUTES.some((r) => routeKey(r) === key));
+  if (unserved.length > 0 || unrouted.length > 0) {
+    throw new Error(`the handler and the route table (config/api.ts) disagree: no handler for [${unserved.join(', ')}], no route for [${unrouted.join(', ')}]`);
+  }
+  return API_ROUTES.map((route) => ({ method: route.method, path: route.path, handler: { auth: route.authorized, run: byKey[routeKey(route)] } }));
 }
 
 /** The Lambda handler: route → authenticate → run, errors as JSON, one log line per request. */

@@ -1,4 +1,7 @@
 import { ConfigError, describeConfig, parseConfig } from '../../app/src/config';
+import { renderTarget } from '../../charts/app';
+import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, WORKLOAD_PORT } from '../../config';
+import { realOutputs } from '../charts/helpers';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -93,5 +96,30 @@ describe('parseConfig', () => {
     expect(text).not.toContain('hunter2-password');
     expect(text).not.toContain('"web"');
     expect(text).toContain('"credentials":"static"');
+  });
+});
+
+describe('the settings the charts give the service (shared names, config/app-env.ts)', () => {
+  const objects = (target: string, outputs?: ReturnType<typeof realOutputs>) =>
+    renderTarget(platformConfig, target, { image: 'registry.local/web:1.0.0', outputs }).objects as { kind: string; data?: Record<string, string>; spec?: any }[];
+
+  it('an aws environment: the rendered ConfigMap is a complete, valid configuration of the service', () => {
+    const outputs = { ...realOutputs(platformConfig, 'dev'), bucketName: 'platform-dev-uploads', databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com' };
+    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap')!.data!;
+    const names: string[] = Object.values(APP_ENV);
+    expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
+    const config = parseConfig(data);
+    expect(config).toMatchObject({ port: WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads' });
+    expect(config.database).toMatchObject({ host: outputs.databaseEndpoint, name: WORKLOAD_DATABASE_NAME, credentials: { kind: 'secrets-manager', secretArn: outputs.databaseSecretArn } });
+  });
+
+  it('a portable target: every variable from the ConfigMap or a Secret is one the service reads', () => {
+    const generic = objects('generic');
+    const container = generic.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    const fromSecrets = (container.env as { name: string }[]).map((e) => e.name);
+    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap')!.data!);
+    const names: string[] = Object.values(APP_ENV);
+    expect([...fromSecrets, ...fromConfigMap].filter((k) => !names.includes(k))).toEqual([]);
+    expect(fromSecrets.sort()).toEqual([APP_ENV.databaseHost, APP_ENV.databaseName, APP_ENV.databasePassword, APP_ENV.databasePort, APP_ENV.databaseUsername].sort());
   });
 });

@@ -2,16 +2,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { PLACEHOLDER_PATTERN } from '../../config';
+import { APPLY_ORDER, applyRank, PLACEHOLDER_PATTERN } from '../../config';
 import { listTargets, MANIFEST_FILE, renderTarget, synthManifests } from '../../charts/app';
 import { find, IMAGE, platformConfig, realOutputs } from './helpers';
 
 const TARGETS = ['dev', 'staging', 'prod', 'generic'];
 
 describe('renderTarget', () => {
-  test.each(TARGETS)('renders %s like its snapshot', (target) => {
-    const { yaml } = renderTarget(platformConfig, target, { image: IMAGE });
-    expect(yaml).toMatchSnapshot();
+  test.each(TARGETS)('renders %s in the shared apply order (config APPLY_ORDER), then by name', (target) => {
+    const { objects } = renderTarget(platformConfig, target, { image: IMAGE }) as { objects: { kind: string; metadata: { name: string } }[] };
+    const ranks = objects.map((o) => applyRank(o.kind));
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(objects.every((o) => APPLY_ORDER.includes(o.kind))).toBe(true);
+    const roles = objects.map((o) => o.kind).filter((k) => k === 'Role' || k === 'RoleBinding');
+    if (target === 'prod') expect(roles).toEqual(['Role', 'RoleBinding']);
   });
 
   test('lists every environment and portable target', () => {

@@ -60,7 +60,7 @@ describe('validatePlatformConfig', () => {
 
   test('fails when prod runs fewer than two replicas', () => {
     const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, workload: { ...env.workload, minReplicas: 1 } })));
-    expect(problems.join('\n')).toContain('environment "prod": workload.minReplicas is 1; production needs at least 2 replicas');
+    expect(problems.join('\n')).toContain('environment "prod": workload.minReplicas is 1 in production; production needs at least 2 replicas');
   });
 
   test('fails when VPC CIDRs overlap, naming both environments', () => {

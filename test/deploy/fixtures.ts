@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS, type WorkloadOutputs } from '../../config';
 import type { DeployOptions } from '../../deploy/args';
-import type { RenderFn } from '../../deploy/run';
+import type { RenderFn } from '../../deploy/phases/prepare';
 
 export const config = platformConfig;
 

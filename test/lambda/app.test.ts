@@ -1,4 +1,5 @@
-import { createHandler } from '../../lambda/src/app';
+import { API_ROUTES, routeKey } from '../../config/api';
+import { createHandler, routes } from '../../lambda/src/app';
 import { createRequestLogger } from '../../lambda/src/logger';
 import { createUploads } from '../../lambda/src/uploads';
 import { apiEvent } from './support/events';
@@ -55,7 +56,7 @@ describe('handler', () => {
     const missing = await call(apiEvent('$default', { path: '/admin' }));
     expect([missing.statusCode, missing.json.error.code]).toEqual([404, 'not_found']);
     const wrong = await call({ ...apiEvent('$default', { path: '/uploads' }), requestContext: { ...apiEvent('$default').requestContext, http: { ...apiEvent('$default').requestContext.http, method: 'PUT', path: '/uploads' } } });
-    expect([wrong.statusCode, wrong.headers?.allow, wrong.json.error.message]).toEqual([405, 'POST, GET', 'Method PUT is not allowed here; allowed: POST, GET']);
+    expect([wrong.statusCode, wrong.headers?.allow, wrong.json.error.message]).toEqual([405, 'GET, POST', 'Method PUT is not allowed here; allowed: GET, POST']);
   });
 
   it('fails when the body has the wrong content type or is invalid JSON (400 naming the problem)', async () => {
@@ -104,5 +105,12 @@ describe('handler', () => {
     });
     const all = lines.join('\n');
     for (const secret of ['alice', 'secret-token', 'Bearer', 'X-Amz-Signature', 'https://']) expect(all).not.toContain(secret);
+  });
+});
+
+describe('routes', () => {
+  it('serve exactly the shared route table (config/api.ts, which infra turns into API Gateway routes), with its auth flags', () => {
+    const uploads = createUploads({ storage: new MemoryStorage(), config: { maxUploadBytes: 100, urlExpiresSeconds: 300 }, newId: () => ID, now: () => new Date(0) });
+    expect(routes(uploads).map((r) => `${r.method} ${r.path} auth=${r.handler.auth}`)).toEqual(API_ROUTES.map((r) => `${routeKey(r)} auth=${r.authorized}`));
   });
 });

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { platformConfig } from '../../../config';
+import { renderTarget } from '../../../charts/app';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, API_ROUTES, DATABASE_PORT, platformConfig, routeKey, UPLOAD_API_ENV } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
 
 const dev = platform().template('platform-dev');
@@ -108,6 +109,24 @@ describe('environment stack: EKS', () => {
     });
   });
 
+  test.each(['dev', 'prod'])('%s: the Namespace infra creates has exactly the labels the chart renders (bar the chart\'s informational ones)', (env) => {
+    const json = platform().json(`platform-${env}`);
+    const [, ns] = resourcesOfType(json, 'Custom::AWSCDK-EKS-KubernetesResource').find(([, r]) => String(r.Properties.Manifest).includes('"kind":"Namespace"'))!;
+    const [manifest] = JSON.parse(ns.Properties.Manifest);
+    const chart = (renderTarget(platformConfig, env, { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string; labels: Record<string, string> } }[]).find((o) => o.kind === 'Namespace')!;
+    const workloadLabels = Object.fromEntries(Object.entries(chart.metadata.labels).filter(([k]) => !k.startsWith('app.kubernetes.io/')));
+    expect(manifest.metadata.name).toBe(chart.metadata.name);
+    // aws-eks-v2 adds its own prune label to every manifest it applies.
+    const infraLabels = Object.fromEntries(Object.entries(manifest.metadata.labels as Record<string, string>).filter(([k]) => !k.startsWith('aws.cdk.eks/prune-')));
+    expect(infraLabels).toEqual(workloadLabels);
+  });
+
+  test('the ALB controller\'s Pod Identity, its Helm release and the chart\'s OIDC Secret reader name the same ServiceAccount', () => {
+    prod.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, ServiceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name });
+    const objects = renderTarget(platformConfig, 'prod', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; subjects?: unknown[] }[];
+    expect(objects.find((o) => o.kind === 'RoleBinding')!.subjects).toEqual([{ kind: 'ServiceAccount', name: ALB_CONTROLLER_SERVICE_ACCOUNT.name, namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, apiGroup: '' }]);
+  });
+
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
     expect(podRoles).toHaveLength(2);
@@ -127,6 +146,13 @@ describe('environment stack: EKS', () => {
 });
 
 describe('environment stack: database', () => {
+  test('RDS listens on the shared port, and the chart\'s network policy lets the pods reach it in the VPC', () => {
+    dev.hasResourceProperties('AWS::RDS::DBInstance', { Port: String(DATABASE_PORT) });
+    const objects = renderTarget(platformConfig, 'dev', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string }; spec?: any }[];
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web')!;
+    expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: devConfig.vpcCidr } }], ports: [{ protocol: 'TCP', port: DATABASE_PORT }] });
+  });
+
   test('PostgreSQL at a pinned minor version, KMS-encrypted storage, backups, generated secret with rotation', () => {
     dev.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
@@ -148,7 +174,7 @@ describe('environment stack: database', () => {
     const ingress = resourcesOfType(devJson, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(dbSg[0]));
     expect(ingress).toHaveLength(2);
     for (const [, rule] of ingress) {
-      expect(rule.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432 });
+      expect(rule.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: DATABASE_PORT, ToPort: DATABASE_PORT });
       expect(rule.Properties.CidrIp).toBeUndefined();
       expect(rule.Properties.CidrIpv6).toBeUndefined();
     }
@@ -238,6 +264,16 @@ describe('environment stack: upload API', () => {
 
   test.each(['GET /uploads', 'POST /uploads', 'GET /uploads/{id}', 'DELETE /uploads/{id}'])('%s requires the JWT', (routeKey) => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'JWT', AuthorizerId: { Ref: Match.stringLikeRegexp('Cognito') } });
+  });
+
+  test('the API has exactly the routes of the shared table (which the handler serves), JWT where it says so', () => {
+    const routes = resourcesOfType(devJson, 'AWS::ApiGatewayV2::Route').map(([, r]) => `${r.Properties.RouteKey} ${r.Properties.AuthorizationType}`);
+    expect(routes.sort()).toEqual(API_ROUTES.map((r) => `${routeKey(r)} ${r.authorized ? 'JWT' : 'NONE'}`).sort());
+  });
+
+  test('the function gets the variables the handler reads', () => {
+    const [, fn] = resourcesOfType(devJson, 'AWS::Lambda::Function').find(([, f]) => f.Properties.Environment?.Variables?.[UPLOAD_API_ENV.bucket])!;
+    expect(Object.keys(fn.Properties.Environment.Variables).sort()).toEqual(Object.values(UPLOAD_API_ENV).sort());
   });
 
   test('GET /health is public', () => {

@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dump } from 'js-yaml';
-import { DeployError, EXIT } from '../../deploy/errors';
-import { bindingsToReleaseRoles, findPlaceholders, namespaceLabelDrift, prepareRelease, RELEASE_LABEL, toYaml, type KubeObject } from '../../deploy/manifests';
-import { redact } from '../../deploy/secrets';
-import { prepare, resolveTarget } from '../../deploy/run';
-import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from './fixtures';
+import { DeployError, EXIT } from '../../../deploy/errors';
+import { RELEASE_LABEL } from '../../../deploy/manifests';
+import { prepare, resolveTarget } from '../../../deploy/phases/prepare';
+import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from '../fixtures';
 
 const deps = { config, render: fakeRender };
 
@@ -154,55 +153,5 @@ describe('input refusal (nothing reaches a cluster)', () => {
         .join('---\n'),
     });
     expect(prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
-  });
-
-  test('findPlaceholders reports nothing for clean text', () => expect(findPlaceholders([{ name: 'x', text: 'a: b' }])).toEqual([]));
-});
-
-describe('namespace-scoped credentials (pure parts)', () => {
-  const namespace: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: {
-      name: 'web',
-      labels: { 'app.kubernetes.io/part-of': 'platform', [RELEASE_LABEL]: 'prod', 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
-    },
-  };
-
-  test('names the Namespace labels the live Namespace lacks or has otherwise (not the informational ones)', () => {
-    expect(namespaceLabelDrift(namespace, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } } })).toEqual([]);
-    expect(namespaceLabelDrift(namespace, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } })).toEqual([
-      'elbv2.k8s.aws/pod-readiness-gate-inject=enabled',
-      'pod-security.kubernetes.io/enforce=restricted',
-    ]);
-    expect(namespaceLabelDrift(namespace, {})).toHaveLength(2);
-  });
-
-  test('finds the RoleBindings that bind a Role of the same release, and orders the Role first', () => {
-    const rbac = 'rbac.authorization.k8s.io/v1';
-    const objects: KubeObject[] = [
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } },
-      { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'reader' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' } },
-      { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' } },
-      { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'other' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'elsewhere' } },
-      { apiVersion: rbac, kind: 'Role', metadata: { name: 'reader' }, rules: [] },
-    ];
-    expect(bindingsToReleaseRoles(objects).map((b) => [b.binding.metadata.name, b.role])).toEqual([['reader', 'reader']]);
-    const release = prepareRelease(objects, 'web', 'web', 'prod');
-    const kinds = release.objects.map((o) => o.kind);
-    expect(kinds.indexOf('Role')).toBeLessThan(kinds.indexOf('RoleBinding'));
-  });
-});
-
-describe('review copy', () => {
-  test('redacts every Secret (data and stringData), not only the OIDC client Secret, and leaves other objects as they are', () => {
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-database' }, data: { password: 'c2VjcmV0LXZhbHVl' }, stringData: { username: 'app-user' } };
-    const configMap: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web' }, data: { password: 'not-a-secret-here' } };
-    const text = toYaml([secret, configMap].map(redact));
-    expect(text).not.toContain('c2VjcmV0LXZhbHVl');
-    expect(text).not.toContain('app-user');
-    expect(text).toContain('password: <redacted>');
-    expect(text).toContain('not-a-secret-here');
-    expect(secret.data).toEqual({ password: 'c2VjcmV0LXZhbHVl' });
   });
 });

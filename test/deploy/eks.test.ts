@@ -1,16 +1,12 @@
 /**
- * The AWS side of the deploy command against a real moto_server: EKS cluster lookup and the kubeconfig built from
- * it, a missing cluster, a wrong region, and the OIDC client Secret read from Secrets Manager.
+ * The EKS side of the deploy command: the bearer token, and the cluster lookup against a real moto_server (the
+ * kubeconfig built from it, a missing cluster, a wrong region).
  */
 import { statSync, readFileSync, existsSync } from 'node:fs';
 import { load } from 'js-yaml';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { describeEksCluster, TemporaryEksKubeconfig, TOKEN_PREFIX } from '../../deploy/eks';
+import { describeEksCluster, eksKubeconfig, eksToken, parseClusterArn, TemporaryEksKubeconfig, TOKEN_PREFIX } from '../../deploy/eks';
 import { DeployError, EXIT } from '../../deploy/errors';
-import { oidcClientSecretObject, redact } from '../../deploy/secrets';
-import { readOidcClientSecret } from '../../deploy/secrets-manager';
-import { toYaml } from '../../deploy/manifests';
 import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
 
 jest.setTimeout(60_000);
@@ -90,43 +86,61 @@ describe('EKS cluster lookup (moto)', () => {
   });
 });
 
-describe('OIDC client Secret from Secrets Manager (moto)', () => {
-  const value = { clientID: 'client-id-123', clientSecret: 'very-secret-value-do-not-print' };
-  let arn: string;
-  let badArn: string;
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };
+
+describe('EKS token', () => {
+  let token: string;
+  let url: URL;
   beforeAll(async () => {
-    // The secret lives in the environment's region (eu-central-1), not the test client's default.
-    const sm = new SecretsManagerClient({ region: 'eu-central-1', endpoint: moto.endpoint });
-    arn = (await sm.send(new CreateSecretCommand({ Name: 'platform/prod/oidc-client', SecretString: JSON.stringify(value) }))).ARN!;
-    badArn = (await sm.send(new CreateSecretCommand({ Name: 'platform/prod/not-json', SecretString: 'very-secret-value-do-not-print' }))).ARN!;
+    token = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
+    url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
   });
 
-  test('reads the JSON secret in the ARN region and builds the Kubernetes Secret (not applied)', async () => {
-    expect(arn).toMatch(/^arn:aws:secretsmanager:eu-central-1:/);
-    const credentials = await readOidcClientSecret(arn, { endpoint: moto.endpoint });
-    expect(credentials).toEqual(value);
-    const secret = oidcClientSecretObject('web-oidc-client', 'web', credentials, 'prod');
-    expect(secret).toMatchObject({ apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'web-oidc-client', namespace: 'web' }, stringData: value });
-    // What is printed or written for review never holds the value.
-    const review = toYaml([redact(secret)]);
-    expect(review).toContain('clientSecret');
-    expect(review).not.toContain(value.clientSecret);
-    expect(review).not.toContain(value.clientID);
+  test('has the k8s-aws-v1. prefix and a base64url body without padding', () => {
+    expect(token.startsWith('k8s-aws-v1.')).toBe(true);
+    expect(token.slice(TOKEN_PREFIX.length)).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(token).not.toContain('=');
   });
 
-  test('fails when the secret does not exist in the region', async () => {
-    const e = await refusal(readOidcClientSecret(arn.replace('eu-central-1', 'eu-west-1'), { endpoint: moto.endpoint }));
-    expect(e.message).toMatch(/does not exist in eu-west-1/);
+  test('decodes to a presigned STS GetCallerIdentity URL of the region', () => {
+    expect(url.protocol).toBe('https:');
+    expect(url.host).toBe('sts.eu-west-1.amazonaws.com');
+    expect(url.pathname).toBe('/');
+    const q = url.searchParams;
+    expect(q.get('Action')).toBe('GetCallerIdentity');
+    expect(q.get('Version')).toBe('2011-06-15');
+    expect(q.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
+    expect(q.get('X-Amz-Expires')).toBe('60');
+    expect(q.get('X-Amz-Date')).toBe('20261126T100000Z');
+    expect(q.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261126/eu-west-1/sts/aws4_request');
+    expect(q.get('X-Amz-Security-Token')).toBe(credentials.sessionToken);
+    expect(q.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  test('fails when the secret is not the expected JSON, without echoing the value', async () => {
-    const e = await refusal(readOidcClientSecret(badArn, { endpoint: moto.endpoint }));
-    expect(e.message).toMatch(/is not a JSON object/);
-    expect(e.message).not.toContain('very-secret');
+  test('signs the x-k8s-aws-id header (the cluster name) with the host', () => {
+    const raw = Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8');
+    expect(raw).toContain('Action=GetCallerIdentity');
+    expect(raw).toContain('X-Amz-Expires=60');
+    expect(url.searchParams.get('X-Amz-SignedHeaders')!.split(';')).toEqual(['host', 'x-k8s-aws-id']);
   });
 
-  test('fails when the ARN is not a Secrets Manager ARN', async () => {
-    const e = await refusal(readOidcClientSecret('arn:aws:s3:::bucket', { endpoint: moto.endpoint }));
-    expect(e.exitCode).toBe(EXIT.invalidInput);
+  test('is deterministic for a time and differs per cluster', async () => {
+    const again = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
+    const other = await eksToken('platform-prod', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
+    expect(again).toBe(token);
+    expect(other).not.toBe(token);
+  });
+
+  test('kubeconfig carries the endpoint, CA and token', () => {
+    const cluster = { name: 'c', region: 'eu-west-1', arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/c', endpoint: 'https://x.eks.amazonaws.com', certificateAuthorityData: 'Q0E=' };
+    const k = load(eksKubeconfig(cluster, token)) as { clusters: { cluster: Record<string, string> }[]; users: { user: { token: string } }[]; 'current-context': string };
+    expect(k.clusters[0].cluster).toEqual({ server: 'https://x.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' });
+    expect(k.users[0].user.token).toBe(token);
+    expect(k['current-context']).toBe(cluster.arn);
+  });
+
+  test('parses cluster ARNs', () => {
+    expect(parseClusterArn('arn:aws:eks:eu-west-1:123456789012:cluster/platform-dev')).toEqual({ region: 'eu-west-1', account: '123456789012', name: 'platform-dev' });
+    expect(parseClusterArn('arn:aws:eks:eu-west-1:123456789012:nodegroup/x')).toBeUndefined();
   });
 });

@@ -1,0 +1,40 @@
+/**
+ * Phase 5: remember what runs now (the revision to return to), then apply: the Namespace first (never pruned), then
+ * the release as one ApplySet (objects removed from it are pruned).
+ */
+import type { Cluster } from '../cluster';
+import { clusterError, DeployError, EXIT } from '../errors';
+import { podImages, type KubeObject } from '../manifests';
+import { applySetOf, type ReleasePlan } from './plan';
+import { indent } from './preflight';
+
+/** The Deployment running before the apply. */
+export interface PreviousRelease {
+  /** `deployment.kubernetes.io/revision` to roll back to; undefined on a first release. */
+  readonly revision?: string;
+  readonly images: readonly string[];
+}
+
+/**
+ * A failed read must not pass for "no Deployment yet": the release would then go out without a way back (a failure
+ * would end in exit 4 instead of a rollback). So it refuses, with nothing applied.
+ */
+export async function readPrevious(cluster: Cluster, plan: ReleasePlan): Promise<PreviousRelease> {
+  const got = await cluster.getDeployment(plan.deploymentName, plan.namespace);
+  if (!got.ok) {
+    throw clusterError(`cannot read deployment/${plan.deploymentName} in ${plan.namespace} to know the revision to roll back to (nothing applied): ${got.error}`);
+  }
+  if (!got.value) return { images: [] };
+  return { revision: got.value.metadata?.annotations?.['deployment.kubernetes.io/revision'], images: podImages(got.value as unknown as KubeObject) };
+}
+
+export async function applyRelease(cluster: Cluster, plan: ReleasePlan, log: (line: string) => void): Promise<void> {
+  if (plan.namespaceObject) {
+    const ns = await cluster.apply([plan.namespaceObject]);
+    if (!ns.ok) throw new DeployError(`applying Namespace ${plan.namespace} failed:\n${indent(ns.error)}`, EXIT.applyFailed);
+    log(ns.value);
+  }
+  const applied = await cluster.apply(plan.objects, { applySet: applySetOf(plan) });
+  if (!applied.ok) throw new DeployError(`apply failed (some objects may be at the new version):\n${indent(applied.error)}`, EXIT.applyFailed);
+  log(applied.value);
+}

@@ -1,0 +1,89 @@
+/**
+ * Phase 2: which cluster, and is it the expected one. Picks the kubeconfig (checked before anything is read from
+ * AWS), resolves an aws environment's EKS cluster when no kubeconfig is given, then checks kubectl (ApplySet needs
+ * 1.27+), that the API server answers, and that an EKS endpoint is in the environment's region. Exit 3 otherwise.
+ */
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
+import type { WorkloadOutputs } from '../../config';
+import type { DeployOptions } from '../args';
+import type { Cluster } from '../cluster';
+import type { AwsClientOptions } from '../eks';
+import { clusterError, inputError } from '../errors';
+import { parseMinor, type KubectlTarget } from '../kubectl';
+import type { ResolvedTarget } from './prepare';
+
+/** Where the kubeconfig comes from: a file (--kubeconfig or a temporary EKS one), or KUBECONFIG read by kubectl itself. */
+export type KubeconfigSource = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'environment'; readonly value: string } | { readonly kind: 'eks' };
+
+/**
+ * --kubeconfig, else for a portable target KUBECONFIG (kubectl reads it from its environment: a list "a:b" is fine
+ * there, not in --kubeconfig), else (aws) a temporary one for the EKS cluster. Refuses missing files (exit 2).
+ */
+export function kubeconfigSource(options: Pick<DeployOptions, 'kubeconfig'>, target: ResolvedTarget, env: NodeJS.ProcessEnv): KubeconfigSource {
+  if (options.kubeconfig) {
+    if (!existsSync(options.kubeconfig)) throw inputError(`--kubeconfig ${options.kubeconfig} does not exist`);
+    return { kind: 'file', path: options.kubeconfig };
+  }
+  if (target.kind === 'aws') return { kind: 'eks' };
+  const value = env.KUBECONFIG || undefined;
+  if (!value) throw inputError(`portable target "${target.name}" needs --kubeconfig <path> (or KUBECONFIG) naming its cluster`);
+  if (!existsSync(value.split(delimiter)[0])) throw inputError(`KUBECONFIG ${value} does not exist`);
+  return { kind: 'environment', value };
+}
+
+/** An open cluster: the phases talk to `cluster`; `dispose` removes what connecting created (the EKS kubeconfig). */
+export interface Connection {
+  readonly cluster: Cluster;
+  dispose(): void;
+}
+
+/** Opens a `Cluster` for a kubeconfig target (deploy/main.ts: kubectl; tests: a fake). */
+export type OpenCluster = (target: KubectlTarget) => Cluster;
+
+/** Opens the cluster; for `eks`, DescribeCluster + a temporary kubeconfig whose token is refreshed before each call. */
+export async function connect(
+  source: KubeconfigSource,
+  context: { readonly options: Pick<DeployOptions, 'context'>; readonly outputs?: WorkloadOutputs; readonly aws: AwsClientOptions },
+  open: OpenCluster,
+  log: (line: string) => void,
+): Promise<Connection> {
+  if (source.kind !== 'eks') {
+    const cluster = open({ kubeconfig: source.kind === 'file' ? source.path : undefined, context: context.options.context });
+    return { cluster, dispose: () => undefined };
+  }
+  const { describeEksCluster, TemporaryEksKubeconfig } = await import('../eks');
+  const described = await describeEksCluster(context.outputs!.clusterName, context.outputs!.region, context.aws);
+  const eks = await TemporaryEksKubeconfig.create(described);
+  log(`cluster: EKS ${described.arn} (Kubernetes ${described.version ?? '?'}) at ${described.endpoint}`);
+  return { cluster: open({ kubeconfig: eks.path, context: context.options.context, beforeRun: () => eks.refresh() }), dispose: () => eks.dispose() };
+}
+
+export interface ClusterIdentity {
+  readonly server: string;
+  readonly serverVersion: string;
+  readonly clientVersion: string;
+}
+
+/** kubectl can prune with ApplySets, the kubeconfig has a context, the API server answers and is the expected one. */
+export async function checkCluster(cluster: Cluster, target: ResolvedTarget, expected: { readonly context?: string; readonly outputs?: WorkloadOutputs }, log: (line: string) => void): Promise<ClusterIdentity> {
+  const client = await cluster.clientVersion();
+  const minor = client.ok ? parseMinor(client.value) : undefined;
+  if (!minor || minor[0] < 1 || (minor[0] === 1 && minor[1] < 27)) {
+    throw inputError(`${cluster.description} (${client.ok ? client.value : client.error}) cannot prune with ApplySets: kubectl 1.27 or newer is required (set KUBECTL)`);
+  }
+  const server = await cluster.server();
+  if (!server.ok) throw inputError(`the kubeconfig has no usable context${expected.context ? ` "${expected.context}"` : ''}: ${server.error}`);
+  const eksRegion = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com/.exec(server.value)?.[1];
+  if (target.kind === 'aws' && expected.outputs && eksRegion && eksRegion !== expected.outputs.region) {
+    throw clusterError(`the kubeconfig points at an EKS endpoint in ${eksRegion} (${server.value}), but environment "${target.name}" runs in ${expected.outputs.region}: wrong cluster`);
+  }
+  const version = await cluster.serverVersion();
+  if (!version.ok) throw clusterError(`cannot reach the cluster at ${server.value}: ${version.error.split('\n').slice(-2).join(' ')}`);
+  log(`cluster: ${server.value} (Kubernetes ${version.value}); kubectl ${client.ok ? client.value : '?'}`);
+  const got = parseMinor(version.value);
+  if (target.kind === 'aws' && got && `${got[0]}.${got[1]}` !== target.env.cluster.kubernetesVersion) {
+    log(`warning: the cluster runs ${got[0]}.${got[1]}, environment "${target.name}" is configured for ${target.env.cluster.kubernetesVersion}`);
+  }
+  return { server: server.value, serverVersion: version.value, clientVersion: client.ok ? client.value : '?' };
+}

@@ -1,0 +1,41 @@
+/** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
+import { WORKLOAD_NAME } from '../../config';
+import type { KubeObject } from '../manifests';
+import type { NamespaceAccess } from './namespace';
+import type { PreparedRelease, ResolvedTarget } from './prepare';
+
+/** Name of the ApplySet parent (a Secret in the workload namespace): one release per namespace. */
+export const APPLYSET_NAME = 'platform-release';
+
+export interface ReleasePlan {
+  readonly target: ResolvedTarget;
+  readonly namespace: string;
+  /** Applied first and never pruned; undefined when it is left as it is (namespace-scoped credentials). */
+  readonly namespaceObject?: KubeObject;
+  /** The Namespace exists (or is assumed to): namespaced objects can be dry-run against it. */
+  readonly namespaceExists: boolean;
+  /** The ApplySet members: the Secrets made at deploy time, then the release's objects in apply order. */
+  readonly objects: readonly KubeObject[];
+  /** Name of the Deployment whose rollout is watched. */
+  readonly deploymentName: string;
+  readonly deployment: KubeObject;
+}
+
+export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, secrets: readonly KubeObject[]): ReleasePlan {
+  const { release } = prepared;
+  return {
+    target: prepared.target,
+    namespace: release.namespace,
+    namespaceObject: access.namespaceObject,
+    namespaceExists: access.exists,
+    objects: [...secrets, ...release.objects],
+    deploymentName: WORKLOAD_NAME,
+    deployment: release.deployment,
+  };
+}
+
+/** Every object the command sends, the Namespace first. */
+export const allObjects = (plan: ReleasePlan): KubeObject[] => [...(plan.namespaceObject ? [plan.namespaceObject] : []), ...plan.objects];
+
+/** The ApplySet of the release: its members are pruned when they leave it. */
+export const applySetOf = (plan: ReleasePlan) => ({ name: APPLYSET_NAME, namespace: plan.namespace });

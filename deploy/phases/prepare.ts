@@ -1,0 +1,135 @@
+/**
+ * Phase 1, offline: everything that can be checked without a cluster or AWS. Resolves the target, reads and checks
+ * the outputs, renders (or reads --manifests), refuses placeholders and mutable images, and returns the release to
+ * apply. Throws DeployError (exit 2) on any refusal. Reusable on its own (e.g. a `render` command).
+ */
+import { readFileSync } from 'node:fs';
+import {
+  environmentStackName,
+  findTarget,
+  ImageReferenceError,
+  outputMismatches,
+  OutputsError,
+  parseImageReference,
+  readWorkloadOutputs,
+  WORKLOAD_NAME,
+  type DeployTarget,
+  type EnvironmentConfig,
+  type PlatformConfig,
+  type WorkloadOutputs,
+} from '../../config';
+import type { DeployOptions } from '../args';
+import { inputError } from '../errors';
+import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
+import { oidcSecretNames } from '../secrets';
+
+export type RenderFn = (
+  config: PlatformConfig,
+  target: string,
+  options: { image: string; outputs?: WorkloadOutputs },
+) => { yaml: string; objects?: unknown[] };
+
+export type ResolvedTarget = DeployTarget & { readonly namespace: string };
+
+/** What `prepare` needs: the validated configuration and the chart renderer (charts/app.ts renderTarget). */
+export interface PrepareDeps {
+  readonly config: PlatformConfig;
+  readonly render: RenderFn;
+}
+
+/** Everything that can be checked without a cluster: the release to apply. */
+export interface PreparedRelease {
+  readonly target: ResolvedTarget;
+  readonly outputs?: WorkloadOutputs;
+  readonly release: ReleaseSet;
+  readonly sources: readonly ManifestSource[];
+  /** Names of OIDC client Secrets the Ingresses need (created from Secrets Manager). */
+  readonly oidcSecrets: readonly string[];
+}
+
+/** The options `prepare` reads (a `render` command passes the same). */
+export type PrepareOptions = Pick<DeployOptions, 'env' | 'image' | 'outputsFile' | 'manifestsDir' | 'kubeconfig'>;
+
+export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRelease {
+  const target = resolveTarget(deps.config, options.env);
+  if (options.image !== undefined) checkImageReference(options.image, '--image');
+  const outputs = cloudOutputs(options, deps.config, target);
+  const sources = options.manifestsDir ? readManifestDir(options.manifestsDir) : [renderSource(options.image!, outputs, target, deps)];
+  assertNoPlaceholders(sources);
+  const release = prepareRelease(parseManifests(sources), target.namespace, WORKLOAD_NAME, target.name);
+  const images = podImages(release.deployment);
+  for (const image of images) checkImageReference(image, `Deployment ${WORKLOAD_NAME}`);
+  if (options.image && !images.includes(options.image)) {
+    throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
+  }
+  const oidcSecrets = oidcSecretNames(release.objects);
+  if (oidcSecrets.length > 0 && !outputs) {
+    throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
+  }
+  return { target, outputs, release, sources, oidcSecrets };
+}
+
+/** Environment (aws) or portable target by name; the error lists every allowed name. */
+export function resolveTarget(config: PlatformConfig, name: string): ResolvedTarget {
+  const target = findTarget(config, name);
+  if (target) return { ...target, namespace: target.kind === 'aws' ? target.env.workload.namespace : target.target.workload.namespace };
+  const allowed = [...config.environments.map((e) => `"${e.name}" (aws)`), ...config.portableTargets.map((t) => `"${t.name}" (portable)`)];
+  throw inputError(`unknown environment ${JSON.stringify(name)}; allowed: ${allowed.join(', ')}`);
+}
+
+/** The outputs an aws environment needs (portable targets take none); which flags may replace them. */
+function cloudOutputs(options: PrepareOptions, config: PlatformConfig, target: ResolvedTarget): WorkloadOutputs | undefined {
+  if (target.kind === 'portable') {
+    if (options.outputsFile) throw inputError(`--outputs is for aws environments; "${target.name}" is a portable target and takes no cloud outputs`);
+    return undefined;
+  }
+  if (options.outputsFile) return loadOutputs(options.outputsFile, config, target.env);
+  if (!options.manifestsDir) {
+    throw inputError(`environment "${target.name}" needs --outputs <cdk-outputs.json> (the values "cdk deploy" produced), or --manifests <dir> with rendered manifests`);
+  }
+  if (!options.kubeconfig) throw inputError(`environment "${target.name}" needs --outputs to find its EKS cluster (or --kubeconfig for another cluster)`);
+  return undefined;
+}
+
+/** Reads and checks the outputs file for an aws environment (stack, every field, environment, region, namespace). */
+export function loadOutputs(file: string, config: PlatformConfig, env: EnvironmentConfig): WorkloadOutputs {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw inputError(`cannot read --outputs ${file}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  let outputs: WorkloadOutputs;
+  try {
+    outputs = readWorkloadOutputs(doc, environmentStackName(config.project, env.name));
+  } catch (e) {
+    if (e instanceof OutputsError) throw inputError(`--outputs ${file}: ${e.message}`);
+    throw e;
+  }
+  const expected = { environment: env.name, region: env.region, namespace: env.workload.namespace, userPoolRegion: config.identity.region };
+  const problems = outputMismatches(outputs, expected).map(({ field, actual }) =>
+    field === 'region'
+      ? `region is "${actual}" but environment "${env.name}" is configured in "${env.region}" (wrong region)`
+      : `${field} is "${actual}", expected "${expected[field]}"`,
+  );
+  if (problems.length > 0) throw inputError(`--outputs ${file} does not match environment "${env.name}":\n  - ${problems.join('\n  - ')}`);
+  return outputs;
+}
+
+function renderSource(image: string, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): ManifestSource {
+  try {
+    return { name: `<rendered ${target.name}>`, text: deps.render(deps.config, target.name, { image, outputs }).yaml };
+  } catch (e) {
+    throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
+  }
+}
+
+/** The shared image grammar (`config/image.ts`); a malformed or mutable reference is invalid input (exit 2). */
+function checkImageReference(image: string, what: string): void {
+  try {
+    parseImageReference(image);
+  } catch (e) {
+    if (e instanceof ImageReferenceError) throw inputError(`${what}: ${e.message}`);
+    throw e;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Phase 7b: the result of a release — timings measured once (from the marks the orchestrator takes), the success
+ * line, the failure report, and the machine-readable `deploy-result` line.
+ */
+import { seconds } from '../clock';
+import { EXIT, type ExitCode } from '../errors';
+import type { PreviousRelease } from './apply';
+import type { RollbackOutcome } from './rollback';
+import type { RolloutOutcome } from './watch';
+
+/** Clock readings (ms) taken by the orchestrator. */
+export interface ReleaseMarks {
+  readonly applyStarted: number;
+  readonly applied: number;
+  /** The rollout completed, or its failure was detected. */
+  readonly settled: number;
+  /** The rollback ended (restored or not). */
+  readonly rollbackEnded?: number;
+}
+
+export interface DeployTimings {
+  readonly applyMs: number;
+  /** apply → every replica available (success). */
+  readonly rolloutMs?: number;
+  /** apply → failure detected. */
+  readonly detectMs?: number;
+  /** failure detected → previous revision healthy again. */
+  readonly restoreMs?: number;
+  /** apply start → done (success or restored). */
+  readonly totalMs?: number;
+}
+
+export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed';
+
+export interface DeployResult {
+  readonly outcome: DeployOutcome;
+  readonly exitCode: ExitCode;
+  /** Set when something was applied. */
+  readonly timings?: DeployTimings;
+  /** Why the release failed. */
+  readonly reason?: string;
+}
+
+export function successResult(marks: ReleaseMarks): DeployResult {
+  return { outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: marks.applied - marks.applyStarted, rolloutMs: marks.settled - marks.applied, totalMs: marks.settled - marks.applyStarted } };
+}
+
+export function failureResult(marks: ReleaseMarks, failure: RolloutOutcome, rollback: RollbackOutcome): DeployResult {
+  const applyMs = marks.applied - marks.applyStarted;
+  const detectMs = marks.settled - marks.applied;
+  if (rollback.kind === 'undone' && rollback.restored.phase === 'complete') {
+    const end = marks.rollbackEnded ?? marks.settled;
+    return { outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: failure.reason, timings: { applyMs, detectMs, restoreMs: end - marks.settled, totalMs: end - marks.applyStarted } };
+  }
+  return { outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed, reason: failure.reason, timings: { applyMs, detectMs } };
+}
+
+export function successLine(target: string, deployment: string, images: readonly string[], outcome: RolloutOutcome, timings: DeployTimings): string {
+  return (
+    `✓ ${target}: deployment/${deployment} rolled out (${outcome.state.available} replicas available, image ${images.join(', ')})` +
+    ` — apply ${seconds(timings.applyMs)}s, rollout ${seconds(timings.rolloutMs ?? 0)}s, total ${seconds(timings.totalMs ?? 0)}s`
+  );
+}
+
+export interface FailureReport {
+  readonly target: string;
+  readonly deployment: string;
+  readonly images: readonly string[];
+  readonly failure: RolloutOutcome;
+  readonly diagnosis: readonly string[];
+  readonly previous: PreviousRelease;
+  readonly rollback: RollbackOutcome;
+  readonly marks: ReleaseMarks;
+}
+
+/** The report of a failed release: why, the pods' state, what the rollback did, the timings. */
+export function failureReport(r: FailureReport): string {
+  const lines = [`✗ ${r.target}: the release of ${r.images.join(', ')} failed: ${r.failure.reason}`, ...r.diagnosis.map((l) => `  ${l}`)];
+  const rb = r.rollback;
+  if (rb.kind === 'no-previous-revision') lines.push(`  no previous revision of deployment/${r.deployment} to roll back to (first release): fix the release and deploy again`);
+  if (rb.kind === 'undo-failed') lines.push(`  rollback failed: ${rb.error}`);
+  if (rb.kind === 'undone' && rb.restored.phase === 'complete') {
+    lines.push(`  rolled back to revision ${rb.revision} (${r.previous.images.join(', ')}): ${rb.restored.state.available}/${rb.restored.state.desired} replicas available again`);
+    lines.push('  note: only the Deployment was rolled back; the other applied objects (ConfigMap, Service, …) stay at the new version');
+  }
+  if (rb.kind === 'undone' && rb.restored.phase !== 'complete') lines.push(`  the previous revision did not become healthy again: ${rb.restored.reason}`);
+  lines.push(`  ${timingsLine(r.marks)}`);
+  return lines.join('\n');
+}
+
+function timingsLine(m: ReleaseMarks): string {
+  const parts = [`apply ${seconds(m.applied - m.applyStarted)}s`, `apply→failure detected ${seconds(m.settled - m.applied)}s`];
+  if (m.rollbackEnded !== undefined) parts.push(`detected→restored ${seconds(m.rollbackEnded - m.settled)}s`, `apply→restored ${seconds(m.rollbackEnded - m.applied)}s`);
+  return `timings: ${parts.join(' · ')}`;
+}
+
+/** The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and benchmarks. */
+export function resultLine(result: Pick<DeployResult, 'outcome' | 'exitCode'> & { readonly timings?: DeployTimings } | { readonly outcome: 'refused'; readonly exitCode: ExitCode }): string {
+  const t = 'timings' in result ? result.timings : undefined;
+  const fields = {
+    outcome: result.outcome,
+    exitCode: result.exitCode,
+    applySeconds: t && seconds(t.applyMs),
+    rolloutSeconds: t?.rolloutMs !== undefined ? seconds(t.rolloutMs) : undefined,
+    detectSeconds: t?.detectMs !== undefined ? seconds(t.detectMs) : undefined,
+    restoreSeconds: t?.restoreMs !== undefined ? seconds(t.restoreMs) : undefined,
+    totalSeconds: t?.totalMs !== undefined ? seconds(t.totalMs) : undefined,
+  };
+  return `deploy-result: ${JSON.stringify(fields)}`;
+}

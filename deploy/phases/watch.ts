@@ -1,0 +1,101 @@
+/**
+ * Phase 6: polls the Deployment until it completes, fails (progress deadline, or a pluggable check such as
+ * crash-looping pods) or times out; prints a line whenever the replica counts change.
+ */
+import type { Clock } from '../clock';
+import { seconds } from '../clock';
+import type { Cluster } from '../cluster';
+import { evaluateRollout, progressLine, type DeploymentLike, type RolloutState } from '../rollout';
+
+export interface RolloutCheckContext {
+  readonly cluster: Cluster;
+  readonly namespace: string;
+  readonly deployment: DeploymentLike;
+  readonly state: RolloutState;
+}
+
+/** Runs on every poll while the rollout progresses; a returned reason fails the rollout at once (no waiting for the deadline). */
+export type RolloutCheck = (context: RolloutCheckContext) => Promise<string | undefined>;
+
+export interface WatchOptions {
+  readonly namespace: string;
+  /** The Deployment. */
+  readonly name: string;
+  /** Overall limit from the start of the watch. */
+  readonly timeoutMs: number;
+  /**
+   * Time between two reads.
+   * @default 1000
+   */
+  readonly pollMs?: number;
+  /**
+   * minReplicas of the HorizontalPodAutoscaler that owns spec.replicas (complete only once that many are available).
+   * @default - no autoscaler
+   */
+  readonly minReplicas?: number;
+  /**
+   * Watching the restore of the previous revision: the old ProgressDeadlineExceeded condition can linger until the
+   * controller catches up, so only the timeout counts.
+   * @default false
+   */
+  readonly restoring?: boolean;
+  /**
+   * Further failure detectors.
+   * @default - none
+   */
+  readonly checks?: readonly RolloutCheck[];
+  /**
+   * Consecutive failed reads after which the watch gives up.
+   * @default 10
+   */
+  readonly maxReadErrors?: number;
+  readonly clock: Clock;
+  readonly log: (line: string) => void;
+}
+
+export interface RolloutOutcome {
+  readonly phase: 'complete' | 'failed';
+  readonly state: RolloutState;
+  readonly reason: string;
+}
+
+export async function watchRollout(cluster: Cluster, options: WatchOptions): Promise<RolloutOutcome> {
+  const { clock, namespace, name } = options;
+  const t0 = clock.now();
+  const maxErrors = options.maxReadErrors ?? 10;
+  let last = '';
+  let lastState: RolloutState | undefined;
+  let errors = 0;
+  for (;;) {
+    const read = await cluster.getDeployment(name, namespace);
+    if (read.ok && read.value) {
+      errors = 0;
+      const state = evaluateRollout(read.value, { minReplicas: options.minReplicas });
+      lastState = state;
+      const line = `${options.restoring ? 'restore' : 'rollout'}: ${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
+      if (line !== last) options.log(`  [${seconds(clock.now() - t0).toFixed(1).padStart(5)}s] ${line}`);
+      last = line;
+      const outcome = await decide(cluster, options, read.value, state);
+      if (outcome) return outcome;
+    } else if (++errors >= maxErrors) {
+      const why = read.ok ? 'it does not exist' : read.error;
+      return { phase: 'failed', state: lastState ?? evaluateRollout({}), reason: `cannot read deployment/${name}: ${why}` };
+    }
+    if (clock.now() - t0 > options.timeoutMs) {
+      return { phase: 'failed', state: lastState ?? evaluateRollout({}), reason: `timeout after ${Math.round(options.timeoutMs / 1000)}s (${lastState?.reason ?? 'no status'})` };
+    }
+    await clock.sleep(options.pollMs ?? 1000);
+  }
+}
+
+/** Complete, failed (deadline or a check), or undefined to keep watching. */
+async function decide(cluster: Cluster, options: WatchOptions, deployment: DeploymentLike, state: RolloutState): Promise<RolloutOutcome | undefined> {
+  if (state.phase === 'complete') return { phase: 'complete', state, reason: state.reason };
+  if (options.restoring) return undefined;
+  if (state.phase === 'failed') return { phase: 'failed', state, reason: state.reason };
+  for (const check of options.checks ?? []) {
+    const reason = await check({ cluster, namespace: options.namespace, deployment, state });
+    if (reason) return { phase: 'failed', state, reason };
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+/**
+ * An in-memory `Cluster` for the phase tests: answers are set per test, every call is recorded, time is a fake clock
+ * (sleep advances it at once), so a 10-minute rollout is decided in microseconds.
+ */
+import type { Clock } from '../../deploy/clock';
+import { failed, ok, type ApplyOptions, type Cluster, type Reply } from '../../deploy/cluster';
+import type { KubeObject } from '../../deploy/manifests';
+import type { DeploymentLike, EventLike, PodLike } from '../../deploy/rollout';
+
+export class FakeClock implements Clock {
+  constructor(public t = 0) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+  }
+}
+
+export interface AppliedCall {
+  readonly objects: readonly KubeObject[];
+  readonly options: ApplyOptions;
+}
+
+export class FakeCluster implements Cluster {
+  readonly description = 'fake-kubectl';
+  readonly calls: string[] = [];
+  readonly applied: AppliedCall[] = [];
+  readonly undone: { name: string; namespace: string; revision: string }[] = [];
+  clientVersionReply: Reply<string> = ok('v1.35.4');
+  serverReply: Reply<string> = ok('https://127.0.0.1:6443');
+  serverVersionReply: Reply<string> = ok('v1.35.4');
+  namespaceReply: Reply<KubeObject | undefined> = ok(undefined);
+  /** `verb resource` → answer; unlisted: yes. */
+  permissions: Record<string, Reply<boolean>> = {};
+  /** Roles that exist in the namespace. */
+  roles = new Set<string>();
+  /**
+   * Successive answers of getDeployment (the last one repeats). A function gets the fake's state, e.g. to answer
+   * differently once a rollback happened.
+   */
+  deployments: (Reply<DeploymentLike | undefined> | ((fake: FakeCluster) => Reply<DeploymentLike | undefined>))[] = [ok(undefined)];
+  /** Answer of apply calls: a function of the call (default: accepted). */
+  applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) => ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
+  diffReply: Reply<string> = ok('');
+  undoReply: Reply<string> = ok('deployment.apps/web rolled back');
+  pods: PodLike[] = [];
+  events: EventLike[] = [];
+  raw: Record<string, Reply<string>> = {};
+  /** Called on every clock-relevant call (getDeployment), e.g. to advance a FakeClock by the time a read takes. */
+  onRead?: () => void;
+
+  async clientVersion() {
+    this.calls.push('clientVersion');
+    return this.clientVersionReply;
+  }
+  async server() {
+    this.calls.push('server');
+    return this.serverReply;
+  }
+  async serverVersion() {
+    this.calls.push('serverVersion');
+    return this.serverVersionReply;
+  }
+  async getNamespace(name: string) {
+    this.calls.push(`getNamespace ${name}`);
+    return this.namespaceReply;
+  }
+  async canI(verb: string, resource: string, namespace?: string) {
+    this.calls.push(`canI ${verb} ${resource}${namespace ? ` -n ${namespace}` : ''}`);
+    return this.permissions[`${verb} ${resource}`] ?? ok(true);
+  }
+  async exists(resource: string, name: string, namespace: string) {
+    this.calls.push(`exists ${resource} ${name} -n ${namespace}`);
+    return ok(resource.startsWith('role.') ? this.roles.has(name) : false);
+  }
+  async getDeployment(name: string, namespace: string) {
+    this.calls.push(`getDeployment ${name} -n ${namespace}`);
+    this.onRead?.();
+    const next = this.deployments.length > 1 ? this.deployments.shift()! : this.deployments[0];
+    return typeof next === 'function' ? next(this) : next;
+  }
+  async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
+    this.calls.push(`apply${options.dryRun ? ' --dry-run' : ''}${options.applySet ? ` --applyset=${options.applySet.name}` : ''} ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(',')}`);
+    this.applied.push({ objects, options });
+    return this.applyReply(objects, options);
+  }
+  async diff(objects: readonly KubeObject[]) {
+    this.calls.push(`diff ${objects.length}`);
+    return this.diffReply;
+  }
+  async rollbackDeployment(name: string, namespace: string, revision: string) {
+    this.calls.push(`rollback ${name} -n ${namespace} --to-revision=${revision}`);
+    this.undone.push({ name, namespace, revision });
+    return this.undoReply;
+  }
+  async listPods(namespace: string) {
+    this.calls.push(`listPods -n ${namespace}`);
+    return ok(this.pods);
+  }
+  async listEvents(namespace: string) {
+    this.calls.push(`listEvents -n ${namespace}`);
+    return ok(this.events);
+  }
+  async getRaw(path: string) {
+    this.calls.push(`getRaw ${path}`);
+    return this.raw[path] ?? failed(`the server could not find the requested resource (get ${path})`);
+  }
+  /** Calls that changed the cluster (an apply that is not a dry run, a rollback). */
+  mutations(): string[] {
+    return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback'));
+  }
+}
+
+/** A Deployment status as the controller reports it. */
+export function deploymentStatus(s: {
+  revision?: string;
+  image?: string;
+  replicas?: number;
+  updated?: number;
+  available?: number;
+  current?: number;
+  deadlineExceeded?: boolean;
+  generation?: number;
+  observed?: number;
+}): DeploymentLike & { spec: { template: unknown } } {
+  const replicas = s.replicas ?? 2;
+  return {
+    metadata: { generation: s.generation ?? 2, annotations: s.revision ? { 'deployment.kubernetes.io/revision': s.revision } : {} },
+    spec: { replicas, progressDeadlineSeconds: 90, template: { spec: { containers: [{ name: 'web', image: s.image ?? 'registry.local/web:1.0.0' }] } } },
+    status: {
+      observedGeneration: s.observed ?? s.generation ?? 2,
+      replicas: s.current ?? s.updated ?? replicas,
+      updatedReplicas: s.updated ?? replicas,
+      readyReplicas: s.available ?? replicas,
+      availableReplicas: s.available ?? replicas,
+      conditions: s.deadlineExceeded ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.' }] : [],
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { failed, ok } from '../../../deploy/cluster';
+import { EXIT } from '../../../deploy/errors';
+import type { KubeObject } from '../../../deploy/manifests';
+import { diffRelease, dryRunRelease, writeReviewCopy } from '../../../deploy/phases/review';
+import { FakeCluster } from '../fake-cluster';
+import { collect, plan, refusal } from './support';
+
+const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-oidc-client', namespace: 'web' }, stringData: { clientSecret: 'do-not-print-me' } };
+
+describe('review', () => {
+  test('the review copy holds every object, the Namespace first, with Secret values redacted', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-review-'));
+    const file = writeReviewCopy(dir, plan({}, [secret]), 'rendered for generic, image registry.local/web:1.0.1');
+    expect(file).toBe(join(dir, '.deploy', 'generic', 'manifests.yaml'));
+    const text = readFileSync(file, 'utf8');
+    expect(text.split('\n')[0]).toBe('# rendered for generic, image registry.local/web:1.0.1 — what npm run deploy applies (Secret values redacted)');
+    expect(text).not.toContain('do-not-print-me');
+    expect(text).toContain('clientSecret: <redacted>');
+    expect(text.indexOf('kind: Namespace')).toBeLessThan(text.indexOf('kind: Deployment'));
+  });
+
+  test('--diff leaves out deferred RoleBindings and fails with exit 3 when kubectl diff errs', async () => {
+    const cluster = new FakeCluster();
+    cluster.diffReply = ok('');
+    const { lines, log } = collect();
+    await diffRelease(cluster, plan(), [], log);
+    expect(lines).toEqual(['diff: no changes']);
+    cluster.diffReply = failed('error: unable to recognize');
+    expect(await refusal(diffRelease(cluster, plan(), [], log))).toEqual({ exitCode: EXIT.clusterUnreachable, message: 'kubectl diff failed: error: unable to recognize' });
+  });
+
+  test('--dry-run runs the ApplySet apply on the server (pruning shown), and only when the Namespace exists', async () => {
+    const cluster = new FakeCluster();
+    await dryRunRelease(cluster, plan(), [], collect().log);
+    expect(cluster.calls).toEqual(['apply --dry-run --applyset=platform-release ConfigMap/web,Deployment/web']);
+    const missing = new FakeCluster();
+    const { lines, log } = collect();
+    await dryRunRelease(missing, plan({ namespaceExists: false }), [], log);
+    expect(missing.calls).toEqual([]);
+    expect(lines).toEqual(['dry run: nothing was changed']);
+    cluster.applyReply = () => failed('Error from server: admission webhook denied');
+    expect(await refusal(dryRunRelease(cluster, plan(), [], collect().log))).toEqual({ exitCode: EXIT.invalidInput, message: 'server-side dry run failed:\n  Error from server: admission webhook denied' });
+  });
+});
