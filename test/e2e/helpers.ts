@@ -154,8 +154,8 @@ export async function scheduleOn(kind: 'real' | 'kwok'): Promise<void> {
   }
 }
 
-/** Follows the logs of pods (`kubectl logs -f`) until stopped; returns each pod's lines. */
-export function followLogs(namespace: string, pods: readonly string[]): { stop(): Map<string, string[]> } {
+/** Follows the logs of pods (`kubectl logs -f`) until stopped; returns each pod's lines. `ended`: every stream ended. */
+export function followLogs(namespace: string, pods: readonly string[]): { stop(): Map<string, string[]>; readonly ended: Promise<void> } {
   const lines = new Map<string, string[]>(pods.map((p) => [p, []]));
   const children = pods.map((pod) => {
     const child = spawn(kubectlBinary(), [`--kubeconfig=${kubeconfig()}`, 'logs', '-f', pod, '-n', namespace, '--tail=0'], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -167,7 +167,9 @@ export function followLogs(namespace: string, pods: readonly string[]): { stop()
     });
     return child;
   });
+  const ended = Promise.all(children.map((c) => new Promise<void>((r) => c.once('exit', () => r())))).then(() => undefined);
   return {
+    ended,
     stop() {
       for (const c of children) c.kill('SIGTERM');
       return lines;

@@ -21,7 +21,7 @@ const RUN = `e2e${Date.now().toString(36)}`;
 /** At least 100 requests per second for the whole episode (the issue's floor), bounded in count and time. */
 const RATE = 110;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
-const variant = (v: string) => `platform.local/web-test:${v}-${RUN}`;
+const variant = (v: string) => `platform.local/web-test:${v}-${RUN}-a`;
 
 interface BenchLine {
   scenario: string;
@@ -139,6 +139,8 @@ describeReal('real pods under load (real node)', () => {
     const { result: run, all } = await underLoad(() => deploy(variant('never-ready')), 3000, 2000);
     expect(run.code).toBe(EXIT.rolledBack);
     expect(run.result).toMatchObject({ outcome: 'rolled-back' });
+    // Detected by its startup budget (startupProbe 30 × 2 s + one readiness period), before the 90 s progress deadline.
+    expect(run.stdout).toMatch(/StartupBudgetExceeded — started but not Ready \d+s after the container started/);
     expect(await deploymentImage()).toBe(before);
     bench({ scenario: 'never-ready', requests: all.requests, failed: all.failed, p50Ms: all.p50Ms, p99Ms: all.p99Ms, rolloutSeconds: null, detectSeconds: run.result?.detectSeconds ?? null, restoreSeconds: run.result?.restoreSeconds ?? null });
     expect(all.failed).toBe(0);
@@ -149,7 +151,9 @@ describeReal('real pods under load (real node)', () => {
     const before = await deploymentImage();
     const { result: run, all } = await underLoad(() => deploy(variant('crash')), 3000, 2000);
     expect(run.code).toBe(EXIT.rolledBack);
-    expect(run.stdout).toMatch(/crash/i);
+    // The report names pod, container, reason, exit code and the container's last log lines.
+    expect(run.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+, container web \(image platform\.local\/web-test:crash-[^)]+\): (CrashLoopBackOff|Error) — exited with code 1/);
+    expect(run.stdout).toMatch(/\| .*test variant \\"crash\\": exiting at start/);
     expect(await deploymentImage()).toBe(before);
     bench({ scenario: 'crash-at-start', requests: all.requests, failed: all.failed, p50Ms: all.p50Ms, p99Ms: all.p99Ms, rolloutSeconds: null, detectSeconds: run.result?.detectSeconds ?? null, restoreSeconds: run.result?.restoreSeconds ?? null });
     expect(all.failed).toBe(0);
@@ -171,7 +175,8 @@ describeReal('real pods under load (real node)', () => {
     const { result: run, all } = await underLoad(() => deploy(image('c')), 3000, 2000);
     clearInterval(starter);
     const results = await Promise.all(long);
-    await new Promise((r) => setTimeout(r, 2000));
+    // Until every old pod has exited (its log stream ends), at most 60 s more.
+    await Promise.race([logs.ended, new Promise((r) => setTimeout(r, 60_000))]);
     const lines = logs.stop();
     expect(run.code).toBe(EXIT.ok);
     const shutdowns = [...lines.values()].flat().map((l) => JSON.parse(l)).filter((e) => e.msg === 'shutdown started' || e.msg === 'shutdown complete');
