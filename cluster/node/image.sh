@@ -50,6 +50,7 @@ command -v buildah >/dev/null || bash "$NODE_PACKAGES_SCRIPT"
 IMAGES="$CACHE_ROOT/images"
 STORE="$CACHE_ROOT/buildah"
 mkdir -p "$IMAGES/archives" "$STORE"
+# --cni-config-dir: buildah would otherwise create /etc/cni/net.d on the host.
 bh() { buildah --root "$STORE/root" --runroot "$STORE/run" --storage-driver vfs "$@"; }
 
 # --- the base: node + its libraries, /tmp, nothing else (cached by the binary's and libraries' digests) ------
@@ -66,7 +67,7 @@ if ! bh inspect --type image "$BASE" >/dev/null 2>&1; then
   chmod 1777 "$rootfs/tmp"
   printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$rootfs/etc/passwd"
   printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
-  ctr_id="$(bh from --quiet scratch)"
+  ctr_id="$(bh from --quiet --cni-config-dir "$STORE/cni" scratch)"
   bh copy --quiet "$ctr_id" "$rootfs/" / >/dev/null
   bh config --os linux --arch amd64 --user 65532:65532 --workingdir /app --entrypoint '["/nodejs/bin/node"]' "$ctr_id"
   bh commit --quiet --rm "$ctr_id" "$BASE" >/dev/null
@@ -77,7 +78,7 @@ fi
 build_image() { # reference, bundle file
   local ref=$1 bundle=$2 ctr_id archive
   archive="$IMAGES/archives/$(tr '/:' '__' <<<"$ref").tar"
-  ctr_id="$(bh from --quiet "$BASE")"
+  ctr_id="$(bh from --quiet --cni-config-dir "$STORE/cni" "$BASE")"
   bh copy --quiet --chown 0:0 --chmod 0444 "$ctr_id" "$bundle" /app/server.js >/dev/null
   bh config --env NODE_ENV=production --env "APP_VERSION=$TAG" --env PORT=8080 --port 8080 \
     --cmd /app/server.js --label org.opencontainers.image.title=platform-web --label "org.opencontainers.image.version=$TAG" "$ctr_id"

@@ -8,8 +8,9 @@ ROOTFS=$1 REF=$2 ENTRYPOINT=$3 USER_ID=$4 CMD=${5:-}
 OUT="${PLATFORM_IMAGE_ARCHIVE:?set PLATFORM_IMAGE_ARCHIVE to the archive to write}"
 STORE="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/buildah"
 mkdir -p "$STORE"
+# --cni-config-dir: buildah would otherwise create /etc/cni/net.d on the host.
 bh() { buildah --root "$STORE/root" --runroot "$STORE/run" --storage-driver vfs "$@"; }
-ctr_id="$(bh from --quiet scratch)"
+ctr_id="$(bh from --quiet --cni-config-dir "$STORE/cni" scratch)"
 trap 'bh rm "$ctr_id" >/dev/null 2>&1 || true' EXIT
 bh copy --quiet "$ctr_id" "$ROOTFS/" / >/dev/null
 config=(--entrypoint "[\"$ENTRYPOINT\"]" --user "$USER_ID:$USER_ID" --workingdir / --os linux --arch amd64)

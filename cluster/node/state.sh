@@ -16,17 +16,17 @@ CLUSTER_WORKDIR=/nonexistent source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
     echo "process: ${exe##*/}"
   done
   awk '{print $3, $2}' /proc/self/mounts | grep -E 'overlay|nsfs|platform-node|containerd|kubelet|/cni|netns|^(tmpfs|shm) /var/lib' | sed 's/^/mount: /' || true
-  ip netns list 2>/dev/null | sed 's/^/netns: /'
+  ip netns list 2>/dev/null | sed 's/^/netns: /' || true
   ip -o link show | awk -F': ' '{print "link: " $2}' | cut -d@ -f1
   ip -o addr show | awk '{print "addr: " $2, $4}'
   ip route show table all | sed 's/^/route: /'
   nft list ruleset 2>/dev/null | sed 's/^/nft: /'
   for save in iptables-legacy-save ip6tables-legacy-save; do
-    command -v "$save" >/dev/null && "$save" 2>/dev/null | grep -v '^#' | sed "s/^/$save: /"
+    if command -v "$save" >/dev/null; then "$save" 2>/dev/null | grep -v '^#' | sed "s/^/$save: /" || true; fi
   done
   while read -r h; do
-    find "$h" -maxdepth 3 -type d \( -name "$CGROUP_ROOT" -o -name 'kubepods*' \) 2>/dev/null | sed 's/^/cgroup: /'
+    find "$h" -maxdepth 3 -type d \( -name "$CGROUP_ROOT" -o -name 'kubepods*' \) 2>/dev/null | sed 's/^/cgroup: /' || true
   done < <(cgroup_hierarchies)
-  for p in "${NODE_FIXED_PATHS[@]}" /run/netns "$NODE_RUN"; do [[ -e "$p" ]] && echo "path: $p"; done
+  for p in "${NODE_FIXED_PATHS[@]}" /run/netns "$NODE_RUN"; do if [[ -e "$p" ]]; then echo "path: $p"; fi; done
   for s in "${NODE_SYSCTLS[@]}"; do echo "sysctl: $s=$(sysctl -n "$s")"; done
 } | sort
