@@ -1,10 +1,14 @@
 /**
- * End-to-end tests of the deploy command against the real local control plane (cluster/up.sh: kube-apiserver,
- * etcd, controller-manager, scheduler + KWOK nodes). `npm run test:e2e` (runs in band; minutes, not seconds).
+ * End-to-end tests against the real local control plane (cluster/up.sh: kube-apiserver, etcd, controller-manager,
+ * scheduler, KWOK nodes and a real node). `npm run test:e2e` (runs in band; minutes, not seconds):
+ *   deploy.e2e.test.ts          the deploy command on KWOK (simulated) nodes;
+ *   realnode.e2e.test.ts        rollouts of real pods on the real node under load;
+ *   node-lifecycle.e2e.test.ts  (last) down after up leaves the machine as it was.
  *
  * Env: PLATFORM_CLUSTER_NAME (default here: platform-e2e, so a developer's platform-local cluster is untouched),
  *      E2E_REUSE_CLUSTER=1 (keep an existing cluster's state instead of starting empty),
- *      E2E_KEEP_CLUSTER=1 (do not tear the cluster down afterwards).
+ *      E2E_KEEP_CLUSTER=1 (do not tear the cluster down afterwards; skips the lifecycle test),
+ *      PLATFORM_NODE=kwok (no real node: the real-node suites are skipped).
  */
 module.exports = {
   testEnvironment: 'node',
@@ -13,6 +17,7 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/e2e/global-setup.js',
   globalTeardown: '<rootDir>/test/e2e/global-teardown.js',
+  testSequencer: '<rootDir>/test/e2e/sequencer.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
   testTimeout: 15 * 60 * 1000,
   slowTestThreshold: 600,

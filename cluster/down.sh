@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Stops the local control plane started by cluster/up.sh and deletes its state
-# (etcd data, certificates, logs, kubeconfig). The built binaries stay cached.
+# Stops the local cluster started by cluster/up.sh (its real node first: cluster/node/down.sh leaves the
+# machine as it was) and deletes its state (etcd data, certificates, logs, kubeconfig). The built binaries
+# and the node's image store stay cached.
 # Env: PLATFORM_CLUSTER_NAME (default platform-local), PLATFORM_CACHE_DIR, PLATFORM_KWOK_WORKDIR.
 set -euo pipefail
 # shellcheck source=lib.sh
@@ -8,6 +9,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=access/access.sh
 source "$CLUSTER_DIR/access/access.sh"
 
+# The real node first (it needs the API server to stop its pods cleanly); it also cleans up after a node
+# whose control plane is already gone.
+"$CLUSTER_DIR/node/down.sh"
 if [[ ! -d "$CLUSTER_WORKDIR" ]]; then
   access_teardown
   log "no cluster '$CLUSTER_NAME' (nothing under $CLUSTER_WORKDIR)"

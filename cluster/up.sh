@@ -10,16 +10,31 @@
 # cluster with the same configuration is reused, a stopped one is restarted, one
 # whose configuration changed (versions, stages, this script) is recreated.
 #
+# With a real node (default; cluster/node/): containerd + runc + CNI bridge + kubelet + kube-proxy run real
+# pods beside the KWOK nodes, which are then tainted platform.local/simulated=true:NoSchedule.
+#
 # Env: PLATFORM_CLUSTER_NAME (default platform-local), PLATFORM_CACHE_DIR
 #      (default ~/.cache/platform-k8s), PLATFORM_KWOK_WORKDIR (default $PLATFORM_CACHE_DIR/kwok),
-#      PLATFORM_CLUSTER_RECREATE=1 to always start from an empty cluster.
+#      PLATFORM_CLUSTER_RECREATE=1 to always start from an empty cluster,
+#      PLATFORM_NODE=real (default: a real node too) | kwok (simulated nodes only).
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=access/access.sh
 source "$CLUSTER_DIR/access/access.sh"
+# shellcheck source=node/lib.sh
+source "$CLUSTER_DIR/node/lib.sh"
 
 START=$SECONDS
+NODE_MODE="${PLATFORM_NODE:-real}"
+case "$NODE_MODE" in
+  real)
+    reasons="$(node_unsupported_reasons)"
+    [[ -z "$reasons" ]] || die "$(node_unsupported_message "$reasons")"
+    bash "$NODE_PACKAGES_SCRIPT" ;;
+  kwok) ;;
+  *) die "PLATFORM_NODE=$NODE_MODE is not a node mode: use real (a real node beside the KWOK ones, the default) or kwok (simulated nodes only)" ;;
+esac
 ensure_binaries
 
 STAGES=("$CLUSTER_DIR"/stages/*.yaml)
@@ -55,6 +70,7 @@ drop_stale_pid_files() {
   done
 }
 delete_cluster() {
+  "$CLUSTER_DIR/node/down.sh" >&2 || true
   "$BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" >&2 || true
   rm -rf "$CLUSTER_WORKDIR"
   access_teardown
@@ -104,6 +120,8 @@ fail() { failure="$*"; return 1; }
 create_cluster() {
   log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
   access_prepare
+  # The API server reaches the real node's kubelet (logs, exec) at its InternalIP (no name lookup), with the
+  # admin certificate kwokctl makes. The access webhook's config is cluster/kwokctl.yaml plus its flags.
   local config_args=(--config "$ACCESS_KWOKCTL_CONFIG") s
   for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
   # Every binary is local (kwokctl would otherwise download them); KWOK_* env
@@ -120,6 +138,9 @@ create_cluster() {
     --kube-scheduler-binary "$BIN/kube-scheduler" \
     --etcd-binary "$BIN/etcd" \
     --kwok-controller-binary "$BIN/kwok" \
+    --extra-args "kube-apiserver=kubelet-client-certificate=$CLUSTER_WORKDIR/pki/admin.crt" \
+    --extra-args "kube-apiserver=kubelet-client-key=$CLUSTER_WORKDIR/pki/admin.key" \
+    --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
     --timeout 5m --wait 2m >&2 || fail "kwokctl create cluster failed" || return 1
   echo "$FINGERPRINT" >"$FINGERPRINT_FILE"
   wait_healthy 60 || fail "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
@@ -158,6 +179,15 @@ for attempt in 1 2; do
 done
 
 access_webhook_start
+# The real node (or none), and where pods go: the real node when there is one, else the KWOK nodes.
+if [[ "$NODE_MODE" == real ]]; then
+  "$CLUSTER_DIR/node/up.sh" || die "the real node did not start (PLATFORM_NODE=kwok for simulated nodes only)"
+  kctl taint nodes -l type=kwok platform.local/simulated=true:NoSchedule --overwrite >/dev/null
+else
+  "$CLUSTER_DIR/node/down.sh"
+  kctl taint nodes -l type=kwok platform.local/simulated:NoSchedule- >/dev/null 2>&1 || true
+fi
+
 log "cluster '$CLUSTER_NAME' ready in $((SECONDS - START))s ($( ((reused)) && echo reused || echo created)); $(kctl get nodes --no-headers | wc -l) nodes"
 log "kubectl: $BIN/kubectl (or cluster/kubectl.sh)"
 echo "$KUBECONFIG_PATH"

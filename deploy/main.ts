@@ -6,6 +6,7 @@ import { renderTarget } from '../charts/app';
 import { ConfigError, platformConfig, validatePlatformConfig } from '../config';
 import { HelpRequested, parseDeployArgs } from './args';
 import { DeployError, EXIT } from './errors';
+import { podFailureCheck } from './phases/pod-failure-check';
 import { resultLine } from './phases/report';
 import { deploy } from './run';
 
@@ -19,6 +20,9 @@ async function main(): Promise<number> {
       log: (line) => process.stdout.write(`${line}\n`),
       env: process.env,
       workdir: process.cwd(),
+      // A new pod that crash-loops, cannot pull its image or create its container, or misses its startup budget
+      // fails the release at once (not after progressDeadlineSeconds).
+      rolloutChecks: [podFailureCheck()],
     });
     process.stdout.write(`${resultLine(result)}\n`);
     return result.exitCode;

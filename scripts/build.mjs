@@ -17,7 +17,6 @@ const entries = {
   'dist/export-helm.js': 'deploy/helm-main.ts',
   'dist/diff.js': 'diff/main.ts',
   'dist/diff-publish.js': 'diff/publish-main.ts',
-  'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
   'dist/scan-report.js': 'scripts/scan-report.ts',
   'dist/image-platforms.js': 'scripts/image-platforms.ts',
 };

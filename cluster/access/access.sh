@@ -55,10 +55,10 @@ EOF
   done
   # Webhook authorization after Node and RBAC (replacing kwokctl's --authorization-mode=Node,RBAC). No decision
   # caching, so a changed access entry applies to the next request.
-  { cat "$CLUSTER_DIR/kwokctl.yaml"; cat <<EOF
-componentsPatches:
-- name: kube-apiserver
-  extraArgs:
+  # kwokctl.yaml already patches kube-apiserver (the Service range): the webhook's flags join that patch's extraArgs
+  # (a second componentsPatches key, or a second patch of the same component, would replace it).
+  local args
+  args=$(cat <<EOF
   - {key: authentication-token-webhook-config-file, value: $ACCESS_DIR/authenticate.kubeconfig}
   - {key: authentication-token-webhook-version, value: v1}
   - {key: authentication-token-webhook-cache-ttl, value: 0s}
@@ -68,7 +68,11 @@ componentsPatches:
   - {key: authorization-webhook-cache-authorized-ttl, value: 0s}
   - {key: authorization-webhook-cache-unauthorized-ttl, value: 0s}
 EOF
-  } >"$ACCESS_KWOKCTL_CONFIG"
+)
+  awk -v args="$args" '{ print } /^- name: kube-apiserver$/ { api = 1; next } api && /^  extraArgs:$/ { print args; api = 0 }' \
+    "$CLUSTER_DIR/kwokctl.yaml" >"$ACCESS_KWOKCTL_CONFIG"
+  grep -q 'authorization-webhook-config-file' "$ACCESS_KWOKCTL_CONFIG" ||
+    die "cluster/kwokctl.yaml has no kube-apiserver patch with extraArgs for the access webhook's flags"
 }
 
 access_webhook_running() {

@@ -123,3 +123,56 @@ export function lowest(samples: readonly Sample[]): { minReadyMinusDesired: numb
     count: samples.length,
   };
 }
+
+/** The real node's name (cluster/node/lib.sh) and the taints that keep pods off the nodes a test does not use. */
+export const REAL_NODE = 'real-node';
+const SIMULATED_TAINT = 'platform.local/simulated=true:NoSchedule';
+const REAL_TAINT = 'platform.local/real=true:NoSchedule';
+
+/** Whether the cluster has a real node (cluster/up.sh with PLATFORM_NODE=real, the default). */
+export async function hasRealNode(): Promise<boolean> {
+  return (await kubectl(['get', 'node', REAL_NODE, '--ignore-not-found', '-o', 'name'])).stdout.trim() !== '';
+}
+
+/**
+ * Where new pods go: 'real' taints the KWOK nodes (pods run for real on the real node), 'kwok' taints the real node
+ * (pods are simulated, any image reference works). Pods already scheduled stay where they are.
+ */
+export async function scheduleOn(kind: 'real' | 'kwok'): Promise<void> {
+  const real = await hasRealNode();
+  if (kind === 'real' && !real) throw new Error(`no node ${REAL_NODE}: start the cluster with a real node (PLATFORM_NODE=real, the default)`);
+  const set = async (args: string[]) => {
+    const r = await kubectl(['taint', 'nodes', ...args]);
+    if (r.code !== 0 && !/not found/.test(r.stderr)) throw new Error(`kubectl taint nodes ${args.join(' ')}: ${r.stderr}`);
+  };
+  if (kind === 'real') {
+    await set(['-l', 'type=kwok', SIMULATED_TAINT, '--overwrite']);
+    await set([REAL_NODE, `${REAL_TAINT.split('=')[0]}:NoSchedule-`]);
+  } else {
+    await set(['-l', 'type=kwok', `${SIMULATED_TAINT.split('=')[0]}:NoSchedule-`]);
+    if (real) await set([REAL_NODE, REAL_TAINT, '--overwrite']);
+  }
+}
+
+/** Follows the logs of pods (`kubectl logs -f`) until stopped; returns each pod's lines. `ended`: every stream ended. */
+export function followLogs(namespace: string, pods: readonly string[]): { stop(): Map<string, string[]>; readonly ended: Promise<void> } {
+  const lines = new Map<string, string[]>(pods.map((p) => [p, []]));
+  const children = pods.map((pod) => {
+    const child = spawn(kubectlBinary(), [`--kubeconfig=${kubeconfig()}`, 'logs', '-f', pod, '-n', namespace, '--tail=0'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let rest = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      const parts = (rest + d.toString()).split('\n');
+      rest = parts.pop() ?? '';
+      lines.get(pod)!.push(...parts.filter(Boolean));
+    });
+    return child;
+  });
+  const ended = Promise.all(children.map((c) => new Promise<void>((r) => c.once('exit', () => r())))).then(() => undefined);
+  return {
+    ended,
+    stop() {
+      for (const c of children) c.kill('SIGTERM');
+      return lines;
+    },
+  };
+}

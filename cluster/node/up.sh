@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# Starts the real node of the local cluster: containerd + runc, a CNI bridge + host-local network,
+# kubelet and kube-proxy (same Kubernetes version as the control plane), as processes on this machine.
+# Called by cluster/up.sh once the control plane is ready; safe to re-run (a running node is reused,
+# a half-started or changed one is stopped and started again).
+#
+# Network safety: pods in 198.18.0.0/24 on bridge platbr0 (static MAC), Services in 198.19.0.0/24 routed
+# through the bridge, an nftables guard (installed before containerd starts) that drops anything from or
+# to 198.18.0.0/15 on any interface but lo and the bridge, forwards nothing off the bridge, and drops any
+# Service-translated (DNAT) packet leaving by another interface; every component binds to lo or the bridge;
+# image pulls go to a closed loopback port (images are imported, never pulled).
+# Everything it changes is undone by cluster/node/down.sh (cluster/down.sh calls it).
+set -euo pipefail
+# shellcheck source=../lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+nlog() { log "node: $*"; }
+ndie() { die "node: $*"; }
+
+reasons="$(node_unsupported_reasons)"
+[[ -z "$reasons" ]] || { node_unsupported_message "$reasons" >&2; exit 1; }
+find_binaries || ndie "the Kubernetes binaries are not built (cluster/build.sh)"
+for b in kubelet kube-proxy kubectl; do [[ -x "$BIN/$b" ]] || ndie "$BIN/$b is missing (cluster/build.sh builds it)"; done
+[[ -f "$KUBECONFIG_PATH" ]] || ndie "no control plane: $KUBECONFIG_PATH does not exist (run cluster/up.sh)"
+bash "$NODE_PACKAGES_SCRIPT"
+
+PIDS="$NODE_RUN/pids"
+OWNER_FILE="$NODE_RUN/owner"
+NODE_CONFIG_FILES=("$NODE_SCRIPTS/up.sh" "$NODE_SCRIPTS/lib.sh" "$NODE_SCRIPTS/pause.c")
+NODE_FINGERPRINT="$(cat "${NODE_CONFIG_FILES[@]}" "$CLUSTER_DIR/versions.env" | sha256sum | cut -c1-16)"
+
+running() { pid_alive "$(cat "$PIDS/$1.pid" 2>/dev/null)"; }
+node_ready() {
+  [[ "$(kctl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
+}
+
+if [[ -f "$OWNER_FILE" && "$(cat "$OWNER_FILE")" != "$CLUSTER_WORKDIR" ]]; then
+  other="$(cat "$OWNER_FILE")"
+  if running containerd || running kubelet; then
+    ndie "the real node of another cluster ($other) is running; there is one per machine. Stop it (PLATFORM_CLUSTER_NAME=$(basename "$other") npm run cluster:down) or use PLATFORM_NODE=kwok"
+  fi
+  nlog "cleaning up after the stopped node of $other"
+  PLATFORM_NODE_OWNER="$other" "$NODE_SCRIPTS/down.sh"
+fi
+
+if running containerd && running kubelet && running kube-proxy && [[ "$(cat "$NODE_RUN/fingerprint" 2>/dev/null)" == "$NODE_FINGERPRINT" ]] && node_ready; then
+  nlog "$NODE_NAME is already running: reusing it"
+  exit 0
+fi
+if [[ -d "$NODE_RUN" || -d "$NODE_STATE" ]]; then
+  nlog "stopping the previous (half-started, stopped or changed) node first"
+  "$NODE_SCRIPTS/down.sh" --keep-before
+fi
+
+START=$SECONDS
+mkdir -p "$NODE_RUN" "$PIDS" "$NODE_STATE"/{logs,pki,cni/net.d,cni/ipam,kubelet,pod-logs,certs.d/_default}
+echo "$CLUSTER_WORKDIR" >"$OWNER_FILE"
+
+# --- what the machine looks like before the first node (undone exactly by down.sh) -------------------------
+if [[ ! -f "$NODE_BEFORE/complete" ]]; then
+  rm -rf "$NODE_BEFORE" && mkdir -p "$NODE_BEFORE/nft"
+  for s in "${NODE_SYSCTLS[@]}"; do printf '%s=%s\n' "$s" "$(sysctl -n "$s")"; done >"$NODE_BEFORE/sysctls"
+  nft list tables 2>/dev/null | awk '{print $2, $3}' >"$NODE_BEFORE/nft-tables"
+  while read -r family name; do nft list table "$family" "$name" >"$NODE_BEFORE/nft/$family-$name"; done <"$NODE_BEFORE/nft-tables"
+  for p in "${NODE_FIXED_PATHS[@]}"; do [[ -e "$p" ]] && echo "$p"; done >"$NODE_BEFORE/fixed-paths"
+  while read -r h; do [[ -e "$h/$CGROUP_ROOT" ]] || echo "$h/$CGROUP_ROOT"; done < <(cgroup_hierarchies) >"$NODE_BEFORE/cgroups"
+  touch "$NODE_BEFORE/complete"
+fi
+
+# --- the guard, before anything can send a packet ---------------------------------------------------------
+# Interfaces allowed to carry the node's ranges: lo, the bridge, and its ports (the pods' veths: with
+# br_netfilter, bridged packets pass these hooks with the port as interface).
+ours_in='iifname != "lo" iifname != "'"$NODE_BRIDGE"'" iifname != "veth*"'
+ours_out='oifname != "lo" oifname != "'"$NODE_BRIDGE"'" oifname != "veth*"'
+nft -f - <<EOF || ndie "could not install the nftables guard"
+table inet $GUARD_TABLE
+delete table inet $GUARD_TABLE
+table inet $GUARD_TABLE {
+  chain guard_in {
+    type filter hook prerouting priority -400; policy accept;
+    $ours_in ip saddr $GUARD_RANGE counter drop
+    $ours_in ip daddr $GUARD_RANGE counter drop
+  }
+  chain guard_out {
+    type filter hook postrouting priority 400; policy accept;
+    $ours_out ip saddr $GUARD_RANGE counter drop
+    $ours_out ip daddr $GUARD_RANGE counter drop
+    $ours_out ct status dnat counter drop
+  }
+  chain guard_forward {
+    type filter hook forward priority -400; policy accept;
+    iifname != "$NODE_BRIDGE" iifname != "veth*" counter drop
+    oifname != "$NODE_BRIDGE" oifname != "veth*" counter drop
+  }
+}
+EOF
+nft list table inet "$GUARD_TABLE" >/dev/null || ndie "the nftables guard is not installed"
+
+# --- the bridge (static MAC) and the routes -----------------------------------------------------------------
+ip link add "$NODE_BRIDGE" type bridge
+ip link set "$NODE_BRIDGE" address "$NODE_BRIDGE_MAC"
+ip addr add "$NODE_IP/${POD_CIDR#*/}" dev "$NODE_BRIDGE"
+ip link set "$NODE_BRIDGE" up
+ip route add "$SERVICE_CIDR" dev "$NODE_BRIDGE" src "$NODE_IP"
+for probe in "$POD_RANGE_START" "${SERVICE_CIDR%.*}.10"; do
+  route="$(ip route get "$probe")"
+  [[ "$route" == *" dev $NODE_BRIDGE "* ]] || ndie "ip route get $probe does not use $NODE_BRIDGE: $route"
+done
+
+# --- cgroups: the kubelet's cgroupRoot in every hierarchy --------------------------------------------------
+while read -r h; do mkdir -p "$h/$CGROUP_ROOT"; done < <(cgroup_hierarchies)
+
+# --- certificates signed by the cluster's CA ---------------------------------------------------------------
+CA_CRT="$CLUSTER_WORKDIR/pki/ca.crt"
+CA_KEY="$CLUSTER_WORKDIR/pki/ca.key"
+[[ -f "$CA_CRT" && -f "$CA_KEY" ]] || ndie "the cluster's CA is not in $CLUSTER_WORKDIR/pki"
+SERVER="$(kctl config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
+issue() { # name, subject
+  openssl req -newkey rsa:2048 -nodes -keyout "$NODE_STATE/pki/$1.key" -subj "$2" -out "$NODE_STATE/pki/$1.csr" 2>/dev/null
+  openssl x509 -req -in "$NODE_STATE/pki/$1.csr" -CA "$CA_CRT" -CAkey "$CA_KEY" -CAcreateserial -days 30 \
+    -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n') -out "$NODE_STATE/pki/$1.crt" 2>/dev/null
+  chmod 600 "$NODE_STATE/pki/$1.key"
+  cat >"$NODE_STATE/$1.kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters: [{name: local, cluster: {server: "$SERVER", certificate-authority: "$CA_CRT"}}]
+users: [{name: $1, user: {client-certificate: "$NODE_STATE/pki/$1.crt", client-key: "$NODE_STATE/pki/$1.key"}}]
+contexts: [{name: local, context: {cluster: local, user: $1}}]
+current-context: local
+EOF
+}
+issue kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
+issue kube-proxy "/CN=system:kube-proxy"
+
+# --- containerd --------------------------------------------------------------------------------------------
+CONTAINERD_ROOT="$CACHE_ROOT/node/containerd" # the image store survives a down (like the built binaries)
+mkdir -p "$CONTAINERD_ROOT"
+# Images are imported, never pulled: every registry resolves to a closed loopback port.
+cat >"$NODE_STATE/certs.d/_default/hosts.toml" <<'EOF'
+server = "https://127.0.0.1:1"
+EOF
+cat >"$NODE_STATE/cni/net.d/10-platform.conflist" <<EOF
+{
+  "cniVersion": "0.4.0",
+  "name": "platform-node",
+  "plugins": [
+    {
+      "type": "bridge",
+      "bridge": "$NODE_BRIDGE",
+      "isGateway": true,
+      "ipMasq": false,
+      "hairpinMode": true,
+      "ipam": {
+        "type": "host-local",
+        "dataDir": "$NODE_STATE/cni/ipam",
+        "ranges": [[{ "subnet": "$POD_CIDR", "rangeStart": "$POD_RANGE_START", "rangeEnd": "$POD_RANGE_END", "gateway": "$NODE_IP" }]],
+        "routes": [{ "dst": "0.0.0.0/0" }]
+      }
+    }
+  ]
+}
+EOF
+cat >"$NODE_STATE/containerd.toml" <<EOF
+version = 2
+root = "$CONTAINERD_ROOT"
+state = "$NODE_RUN/containerd/state"
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp"]
+[grpc]
+  address = "$CONTAINERD_SOCK"
+[ttrpc]
+  address = "$NODE_RUN/containerd/containerd.sock.ttrpc"
+[debug]
+  address = ""
+[metrics]
+  address = ""
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE_IMAGE"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  # The VM lacks CAP_SYS_RESOURCE: without this every sandbox fails ("can't get final child's PID from pipe").
+  restrict_oom_score_adj = true
+  netns_mounts_under_state_dir = true
+  disable_apparmor = true
+  enable_selinux = false
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "runc"
+    discard_unpacked_layers = false
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+        SystemdCgroup = false
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$NODE_STATE/cni/net.d"
+    max_conf_num = 1
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "$NODE_STATE/certs.d"
+EOF
+
+start() { # name, command... (own session; pid recorded; output to logs/<name>.log)
+  local name=$1; shift
+  setsid "$@" >"$NODE_STATE/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$PIDS/$name.pid"
+}
+wait_for() { # seconds, description, command...
+  local deadline=$((SECONDS + $1)) what=$2; shift 2
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || ndie "$what (logs: $NODE_STATE/logs)"
+    sleep 0.5
+  done
+}
+start containerd containerd --config "$NODE_STATE/containerd.toml"
+wait_for 30 "containerd did not start" nctr version
+
+# --- the pause (sandbox) image: a static C program, built once --------------------------------------------
+PAUSE_CACHE="$CACHE_ROOT/node/pause-$(sha256sum "$NODE_SCRIPTS/pause.c" | cut -c1-12)"
+if ! nctr images ls -q | grep -qx "$PAUSE_IMAGE"; then
+  if [[ ! -f "$PAUSE_CACHE/pause.tar" ]]; then
+    mkdir -p "$PAUSE_CACHE/rootfs"
+    gcc -static -O2 -o "$PAUSE_CACHE/rootfs/pause" "$NODE_SCRIPTS/pause.c"
+    PLATFORM_IMAGE_ARCHIVE="$PAUSE_CACHE/pause.tar" "$NODE_SCRIPTS/oci-archive.sh" "$PAUSE_CACHE/rootfs" "$PAUSE_IMAGE" /pause 65535 >&2
+  fi
+  nctr images import "$PAUSE_CACHE/pause.tar" >&2
+fi
+
+# --- kubelet -----------------------------------------------------------------------------------------------
+cat >"$NODE_STATE/kubelet.yaml" <<EOF
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $NODE_IP
+port: 10250
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: 10248
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: true }
+  x509: { clientCAFile: "$CA_CRT" }
+authorization:
+  mode: Webhook
+containerRuntimeEndpoint: "unix://$CONTAINERD_SOCK"
+cgroupDriver: cgroupfs
+# cgroup v1 hierarchies here; 1.35 refuses them unless told otherwise.
+failCgroupV1: false
+cgroupRoot: /$CGROUP_ROOT
+cgroupsPerQOS: true
+# No DNS for pods: nothing to resolve, and the host's resolver must not be reachable from them.
+resolvConf: ""
+podLogsDir: "$NODE_STATE/pod-logs"
+shutdownGracePeriod: 0s
+shutdownGracePeriodCriticalPods: 0s
+# A small shared disk: never collect the imported images (they cannot be pulled again), never evict on disk.
+imageGCHighThresholdPercent: 100
+imageGCLowThresholdPercent: 99
+evictionHard: { memory.available: "100Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%" }
+maxPods: 40
+serializeImagePulls: false
+registerNode: true
+failSwapOn: false
+EOF
+start kubelet "$BIN/kubelet" --config="$NODE_STATE/kubelet.yaml" --kubeconfig="$NODE_STATE/kubelet.kubeconfig" \
+  --root-dir="$NODE_STATE/kubelet" --cert-dir="$NODE_STATE/pki/kubelet-serving" --node-ip="$NODE_IP" \
+  --hostname-override="$NODE_NAME" --node-labels="platform.local/node=real,topology.kubernetes.io/zone=local-real" -v=1
+
+# --- kube-proxy (iptables mode; changes no sysctl with these settings) -------------------------------------
+start kube-proxy "$BIN/kube-proxy" --kubeconfig="$NODE_STATE/kube-proxy.kubeconfig" --hostname-override="$NODE_NAME" \
+  --proxy-mode=iptables --healthz-bind-address=127.0.0.1:10256 --metrics-bind-address=127.0.0.1:10249 \
+  --conntrack-max-per-core=0 --conntrack-tcp-timeout-established=0 --conntrack-tcp-timeout-close-wait=0 \
+  --iptables-localhost-nodeports=false --nodeport-addresses="$NODE_IP/32" -v=1
+
+wait_for 90 "$NODE_NAME did not become Ready" node_ready
+wait_for 30 "kube-proxy is not healthy" curl -sf --max-time 2 http://127.0.0.1:10256/healthz
+echo "$NODE_FINGERPRINT" >"$NODE_RUN/fingerprint"
+nlog "$NODE_NAME Ready in $((SECONDS - START))s (pods $POD_CIDR on $NODE_BRIDGE, services $SERVICE_CIDR; logs $NODE_STATE/logs)"

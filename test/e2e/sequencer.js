@@ -1,0 +1,13 @@
+// Order of the e2e files (one cluster, run in band): the KWOK suite, then the real-node rollouts, and last the node
+// lifecycle test, which takes the cluster down and up again to check that a down leaves the machine as it was.
+const Sequencer = require('@jest/test-sequencer').default;
+
+const rank = (path) => (/node-lifecycle\.e2e\.test\.ts$/.test(path) ? 2 : /realnode\.e2e\.test\.ts$/.test(path) ? 1 : 0);
+
+class E2eSequencer extends Sequencer {
+  sort(tests) {
+    return [...tests].sort((a, b) => rank(a.path) - rank(b.path) || a.path.localeCompare(b.path));
+  }
+}
+
+module.exports = E2eSequencer;

@@ -1,0 +1,62 @@
+/**
+ * Entry point of the sample service's TEST images (never of the production image): the real service with one
+ * fault built in, chosen when the image is built (`PLATFORM_VARIANT`, replaced by esbuild at bundle time: there
+ * is no configuration that turns it on or off at run time). Every response names the variant and the pod
+ * (`x-platform-variant`, `x-platform-pod`), so that a load test can tell which release answered.
+ *
+ *   ok           the service as it is (a labelled good release)
+ *   never-ready  starts and stays alive, but /readyz always answers 503
+ *   crash        exits 1 at start, before listening
+ *   http-5xx     Ready, but every 5th request (20 %) other than the probes answers 500
+ *   slow         Ready, but every request other than the probes waits 400 ms first
+ */
+import { hostname } from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseConfig } from '../../../app/src/config';
+import { createLogger } from '../../../app/src/logger';
+import { createApp } from '../../../app/src/server';
+import { VARIANTS, type Variant } from './variants';
+
+declare const PLATFORM_VARIANT: string;
+
+const variant = PLATFORM_VARIANT as Variant;
+if (!VARIANTS.includes(variant)) throw new Error(`unknown test variant ${JSON.stringify(variant)} (one of ${VARIANTS.join(', ')})`);
+
+const logger = createLogger({ base: { service: 'platform-web', variant } });
+if (variant === 'crash') {
+  logger.error('test variant "crash": exiting at start');
+  process.exit(1);
+}
+
+const config = parseConfig(process.env);
+const app = createApp({ config, logger });
+const pod = hostname();
+const probe = (path: string) => path === '/healthz' || path === '/readyz';
+let served = 0;
+
+const [handler] = app.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+app.server.removeAllListeners('request');
+app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  res.setHeader('x-platform-variant', variant);
+  res.setHeader('x-platform-pod', pod);
+  const path = (req.url ?? '/').split('?')[0];
+  if (variant === 'never-ready' && path === '/readyz') {
+    res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"never-ready"}');
+    return;
+  }
+  if (variant === 'http-5xx' && !probe(path) && ++served % 5 === 0) {
+    req.resume();
+    res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"test variant http-5xx"}');
+    return;
+  }
+  if (variant === 'slow' && !probe(path)) {
+    setTimeout(() => handler(req, res), 400);
+    return;
+  }
+  handler(req, res);
+});
+
+const stop = (reason: string) => void app.shutdown(reason).then((code) => process.exit(code));
+process.once('SIGTERM', () => stop('SIGTERM'));
+process.once('SIGINT', () => stop('SIGINT'));
+app.listen().catch(() => process.exit(1));
