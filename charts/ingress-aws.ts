@@ -33,6 +33,12 @@ export interface AlbIngressProps extends AlbIngressOutputs {
    */
   readonly name?: string;
   /**
+   * Name of the load balancer (`load-balancer-name`), unique per account and region: the service accepts the
+   * identity header only from the load balancer with this name.
+   * @default - a name the controller generates (the service then cannot know its signer)
+   */
+  readonly loadBalancerName?: string;
+  /**
    * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
    * Created at deploy time from Secrets Manager by the deploy command; never in git.
    * @default "<WORKLOAD_NAME>-oidc-client" ("web-oidc-client")
@@ -54,6 +60,11 @@ export interface AlbIngressProps extends AlbIngressOutputs {
    * @default ALB_CONTROLLER_SERVICE_ACCOUNT (aws-load-balancer-controller in kube-system, as infra installs it)
    */
   readonly controllerServiceAccount?: { readonly name: string; readonly namespace: string };
+  /**
+   * Tags the controller adds to the ALB, its target groups and security groups (`alb.ingress.kubernetes.io/tags`).
+   * @default - none beyond the controller's own
+   */
+  readonly tags?: readonly { readonly key: string; readonly value: string }[];
 }
 
 /**
@@ -85,7 +96,11 @@ export class AlbIngress extends Construct {
     this.deregistrationDelaySeconds = delay;
     this.authType = props.region === props.userPoolRegion ? 'cognito' : 'oidc';
 
+    if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
+      throw new ChartInputError(`loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`);
+    }
     const annotations: Record<string, string> = {
+      ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
       [`${ALB}/scheme`]: 'internet-facing',
       [`${ALB}/target-type`]: 'ip',
       [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
@@ -108,6 +123,14 @@ export class AlbIngress extends Construct {
       [`${ALB}/auth-scope`]: 'openid',
       [`${ALB}/auth-session-timeout`]: String(sessionTimeout),
     };
+    if (props.tags && props.tags.length > 0) {
+      for (const tag of props.tags) {
+        if (!/^[\w.:/=+@-]{1,128}$/.test(tag.key) || !/^[\w.:/=+@ -]{0,256}$/.test(tag.value) || /[,=]/.test(`${tag.key}${tag.value}`)) {
+          throw new ChartInputError(`tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`);
+        }
+      }
+      annotations[`${ALB}/tags`] = props.tags.map((t) => `${t.key}=${t.value}`).join(',');
+    }
     if (this.authType === 'cognito') {
       annotations[`${ALB}/auth-idp-cognito`] = JSON.stringify({
         userPoolARN: props.userPoolArn,

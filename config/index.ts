@@ -2,6 +2,7 @@ export * from './types';
 export * from './outputs';
 export * from './validate';
 export * from './image';
+export * from './operations';
 export * from './workload';
 export * from './api';
 export * from './app-env';

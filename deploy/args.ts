@@ -39,6 +39,12 @@ export interface DeployOptions {
    * @default - the SDK's regional endpoints
    */
   readonly awsEndpoint?: string;
+  /**
+   * Longest wait, in seconds, for the release's ECR image to arrive in the environment's region by replication
+   * (aws environments, ECR images only); 0 checks once.
+   * @default 600
+   */
+  readonly imageWaitSeconds?: number;
 }
 
 export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [options]
@@ -53,6 +59,8 @@ export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [optio
   --dry-run             server-side dry run of the apply (nothing persisted, no rollout)
   --diff                show kubectl diff --server-side against the cluster (nothing applied)
   --timeout <seconds>   overall rollout timeout, default 600 (the Deployment's progressDeadlineSeconds usually fires first)
+  --image-wait <s>      aws environments: wait at most this long for the ECR image to replicate to the
+                        environment's region before refusing (exit 2), default 600; 0 checks once
   --aws-endpoint <url>  AWS API endpoint override (testing against moto_server)
   -h, --help            this help
 
@@ -63,6 +71,28 @@ Exit codes: 0 ok | 1 rollout failed, previous revision restored | 2 invalid inpu
 
 export class HelpRequested extends Error {}
 
+const FLAGS = {
+  env: { type: 'string' },
+  image: { type: 'string' },
+  outputs: { type: 'string' },
+  manifests: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  diff: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'aws-endpoint': { type: 'string' },
+  'image-wait': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Whole seconds from `min` to `max`, or `fallback` when the flag is absent. */
+function seconds(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw inputError(`${flag} is "${value}"; expected whole seconds from ${min} to ${max}`);
+  return Number(value);
+}
+
 /** Parses and checks the command line shape (values are validated later against the configuration). */
 export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): DeployOptions {
   let parsed;
@@ -71,19 +101,7 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        env: { type: 'string' },
-        image: { type: 'string' },
-        outputs: { type: 'string' },
-        manifests: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        diff: { type: 'boolean' },
-        timeout: { type: 'string' },
-        'aws-endpoint': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: FLAGS,
     });
   } catch (e) {
     throw inputError(`${(e as Error).message}\n\n${USAGE}`);
@@ -99,13 +117,8 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v.context !== undefined && v.kubeconfig === undefined && !env.KUBECONFIG) {
     throw inputError('--context needs --kubeconfig (or KUBECONFIG in the environment)');
   }
-  let timeoutSeconds = 600;
-  if (v.timeout !== undefined) {
-    if (!/^\d+$/.test(v.timeout) || Number(v.timeout) < 1 || Number(v.timeout) > 86400) {
-      throw inputError(`--timeout is "${v.timeout}"; expected whole seconds from 1 to 86400`);
-    }
-    timeoutSeconds = Number(v.timeout);
-  }
+  const timeoutSeconds = seconds('--timeout', v.timeout, 600, 1, 86400);
+  const imageWaitSeconds = seconds('--image-wait', v['image-wait'], 600, 0, 3600);
   for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
     if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty; expected a value, e.g. ${flag} <value>`);
   }
@@ -119,5 +132,6 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     mode: v['dry-run'] ? 'dry-run' : v.diff ? 'diff' : 'apply',
     timeoutSeconds,
     awsEndpoint: v['aws-endpoint'] ?? (env.PLATFORM_AWS_ENDPOINT || undefined),
+    imageWaitSeconds,
   };
 }

@@ -23,6 +23,11 @@ export interface InfraOptions {
    * @default <repo>/dist/lambda (written by `npm run build`)
    */
   readonly lambdaCodeDir?: string;
+  /**
+   * Folder of the bundled database-role bootstrap handler.
+   * @default <repo>/dist/database-role (written by `npm run build`)
+   */
+  readonly databaseRoleCodeDir?: string;
 }
 
 export interface InfraApp {
@@ -44,6 +49,8 @@ export interface InfraSynthResult {
 
 /** Default location of the Lambda bundle: `<repo>/dist/lambda` (this file sits one level below the repo root, in source and in dist/). */
 export const DEFAULT_LAMBDA_CODE_DIR = resolve(__dirname, '..', 'dist', 'lambda');
+/** Default location of the database-role bootstrap bundle: `<repo>/dist/database-role`. */
+export const DEFAULT_DATABASE_ROLE_CODE_DIR = resolve(__dirname, '..', 'dist', 'database-role');
 
 /** Builds the app and every stack, with the validation plugins registered, without synthesizing. */
 export function buildInfraApp(config: PlatformConfig, options: InfraOptions): InfraApp {
@@ -67,6 +74,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new EksClusterChecks());
 
   const lambdaCodeDir = options.lambdaCodeDir ?? DEFAULT_LAMBDA_CODE_DIR;
+  const databaseRoleCodeDir = options.databaseRoleCodeDir ?? DEFAULT_DATABASE_ROLE_CODE_DIR;
   const identityRegion = config.identity.region;
   const account = config.environments.find((e) => e.account)?.account;
   const envOf = (region: string, acct = account) => (acct ? { region, account: acct } : { region });
@@ -84,7 +92,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     env: envOf(identityRegion),
     config,
     identityKey: identity.key,
-    description: `${config.project}: GitHub Actions OIDC provider, one deploy role per environment and the image push role`,
+    description: `${config.project}: CI OIDC providers (GitHub Actions, and GitLab/Bitbucket when configured), one deploy role per environment and the image push role`,
   });
 
   const regions = environmentRegions(config);
@@ -113,6 +121,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       identity,
       regional: regional.get(env.region)!,
       lambdaCodeDir,
+      databaseRoleCodeDir,
       crossRegionReferences: env.region !== identityRegion,
       terminationProtection: env.production,
       description: `${config.project}: environment ${env.name} (${env.region})`,

@@ -5,6 +5,7 @@
 import { ConfigError, parseConfig, type AppConfig } from './config';
 import { credentialsSource, PostgresProbe, S3BucketProbe } from './dependencies';
 import { createLogger, errorFields } from './logger';
+import { AlbIdentityVerifier } from './alb-identity';
 import { createMetrics, listenMetrics } from './metrics';
 import { createApp } from './server';
 
@@ -23,10 +24,11 @@ function main(): void {
   }
 
   const logger = createLogger({ base: { service: 'platform-web', environment: config.environment, version: config.version } });
-  const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database.credentials, config.region)) : undefined;
+  const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database, config.region)) : undefined;
   const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName) : undefined;
+  const identity = config.identity.kind === 'alb' ? new AlbIdentityVerifier({ signer: config.identity.signer, publicKeysUrl: config.identity.publicKeysUrl }) : undefined;
   const metrics = createMetrics();
-  const app = createApp({ config, logger, database, bucket, metrics });
+  const app = createApp({ config, logger, database, bucket, identity, metrics });
   // Separate listener: not behind the Service or the load balancer; read through the API server's pod proxy.
   const metricsListener = listenMetrics(metrics, config.metricsPort);
   metricsListener.then(

@@ -5,6 +5,8 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
+import { DATABASE_BACKUP_WINDOW } from '../../config';
+import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
 import { acknowledge } from '../checks/nag';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
@@ -22,6 +24,8 @@ export interface DatabaseProps {
   /** The EKS cluster security group (on every managed node's ENI): the only client. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly databaseName: string;
+  /** Operations settings: fixed identifier, maintenance window, monitoring, log exports (infra/constructs/database-care.ts). */
+  readonly care: DatabaseCareProps;
 }
 
 /** Maps the configured removal behaviour of stateful data to a CloudFormation removal policy. */
@@ -69,17 +73,14 @@ export class Database extends Construct {
       maxAllocatedStorage: config.maxAllocatedStorageGiB,
       multiAz: config.multiAz,
       backupRetention: Duration.days(config.backupRetentionDays),
-      preferredBackupWindow: '02:00-03:00',
-      preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+      preferredBackupWindow: DATABASE_BACKUP_WINDOW,
       deletionProtection: retention.deletionProtection,
       removalPolicy: removalPolicyOf(retention.removal),
-      autoMinorVersionUpgrade: false,
       iamAuthentication: true,
-      enablePerformanceInsights: false,
-      cloudwatchLogsExports: ['postgresql', 'upgrade'],
-      parameters: { 'rds.force_ssl': '1' },
       copyTagsToSnapshot: true,
+      ...databaseCare(this, props.key, props.care),
     });
+    finishDatabaseCare(this, this.instance);
     this.secret = this.instance.secret!;
     // A kept database (snapshot or retained) is useless without its credentials: keep the secret with it.
     // (`instance.secret` is the target attachment; the generated secret itself is the instance's child "Secret".)

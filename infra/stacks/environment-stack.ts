@@ -4,10 +4,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
+import { PlatformBackup } from '../constructs/backup';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
+import { DatabaseRole } from '../constructs/database-role';
+import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, nagArn } from '../checks/nag';
 import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
@@ -23,6 +28,8 @@ export interface EnvironmentStackProps extends StackProps {
   readonly regional: RegionalStack;
   /** Folder of the bundled Lambda handler (dist/lambda). */
   readonly lambdaCodeDir: string;
+  /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
+  readonly databaseRoleCodeDir: string;
 }
 
 /** ServiceAccount of the web workload (the charts use this name). */
@@ -35,10 +42,17 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
+  readonly databaseRole: DatabaseRole;
   readonly storage: Storage;
   readonly podRole: iam.Role;
   readonly api: UploadApi;
+  readonly monitoring: Monitoring;
+  readonly clusterOperations: ClusterOperations;
+  /** Production environments only. */
+  readonly backup?: PlatformBackup;
   readonly workloadOutputs: WorkloadOutputs;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -49,6 +63,7 @@ export class EnvironmentStack extends Stack {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
+    const operations = resolveOperations(env.operations, env.production);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
@@ -66,6 +81,15 @@ export class EnvironmentStack extends Stack {
     });
     const cluster = this.platformCluster.cluster;
 
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
+
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
@@ -73,17 +97,34 @@ export class EnvironmentStack extends Stack {
       retention: env.dataRetention,
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
+      care: {
+        instanceIdentifier: names.database(config, env),
+        maintenanceWindow: operations.maintenanceWindow,
+        logRetentionDays: operations.databaseLogRetentionDays,
+        removal,
+      },
+    });
+
+    // The application's own role (IAM authentication, its own schema); only the bootstrap reads the master secret.
+    this.databaseRole = new DatabaseRole(this, 'DatabaseRole', {
+      vpc: this.network.vpc,
+      instance: this.database.instance,
+      masterSecret: this.database.secret,
+      key: this.key,
+      spec: { roleName: WORKLOAD_DATABASE_USER, databaseName: WORKLOAD_DATABASE_NAME, schemaName: WORKLOAD_DATABASE_SCHEMA, iamAuthentication: true },
+      codeDir: props.databaseRoleCodeDir,
+      removal,
     });
 
     this.storage = new Storage(this, 'Storage', { key: this.key, removal });
 
-    // The web workload's identity: just its bucket (and key) and its database secret.
+    // The web workload's identity: its bucket (and key) and a login as its own database user. Never the master secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
     const podPolicy = new iam.Policy(this, 'WebPodPolicy', {
       statements: [
         new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [this.storage.bucket.bucketArn] }),
         new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.storage.bucket.arnForObjects('*')] }),
-        new iam.PolicyStatement({ sid: 'DatabaseSecret', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.database.secret.secretArn] }),
+        new iam.PolicyStatement({ sid: 'DatabaseLogin', actions: ['rds-db:connect'], resources: [this.databaseRole.connectArn] }),
         new iam.PolicyStatement({ sid: 'Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
       ],
     });
@@ -108,8 +149,43 @@ export class EnvironmentStack extends Stack {
       jwtAudience: identity.client.userPoolClientId,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
+      reservedConcurrency: env.apiReservedConcurrency,
       removal,
     });
+
+    // Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups.
+    const containerLogs = new ContainerLogs(this, 'ContainerLogs', { clusterName, key: this.key, retentionDays: operations.containerLogRetentionDays, removal });
+    this.clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
+      cluster,
+      clusterName,
+      kubernetesVersion: env.cluster.kubernetesVersion,
+      dependsOn: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!, containerLogs],
+    });
+    const prefix = `${config.project}-${env.name}`;
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      prefix,
+      operations,
+      key: this.key,
+      clusterName,
+      loadBalancerTag: loadBalancerTag(config.project, env.name),
+      applicationLogs: containerLogs.groups.application,
+      workloadNamespace: env.workload.namespace,
+      workloadName: WORKLOAD_NAME,
+      api: this.api.api,
+      apiFunction: this.api.function,
+      database: this.database.instance,
+      databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
+    });
+    if (env.production) {
+      this.backup = new PlatformBackup(this, 'Backup', {
+        prefix,
+        key: this.key,
+        retentionDays: operations.backup.retentionDays,
+        copyToRegion: operations.backup.copyToRegion,
+        database: this.database.instance,
+        buckets: [this.storage.bucket, this.storage.accessLogs],
+      });
+    }
 
     const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
     this.workloadOutputs = {
@@ -128,12 +204,14 @@ export class EnvironmentStack extends Stack {
       bucketName: this.storage.bucket.bucketName,
       databaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
       databasePort: this.database.instance.dbInstanceEndpointPort,
-      databaseSecretArn: this.database.secret.secretArn,
+      account: this.account,
       imageRepositoryUri,
       apiUrl: this.api.url,
     };
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
     }
+    // For administrators (break-glass, rotation checks): not part of the workload contract.
+    new CfnOutput(this, 'DatabaseMasterSecretArn', { value: this.database.secret.secretArn, description: 'Master credentials of the database (administrators only; the workload cannot read them)' });
   }
 }

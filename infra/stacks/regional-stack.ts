@@ -6,6 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../../config';
 import { createPlatformKey } from '../constructs/keys';
+import { RegionalOperations } from '../constructs/regional-operations';
 
 export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -34,7 +35,8 @@ export class RegionalStack extends Stack {
     }
     const retainData = config.environments.some((e) => e.region === region && e.production);
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: image repository`);
+    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: image repository, RDS enhanced monitoring logs`);
+    new RegionalOperations(this, 'Operations', { key: this.key });
 
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
       hostedZoneId: config.dns.hostedZoneId,

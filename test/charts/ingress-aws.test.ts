@@ -96,4 +96,19 @@ describe('ALB Ingress', () => {
   test('fails when an output such as the certificate ARN is empty', () => {
     expect(() => chartWith({ certificateArn: '' })).toThrow('certificateArn is ""; the ALB Ingress needs it');
   });
+
+  test('tags become the controller\'s key=value,… annotation; fails when a tag would break that list', () => {
+    const tagged = find(JSON.parse(JSON.stringify(chartWith({ tags: [{ key: 'PlatformService', value: 'platform-dev-web' }, { key: 'Team', value: 'ops' }]}).toJson())), 'Ingress');
+    expect(tagged.metadata.annotations[`${A}/tags`]).toBe('PlatformService=platform-dev-web,Team=ops');
+    expect(find(JSON.parse(JSON.stringify(chartWith({}).toJson())), 'Ingress').metadata.annotations[`${A}/tags`]).toBeUndefined();
+    expect(() => chartWith({ tags: [{ key: 'Service', value: 'a,b' }] })).toThrow('tags: {"key":"Service","value":"a,b"} is not a valid AWS tag');
+    expect(() => chartWith({ tags: [{ key: 'a=b', value: 'c' }] })).toThrow('is not a valid AWS tag');
+  });
+
+  test('each AWS environment\'s Ingress tags its ALB with the tag the infra alarms select by', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const { objects } = renderTarget(platformConfig, env, { image: IMAGE, outputs: realOutputs(platformConfig, env) });
+      expect(find(objects, 'Ingress').metadata.annotations[`${A}/tags`]).toBe(`PlatformService=platform-${env}-web`);
+    }
+  });
 });

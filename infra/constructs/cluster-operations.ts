@@ -1,0 +1,148 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { podIdentityRole } from './cluster';
+import { acknowledge } from '../checks/nag';
+
+/** EKS add-on versions, pinned (check `aws eks describe-addon-versions --kubernetes-version <v>` when upgrading). */
+export const CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = 'v4.5.0-eksbuild.1';
+export const METRICS_SERVER_ADDON_VERSION = 'v0.8.0-eksbuild.6';
+/** Namespace and ServiceAccount of the CloudWatch agent and Fluent Bit (the add-on's defaults). */
+export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = { namespace: 'amazon-cloudwatch', name: 'cloudwatch-agent' } as const;
+
+/** Cluster Autoscaler Helm chart (https://kubernetes.github.io/autoscaler), pinned. */
+export const CLUSTER_AUTOSCALER_CHART_VERSION = '9.59.0';
+/** Cluster Autoscaler's minor must equal the cluster's Kubernetes minor: the image per supported minor. */
+export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = { '1.35': 'v1.35.2', '1.36': 'v1.36.1' };
+export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'cluster-autoscaler' } as const;
+
+export interface ClusterOperationsProps {
+  readonly cluster: eks.Cluster;
+  /** The cluster's name as a plain string (IAM condition keys cannot hold tokens). */
+  readonly clusterName: string;
+  /** Kubernetes minor of the cluster, e.g. "1.35" (picks the Cluster Autoscaler image). */
+  readonly kubernetesVersion: string;
+  /** Created first: the add-ons' and the autoscaler's pods need nodes and Pod Identity. */
+  readonly dependsOn: Construct[];
+}
+
+/**
+ * What makes the cluster operable: Container Insights and Fluent Bit (the amazon-cloudwatch-observability add-on,
+ * its role bound by Pod Identity), metrics-server (the EKS add-on: the HorizontalPodAutoscaler needs it), and
+ * Cluster Autoscaler, allowed to resize only this cluster's managed node groups.
+ *
+ * Cluster Autoscaler rather than Karpenter: the platform runs EKS managed node groups (Auto Mode's ALB lacks
+ * `auth-type: oidc`), whose Auto Scaling groups EKS already tags for Cluster Autoscaler's auto-discovery; it needs
+ * one role and one Deployment. Karpenter would replace the node groups' lifecycle with its own node role,
+ * instance profile, interruption queue and NodePool/EC2NodeClass objects: worth it for bin-packing and Spot, later.
+ */
+export class ClusterOperations extends Construct {
+  readonly observabilityRole: iam.Role;
+  readonly autoscalerRole: iam.Role;
+  readonly autoscalerPolicy: iam.Policy;
+
+  constructor(scope: Construct, id: string, props: ClusterOperationsProps) {
+    super(scope, id);
+    const { cluster } = props;
+    const stack = Stack.of(this);
+    const autoscalerImage = CLUSTER_AUTOSCALER_IMAGES[props.kubernetesVersion];
+    if (!autoscalerImage) {
+      throw new Error(
+        `ClusterOperations ${this.node.path}: no Cluster Autoscaler image is pinned for Kubernetes ${JSON.stringify(props.kubernetesVersion)}; its minor must match the cluster's (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(', ')})`,
+      );
+    }
+
+    this.observabilityRole = podIdentityRole(this, 'ObservabilityRole', `CloudWatch agent and Fluent Bit (${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.namespace}/${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name})`);
+    this.observabilityRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
+    acknowledge(this.observabilityRole, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]':
+        'The policy AWS documents for the amazon-cloudwatch-observability add-on, maintained by AWS as the agent gains features; assumable only through Pod Identity by the add-on\'s ServiceAccount',
+    });
+    const observability = new eks.CfnAddon(this, 'CloudWatchObservability', {
+      clusterName: cluster.clusterName,
+      addonName: 'amazon-cloudwatch-observability',
+      addonVersion: CLOUDWATCH_OBSERVABILITY_ADDON_VERSION,
+      resolveConflicts: 'OVERWRITE',
+      podIdentityAssociations: [{ serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name, roleArn: this.observabilityRole.roleArn }],
+    });
+    const metricsServer = new eks.CfnAddon(this, 'MetricsServer', {
+      clusterName: cluster.clusterName,
+      addonName: 'metrics-server',
+      addonVersion: METRICS_SERVER_ADDON_VERSION,
+      resolveConflicts: 'OVERWRITE',
+    });
+    for (const addon of [observability, metricsServer]) addon.node.addDependency(...props.dependsOn);
+
+    this.autoscalerRole = podIdentityRole(this, 'AutoscalerRole', `Cluster Autoscaler of ${props.clusterName}`);
+    this.autoscalerPolicy = new iam.Policy(this, 'AutoscalerPolicy', { statements: clusterAutoscalerStatements(stack, props.clusterName) });
+    this.autoscalerRole.attachInlinePolicy(this.autoscalerPolicy);
+    acknowledge(this.autoscalerPolicy, {
+      'AwsSolutions-IAM5[Resource::*]': 'Describe* calls of Auto Scaling and EC2 support no resource-level permissions; the mutating calls are limited to this cluster\'s tagged node groups',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/eks-*]`]:
+        'EKS names managed node group Auto Scaling groups eks-<nodegroup>-<uuid> at run time; the aws:ResourceTag condition narrows them to this cluster',
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:<AWS::AccountId>:nodegroup/${props.clusterName}/*/*]`]:
+        'Node groups of this cluster only (their names and IDs are generated)',
+    });
+    const autoscalerIdentity = new eks.CfnPodIdentityAssociation(this, 'AutoscalerIdentity', {
+      clusterName: cluster.clusterName,
+      namespace: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.namespace,
+      serviceAccount: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name,
+      roleArn: this.autoscalerRole.roleArn,
+    });
+    const chart = cluster.addHelmChart('ClusterAutoscaler', {
+      chart: 'cluster-autoscaler',
+      repository: 'https://kubernetes.github.io/autoscaler',
+      release: 'cluster-autoscaler',
+      version: CLUSTER_AUTOSCALER_CHART_VERSION,
+      namespace: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.namespace,
+      wait: true,
+      timeout: Duration.minutes(10),
+      values: {
+        cloudProvider: 'aws',
+        awsRegion: stack.region,
+        autoDiscovery: { clusterName: cluster.clusterName },
+        image: { tag: autoscalerImage },
+        rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name } },
+        extraArgs: { 'balance-similar-node-groups': true, expander: 'least-waste', 'skip-nodes-with-system-pods': false },
+      },
+    });
+    chart.node.addDependency(autoscalerIdentity, ...props.dependsOn);
+  }
+}
+
+/**
+ * Cluster Autoscaler's permissions (upstream's recommended policy), narrowed: resizing and terminating only in
+ * Auto Scaling groups tagged as owned by this cluster (EKS tags managed node groups' groups so), and describing
+ * only this cluster's node groups; the read-only Describe* calls have no resource-level permissions.
+ */
+export function clusterAutoscalerStatements(stack: Stack, clusterName: string): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ResizeOwnNodeGroups',
+      actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      resources: [`arn:${stack.partition}:autoscaling:${stack.region}:${stack.account}:autoScalingGroup:*:autoScalingGroupName/eks-*`],
+      conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DescribeOwnNodeGroups',
+      actions: ['eks:DescribeNodegroup'],
+      resources: [`arn:${stack.partition}:eks:${stack.region}:${stack.account}:nodegroup/${clusterName}/*/*`],
+    }),
+    new iam.PolicyStatement({
+      sid: 'Discover',
+      actions: [
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeAutoScalingInstances',
+        'autoscaling:DescribeLaunchConfigurations',
+        'autoscaling:DescribeScalingActivities',
+        'autoscaling:DescribeTags',
+        'ec2:DescribeImages',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeLaunchTemplateVersions',
+        'ec2:GetInstanceTypesFromInstanceRequirements',
+      ],
+      resources: ['*'],
+    }),
+  ];
+}

@@ -1,0 +1,70 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import { Construct } from 'constructs';
+import { acknowledge } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
+
+/** Engine logs exported to CloudWatch Logs. */
+export const ENGINE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
+/** Enhanced monitoring granularity. */
+export const ENHANCED_MONITORING_INTERVAL = Duration.seconds(60);
+
+export interface DatabaseCareProps {
+  /** Fixed DB instance identifier, so the engine's log groups (`/aws/rds/instance/<id>/<log>`) can be created first. */
+  readonly instanceIdentifier: string;
+  /** Weekly maintenance window (UTC), validated in config (production: outside business hours). */
+  readonly maintenanceWindow: string;
+  readonly logRetentionDays: number;
+  readonly removal: RemovalPolicy;
+  /** Statements slower than this are logged with their text. @default 1000 */
+  readonly slowStatementMs?: number;
+}
+
+/**
+ * What keeps the database looked after, as DatabaseInstance props: automatic minor-version upgrades in the
+ * configured window, Performance Insights encrypted with the environment key, enhanced monitoring every minute,
+ * engine logs into KMS-encrypted log groups with a retention (created here, before the instance), and parameters
+ * that log slow statements and every connection and disconnection (TLS stays forced).
+ * Call `finishDatabaseCare` on the instance afterwards.
+ */
+export function databaseCare(scope: Construct, key: kms.IKey, care: DatabaseCareProps): Partial<rds.DatabaseInstanceProps> {
+  const slow = care.slowStatementMs ?? 1000;
+  if (!Number.isInteger(slow) || slow < 0) throw new Error(`databaseCare ${scope.node.path}: slowStatementMs is ${JSON.stringify(slow)}; expected a whole number of milliseconds (0 logs every statement)`);
+  const engineLogs = new Construct(scope, 'EngineLogs');
+  for (const log of ENGINE_LOG_EXPORTS) {
+    encryptedLogGroup(engineLogs, log, key, {
+      logGroupName: `/aws/rds/instance/${care.instanceIdentifier}/${log}`,
+      removal: care.removal,
+      retention: care.logRetentionDays as logs.RetentionDays,
+    });
+  }
+  return {
+    instanceIdentifier: care.instanceIdentifier,
+    autoMinorVersionUpgrade: true,
+    preferredMaintenanceWindow: care.maintenanceWindow,
+    enablePerformanceInsights: true,
+    performanceInsightEncryptionKey: key,
+    performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+    monitoringInterval: ENHANCED_MONITORING_INTERVAL,
+    cloudwatchLogsExports: [...ENGINE_LOG_EXPORTS],
+    parameters: {
+      'rds.force_ssl': '1',
+      log_min_duration_statement: String(slow),
+      log_connections: '1',
+      log_disconnections: '1',
+    },
+  };
+}
+
+/** The instance waits for its log groups; the enhanced-monitoring role's AWS-managed policy is acknowledged. */
+export function finishDatabaseCare(scope: Construct, instance: rds.DatabaseInstance): void {
+  instance.node.addDependency(scope.node.findChild('EngineLogs'));
+  const monitoringRole = instance.node.tryFindChild('MonitoringRole');
+  if (!monitoringRole) throw new Error(`finishDatabaseCare ${instance.node.path}: no MonitoringRole; aws-cdk-lib changed how it creates the enhanced monitoring role`);
+  acknowledge(monitoringRole, {
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]':
+      'The role RDS enhanced monitoring assumes (monitoring.rds.amazonaws.com only) to write OS metrics; AWS-managed policy documented for it',
+  });
+}

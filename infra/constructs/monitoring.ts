@@ -1,0 +1,425 @@
+import { Duration, type RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import type { ResolvedOperations } from '../../config';
+import { encryptedLogGroup } from './log-groups';
+
+/** Log groups the amazon-cloudwatch-observability add-on writes to (Fluent Bit: the first three; the agent: performance). */
+export const CONTAINER_LOG_GROUP_KINDS = ['application', 'dataplane', 'host', 'performance'] as const;
+
+/** Namespace of the metrics this platform derives from logs (one per environment: `<project>-<env>`). */
+export const REQUEST_DURATION_METRIC = 'WebRequestDuration';
+
+export interface ContainerLogsProps {
+  readonly clusterName: string;
+  readonly key: kms.IKey;
+  readonly retentionDays: number;
+  readonly removal: RemovalPolicy;
+}
+
+/**
+ * The Container Insights log groups, created before the add-on so they are KMS-encrypted with the environment key
+ * and keep logs for the configured days (Fluent Bit's `auto_create_group` would create them unencrypted, forever).
+ */
+export class ContainerLogs extends Construct {
+  readonly groups: Record<(typeof CONTAINER_LOG_GROUP_KINDS)[number], logs.LogGroup>;
+
+  constructor(scope: Construct, id: string, props: ContainerLogsProps) {
+    super(scope, id);
+    const retention = props.retentionDays as logs.RetentionDays;
+    this.groups = Object.fromEntries(
+      CONTAINER_LOG_GROUP_KINDS.map((kind) => [
+        kind,
+        encryptedLogGroup(this, kind, props.key, { logGroupName: `/aws/containerinsights/${props.clusterName}/${kind}`, removal: props.removal, retention }),
+      ]),
+    ) as ContainerLogs['groups'];
+  }
+}
+
+export interface MonitoringProps {
+  /** `<project>-<env>`: prefix of the topic, alarm and dashboard names. */
+  readonly prefix: string;
+  readonly operations: ResolvedOperations;
+  /** The environment key: encrypts the topic. */
+  readonly key: kms.Key;
+  readonly clusterName: string;
+  /** Tag on the ALB and target groups that the controller creates (config `loadBalancerTag`). */
+  readonly loadBalancerTag: { readonly key: string; readonly value: string };
+  /** Container log group of the application (Fluent Bit). */
+  readonly applicationLogs: logs.ILogGroup;
+  /** Namespace and container name of the web workload. */
+  readonly workloadNamespace: string;
+  readonly workloadName: string;
+  readonly api: apigw.HttpApi;
+  readonly apiFunction: lambda.IFunction;
+  readonly database: rds.DatabaseInstance;
+  readonly databaseAllocatedStorageGiB: number;
+}
+
+/** What an alarm watches and when it fires; the README's runbook has one line per `id`. */
+export interface AlarmDefinition {
+  readonly id: string;
+  readonly description: string;
+  readonly metric: cloudwatch.IMetric;
+  readonly threshold: number;
+  readonly comparisonOperator: cloudwatch.ComparisonOperator;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  readonly treatMissingData: cloudwatch.TreatMissingData;
+}
+
+const GT = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD;
+const GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
+const LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
+const { NOT_BREACHING, BREACHING, MISSING } = cloudwatch.TreatMissingData;
+const MINUTE = Duration.minutes(1);
+const FIVE_MINUTES = Duration.minutes(5);
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
+/**
+ * One SNS topic per environment (KMS, TLS-only publishers, subscriptions from configuration), the alarms of the
+ * web service, the API and the database (OK and ALARM both notify), and the environment's dashboard.
+ *
+ * Paging versus notifying: the severity is the environment's (`page` in production, `notify` elsewhere). It is
+ * in every alarm's name and description and on the topic's `Severity` tag, and configuration validation allows
+ * `pager` subscriptions only in production (and requires one there): a non-production alarm cannot wake anyone.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  /** Names of the alarms, in definition order. */
+  readonly alarmNames: string[] = [];
+  readonly definitions: AlarmDefinition[];
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { operations: ops } = props;
+    const severity = ops.severity;
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName: `${props.prefix}-alarms`,
+      displayName: `${props.prefix} alarms (${severity})`,
+      masterKey: props.key,
+      enforceSSL: true,
+    });
+    Tags.of(this.topic).add('Severity', severity);
+    // CloudWatch publishes alarm state changes to the encrypted topic: it needs the key, for this account's alarms only.
+    props.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToEncryptedTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    for (const subscription of ops.notifications) {
+      this.topic.addSubscription(
+        subscription.kind === 'email'
+          ? new subscriptions.EmailSubscription(subscription.endpoint)
+          : new subscriptions.UrlSubscription(subscription.endpoint, { protocol: sns.SubscriptionProtocol.HTTPS }),
+      );
+    }
+
+    this.definitions = [...this.webAlarms(props), ...this.apiAlarms(props), ...this.databaseAlarms(props)];
+    // L1 alarms: the L2 Alarm costs ~5 ms each at synth (36 of them); the rendering below is all we use of it.
+    for (const definition of this.definitions) {
+      const alarmName = `${props.prefix}-${severity}-${definition.id}`;
+      new cloudwatch.CfnAlarm(this, definition.id, {
+        alarmName,
+        alarmDescription: `[${severity}] ${definition.description} Runbook: README "Operating it", ${definition.id}.`,
+        metrics: alarmQueries(definition.metric),
+        threshold: definition.threshold,
+        comparisonOperator: definition.comparisonOperator,
+        evaluationPeriods: definition.evaluationPeriods,
+        datapointsToAlarm: definition.datapointsToAlarm,
+        treatMissingData: definition.treatMissingData,
+        alarmActions: [this.topic.topicArn],
+        okActions: [this.topic.topicArn],
+      });
+      this.alarmNames.push(alarmName);
+    }
+
+    this.dashboard = this.createDashboard(props);
+  }
+
+  /**
+   * The web service behind the ALB. The ALB's ARN is unknown at synth (the controller creates it), so its metrics
+   * are selected by the tag the Ingress gives it, with Metrics Insights queries. Metrics Insights has no
+   * percentiles (AVG, COUNT, MAX, MIN, SUM only), so p99 latency comes from the service's own request logs.
+   */
+  private webAlarms(props: MonitoringProps): AlarmDefinition[] {
+    const t = props.operations.alarms;
+    const where = `WHERE tag.${props.loadBalancerTag.key} = '${props.loadBalancerTag.value}'`;
+    const albQuery = (fn: string, metric: string, schema = 'LoadBalancer') =>
+      new cloudwatch.MathExpression({ expression: `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/ApplicationELB", ${schema}) ${where}`, period: MINUTE, usingMetrics: {} });
+
+    const fiveHundreds = new cloudwatch.MathExpression({
+      label: 'ALB 5xx, % of requests',
+      expression: '100 * (FILL(targetErrors, 0) + FILL(albErrors, 0)) / requests',
+      period: MINUTE,
+      usingMetrics: {
+        targetErrors: albQuery('SUM', 'HTTPCode_Target_5XX_Count'),
+        albErrors: albQuery('SUM', 'HTTPCode_ELB_5XX_Count'),
+        requests: albQuery('SUM', 'RequestCount'),
+      },
+    });
+
+    const requestLogs = new logs.MetricFilter(this, 'RequestDurationFilter', {
+      logGroup: props.applicationLogs,
+      // Fluent Bit (Merge_Log, Merge_Log_Key log_processed) nests the service's JSON request line under log_processed.
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.kubernetes.namespace_name', '=', props.workloadNamespace),
+        logs.FilterPattern.stringValue('$.kubernetes.container_name', '=', props.workloadName),
+        logs.FilterPattern.stringValue('$.log_processed.msg', '=', 'request'),
+      ),
+      metricNamespace: props.prefix,
+      metricName: REQUEST_DURATION_METRIC,
+      metricValue: '$.log_processed.durationMs',
+      unit: cloudwatch.Unit.MILLISECONDS,
+    });
+
+    return [
+      {
+        id: 'WebHttp5xxRate',
+        description: `More than ${t.loadBalancer5xxPercent}% of the web service's requests at the load balancer answered 5xx in 3 of 5 minutes.`,
+        metric: fiveHundreds,
+        threshold: t.loadBalancer5xxPercent,
+        comparisonOperator: GT,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: NOT_BREACHING, // no requests, no rate
+      },
+      {
+        id: 'WebUnhealthyTargets',
+        description: `${t.unhealthyTargets} or more of the web service's ALB targets were unhealthy for 3 minutes.`,
+        metric: albQuery('MAX', 'UnHealthyHostCount', 'LoadBalancer, TargetGroup'),
+        threshold: t.unhealthyTargets,
+        comparisonOperator: GTE,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: MISSING, // always reported while the ALB exists: no data means no (tagged) ALB yet
+      },
+      {
+        id: 'WebNoHealthyTargets',
+        description: 'The web service\'s ALB had no healthy target for 2 minutes: the service is down.',
+        metric: albQuery('MIN', 'HealthyHostCount', 'LoadBalancer, TargetGroup'),
+        threshold: 1,
+        comparisonOperator: LT,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: MISSING,
+      },
+      {
+        id: 'WebLatencyP99',
+        description: `p99 of the web service's request duration was above ${t.serviceP99LatencyMs} ms in 3 of 5 minutes.`,
+        metric: requestLogs.metric({ statistic: 'p99', period: MINUTE, label: 'Web request duration p99 (ms)' }),
+        threshold: t.serviceP99LatencyMs,
+        comparisonOperator: GT,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: NOT_BREACHING,
+      },
+    ];
+  }
+
+  private apiAlarms(props: MonitoringProps): AlarmDefinition[] {
+    const t = props.operations.alarms;
+    const fn = props.apiFunction;
+    const rate = new cloudwatch.MathExpression({
+      label: 'API 5xx, % of requests',
+      expression: '100 * FILL(errors, 0) / requests',
+      period: MINUTE,
+      usingMetrics: {
+        errors: props.api.metricServerError({ statistic: 'Sum', period: MINUTE }),
+        requests: props.api.metricCount({ statistic: 'Sum', period: MINUTE }),
+      },
+    });
+    return [
+      {
+        id: 'ApiHttp5xxRate',
+        description: `More than ${t.api5xxPercent}% of the upload API's requests answered 5xx in 3 of 5 minutes.`,
+        metric: rate,
+        threshold: t.api5xxPercent,
+        comparisonOperator: GT,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: NOT_BREACHING,
+      },
+      {
+        id: 'ApiLatencyP99',
+        description: `p99 of the upload API's latency was above ${t.apiP99LatencyMs} ms in 3 of 5 minutes.`,
+        metric: props.api.metricLatency({ statistic: 'p99', period: MINUTE }),
+        threshold: t.apiP99LatencyMs,
+        comparisonOperator: GT,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        treatMissingData: NOT_BREACHING,
+      },
+      {
+        id: 'ApiFunctionErrors',
+        description: `The upload API's Lambda function failed ${t.lambdaErrors} or more invocations in 5 minutes.`,
+        metric: fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+        threshold: t.lambdaErrors,
+        comparisonOperator: GTE,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: NOT_BREACHING,
+      },
+      {
+        id: 'ApiFunctionThrottles',
+        description: `The upload API's Lambda function was throttled ${t.lambdaThrottles} or more times in 5 minutes.`,
+        metric: fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
+        threshold: t.lambdaThrottles,
+        comparisonOperator: GTE,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: NOT_BREACHING,
+      },
+    ];
+  }
+
+  /** RDS publishes these every minute while the instance runs: missing data means it does not, which is breaching. */
+  private databaseAlarms(props: MonitoringProps): AlarmDefinition[] {
+    const t = props.operations.alarms;
+    const db = props.database;
+    return [
+      {
+        id: 'DatabaseCpu',
+        description: `Database CPU averaged above ${t.databaseCpuPercent}% for 15 minutes.`,
+        metric: db.metricCPUUtilization({ statistic: 'Average', period: FIVE_MINUTES }),
+        threshold: t.databaseCpuPercent,
+        comparisonOperator: GT,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: BREACHING,
+      },
+      {
+        id: 'DatabaseFreeStorage',
+        description: `Database free storage fell below ${t.databaseFreeStoragePercent}% of the ${props.databaseAllocatedStorageGiB} GiB allocated.`,
+        metric: db.metricFreeStorageSpace({ statistic: 'Minimum', period: FIVE_MINUTES }),
+        threshold: Math.round((props.databaseAllocatedStorageGiB * GIB * t.databaseFreeStoragePercent) / 100),
+        comparisonOperator: LT,
+        evaluationPeriods: 1,
+        datapointsToAlarm: 1,
+        treatMissingData: BREACHING,
+      },
+      {
+        id: 'DatabaseFreeableMemory',
+        description: `Database freeable memory stayed below ${t.databaseFreeableMemoryMiB} MiB for 15 minutes.`,
+        metric: db.metricFreeableMemory({ statistic: 'Minimum', period: FIVE_MINUTES }),
+        threshold: t.databaseFreeableMemoryMiB * MIB,
+        comparisonOperator: LT,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 3,
+        treatMissingData: BREACHING,
+      },
+      {
+        id: 'DatabaseConnections',
+        description: `Database connections reached ${t.databaseConnections} or more for 10 minutes.`,
+        metric: db.metricDatabaseConnections({ statistic: 'Maximum', period: FIVE_MINUTES }),
+        threshold: t.databaseConnections,
+        comparisonOperator: GTE,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+        treatMissingData: BREACHING,
+      },
+    ];
+  }
+
+  /** Golden signals of the web service (traffic, errors, latency, saturation), the database and the API. */
+  private createDashboard(props: MonitoringProps): cloudwatch.Dashboard {
+    const byId = new Map(this.definitions.map((d) => [d.id, d.metric]));
+    const insights = (metric: string, fn = 'AVG', namespace = 'ContainerInsights', schema = 'ClusterName') =>
+      new cloudwatch.MathExpression({
+        expression: `SELECT ${fn}(${metric}) FROM SCHEMA(${JSON.stringify(namespace)}, ${schema}) WHERE ClusterName = '${props.clusterName}'`,
+        label: `${metric} (${fn})`,
+        period: MINUTE,
+        usingMetrics: {},
+      });
+    const requests = new cloudwatch.MathExpression({
+      expression: `SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.${props.loadBalancerTag.key} = '${props.loadBalancerTag.value}'`,
+      label: 'ALB requests / min',
+      period: MINUTE,
+      usingMetrics: {},
+    });
+    const graph = (title: string, left: cloudwatch.IMetric[], width = 6) => new cloudwatch.GraphWidget({ title, left, width, height: 6 });
+    const db = props.database;
+    const fn = props.apiFunction;
+
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.prefix, defaultInterval: Duration.hours(3) });
+    const alarms = this.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(this, `AlarmRef${i}`, name));
+    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
+    dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: '### Web service: golden signals', width: 24, height: 1 }),
+    );
+    dashboard.addWidgets(
+      graph('Traffic: ALB requests', [requests]),
+      graph('Errors: ALB 5xx %', [byId.get('WebHttp5xxRate')!]),
+      graph('Latency: request duration p99 (ms)', [byId.get('WebLatencyP99')!]),
+      graph('Saturation: node and pod CPU %', [insights('node_cpu_utilization'), insights('pod_cpu_utilization', 'MAX', 'ContainerInsights', 'ClusterName, Namespace')]),
+    );
+    dashboard.addWidgets(
+      graph('Targets: healthy / unhealthy', [byId.get('WebNoHealthyTargets')!, byId.get('WebUnhealthyTargets')!]),
+      graph('Nodes and pods', [insights('cluster_node_count', 'MAX'), insights('pod_number_of_container_restarts', 'SUM', 'ContainerInsights', 'ClusterName, Namespace')]),
+      graph('Memory %', [insights('node_memory_utilization'), insights('pod_memory_utilization', 'MAX', 'ContainerInsights', 'ClusterName, Namespace')]),
+    );
+    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '### Database', width: 24, height: 1 }));
+    dashboard.addWidgets(
+      graph('CPU %', [db.metricCPUUtilization()]),
+      graph('Connections', [db.metricDatabaseConnections({ statistic: 'Maximum' })]),
+      graph('Free storage (bytes)', [db.metricFreeStorageSpace({ statistic: 'Minimum' })]),
+      graph('Freeable memory (bytes)', [db.metricFreeableMemory({ statistic: 'Minimum' })]),
+    );
+    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '### Upload API', width: 24, height: 1 }));
+    dashboard.addWidgets(
+      graph('Requests', [props.api.metricCount({ statistic: 'Sum' })]),
+      graph('5xx %', [byId.get('ApiHttp5xxRate')!]),
+      graph('Latency p99 (ms)', [byId.get('ApiLatencyP99')!]),
+      graph('Lambda errors, throttles, duration p99', [fn.metricErrors({ statistic: 'Sum' }), fn.metricThrottles({ statistic: 'Sum' }), fn.metricDuration({ statistic: 'p99' })]),
+    );
+    return dashboard;
+  }
+}
+
+/**
+ * An alarm's metric as the `Metrics` queries of AWS::CloudWatch::Alarm: a metric, or a math expression (its first
+ * query returns the data) followed by the metrics and Metrics Insights queries it uses, each under its own ID.
+ */
+export function alarmQueries(metric: cloudwatch.IMetric, id = 'm', returnData = true): cloudwatch.CfnAlarm.MetricDataQueryProperty[] {
+  const config = metric.toMetricConfig();
+  const label = config.renderingProperties?.label as string | undefined;
+  if (config.metricStat) {
+    const stat = config.metricStat;
+    return [
+      {
+        id,
+        returnData,
+        label,
+        metricStat: {
+          metric: { namespace: stat.namespace, metricName: stat.metricName, dimensions: stat.dimensions?.map((d) => ({ name: d.name, value: String(d.value) })) },
+          period: stat.period.toSeconds(),
+          stat: stat.statistic,
+          unit: stat.unitFilter,
+        },
+      },
+    ];
+  }
+  const math = config.mathExpression;
+  if (!math) throw new Error(`alarmQueries: metric ${metric} is neither a metric nor a math expression (search expressions cannot drive alarms)`);
+  const used = Object.entries(math.usingMetrics);
+  return [
+    // A query without inputs (Metrics Insights) needs its own period; an expression over inputs takes theirs.
+    { id, returnData, label, expression: math.expression, period: used.length === 0 ? math.period : undefined },
+    ...used.flatMap(([usedId, usedMetric]) => alarmQueries(usedMetric, usedId, false)),
+  ];
+}
