@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
 import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
-import { AlbIngress } from './ingress-aws';
+import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';
 import { WebNetworkPolicy } from './network-policy';
 import { CONTAINER_PORT, WebService } from './web-service';
@@ -55,6 +55,8 @@ export class AwsWebChart extends Chart {
       maxReplicas: env.workload.maxReplicas,
       cpuMillis: env.workload.cpuMillis,
       memoryMiB: env.workload.memoryMiB,
+      // The namespace carries the ALB pod readiness gate: the progress deadline is sized for it.
+      readinessGateSeconds: albReadinessGateSeconds(),
       settings: {
         [APP_ENV.environment]: env.name,
         [APP_ENV.region]: outputs.region,

@@ -5,8 +5,11 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=access/access.sh
+source "$CLUSTER_DIR/access/access.sh"
 
 if [[ ! -d "$CLUSTER_WORKDIR" ]]; then
+  access_teardown
   log "no cluster '$CLUSTER_NAME' (nothing under $CLUSTER_WORKDIR)"
   exit 0
 fi
@@ -22,4 +25,5 @@ else
   done
 fi
 rm -rf "$CLUSTER_WORKDIR"
+access_teardown
 log "cluster '$CLUSTER_NAME' deleted"

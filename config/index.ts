@@ -2,6 +2,7 @@ export * from './types';
 export * from './outputs';
 export * from './validate';
 export * from './image';
+export * from './deploy-access';
 export * from './operations';
 export * from './workload';
 export * from './api';

@@ -46,6 +46,11 @@ export interface WorkloadOutputs {
   readonly imageRepositoryUri: string;
   /** Base URL of the serverless API (API Gateway). */
   readonly apiUrl: string;
+  /**
+   * ID of this environment's public app client (no secret; authorization code flow with PKCE), the one a browser
+   * app signs users in with to call the API (`https://<hostname>` is its only CORS origin).
+   */
+  readonly apiClientId: string;
 }
 
 export type WorkloadOutputField = keyof WorkloadOutputs;
@@ -69,6 +74,7 @@ export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'account',
   'imageRepositoryUri',
   'apiUrl',
+  'apiClientId',
 ];
 
 /** Name of the CloudFormation stack of an environment, e.g. "platform-dev". */

@@ -6,7 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, workloadNamespaceLabels, type ClusterConfig } from '../../config';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, nagArn } from '../checks/nag';
 import { encryptedLogGroup } from './log-groups';
@@ -16,7 +16,9 @@ export interface PlatformClusterProps {
   readonly config: ClusterConfig;
   readonly vpc: ec2.IVpc;
   readonly key: kms.IKey;
-  /** ARN of the CI deploy role, granted edit rights in `applicationNamespace` only. */
+  /** Project name (prefix of the CI deployers' Kubernetes group and its RoleBinding). */
+  readonly project: string;
+  /** ARN of the CI deploy role, granted `admin` in `applicationNamespace` only. */
   readonly deployRoleArn: string;
   readonly applicationNamespace: string;
   readonly removal: RemovalPolicy;
@@ -35,6 +37,18 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
+/**
+ * Version of the Amazon VPC CNI add-on (`vpc-cni`), pinned so a cluster never changes its pod network on its own.
+ * Network policy enforcement needs v1.14.0 or later. Check what a Kubernetes version offers with
+ * `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`.
+ */
+export const VPC_CNI_ADDON_VERSION = 'v1.21.1-eksbuild.5';
+/**
+ * Configuration of the `vpc-cni` add-on. EKS enforces Kubernetes NetworkPolicies only when the VPC CNI's network
+ * policy agent runs (`enableNetworkPolicy`); without it every NetworkPolicy, default-deny included, is ignored
+ * (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
@@ -102,6 +116,20 @@ export class PlatformCluster extends Construct {
     });
     this.nodegroup = nodegroup;
 
+    // The pod network as a managed add-on with the network policy agent on, so the charts' NetworkPolicies
+    // (default-deny first of all) are enforced. EKS installs vpc-cni self-managed with every cluster: OVERWRITE
+    // lets the add-on take over those objects instead of failing on the conflict. Nodes join once it is in place.
+    const vpcCni = new eks.Addon(this, 'VpcCni', {
+      cluster: this.cluster,
+      addonName: 'vpc-cni',
+      addonVersion: VPC_CNI_ADDON_VERSION,
+      configurationValues: { ...VPC_CNI_CONFIGURATION },
+      preserveOnDelete: false,
+      removalPolicy: props.removal,
+    });
+    (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    nodegroup.node.addDependency(vpcCni);
+
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
     });
@@ -116,12 +144,17 @@ export class PlatformCluster extends Construct {
     this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
     // Kubernetes "admin" inside the application namespace only: besides workloads, the chart holds the Role and
     // RoleBinding that let the load balancer controller read the OIDC client Secret, which "edit" may not manage.
+    // The access policy alone cannot create them: RBAC's escalation check counts only permissions held through RBAC,
+    // not the access policy's (a webhook authorizer). So the entry also maps the role to the deployers group, which
+    // a RoleBinding created below gives the same ClusterRole admin in the namespace (config/deploy-access.ts).
     this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
-      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSAdminPolicy', {
+      eks.AccessPolicy.fromAccessPolicyName(DEPLOY_ACCESS_POLICY, {
         accessScopeType: eks.AccessScopeType.NAMESPACE,
         namespaces: [props.applicationNamespace],
       }),
     ]);
+    const deployEntry = this.cluster.node.findChild('DeployAccess').node.defaultChild as eks.CfnAccessEntry;
+    deployEntry.kubernetesGroups = [deployerGroup(props.project)];
 
     // Pod Identity agent add-on (accessing the getter creates it).
     void this.cluster.eksPodIdentityAgent;
@@ -175,6 +208,8 @@ export class PlatformCluster extends Construct {
       metadata: { name: props.applicationNamespace, labels: namespaceLabels },
     });
     namespace.node.addDependency(albChart);
+    const deployersBinding = this.cluster.addManifest('DeployersAdminBinding', deployerRoleBinding(props.project, props.applicationNamespace));
+    deployersBinding.node.addDependency(namespace);
 
     this.acknowledgeKubectlProvider();
   }

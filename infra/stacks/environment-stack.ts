@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { apiClientOrigin, loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
 import { CiRunner } from '../constructs/ci-runner';
@@ -72,6 +72,7 @@ export class EnvironmentStack extends Stack {
     const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
     this.platformCluster = new PlatformCluster(this, 'Eks', {
       clusterName,
+      project: config.project,
       config: env.cluster,
       vpc: this.network.vpc,
       key: this.key,
@@ -116,7 +117,9 @@ export class EnvironmentStack extends Stack {
       removal,
     });
 
-    this.storage = new Storage(this, 'Storage', { key: this.key, removal });
+    // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
+    const siteOrigin = apiClientOrigin(env.workload.hostname);
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: [siteOrigin] });
 
     // The web workload's identity: its bucket (and key) and a login as its own database user. Never the master secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
@@ -146,7 +149,9 @@ export class EnvironmentStack extends Stack {
       bucket: this.storage.bucket,
       key: this.key,
       jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
-      jwtAudience: identity.client.userPoolClientId,
+      // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
+      jwtAudience: [identity.apiClient.userPoolClientId, identity.client.userPoolClientId],
+      corsOrigins: [siteOrigin],
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
       reservedConcurrency: env.apiReservedConcurrency,
@@ -207,6 +212,7 @@ export class EnvironmentStack extends Stack {
       account: this.account,
       imageRepositoryUri,
       apiUrl: this.api.url,
+      apiClientId: identity.apiClient.userPoolClientId,
     };
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });

@@ -3,7 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import { apiClientCallbackUrl, type EnvironmentConfig, type PlatformConfig } from '../../config';
 import { names } from '../names';
 import { acknowledge } from '../checks/nag';
 import { createPlatformKey } from '../constructs/keys';
@@ -16,13 +16,16 @@ export interface IdentityStackProps extends StackProps {
 export interface EnvironmentIdentity {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** Public app client (no secret, code flow with PKCE) of the browser app that calls the upload API. */
+  readonly apiClient: cognito.UserPoolClient;
   /** Secrets Manager secret `{ clientID, clientSecret }` of the environment's ALB app client. */
   readonly clientSecret: secretsmanager.Secret;
 }
 
 /**
  * Centralized sign-in in `config.identity.region`: one user pool (strong passwords, MFA with TOTP, threat
- * protection), one hosted domain and one confidential ALB app client per environment.
+ * protection), one hosted domain and, per environment, a confidential ALB app client and a public app client for the
+ * browser app that calls the upload API.
  */
 export class IdentityStack extends Stack {
   readonly key: kms.Key;
@@ -112,6 +115,29 @@ export class IdentityStack extends Stack {
     acknowledge(clientSecret, {
       'AwsSolutions-SMG4': 'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
-    this.clients.set(env.name, { userPool: this.userPool, client, clientSecret });
+    // The browser app's client: a public client (a browser cannot keep a secret) on the hosted sign-in's
+    // authorization code flow, with PKCE on the app's side (RFC 7636; Cognito verifies the code_verifier of a
+    // code_challenge it was given). No implicit flow, no password flows: tokens only through the code exchange.
+    const apiClient = this.userPool.addClient(`ApiClient-${env.name}`, {
+      userPoolClientName: `${config.project}-${env.name}-web`,
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [apiClientCallbackUrl(host)],
+        logoutUrls: [`https://${host}/`],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+    });
+    // Without ExplicitAuthFlows Cognito also allows SRP and custom auth (password sign-in outside the hosted UI,
+    // without MFA prompts of the managed login): only token refresh besides the code flow.
+    (apiClient.node.defaultChild as cognito.CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    this.clients.set(env.name, { userPool: this.userPool, client, apiClient, clientSecret });
   }
 }

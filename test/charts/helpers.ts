@@ -43,6 +43,7 @@ export function realOutputs(config: PlatformConfig, environment: string): Worklo
     account: '123456789012',
     imageRepositoryUri: `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web`,
     apiUrl: `https://abcdef1234.execute-api.${env.region}.amazonaws.com/`,
+    apiClientId: '7public8client9id0abcdefg',
   };
 }
 

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import { renderTarget } from '../../charts/app';
-import { AlbIngress, type AlbIngressProps } from '../../charts/ingress-aws';
+import { AlbIngress, albReadinessGateSeconds, type AlbIngressProps } from '../../charts/ingress-aws';
 import { WebService } from '../../charts/web-service';
 import { find, IMAGE, platformConfig, realOutputs } from './helpers';
 
@@ -77,7 +77,7 @@ describe('ALB Ingress', () => {
 
   function chartWith(props: Partial<AlbIngressProps>, preStopSleepSeconds = 25): Chart {
     const chart = new Chart(Testing.app(), 'test');
-    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 1, maxReplicas: 2, cpuMillis: 100, memoryMiB: 128, preStopSleepSeconds });
+    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 1, maxReplicas: 2, cpuMillis: 100, memoryMiB: 128, preStopSleepSeconds, readinessGateSeconds: albReadinessGateSeconds() });
     const outputs = realOutputs(platformConfig, 'dev');
     new AlbIngress(chart, 'Ingress', { ...outputs, workload, namespace: 'web', hostname: 'dev.eu-west-1.example.com', region: 'eu-west-1', ...props });
     return chart;

@@ -137,7 +137,10 @@ describe('input refusal (nothing reaches a cluster)', () => {
 
   test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
     const objects = releaseObjects(PROD_IMAGE, {
-      ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+      ingressAnnotations: {
+        'alb.ingress.kubernetes.io/auth-type': 'oidc',
+        'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+      },
     });
     const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/needs Secret web-oidc-client from Secrets Manager/);
@@ -155,7 +158,10 @@ describe('input refusal (nothing reaches a cluster)', () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
     const render = () => ({
       yaml: releaseObjects(PROD_IMAGE, {
-        ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+        ingressAnnotations: {
+          'alb.ingress.kubernetes.io/auth-type': 'oidc',
+          'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+        },
       })
         .map((o) => dump(o))
         .join('---\n'),

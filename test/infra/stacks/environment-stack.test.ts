@@ -275,13 +275,13 @@ describe('environment stack: upload API', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
-  test('Cognito JWT authorizer: issuer = central user pool, audience = the environment client', () => {
+  test('Cognito JWT authorizer: issuer = central user pool, audience = the environment clients (browser app, ALB)', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
         Issuer: { 'Fn::Join': ['', [`https://cognito-idp.${platformConfig.identity.region}.amazonaws.com/`, Match.anyValue()]] },
-        Audience: [Match.anyValue()],
+        Audience: [Match.anyValue(), Match.anyValue()],
       },
     });
   });
