@@ -71,6 +71,28 @@ Exit codes: 0 ok | 1 rollout failed, previous revision restored | 2 invalid inpu
 
 export class HelpRequested extends Error {}
 
+const FLAGS = {
+  env: { type: 'string' },
+  image: { type: 'string' },
+  outputs: { type: 'string' },
+  manifests: { type: 'string' },
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  diff: { type: 'boolean' },
+  timeout: { type: 'string' },
+  'aws-endpoint': { type: 'string' },
+  'image-wait': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Whole seconds from `min` to `max`, or `fallback` when the flag is absent. */
+function seconds(flag: string, value: string | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) throw inputError(`${flag} is "${value}"; expected whole seconds from ${min} to ${max}`);
+  return Number(value);
+}
+
 /** Parses and checks the command line shape (values are validated later against the configuration). */
 export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv = {}): DeployOptions {
   let parsed;
@@ -79,20 +101,7 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        env: { type: 'string' },
-        image: { type: 'string' },
-        outputs: { type: 'string' },
-        manifests: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        'dry-run': { type: 'boolean' },
-        diff: { type: 'boolean' },
-        timeout: { type: 'string' },
-        'aws-endpoint': { type: 'string' },
-        'image-wait': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: FLAGS,
     });
   } catch (e) {
     throw inputError(`${(e as Error).message}\n\n${USAGE}`);
@@ -108,20 +117,8 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v.context !== undefined && v.kubeconfig === undefined && !env.KUBECONFIG) {
     throw inputError('--context needs --kubeconfig (or KUBECONFIG in the environment)');
   }
-  let timeoutSeconds = 600;
-  if (v.timeout !== undefined) {
-    if (!/^\d+$/.test(v.timeout) || Number(v.timeout) < 1 || Number(v.timeout) > 86400) {
-      throw inputError(`--timeout is "${v.timeout}"; expected whole seconds from 1 to 86400`);
-    }
-    timeoutSeconds = Number(v.timeout);
-  }
-  let imageWaitSeconds = 600;
-  if (v['image-wait'] !== undefined) {
-    if (!/^\d+$/.test(v['image-wait']) || Number(v['image-wait']) > 3600) {
-      throw inputError(`--image-wait is "${v['image-wait']}"; expected whole seconds from 0 to 3600`);
-    }
-    imageWaitSeconds = Number(v['image-wait']);
-  }
+  const timeoutSeconds = seconds('--timeout', v.timeout, 600, 1, 86400);
+  const imageWaitSeconds = seconds('--image-wait', v['image-wait'], 600, 0, 3600);
   for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
     if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty; expected a value, e.g. ${flag} <value>`);
   }

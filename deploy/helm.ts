@@ -55,6 +55,19 @@ export interface HelmChart {
 }
 
 export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): HelmChart {
+  const { objects, namespace } = portableRelease(options, deps);
+  const slots: Slot[] = [];
+  const slot = (s: Slot) => `__HELM_SLOT_${slots.push(s) - 1}__`;
+  const fields = templatedFields(objects);
+  const values = valuesOf(fields);
+  template(fields, slot);
+  checkEveryCopyTemplated(objects, values);
+  const files = writeChart(options, deps, { objects, slots, values, namespace });
+  return { dir: options.outDir, files, values };
+}
+
+/** The portable target's release, rendered offline with a sentinel image (the chart's value replaces it). */
+function portableRelease(options: HelmExportOptions, deps: PrepareDeps): { objects: KubeObject[]; namespace: string } {
   const portable = deps.config.portableTargets.find((t) => t.name === options.target);
   if (!portable) {
     const allowed = deps.config.portableTargets.map((t) => `"${t.name}"`).join(', ');
@@ -62,27 +75,27 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
   }
   const prepareOptions: PrepareOptions = { env: options.target, image: SENTINEL_IMAGE };
   const { release } = prepare(prepareOptions, deps);
-  const objects = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].map(clone);
+  return { objects: [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].map(clone), namespace: release.namespace };
+}
 
-  const slots: Slot[] = [];
-  const slot = (s: Slot) => `__HELM_SLOT_${slots.push(s) - 1}__`;
-  const find = (kind: string, name: string) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rendered objects are untyped JSON, walked by path and checked with expectField
+type Spec = KubeObject & { spec: any };
+
+function expectField<T>(value: T | undefined, path: string): T {
+  if (value === undefined || value === null) throw new Error(`export:helm: ${path} is missing in the rendered release (the chart changed: update deploy/helm.ts)`);
+  return value;
+}
+
+/** The objects and fields the chart's values replace. */
+function templatedFields(objects: readonly KubeObject[]) {
+  const find = (kind: string, name: string): Spec => {
     const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
     if (!o) throw new Error(`export:helm: the release has no ${kind} ${name} (the chart changed: update deploy/helm.ts)`);
-    return o as KubeObject & { spec: any };
+    return o as Spec;
   };
-  const expect = <T>(value: T | undefined, path: string): T => {
-    if (value === undefined || value === null) throw new Error(`export:helm: ${path} is missing in the rendered release (the chart changed: update deploy/helm.ts)`);
-    return value;
-  };
-
   const deployment = find('Deployment', 'web');
-  const container = expect((deployment.spec.template?.spec?.containers as Json[] | undefined)?.find((c) => c.name === 'web'), 'Deployment web container web');
-  const hpa = find('HorizontalPodAutoscaler', 'web');
-  const ingress = find('Ingress', 'web');
+  const container = expectField((deployment.spec.template?.spec?.containers as Json[] | undefined)?.find((c) => c.name === 'web'), 'Deployment web container web');
   const policy = find('NetworkPolicy', 'web');
-  const tls = (ingress.spec.tls as { hosts?: string[]; secretName?: string }[] | undefined) ?? [];
-  const hostname = expect(ingress.spec.rules?.[0]?.host as string | undefined, 'Ingress web spec.rules[0].host');
   const controllerNamespaceRefs = ((policy.spec.ingress as { from?: { namespaceSelector?: { matchLabels?: Json } }[] }[] | undefined) ?? [])
     .flatMap((rule) => rule.from ?? [])
     .map((peer) => peer.namespaceSelector?.matchLabels)
@@ -92,20 +105,30 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
   const databaseVolumes = ((deployment.spec.template?.spec?.volumes as { secret?: { secretName: string } }[] | undefined) ?? [])
     .map((v) => v.secret)
     .filter((s): s is { secretName: string } => !!s && databaseRefs.some((r) => r.name === s.secretName));
+  return { container, hpa: find('HorizontalPodAutoscaler', 'web'), ingress: find('Ingress', 'web'), controllerNamespaceRefs, databaseRefs, databaseVolumes };
+}
 
-  const values: Values = {
+type Fields = ReturnType<typeof templatedFields>;
+
+/** The chart's default values: what the target renders today. */
+function valuesOf({ container, hpa, ingress, controllerNamespaceRefs, databaseRefs }: Fields): Values {
+  const tls = (ingress.spec.tls as { hosts?: string[]; secretName?: string }[] | undefined) ?? [];
+  return {
     image: '',
-    hostname,
-    replicas: { min: expect(hpa.spec.minReplicas as number, 'HorizontalPodAutoscaler web spec.minReplicas'), max: expect(hpa.spec.maxReplicas as number, 'HorizontalPodAutoscaler web spec.maxReplicas') },
-    resources: expect(container.resources as Json | undefined, 'Deployment web container web resources'),
+    hostname: expectField(ingress.spec.rules?.[0]?.host as string | undefined, 'Ingress web spec.rules[0].host'),
+    replicas: { min: expectField(hpa.spec.minReplicas as number, 'HorizontalPodAutoscaler web spec.minReplicas'), max: expectField(hpa.spec.maxReplicas as number, 'HorizontalPodAutoscaler web spec.maxReplicas') },
+    resources: expectField(container.resources as Json | undefined, 'Deployment web container web resources'),
     ingress: {
-      className: expect(ingress.spec.ingressClassName as string | undefined, 'Ingress web spec.ingressClassName'),
-      controllerNamespace: expect(controllerNamespaceRefs[0]?.['kubernetes.io/metadata.name'] as string | undefined, 'NetworkPolicy web ingress namespaceSelector'),
+      className: expectField(ingress.spec.ingressClassName as string | undefined, 'Ingress web spec.ingressClassName'),
+      controllerNamespace: expectField(controllerNamespaceRefs[0]?.['kubernetes.io/metadata.name'] as string | undefined, 'NetworkPolicy web ingress namespaceSelector'),
       tls: { secretName: tls[0]?.secretName ?? '' },
     },
-    database: { secretName: expect(databaseRefs[0]?.name, 'Deployment web container web env secretKeyRef') },
+    database: { secretName: expectField(databaseRefs[0]?.name, 'Deployment web container web env secretKeyRef') },
   };
+}
 
+/** Replaces each templated field with a slot marker (filled with its Helm expression when the file is written). */
+function template({ container, hpa, ingress, controllerNamespaceRefs, databaseRefs, databaseVolumes }: Fields, slot: (s: Slot) => string): void {
   container.image = slot({ expression: `{{ required ${JSON.stringify(IMAGE_REQUIRED_MESSAGE)} .Values.image | quote }}` });
   container.resources = slot({ expression: '', block: (indent) => `${indent}resources: {{- toYaml .Values.resources | nindent ${indent.length + 2} }}` });
   hpa.spec.minReplicas = slot({ expression: '{{ .Values.replicas.min | int }}' });
@@ -130,13 +153,17 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
   const databaseSecret = slot({ expression: '{{ .Values.database.secretName | quote }}' });
   for (const ref of databaseRefs) ref.name = databaseSecret;
   for (const volume of databaseVolumes) volume.secretName = databaseSecret;
+}
 
-  // Every place a value appears must be templated: a copy left behind would ignore the operator's setting.
+/** Every place a value appears must be templated: a copy left behind would ignore the operator's setting. */
+function checkEveryCopyTemplated(objects: readonly KubeObject[], values: Values): void {
   for (const [what, value] of [['hostname', values.hostname], ['TLS secret', values.ingress.tls.secretName], ['database secret', values.database.secretName], ['ingress class', values.ingress.className]] as const) {
     const left = value ? objects.filter((o) => JSON.stringify(o).includes(JSON.stringify(value))).map((o) => `${o.kind} ${o.metadata.name}`) : [];
     if (left.length) throw new Error(`export:helm: the ${what} ${JSON.stringify(value)} also appears in ${left.join(', ')}, which the chart would not template (update deploy/helm.ts)`);
   }
+}
 
+function writeChart(options: HelmExportOptions, deps: PrepareDeps, chart: { objects: readonly KubeObject[]; slots: readonly Slot[]; values: Values; namespace: string }): string[] {
   rmSync(options.outDir, { recursive: true, force: true });
   mkdirSync(join(options.outDir, 'templates'), { recursive: true });
   const files: string[] = [];
@@ -155,12 +182,12 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
       type: 'application',
     }),
   );
-  write('values.yaml', valuesYaml(values));
+  write('values.yaml', valuesYaml(chart.values));
   write('values.schema.json', `${JSON.stringify(valuesSchema(), null, 2)}\n`);
-  write('templates/NOTES.txt', notes(release.namespace));
-  for (const o of objects) {
+  write('templates/NOTES.txt', notes(chart.namespace));
+  for (const o of chart.objects) {
     const text = toYaml([o]).replace(/^(\s*)((?:- )?[^\n:]*?:?\s?)__HELM_SLOT_(\d+)__$/gm, (_m, indent: string, key: string, n: string) => {
-      const s = slots[Number(n)];
+      const s = chart.slots[Number(n)];
       return s.block ? s.block(indent + (key.startsWith('- ') ? '  ' : '')) : `${indent}${key}${s.expression}`;
     });
     if (text.includes('__HELM_SLOT_')) throw new Error(`export:helm: a templated field of ${o.kind} ${o.metadata.name} was not placed (unexpected YAML shape)`);
@@ -168,7 +195,7 @@ export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): 
     const guard = o.kind === 'HorizontalPodAutoscaler' ? `${REPLICAS_GUARD}\n` : '';
     write(`templates/${o.kind.toLowerCase()}-${o.metadata.name}.yaml`, guard + text);
   }
-  return { dir: options.outDir, files, values };
+  return files;
 }
 
 export const REPLICAS_GUARD =

@@ -32,6 +32,7 @@ export interface StackDiff {
   readonly text: string;
 }
 
+// eslint-disable-next-line no-control-regex -- the escape character is what marks an ANSI colour sequence
 const ANSI = /\u001b\[[0-9;]*m/g;
 
 /** Diffs one stack; a missing side is an empty template (a stack added or removed by the change). */

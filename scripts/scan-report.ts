@@ -115,7 +115,7 @@ function main(argv: string[]): number {
     try {
       return findingsOf(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`${basename(file)}: not a checkov or kube-score JSON result (${(error as Error).message})`);
+      throw new Error(`${basename(file)}: not a checkov or kube-score JSON result (${(error as Error).message})`, { cause: error });
     }
   });
   const report = judge(findings, skips);

@@ -90,7 +90,7 @@ export class FileCredentials implements CredentialsSource {
     try {
       text = await readFile(file, 'utf8');
     } catch (error) {
-      throw new Error(`cannot read database credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new Error(`cannot read database credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`, { cause: error });
     }
     // A trailing newline (echo > file, most secret tools) is not part of the value.
     const value = text.replace(/\r?\n$/, '');

@@ -13,12 +13,12 @@ import { describeConfig, type AppConfig } from './config';
 import { errorFields, type Logger } from './logger';
 import type { CheckResult, Probe } from './dependencies';
 import { ALB_IDENTITY_HEADER, type Verification } from './alb-identity';
+import type { RequestMetrics } from './metrics';
 
 /** Verifies the identity header a trusted proxy added; absent when the target has no such proxy (`/api/me` is 401). */
 export interface IdentityVerifier {
   verify(value: string | string[] | undefined): Promise<Verification>;
 }
-import type { RequestMetrics } from './metrics';
 
 export interface AppDependencies {
   readonly config: AppConfig;

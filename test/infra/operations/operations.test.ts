@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 /** Operations resources of every environment stack: topic, alarms, dashboard, add-ons, autoscaler, backups, database care. */
 import { platformConfig } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
@@ -89,8 +91,7 @@ describe('alarms', () => {
   });
 
   test('the tag the alarms select by is the one the prod Ingress gives its ALB', () => {
-    const { readFileSync } = require('node:fs') as typeof import('node:fs');
-    const manifest = readFileSync(require('node:path').join(__dirname, '../../../manifests/prod/web.k8s.yaml'), 'utf8');
+    const manifest = readFileSync(join(__dirname, '../../../manifests/prod/web.k8s.yaml'), 'utf8');
     expect(manifest).toContain('alb.ingress.kubernetes.io/tags: PlatformService=platform-prod-web');
   });
 
