@@ -149,7 +149,6 @@ export class PlatformCluster extends Construct {
       addonVersion: VPC_CNI_ADDON_VERSION,
       configurationValues: { ...VPC_CNI_CONFIGURATION },
       preserveOnDelete: false,
-      removalPolicy: props.removal,
     });
     (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
     nodegroup.node.addDependency(vpcCni);

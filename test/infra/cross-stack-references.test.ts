@@ -19,14 +19,14 @@ const intrinsics = (value: unknown, name: string): unknown[] =>
   value && typeof value === 'object' ? [...(name in (value as object) ? [(value as Record<string, unknown>)[name]] : []), ...Object.values(value as object).flatMap((v) => intrinsics(v, name))] : [];
 
 describe('weak references where a replacement must not be blocked', () => {
-  test.each(envStacks)('%s reads the certificate ARN, app client ID and client secret ARN with Fn::GetStackOutput', (name, env, stack) => {
+  test.each(envStacks)('%s reads the certificate ARN, both app client IDs and the client secret ARN with Fn::GetStackOutput', (name, env, stack) => {
     const json = p.json(stack);
     const weak = intrinsics(json, 'Fn::GetStackOutput') as { StackName: string; Region: string; OutputName: string }[];
     const fromShared = weak.filter((w) => w.StackName === `${platformConfig.project}-shared-${env.region}`);
     const fromIdentity = weak.filter((w) => w.StackName === `${platformConfig.project}-identity`);
     expect(fromShared.map((w) => w.OutputName)).toEqual(expect.arrayContaining([expect.stringMatching(/Certificate/)]));
     expect(new Set(fromIdentity.map((w) => w.OutputName.replace(/[0-9A-F]{8,}$/, '')))).toEqual(
-      new Set([`PublishOutputRefUserPoolAlbClient${name}`, `PublishOutputRefAlbClientSecret${name}`]),
+      new Set([`PublishOutputRefUserPoolAlbClient${name}`, `PublishOutputRefUserPoolApiClient${name}`, `PublishOutputRefAlbClientSecret${name}`]),
     );
     for (const w of weak) expect(w.Region).toBe(w.StackName === `${platformConfig.project}-identity` ? platformConfig.identity.region : env.region);
     // The certificate output of the contract is exactly that weak reference.

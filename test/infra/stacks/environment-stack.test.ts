@@ -149,7 +149,7 @@ describe('environment stack: EKS', () => {
     const login = statements.find((s) => s.Sid === 'DatabaseLogin')!;
     const arn = JSON.stringify(login.Resource);
     expect(arn).toMatch(/:rds-db:.*:dbuser:/);
-    expect(arn).toMatch(/"Fn::GetAtt":\["DatabaseInstance[0-9A-F]+","DbiResourceId"\]/);
+    expect(arn).toMatch(/"Fn::GetAtt":\["Database","DbiResourceId"\]/);
     expect(arn).toContain('/web"');
   });
 });
