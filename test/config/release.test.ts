@@ -1,25 +1,15 @@
 import {
-  ConfigError,
   DEFAULT_CANARY,
   platformConfig,
   releaseStrategy,
   releaseStrategyProblems,
-  validatePlatformConfig,
   type PlatformConfig,
   type ReleaseStrategy,
 } from '../../config';
+import { problemsOf } from './support';
 
 const canary = (overrides: Record<string, unknown> = {}) => ({ kind: 'canary', ...DEFAULT_CANARY, ...overrides });
 
-function problemsOf(config: PlatformConfig): readonly string[] {
-  try {
-    validatePlatformConfig(config);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 describe('release strategy', () => {
   test('production releases with the default canary, other environments and portable targets with the rolling update', () => {

@@ -1,5 +1,6 @@
-import { certificateCovers, ConfigError, environmentByName, findTarget, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
+import { certificateCovers, environmentByName, findTarget, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import { problemsOf } from './support';
 
 /** The default configuration with one environment changed. */
 function withEnvironment(name: string, change: (env: EnvironmentConfig) => Record<string, unknown>): PlatformConfig {
@@ -9,16 +10,6 @@ function withEnvironment(name: string, change: (env: EnvironmentConfig) => Recor
   };
 }
 
-/** The problems that validation reports for a configuration (fails the test when it passes). */
-function problemsOf(config: PlatformConfig): readonly string[] {
-  try {
-    validatePlatformConfig(config);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 describe('validatePlatformConfig', () => {
   test('accepts the default configuration: dev and staging share a region, prod is in another', () => {
