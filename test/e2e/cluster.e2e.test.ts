@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { kubectl, kubectlJson, root } from './helpers';
+import { kubectl, kubectlJson, root, scheduleOn } from './helpers';
 
 const versions = Object.fromEntries(
   readFileSync(join(root, 'cluster', 'versions.env'), 'utf8')
@@ -15,6 +15,9 @@ const versions = Object.fromEntries(
 );
 
 describe('local control plane', () => {
+  // The not-Ready stage is KWOK's: pods of this suite go to the simulated nodes, not to the real one.
+  beforeAll(() => scheduleOn('kwok'));
+
   test('the API server runs the Kubernetes version of cluster/versions.env (the EKS minor)', async () => {
     const version = JSON.parse((await kubectl(['get', '--raw=/version'])).stdout) as { gitVersion: string };
     expect(version.gitVersion).toBe(versions.K8S_VERSION);
