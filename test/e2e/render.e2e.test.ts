@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, kubectlJson, root } from './helpers';
+import { kubectl, kubectlJson, root, scheduleOn } from './helpers';
 
 const NS = 'web';
 
@@ -32,7 +32,11 @@ async function readyEndpoints(): Promise<string[]> {
 
 const cleanUp = () => kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 
-beforeAll(cleanUp);
+// Simulated pods (the image is not on the real node): the KWOK nodes take this suite's pods.
+beforeAll(async () => {
+  await scheduleOn('kwok');
+  await cleanUp();
+});
 afterAll(cleanUp);
 
 test('plain kubectl apply --server-side of rendered generic manifests rolls out, and rolls a new image out', async () => {
