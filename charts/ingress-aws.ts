@@ -27,6 +27,13 @@ export interface AlbIngressProps {
   readonly userPoolId: string;
   /** Region of the central user pool. Same as `region` → `auth-type: cognito`; otherwise `auth-type: oidc`. */
   readonly userPoolRegion: string;
+  /**
+   * The user pool is in another AWS account than the ALB (the multi-account layout's shared-services account):
+   * `auth-type: cognito` takes a pool of the ALB's own account and region only, so the ALB signs in through
+   * `auth-type: oidc` against the same pool.
+   * @default false
+   */
+  readonly userPoolInAnotherAccount?: boolean;
   /** Prefix of the pool's hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
   readonly userPoolDomain: string;
   /** ID of this environment's app client (used by `auth-type: cognito`; with OIDC the client ID comes from the Secret). */
@@ -68,7 +75,7 @@ export interface AlbIngressProps {
 /**
  * An internet-facing ALB (AWS Load Balancer Controller) in front of the web service: HTTPS with the region's
  * certificate, HTTP redirected to HTTPS, `target-type: ip` with a health check on /readyz, and Cognito sign-in —
- * `auth-type: cognito` in the user pool's region, `auth-type: oidc` against the same pool elsewhere.
+ * `auth-type: cognito` in the user pool's account and region, `auth-type: oidc` against the same pool elsewhere.
  */
 export class AlbIngress extends Construct {
   readonly authType: AlbAuthType;
@@ -92,7 +99,7 @@ export class AlbIngress extends Construct {
       }
     }
     this.deregistrationDelaySeconds = delay;
-    this.authType = props.region === props.userPoolRegion ? 'cognito' : 'oidc';
+    this.authType = props.region === props.userPoolRegion && !props.userPoolInAnotherAccount ? 'cognito' : 'oidc';
 
     const annotations: Record<string, string> = {
       [`${ALB}/scheme`]: 'internet-facing',

@@ -6,5 +6,6 @@ export * from './operations';
 export * from './workload';
 export * from './api';
 export * from './app-env';
+export * from './accounts';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';

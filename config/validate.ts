@@ -1,3 +1,4 @@
+import { accountProblems } from './accounts';
 import { validateOperations } from './operations';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
@@ -84,6 +85,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       validateEnvironment(env, certificates, check, problems);
     }
     checkCidrOverlaps(config.environments, problems);
+    problems.push(...accountProblems(config));
   }
 
   const environmentNames = new Set((config.environments ?? []).map((e) => e.name));

@@ -1,10 +1,17 @@
 /** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node dist/infra.js`). */
 import '../scripts/compile-cache';
-import { platformConfig, validatePlatformConfig } from '../config';
+import { validatePlatformConfig } from '../config';
+import { configurationByName, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from './app';
 
+/** `cdk deploy -c config=multi-account …` selects another configuration (config/configurations.ts); the default without it. */
+function selectedConfiguration(): string {
+  const context = process.env.CDK_CONTEXT_JSON ? (JSON.parse(process.env.CDK_CONTEXT_JSON) as Record<string, unknown>) : {};
+  return typeof context.config === 'string' ? context.config : DEFAULT_CONFIGURATION;
+}
+
 function main(): void {
-  const config = validatePlatformConfig(platformConfig);
+  const config = validatePlatformConfig(configurationByName(selectedConfiguration()));
   const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
   const result = synthInfra(config, { outdir });
   if (result.unacknowledgedFindings > 0) {

@@ -1,4 +1,4 @@
-import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -56,6 +56,11 @@ export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, p
 /** How a cdk-nag finding ID spells `Fn::GetAtt <resource>.Arn` of a construct's CloudFormation resource: `<LogicalId.Arn>`. */
 export function nagArn(construct: Construct): string {
   return `<${Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement)}.Arn>`;
+}
+
+/** How a cdk-nag finding ID spells the stack's account: `<AWS::AccountId>` when account-agnostic, else the account ID. */
+export function nagAccount(stack: Stack): string {
+  return Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
 }
 
 /** Acknowledges cdk-nag findings on one construct (the narrowest one that owns them), each with its reason. */

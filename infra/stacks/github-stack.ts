@@ -4,12 +4,33 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
 import { githubSubjects, imagePushSubjects, names, primaryImageRegion } from '../names';
-import { acknowledge } from '../constructs/keys';
+import { acknowledge, nagAccount } from '../constructs/keys';
 
 export interface GitHubStackProps extends StackProps {
   readonly config: PlatformConfig;
-  /** Key of the app client secrets (identity stack, same region as this stack). */
-  readonly identityKey: kms.IKey;
+  /**
+   * Key of the app client secrets (identity stack, same account and region as this stack). Without it (an
+   * environment account of the multi-account layout) the deploy roles may decrypt with the shared-services account's
+   * keys only for their own client secret (KMS encryption context), and that key's policy names them.
+   * @default - the shared-services account's key, by encryption context
+   */
+  readonly identityKey?: kms.IKey;
+  /**
+   * The environments whose deploy roles live here (every environment of the stack's account).
+   * @default - every environment
+   */
+  readonly environments?: readonly EnvironmentConfig[];
+  /**
+   * The image push role (the account of the image repository).
+   * @default true
+   */
+  readonly imagePush?: boolean;
+  /**
+   * Account of the shared services (user pool and its client secrets, image repository) when it is not this
+   * stack's account (multi-account layout).
+   * @default - this stack's account
+   */
+  readonly sharedServicesAccount?: string;
 }
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
@@ -23,7 +44,7 @@ export class GitHubStack extends Stack {
   readonly provider: iam.OidcProviderNative;
   readonly deployRoles = new Map<string, iam.Role>();
   /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
-  readonly imagePushRole: iam.Role;
+  readonly imagePushRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubStackProps) {
     super(scope, id, props);
@@ -32,8 +53,8 @@ export class GitHubStack extends Stack {
       url: `https://${GITHUB_ISSUER}`,
       clientIds: ['sts.amazonaws.com'],
     });
-    for (const env of config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props.identityKey));
-    this.imagePushRole = this.addImagePushRole(config);
+    for (const env of props.environments ?? config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props));
+    if (props.imagePush ?? true) this.imagePushRole = this.addImagePushRole(config);
   }
 
   private webIdentity(subjects: string[]): iam.WebIdentityPrincipal {
@@ -76,9 +97,10 @@ export class GitHubStack extends Stack {
     return role;
   }
 
-  private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, identityKey: kms.IKey): iam.Role {
+  private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, props: GitHubStackProps): iam.Role {
     const { partition, account } = this;
     const region = env.region;
+    const sharedAccount = props.sharedServicesAccount ?? account;
     const role = new iam.Role(this, `DeployRole-${env.name}`, {
       roleName: names.deployRole(config, env),
       description: `GitHub Actions deploys ${env.name} (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")`,
@@ -90,8 +112,10 @@ export class GitHubStack extends Stack {
     // region) exists and passed its scan before it rolls out.
     // `cdk deploy <env stack>` also deploys the stacks it depends on: the identity and GitHub stacks (identity region)
     // and the shared stacks of its own region and of the primary image region. No other region's bootstrap roles.
-    const deployRegions = [...new Set([region, config.identity.region, primaryImageRegion(config)])];
-    const envRepository = `arn:${partition}:ecr:${region}:${account}:repository/${config.imageRepositoryName}`;
+    // In another account than the shared services, it can only deploy its own account's stacks: its own region's.
+    const deployRegions = props.sharedServicesAccount ? [region] : [...new Set([region, config.identity.region, primaryImageRegion(config)])];
+    const envRepository = `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${config.imageRepositoryName}`;
+    const clientSecretArn = `arn:${partition}:secretsmanager:${config.identity.region}:${sharedAccount}:secret:${names.clientSecret(config, env)}-*`;
     const statements = [
       new iam.PolicyStatement({
         sid: 'DescribeOwnCluster',
@@ -121,28 +145,48 @@ export class GitHubStack extends Stack {
       new iam.PolicyStatement({
         sid: 'ReadAlbClientSecret',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [`arn:${partition}:secretsmanager:${config.identity.region}:${account}:secret:${names.clientSecret(config, env)}-*`],
+        resources: [clientSecretArn],
       }),
-      new iam.PolicyStatement({
-        sid: 'DecryptAlbClientSecret',
-        actions: ['kms:Decrypt'],
-        resources: [identityKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
-      }),
+      props.identityKey
+        ? new iam.PolicyStatement({
+            sid: 'DecryptAlbClientSecret',
+            actions: ['kms:Decrypt'],
+            resources: [props.identityKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
+          })
+        : new iam.PolicyStatement({
+            // The key is the shared-services account's: named by what it decrypts, this environment's client secret.
+            sid: 'DecryptAlbClientSecret',
+            actions: ['kms:Decrypt'],
+            resources: [`arn:${partition}:kms:${config.identity.region}:${sharedAccount}:key/*`],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` },
+              StringLike: { 'kms:EncryptionContext:SecretARN': clientSecretArn },
+            },
+          }),
     ];
     const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
     role.attachInlinePolicy(policy);
+    // How cdk-nag spells this stack's account (a token when account-agnostic) and the shared-services account.
+    const ownAccount = nagAccount(this);
+    const nagShared = props.sharedServicesAccount ?? ownAccount;
     acknowledge(policy, {
       ...Object.fromEntries(
         deployRegions.map((r) => [
-          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-${r}]`,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${ownAccount}:role/cdk-*-${ownAccount}-${r}]`,
           `The pipeline deploys through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
         ]),
       ),
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:<AWS::AccountId>:secret:${names.clientSecret(config, env)}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:${nagShared}:secret:${names.clientSecret(config, env)}-*]`]:
         'Secrets Manager appends a random 6-character suffix to the ARN; the name before it is exact',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/${names.environmentStack(config, env)}/*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:${ownAccount}:stack/${names.environmentStack(config, env)}/*]`]:
         'A stack ARN ends with its generated stack ID; the stack name is exact',
+      ...(props.identityKey
+        ? {}
+        : {
+            [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${config.identity.region}:${nagShared}:key/*]`]:
+              'The key ID of another account is unknown at synth; Decrypt is limited to Secrets Manager and to this environment\'s client secret by the encryption context (and that key\'s policy names this role)',
+          }),
     });
     return role;
   }

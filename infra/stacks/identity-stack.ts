@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -9,6 +10,12 @@ import { acknowledge, createPlatformKey } from '../constructs/keys';
 
 export interface IdentityStackProps extends StackProps {
   readonly config: PlatformConfig;
+  /**
+   * Multi-account layout: each client secret names, in its resource policy and its key's policy, the one principal
+   * that may read it, its environment's deploy role in the environment's account (and denies reading to any other).
+   * @default false (single account: the deploy roles' own IAM policies grant the read)
+   */
+  readonly crossAccountReaders?: boolean;
 }
 
 /** What an environment needs from the central user pool. */
@@ -67,7 +74,7 @@ export class IdentityStack extends Stack {
       managedLoginVersion: cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,
     });
 
-    for (const env of config.environments) this.addEnvironmentClient(config, env);
+    for (const env of config.environments) this.addEnvironmentClient(config, env, props.crossAccountReaders ?? false);
   }
 
   /** The app client and its secret for one environment. */
@@ -77,7 +84,7 @@ export class IdentityStack extends Stack {
     return found;
   }
 
-  private addEnvironmentClient(config: PlatformConfig, env: EnvironmentConfig): void {
+  private addEnvironmentClient(config: PlatformConfig, env: EnvironmentConfig, crossAccountReaders: boolean): void {
     const host = env.workload.hostname;
     const client = this.userPool.addClient(`AlbClient-${env.name}`, {
       userPoolClientName: `${config.project}-${env.name}-alb`,
@@ -111,6 +118,47 @@ export class IdentityStack extends Stack {
     acknowledge(clientSecret, {
       'AwsSolutions-SMG4': 'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
+    if (crossAccountReaders) this.allowOnlyDeployRole(config, env, clientSecret);
     this.clients.set(env.name, { userPool: this.userPool, client, clientSecret });
+  }
+
+  /**
+   * The environment's deploy role (another account) may read its client secret, and nothing else may: an explicit
+   * deny for every other principal, so no policy of this account can grant it either. The key policy lets that role
+   * decrypt through Secrets Manager for this secret only (encryption context). Both policies name a role of the
+   * environment account, which must exist first: that account's GitHub stack deploys before this one.
+   */
+  private allowOnlyDeployRole(config: PlatformConfig, env: EnvironmentConfig, secret: secretsmanager.Secret): void {
+    const reader = `arn:${this.partition}:iam::${env.account}:role/${names.deployRole(config, env)}`;
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentDeployRoleReads',
+        principals: [new iam.ArnPrincipal(reader)],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: ['*'],
+      }),
+    );
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoOtherReader',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': reader } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `DeployRoleDecrypts${env.name}`,
+        principals: [new iam.ArnPrincipal(reader)],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': `arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${names.clientSecret(config, env)}-*` },
+        },
+      }),
+    );
   }
 }
