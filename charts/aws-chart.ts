@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME } from '../config';
+import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -39,6 +39,7 @@ export class AwsWebChart extends Chart {
       );
     }
 
+    const loadBalancerName = `${config.project}-${env.name}-web`;
     new WebNamespace(this, 'Namespace', {
       name: namespace,
       podSecurityVersion: `v${env.cluster.kubernetesVersion}`,
@@ -61,8 +62,12 @@ export class AwsWebChart extends Chart {
         [APP_ENV.databaseHost]: outputs.databaseEndpoint,
         [APP_ENV.databasePort]: outputs.databasePort,
         [APP_ENV.databaseName]: WORKLOAD_DATABASE_NAME,
-        // An identifier, not a secret: the app reads the credentials from Secrets Manager with its Pod Identity role.
-        [APP_ENV.databaseSecretArn]: outputs.databaseSecretArn,
+        // Its own role, by IAM authentication: the pod role may sign a login for this one user; no password exists.
+        [APP_ENV.databaseAuth]: 'iam',
+        [APP_ENV.databaseUsername]: WORKLOAD_DATABASE_USER,
+        // The user, from the ALB's signed header only: the load balancer's name is fixed, its ID is assigned by AWS.
+        [APP_ENV.identitySource]: 'alb',
+        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
       },
     });
 
@@ -92,8 +97,14 @@ export class AwsWebChart extends Chart {
       userPoolInAnotherAccount: userPoolInAnotherAccount(config, env),
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
+      loadBalancerName,
       // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
       tags: [loadBalancerTag(config.project, env.name)],
     });
   }
+}
+
+/** The ARN partition of a region. */
+export function partitionOf(region: string): string {
+  return region.startsWith('cn-') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
 }

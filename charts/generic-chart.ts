@@ -8,6 +8,8 @@ import { CONTAINER_PORT, WebService } from './web-service';
 
 /** Secret the cluster operator creates with the database connection (keys host, port, dbname, username, password). */
 export const DATABASE_SECRET_NAME = `${WORKLOAD_NAME}-database`;
+/** Where the application role's username and password are mounted as files (the app's DATABASE_CREDENTIALS_DIR). */
+export const DATABASE_CREDENTIALS_DIR = '/var/run/secrets/platform/database';
 
 export interface GenericWebChartProps {
   readonly config: PlatformConfig;
@@ -50,14 +52,20 @@ export class GenericWebChart extends Chart {
       maxReplicas: target.workload.maxReplicas,
       cpuMillis: target.workload.cpuMillis,
       memoryMiB: target.workload.memoryMiB,
-      settings: { [APP_ENV.environment]: target.name },
+      // No identity source: no proxy in front of the pods signs who the user is (see charts/README.md).
+      settings: {
+        [APP_ENV.environment]: target.name,
+        [APP_ENV.databaseAuth]: 'files',
+        [APP_ENV.databaseCredentialsDir]: DATABASE_CREDENTIALS_DIR,
+        [APP_ENV.identitySource]: 'none',
+      },
+      // Where the database is: not secret, read from the same Secret. The login itself only as files.
       secretEnv: {
         [APP_ENV.databaseHost]: fromSecret('host'),
         [APP_ENV.databasePort]: fromSecret('port'),
         [APP_ENV.databaseName]: fromSecret('dbname'),
-        [APP_ENV.databaseUsername]: fromSecret('username'),
-        [APP_ENV.databasePassword]: fromSecret('password'),
       },
+      secretFiles: { secretName: DATABASE_SECRET_NAME, keys: ['username', 'password'], mountPath: DATABASE_CREDENTIALS_DIR },
     });
 
     const database = props.database ?? { cidr: '0.0.0.0/0', port: DATABASE_PORT };

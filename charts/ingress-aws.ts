@@ -44,6 +44,12 @@ export interface AlbIngressProps {
    */
   readonly name?: string;
   /**
+   * Name of the load balancer (`load-balancer-name`), unique per account and region: the service accepts the
+   * identity header only from the load balancer with this name.
+   * @default - a name the controller generates (the service then cannot know its signer)
+   */
+  readonly loadBalancerName?: string;
+  /**
    * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
    * Created at deploy time from Secrets Manager by the deploy command; never in git.
    * @default "<WORKLOAD_NAME>-oidc-client" ("web-oidc-client")
@@ -101,7 +107,11 @@ export class AlbIngress extends Construct {
     this.deregistrationDelaySeconds = delay;
     this.authType = props.region === props.userPoolRegion && !props.userPoolInAnotherAccount ? 'cognito' : 'oidc';
 
+    if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
+      throw new ChartInputError(`loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`);
+    }
     const annotations: Record<string, string> = {
+      ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
       [`${ALB}/scheme`]: 'internet-facing',
       [`${ALB}/target-type`]: 'ip',
       [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',

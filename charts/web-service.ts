@@ -31,6 +31,16 @@ export interface SecretEnvVar {
   readonly optional?: boolean;
 }
 
+/** A Secret mounted read-only as files (never as environment variables): the app re-reads them after a rotation. */
+export interface SecretFiles {
+  /** Name of the Secret in the namespace. */
+  readonly secretName: string;
+  /** Keys to mount, each as a file of that name. */
+  readonly keys: readonly string[];
+  /** Absolute directory of the files in the container. */
+  readonly mountPath: string;
+}
+
 export interface WebServiceProps {
   /** Namespace of every object. */
   readonly namespace: string;
@@ -74,6 +84,22 @@ export interface WebServiceProps {
    * @default - none
    */
   readonly secretEnv?: Readonly<Record<string, SecretEnvVar>>;
+  /**
+   * A Secret mounted as files (mode 0440, group = the pod's fsGroup). Not with subPath: the kubelet then updates
+   * the files in place when the Secret changes.
+   * @default - none
+   */
+  readonly secretFiles?: SecretFiles;
+  /**
+   * Ephemeral storage request per pod in MiB (the writable /tmp plus container logs).
+   * @default tmpSizeMiB + 64
+   */
+  readonly ephemeralStorageMiB?: number;
+  /**
+   * Ephemeral storage limit per pod in MiB: past it the kubelet evicts the pod instead of letting it fill the node's disk.
+   * @default 2 × ephemeralStorageMiB
+   */
+  readonly ephemeralStorageLimitMiB?: number;
   /**
    * CPU limit per pod in millicores.
    * @default - 4 × cpuMillis (bursts allowed, a runaway process is capped)
@@ -165,6 +191,10 @@ export class WebService extends Construct {
     checkInteger('targetCpuUtilization', targetCpu, 10, 100);
     const tmpSize = props.tmpSizeMiB ?? 64;
     checkInteger('tmpSizeMiB', tmpSize, 1, 65536);
+    const ephemeral = props.ephemeralStorageMiB ?? tmpSize + 64;
+    checkInteger('ephemeralStorageMiB', ephemeral, tmpSize, 1048576);
+    const ephemeralLimit = props.ephemeralStorageLimitMiB ?? 2 * ephemeral;
+    checkInteger('ephemeralStorageLimitMiB', ephemeralLimit, ephemeral, 1048576);
     for (const key of Object.keys(props.settings ?? {})) {
       if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new ChartInputError(`settings key ${JSON.stringify(key)} is not an environment variable name (A-Z, 0-9, _)`);
     }
@@ -186,6 +216,27 @@ export class WebService extends Construct {
     const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
 
     const tmp = kplus.Volume.fromEmptyDir(this, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(tmpSize) });
+    const volumes: kplus.Volume[] = [tmp];
+    const volumeMounts: kplus.VolumeMount[] = [{ path: '/tmp', volume: tmp }];
+    if (props.secretFiles) {
+      const files = props.secretFiles;
+      checkDnsLabel('secretFiles.secretName', files.secretName);
+      if (!/^\/[A-Za-z0-9._/-]+$/.test(files.mountPath) || files.mountPath === '/tmp') {
+        throw new ChartInputError(`secretFiles.mountPath is ${JSON.stringify(files.mountPath)}; it must be an absolute path other than /tmp`);
+      }
+      if (files.keys.length === 0 || files.keys.some((k) => !/^[A-Za-z0-9._-]+$/.test(k))) {
+        throw new ChartInputError(`secretFiles.keys is ${JSON.stringify(files.keys)}; give at least one Secret key (A-Z, a-z, 0-9, ., _, -)`);
+      }
+      const secret = kplus.Secret.fromSecretName(this, 'SecretFilesSecret', files.secretName);
+      const volume = kplus.Volume.fromSecret(this, 'SecretFiles', secret, {
+        name: 'secret-files',
+        defaultMode: 0o440,
+        optional: false,
+        items: Object.fromEntries(files.keys.map((k) => [k, { path: k }])),
+      });
+      volumes.push(volume);
+      volumeMounts.push({ path: files.mountPath, volume, readOnly: true });
+    }
     const secretEnv: Record<string, kplus.EnvValue> = {};
     for (const variable of Object.keys(props.secretEnv ?? {}).sort()) {
       const ref = props.secretEnv![variable];
@@ -214,7 +265,7 @@ export class WebService extends Construct {
         fsGroup: RUN_AS_ID,
         fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
       },
-      volumes: [tmp],
+      volumes,
       containers: [
         {
           name,
@@ -223,7 +274,7 @@ export class WebService extends Construct {
           ports: [{ number: CONTAINER_PORT, name: CONTAINER_PORT_NAME, protocol: kplus.Protocol.TCP }],
           envFrom: [kplus.Env.fromConfigMap(this.configMap)],
           envVariables: secretEnv,
-          volumeMounts: [{ path: '/tmp', volume: tmp }],
+          volumeMounts,
           resources: {
             cpu: { request: kplus.Cpu.millis(props.cpuMillis), limit: kplus.Cpu.millis(cpuLimitMillis) },
             memory: { request: Size.mebibytes(props.memoryMiB), limit: Size.mebibytes(props.memoryMiB) },
@@ -281,7 +332,13 @@ export class WebService extends Construct {
     );
     // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+,
     // on by default since 1.30). Newer than cdk8s-plus-28's schema, hence the final patch.
-    addFinalJsonPatch(deployment, JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }));
+    // Ephemeral storage in MiB: cdk8s-plus-28 renders it in whole GiB only, and its schema drops a plain quantity string.
+    addFinalJsonPatch(
+      deployment,
+      JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }),
+      JsonPatch.add('/spec/template/spec/containers/0/resources/requests/ephemeral-storage', `${ephemeral}Mi`),
+      JsonPatch.add('/spec/template/spec/containers/0/resources/limits/ephemeral-storage', `${ephemeralLimit}Mi`),
+    );
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,

@@ -31,7 +31,9 @@ done
 
 log() { printf '[cluster/build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.25 needed)"; exit 1; }
+# A Go toolchain installed by `scripts/setup-tools.sh --go` when the machine has none (CI images without Go).
+command -v go >/dev/null || for d in "${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"/tools/go*/bin; do [ -x "$d/go" ] && PATH="$d:$PATH"; done
+command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.25 needed; scripts/setup-tools.sh --go installs one)"; exit 1; }
 
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"

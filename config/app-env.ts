@@ -17,10 +17,23 @@ export const APP_ENV = {
   databaseHost: 'DATABASE_HOST',
   databasePort: 'DATABASE_PORT',
   databaseName: 'DATABASE_NAME',
-  databaseSecretArn: 'DATABASE_SECRET_ARN',
+  /** How the service logs in: `iam` (RDS IAM authentication) or `files` (a mounted Secret). */
+  databaseAuth: 'DATABASE_AUTH',
+  /** The application role (IAM authentication). */
   databaseUsername: 'DATABASE_USERNAME',
-  databasePassword: 'DATABASE_PASSWORD',
+  /** Directory with the files `username` and `password` (DATABASE_AUTH=files). */
+  databaseCredentialsDir: 'DATABASE_CREDENTIALS_DIR',
   databaseSsl: 'DATABASE_SSL',
+  /** Refused: credentials never travel in environment variables (the service names the supported ways). */
+  databasePassword: 'DATABASE_PASSWORD',
+  /** Refused: the workload has no business with the master secret. */
+  databaseSecretArn: 'DATABASE_SECRET_ARN',
+  /** Where the signed-in user comes from: `alb` (verified x-amzn-oidc-data) or `none`. */
+  identitySource: 'IDENTITY_SOURCE',
+  /** The load balancer whose signature is trusted: an ARN, or one ending in `/*` for any ID under that name. */
+  albSigner: 'ALB_SIGNER',
+  /** Override of the regional public key endpoint (tests only). */
+  albPublicKeysUrl: 'ALB_PUBLIC_KEYS_URL',
 } as const;
 
 export type AppEnvName = (typeof APP_ENV)[keyof typeof APP_ENV];

@@ -14,6 +14,12 @@ const TAG = '[\\w][\\w.-]{0,127}';
 const DIGEST = 'sha256:[a-f0-9]{64}';
 const REFERENCE = new RegExp(`^(${NAME})(?::(${TAG}))?(?:@(${DIGEST}))?$`);
 
+/**
+ * The reference grammar as a regular expression source without capture groups, in the syntax both JavaScript and
+ * RE2 (Go: Helm's values.schema.json) read. The mutable-tag and registry rules are checked separately.
+ */
+export const IMAGE_REFERENCE_PATTERN = `^${NAME}(?::${TAG})?(?:@${DIGEST})?$`;
+
 /** Longest reference accepted. */
 export const MAX_IMAGE_REFERENCE_LENGTH = 512;
 
@@ -59,4 +65,37 @@ export function parseImageReference(image: string): ImageReference {
     if (!name.includes('/')) throw fail('has no registry');
   }
   return { name, ...(tag ? { tag } : {}), ...(digest ? { digest } : {}) };
+}
+
+/** An Amazon ECR registry host (`<account>.dkr.ecr.<region>.amazonaws.com`, `.com.cn` in China). */
+const ECR_REGISTRY = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
+
+/** What the deploy command may ship to an environment: the image policy, as a pure function (no I/O). */
+export interface DeployImageCheck {
+  /** Warnings to print (the deploy goes on). */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * The image rules of a deployment, on top of `parseImageReference`:
+ * - production environments accept only images pinned by digest: what was scanned and tested is what runs;
+ * - elsewhere a tag is allowed; outside ECR (whose repository here has immutable tags) it warns that the tag can
+ *   move, so the same command could deploy different bytes tomorrow.
+ * Throws `ImageReferenceError` naming the image, the environment and what is allowed.
+ */
+export function checkDeployImage(image: string, target: { readonly name: string; readonly production: boolean }): DeployImageCheck {
+  const reference = parseImageReference(image);
+  if (reference.digest) return { warnings: [] };
+  if (target.production) {
+    throw new ImageReferenceError(
+      `image reference ${JSON.stringify(image)} is pinned by tag; environment "${target.name}" is production and accepts only images by digest ("repository@sha256:<64 hex digits>", e.g. the digest the build pushed)`,
+      image,
+    );
+  }
+  if (!ECR_REGISTRY.test(image)) {
+    return {
+      warnings: [`image ${image} is referenced by tag "${reference.tag}" outside ECR: such a tag can be moved to other content; prefer ${reference.name}@sha256:<digest>`],
+    };
+  }
+  return { warnings: [] };
 }

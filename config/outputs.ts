@@ -40,8 +40,8 @@ export interface WorkloadOutputs {
   readonly databaseEndpoint: string;
   /** Port of the PostgreSQL endpoint. */
   readonly databasePort: string;
-  /** Secrets Manager ARN of the generated database credentials. */
-  readonly databaseSecretArn: string;
+  /** AWS account of the environment (the ALB's ARN, which the service checks as signer of the identity header, names it). */
+  readonly account: string;
   /** URI of the ECR repository of the web image in this environment's region. */
   readonly imageRepositoryUri: string;
   /** Base URL of the serverless API (API Gateway). */
@@ -66,7 +66,7 @@ export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'bucketName',
   'databaseEndpoint',
   'databasePort',
-  'databaseSecretArn',
+  'account',
   'imageRepositoryUri',
   'apiUrl',
 ];

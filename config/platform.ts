@@ -21,6 +21,23 @@ const nonProductionCluster: EnvironmentConfig['cluster'] = {
 export const platformConfig: PlatformConfig = {
   project: 'platform',
   github: { owner: 'example-org', repository: 'platform' },
+  // Placeholders: replace with your GitLab project, Bitbucket workspace/repository/deployment UUIDs and Jenkins agent roles (README, Delivery).
+  delivery: {
+    releaseTagPattern: 'v*',
+    gitlab: { url: 'https://gitlab.com', projectPath: 'example-org/platform' },
+    bitbucket: {
+      workspace: 'example-org',
+      workspaceUuid: '{00000000-0000-4000-8000-000000000000}',
+      repositoryUuid: '{00000000-0000-4000-8000-000000000001}',
+      deploymentEnvironmentUuids: {
+        images: '{00000000-0000-4000-8000-00000000000a}',
+        dev: '{00000000-0000-4000-8000-00000000000d}',
+        staging: '{00000000-0000-4000-8000-00000000000e}',
+        prod: '{00000000-0000-4000-8000-00000000000f}',
+      },
+    },
+    jenkins: { agentRoleNames: { images: 'platform-images-jenkins-agent', dev: 'platform-dev-jenkins-agent', staging: 'platform-staging-jenkins-agent', prod: 'platform-prod-jenkins-agent' } },
+  },
   dns: { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE' },
   identity: { region: 'eu-west-1', domainPrefix: 'example-platform-auth', mfa: 'optional' },
   certificates: {
@@ -54,6 +71,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
+      apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
@@ -82,6 +100,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
+      apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
@@ -116,6 +135,7 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
+      apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
       operations: {
         // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.

@@ -108,6 +108,12 @@ export interface EnvironmentConfig {
   /** API Gateway burst. */
   readonly apiThrottleBurst: number;
   /**
+   * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool (which the secret
+   * rotation and the database-role functions share) and its ceiling, so a flood of uploads cannot starve them.
+   * AWS keeps at least 100 unreserved per account: leave room for that.
+   */
+  readonly apiReservedConcurrency: number;
+  /**
    * Alarms and who hears of them, log retention, database maintenance window, backups (config/operations.ts).
    * @default - the defaults of config/operations.ts (production must name a pager)
    */
@@ -149,6 +155,54 @@ export interface GitHubConfig {
   readonly repository: string;
 }
 
+/** GitLab CI/CD: its OIDC issuer and the one project whose pipelines may push images and deploy. */
+export interface GitLabConfig {
+  /** The GitLab instance, which is the OIDC issuer: "https://gitlab.com" or a self-managed URL (https, no trailing slash). */
+  readonly url: string;
+  /** Full path of the project, e.g. "example-org/platform" (groups and subgroups included). */
+  readonly projectPath: string;
+}
+
+/** Bitbucket Pipelines: its OIDC issuer (per workspace) and the one repository whose deployments may deploy. */
+export interface BitbucketConfig {
+  /** Workspace slug: the issuer is https://api.bitbucket.org/2.0/workspaces/<slug>/pipelines-config/identity/oidc. */
+  readonly workspace: string;
+  /** Workspace UUID with braces, e.g. "{…}" (Repository settings → OpenID Connect): the audience is ari:cloud:bitbucket::workspace/<uuid without braces>. */
+  readonly workspaceUuid: string;
+  /** Repository UUID with braces: the start of every token's `sub`. */
+  readonly repositoryUuid: string;
+  /**
+   * UUID (with braces) of the Bitbucket deployment environment of each environment (same names) and of "images" (the
+   * push step). A deployment step's `sub` is `<repositoryUuid><environmentUuid>:<stepUuid>`. An environment (or
+   * "images") without an entry gets no Bitbucket trust.
+   */
+  readonly deploymentEnvironmentUuids: Readonly<Record<string, string>>;
+}
+
+/** Jenkins: agents in each environment's VPC whose instance (or pod) role may assume that environment's deploy role. */
+export interface JenkinsConfig {
+  /**
+   * Name of the agent role per environment (an existing role in the environment's account), and "images" for the
+   * agent that pushes images; an environment without one gets no Jenkins trust.
+   */
+  readonly agentRoleNames: Readonly<Record<string, string>>;
+}
+
+/** CI systems beside GitHub Actions that deliver the platform; each one gets OIDC (or agent-role) trusts in infra. */
+export interface DeliveryConfig {
+  /**
+   * Tags that release production on GitLab, Bitbucket and Jenkins (GitHub: a published release), as a glob such as
+   * "v*". Protect them in the CI system (protected tags) so only maintainers can create them.
+   */
+  readonly releaseTagPattern: string;
+  /** @default - no GitLab trust */
+  readonly gitlab?: GitLabConfig;
+  /** @default - no Bitbucket trust */
+  readonly bitbucket?: BitbucketConfig;
+  /** @default - no Jenkins agent trust */
+  readonly jenkins?: JenkinsConfig;
+}
+
 /**
  * A Kubernetes cluster outside AWS (another cloud, on-prem, a local cluster): the same workload with no
  * AWS-specific part. Database and bucket settings come from a ConfigMap/Secret the operator provides.
@@ -170,6 +224,11 @@ export interface PlatformConfig {
   /** Short project name used as a prefix for stacks and resources, e.g. "platform". */
   readonly project: string;
   readonly github: GitHubConfig;
+  /**
+   * The other CI systems that may push images and deploy (GitLab, Bitbucket, Jenkins).
+   * @default - GitHub Actions only
+   */
+  readonly delivery?: DeliveryConfig;
   readonly dns: DnsConfig;
   readonly identity: IdentityConfig;
   /** Certificates by region. Every region that hosts an environment needs one. */

@@ -38,6 +38,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     check.matches('platform', 'github.owner', config.github.owner, GITHUB_NAME, 'a GitHub user or organisation name');
     check.matches('platform', 'github.repository', config.github.repository, GITHUB_NAME, 'a GitHub repository name');
   }
+  if (config.delivery !== undefined) validateDelivery(config, check, problems);
   if (check.present('platform', 'dns', config.dns)) {
     check.matches('platform', 'dns.zoneName', config.dns.zoneName, HOSTNAME, 'a DNS zone such as "example.com"');
     check.matches('platform', 'dns.hostedZoneId', config.dns.hostedZoneId, /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID such as "Z0123456789ABC"');
@@ -124,6 +125,7 @@ function validateEnvironment(
   check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
+  check.integer(where, 'apiReservedConcurrency', env.apiReservedConcurrency, 1, 900);
 
   if (check.present(where, 'deployFrom', env.deployFrom)) {
     if (check.oneOf(where, 'deployFrom.kind', env.deployFrom.kind, ['branch', 'release']) && env.deployFrom.kind === 'branch') {
@@ -240,6 +242,46 @@ export function parseCidr(cidr: unknown): [number, number] | undefined {
   const size = 2 ** (32 - prefix);
   if (address % size !== 0) return undefined;
   return [address, address + size - 1];
+}
+
+const UUID_IN_BRACES = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/;
+/** Who pushes images, beside one entry per environment: the Bitbucket deployment environment, the Jenkins agent. */
+export const IMAGES_PUSHER = 'images';
+/** The push step's Bitbucket deployment environment (beside one per environment). */
+export const BITBUCKET_IMAGES_ENVIRONMENT = IMAGES_PUSHER;
+
+function validateDelivery(config: PlatformConfig, check: Checker, problems: string[]): void {
+  const delivery = config.delivery!;
+  const environments = (config.environments ?? []).map((e) => e.name);
+  // A glob IAM (StringLike) and the CI systems read alike: letters, digits, . _ - and at most a trailing "*".
+  check.matches('platform', 'delivery.releaseTagPattern', delivery.releaseTagPattern, /^[A-Za-z0-9._-]+\*?$/, 'a tag glob such as "v*" (letters, digits, ".", "_", "-", one trailing "*")');
+  if (delivery.gitlab) {
+    check.matches('platform', 'delivery.gitlab.url', delivery.gitlab.url, /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._-]+)*$/, 'the GitLab instance URL, https and no trailing slash (e.g. "https://gitlab.com")');
+    check.matches('platform', 'delivery.gitlab.projectPath', delivery.gitlab.projectPath, /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'the full project path such as "group/project" (no wildcard)');
+  }
+  if (delivery.bitbucket) {
+    const b = delivery.bitbucket;
+    check.matches('platform', 'delivery.bitbucket.workspace', b.workspace, /^[a-z0-9_-]{1,62}$/, 'a Bitbucket workspace slug');
+    check.matches('platform', 'delivery.bitbucket.workspaceUuid', b.workspaceUuid, UUID_IN_BRACES, 'a UUID in braces such as "{0a1b…}"');
+    check.matches('platform', 'delivery.bitbucket.repositoryUuid', b.repositoryUuid, UUID_IN_BRACES, 'a UUID in braces such as "{0a1b…}"');
+    const allowed = [BITBUCKET_IMAGES_ENVIRONMENT, ...environments];
+    // An environment without an entry gets no Bitbucket trust (adding an environment stays one entry).
+    for (const [name, uuid] of Object.entries(b.deploymentEnvironmentUuids ?? {})) {
+      if (allowed.includes(name)) check.matches('platform', `delivery.bitbucket.deploymentEnvironmentUuids.${name}`, uuid, UUID_IN_BRACES, 'a UUID in braces (Repository settings → Deployments)');
+    }
+    for (const name of Object.keys(b.deploymentEnvironmentUuids ?? {}).filter((n) => environments.length > 0 && !allowed.includes(n))) {
+      problems.push(`platform: delivery.bitbucket.deploymentEnvironmentUuids has "${name}", which is no environment; allowed: ${allowed.map((n) => `"${n}"`).join(', ')}`);
+    }
+  }
+  if (delivery.jenkins) {
+    const allowed = [IMAGES_PUSHER, ...environments];
+    for (const [name, role] of Object.entries(delivery.jenkins.agentRoleNames ?? {})) {
+      if (allowed.includes(name)) check.matches('platform', `delivery.jenkins.agentRoleNames.${name}`, role, IAM_ROLE_NAME, 'an IAM role name');
+    }
+    for (const name of Object.keys(delivery.jenkins.agentRoleNames ?? {}).filter((n) => environments.length > 0 && !allowed.includes(n))) {
+      problems.push(`platform: delivery.jenkins.agentRoleNames has "${name}", which is no environment; allowed: ${allowed.map((n) => `"${n}"`).join(', ')}`);
+    }
+  }
 }
 
 /** Small helpers that record a problem and return whether the value passed. */

@@ -13,6 +13,13 @@ import type { WorkloadConfig } from './types';
 export const WORKLOAD_NAME = 'web';
 /** The database the RDS instance creates and the application connects to. */
 export const WORKLOAD_DATABASE_NAME = 'app';
+/**
+ * The application's own PostgreSQL role and schema. The platform creates the role (infra DatabaseRole, at
+ * `cdk deploy`); the workload logs in as it (IAM authentication on AWS), never as the master user, whose secret
+ * is not a workload output.
+ */
+export const WORKLOAD_DATABASE_USER = 'web';
+export const WORKLOAD_DATABASE_SCHEMA = 'web';
 /** Port the sample service listens on (PORT; the image's default and the chart's container port). */
 export const WORKLOAD_PORT = 8080;
 /** PostgreSQL's port: the RDS instance listens on it, the network policy allows it, the app defaults to it. */

@@ -39,6 +39,12 @@ export interface DeployOptions {
    * @default - the SDK's regional endpoints
    */
   readonly awsEndpoint?: string;
+  /**
+   * Longest wait, in seconds, for the release's ECR image to arrive in the environment's region by replication
+   * (aws environments, ECR images only); 0 checks once.
+   * @default 600
+   */
+  readonly imageWaitSeconds?: number;
 }
 
 export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [options]
@@ -53,6 +59,8 @@ export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [optio
   --dry-run             server-side dry run of the apply (nothing persisted, no rollout)
   --diff                show kubectl diff --server-side against the cluster (nothing applied)
   --timeout <seconds>   overall rollout timeout, default 600 (the Deployment's progressDeadlineSeconds usually fires first)
+  --image-wait <s>      aws environments: wait at most this long for the ECR image to replicate to the
+                        environment's region before refusing (exit 2), default 600; 0 checks once
   --aws-endpoint <url>  AWS API endpoint override (testing against moto_server)
   -h, --help            this help
 
@@ -81,6 +89,7 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
         diff: { type: 'boolean' },
         timeout: { type: 'string' },
         'aws-endpoint': { type: 'string' },
+        'image-wait': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -105,6 +114,13 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     }
     timeoutSeconds = Number(v.timeout);
   }
+  let imageWaitSeconds = 600;
+  if (v['image-wait'] !== undefined) {
+    if (!/^\d+$/.test(v['image-wait']) || Number(v['image-wait']) > 3600) {
+      throw inputError(`--image-wait is "${v['image-wait']}"; expected whole seconds from 0 to 3600`);
+    }
+    imageWaitSeconds = Number(v['image-wait']);
+  }
   for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
     if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty; expected a value, e.g. ${flag} <value>`);
   }
@@ -118,5 +134,6 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     mode: v['dry-run'] ? 'dry-run' : v.diff ? 'diff' : 'apply',
     timeoutSeconds,
     awsEndpoint: v['aws-endpoint'] ?? (env.PLATFORM_AWS_ENDPOINT || undefined),
+    imageWaitSeconds,
   };
 }

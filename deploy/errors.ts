@@ -6,7 +6,7 @@ export const EXIT = {
   ok: 0,
   /** The new release failed (progress deadline exceeded or --timeout); the previous revision was restored and is healthy. */
   rolledBack: 1,
-  /** Invalid input: arguments, unknown environment, malformed image, outputs, placeholders, manifests the API server rejects before anything is applied. Nothing was applied. */
+  /** Invalid input: arguments, unknown environment, malformed image, an image missing from the environment's ECR repository, outputs, placeholders, manifests the API server rejects before anything is applied. Nothing was applied. */
   invalidInput: 2,
   /** The cluster is unreachable, is not the expected one, or could not be resolved (EKS DescribeCluster, credentials). Nothing was applied. */
   clusterUnreachable: 3,

@@ -52,7 +52,8 @@ export function assertNoPlaceholders(sources: readonly ManifestSource[]): void {
   const lines = found.map((f) => `  ${f.source}: ${f.fields.join(', ')}`);
   throw inputError(
     `refusing to deploy: the manifests still contain placeholders (values that exist only after "cdk deploy"):\n${lines.join('\n')}\n` +
-      'Render them with the real values instead: npm run deploy -- --env <name> --image <ref> --outputs cdk-outputs.json',
+      'The committed manifests/ are review copies and are never applied. Deploy with the real values instead: npm run deploy -- --env <name> --image <ref> [--outputs cdk-outputs.json],\n' +
+      'or write apply-ready manifests: npm run render -- --env <name> --image <ref> [--outputs cdk-outputs.json] --out <dir>',
   );
 }
 

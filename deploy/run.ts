@@ -45,8 +45,15 @@ export interface DeployDeps extends PrepareDeps {
 /** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const prepared = prepare(options, deps);
+  for (const warning of prepared.imageWarnings) deps.log(`warning: ${warning}`);
   const source = kubeconfigSource(options, prepared.target, deps.env);
   const aws = { endpoint: options.awsEndpoint };
+  // The images must be where the environment's EKS cluster will pull them (ECR replication is asynchronous): checked
+  // before anything else. With --kubeconfig the operator names another cluster, which may pull from elsewhere.
+  if (source.kind === 'eks') {
+    const { checkReleaseImages } = await import('./image-availability');
+    await checkReleaseImages(podImages(prepared.release.deployment), { ...aws, waitSeconds: options.imageWaitSeconds ?? 600, log: deps.log });
+  }
   const secrets = await releaseSecrets(prepared, aws, deps.log);
   const open = deps.openCluster ?? ((target) => new KubectlCluster(new Kubectl(findKubectl(deps.env), target, deps.env)));
   const connection = await connect(source, { options, outputs: prepared.outputs, aws }, open, deps.log);

@@ -23,6 +23,11 @@ export interface InfraOptions {
    * @default <repo>/dist/lambda (written by `npm run build`)
    */
   readonly lambdaCodeDir?: string;
+  /**
+   * Folder of the bundled database-role bootstrap handler.
+   * @default <repo>/dist/database-role (written by `npm run build`)
+   */
+  readonly databaseRoleCodeDir?: string;
 }
 
 export interface InfraApp {
@@ -48,6 +53,8 @@ export interface InfraSynthResult {
 
 /** Default location of the Lambda bundle: `<repo>/dist/lambda` (this file sits one level below the repo root, in source and in dist/). */
 export const DEFAULT_LAMBDA_CODE_DIR = resolve(__dirname, '..', 'dist', 'lambda');
+/** Default location of the database-role bootstrap bundle: `<repo>/dist/database-role`. */
+export const DEFAULT_DATABASE_ROLE_CODE_DIR = resolve(__dirname, '..', 'dist', 'database-role');
 
 /** Builds the app and every stack, with the validation plugins registered, without synthesizing. */
 export function buildInfraApp(config: PlatformConfig, options: InfraOptions): InfraApp {
@@ -72,6 +79,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new EksClusterChecks());
 
   const lambdaCodeDir = options.lambdaCodeDir ?? DEFAULT_LAMBDA_CODE_DIR;
+  const databaseRoleCodeDir = options.databaseRoleCodeDir ?? DEFAULT_DATABASE_ROLE_CODE_DIR;
   const identityRegion = config.identity.region;
   const multiAccount = isMultiAccount(config);
   // Single account: account-agnostic. Multi-account: the shared stacks in the shared-services account.
@@ -95,7 +103,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     config,
     identityKey: identity.key,
     environments: multiAccount ? environmentsInAccount(config, account!) : undefined,
-    description: `${config.project}: GitHub Actions OIDC provider, one deploy role per environment and the image push role`,
+    description: `${config.project}: CI OIDC providers (GitHub Actions, and GitLab/Bitbucket when configured), one deploy role per environment and the image push role`,
   });
 
   // Multi-account: each environment account has its own OIDC provider and deploy role(s), deployed before the
@@ -172,6 +180,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       imageRegistryAccount: multiAccount ? account : undefined,
       relaySharedValues: multiAccount,
       lambdaCodeDir,
+      databaseRoleCodeDir,
       crossRegionReferences: !multiAccount && env.region !== identityRegion,
       terminationProtection: env.production,
       description: `${config.project}: environment ${env.name} (${env.region})`,

@@ -20,6 +20,8 @@ export const names = {
   deployRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-github-deploy`,
   imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,
+  /** CodeBuild project of the environment's CI runner (GitHub Actions `runs-on: codebuild-<this>-<run id>-<attempt>`). */
+  runnerProject: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
   clientSecret: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}/${env.name}/alb-oidc-client`,
 };
 
@@ -51,4 +53,58 @@ export const IMAGE_PUSH_ENVIRONMENT = 'images';
 /** The GitHub OIDC `sub` claims the image push role trusts. */
 export function imagePushSubjects(config: PlatformConfig): string[] {
   return [`repo:${config.github.owner}/${config.github.repository}:environment:${IMAGE_PUSH_ENVIRONMENT}`];
+}
+
+/** The audience every CI system's OIDC token is requested for (GitLab `id_tokens.aud`; GitHub's default). */
+export const STS_AUDIENCE = 'sts.amazonaws.com';
+
+/**
+ * The GitLab OIDC `sub` claims a role trusts, split into exact values and globs (release tags). GitLab issues
+ * `project_path:<group>/<project>:ref_type:<branch|tag>:ref:<name>`; which refs are protected (who may push them, who
+ * may run the protected environment's job) is GitLab's side.
+ */
+export interface SubjectMatch {
+  /** Exact `sub` values (StringEquals). */
+  readonly exact: string[];
+  /** `sub` globs (StringLike): only where the CI system puts a run-specific part in `sub`, or for release tags. */
+  readonly like: string[];
+}
+
+function gitlabRef(config: PlatformConfig, env: EnvironmentConfig): SubjectMatch {
+  const project = `project_path:${config.delivery!.gitlab!.projectPath}`;
+  return env.deployFrom.kind === 'branch'
+    ? { exact: [`${project}:ref_type:branch:ref:${env.deployFrom.branch}`], like: [] }
+    : { exact: [], like: [`${project}:ref_type:tag:ref:${config.delivery!.releaseTagPattern}`] };
+}
+
+/** GitLab subjects of an environment's deploy role: its branch, or the release tags. */
+export function gitlabSubjects(config: PlatformConfig, env: EnvironmentConfig): SubjectMatch {
+  return gitlabRef(config, env);
+}
+
+/** GitLab subjects of the image push role: every environment's branch or release tags (pushes happen before each deploy). */
+export function gitlabImagePushSubjects(config: PlatformConfig): SubjectMatch {
+  const all = config.environments.map((env) => gitlabRef(config, env));
+  return { exact: [...new Set(all.flatMap((s) => s.exact))], like: [...new Set(all.flatMap((s) => s.like))] };
+}
+
+/**
+ * Bitbucket subjects of the role of one deployment environment (an environment's name, or "images"): a deployment
+ * step's `sub` is `<repositoryUuid><deploymentEnvironmentUuid>:<stepUuid>`, and the step UUID differs on every run,
+ * so the exact repository and environment are followed by a glob for the step only. None without the environment's UUID.
+ */
+export function bitbucketSubjects(config: PlatformConfig, deploymentEnvironment: string): SubjectMatch {
+  const b = config.delivery!.bitbucket!;
+  const uuid = b.deploymentEnvironmentUuids[deploymentEnvironment];
+  return { exact: [], like: uuid ? [`${b.repositoryUuid}${uuid}:*`] : [] };
+}
+
+/** The Bitbucket OIDC issuer host path of a workspace (also the IAM condition-key prefix). */
+export function bitbucketIssuer(workspace: string): string {
+  return `api.bitbucket.org/2.0/workspaces/${workspace}/pipelines-config/identity/oidc`;
+}
+
+/** The Bitbucket OIDC audience of a workspace: `ari:cloud:bitbucket::workspace/<uuid without braces>`. */
+export function bitbucketAudience(workspaceUuid: string): string {
+  return `ari:cloud:bitbucket::workspace/${workspaceUuid.replace(/^\{|\}$/g, '')}`;
 }

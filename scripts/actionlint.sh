@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 ACTIONLINT_VERSION=v1.7.12
 TOOLS="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/tools"
 ACTIONLINT="$TOOLS/actionlint"
+# A Go toolchain installed by `scripts/setup-tools.sh --go` when the machine has none (CI images without Go).
+command -v go >/dev/null || for d in "$TOOLS"/go*/bin; do [ -x "$d/go" ] && PATH="$d:$PATH"; done
 
 if ! [ -x "$ACTIONLINT" ] || ! "$ACTIONLINT" -version 2>/dev/null | head -n 1 | grep -qx "$ACTIONLINT_VERSION"; then
   if command -v go >/dev/null; then
@@ -49,6 +51,6 @@ fi
 
 # The scripts that workflow steps call.
 if [ -n "$SHELLCHECK" ]; then
-  "$SHELLCHECK" scripts/actionlint.sh .github/scripts/*.sh
+  "$SHELLCHECK" scripts/actionlint.sh scripts/helm.sh .github/scripts/*.sh
 fi
 echo "actionlint $ACTIONLINT_VERSION: ${#workflows[@]} workflows OK (shellcheck: ${SHELLCHECK:-off})"

@@ -11,7 +11,12 @@ const entries = {
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
+  'dist/render.js': 'deploy/render-main.ts',
+  'dist/export-helm.js': 'deploy/helm-main.ts',
+  'dist/diff.js': 'diff/main.ts',
+  'dist/diff-publish.js': 'diff/publish-main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
+  'dist/scan-report.js': 'scripts/scan-report.ts',
 };
 
 /**
@@ -32,9 +37,21 @@ export const lambdaBundle = {
   logLevel: 'warning',
 };
 
+/**
+ * The database-role bootstrap (custom resource handler, lambda/database-role): pg bundled in, the runtime's SDK external.
+ */
+export const databaseRoleBundle = {
+  ...lambdaBundle,
+  entryPoints: ['lambda/database-role/index.ts'],
+  outfile: 'dist/database-role/index.js',
+  // pg loads its optional native binding lazily (only with `pg.native`), which the handler never uses.
+  external: ['@aws-sdk/*', 'pg-native'],
+};
+
 // Builds only when run (`node scripts/build.mjs`), not when bench-lambda.mjs imports the options above.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const jobs = Object.entries(entries).map(([outfile, source]) => build({ ...node, entryPoints: [source], outfile }));
   if (existsSync(lambdaBundle.entryPoints[0])) jobs.push(build(lambdaBundle));
+  if (existsSync(databaseRoleBundle.entryPoints[0])) jobs.push(build(databaseRoleBundle));
   await Promise.all(jobs);
 }

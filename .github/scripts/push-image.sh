@@ -3,21 +3,42 @@
 # its digest; in GitHub Actions also writes `digest=sha256:...` to $GITHUB_OUTPUT.
 # If <repository>:<tag> already exists (ECR tags are immutable: a release re-using a commit that was already
 # shipped to staging), the existing image is kept and its digest returned.
-# Needs: docker, logged in to the registry (aws-actions/amazon-ecr-login, or `aws ecr get-login-password | docker login`).
-# Usage: npm run image:push -- <image.tar> <registry>/<repository> <tag>
+# Needs: docker, logged in to the registry (aws-actions/amazon-ecr-login, or `aws ecr get-login-password | docker login`),
+# or (no Docker daemon) buildah and AWS credentials for ECR (scripts/ecr.mjs logs in).
+# Usage: npm run image:push -- <image.tar> <registry>/<repository> <tag> [<digest file>]
+#   <digest file>: also written as IMAGE_DIGEST=<digest> (a GitLab dotenv report, a Bitbucket/Jenkins artifact).
 set -euo pipefail
 
-if [ "$#" -ne 3 ]; then
-  echo "usage: $0 <image.tar> <registry>/<repository> <tag>" >&2
+if [ "$#" -lt 3 ] || [ "$#" -gt 4 ]; then
+  echo "usage: $0 <image.tar> <registry>/<repository> <tag> [<digest file>]" >&2
   exit 2
 fi
-archive=$1 repository=$2 tag=$3
+archive=$1 repository=$2 tag=$3 digest_file=${4:-}
 target="$repository:$tag"
 
 digest_of() { docker buildx imagetools inspect "$1" --format '{{json .Manifest.Digest}}' 2>/dev/null | tr -d '"'; }
 
-existing=$(digest_of "$target" || true)
-if [ -n "$existing" ]; then
+# Without a Docker daemon (GitLab, Bitbucket, Jenkins agents): buildah, logged in to ECR through the AWS SDK.
+digest=""
+if ! command -v docker >/dev/null && ! command -v buildah >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "push-image: installing buildah (Debian package)" >&2
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends buildah >/dev/null
+fi
+if ! command -v docker >/dev/null && command -v buildah >/dev/null; then
+  export STORAGE_DRIVER=vfs
+  here=$(cd "$(dirname "$0")/../.." && pwd)
+  existing=$(node "$here/scripts/ecr.mjs" digest "$repository" "$tag")
+  if [ -n "$existing" ]; then
+    echo "push-image: $target already exists ($existing); not pushing" >&2
+    digest=$existing
+  else
+    node "$here/scripts/ecr.mjs" password "${repository%%/*}" | buildah login --username AWS --password-stdin "${repository%%/*}" >&2
+    digestfile=$(mktemp)
+    buildah push --digestfile "$digestfile" "docker-archive:$archive" "docker://$target" >&2
+    digest=$(cat "$digestfile")
+    rm -f "$digestfile"
+  fi
+elif existing=$(digest_of "$target" || true) && [ -n "$existing" ]; then
   echo "push-image: $target already exists ($existing); not pushing" >&2
   digest=$existing
 else
@@ -38,4 +59,7 @@ esac
 echo "$digest"
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "digest=$digest" >>"$GITHUB_OUTPUT"
+fi
+if [ -n "$digest_file" ]; then
+  echo "IMAGE_DIGEST=$digest" >"$digest_file"
 fi

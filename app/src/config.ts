@@ -6,12 +6,21 @@ import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
  * Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
  */
 
-/** How the service gets its database credentials. */
+/**
+ * How the service logs in to PostgreSQL, always as the application's own role (never the master user).
+ * Credentials never travel in environment variables.
+ */
 export type DatabaseCredentialsConfig =
-  /** AWS: a Secrets Manager secret (JSON with `username` and `password`, as RDS generates), read with the default credential chain. */
-  | { readonly kind: 'secrets-manager'; readonly secretArn: string }
-  /** Portable targets: a Kubernetes Secret mapped to DATABASE_USERNAME / DATABASE_PASSWORD. */
-  | { readonly kind: 'static'; readonly username: string; readonly password: string };
+  /**
+   * AWS: RDS IAM database authentication. Each new connection gets a 15-minute token signed with the pod's role
+   * (default credential chain: EKS Pod Identity), which needs `rds-db:connect` on this database user. No password exists.
+   */
+  | { readonly kind: 'iam'; readonly username: string }
+  /**
+   * Portable targets: files `username` and `password` in a directory (a Kubernetes Secret mounted as a volume),
+   * re-read for every new connection, so a rotated Secret is picked up without a restart.
+   */
+  | { readonly kind: 'files'; readonly directory: string };
 
 /** TLS to PostgreSQL: off, encrypted without CA check, or encrypted and verified (add the RDS CA with NODE_EXTRA_CA_CERTS). */
 export type DatabaseSslMode = 'disable' | 'require' | 'verify-full';
@@ -24,6 +33,17 @@ export interface DatabaseConfig {
   readonly credentials: DatabaseCredentialsConfig;
 }
 
+/** Who the user is, as the service can verify it. */
+export type IdentityConfig =
+  /** Nothing to verify against: `/api/me` always answers 401 (the generic target's default). */
+  | { readonly kind: 'none' }
+  /**
+   * The AWS ALB's `x-amzn-oidc-data` header (ES256, key by `kid` from the region's public key endpoint), accepted
+   * only when its `signer` matches `signer`: an exact load balancer ARN, or one ending in `/*`, where `*` stands for
+   * the load balancer ID (the name is unique per account and region; the ID is only known once the controller created it).
+   */
+  | { readonly kind: 'alb'; readonly region: string; readonly signer: string; readonly publicKeysUrl: string };
+
 export interface AppConfig {
   /** TCP port to listen on (0 = any free port, for tests). */
   readonly port: number;
@@ -31,10 +51,12 @@ export interface AppConfig {
   readonly environment: string;
   /** Release shown by `/` and `/api/info` (the image build sets it to the commit SHA). */
   readonly version: string;
-  /** AWS region for the SDK clients; required when the bucket or a Secrets Manager secret is configured. */
+  /** AWS region for the SDK clients; required with the bucket or IAM database authentication. */
   readonly region?: string;
   readonly bucketName?: string;
   readonly database?: DatabaseConfig;
+  /** Where the signed-in user comes from (`/api/me`); anything unverifiable is 401. */
+  readonly identity: IdentityConfig;
   /** After SIGTERM: readiness fails at once; the listener stays open this long so load balancers deregister the pod. */
   readonly shutdownDelayMs: number;
   /** Upper bound of the whole shutdown (delay + drain); past it open connections are cut and the process exits 1. */
@@ -57,7 +79,13 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
-const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+const DIRECTORY = /^\/[A-Za-z0-9._/-]*$/;
+const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+/** An ALB ARN, or its prefix up to the name followed by `/*`. */
+const ALB_SIGNER = /^arn:aws[a-z-]*:elasticloadbalancing:[a-z0-9-]+:\d{12}:loadbalancer\/app\/[A-Za-z0-9-]{1,32}\/([0-9a-f]{16}|\*)$/;
+const DATABASE_AUTH_MODES = ['iam', 'files'] as const;
+/** Where the generic target mounts the operator's database Secret. */
+export const DEFAULT_CREDENTIALS_DIRECTORY = '/var/run/secrets/platform/database';
 const SSL_MODES: readonly DatabaseSslMode[] = ['disable', 'require', 'verify-full'];
 
 /** Parses and validates the service's environment. Throws `ConfigError` listing every bad or missing variable. */
@@ -108,33 +136,57 @@ export function parseConfig(env: Env): AppConfig {
 
   let database: DatabaseConfig | undefined;
   const host = matching(E.databaseHost, HOST, 'a hostname');
-  const databaseVariables = [E.databasePort, E.databaseName, E.databaseSecretArn, E.databaseUsername, E.databasePassword];
+  const databaseVariables = [E.databasePort, E.databaseName, E.databaseAuth, E.databaseUsername, E.databaseCredentialsDir];
+  // Credentials in the environment leak into `kubectl describe`, crash dumps and child processes: refused outright.
+  for (const name of [E.databasePassword, E.databaseSecretArn]) {
+    if (value(name) !== undefined) problems.push(`${name} is not supported: the service logs in as its own role with ${E.databaseAuth}=iam (RDS IAM authentication) or ${E.databaseAuth}=files (username and password files in ${E.databaseCredentialsDir})`);
+  }
   if (host !== undefined) {
     const dbPort = integer(E.databasePort, DATABASE_PORT, 1, 65535);
     const name = value(E.databaseName);
     if (name === undefined) problems.push(`${E.databaseName} is required when ${E.databaseHost} is set`);
-    const secretArn = matching(E.databaseSecretArn, SECRET_ARN, 'a Secrets Manager secret ARN');
-    const username = value(E.databaseUsername);
-    const password = env[E.databasePassword]; // may legitimately contain spaces: not trimmed
+    const auth = value(E.databaseAuth);
     let credentials: DatabaseCredentialsConfig | undefined;
-    if (secretArn !== undefined) {
-      credentials = { kind: 'secrets-manager', secretArn };
-      if (region === undefined) problems.push(`${E.region} is required when ${E.databaseSecretArn} is set`);
-    } else if (value(E.databaseSecretArn) === undefined) {
-      if (username === undefined || password === undefined || password === '') {
-        problems.push(`set ${E.databaseSecretArn}, or both ${E.databaseUsername} and ${E.databasePassword}, when ${E.databaseHost} is set`);
-      } else {
-        credentials = { kind: 'static', username, password };
-      }
+    if (auth === 'iam') {
+      const username = matching(E.databaseUsername, ROLE_NAME, 'a PostgreSQL role name (a-z, 0-9, _)');
+      if (value(E.databaseUsername) === undefined) problems.push(`${E.databaseUsername} is required with ${E.databaseAuth}=iam`);
+      if (region === undefined) problems.push(`${E.region} is required with ${E.databaseAuth}=iam`);
+      if (username !== undefined) credentials = { kind: 'iam', username };
+    } else if (auth === 'files') {
+      if (value(E.databaseUsername) !== undefined) problems.push(`${E.databaseUsername} is not used with ${E.databaseAuth}=files (the username is the file "username")`);
+      const directory = matching(E.databaseCredentialsDir, DIRECTORY, 'an absolute directory path') ?? (value(E.databaseCredentialsDir) === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
+      if (directory !== undefined) credentials = { kind: 'files', directory };
+    } else {
+      problems.push(`${E.databaseAuth}=${JSON.stringify(auth ?? '')} is not one of ${DATABASE_AUTH_MODES.join(', ')} (required when ${E.databaseHost} is set)`);
     }
-    const ssl = value(E.databaseSsl) ?? (secretArn !== undefined ? 'require' : 'disable');
+    // IAM tokens are only accepted over TLS.
+    const ssl = value(E.databaseSsl) ?? (auth === 'iam' ? 'require' : 'disable');
     if (!SSL_MODES.includes(ssl as DatabaseSslMode)) problems.push(`${E.databaseSsl}=${JSON.stringify(ssl)} is not one of ${SSL_MODES.join(', ')}`);
+    else if (auth === 'iam' && ssl === 'disable') problems.push(`${E.databaseSsl}=disable is not allowed with ${E.databaseAuth}=iam (RDS accepts IAM tokens over TLS only)`);
     if (name !== undefined && credentials !== undefined) {
       database = { host, port: dbPort, name, ssl: ssl as DatabaseSslMode, credentials };
     }
   } else {
     const stray = databaseVariables.filter((name) => value(name) !== undefined);
     if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.databaseHost} is not`);
+  }
+
+  let identity: IdentityConfig = { kind: 'none' };
+  const identitySource = value(E.identitySource) ?? 'none';
+  if (identitySource === 'alb') {
+    const signer = matching(E.albSigner, ALB_SIGNER, 'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID');
+    if (value(E.albSigner) === undefined) problems.push(`${E.albSigner} is required with ${E.identitySource}=alb`);
+    if (region === undefined) problems.push(`${E.region} is required with ${E.identitySource}=alb (the public keys are regional)`);
+    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region) problems.push(`${E.albSigner} is in region ${signer.split(':')[3]} but ${E.region} is ${region}`);
+    const keys = matching(E.albPublicKeysUrl, /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1:\d+)(\/[A-Za-z0-9._-]*)*$/, 'an https URL (or http://127.0.0.1:<port> for tests)');
+    if (signer !== undefined && region !== undefined) {
+      identity = { kind: 'alb', region, signer, publicKeysUrl: keys ?? `https://public-keys.auth.elb.${region}.amazonaws.com` };
+    }
+  } else if (identitySource !== 'none') {
+    problems.push(`${E.identitySource}=${JSON.stringify(identitySource)} is not one of alb, none`);
+  } else {
+    const stray = [E.albSigner, E.albPublicKeysUrl].filter((name) => value(name) !== undefined);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.identitySource} is not alb`);
   }
   if (bucketName !== undefined && region === undefined) problems.push(`${E.region} is required when ${E.bucketName} is set`);
 
@@ -146,6 +198,7 @@ export function parseConfig(env: Env): AppConfig {
     region,
     bucketName,
     database,
+    identity,
     shutdownDelayMs: Math.round(shutdownDelay * 1000),
     shutdownTimeoutMs: Math.round(shutdownTimeout * 1000),
   };
@@ -166,8 +219,10 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
           name: config.database.name,
           ssl: config.database.ssl,
           credentials: config.database.credentials.kind,
+          ...(config.database.credentials.kind === 'iam' ? { username: config.database.credentials.username } : { directory: config.database.credentials.directory }),
         }
       : null,
+    identity: config.identity.kind === 'alb' ? { source: 'alb', signer: config.identity.signer } : { source: 'none' },
     shutdownDelaySeconds: config.shutdownDelayMs / 1000,
     shutdownTimeoutSeconds: config.shutdownTimeoutMs / 1000,
   };

@@ -3,10 +3,12 @@
  * The real implementations use the default AWS credential chain (EKS Pod Identity on EKS, IRSA/web identity or
  * environment credentials elsewhere): no keys in configuration.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { Signer, type SignerConfig } from '@aws-sdk/rds-signer';
 import { Pool } from 'pg';
-import type { DatabaseConfig, DatabaseCredentialsConfig } from './config';
+import type { DatabaseConfig } from './config';
 
 /** Result of one check of a backing store. */
 export interface CheckResult {
@@ -21,90 +23,104 @@ export interface Probe {
   close?(): Promise<void>;
 }
 
-export interface DatabaseCredentials {
+/** A login: the username for the pool, and a password fetched again for every new connection. */
+export interface DatabaseLogin {
   readonly username: string;
-  readonly password: string;
+  /** Called by pg for each new connection: a fresh IAM token, or the password file as it is now. */
+  readonly password: () => Promise<string>;
 }
 
 export interface CredentialsSource {
-  get(): Promise<DatabaseCredentials>;
+  /** What a new pool logs in with. Called again after an authentication failure. */
+  login(): Promise<DatabaseLogin>;
+  /** What to say when authentication failed (secret-free). */
+  readonly failureHint: string;
 }
 
-/** Something that returns a secret's string value (Secrets Manager's GetSecretValue, or a fake in tests). */
-export type SecretReader = (secretArn: string) => Promise<string | undefined>;
+/** Signs an RDS IAM authentication token (the SDK's signer). Tests inject one with fixed credentials and clock. */
+export type TokenSigner = () => Promise<string>;
 
-export function secretsManagerReader(region: string): SecretReader {
-  const client = new SecretsManagerClient({ region });
-  return async (secretArn) => (await client.send(new GetSecretValueCommand({ SecretId: secretArn }))).SecretString;
+export function rdsTokenSigner(options: {
+  hostname: string;
+  port: number;
+  username: string;
+  region: string;
+  /** @default the default credential chain: EKS Pod Identity on EKS, web identity or environment credentials elsewhere */
+  credentials?: SignerConfig['credentials'];
+}): TokenSigner {
+  const signer = new Signer(options);
+  return () => signer.getAuthToken();
 }
 
-/** Credentials from a JSON secret `{ "username", "password", ... }` (the shape RDS generates); cached after the first read. */
-export class SecretsManagerCredentials implements CredentialsSource {
-  private cached?: Promise<DatabaseCredentials>;
+/**
+ * RDS IAM database authentication: no password exists; every new connection presents a token valid for 15
+ * minutes, signed with the pod role's current credentials (the pool's open connections stay logged in).
+ */
+export class IamTokenCredentials implements CredentialsSource {
+  readonly failureHint = 'the next connection signs a new IAM token; check rds-db:connect for this user and that it is a member of rds_iam';
 
   constructor(
-    private readonly secretArn: string,
-    private readonly read: SecretReader,
+    private readonly username: string,
+    private readonly sign: TokenSigner,
   ) {}
 
-  get(): Promise<DatabaseCredentials> {
-    this.cached ??= this.load().catch((error: unknown) => {
-      this.cached = undefined; // retry on the next call
-      throw error;
-    });
-    return this.cached;
+  async login(): Promise<DatabaseLogin> {
+    return { username: this.username, password: this.sign };
+  }
+}
+
+/**
+ * Files `username` and `password` in a directory: a Kubernetes Secret mounted as a volume. The kubelet replaces
+ * the files atomically when the Secret changes, so reading them for every new connection follows a rotation.
+ */
+export class FileCredentials implements CredentialsSource {
+  readonly failureHint = 'the credentials files are re-read on the next check';
+
+  constructor(private readonly directory: string) {}
+
+  async login(): Promise<DatabaseLogin> {
+    const username = (await this.read('username')).trim();
+    if (!username) throw new Error(`${join(this.directory, 'username')} is empty`);
+    return { username, password: () => this.read('password') };
   }
 
-  /** Forgets the cached value (e.g. after the secret was rotated and authentication failed). */
-  invalidate(): void {
-    this.cached = undefined;
-  }
-
-  private async load(): Promise<DatabaseCredentials> {
-    const text = await this.read(this.secretArn);
-    if (text === undefined) throw new Error(`secret ${this.secretArn} has no SecretString`);
-    let parsed: unknown;
+  private async read(name: 'username' | 'password'): Promise<string> {
+    const file = join(this.directory, name);
+    let text: string;
     try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw new Error(`secret ${this.secretArn} is not JSON`);
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new Error(`cannot read database credentials file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
     }
-    const { username, password } = (parsed ?? {}) as Record<string, unknown>;
-    if (typeof username !== 'string' || typeof password !== 'string' || !username || !password) {
-      throw new Error(`secret ${this.secretArn} lacks string "username" and "password" keys`);
-    }
-    return { username, password };
+    // A trailing newline (echo > file, most secret tools) is not part of the value.
+    const value = text.replace(/\r?\n$/, '');
+    if (name === 'password' && value === '') throw new Error(`${file} is empty`);
+    return value;
   }
 }
 
-export class StaticCredentials implements CredentialsSource {
-  constructor(private readonly credentials: DatabaseCredentials) {}
-  async get(): Promise<DatabaseCredentials> {
-    return this.credentials;
-  }
-}
-
-export function credentialsSource(config: DatabaseCredentialsConfig, region: string | undefined): CredentialsSource {
-  if (config.kind === 'static') return new StaticCredentials(config);
-  if (!region) throw new Error('AWS_REGION is required to read the database secret');
-  return new SecretsManagerCredentials(config.secretArn, secretsManagerReader(region));
+export function credentialsSource(database: DatabaseConfig, region: string | undefined): CredentialsSource {
+  const { credentials } = database;
+  if (credentials.kind === 'files') return new FileCredentials(credentials.directory);
+  if (!region) throw new Error('AWS_REGION is required for IAM database authentication');
+  return new IamTokenCredentials(credentials.username, rdsTokenSigner({ hostname: database.host, port: database.port, username: credentials.username, region }));
 }
 
 function elapsed(start: bigint): number {
   return Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10;
 }
 
-/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification: the secret may have been rotated. */
+/** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification: rotated, expired or wrong credentials. */
 const AUTHENTICATION_FAILURES = new Set(['28P01', '28000']);
 
 /**
  * A short reason for a failed check. PostgreSQL's own messages for authentication errors name the user, never the
  * password (e.g. `password authentication failed for user "web"`); other errors are reduced to their code.
  */
-function describeDatabaseError(error: unknown): string {
+function describeDatabaseError(error: unknown, hint: string): string {
   const { code, message } = error as { code?: string; message?: string };
   if (code !== undefined && AUTHENTICATION_FAILURES.has(code)) {
-    return `database authentication failed (${code}): ${message ?? 'unknown reason'}; the credentials are re-read on the next check`;
+    return `database authentication failed (${code}): ${message ?? 'unknown reason'}; ${hint}`;
   }
   return code ? `database error ${code}` : String(message ?? error);
 }
@@ -121,7 +137,7 @@ export class PostgresProbe implements Probe {
   ) {}
 
   /**
-   * After an authentication failure the pool is dropped and the credentials re-read (the secret may have been
+   * After an authentication failure the pool is dropped and the credentials re-read (the Secret may have been
    * rotated), and the check is retried once at once: a rotation costs no failed check.
    */
   async check(): Promise<CheckResult> {
@@ -135,8 +151,8 @@ export class PostgresProbe implements Probe {
         const code = (error as { code?: string }).code;
         const authentication = code !== undefined && AUTHENTICATION_FAILURES.has(code);
         if (authentication) await this.reset();
-        if (authentication && attempt === 1 && this.credentials instanceof SecretsManagerCredentials) continue;
-        return { ok: false, latencyMs: elapsed(start), detail: describeDatabaseError(error) };
+        if (authentication && attempt === 1) continue;
+        return { ok: false, latencyMs: elapsed(start), detail: describeDatabaseError(error, this.credentials.failureHint) };
       }
     }
   }
@@ -156,7 +172,7 @@ export class PostgresProbe implements Probe {
   }
 
   private async createPool(): Promise<Pool> {
-    const { username, password } = await this.credentials.get();
+    const { username, password } = await this.credentials.login();
     const { host, port, name, ssl } = this.config;
     const pool = new Pool({
       host,
@@ -178,7 +194,6 @@ export class PostgresProbe implements Probe {
   private async reset(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
-    if (this.credentials instanceof SecretsManagerCredentials) this.credentials.invalidate();
     await pool?.then((open) => open.end()).catch(() => undefined);
   }
 }

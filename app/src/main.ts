@@ -5,6 +5,7 @@
 import { ConfigError, parseConfig, type AppConfig } from './config';
 import { credentialsSource, PostgresProbe, S3BucketProbe } from './dependencies';
 import { createLogger, errorFields } from './logger';
+import { AlbIdentityVerifier } from './alb-identity';
 import { createApp } from './server';
 
 function main(): void {
@@ -22,9 +23,10 @@ function main(): void {
   }
 
   const logger = createLogger({ base: { service: 'platform-web', environment: config.environment, version: config.version } });
-  const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database.credentials, config.region)) : undefined;
+  const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database, config.region)) : undefined;
   const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName) : undefined;
-  const app = createApp({ config, logger, database, bucket });
+  const identity = config.identity.kind === 'alb' ? new AlbIdentityVerifier({ signer: config.identity.signer, publicKeysUrl: config.identity.publicKeysUrl }) : undefined;
+  const app = createApp({ config, logger, database, bucket, identity });
 
   const stop = (reason: string) => {
     void app.shutdown(reason).then((code) => process.exit(code));

@@ -12,12 +12,19 @@ import type { AddressInfo } from 'node:net';
 import { describeConfig, type AppConfig } from './config';
 import { errorFields, type Logger } from './logger';
 import type { CheckResult, Probe } from './dependencies';
+import { ALB_IDENTITY_HEADER, type Verification } from './alb-identity';
+
+/** Verifies the identity header a trusted proxy added; absent when the target has no such proxy (`/api/me` is 401). */
+export interface IdentityVerifier {
+  verify(value: string | string[] | undefined): Promise<Verification>;
+}
 
 export interface AppDependencies {
   readonly config: AppConfig;
   readonly logger: Logger;
   readonly database?: Probe;
   readonly bucket?: Probe;
+  readonly identity?: IdentityVerifier;
 }
 
 export type LifecycleState = 'starting' | 'serving' | 'draining' | 'stopped';
@@ -82,6 +89,16 @@ export function createApp(deps: AppDependencies): App {
       if (!deps.bucket) return sendJson(res, 404, { error: 'no bucket configured (BUCKET_NAME)' });
       const result = await deps.bucket.check();
       sendJson(res, result.ok ? 200 : 503, checkBody(result));
+    },
+    // The signed-in user, only as verified from the load balancer's signed header; anything else is 401.
+    'GET /api/me': async (req, res) => {
+      if (!deps.identity) return sendJson(res, 401, { error: 'unauthenticated', reason: 'no verifiable identity on this target (IDENTITY_SOURCE=none)' });
+      const result = await deps.identity.verify(req.headers[ALB_IDENTITY_HEADER]);
+      if (!result.ok) {
+        logger.info('identity refused', { reason: result.reason });
+        return sendJson(res, 401, { error: 'unauthenticated', reason: result.reason });
+      }
+      sendJson(res, 200, { user: result.user });
     },
     // Reads the request body and answers with its size and SHA-256: a request whose duration the client controls.
     'POST /api/echo': async (req, res) => {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import {
+  checkDeployImage,
   environmentStackName,
   findTarget,
   ImageReferenceError,
@@ -45,6 +46,8 @@ export interface PreparedRelease {
   readonly sources: readonly ManifestSource[];
   /** Names of OIDC client Secrets the Ingresses need (created from Secrets Manager). */
   readonly oidcSecrets: readonly string[];
+  /** Warnings of the image policy (`checkDeployImage`), printed before anything is applied. */
+  readonly imageWarnings: readonly string[];
 }
 
 /** The options `prepare` reads (a `render` command passes the same). */
@@ -59,6 +62,7 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   const release = prepareRelease(parseManifests(sources), target.namespace, WORKLOAD_NAME, target.name);
   const images = podImages(release.deployment);
   for (const image of images) checkImageReference(image, `Deployment ${WORKLOAD_NAME}`);
+  const imageWarnings = images.flatMap((image) => imagePolicy(image, target));
   if (options.image && !images.includes(options.image)) {
     throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
   }
@@ -66,7 +70,7 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   if (oidcSecrets.length > 0 && !outputs) {
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
-  return { target, outputs, release, sources, oidcSecrets };
+  return { target, outputs, release, sources, oidcSecrets, imageWarnings };
 }
 
 /** Environment (aws) or portable target by name; the error lists every allowed name. */
@@ -121,6 +125,16 @@ function renderSource(image: string, outputs: WorkloadOutputs | undefined, targe
     return { name: `<rendered ${target.name}>`, text: deps.render(deps.config, target.name, { image, outputs }).yaml };
   } catch (e) {
     throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
+  }
+}
+
+/** Production: by digest only; elsewhere a tag outside ECR is allowed with a warning (config/image.ts checkDeployImage). */
+function imagePolicy(image: string, target: ResolvedTarget): readonly string[] {
+  try {
+    return checkDeployImage(image, { name: target.name, production: target.kind === 'aws' && target.env.production }).warnings;
+  } catch (e) {
+    if (e instanceof ImageReferenceError) throw inputError(`Deployment ${WORKLOAD_NAME}: ${e.message}`);
+    throw e;
   }
 }
 

@@ -25,6 +25,8 @@ export interface UploadApiProps {
   readonly jwtAudience: string;
   readonly throttleRatePerSecond: number;
   readonly throttleBurst: number;
+  /** Reserved concurrency of the function (its share of the account's pool, and its ceiling). */
+  readonly reservedConcurrency: number;
   readonly removal: RemovalPolicy;
   /** Largest upload the handler accepts. @default 10 MiB */
   readonly maxUploadBytes?: number;
@@ -75,6 +77,7 @@ export class UploadApi extends Construct {
       code: lambda.Code.fromAsset(props.codeDir),
       memorySize: 256,
       timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
       role,
       logGroup: functionLogs,
       environment: {

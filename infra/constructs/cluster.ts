@@ -6,9 +6,8 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, encryptedLogGroup, nagArn } from './keys';
 
 export interface PlatformClusterProps {
@@ -32,7 +31,7 @@ export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
 ];
 
 /** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
-export const ALB_CONTROLLER_VERSION = 'v3.2.2';
+export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
 
@@ -127,15 +126,15 @@ export class PlatformCluster extends Construct {
     void this.cluster.eksPodIdentityAgent;
 
     this.albControllerRole = podIdentityRole(this, 'AlbControllerRole', 'AWS Load Balancer Controller');
-    const albDocument = albControllerPolicy();
+    const albDocument = albControllerPolicyFor(stack, props.clusterName, props.vpc.vpcId);
     const albPolicy = new iam.Policy(this, 'AlbControllerPolicy', { document: iam.PolicyDocument.fromJson(albDocument) });
     this.albControllerRole.attachInlinePolicy(albPolicy);
     acknowledge(
       albPolicy,
       Object.fromEntries(
-        wildcardResources(albDocument).map((resource) => [
+        albControllerWildcardResources(stack).map((resource) => [
           `AwsSolutions-IAM5[Resource::${resource}]`,
-          `AWS Load Balancer Controller ${ALB_CONTROLLER_VERSION} reference policy: load balancers, listeners, target groups and security groups are created at run time, so their ARNs are unknown; mutating actions are conditioned on the elbv2.k8s.aws/cluster tag`,
+          `AWS Load Balancer Controller ${ALB_CONTROLLER_VERSION} policy (infra/policies/aws-load-balancer-controller): load balancers, listeners, target groups and security groups are created at run time, so their ARNs are unknown; limited to this region and account, and changes need this cluster's elbv2.k8s.aws/cluster tag (or a recorded reason)`,
         ]),
       ),
     );
@@ -234,21 +233,4 @@ export function kubernetesVersion(value: string, where: string): eks.KubernetesV
   const version = /^\d+\.\d+$/.test(value) ? (eks.KubernetesVersion as unknown as Record<string, eks.KubernetesVersion | undefined>)[key] : undefined;
   if (!version) throw new Error(`PlatformCluster ${where}: kubernetesVersion is ${JSON.stringify(value)}; aws-eks-v2 offers none by that name (e.g. "1.35")`);
   return version;
-}
-
-/** The wildcard resources of a policy document (what cdk-nag IAM5 reports one by one). */
-function wildcardResources(document: unknown): string[] {
-  const statements = (document as { Statement: { Resource?: string | string[] }[] }).Statement;
-  const resources = statements.flatMap((s) => (s.Resource === undefined ? [] : Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
-  return [...new Set(resources.filter((r) => r.includes('*')))];
-}
-
-let albPolicyCache: unknown;
-/** The controller's reference IAM policy as shipped in aws-cdk-lib (read once per process). */
-function albControllerPolicy(): unknown {
-  if (!albPolicyCache) {
-    const lib = dirname(require.resolve('aws-cdk-lib/package.json'));
-    albPolicyCache = JSON.parse(readFileSync(join(lib, 'aws-eks-v2', 'lib', 'addons', `alb-iam_policy-${ALB_CONTROLLER_VERSION}.json`), 'utf8'));
-  }
-  return albPolicyCache;
 }

@@ -4,12 +4,14 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
+import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
+import { DatabaseRole } from '../constructs/database-role';
 import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
 import { Network } from '../constructs/network';
@@ -37,6 +39,8 @@ export interface EnvironmentStackProps extends StackProps {
    * @default false
    */
   readonly relaySharedValues?: boolean;
+  /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
+  readonly databaseRoleCodeDir: string;
 }
 
 /** The WorkloadOutputs fields whose values come from the shared stacks. */
@@ -52,7 +56,10 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
+  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
+  readonly runner: CiRunner;
   readonly database: Database;
+  readonly databaseRole: DatabaseRole;
   readonly storage: Storage;
   readonly podRole: iam.Role;
   readonly api: UploadApi;
@@ -88,6 +95,15 @@ export class EnvironmentStack extends Stack {
     });
     const cluster = this.platformCluster.cluster;
 
+    this.runner = new CiRunner(this, 'Runner', {
+      projectName: names.runnerProject(config, env),
+      vpc: this.network.vpc,
+      cluster,
+      key: this.key,
+      github: config.github,
+      removal,
+    });
+
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
@@ -103,15 +119,26 @@ export class EnvironmentStack extends Stack {
       },
     });
 
+    // The application's own role (IAM authentication, its own schema); only the bootstrap reads the master secret.
+    this.databaseRole = new DatabaseRole(this, 'DatabaseRole', {
+      vpc: this.network.vpc,
+      instance: this.database.instance,
+      masterSecret: this.database.secret,
+      key: this.key,
+      spec: { roleName: WORKLOAD_DATABASE_USER, databaseName: WORKLOAD_DATABASE_NAME, schemaName: WORKLOAD_DATABASE_SCHEMA, iamAuthentication: true },
+      codeDir: props.databaseRoleCodeDir,
+      removal,
+    });
+
     this.storage = new Storage(this, 'Storage', { key: this.key, removal });
 
-    // The web workload's identity: just its bucket (and key) and its database secret.
+    // The web workload's identity: its bucket (and key) and a login as its own database user. Never the master secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
     const podPolicy = new iam.Policy(this, 'WebPodPolicy', {
       statements: [
         new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [this.storage.bucket.bucketArn] }),
         new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.storage.bucket.arnForObjects('*')] }),
-        new iam.PolicyStatement({ sid: 'DatabaseSecret', actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: [this.database.secret.secretArn] }),
+        new iam.PolicyStatement({ sid: 'DatabaseLogin', actions: ['rds-db:connect'], resources: [this.databaseRole.connectArn] }),
         new iam.PolicyStatement({ sid: 'Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
       ],
     });
@@ -136,6 +163,7 @@ export class EnvironmentStack extends Stack {
       jwtAudience: identity.client.userPoolClientId,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
+      reservedConcurrency: env.apiReservedConcurrency,
       removal,
     });
 
@@ -192,7 +220,7 @@ export class EnvironmentStack extends Stack {
       bucketName: this.storage.bucket.bucketName,
       databaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
       databasePort: this.database.instance.dbInstanceEndpointPort,
-      databaseSecretArn: this.database.secret.secretArn,
+      account: this.account,
       imageRepositoryUri,
       apiUrl: this.api.url,
     };
@@ -200,6 +228,8 @@ export class EnvironmentStack extends Stack {
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
+    // For administrators (break-glass, rotation checks): not part of the workload contract.
+    new CfnOutput(this, 'DatabaseMasterSecretArn', { value: this.database.secret.secretArn, description: 'Master credentials of the database (administrators only; the workload cannot read them)' });
   }
 
   /**

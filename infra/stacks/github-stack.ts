@@ -3,7 +3,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig } from '../../config';
-import { githubSubjects, imagePushSubjects, names, primaryImageRegion } from '../names';
+import { BITBUCKET_IMAGES_ENVIRONMENT, IMAGES_PUSHER } from '../../config';
+import {
+  bitbucketAudience,
+  bitbucketIssuer,
+  bitbucketSubjects,
+  githubSubjects,
+  gitlabImagePushSubjects,
+  gitlabSubjects,
+  imagePushSubjects,
+  names,
+  primaryImageRegion,
+  STS_AUDIENCE,
+  type SubjectMatch,
+} from '../names';
 import { acknowledge, nagAccount } from '../constructs/keys';
 
 export interface GitHubStackProps extends StackProps {
@@ -36,12 +49,22 @@ export interface GitHubStackProps extends StackProps {
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
 
 /**
- * GitHub Actions → AWS: the account's GitHub OIDC provider and one deploy role per environment, trusted only for
- * this repository's jobs that run in the GitHub Environment of the same name (see `githubSubjects`).
+ * CI → AWS: the account's OIDC providers and one deploy role per environment plus the image push role.
+ * - GitHub Actions: only this repository's jobs in the GitHub Environment of the same name (see `githubSubjects`).
+ * - GitLab CI/CD (`delivery.gitlab`): only this project's pipelines on the environment's branch, or on release tags
+ *   for a release-triggered environment (see `gitlabSubjects`); GitLab's protected branches, tags and environments
+ *   decide who may run them.
+ * - Bitbucket Pipelines (`delivery.bitbucket`): only this repository's steps in the Bitbucket deployment environment
+ *   of the same name (see `bitbucketSubjects`).
+ * - Jenkins (`delivery.jenkins`): only the environment's agent role (an agent inside that environment's VPC).
  * IAM is global; the stack lives in the identity region so it can reference the identity key directly.
  */
 export class GitHubStack extends Stack {
   readonly provider: iam.OidcProviderNative;
+  /** GitLab's OIDC provider, when `delivery.gitlab` is configured. */
+  readonly gitlabProvider?: iam.OidcProviderNative;
+  /** Bitbucket's OIDC provider (one per workspace), when `delivery.bitbucket` is configured. */
+  readonly bitbucketProvider?: iam.OidcProviderNative;
   readonly deployRoles = new Map<string, iam.Role>();
   /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
   readonly imagePushRole?: iam.Role;
@@ -53,8 +76,69 @@ export class GitHubStack extends Stack {
       url: `https://${GITHUB_ISSUER}`,
       clientIds: ['sts.amazonaws.com'],
     });
-    for (const env of props.environments ?? config.environments) this.deployRoles.set(env.name, this.addDeployRole(config, env, props));
-    if (props.imagePush ?? true) this.imagePushRole = this.addImagePushRole(config);
+    const { gitlab, bitbucket } = config.delivery ?? {};
+    if (gitlab) this.gitlabProvider = new iam.OidcProviderNative(this, 'GitLabOidc', { url: gitlab.url, clientIds: [STS_AUDIENCE] });
+    if (bitbucket) {
+      this.bitbucketProvider = new iam.OidcProviderNative(this, 'BitbucketOidc', {
+        url: `https://${bitbucketIssuer(bitbucket.workspace)}`,
+        clientIds: [bitbucketAudience(bitbucket.workspaceUuid)],
+      });
+    }
+    for (const env of props.environments ?? config.environments) {
+      const role = this.addDeployRole(config, env, props);
+      if (gitlab) this.trustGitLab(role, gitlab.url, gitlabSubjects(config, env));
+      if (bitbucket) this.trustBitbucket(role, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, env.name));
+      this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[env.name]);
+      this.deployRoles.set(env.name, role);
+    }
+    if (props.imagePush ?? true) this.imagePushRole = this.addImagePushRoleWithTrusts(config);
+  }
+
+  /** The image push role, trusted by GitHub's "images" Environment and the configured GitLab/Bitbucket/Jenkins pushers. */
+  private addImagePushRoleWithTrusts(config: PlatformConfig): iam.Role {
+    const { gitlab, bitbucket } = config.delivery ?? {};
+    const role = this.addImagePushRole(config);
+    this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[IMAGES_PUSHER]);
+    if (gitlab) this.trustGitLab(role, gitlab.url, gitlabImagePushSubjects(config));
+    if (bitbucket) {
+      this.trustBitbucket(role, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, BITBUCKET_IMAGES_ENVIRONMENT));
+    }
+    return role;
+  }
+
+  /** The Jenkins agent role (instance or pod role of an agent inside the environment's VPC) of one environment only. */
+  private trustJenkinsAgent(role: iam.Role, agentRoleName: string | undefined): void {
+    if (!agentRoleName) return;
+    role.assumeRolePolicy!.addStatements(
+      new iam.PolicyStatement({
+        sid: 'JenkinsAgent',
+        actions: ['sts:AssumeRole'],
+        principals: [new iam.ArnPrincipal(this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: agentRoleName }))],
+      }),
+    );
+  }
+
+  /** GitLab `id_tokens` (aud sts.amazonaws.com) of this project on the given refs only. */
+  private trustGitLab(role: iam.Role, url: string, subjects: SubjectMatch): void {
+    const issuer = url.replace(/^https:\/\//, '');
+    this.addWebIdentityTrust(role, 'GitLab', this.gitlabProvider!, issuer, STS_AUDIENCE, subjects);
+  }
+
+  /** Bitbucket deployment steps of this repository in one deployment environment only. */
+  private trustBitbucket(role: iam.Role, workspace: string, audience: string, subjects: SubjectMatch): void {
+    this.addWebIdentityTrust(role, 'Bitbucket', this.bitbucketProvider!, bitbucketIssuer(workspace), audience, subjects);
+  }
+
+  private addWebIdentityTrust(role: iam.Role, sid: string, provider: iam.OidcProviderNative, issuer: string, audience: string, subjects: SubjectMatch): void {
+    const statement = (suffix: string, sub: Record<string, Record<string, string[]>>) =>
+      new iam.PolicyStatement({
+        sid: `${sid}${suffix}`,
+        actions: ['sts:AssumeRoleWithWebIdentity'],
+        principals: [new iam.FederatedPrincipal(provider.oidcProviderArn)],
+        conditions: { ...sub, StringEquals: { [`${issuer}:aud`]: audience, ...(sub.StringEquals ?? {}) } },
+      });
+    if (subjects.exact.length > 0) role.assumeRolePolicy!.addStatements(statement('Refs', { StringEquals: { [`${issuer}:sub`]: subjects.exact } }));
+    if (subjects.like.length > 0) role.assumeRolePolicy!.addStatements(statement('Patterns', { StringLike: { [`${issuer}:sub`]: subjects.like } }));
   }
 
   private webIdentity(subjects: string[]): iam.WebIdentityPrincipal {
@@ -66,7 +150,7 @@ export class GitHubStack extends Stack {
   private addImagePushRole(config: PlatformConfig): iam.Role {
     const role = new iam.Role(this, 'ImagePushRole', {
       roleName: names.imagePushRole(config),
-      description: `GitHub Actions pushes scanned images (${config.github.owner}/${config.github.repository}, GitHub Environment "images")`,
+      description: `CI pushes scanned images: GitHub Actions (${config.github.owner}/${config.github.repository}, GitHub Environment "images")${config.delivery ? ', and the GitLab/Bitbucket trusts of config delivery' : ''}`,
       maxSessionDuration: Duration.hours(1),
       assumedBy: this.webIdentity(imagePushSubjects(config)),
     });
@@ -103,7 +187,7 @@ export class GitHubStack extends Stack {
     const sharedAccount = props.sharedServicesAccount ?? account;
     const role = new iam.Role(this, `DeployRole-${env.name}`, {
       roleName: names.deployRole(config, env),
-      description: `GitHub Actions deploys ${env.name} (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")`,
+      description: `CI deploys ${env.name}: GitHub Actions (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")${config.delivery ? ', and the GitLab/Bitbucket/Jenkins trusts of config delivery' : ''}`,
       maxSessionDuration: Duration.hours(1),
       assumedBy: this.webIdentity(githubSubjects(config, env)),
     });

@@ -21,7 +21,7 @@ describe('parseConfig', () => {
     expect(config.bucketName).toBeUndefined();
   });
 
-  it('reads an AWS environment (Secrets Manager credentials, TLS required by default)', () => {
+  it('reads an AWS environment (IAM database authentication as the application role, TLS required by default)', () => {
     const config = parseConfig({
       PORT: '9090',
       APP_ENV: 'dev',
@@ -31,7 +31,10 @@ describe('parseConfig', () => {
       DATABASE_HOST: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
       DATABASE_PORT: '5433',
       DATABASE_NAME: 'app',
-      DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev-db-AbCdEf',
+      DATABASE_AUTH: 'iam',
+      DATABASE_USERNAME: 'web',
+      IDENTITY_SOURCE: 'alb',
+      ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform-dev-web/*',
       SHUTDOWN_TIMEOUT_SECONDS: '30',
       SHUTDOWN_DELAY_SECONDS: '5',
     });
@@ -41,21 +44,49 @@ describe('parseConfig', () => {
       port: 5433,
       name: 'app',
       ssl: 'require',
-      credentials: { kind: 'secrets-manager', secretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:platform-dev-db-AbCdEf' },
+      credentials: { kind: 'iam', username: 'web' },
+    });
+    expect(config.identity).toEqual({
+      kind: 'alb',
+      region: 'eu-west-1',
+      signer: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/platform-dev-web/*',
+      publicKeysUrl: 'https://public-keys.auth.elb.eu-west-1.amazonaws.com',
     });
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.shutdownDelayMs).toBe(5_000);
   });
 
-  it('reads a portable environment (credentials from a Kubernetes Secret, no AWS)', () => {
-    const config = parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: ' s3cret ' });
+  it('reads a portable environment (credentials as files from a mounted Kubernetes Secret, no AWS, no identity)', () => {
+    const config = parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_AUTH: 'files' });
     expect(config.database).toEqual({
       host: 'postgres',
       port: 5432,
       name: 'app',
       ssl: 'disable',
-      credentials: { kind: 'static', username: 'web', password: ' s3cret ' },
+      credentials: { kind: 'files', directory: '/var/run/secrets/platform/database' },
     });
+    expect(config.identity).toEqual({ kind: 'none' });
+    expect(parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: '/etc/db' }).database?.credentials).toEqual({ kind: 'files', directory: '/etc/db' });
+  });
+
+  it('refuses credentials in environment variables, naming the supported ways', () => {
+    const problems = problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_PASSWORD: 'hunter2', DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' });
+    expect(problems).toEqual([
+      'DATABASE_PASSWORD is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)',
+      'DATABASE_SECRET_ARN is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  it('requires a verifiable ALB signer for ALB identity', () => {
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb' })).toEqual(['ALB_SIGNER is required with IDENTITY_SOURCE=alb', 'AWS_REGION is required with IDENTITY_SOURCE=alb (the public keys are regional)']);
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/*' })[0]).toMatch(/^ALB_SIGNER="arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer\/app\/\*" is not a load balancer ARN/);
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/web/0123456789abcdef' })).toEqual([
+      'ALB_SIGNER is in region eu-central-1 but AWS_REGION is eu-west-1',
+    ]);
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/*', ALB_PUBLIC_KEYS_URL: 'http://keys.example.com' })[0]).toMatch(/^ALB_PUBLIC_KEYS_URL="http:\/\/keys.example.com" is not an https URL/);
+    expect(problemsOf({ IDENTITY_SOURCE: 'cookie' })).toEqual(['IDENTITY_SOURCE="cookie" is not one of alb, none']);
+    expect(problemsOf({ ALB_SIGNER: 'x' })).toEqual(['ALB_SIGNER set but IDENTITY_SOURCE is not alb']);
   });
 
   it('names the variable of a bad value', () => {
@@ -78,24 +109,30 @@ describe('parseConfig', () => {
   it('requires complete database settings', () => {
     expect(problemsOf({ DATABASE_HOST: 'db' })).toEqual([
       'DATABASE_NAME is required when DATABASE_HOST is set',
-      'set DATABASE_SECRET_ARN, or both DATABASE_USERNAME and DATABASE_PASSWORD, when DATABASE_HOST is set',
+      'DATABASE_AUTH="" is not one of iam, files (required when DATABASE_HOST is set)',
     ]);
-    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_SECRET_ARN: 'my-secret' })[0]).toMatch(/^DATABASE_SECRET_ARN="my-secret" is not a Secrets Manager secret ARN/);
-    expect(
-      problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' }),
-    ).toEqual(['AWS_REGION is required when DATABASE_SECRET_ARN is set']);
-    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_USERNAME: 'u', DATABASE_PASSWORD: 'p', DATABASE_SSL: 'yes' })).toEqual([
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'iam' })).toEqual([
+      'DATABASE_USERNAME is required with DATABASE_AUTH=iam',
+      'AWS_REGION is required with DATABASE_AUTH=iam',
+    ]);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'iam', DATABASE_USERNAME: 'Web;', AWS_REGION: 'eu-west-1' })).toEqual([
+      'DATABASE_USERNAME="Web;" is not a PostgreSQL role name (a-z, 0-9, _)',
+    ]);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'iam', DATABASE_USERNAME: 'web', AWS_REGION: 'eu-west-1', DATABASE_SSL: 'disable' })).toEqual([
+      'DATABASE_SSL=disable is not allowed with DATABASE_AUTH=iam (RDS accepts IAM tokens over TLS only)',
+    ]);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: 'relative/dir' })).toEqual([
+      'DATABASE_CREDENTIALS_DIR="relative/dir" is not an absolute directory path',
+    ]);
+    expect(problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_SSL: 'yes' })).toEqual([
       'DATABASE_SSL="yes" is not one of disable, require, verify-full',
     ]);
     expect(problemsOf({ BUCKET_NAME: 'assets' })).toEqual(['AWS_REGION is required when BUCKET_NAME is set']);
   });
 
-  it('never describes secrets', () => {
-    const config = parseConfig({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: 'hunter2-password' });
-    const text = JSON.stringify(describeConfig(config));
-    expect(text).not.toContain('hunter2-password');
-    expect(text).not.toContain('"web"');
-    expect(text).toContain('"credentials":"static"');
+  it('describes how it logs in, which holds no secret', () => {
+    const config = parseConfig({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: '/etc/db' });
+    expect(describeConfig(config).database).toEqual({ host: 'db', port: 5432, name: 'app', ssl: 'disable', credentials: 'files', directory: '/etc/db' });
   });
 });
 
@@ -110,7 +147,7 @@ describe('the settings the charts give the service (shared names, config/app-env
     expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
     const config = parseConfig(data);
     expect(config).toMatchObject({ port: WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads' });
-    expect(config.database).toMatchObject({ host: outputs.databaseEndpoint, name: WORKLOAD_DATABASE_NAME, credentials: { kind: 'secrets-manager', secretArn: outputs.databaseSecretArn } });
+    expect(config.database).toMatchObject({ host: outputs.databaseEndpoint, name: WORKLOAD_DATABASE_NAME, ssl: 'require', credentials: { kind: 'iam', username: 'web' } });
   });
 
   it('a portable target: every variable from the ConfigMap or a Secret is one the service reads', () => {
@@ -120,6 +157,7 @@ describe('the settings the charts give the service (shared names, config/app-env
     const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap')!.data!);
     const names: string[] = Object.values(APP_ENV);
     expect([...fromSecrets, ...fromConfigMap].filter((k) => !names.includes(k))).toEqual([]);
-    expect(fromSecrets.sort()).toEqual([APP_ENV.databaseHost, APP_ENV.databaseName, APP_ENV.databasePassword, APP_ENV.databasePort, APP_ENV.databaseUsername].sort());
+    // Only where the database is; the login itself is mounted as files, never a variable.
+    expect(fromSecrets.sort()).toEqual([APP_ENV.databaseHost, APP_ENV.databaseName, APP_ENV.databasePort].sort());
   });
 });

@@ -1,28 +1,35 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { PostgresProbe, S3BucketProbe, SecretsManagerCredentials, StaticCredentials } from '../../app/src/dependencies';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileCredentials, PostgresProbe, S3BucketProbe, type CredentialsSource } from '../../app/src/dependencies';
 
-const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf';
+const STATIC: CredentialsSource = { failureHint: 'test', login: async () => ({ username: 'u', password: async () => 'p' }) };
 
-describe('SecretsManagerCredentials', () => {
-  it('reads the RDS-generated JSON once and caches it', async () => {
-    const read = jest.fn(async () => JSON.stringify({ username: 'web', password: 'p@ss', engine: 'postgres', host: 'h', port: 5432 }));
-    const source = new SecretsManagerCredentials(ARN, read);
-    await expect(source.get()).resolves.toEqual({ username: 'web', password: 'p@ss' });
-    await source.get();
-    expect(read).toHaveBeenCalledTimes(1);
-    expect(read).toHaveBeenCalledWith(ARN);
-    source.invalidate();
-    await source.get();
-    expect(read).toHaveBeenCalledTimes(2);
+describe('FileCredentials', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'platform-web-creds-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads username and password files, the password again for every connection (a rotated Secret is followed)', async () => {
+    writeFileSync(join(dir, 'username'), 'web\n');
+    writeFileSync(join(dir, 'password'), 'first password\n');
+    const login = await new FileCredentials(dir).login();
+    expect(login.username).toBe('web');
+    await expect(login.password()).resolves.toBe('first password'); // trailing newline dropped, inner space kept
+    writeFileSync(join(dir, 'password'), 'second');
+    await expect(login.password()).resolves.toBe('second');
   });
 
-  it('explains a malformed secret without echoing it, and retries later', async () => {
-    const read = jest.fn().mockResolvedValueOnce('not json: hunter2').mockResolvedValueOnce('{"username":"web"}').mockResolvedValueOnce('{"username":"u","password":"p"}');
-    const source = new SecretsManagerCredentials(ARN, read);
-    await expect(source.get()).rejects.toThrow(`secret ${ARN} is not JSON`);
-    await expect(source.get()).rejects.toThrow(/lacks string "username" and "password"/);
-    await expect(source.get()).resolves.toEqual({ username: 'u', password: 'p' });
+  it('explains a missing or empty file by its path, never by content', async () => {
+    await expect(new FileCredentials(dir).login()).rejects.toThrow(`cannot read database credentials file ${join(dir, 'username')}: ENOENT`);
+    writeFileSync(join(dir, 'username'), 'web');
+    writeFileSync(join(dir, 'password'), '\n');
+    const login = await new FileCredentials(dir).login();
+    await expect(login.password()).rejects.toThrow(`${join(dir, 'password')} is empty`);
   });
 });
 
@@ -43,8 +50,8 @@ describe('PostgresProbe', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
     const probe = new PostgresProbe(
-      { host: '127.0.0.1', port, name: 'app', ssl: 'disable', credentials: { kind: 'static', username: 'u', password: 'p' } },
-      new StaticCredentials({ username: 'u', password: 'p' }),
+      { host: '127.0.0.1', port, name: 'app', ssl: 'disable', credentials: { kind: 'files', directory: '/nonexistent' } },
+      STATIC,
       300,
     );
     const started = Date.now();
@@ -58,12 +65,12 @@ describe('PostgresProbe', () => {
   });
 
   it('shares one pool between concurrent first checks (credentials read once)', async () => {
-    const credentials = { get: jest.fn().mockResolvedValue({ username: 'u', password: 'p' }) };
+    const credentials = { failureHint: 'test', login: jest.fn().mockResolvedValue({ username: 'u', password: async () => 'p' }) };
     // Port 1 on loopback refuses at once: the checks fail fast, after the pool was created.
-    const probe = new PostgresProbe({ host: '127.0.0.1', port: 1, name: 'app', ssl: 'disable', credentials: { kind: 'static', username: 'u', password: 'p' } }, credentials, 300);
+    const probe = new PostgresProbe({ host: '127.0.0.1', port: 1, name: 'app', ssl: 'disable', credentials: { kind: 'files', directory: '/nonexistent' } }, credentials, 300);
     const results = await Promise.all([probe.check(), probe.check(), probe.check()]);
     expect(results.map((result) => result.ok)).toEqual([false, false, false]);
-    expect(credentials.get).toHaveBeenCalledTimes(1);
+    expect(credentials.login).toHaveBeenCalledTimes(1);
     await probe.close();
   });
 });

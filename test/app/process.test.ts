@@ -2,7 +2,7 @@
  * The real bundled server (the file the image runs) as a child process, stopped with a real SIGTERM.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -109,7 +109,11 @@ describe('bundled server process', () => {
   }, 20_000);
 
   it('logs structured JSON without secrets', async () => {
-    const server = run({ DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'app', DATABASE_USERNAME: 'web', DATABASE_PASSWORD: 'hunter2-secret' });
+    const credentials = join(dir, 'database');
+    mkdirSync(credentials, { recursive: true });
+    writeFileSync(join(credentials, 'username'), 'web');
+    writeFileSync(join(credentials, 'password'), 'hunter2-secret');
+    const server = run({ DATABASE_HOST: '127.0.0.1', DATABASE_PORT: '1', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: credentials });
     children.push(server.child);
     const port = (await server.waitFor('listening')).port as number;
     expect((await get(port, '/api/db')).status).toBe(503);

@@ -53,7 +53,7 @@ describe('renderTarget', () => {
   test('without outputs, an aws target carries marked placeholders', () => {
     const { yaml } = renderTarget(platformConfig, 'dev', { image: IMAGE });
     const fields = new Set([...yaml.matchAll(PLACEHOLDER_PATTERN)].map((m) => m[1]));
-    expect([...fields].sort()).toEqual(['bucketName', 'certificateArn', 'databaseEndpoint', 'databasePort', 'databaseSecretArn', 'userPoolArn', 'userPoolClientId', 'userPoolDomain']);
+    expect([...fields].sort()).toEqual(['account', 'bucketName', 'certificateArn', 'databaseEndpoint', 'databasePort', 'userPoolArn', 'userPoolClientId', 'userPoolDomain']);
   });
 
   test('the image goes into the Deployment as given', () => {

@@ -22,16 +22,30 @@ describe('generic target', () => {
     });
   });
 
-  test('reads the database connection from the operator-created web-database Secret', () => {
+  test('reads where the database is from the operator-created web-database Secret, and the login only as mounted files', () => {
     const env = container(objects).env as { name: string; valueFrom: { secretKeyRef: { name: string; key: string; optional: boolean } } }[];
     expect(Object.fromEntries(env.map((e) => [e.name, e.valueFrom.secretKeyRef]))).toEqual({
       DATABASE_HOST: { name: 'web-database', key: 'host', optional: false },
       DATABASE_PORT: { name: 'web-database', key: 'port', optional: false },
       DATABASE_NAME: { name: 'web-database', key: 'dbname', optional: false },
-      DATABASE_USERNAME: { name: 'web-database', key: 'username', optional: false },
-      DATABASE_PASSWORD: { name: 'web-database', key: 'password', optional: false },
     });
-    expect(find(objects, 'ConfigMap').data).toEqual({ APP_ENV: 'generic', PORT: '8080', SHUTDOWN_TIMEOUT_SECONDS: '10' });
+    // No credential in an environment variable, from any source.
+    expect(yaml).not.toMatch(/key: (username|password)\n\s+name: web-database\n\s+optional: false\n\s+- name/);
+    expect(find(objects, 'ConfigMap').data).toEqual({
+      APP_ENV: 'generic',
+      DATABASE_AUTH: 'files',
+      DATABASE_CREDENTIALS_DIR: '/var/run/secrets/platform/database',
+      IDENTITY_SOURCE: 'none',
+      PORT: '8080',
+      SHUTDOWN_TIMEOUT_SECONDS: '10',
+    });
+    const spec = find(objects, 'Deployment').spec.template.spec;
+    expect(spec.volumes).toContainEqual({
+      name: 'secret-files',
+      secret: { secretName: 'web-database', optional: false, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }, { key: 'username', path: 'username' }] },
+    });
+    // A whole-directory mount (no subPath): the kubelet swaps the files when the Secret is rotated.
+    expect(container(objects).volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/var/run/secrets/platform/database', readOnly: true });
   });
 
   test('lets traffic in only from the ingress controller namespace', () => {

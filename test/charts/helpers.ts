@@ -40,7 +40,7 @@ export function realOutputs(config: PlatformConfig, environment: string): Worklo
     bucketName: `platform-${environment}-data-123456789012`,
     databaseEndpoint: `platform-${environment}.abcdefghijkl.${env.region}.rds.amazonaws.com`,
     databasePort: '5432',
-    databaseSecretArn: `arn:aws:secretsmanager:${env.region}:123456789012:secret:platform-${environment}-db-AbCdEf`,
+    account: '123456789012',
     imageRepositoryUri: `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web`,
     apiUrl: `https://abcdef1234.execute-api.${env.region}.amazonaws.com/`,
   };

@@ -60,13 +60,20 @@ describe.each(['dev', 'staging', 'prod', 'generic'])('the %s Deployment', (targe
     });
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(spec.serviceAccountName).toBe('web');
-    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]);
-    expect(container(objects).volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    // The only writable volume is /tmp; anything else (the generic target's database credentials) is a read-only Secret.
+    expect(spec.volumes[0]).toEqual({ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } });
+    for (const volume of spec.volumes.slice(1)) expect(volume).toMatchObject({ secret: { optional: false } });
+    const mounts = container(objects).volumeMounts as { name: string; mountPath: string; readOnly?: boolean }[];
+    expect(mounts[0]).toEqual({ name: 'tmp', mountPath: '/tmp' });
+    for (const mount of mounts.slice(1)) expect(mount.readOnly).toBe(true);
+    expect(mounts).toHaveLength(spec.volumes.length);
   });
 
-  test('requests resources, with memory limit = request', () => {
+  test('requests resources, with memory limit = request, and bounded ephemeral storage', () => {
     const { resources } = container(objects);
     expect(resources.requests.memory).toBe(resources.limits.memory);
+    expect(resources.requests['ephemeral-storage']).toBe('128Mi'); // /tmp (64 Mi) + 64 Mi for logs
+    expect(resources.limits['ephemeral-storage']).toBe('256Mi');
     expect(resources.requests.cpu).toMatch(/^\d+m$/);
     expect(resources.limits.cpu).toMatch(/^\d+m$/);
   });
@@ -103,6 +110,21 @@ describe('WebService', () => {
     const objects = synth({ secretEnv: { DATABASE_PASSWORD: { secretName: 'web-database', key: 'password' } } });
     expect(container(objects).env).toEqual([{ name: 'DATABASE_PASSWORD', valueFrom: { secretKeyRef: { name: 'web-database', key: 'password', optional: false } } }]);
     expect(JSON.stringify(find(objects, 'ConfigMap'))).not.toContain('DATABASE_PASSWORD');
+  });
+
+  test('sizes ephemeral storage from configuration and fails on a limit below the request or a request below /tmp', () => {
+    const { resources } = container(synth({ tmpSizeMiB: 100, ephemeralStorageMiB: 300, ephemeralStorageLimitMiB: 500 }));
+    expect([resources.requests['ephemeral-storage'], resources.limits['ephemeral-storage']]).toEqual(['300Mi', '500Mi']);
+    expect(() => synth({ ephemeralStorageMiB: 200, ephemeralStorageLimitMiB: 100 })).toThrow(/ephemeralStorageLimitMiB.*100/);
+    expect(() => synth({ tmpSizeMiB: 100, ephemeralStorageMiB: 50 })).toThrow(/ephemeralStorageMiB.*50/);
+  });
+
+  test('mounts a Secret as files and fails on a bad mount', () => {
+    const objects = synth({ secretFiles: { secretName: 'db', keys: ['password'], mountPath: '/var/run/db' } });
+    expect(container(objects).volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/var/run/db', readOnly: true });
+    expect(container(objects).env).toBeUndefined();
+    expect(() => synth({ secretFiles: { secretName: 'db', keys: ['password'], mountPath: 'relative' } })).toThrow('secretFiles.mountPath is "relative"; it must be an absolute path other than /tmp');
+    expect(() => synth({ secretFiles: { secretName: 'db', keys: [], mountPath: '/var/run/db' } })).toThrow('secretFiles.keys is []; give at least one Secret key');
   });
 
   test('fails when production has fewer than 2 replicas', () => {

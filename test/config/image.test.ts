@@ -1,4 +1,4 @@
-import { IMAGE_REFERENCE_FORMS, ImageReferenceError, MUTABLE_TAGS, parseImageReference } from '../../config';
+import { checkDeployImage, IMAGE_REFERENCE_FORMS, ImageReferenceError, MUTABLE_TAGS, parseImageReference } from '../../config';
 
 const A = 'a'.repeat(64);
 
@@ -57,5 +57,39 @@ describe('image references (the one grammar: charts and deploy command)', () => 
 
   test('refuses non-string input without crashing', () => {
     expect(() => parseImageReference(undefined as unknown as string)).toThrow(ImageReferenceError);
+  });
+});
+
+describe('checkDeployImage (the deploy command\'s image policy)', () => {
+  const DIGEST = `sha256:${'a'.repeat(64)}`;
+  const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/web';
+  const prod = { name: 'prod', production: true };
+  const dev = { name: 'dev', production: false };
+
+  it('production accepts an image by digest, with or without a tag, in ECR or elsewhere', () => {
+    expect(checkDeployImage(`${ECR}@${DIGEST}`, prod)).toEqual({ warnings: [] });
+    expect(checkDeployImage(`${ECR}:1.4.2@${DIGEST}`, prod)).toEqual({ warnings: [] });
+    expect(checkDeployImage(`ghcr.io/org/web@${DIGEST}`, prod)).toEqual({ warnings: [] });
+  });
+
+  it('fails when production is given a tag, even an immutable ECR tag, naming the image, environment and the allowed form', () => {
+    expect(() => checkDeployImage(`${ECR}:1.4.2`, prod)).toThrow(ImageReferenceError);
+    expect(() => checkDeployImage(`${ECR}:1.4.2`, prod)).toThrow(
+      `image reference "${ECR}:1.4.2" is pinned by tag; environment "prod" is production and accepts only images by digest ("repository@sha256:<64 hex digits>"`,
+    );
+  });
+
+  it('elsewhere accepts a tag: silently in ECR (immutable tags), with a warning outside ECR', () => {
+    expect(checkDeployImage(`${ECR}:1.4.2`, dev)).toEqual({ warnings: [] });
+    expect(checkDeployImage('registry.example/web:1.4.2', dev)).toEqual({
+      warnings: ['image registry.example/web:1.4.2 is referenced by tag "1.4.2" outside ECR: such a tag can be moved to other content; prefer registry.example/web@sha256:<digest>'],
+    });
+    // A look-alike host is not ECR.
+    expect(checkDeployImage('123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example/web:1', dev).warnings).toHaveLength(1);
+  });
+
+  it('still applies the reference grammar (mutable tags fail everywhere)', () => {
+    expect(() => checkDeployImage(`${ECR}:latest`, dev)).toThrow(/mutable tag "latest"/);
+    expect(() => checkDeployImage('not an image', dev)).toThrow(/is malformed/);
   });
 });

@@ -33,6 +33,12 @@ describe('validatePlatformConfig', () => {
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
+  test('fails when the API function\'s reserved concurrency is not an integer from 1 to 900, naming the environment and value', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, apiReservedConcurrency: 0 })));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/environment "dev": apiReservedConcurrency .*0/);
+  });
+
   test('adding an environment is one entry', () => {
     const qa = { ...platformConfig.environments[0], name: 'qa', vpcCidr: '10.40.0.0/16', workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' } };
     expect(() => validatePlatformConfig({ ...platformConfig, environments: [...platformConfig.environments, qa] })).not.toThrow();
@@ -180,6 +186,47 @@ describe('validatePlatformConfig', () => {
   test('fails when a portable target clashes with an environment name', () => {
     const problems = problemsOf({ ...platformConfig, portableTargets: [{ ...platformConfig.portableTargets[0], name: 'dev' }] });
     expect(problems.join('\n')).toContain('portable target "dev": name clashes with the environment');
+  });
+
+  describe('delivery (GitLab, Bitbucket, Jenkins trusts)', () => {
+    const delivery = platformConfig.delivery!;
+    const withDelivery = (change: Record<string, unknown>) => ({ ...platformConfig, delivery: { ...delivery, ...change } as PlatformConfig['delivery'] });
+
+    test('is optional: GitHub Actions only', () => {
+      const { delivery: _omitted, ...githubOnly } = platformConfig;
+      expect(() => validatePlatformConfig(githubOnly)).not.toThrow();
+    });
+
+    test('fails when the GitLab project path or URL would widen the trust, naming the value', () => {
+      expect(problemsOf(withDelivery({ gitlab: { url: 'https://gitlab.com', projectPath: 'example-org/*' } }))).toEqual([
+        'platform: delivery.gitlab.projectPath is "example-org/*"; expected the full project path such as "group/project" (no wildcard)',
+      ]);
+      expect(problemsOf(withDelivery({ gitlab: { url: 'http://gitlab.example.com/', projectPath: 'a/b' } }))).toEqual([
+        'platform: delivery.gitlab.url is "http://gitlab.example.com/"; expected the GitLab instance URL, https and no trailing slash (e.g. "https://gitlab.com")',
+      ]);
+    });
+
+    test('fails when the release tag pattern is a bare or inner wildcard', () => {
+      for (const pattern of ['*', 'v*.*', '']) {
+        expect(problemsOf(withDelivery({ releaseTagPattern: pattern })).join('\n')).toContain(`delivery.releaseTagPattern is ${JSON.stringify(pattern)}; expected a tag glob such as "v*"`);
+      }
+    });
+
+    test('fails when a Bitbucket UUID lacks its braces or names no environment', () => {
+      const bitbucket = { ...delivery.bitbucket!, repositoryUuid: '0a1b', deploymentEnvironmentUuids: { ...delivery.bitbucket!.deploymentEnvironmentUuids, qa: '{00000000-0000-4000-8000-000000000000}' } };
+      expect(problemsOf(withDelivery({ bitbucket }))).toEqual([
+        'platform: delivery.bitbucket.repositoryUuid is "0a1b"; expected a UUID in braces such as "{0a1b…}"',
+        'platform: delivery.bitbucket.deploymentEnvironmentUuids has "qa", which is no environment; allowed: "images", "dev", "staging", "prod"',
+      ]);
+    });
+
+    test('fails when a Jenkins agent role name is not an IAM role name', () => {
+      const jenkins = { agentRoleNames: { ...delivery.jenkins!.agentRoleNames, prod: 'arn:aws:iam::1:role/x', qa: 'x' } };
+      expect(problemsOf(withDelivery({ jenkins }))).toEqual([
+        'platform: delivery.jenkins.agentRoleNames.prod is "arn:aws:iam::1:role/x"; expected an IAM role name',
+        'platform: delivery.jenkins.agentRoleNames has "qa", which is no environment; allowed: "images", "dev", "staging", "prod"',
+      ]);
+    });
   });
 
   test('reports every problem at once', () => {

@@ -259,7 +259,7 @@ describe('deploy command', () => {
       bucketName: 'platform-dev-uploads-123456789012',
       databaseEndpoint: 'platform-dev.cluster-abc.eu-west-1.rds.amazonaws.com',
       databasePort: '5432',
-      databaseSecretArn: `arn:aws:secretsmanager:${env.region}:123456789012:secret:platform/dev/db-AbCdEf`,
+      account: '123456789012',
       imageRepositoryUri: `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web`,
       apiUrl: 'https://api.dev.example.com/',
     });

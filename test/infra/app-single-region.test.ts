@@ -14,7 +14,7 @@ const config: PlatformConfig = validatePlatformConfig({
   ),
 });
 const outdir = mkdtempSync(join(tmpdir(), 'infra-single-region-'));
-const result = synthInfra(config, { outdir, lambdaCodeDir: LAMBDA_FIXTURE });
+const result = synthInfra(config, { outdir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
 const template = (name: string) => JSON.parse(readFileSync(join(outdir, `${name}.template.json`), 'utf8'));
 const types = (name: string) => Object.values(template(name).Resources as Record<string, { Type: string }>).map((r) => r.Type);
 

@@ -35,7 +35,8 @@ describe('infra app', () => {
   test.each(platformConfig.environments.map((e) => e.name))('stack of %s emits one output per WorkloadOutputs field, keyed by the field name', (name) => {
     const stackName = environmentStackName(platformConfig.project, name);
     const outputs = p.json(stackName).Outputs as Record<string, unknown>;
-    expect(Object.keys(outputs).sort()).toEqual([...WORKLOAD_OUTPUT_FIELDS].sort());
+    // Plus the master secret's ARN for administrators, which is not part of the workload contract.
+    expect(Object.keys(outputs).sort()).toEqual([...WORKLOAD_OUTPUT_FIELDS, 'DatabaseMasterSecretArn'].sort());
     // What `cdk deploy --outputs-file` would write for it (values stand in for the deployed ones).
     const written = { [stackName]: Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `value-of-${f}`])) };
     expect(readWorkloadOutputs(written, stackName).certificateArn).toBe('value-of-certificateArn');

@@ -47,7 +47,7 @@ export function platform(): Platform {
   const dir = join(base, sourceHash());
   if (!existsSync(join(dir, 'manifest.json'))) {
     const scratch = mkdtempSync(join(base, 'synth-'));
-    synthInfra(validatePlatformConfig(platformConfig), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE });
+    synthInfra(validatePlatformConfig(platformConfig), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
     try {
       renameSync(scratch, dir);
     } catch {

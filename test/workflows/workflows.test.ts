@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { environmentStackName, platformConfig } from '../../config';
-import { imagePushSubjects } from '../../infra/names';
+import { imagePushSubjects, names } from '../../infra/names';
 
 type Dict = Record<string, unknown>;
 interface Step extends Dict {
@@ -135,10 +135,20 @@ describe('least-privilege permissions', () => {
     }
   });
 
+  it('pull-requests: write only on the job that posts the review comment (and it does nothing else)', () => {
+    const writers = allJobs().filter(({ job }) => permissionsOf(job)['pull-requests'] === 'write');
+    expect(writers.map(({ wf, name }) => `${wf.file}#${name}`)).toEqual(['ci.yml#review-comment']);
+    const { job } = writers[0];
+    expect(permissionsOf(job)).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(runs(job)).toEqual(['npm ci --ignore-scripts --no-audit --no-fund', expect.stringMatching(/^npm run diff:publish -- .* --comment$/)]);
+  });
+
   it('no other write permission anywhere', () => {
     for (const { wf, name, job } of allJobs()) {
       for (const [scope, level] of Object.entries(permissionsOf(job))) {
-        if (level === 'write') expect([`${wf.file}#${name}`, scope]).toEqual([`${wf.file}#${name}`, expect.stringMatching(/^(id-token|security-events)$/)]);
+        if (level === 'write' && !(scope === 'pull-requests' && `${wf.file}#${name}` === 'ci.yml#review-comment')) {
+          expect([`${wf.file}#${name}`, scope]).toEqual([`${wf.file}#${name}`, expect.stringMatching(/^(id-token|security-events)$/)]);
+        }
       }
     }
   });
@@ -194,6 +204,23 @@ describe('deploy', () => {
     expect(deploy.environment).toEqual({ name: '${{ inputs.environment }}' });
     expect(workflows['deploy-prod.yml'].jobs.deploy).toMatchObject({ uses: './.github/workflows/deploy.yml', with: { environment: 'prod' } });
     expect(workflows['deploy-prod.yml'].text).toMatch(/required reviewers/i);
+  });
+
+  it('runs on the environment\'s runner inside its VPC (CodeBuild project of infra), never on a hosted runner', () => {
+    expect(deploy['runs-on']).toBe('codebuild-platform-${{ inputs.environment }}-runner-${{ github.run_id }}-${{ github.run_attempt }}');
+    for (const env of platformConfig.environments) {
+      const label = String(deploy['runs-on']).replace('${{ inputs.environment }}', env.name);
+      expect(label).toBe(`codebuild-${names.runnerProject(platformConfig, env)}-\${{ github.run_id }}-\${{ github.run_attempt }}`);
+    }
+    // Only the jobs that reach a cluster need it; the others stay on hosted runners.
+    const onRunner = allJobs().filter(({ job }) => String(job['runs-on'] ?? '').startsWith('codebuild-'));
+    expect(onRunner.map(({ wf, name }) => `${wf.file}#${name}`)).toEqual(['deploy.yml#deploy']);
+  });
+
+  it('every job that installs Node.js uses a supported LTS (22 or 24)', () => {
+    const versions = allJobs().flatMap(({ job }) => steps(job).filter((step) => step.uses?.startsWith('actions/setup-node@')).map((step) => String(step.with?.['node-version'])));
+    expect(versions.length).toBeGreaterThanOrEqual(4);
+    for (const version of versions) expect(['22', '24']).toContain(version);
   });
 
   it('one deploy at a time per environment, never cancelled midway; callers use their own group (no deadlock)', () => {
@@ -264,12 +291,49 @@ describe('thin workflows', () => {
 
   it('CI runs the same checks as .ci/run', () => {
     const ci = Object.values(workflows['ci.yml'].jobs).flatMap(runs);
-    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run test:e2e']) {
+    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run scan:misconfig', 'npm run test:e2e']) {
       expect(ci).toContain(check);
     }
     const e2e = workflows['ci.yml'].jobs.e2e;
     const cache = steps(e2e).find((step) => step.uses?.startsWith('actions/cache@'));
     expect(String(cache?.with?.path)).toContain('~/.cache/platform-k8s');
     expect(String(cache?.with?.key)).toContain("hashFiles('cluster/versions.env'");
+  });
+});
+
+describe('review on pull requests', () => {
+  const { jobs } = workflows['ci.yml'];
+  const diff = jobs['review-diff'];
+  const comment = jobs['review-comment'];
+
+  it('the diff job runs on pull requests with a read-only token: base = the merge commit\'s first parent', () => {
+    expect(diff.if).toBe("github.event_name == 'pull_request'");
+    expect(permissionsOf(diff)).toEqual({}); // the workflow default: contents: read
+    expect(workflows['ci.yml'].permissions).toEqual({ contents: 'read' });
+    const checkout = steps(diff).find((step) => step.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with).toEqual({ 'persist-credentials': false, 'fetch-depth': 2 });
+    expect(runs(diff)).toContain('npm run diff -- --base HEAD^1 --markdown review-diff.md');
+  });
+
+  it('the full review is an artifact; the job summary and the comment link to it', () => {
+    const upload = steps(diff).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    expect(upload).toMatchObject({ id: 'artifact', with: { name: 'review-diff', path: 'review-diff.md' } });
+    expect(diff.outputs).toEqual({ 'artifact-url': '${{ steps.artifact.outputs.artifact-url }}' });
+    const summary = steps(diff).find((step) => step.run?.startsWith('npm run diff:publish'));
+    expect(summary?.run).toBe('npm run diff:publish -- --markdown review-diff.md --artifact-url "$ARTIFACT_URL" --summary');
+    expect(summary?.env).toEqual({ ARTIFACT_URL: '${{ steps.artifact.outputs.artifact-url }}' });
+    const names = steps(diff).map((step) => step.uses?.split('@')[0] ?? step.run);
+    expect(names.indexOf('actions/upload-artifact')).toBeGreaterThan(names.indexOf('npm run diff -- --base HEAD^1 --markdown review-diff.md'));
+  });
+
+  it('the comment job takes the artifact of the diff job and updates the one comment, synthesizing nothing', () => {
+    expect([comment.needs].flat()).toEqual(['review-diff']);
+    expect(comment.if).toBe("github.event_name == 'pull_request'");
+    const download = steps(comment).find((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(download?.with).toEqual({ name: 'review-diff' });
+    const publish = steps(comment).find((step) => step.run?.startsWith('npm run diff:publish'));
+    expect(publish?.run).toBe('npm run diff:publish -- --markdown review-diff.md --artifact-url "$ARTIFACT_URL" --comment');
+    expect(publish?.env).toEqual({ ARTIFACT_URL: '${{ needs.review-diff.outputs.artifact-url }}', GITHUB_TOKEN: '${{ github.token }}' });
+    expect(runs(comment).some((run) => /npm run (diff|synth) /.test(`${run} `))).toBe(false);
   });
 });

@@ -6,6 +6,8 @@ import { prepare, resolveTarget } from '../../../deploy/phases/prepare';
 import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from '../fixtures';
 
 const deps = { config, render: fakeRender };
+/** Production takes images by digest only. */
+const PROD_IMAGE = `registry.local/web@sha256:${'c'.repeat(64)}`;
 
 function refused(fn: () => unknown, exitCode: number = EXIT.invalidInput): string {
   try {
@@ -120,7 +122,7 @@ describe('input refusal (nothing reaches a cluster)', () => {
   });
 
   test('fails when an OIDC Ingress names no client Secret (the controller reads only auth-idp-oidc.secretName)', () => {
-    const objects = releaseObjects('registry.local/web:1.0.0', { ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc' } });
+    const objects = releaseObjects(PROD_IMAGE, { ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc' } });
     const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(
       /Ingress web: auth-type is oidc but alb.ingress.kubernetes.io\/auth-idp-oidc is null, with no secretName/,
@@ -128,7 +130,7 @@ describe('input refusal (nothing reaches a cluster)', () => {
   });
 
   test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
-    const objects = releaseObjects('registry.local/web:1.0.0', {
+    const objects = releaseObjects(PROD_IMAGE, {
       ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
     });
     const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
@@ -146,12 +148,25 @@ describe('input refusal (nothing reaches a cluster)', () => {
   test('an oidc Ingress in an aws environment with outputs asks for its Secret by the name in auth-idp-oidc', () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
     const render = () => ({
-      yaml: releaseObjects('registry.local/web:1.0.0', {
+      yaml: releaseObjects(PROD_IMAGE, {
         ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
       })
         .map((o) => dump(o))
         .join('---\n'),
     });
-    expect(prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
+    expect(prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
+  });
+
+  test('production refuses an image by tag, from --image or from --manifests; elsewhere a tag outside ECR only warns', () => {
+    const file = writeOutputsFile('prod', fakeOutputs('prod'));
+    expect(refused(() => prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
+      /^Deployment web: image reference "registry.local\/web:1.0.0" is pinned by tag; environment "prod" is production and accepts only images by digest/,
+    );
+    const dir = writeManifestDir({ 'x.yaml': releaseObjects('registry.local/web:1.0.0').map((o) => dump(o)).join('---\n') });
+    expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/environment "prod" is production/);
+    expect(prepare(options({ image: 'registry.local/web:1.0.0' }), deps).imageWarnings).toEqual([
+      'image registry.local/web:1.0.0 is referenced by tag "1.0.0" outside ECR: such a tag can be moved to other content; prefer registry.local/web@sha256:<digest>',
+    ]);
+    expect(prepare(options({ image: PROD_IMAGE }), deps).imageWarnings).toEqual([]);
   });
 });

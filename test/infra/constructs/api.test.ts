@@ -16,6 +16,7 @@ function uploadApi(codeDir: string): UploadApi {
     jwtAudience: 'client',
     throttleRatePerSecond: 1,
     throttleBurst: 1,
+    reservedConcurrency: 5,
     removal: RemovalPolicy.DESTROY,
   };
   return new UploadApi(stack, 'Api', props);

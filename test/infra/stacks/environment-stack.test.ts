@@ -137,12 +137,18 @@ describe('environment stack: EKS', () => {
     }
   });
 
-  test('the web pod role grants just its bucket, its key and its database secret', () => {
+  test('the web pod role grants just its bucket, its key and a login as its own database user (no secret at all)', () => {
     const [, policy] = resourcesOfType(devJson, 'AWS::IAM::Policy').find(([id]) => id.startsWith('WebPodPolicy'))!;
-    const statements = policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[];
+    const statements = policy.Properties.PolicyDocument.Statement as { Sid: string; Action: string | string[]; Resource: unknown }[];
     const actions = statements.flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'].sort());
+    expect(actions.sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'rds-db:connect', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
     expect(JSON.stringify(statements)).not.toContain('"*"');
+    // rds-db:connect on arn:...:rds-db:<region>:<account>:dbuser:<this instance's resource ID>/web, nothing wider.
+    const login = statements.find((s) => s.Sid === 'DatabaseLogin')!;
+    const arn = JSON.stringify(login.Resource);
+    expect(arn).toMatch(/:rds-db:.*:dbuser:/);
+    expect(arn).toMatch(/"Fn::GetAtt":\["DatabaseInstance[0-9A-F]+","DbiResourceId"\]/);
+    expect(arn).toContain('/web"');
   });
 });
 
@@ -169,11 +175,11 @@ describe('environment stack: database', () => {
     });
   });
 
-  test('reachable on 5432 only from the EKS cluster security group (and the rotation function)', () => {
+  test('reachable on 5432 only from the EKS cluster security group (and the rotation and role bootstrap functions)', () => {
     const dbSg = resourcesOfType(devJson, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('DatabaseSecurityGroup'))!;
     expect(dbSg[1].Properties.SecurityGroupIngress).toBeUndefined();
     const ingress = resourcesOfType(devJson, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => JSON.stringify(r.Properties.GroupId).includes(dbSg[0]));
-    expect(ingress).toHaveLength(2);
+    expect(ingress).toHaveLength(3);
     for (const [, rule] of ingress) {
       expect(rule.Properties).toMatchObject({ IpProtocol: 'tcp', FromPort: DATABASE_PORT, ToPort: DATABASE_PORT });
       expect(rule.Properties.CidrIp).toBeUndefined();
@@ -182,6 +188,23 @@ describe('environment stack: database', () => {
     const sources = ingress.map(([, r]) => r.Properties.SourceSecurityGroupId);
     expect(sources).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/^EksCluster/), 'ClusterSecurityGroupId'] });
     expect(sources).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseRotationSecurityGroup/), 'GroupId'] });
+    expect(sources).toContainEqual({ 'Fn::GetAtt': [expect.stringMatching(/^DatabaseRoleSecurityGroup/), 'GroupId'] });
+  });
+
+  test('the application role is created at deploy time by a custom resource in the VPC (IAM auth, own schema)', () => {
+    const [, resource] = resourcesOfType(devJson, 'Custom::DatabaseRole')[0];
+    expect(resource.Properties).toMatchObject({ RoleName: 'web', DatabaseName: 'app', SchemaName: 'web', IamAuthentication: 'true', ConnectionLimit: '50' });
+    expect(resource.Properties.StatementsHash).toMatch(/^[0-9a-f]{16}$/);
+    expect(JSON.stringify(resource.Properties.Host)).toContain('Endpoint.Address');
+    const functions = resourcesOfType(devJson, 'AWS::Lambda::Function').filter(([id]) => id.startsWith('DatabaseRoleFunction'));
+    expect(functions).toHaveLength(1);
+    const [, fn] = functions[0];
+    expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.Environment.Variables).toEqual({ NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' });
+    // Its egress: HTTPS and PostgreSQL to the database's group only.
+    const sg = resourcesOfType(devJson, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('DatabaseRoleSecurityGroup'))!;
+    expect(sg[1].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', FromPort: 443, ToPort: 443 })]);
   });
 
   test('prod: Multi-AZ, deletion protection, snapshot on removal', () => {
@@ -287,6 +310,13 @@ describe('environment stack: upload API', () => {
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiAccessLogs'), 'Arn'] } },
       DefaultRouteSettings: { ThrottlingRateLimit: prodConfig.apiThrottleRatePerSecond, ThrottlingBurstLimit: prodConfig.apiThrottleBurst },
     });
+  });
+
+  test('the API function has its reserved concurrency from configuration, per environment', () => {
+    for (const [template, config] of [[dev, devConfig], [prod, prodConfig]] as const) {
+      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Upload API'), ReservedConcurrentExecutions: config.apiReservedConcurrency });
+    }
+    expect(devConfig.apiReservedConcurrency).not.toBe(prodConfig.apiReservedConcurrency);
   });
 
   test('the function role is least privilege on its bucket and key', () => {
