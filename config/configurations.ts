@@ -27,8 +27,9 @@ export function configurationByName(name: string): PlatformConfig {
  * `--config <name>` (or `--config=<name>`) from an entry point's arguments; the default configuration without it.
  * Read at the entry point only, never below it.
  */
-export function configurationFromArgs(argv: readonly string[]): { readonly name: string; readonly config: PlatformConfig } {
+export function configurationFromArgs(argv: readonly string[]): { readonly name: string; readonly config: PlatformConfig; readonly rest: string[] } {
   let name = DEFAULT_CONFIGURATION;
+  const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--config') {
       const value = argv[i + 1];
@@ -37,7 +38,9 @@ export function configurationFromArgs(argv: readonly string[]): { readonly name:
       i++;
     } else if (argv[i].startsWith('--config=')) {
       name = argv[i].slice('--config='.length);
+    } else {
+      rest.push(argv[i]);
     }
   }
-  return { name, config: configurationByName(name) };
+  return { name, config: configurationByName(name), rest };
 }

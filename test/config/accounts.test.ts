@@ -80,7 +80,7 @@ describe('accounts', () => {
 describe('configurations', () => {
   test('--config selects a configuration at the entry point; the default without it', () => {
     expect(configurationFromArgs([]).config).toBe(platformConfig);
-    expect(configurationFromArgs(['--config', 'multi-account'])).toEqual({ name: 'multi-account', config: multiAccountConfig });
+    expect(configurationFromArgs(['--env', 'dev', '--config', 'multi-account'])).toEqual({ name: 'multi-account', config: multiAccountConfig, rest: ['--env', 'dev'] });
     expect(configurationFromArgs(['--config=multi-account']).config).toBe(multiAccountConfig);
   });
 

@@ -64,7 +64,7 @@ describe('multi-account example', () => {
   });
 
   test('no Fn::ImportValue anywhere: values cross accounts as Fn::GetStackOutput with a role of the producer account', () => {
-    for (const [name, template] of templates) expect(JSON.stringify(template)).not.toContain('Fn::ImportValue');
+    for (const template of templates.values()) expect(JSON.stringify(template)).not.toContain('Fn::ImportValue');
     const prod = JSON.stringify(templates.get('platform-prod'));
     const reads = [...prod.matchAll(/"Fn::GetStackOutput":\{"StackName":"([^"]+)"/g)].map((m) => m[1]);
     expect(new Set(reads)).toEqual(new Set(['platform-identity', 'platform-prod-eu-central-1']));
@@ -164,5 +164,26 @@ describe('multi-account example', () => {
       expect(resources(stack, 'AWS::CertificateManager::Certificate')).toHaveLength(1);
       expect(resources(stack, 'AWS::ObservabilityAdmin::TelemetryEnrichment')).toHaveLength(1);
     }
+  });
+});
+
+describe('workflows in the multi-account layout', () => {
+  // The same workflows serve both layouts: each job's role comes from its GitHub Environment, whose variable names a
+  // role in that Environment's account (README "Multi-account setup").
+  const workflow = (file: string): Json => require('js-yaml').load(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8'));
+  const credentials = (job: Json) => job.steps.find((s: Json) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'))?.with;
+
+  test('the environment deploy assumes its own Environment\'s role and pulls from the registry account', () => {
+    const job = workflow('deploy.yml').jobs.deploy;
+    expect(job.environment.name).toBe('${{ inputs.environment }}');
+    expect(credentials(job)['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
+    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('npm run deploy'));
+    expect(deploy.env.IMAGE).toMatch(/^\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}\.dkr\.ecr\./);
+  });
+
+  test('the image push runs in the "images" Environment with the shared account\'s push role', () => {
+    const job = workflow('build-scan.yml').jobs.push;
+    expect(job.environment).toBe('images');
+    expect(credentials(job)['role-to-assume']).toBe('${{ vars.ECR_PUSH_ROLE_ARN }}');
   });
 });
