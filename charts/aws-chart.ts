@@ -1,9 +1,9 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
-import { AlbIngress } from './ingress-aws';
+import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';
 import { WebNetworkPolicy } from './network-policy';
 import { CONTAINER_PORT, WebService } from './web-service';
@@ -39,7 +39,7 @@ export class AwsWebChart extends Chart {
       );
     }
 
-    const loadBalancerName = `${config.project}-${env.name}-web`;
+    const albName = loadBalancerName(config.project, env.name);
     new WebNamespace(this, 'Namespace', {
       name: namespace,
       podSecurityVersion: `v${env.cluster.kubernetesVersion}`,
@@ -55,6 +55,8 @@ export class AwsWebChart extends Chart {
       maxReplicas: env.workload.maxReplicas,
       cpuMillis: env.workload.cpuMillis,
       memoryMiB: env.workload.memoryMiB,
+      // The namespace carries the ALB pod readiness gate: the progress deadline is sized for it.
+      readinessGateSeconds: albReadinessGateSeconds(),
       settings: {
         [APP_ENV.environment]: env.name,
         [APP_ENV.region]: outputs.region,
@@ -67,7 +69,7 @@ export class AwsWebChart extends Chart {
         [APP_ENV.databaseUsername]: WORKLOAD_DATABASE_USER,
         // The user, from the ALB's signed header only: the load balancer's name is fixed, its ID is assigned by AWS.
         [APP_ENV.identitySource]: 'alb',
-        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${loadBalancerName}/*`,
+        [APP_ENV.albSigner]: `arn:${partitionOf(outputs.region)}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${albName}/*`,
       },
     });
 
@@ -90,6 +92,7 @@ export class AwsWebChart extends Chart {
       namespace,
       hostname: env.workload.hostname,
       region: env.region,
+      loadBalancerName: albName,
       certificateArn: outputs.certificateArn,
       userPoolArn: outputs.userPoolArn,
       userPoolId: outputs.userPoolId,
@@ -97,7 +100,6 @@ export class AwsWebChart extends Chart {
       userPoolInAnotherAccount: userPoolInAnotherAccount(config, env),
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
-      loadBalancerName,
       // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
       tags: [loadBalancerTag(config.project, env.name)],
     });

@@ -1,16 +1,43 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME } from '../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME, type WorkloadOutputs } from '../config';
 import { ChartInputError } from './errors';
 import { checkDnsLabel, checkHostname, checkInteger } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
 
 const ALB = 'alb.ingress.kubernetes.io';
 
+/** The target group's health check (annotations below): a new target is healthy after healthyThresholdCount passes. */
+export const ALB_HEALTH_CHECK = { intervalSeconds: 10, timeoutSeconds: 5, healthyThresholdCount: 2, unhealthyThresholdCount: 2 } as const;
+/**
+ * Budget for a new pod's target to be registered: the controller reconciles the endpoints, calls RegisterTargets,
+ * and the ALB starts health checks only once registration is done (the target is `initial` meanwhile); on the first
+ * release this also waits for the brand-new ALB to finish provisioning. Tens of seconds usually, more on a new or
+ * busy ALB (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html,
+ * https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/).
+ */
+export const ALB_REGISTRATION_BUDGET_SECONDS = 120;
+
+/**
+ * Seconds the ALB pod readiness gate may take to turn true for a new pod once its containers are ready:
+ * registration budget + health-check interval × healthy threshold (120 + 10 × 2 = 140 s).
+ */
+export function albReadinessGateSeconds(): number {
+  return ALB_REGISTRATION_BUDGET_SECONDS + ALB_HEALTH_CHECK.intervalSeconds * ALB_HEALTH_CHECK.healthyThresholdCount;
+}
+
 /** How the ALB authenticates users against the central Cognito user pool. */
 export type AlbAuthType = 'cognito' | 'oidc';
 
-export interface AlbIngressProps {
+/**
+ * The outputs the ALB needs, documented on `WorkloadOutputs` (config/outputs.ts): the certificate (in the ALB's
+ * region) and the central user pool. `userPoolRegion` equal to `region` → `auth-type: cognito`, otherwise `oidc`
+ * (issuer from `userPoolId`, endpoints from the hosted domain prefix `userPoolDomain`; the client ID then comes
+ * from the Secret, not `userPoolClientId`).
+ */
+export type AlbIngressOutputs = Pick<WorkloadOutputs, 'certificateArn' | 'userPoolArn' | 'userPoolId' | 'userPoolRegion' | 'userPoolDomain' | 'userPoolClientId'>;
+
+export interface AlbIngressProps extends AlbIngressOutputs {
   /** The web service behind the ALB (its Service is the backend; its preStop wait bounds the deregistration delay). */
   readonly workload: WebService;
   /** Namespace of the Ingress (and of the OIDC client Secret). */
@@ -19,14 +46,6 @@ export interface AlbIngressProps {
   readonly hostname: string;
   /** Region of the ALB (the environment's region). */
   readonly region: string;
-  /** ACM certificate ARN for the HTTPS listener (must be in the ALB's region). */
-  readonly certificateArn: string;
-  /** ARN of the central user pool. */
-  readonly userPoolArn: string;
-  /** ID of the central user pool, e.g. "eu-west-1_AbCdEf" (builds the OIDC issuer). */
-  readonly userPoolId: string;
-  /** Region of the central user pool. Same as `region` → `auth-type: cognito`; otherwise `auth-type: oidc`. */
-  readonly userPoolRegion: string;
   /**
    * The user pool is in another AWS account than the ALB (the multi-account layout's shared-services account):
    * `auth-type: cognito` takes a pool of the ALB's own account and region only, so the ALB signs in through
@@ -34,19 +53,16 @@ export interface AlbIngressProps {
    * @default false
    */
   readonly userPoolInAnotherAccount?: boolean;
-  /** Prefix of the pool's hosted domain (`<prefix>.auth.<region>.amazoncognito.com`). */
-  readonly userPoolDomain: string;
-  /** ID of this environment's app client (used by `auth-type: cognito`; with OIDC the client ID comes from the Secret). */
-  readonly userPoolClientId: string;
   /**
    * Name of the Ingress.
    * @default WORKLOAD_NAME ("web")
    */
   readonly name?: string;
   /**
-   * Name of the load balancer (`load-balancer-name`), unique per account and region: the service accepts the
+   * Name of the load balancer (`alb.ingress.kubernetes.io/load-balancer-name`, at most 32 characters): stable across
+   * Ingress changes (changing it later makes the controller create a new load balancer); the service accepts the
    * identity header only from the load balancer with this name.
-   * @default - a name the controller generates (the service then cannot know its signer)
+   * @default - a name the controller derives from the namespace and Ingress name
    */
   readonly loadBalancerName?: string;
   /**
@@ -123,10 +139,10 @@ export class AlbIngress extends Construct {
       [`${ALB}/healthcheck-port`]: 'traffic-port',
       [`${ALB}/success-codes`]: '200',
       // Fast enough for the pod readiness gate: a new target is healthy ~20 s after it starts answering.
-      [`${ALB}/healthcheck-interval-seconds`]: '10',
-      [`${ALB}/healthcheck-timeout-seconds`]: '5',
-      [`${ALB}/healthy-threshold-count`]: '2',
-      [`${ALB}/unhealthy-threshold-count`]: '2',
+      [`${ALB}/healthcheck-interval-seconds`]: String(ALB_HEALTH_CHECK.intervalSeconds),
+      [`${ALB}/healthcheck-timeout-seconds`]: String(ALB_HEALTH_CHECK.timeoutSeconds),
+      [`${ALB}/healthy-threshold-count`]: String(ALB_HEALTH_CHECK.healthyThresholdCount),
+      [`${ALB}/unhealthy-threshold-count`]: String(ALB_HEALTH_CHECK.unhealthyThresholdCount),
       [`${ALB}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${delay}`,
       [`${ALB}/load-balancer-attributes`]: 'routing.http.drop_invalid_header_fields.enabled=true',
       [`${ALB}/auth-type`]: this.authType,
@@ -181,12 +197,23 @@ export class AlbIngress extends Construct {
 
     // Needs the workload's settings, which may be changed after this construct: checked at synth.
     this.node.addValidation({
-      validate: () =>
-        this.deregistrationDelaySeconds < props.workload.preStopSleepSeconds
-          ? []
-          : [
-              `ALB deregistration delay (${this.deregistrationDelaySeconds} s) must be shorter than the pods' preStop sleep (${props.workload.preStopSleepSeconds} s); otherwise pods get SIGTERM while the ALB still routes requests to them`,
-            ],
+      validate: () => {
+        const problems: string[] = [];
+        if (this.deregistrationDelaySeconds >= props.workload.preStopSleepSeconds) {
+          problems.push(
+            `ALB deregistration delay (${this.deregistrationDelaySeconds} s) must be shorter than the pods' preStop sleep (${props.workload.preStopSleepSeconds} s); otherwise pods get SIGTERM while the ALB still routes requests to them`,
+          );
+        }
+        // The namespace's readiness gate holds every new pod until its target is healthy: the rollout's deadline
+        // must allow for it, or a good release on a new or busy ALB is rolled back.
+        const gate = albReadinessGateSeconds();
+        if (props.workload.rolloutStep.readinessGateSeconds < gate) {
+          problems.push(
+            `web service ${props.workload.name} counts ${props.workload.rolloutStep.readinessGateSeconds} s for its readiness gate, but behind the ALB a new pod is Ready only after registration (up to ${ALB_REGISTRATION_BUDGET_SECONDS} s) and ${ALB_HEALTH_CHECK.healthyThresholdCount} health checks ${ALB_HEALTH_CHECK.intervalSeconds} s apart: give it readinessGateSeconds: albReadinessGateSeconds() (${gate})`,
+          );
+        }
+        return problems;
+      },
     });
   }
 }

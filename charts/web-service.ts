@@ -17,6 +17,33 @@ export const SERVICE_PORT = 80;
 /** uid/gid of the distroless `nonroot` user. */
 export const RUN_AS_ID = 65532;
 
+/** The container's startup probe (on /healthz): up to periodSeconds × failureThreshold = 60 s to start. */
+export const STARTUP_PROBE = { periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 } as const;
+/** The readiness probe (on /readyz): fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out. */
+export const READINESS_PROBE = { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 } as const;
+/**
+ * Startup budget of a new pod: the startup probe's whole window, then the first readiness probe. (Crashes and image
+ * pull errors show in the pod's status long before: the deploy command need not wait for the deadline to see them.)
+ */
+export const STARTUP_BUDGET_SECONDS = STARTUP_PROBE.periodSeconds * STARTUP_PROBE.failureThreshold + READINESS_PROBE.periodSeconds;
+/** Margin of the default progress deadline over the slowest good rollout step (scheduling, controller latency). */
+export const PROGRESS_DEADLINE_MARGIN_SECONDS = 15;
+
+/** What a new pod's way to available is made of, in seconds (a rollout step; see `rolloutStepSeconds`). */
+export interface RolloutStep {
+  /** Startup probe window plus the first readiness probe (`STARTUP_BUDGET_SECONDS`). */
+  readonly startupSeconds: number;
+  /** Readiness gate (e.g. ALB registration + healthy threshold × interval); 0 without one. */
+  readonly readinessGateSeconds: number;
+  /** minReadySeconds: Ready for this long before the pod counts as available. */
+  readonly minReadySeconds: number;
+}
+
+/** Seconds the slowest step of a good rollout may take: a new pod from creation to available. */
+export function rolloutStepSeconds(step: RolloutStep): number {
+  return step.startupSeconds + step.readinessGateSeconds + step.minReadySeconds;
+}
+
 /** An environment variable read from a key of a Secret that the cluster operator (or the deploy command) creates. */
 export interface SecretEnvVar {
   /** Name of the Secret in the namespace. */
@@ -123,9 +150,17 @@ export interface WebServiceProps {
    */
   readonly minReadySeconds?: number;
   /**
+   * Seconds a new pod may need, after its own probes pass, until it is Ready: the time a readiness gate takes to turn
+   * true (behind an ALB with the pod readiness gate: target registration plus the health checks that make the
+   * target healthy). Counted into the default progress deadline.
+   * @default 0 (no readiness gate)
+   */
+  readonly readinessGateSeconds?: number;
+  /**
    * Seconds without rollout progress after which the Deployment reports ProgressDeadlineExceeded (and the deploy
-   * command rolls back). Kubernetes' default is 600.
-   * @default 90
+   * command rolls back). Kubernetes' default is 600. Must cover the slowest step of a good rollout, a new pod's way
+   * to available (`rolloutStepSeconds`): startup budget + readinessGateSeconds + minReadySeconds.
+   * @default rolloutStepSeconds + 15 (90 with no readiness gate)
    */
   readonly progressDeadlineSeconds?: number;
   /**
@@ -157,6 +192,9 @@ export class WebService extends Construct {
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly preStopSleepSeconds: number;
   readonly terminationGracePeriodSeconds: number;
+  /** The parts of a new pod's way to available that the progress deadline covers. */
+  readonly rolloutStep: RolloutStep;
+  readonly progressDeadlineSeconds: number;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
@@ -185,8 +223,20 @@ export class WebService extends Construct {
     checkInteger('drainSeconds', drain, 1, 300);
     const minReady = props.minReadySeconds ?? 10;
     checkInteger('minReadySeconds', minReady, 0, 300);
-    const progressDeadline = props.progressDeadlineSeconds ?? 90;
-    checkInteger('progressDeadlineSeconds', progressDeadline, minReady + 30, 3600);
+    const readinessGate = props.readinessGateSeconds ?? 0;
+    checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
+    // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the
+    // deadline has to outlast one new pod's whole way to available, or a good release is declared failed.
+    this.rolloutStep = { startupSeconds: STARTUP_BUDGET_SECONDS, readinessGateSeconds: readinessGate, minReadySeconds: minReady };
+    const step = rolloutStepSeconds(this.rolloutStep);
+    const progressDeadline = props.progressDeadlineSeconds ?? step + PROGRESS_DEADLINE_MARGIN_SECONDS;
+    if (!Number.isInteger(progressDeadline) || progressDeadline < step || progressDeadline > 3600) {
+      throw new ChartInputError(
+        `progressDeadlineSeconds is ${progressDeadline}; it must be an integer from ${step} to 3600: a new pod may need ${step} s to become available ` +
+          `(startup ${STARTUP_BUDGET_SECONDS} s + readiness gate ${readinessGate} s + minReadySeconds ${minReady} s), and a shorter deadline fails good releases`,
+      );
+    }
+    this.progressDeadlineSeconds = progressDeadline;
     const targetCpu = props.targetCpuUtilization ?? 70;
     checkInteger('targetCpuUtilization', targetCpu, 10, 100);
     const tmpSize = props.tmpSizeMiB ?? 64;
@@ -282,17 +332,17 @@ export class WebService extends Construct {
           // Up to 60 s to start; liveness and readiness only begin once startup succeeded.
           startup: kplus.Probe.fromHttpGet('/healthz', {
             port: CONTAINER_PORT,
-            periodSeconds: Duration.seconds(2),
-            failureThreshold: 30,
-            timeoutSeconds: Duration.seconds(2),
+            periodSeconds: Duration.seconds(STARTUP_PROBE.periodSeconds),
+            failureThreshold: STARTUP_PROBE.failureThreshold,
+            timeoutSeconds: Duration.seconds(STARTUP_PROBE.timeoutSeconds),
           }),
           // /readyz fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out of the Service.
           readiness: kplus.Probe.fromHttpGet('/readyz', {
             port: CONTAINER_PORT,
-            periodSeconds: Duration.seconds(5),
-            failureThreshold: 2,
+            periodSeconds: Duration.seconds(READINESS_PROBE.periodSeconds),
+            failureThreshold: READINESS_PROBE.failureThreshold,
             successThreshold: 1,
-            timeoutSeconds: Duration.seconds(2),
+            timeoutSeconds: Duration.seconds(READINESS_PROBE.timeoutSeconds),
           }),
           liveness: kplus.Probe.fromHttpGet('/healthz', {
             port: CONTAINER_PORT,

@@ -5,8 +5,11 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=access/access.sh
+source "$CLUSTER_DIR/access/access.sh"
 
 if [[ ! -d "$CLUSTER_WORKDIR" ]]; then
+  access_teardown
   log "no cluster '$CLUSTER_NAME' (nothing under $CLUSTER_WORKDIR)"
   exit 0
 fi
@@ -18,8 +21,9 @@ else
   for pidfile in "$CLUSTER_WORKDIR"/pids/*.pid; do
     [[ -f "$pidfile" ]] || continue
     pid="$(cat "$pidfile")"
-    [[ "$pid" =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null || true
+    if [[ "$pid" =~ ^[0-9]+$ ]]; then kill "$pid" 2>/dev/null || true; fi
   done
 fi
 rm -rf "$CLUSTER_WORKDIR"
+access_teardown
 log "cluster '$CLUSTER_NAME' deleted"

@@ -16,6 +16,8 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=access/access.sh
+source "$CLUSTER_DIR/access/access.sh"
 
 START=$SECONDS
 ensure_binaries
@@ -23,7 +25,7 @@ ensure_binaries
 STAGES=("$CLUSTER_DIR"/stages/*.yaml)
 # Everything that shapes the cluster; a change means "recreate".
 FINGERPRINT="$(cat "$CLUSTER_DIR/versions.env" "$CLUSTER_DIR/kwokctl.yaml" "${STAGES[@]}" \
-  "$CLUSTER_DIR/up.sh" | sha256sum | cut -c1-16)"
+  "$CLUSTER_DIR/up.sh" "${ACCESS_FILES[@]}" | sha256sum | cut -c1-16)"
 FINGERPRINT_FILE="$CLUSTER_WORKDIR/platform-fingerprint"
 
 healthy() {
@@ -55,6 +57,7 @@ drop_stale_pid_files() {
 delete_cluster() {
   "$BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" >&2 || true
   rm -rf "$CLUSTER_WORKDIR"
+  access_teardown
 }
 
 reused=0
@@ -100,7 +103,8 @@ fail() { failure="$*"; return 1; }
 
 create_cluster() {
   log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
-  local config_args=(--config "$CLUSTER_DIR/kwokctl.yaml") s
+  access_prepare
+  local config_args=(--config "$ACCESS_KWOKCTL_CONFIG") s
   for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
   # Every binary is local (kwokctl would otherwise download them); KWOK_* env
   # vars cover the ones without a flag.
@@ -153,6 +157,7 @@ for attempt in 1 2; do
   die "$failure"
 done
 
+access_webhook_start
 log "cluster '$CLUSTER_NAME' ready in $((SECONDS - START))s ($( ((reused)) && echo reused || echo created)); $(kctl get nodes --no-headers | wc -l) nodes"
 log "kubectl: $BIN/kubectl (or cluster/kubectl.sh)"
 echo "$KUBECONFIG_PATH"

@@ -31,3 +31,13 @@ export const UPLOAD_API_ENV = {
   kmsKeyId: 'UPLOAD_KMS_KEY_ID',
   maxUploadBytes: 'MAX_UPLOAD_BYTES',
 } as const;
+
+/** The only origin a browser may call the upload API and the bucket's presigned URLs from: the environment's site. */
+export function apiClientOrigin(hostname: string): string {
+  return `https://${hostname}`;
+}
+
+/** Where the hosted sign-in returns the browser app's authorization code (public client, PKCE). */
+export function apiClientCallbackUrl(hostname: string): string {
+  return `${apiClientOrigin(hostname)}/oauth/callback`;
+}

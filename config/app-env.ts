@@ -5,6 +5,8 @@
 export const APP_ENV = {
   /** TCP port to listen on. */
   port: 'PORT',
+  /** TCP port of the Prometheus metrics listener (0: any free port). */
+  metricsPort: 'METRICS_PORT',
   /** Environment name shown by the service. */
   environment: 'APP_ENV',
   /** Release (the image sets it to the commit). */

@@ -99,3 +99,10 @@ export function checkDeployImage(image: string, target: { readonly name: string;
   }
   return { warnings: [] };
 }
+
+/**
+ * Tags of released images start with this prefix (GitHub release tags such as "v1.4.2"; build tags are commit SHAs,
+ * which are hexadecimal). ECR's lifecycle keeps every image carrying such a tag out of the count-based expiry of
+ * builds (infra/stacks/regional-stack.ts); .github/scripts/push-image.sh refuses a release tag without it.
+ */
+export const RELEASE_TAG_PREFIX = 'v';

@@ -1,3 +1,5 @@
+import { WORKLOAD_NAME } from './workload';
+
 /**
  * The contract between the cloud side (CDK) and the workloads (cdk8s charts, deploy command).
  *
@@ -46,6 +48,11 @@ export interface WorkloadOutputs {
   readonly imageRepositoryUri: string;
   /** Base URL of the serverless API (API Gateway). */
   readonly apiUrl: string;
+  /**
+   * ID of this environment's public app client (no secret; authorization code flow with PKCE), the one a browser
+   * app signs users in with to call the API (`https://<hostname>` is its only CORS origin).
+   */
+  readonly apiClientId: string;
 }
 
 export type WorkloadOutputField = keyof WorkloadOutputs;
@@ -69,11 +76,24 @@ export const WORKLOAD_OUTPUT_FIELDS: readonly WorkloadOutputField[] = [
   'account',
   'imageRepositoryUri',
   'apiUrl',
+  'apiClientId',
 ];
 
 /** Name of the CloudFormation stack of an environment, e.g. "platform-dev". */
 export function environmentStackName(project: string, environment: string): string {
   return `${project}-${environment}`;
+}
+
+/** Longest name Elastic Load Balancing accepts for a load balancer. */
+export const MAX_LOAD_BALANCER_NAME_LENGTH = 32;
+
+/**
+ * Name of an environment's ALB (the Ingress annotation `alb.ingress.kubernetes.io/load-balancer-name`). Without it
+ * the AWS Load Balancer Controller derives a name from the Ingress; a fixed name keeps the load balancer (and the DNS
+ * record external-dns points at it) recognisable across Ingress changes, in alarms and in the console.
+ */
+export function loadBalancerName(project: string, environment: string): string {
+  return `${project}-${environment}-${WORKLOAD_NAME}`;
 }
 
 /** Marks a value that only exists after `cdk deploy`. Manifests containing it must never be applied. */

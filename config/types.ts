@@ -20,6 +20,15 @@ export type DeployTrigger =
 /** How the EKS API endpoint is reachable. */
 export type EndpointAccess = 'public-and-private' | 'private';
 
+/** EKS control-plane log types, as EKS spells them. */
+export type ControlPlaneLogType = 'api' | 'audit' | 'authenticator' | 'controllerManager' | 'scheduler';
+
+/** Which traffic the VPC flow logs record: every flow, or only rejected ones (a fraction of the volume). */
+export type FlowLogTraffic = 'all' | 'reject';
+
+/** Cognito threat protection of the user pool: "off" uses the Essentials feature plan, the others need Plus. */
+export type ThreatProtection = 'full' | 'audit' | 'off';
+
 /** What happens to stateful stores (database, buckets) when their stack or resource is removed. */
 export type RemovalBehaviour = 'destroy' | 'snapshot' | 'retain';
 
@@ -43,6 +52,12 @@ export interface ClusterConfig {
    * A name (not an ARN) keeps synth account-agnostic.
    */
   readonly adminRoleName: string;
+  /**
+   * Control-plane log types sent to CloudWatch Logs (billed per GB ingested; "api" and "audit" are the bulk).
+   * Must include "audit".
+   * @default - all five in production; ["audit", "authenticator"] elsewhere
+   */
+  readonly controlPlaneLogTypes?: readonly ControlPlaneLogType[];
 }
 
 export interface DatabaseConfig {
@@ -72,6 +87,42 @@ export interface WorkloadConfig {
   readonly memoryMiB: number;
 }
 
+/**
+ * A canary release: a second Deployment with the new image and a share of the pods, behind the same Service, its
+ * metrics compared interval by interval with the thresholds and with the stable pods; promoted (the stable
+ * Deployment rolls to the new image) or aborted (the canary is removed, the stable pods were never touched).
+ */
+export interface CanaryConfig {
+  /** The canary's share of the pods (canary / (canary + stable)), in percent: 1 to 50. */
+  readonly sharePercent: number;
+  /** Seconds per analysis interval (5 to 600). */
+  readonly intervalSeconds: number;
+  /** Analysis intervals before the decision (1 to 100); the canary is aborted as soon as too many failed. */
+  readonly intervals: number;
+  /** Lowest share of non-5xx responses of the canary per interval, in percent (50 to 100), e.g. 99. */
+  readonly minSuccessRatePercent: number;
+  /** Highest p95 latency of the canary per interval, in milliseconds (1 to 60000). */
+  readonly maxP95LatencyMs: number;
+  /** Highest p95 latency of the canary relative to the stable pods in the same interval, in percent above (0 to 1000). */
+  readonly maxP95IncreasePercent: number;
+  /** Requests the canary must serve in an interval for it to count; fewer make the interval inconclusive (1 to 1000000). */
+  readonly minRequestsPerInterval: number;
+  /** Failed intervals tolerated; one more aborts (0 to `intervals`). */
+  readonly failureLimit: number;
+  /**
+   * When no interval was conclusive (too little traffic): "fail" aborts, "promote" promotes without evidence.
+   * Either way the report says the analysis was inconclusive.
+   */
+  readonly onInconclusive: 'fail' | 'promote';
+}
+
+/** How a release replaces the running one. */
+export type ReleaseStrategy =
+  /** The Deployment's rolling update, watched (and rolled back when it does not become available). */
+  | { readonly kind: 'rolling' }
+  /** A canary with metric analysis first, then the rolling update. */
+  | ({ readonly kind: 'canary' } & CanaryConfig);
+
 export interface DataRetentionConfig {
   /** RDS deletion protection. Must be true in production. */
   readonly deletionProtection: boolean;
@@ -99,10 +150,27 @@ export interface EnvironmentConfig {
   readonly vpcCidr: string;
   /** NAT gateways: 1 (enough for dev) or 2 (one per availability zone, for high availability). */
   readonly natGateways: number;
+  /**
+   * Interface VPC endpoints for ECR (API and registry), Secrets Manager and STS, so image pulls and secret reads do
+   * not pay NAT data processing; each costs an hourly fee per availability zone. The S3 gateway endpoint (free; image
+   * layers and the application bucket) is always there.
+   * @default - true in production, false elsewhere
+   */
+  readonly interfaceEndpoints?: boolean;
+  /**
+   * Traffic the VPC flow logs record.
+   * @default - "all" in production, "reject" elsewhere
+   */
+  readonly flowLogTraffic?: FlowLogTraffic;
   readonly cluster: ClusterConfig;
   readonly database: DatabaseConfig;
   readonly workload: WorkloadConfig;
   readonly dataRetention: DataRetentionConfig;
+  /**
+   * How releases replace the running one.
+   * @default - production: a canary with DEFAULT_CANARY; otherwise the rolling update
+   */
+  readonly release?: ReleaseStrategy;
   /** API Gateway steady-state request rate per second. */
   readonly apiThrottleRatePerSecond: number;
   /** API Gateway burst. */
@@ -146,6 +214,12 @@ export interface IdentityConfig {
   readonly domainPrefix: string;
   /** Multi-factor authentication: optional (users may enrol) or required. */
   readonly mfa: 'optional' | 'required';
+  /**
+   * Cognito threat protection (adaptive authentication, compromised credentials). "full" blocks risky sign-ins,
+   * "audit" only records them; both need the Plus feature plan (billed per monthly active user). "off" uses Essentials.
+   * @default - "full" when any environment is production, "off" otherwise
+   */
+  readonly threatProtection?: ThreatProtection;
 }
 
 export interface GitHubConfig {
@@ -218,6 +292,11 @@ export interface PortableTargetConfig {
    * @default - no TLS section (terminate TLS in front of the ingress)
    */
   readonly tlsSecretName?: string;
+  /**
+   * How releases replace the running one.
+   * @default - the rolling update
+   */
+  readonly release?: ReleaseStrategy;
 }
 
 export interface PlatformConfig {

@@ -1,7 +1,12 @@
 import { accountProblems } from './accounts';
+import { instanceArchitecture, nodeArchitectures } from './architecture';
+import { ALL_CONTROL_PLANE_LOG_TYPES } from './costs';
+import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH } from './outputs';
+import { WORKLOAD_NAME } from './workload';
 import { validateOperations } from './operations';
 import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
+import { releaseStrategyProblems } from './release';
 import { workloadSizingProblems } from './workload';
 
 /** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
@@ -52,6 +57,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       problems.push(`platform: identity.domainPrefix is "${config.identity.domainPrefix}"; Cognito reserves "aws", "amazon" and "cognito" in domain prefixes`);
     }
     check.oneOf('platform', 'identity.mfa', config.identity.mfa, ['optional', 'required']);
+    if (config.identity.threatProtection !== undefined) check.oneOf('platform', 'identity.threatProtection', config.identity.threatProtection, ['full', 'audit', 'off']);
   }
   check.matches('platform', 'imageRepositoryName', config.imageRepositoryName, /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, 'an ECR repository name such as "platform/web"');
 
@@ -83,7 +89,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     for (const env of config.environments) {
       if (seen.has(env.name)) problems.push(`environment "${env.name}": name is used twice; environment names must be unique`);
       seen.add(env.name);
-      validateEnvironment(env, certificates, check, problems);
+      validateEnvironment(env, config.project, certificates, check, problems);
     }
     checkCidrOverlaps(config.environments, problems);
     problems.push(...accountProblems(config));
@@ -103,6 +109,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       // The same sizing rules as the environments (and the chart): a portable target runs the same workload.
       problems.push(...workloadSizingProblems(target.workload, false, `${where}: workload.`));
     }
+    if (target.release !== undefined) problems.push(...releaseStrategyProblems(target.release, `${where}: release`));
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -111,6 +118,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
 
 function validateEnvironment(
   env: EnvironmentConfig,
+  project: unknown,
   certificates: PlatformConfig['certificates'],
   check: Checker,
   problems: string[],
@@ -120,9 +128,17 @@ function validateEnvironment(
   if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
   check.region(where, 'region', env.region);
   check.boolean(where, 'production', env.production);
+  if (typeof project === 'string' && typeof env.name === 'string') {
+    const albName = loadBalancerName(project, env.name);
+    if (albName.length > MAX_LOAD_BALANCER_NAME_LENGTH) {
+      problems.push(`${where}: the load balancer name "${albName}" (project-environment-${WORKLOAD_NAME}) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`);
+    }
+  }
   check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
   // At most one NAT gateway per availability zone of the VPC.
   check.integer(where, 'natGateways', env.natGateways, 1, VPC_AZS);
+  if (env.interfaceEndpoints !== undefined) check.boolean(where, 'interfaceEndpoints', env.interfaceEndpoints);
+  if (env.flowLogTraffic !== undefined) check.oneOf(where, 'flowLogTraffic', env.flowLogTraffic, ['all', 'reject']);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
   check.integer(where, 'apiReservedConcurrency', env.apiReservedConcurrency, 1, 900);
@@ -139,7 +155,12 @@ function validateEnvironment(
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
     } else {
-      cluster.nodeInstanceTypes.forEach((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+      const wellFormed = cluster.nodeInstanceTypes.map((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+      // One managed node group has one AMI type, and the image is built for the nodes' architecture.
+      if (wellFormed.every(Boolean) && nodeArchitectures(env).length > 1) {
+        const each = cluster.nodeInstanceTypes.map((t) => `${t}: ${instanceArchitecture(t)}`).join(', ');
+        problems.push(`${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`);
+      }
     }
     const sizes = [
       check.integer(where, 'cluster.minNodes', cluster.minNodes, 1, 100),
@@ -161,6 +182,14 @@ function validateEnvironment(
       }
     }
     check.matches(where, 'cluster.adminRoleName', cluster.adminRoleName, IAM_ROLE_NAME, 'an IAM role name (not an ARN)');
+    if (cluster.controlPlaneLogTypes !== undefined) {
+      const types = cluster.controlPlaneLogTypes as readonly unknown[];
+      if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {
+        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`);
+      } else if (!types.includes('audit')) {
+        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; it must include "audit" (who changed what in the cluster)`);
+      }
+    }
   }
 
   const db = env.database;
@@ -188,6 +217,7 @@ function validateEnvironment(
     }
     problems.push(...workloadSizingProblems(workload, env.production, `${where}: workload.`));
   }
+  if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
 
   const retention = env.dataRetention;
   if (check.present(where, 'dataRetention', retention)) {

@@ -105,7 +105,9 @@ export function workloadSizingProblems(workload: Pick<WorkloadConfig, 'minReplic
   if (problems.length > 0) return problems;
   if (workload.maxReplicas < workload.minReplicas) problems.push(`${prefix}maxReplicas is ${workload.maxReplicas}; it must be at least minReplicas (${workload.minReplicas})`);
   if (production && workload.minReplicas < PRODUCTION_MIN_REPLICAS) {
-    problems.push(`${prefix}minReplicas is ${workload.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`);
+    problems.push(
+      `${prefix}minReplicas is ${workload.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`,
+    );
   }
   return problems;
 }

@@ -52,6 +52,20 @@ export interface Cluster {
   listEvents(namespace: string): Promise<Reply<EventLike[]>>;
   /** GET of an API path (`kubectl get --raw`), e.g. a pod's metrics through the API server's pod proxy. */
   getRaw(path: string): Promise<Reply<string>>;
+  /** A Lease (coordination.k8s.io/v1), or undefined when it does not exist. */
+  getLease(name: string, namespace: string): Promise<Reply<LeaseLike | undefined>>;
+  /** `kubectl create`: fails (`conflict`) when the object exists already. */
+  create(object: KubeObject): Promise<Reply<string>>;
+  /** `kubectl replace` with the object's resourceVersion: fails (`conflict`) when someone changed it since it was read. */
+  replace(object: KubeObject): Promise<Reply<string>>;
+  /** `kubectl delete <resource> <name> -n <namespace> --ignore-not-found`. */
+  delete(resource: string, name: string, namespace: string): Promise<Reply<string>>;
+}
+
+/** The fields of a Lease the deploy lock uses. */
+export interface LeaseLike {
+  readonly metadata: { readonly name: string; readonly namespace?: string; readonly resourceVersion?: string; readonly annotations?: Record<string, string> };
+  readonly spec?: { readonly holderIdentity?: string; readonly acquireTime?: string; readonly renewTime?: string; readonly leaseDurationSeconds?: number };
 }
 
 /** The field manager of every apply: the deploy command owns the fields it sets. */
@@ -103,7 +117,13 @@ export class KubectlCluster implements Cluster {
   }
 
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<Reply<string>> {
-    const args = [...APPLY, ...(options.applySet ? ['--prune', `--applyset=${options.applySet.name}`, '-n', options.applySet.namespace] : []), ...(options.dryRun ? ['--dry-run=server'] : []), '-f', '-'];
+    const args = [
+      ...APPLY,
+      ...(options.applySet ? ['--prune', `--applyset=${options.applySet.name}`, '-n', options.applySet.namespace] : []),
+      ...(options.dryRun ? ['--dry-run=server'] : []),
+      '-f',
+      '-',
+    ];
     const r = await this.kubectl.run(args, { input: toYaml(objects), env: options.applySet ? { KUBECTL_APPLYSET: 'true' } : undefined });
     return r.code === 0 ? ok(r.stdout.trimEnd()) : failed([r.stderr.trim(), r.stdout.trim()].filter(Boolean).join('\n'));
   }
@@ -120,7 +140,9 @@ export class KubectlCluster implements Cluster {
   }
 
   async listPods(namespace: string, selector: Readonly<Record<string, string>>): Promise<Reply<PodLike[]>> {
-    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const r = await this.json<{ items: PodLike[] }>(['get', 'pods', '-n', namespace, ...(labels ? ['-l', labels] : []), '-o', 'json']);
     return r.ok ? ok(r.value.items ?? []) : r;
   }
@@ -133,6 +155,25 @@ export class KubectlCluster implements Cluster {
   async getRaw(path: string): Promise<Reply<string>> {
     const r = await this.kubectl.run(['get', '--raw', path, '--request-timeout=10s']);
     return r.code === 0 ? ok(r.stdout) : failed(r.stderr.trim());
+  }
+
+  getLease(name: string, namespace: string): Promise<Reply<LeaseLike | undefined>> {
+    return this.optionalJson<LeaseLike>(['get', 'lease.coordination.k8s.io', name, '-n', namespace, '-o', 'json', '--ignore-not-found']);
+  }
+
+  async create(object: KubeObject): Promise<Reply<string>> {
+    const r = await this.kubectl.run(['create', '-f', '-'], { input: toYaml([object]) });
+    return r.code === 0 ? ok(r.stdout.trim()) : failed(r.stderr.trim());
+  }
+
+  async replace(object: KubeObject): Promise<Reply<string>> {
+    const r = await this.kubectl.run(['replace', '-f', '-'], { input: toYaml([object]) });
+    return r.code === 0 ? ok(r.stdout.trim()) : failed(r.stderr.trim());
+  }
+
+  async delete(resource: string, name: string, namespace: string): Promise<Reply<string>> {
+    const r = await this.kubectl.run(['delete', resource, name, '-n', namespace, '--ignore-not-found']);
+    return r.code === 0 ? ok(r.stdout.trim()) : failed(r.stderr.trim());
   }
 
   private async json<T>(args: string[]): Promise<Reply<T>> {

@@ -46,6 +46,7 @@ export interface AwsClientOptions {
 
 export const TOKEN_PREFIX = 'k8s-aws-v1.';
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
+const QUERY_ORDER = ['Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature'];
 
 /** Looks the cluster up and checks it is the one the outputs name, in their region, and ACTIVE. */
 export async function describeEksCluster(name: string, region: string, options: AwsClientOptions = {}): Promise<EksCluster> {
@@ -110,8 +111,12 @@ export async function eksToken(clusterName: string, region: string, options: { c
     query: { Action: 'GetCallerIdentity', Version: '2011-06-15' },
   });
   const signed = await signer.presign(request, { expiresIn: 60, signingDate: options.now });
+  // The order `aws eks get-token` (botocore) writes: the same token byte for byte (the signature covers the sorted
+  // query, so any order would verify; one order makes tokens comparable).
+  const rank = (k: string) => (QUERY_ORDER.indexOf(k) + 1 || QUERY_ORDER.length + 1);
   const query = Object.entries(signed.query ?? {})
     .flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v as string]]))
+    .sort(([a], [b]) => rank(a) - rank(b))
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v ?? '')}`)
     .join('&');
   const url = `https://${hostname}/?${query}`;

@@ -14,6 +14,8 @@ export const EXIT = {
   rollbackFailed: 4,
   /** The API server rejected objects during the apply itself, or an unexpected error: some objects may be at the new version. */
   applyFailed: 5,
+  /** Another deploy holds the namespace's lock (a Lease): nothing was applied. */
+  locked: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

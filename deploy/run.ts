@@ -3,20 +3,19 @@
  * apply → watch → rollback/report. Each phase has one job and talks to the cluster only through `Cluster`.
  */
 import type { DeployOptions } from './args';
-import { seconds, systemClock, type Clock } from './clock';
+import { systemClock, type Clock } from './clock';
 import { KubectlCluster, type Cluster } from './cluster';
 import { EXIT } from './errors';
 import { findKubectl, Kubectl } from './kubectl';
 import { podImages } from './manifests';
-import { autoscalerMinReplicas } from './rollout';
 import { applyRelease, readPrevious } from './phases/apply';
 import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { planRelease, type ReleasePlan } from './phases/plan';
 import { preflight, type PreflightCheck } from './phases/preflight';
-import { prepare, type PrepareDeps, type PreparedRelease } from './phases/prepare';
-import { failureReport, failureResult, successLine, successResult, type DeployResult } from './phases/report';
+import { prepare, type PrepareDeps } from './phases/prepare';
+import { failureReport, failureResult, successLine, successResult, watchingLine, type DeployResult } from './phases/report';
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback } from './phases/rollback';
 import { watchRollout, type RolloutCheck } from './phases/watch';
@@ -60,13 +59,13 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   try {
     await checkCluster(connection.cluster, prepared.target, { context: options.context, outputs: prepared.outputs }, deps.log);
     const access = await namespaceAccess(connection.cluster, prepared.release.namespace, prepared.release.namespaceObject, deps.log);
-    return await release(connection.cluster, planRelease(prepared, access, secrets), prepared, options, deps);
+    return await release(connection.cluster, planRelease(prepared, access, secrets), options, deps);
   } finally {
     connection.dispose();
   }
 }
 
-async function release(cluster: Cluster, plan: ReleasePlan, prepared: PreparedRelease, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const { log } = deps;
   const clock = deps.clock ?? systemClock;
   const { deferred } = await preflight({ cluster, plan, log }, deps.preflightChecks);
@@ -80,15 +79,15 @@ async function release(cluster: Cluster, plan: ReleasePlan, prepared: PreparedRe
   const applyStarted = clock.now();
   await applyRelease(cluster, plan, log);
   const applied = clock.now();
-  // The HorizontalPodAutoscaler owns spec.replicas (the chart leaves it unset): a first release starts at 1 replica,
-  // and is only done once the autoscaler has raised the Deployment to its minReplicas.
-  const minReplicas = autoscalerMinReplicas(prepared.release.objects, plan.deploymentName);
-  log(
-    `applied in ${seconds(applied - applyStarted)}s; watching the rollout of deployment/${plan.deploymentName} (timeout ${options.timeoutSeconds}s` +
-      `${minReplicas !== undefined ? `; done when at least ${minReplicas} replicas (HorizontalPodAutoscaler minReplicas) are available` : ''})`,
-  );
-  const watch = { clock, log, minReplicas, pollMs: deps.pollMs };
-  const outcome = await watchRollout(cluster, { ...watch, namespace: plan.namespace, name: plan.deploymentName, timeoutMs: options.timeoutSeconds * 1000, checks: deps.rolloutChecks });
+  log(watchingLine(plan, applied - applyStarted, options.timeoutSeconds));
+  const watch = { clock, log, minReplicas: plan.minReplicas, pollMs: deps.pollMs };
+  const outcome = await watchRollout(cluster, {
+    ...watch,
+    namespace: plan.namespace,
+    name: plan.deploymentName,
+    timeoutMs: options.timeoutSeconds * 1000,
+    checks: deps.rolloutChecks,
+  });
   const settled = clock.now();
   const images = podImages(plan.deployment);
   if (outcome.phase === 'complete') {

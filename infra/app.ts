@@ -167,6 +167,14 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     }
   }
 
+  // ECR replication creates a missing destination repository itself (with default settings), after which the replica
+  // region's stack fails to create its own with "already exists". Replica regions' shared stacks therefore deploy
+  // before the stack that turns replication on (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html).
+  const source = regional.get(primary)!;
+  for (const [region, stack] of regional) {
+    if (region !== primary) source.addStackDependency(stack, `ECR replicates into ${region}'s repository, which must exist first`);
+  }
+
   const environments = new Map<string, EnvironmentStack>();
   for (const env of config.environments) {
     const envAccount = env.account ?? account;

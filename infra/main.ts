@@ -1,5 +1,4 @@
-/** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node dist/infra.js`). */
-import '../scripts/compile-cache';
+/** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node -r ./dist/compile-cache.js dist/infra.js`). */
 import { validatePlatformConfig } from '../config';
 import { configurationByName, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from './app';

@@ -19,6 +19,7 @@ export const names = {
   database: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,
   deployRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-github-deploy`,
   imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
+  sharedDeployRole: (config: PlatformConfig) => `${config.project}-github-shared-deploy`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,
   /** CodeBuild project of the environment's CI runner (GitHub Actions `runs-on: codebuild-<this>-<run id>-<attempt>`). */
   runnerProject: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
@@ -53,6 +54,22 @@ export const IMAGE_PUSH_ENVIRONMENT = 'images';
 /** The GitHub OIDC `sub` claims the image push role trusts. */
 export function imagePushSubjects(config: PlatformConfig): string[] {
   return [`repo:${config.github.owner}/${config.github.repository}:environment:${IMAGE_PUSH_ENVIRONMENT}`];
+}
+
+/**
+ * The GitHub Environment in which deploy-shared.yml deploys the shared stacks (identity, GitHub, shared-<region>), one
+ * run at a time. Its deployment rules name the branches and release tags that may deploy, as for "images".
+ */
+export const SHARED_DEPLOY_ENVIRONMENT = 'shared';
+
+/** The GitHub OIDC `sub` claims the shared-stacks deploy role trusts. */
+export function sharedDeploySubjects(config: PlatformConfig): string[] {
+  return [`repo:${config.github.owner}/${config.github.repository}:environment:${SHARED_DEPLOY_ENVIRONMENT}`];
+}
+
+/** The shared stacks: what deploy-shared.yml deploys, before (and never together with) any environment stack. */
+export function sharedStackNames(config: PlatformConfig): string[] {
+  return [names.identityStack(config), names.githubStack(config), ...environmentRegions(config).map((region) => names.regionalStack(config, region))];
 }
 
 /** The audience every CI system's OIDC token is requested for (GitLab `id_tokens.aud`; GitHub's default). */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:rollout`: how long a good rollout, the detection of a faulty release and the automatic rollback
  * take on the local control plane. Starts it with cluster/up.sh, or reuses the cluster in $KUBECONFIG.
- * Prints seconds; no assertions. The chart's progressDeadlineSeconds (90 s) dominates the detection time.
+ * Prints seconds; no assertions. The chart's progressDeadlineSeconds (90 s on the generic target it uses) dominates the detection time.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';

@@ -1,6 +1,6 @@
-// Benchmarks the main synth: builds once (esbuild), then runs `node dist/synth.js` (every environment's templates
-// with cdk-nag + every manifest) N times and prints the median wall time and peak memory (max RSS of the child,
-// measured by GNU time, which covers the node process and anything it spawns).
+// Benchmarks the main synth: builds once (esbuild), then runs `node -r ./dist/compile-cache.js dist/synth.js` as
+// `npm run synth` does (every environment's templates with cdk-nag + every manifest) N times and prints the median
+// wall time and peak memory (max RSS of the child, measured by GNU time, which covers node and anything it spawns).
 //
 //   node scripts/bench-synth.mjs [--runs 5] [--entry dist/synth.js]
 //
@@ -35,7 +35,7 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const statsFile = join(stats, `run-${i}.txt`);
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, entry], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, '-r', './dist/compile-cache.js', entry], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) {
     process.stderr.write(child.stderr);
@@ -59,7 +59,9 @@ const rss = Math.max(...results.map((r) => r.rssMb));
 let load = '';
 try {
   load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-} catch {}
+} catch {
+  // No /proc (not Linux): the line goes without the load.
+}
 console.log(
   `synth (${entry}), ${runs} runs on ${cpus().length} CPUs${load ? ` (load ${load})` : ''}: median ${(wall / 1000).toFixed(2)} s wall, ` +
     `median ${median(results.map((r) => r.cpuS)).toFixed(2)} s CPU, peak ${rss.toFixed(0)} MB RSS (target: <= 2.5 s, <= 300 MB)`,

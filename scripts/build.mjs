@@ -8,6 +8,8 @@ const node = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', 
 
 const entries = {
   'dist/synth.js': 'scripts/synth.ts',
+  // Preloaded by the synth entry commands (node -r), never imported by them.
+  'dist/compile-cache.js': 'scripts/compile-cache.ts',
   'dist/infra.js': 'infra/main.ts',
   'dist/charts.js': 'charts/main.ts',
   'dist/deploy.js': 'deploy/main.ts',
@@ -17,6 +19,7 @@ const entries = {
   'dist/diff-publish.js': 'diff/publish-main.ts',
   'dist/bench-rollout.js': 'scripts/bench-rollout.ts',
   'dist/scan-report.js': 'scripts/scan-report.ts',
+  'dist/image-platforms.js': 'scripts/image-platforms.ts',
 };
 
 /**

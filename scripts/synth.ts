@@ -2,7 +2,6 @@
  * The main job: every environment's CloudFormation (with cdk-nag) into cdk.out/ and every target's manifests
  * into manifests/, in one node process. Reads the configuration once and passes it down.
  */
-import './compile-cache'; // first: V8 code cache for node_modules (Node 20 has no module.enableCompileCache)
 import { validatePlatformConfig } from '../config';
 import { configurationFromArgs, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from '../infra/app';

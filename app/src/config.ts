@@ -1,4 +1,5 @@
 import { APP_ENV } from '../../config/app-env';
+import { METRICS_PORT } from '../../config/metrics';
 import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
 
 /**
@@ -47,6 +48,8 @@ export type IdentityConfig =
 export interface AppConfig {
   /** TCP port to listen on (0 = any free port, for tests). */
   readonly port: number;
+  /** TCP port of the metrics listener (0 = any free port, for tests). */
+  readonly metricsPort: number;
   /** Environment name shown by `/` and `/api/info`, e.g. "dev". */
   readonly environment: string;
   /** Release shown by `/` and `/api/info` (the image build sets it to the commit SHA). */
@@ -124,6 +127,8 @@ export function parseConfig(env: Env): AppConfig {
   };
 
   const port = integer(E.port, WORKLOAD_PORT, 0, 65535);
+  const metricsPort = integer(E.metricsPort, METRICS_PORT, 0, 65535);
+  if (port !== 0 && metricsPort === port) problems.push(`${E.metricsPort} (${metricsPort}) must differ from ${E.port}`);
   const environment = matching(E.environment, NAME, 'a lowercase name such as "dev"') ?? 'local';
   const version = value(E.version) ?? 'dev';
   const region = matching(E.region, REGION, 'an AWS region such as "eu-west-1"');
@@ -193,6 +198,7 @@ export function parseConfig(env: Env): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port,
+    metricsPort,
     environment,
     version,
     region,

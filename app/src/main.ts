@@ -6,6 +6,7 @@ import { ConfigError, parseConfig, type AppConfig } from './config';
 import { credentialsSource, PostgresProbe, S3BucketProbe } from './dependencies';
 import { createLogger, errorFields } from './logger';
 import { AlbIdentityVerifier } from './alb-identity';
+import { createMetrics, listenMetrics } from './metrics';
 import { createApp } from './server';
 
 function main(): void {
@@ -26,9 +27,17 @@ function main(): void {
   const database = config.database ? new PostgresProbe(config.database, credentialsSource(config.database, config.region)) : undefined;
   const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName) : undefined;
   const identity = config.identity.kind === 'alb' ? new AlbIdentityVerifier({ signer: config.identity.signer, publicKeysUrl: config.identity.publicKeysUrl }) : undefined;
-  const app = createApp({ config, logger, database, bucket, identity });
+  const metrics = createMetrics();
+  const app = createApp({ config, logger, database, bucket, identity, metrics });
+  // Separate listener: not behind the Service or the load balancer; read through the API server's pod proxy.
+  const metricsListener = listenMetrics(metrics, config.metricsPort);
+  metricsListener.then(
+    ({ port }) => logger.info('metrics listening', { port }),
+    (error: unknown) => logger.error('cannot listen for metrics', { port: config.metricsPort, ...errorFields(error) }),
+  );
 
   const stop = (reason: string) => {
+    // The metrics listener stays up through the drain (the last intervals of a canary analysis still count).
     void app.shutdown(reason).then((code) => process.exit(code));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));

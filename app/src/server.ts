@@ -18,6 +18,7 @@ import { ALB_IDENTITY_HEADER, type Verification } from './alb-identity';
 export interface IdentityVerifier {
   verify(value: string | string[] | undefined): Promise<Verification>;
 }
+import type { RequestMetrics } from './metrics';
 
 export interface AppDependencies {
   readonly config: AppConfig;
@@ -25,6 +26,11 @@ export interface AppDependencies {
   readonly database?: Probe;
   readonly bucket?: Probe;
   readonly identity?: IdentityVerifier;
+  /**
+   * Where requests are counted (the Prometheus metrics of ./metrics.ts).
+   * @default - not counted
+   */
+  readonly metrics?: RequestMetrics;
 }
 
 export type LifecycleState = 'starting' | 'serving' | 'draining' | 'stopped';
@@ -116,6 +122,7 @@ export function createApp(deps: AppDependencies): App {
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, (req, res) => {
     const start = process.hrtime.bigint();
     inFlight += 1;
+    deps.metrics?.started();
     // While draining, every response closes its connection, so keep-alive clients reconnect elsewhere.
     if (state !== 'serving') res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0];
@@ -123,7 +130,9 @@ export function createApp(deps: AppDependencies): App {
     const handler = routes[`${method} ${path}`];
     res.on('close', () => {
       inFlight -= 1;
-      const durationMs = Math.round(Number(process.hrtime.bigint() - start) / 1e5) / 10;
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      deps.metrics?.finished(Object.hasOwn(routes, `${method} ${path}`) ? `${method} ${path}` : 'unmatched', res.statusCode, seconds);
+      const durationMs = Math.round(seconds * 1e4) / 10;
       if (path !== '/healthz' && path !== '/readyz') {
         logger.info('request', { method: req.method, path, status: res.statusCode, durationMs, completed: res.writableFinished });
       }

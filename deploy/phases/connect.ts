@@ -66,7 +66,12 @@ export interface ClusterIdentity {
 }
 
 /** kubectl can prune with ApplySets, the kubeconfig has a context, the API server answers and is the expected one. */
-export async function checkCluster(cluster: Cluster, target: ResolvedTarget, expected: { readonly context?: string; readonly outputs?: WorkloadOutputs }, log: (line: string) => void): Promise<ClusterIdentity> {
+export async function checkCluster(
+  cluster: Cluster,
+  target: ResolvedTarget,
+  expected: { readonly context?: string; readonly outputs?: WorkloadOutputs },
+  log: (line: string) => void,
+): Promise<ClusterIdentity> {
   const client = await cluster.clientVersion();
   const minor = client.ok ? parseMinor(client.value) : undefined;
   if (!minor || minor[0] < 1 || (minor[0] === 1 && minor[1] < 27)) {
@@ -76,7 +81,9 @@ export async function checkCluster(cluster: Cluster, target: ResolvedTarget, exp
   if (!server.ok) throw inputError(`the kubeconfig has no usable context${expected.context ? ` "${expected.context}"` : ''}: ${server.error}`);
   const eksRegion = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com/.exec(server.value)?.[1];
   if (target.kind === 'aws' && expected.outputs && eksRegion && eksRegion !== expected.outputs.region) {
-    throw clusterError(`the kubeconfig points at an EKS endpoint in ${eksRegion} (${server.value}), but environment "${target.name}" runs in ${expected.outputs.region}: wrong cluster`);
+    throw clusterError(
+      `the kubeconfig points at an EKS endpoint in ${eksRegion} (${server.value}), but environment "${target.name}" runs in ${expected.outputs.region}: wrong cluster`,
+    );
   }
   const version = await cluster.serverVersion();
   if (!version.ok) throw clusterError(`cannot reach the cluster at ${server.value}: ${version.error.split('\n').slice(-2).join(' ')}`);

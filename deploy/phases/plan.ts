@@ -1,6 +1,8 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
-import { WORKLOAD_NAME } from '../../config';
+import { releaseStrategy, WORKLOAD_NAME, type ReleaseStrategy } from '../../config';
+import { canaryDeployment, canaryReplicas } from '../canary/release';
 import type { KubeObject } from '../manifests';
+import { autoscalerMinReplicas } from '../rollout';
 import type { NamespaceAccess } from './namespace';
 import type { PreparedRelease, ResolvedTarget } from './prepare';
 
@@ -19,10 +21,21 @@ export interface ReleasePlan {
   /** Name of the Deployment whose rollout is watched. */
   readonly deploymentName: string;
   readonly deployment: KubeObject;
+  /**
+   * minReplicas of the HorizontalPodAutoscaler that owns the Deployment's spec.replicas (the chart leaves it unset):
+   * a first release starts at 1 replica and is only done once the autoscaler has raised it.
+   */
+  readonly minReplicas?: number;
+  /** How the release replaces the running one (the target's configured strategy). */
+  readonly strategy: ReleaseStrategy;
+  /** The canary Deployment, for a canary release (sized from minReplicas; not an ApplySet member). */
+  readonly canary?: KubeObject;
 }
 
 export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, secrets: readonly KubeObject[]): ReleasePlan {
-  const { release } = prepared;
+  const { release, target } = prepared;
+  const strategy = releaseStrategy(target.kind === 'aws' ? target.env : target.target);
+  const minReplicas = autoscalerMinReplicas(release.objects, WORKLOAD_NAME);
   return {
     target: prepared.target,
     namespace: release.namespace,
@@ -31,6 +44,9 @@ export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, 
     objects: [...secrets, ...release.objects],
     deploymentName: WORKLOAD_NAME,
     deployment: release.deployment,
+    minReplicas,
+    strategy,
+    canary: strategy.kind === 'canary' ? canaryDeployment(release.deployment, canaryReplicas(minReplicas ?? 1, strategy.sharePercent)) : undefined,
   };
 }
 

@@ -43,7 +43,11 @@ export async function preflight(context: PreflightContext, checks: readonly Pref
     const dry = await cluster.apply(objects, { dryRun: true });
     if (!dry.ok) throw inputError(`the API server rejects the release (server-side dry run; nothing applied):\n${indent(dry.error)}`);
   }
-  log(plan.namespaceExists ? `server-side dry run: ${objects.length} objects accepted` : `namespace ${plan.namespace} does not exist yet: namespaced objects are validated by the apply itself`);
+  log(
+    plan.namespaceExists
+      ? `server-side dry run: ${objects.length} objects accepted`
+      : `namespace ${plan.namespace} does not exist yet: namespaced objects are validated by the apply itself`,
+  );
   return { deferred, accepted: objects.length };
 }
 

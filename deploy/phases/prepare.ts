@@ -24,11 +24,7 @@ import { inputError } from '../errors';
 import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
 import { oidcSecretNames } from '../secrets';
 
-export type RenderFn = (
-  config: PlatformConfig,
-  target: string,
-  options: { image: string; outputs?: WorkloadOutputs },
-) => { yaml: string; objects?: unknown[] };
+export type RenderFn = (config: PlatformConfig, target: string, options: { image: string; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
 
 export type ResolvedTarget = DeployTarget & { readonly namespace: string };
 

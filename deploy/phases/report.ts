@@ -5,6 +5,7 @@
 import { seconds } from '../clock';
 import { EXIT, type ExitCode } from '../errors';
 import type { PreviousRelease } from './apply';
+import type { ReleasePlan } from './plan';
 import type { RollbackOutcome } from './rollback';
 import type { RolloutOutcome } from './watch';
 
@@ -42,7 +43,11 @@ export interface DeployResult {
 }
 
 export function successResult(marks: ReleaseMarks): DeployResult {
-  return { outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: marks.applied - marks.applyStarted, rolloutMs: marks.settled - marks.applied, totalMs: marks.settled - marks.applyStarted } };
+  return {
+    outcome: 'applied',
+    exitCode: EXIT.ok,
+    timings: { applyMs: marks.applied - marks.applyStarted, rolloutMs: marks.settled - marks.applied, totalMs: marks.settled - marks.applyStarted },
+  };
 }
 
 export function failureResult(marks: ReleaseMarks, failure: RolloutOutcome, rollback: RollbackOutcome): DeployResult {
@@ -50,9 +55,20 @@ export function failureResult(marks: ReleaseMarks, failure: RolloutOutcome, roll
   const detectMs = marks.settled - marks.applied;
   if (rollback.kind === 'undone' && rollback.restored.phase === 'complete') {
     const end = marks.rollbackEnded ?? marks.settled;
-    return { outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: failure.reason, timings: { applyMs, detectMs, restoreMs: end - marks.settled, totalMs: end - marks.applyStarted } };
+    return {
+      outcome: 'rolled-back',
+      exitCode: EXIT.rolledBack,
+      reason: failure.reason,
+      timings: { applyMs, detectMs, restoreMs: end - marks.settled, totalMs: end - marks.applyStarted },
+    };
   }
   return { outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed, reason: failure.reason, timings: { applyMs, detectMs } };
+}
+
+/** After the apply: what the watch waits for. */
+export function watchingLine(plan: Pick<ReleasePlan, 'deploymentName' | 'minReplicas'>, applyMs: number, timeoutSeconds: number): string {
+  const autoscaler = plan.minReplicas !== undefined ? `; done when at least ${plan.minReplicas} replicas (HorizontalPodAutoscaler minReplicas) are available` : '';
+  return `applied in ${seconds(applyMs)}s; watching the rollout of deployment/${plan.deploymentName} (timeout ${timeoutSeconds}s${autoscaler})`;
 }
 
 export function successLine(target: string, deployment: string, images: readonly string[], outcome: RolloutOutcome, timings: DeployTimings): string {
@@ -95,7 +111,9 @@ function timingsLine(m: ReleaseMarks): string {
 }
 
 /** The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and benchmarks. */
-export function resultLine(result: Pick<DeployResult, 'outcome' | 'exitCode'> & { readonly timings?: DeployTimings } | { readonly outcome: 'refused'; readonly exitCode: ExitCode }): string {
+export function resultLine(
+  result: (Pick<DeployResult, 'outcome' | 'exitCode'> & { readonly timings?: DeployTimings }) | { readonly outcome: 'refused'; readonly exitCode: ExitCode },
+): string {
   const t = 'timings' in result ? result.timings : undefined;
   const fields = {
     outcome: result.outcome,

@@ -16,13 +16,14 @@ export function writeReviewCopy(workdir: string, plan: ReleasePlan, origin: stri
   const dir = join(workdir, '.deploy', plan.target.name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'manifests.yaml');
-  writeFileSync(file, `# ${origin} — what npm run deploy applies (Secret values redacted)\n${toYaml(allObjects(plan).map(redact))}`);
+  const canary = plan.canary ? `---\n# the canary Deployment, for the analysis only (not part of the release's ApplySet)\n${toYaml([plan.canary])}` : '';
+  writeFileSync(file, `# ${origin} — what npm run deploy applies (Secret values redacted)\n${toYaml(allObjects(plan).map(redact))}${canary}`);
   return file;
 }
 
-/** `kubectl diff --server-side` of every object (Secret values masked by kubectl). */
+/** `kubectl diff --server-side` of every object, the canary Deployment of a canary release included (Secret values masked by kubectl). */
 export async function diffRelease(cluster: Cluster, plan: ReleasePlan, deferred: readonly KubeObject[], log: (line: string) => void): Promise<void> {
-  const diff = await cluster.diff(allObjects(plan).filter((o) => !deferred.includes(o)));
+  const diff = await cluster.diff([...allObjects(plan).filter((o) => !deferred.includes(o)), ...(plan.canary ? [plan.canary] : [])]);
   if (!diff.ok) throw clusterError(`kubectl diff failed: ${diff.error}`);
   log(diff.value === '' ? 'diff: no changes' : diff.value);
 }
@@ -36,6 +37,12 @@ export async function dryRunRelease(cluster: Cluster, plan: ReleasePlan, deferre
     );
     if (!dry.ok) throw inputError(`server-side dry run failed:\n${indent(dry.error)}`);
     log(dry.value);
+    // The canary lives outside the ApplySet (created for the analysis, removed after): dry-run on its own.
+    if (plan.canary) {
+      const canary = await cluster.apply([plan.canary], { dryRun: true });
+      if (!canary.ok) throw inputError(`server-side dry run of the canary failed:\n${indent(canary.error)}`);
+      log(`${canary.value} (canary: ${plan.strategy.kind === 'canary' ? plan.strategy.sharePercent : 0} % of the pods during the analysis)`);
+    }
   }
   log('dry run: nothing was changed');
 }

@@ -73,7 +73,12 @@ export async function watchRollout(cluster: Cluster, options: WatchOptions): Pro
       const state = evaluateRollout(read.value, { minReplicas: options.minReplicas });
       lastState = state;
       const line = `${options.restoring ? 'restore' : 'rollout'}: ${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
-      if (line !== last) options.log(`  [${seconds(clock.now() - t0).toFixed(1).padStart(5)}s] ${line}`);
+      if (line !== last)
+        options.log(
+          `  [${seconds(clock.now() - t0)
+            .toFixed(1)
+            .padStart(5)}s] ${line}`,
+        );
       last = line;
       const outcome = await decide(cluster, options, read.value, state);
       if (outcome) return outcome;

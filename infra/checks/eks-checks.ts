@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 export const REQUIRED_EKS_LOG_TYPES = ['api', 'audit', 'authenticator', 'controllerManager', 'scheduler'] as const;
 
 export const EKS_LOGGING_RULE = 'Platform-EKS-Logging';
+/** The plugin's name: the namespace of its rule IDs in an acknowledgement (`<plugin>::<rule>`). */
+export const EKS_CHECKS_PLUGIN = 'PlatformEksChecks';
 export const EKS_ENDPOINT_RULE = 'Platform-EKS-Endpoint';
 
 interface CfnResource {
@@ -19,7 +21,7 @@ interface CfnResource {
  * cluster construct. Violations fail synth like cdk-nag findings (see `synthInfra`).
  */
 export class EksClusterChecks implements IPolicyValidationPlugin {
-  readonly name = 'PlatformEksChecks';
+  readonly name = EKS_CHECKS_PLUGIN;
   readonly version = '1.0.0';
   readonly ruleIds = [EKS_LOGGING_RULE, EKS_ENDPOINT_RULE];
 

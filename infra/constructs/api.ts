@@ -10,7 +10,8 @@ import { Construct } from 'constructs';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { API_ROUTES, UPLOAD_API_ENV } from '../../config';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface UploadApiProps {
   readonly functionName: string;
@@ -21,8 +22,13 @@ export interface UploadApiProps {
   readonly key: kms.IKey;
   /** Issuer of the JWT authorizer: `https://cognito-idp.<region>.amazonaws.com/<user pool ID>`. */
   readonly jwtIssuer: string;
-  /** Accepted `aud` / `client_id`: the environment's app client ID. */
-  readonly jwtAudience: string;
+  /** Accepted `aud` / `client_id`: the environment's app clients (the browser app's public client, the ALB's). */
+  readonly jwtAudience: readonly string[];
+  /**
+   * Origins a browser may call the API from (CORS, answered by API Gateway itself, preflight included), e.g.
+   * `https://<hostname>`. Never `*`: the API takes bearer tokens.
+   */
+  readonly corsOrigins: readonly string[];
   readonly throttleRatePerSecond: number;
   readonly throttleBurst: number;
   /** Reserved concurrency of the function (its share of the account's pool, and its ceiling). */
@@ -30,6 +36,19 @@ export interface UploadApiProps {
   readonly removal: RemovalPolicy;
   /** Largest upload the handler accepts. @default 10 MiB */
   readonly maxUploadBytes?: number;
+}
+
+/** Methods the browser app uses (the routes' methods; preflight OPTIONS is API Gateway's). */
+const API_CORS_METHODS = [...new Set(API_ROUTES.map((r) => r.method))].map((m) => apigw.CorsHttpMethod[m as keyof typeof apigw.CorsHttpMethod]);
+
+/** Fails unless every origin is an https origin (scheme and host, no path, no wildcard). */
+export function checkOrigins(where: string, origins: readonly string[]): void {
+  if (origins.length === 0) throw new Error(`${where}: corsOrigins is empty; give the https origin of the environment's site`);
+  for (const origin of origins) {
+    if (!/^https:\/\/[a-z0-9.-]+(:\d+)?$/.test(origin)) {
+      throw new Error(`${where}: CORS origin ${JSON.stringify(origin)} is not an https origin such as "https://app.example.com" (no path, no wildcard)`);
+    }
+  }
 }
 
 /**
@@ -48,6 +67,8 @@ export class UploadApi extends Construct {
       throw new Error(`UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`);
     }
     const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
+    checkOrigins(`UploadApi ${this.node.path}`, props.corsOrigins);
+    if (props.jwtAudience.length === 0) throw new Error(`UploadApi ${this.node.path}: jwtAudience is empty; give the app client IDs whose tokens the API accepts`);
 
     const functionLogs = encryptedLogGroup(this, 'FunctionLogs', props.key, { logGroupName: `/aws/lambda/${props.functionName}`, removal: props.removal });
     const role = new iam.Role(this, 'FunctionRole', {
@@ -94,6 +115,15 @@ export class UploadApi extends Construct {
       apiName: props.functionName,
       description: 'Upload API',
       createDefaultStage: false,
+      // With CORS configured, API Gateway answers preflight OPTIONS requests itself (no authorizer runs on them) and
+      // sets the CORS headers on every response (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-cors.html).
+      corsPreflight: {
+        allowOrigins: [...props.corsOrigins],
+        allowMethods: API_CORS_METHODS,
+        allowHeaders: ['authorization', 'content-type'],
+        allowCredentials: false,
+        maxAge: Duration.hours(1),
+      },
     });
     const stage = new apigw.HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
@@ -104,7 +134,7 @@ export class UploadApi extends Construct {
     });
 
     const integration = new HttpLambdaIntegration('Handler', this.function, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
-    const authorizer = new HttpJwtAuthorizer('Cognito', props.jwtIssuer, { jwtAudience: [props.jwtAudience], authorizerName: 'cognito' });
+    const authorizer = new HttpJwtAuthorizer('Cognito', props.jwtIssuer, { jwtAudience: [...props.jwtAudience], authorizerName: 'cognito' });
     // The route table is shared with the handler (config/api.ts).
     for (const route of API_ROUTES) {
       const [created] = this.api.addRoutes({

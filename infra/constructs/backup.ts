@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 export interface BackupProps {
   /** `<project>-<env>`: vault and plan names. */
@@ -51,7 +51,7 @@ export class PlatformBackup extends Construct {
     this.vault = new backup.BackupVault(this, 'Vault', {
       backupVaultName: props.prefix,
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, // fixed name: nothing left behind by a rolled-back first create
     });
     const deleteAfter = Duration.days(props.retentionDays);
     const copy = props.copyToRegion

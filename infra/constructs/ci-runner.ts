@@ -5,7 +5,8 @@ import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledge, encryptedLogGroup, nagAccount } from './keys';
+import { acknowledge, nagAccount } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface CiRunnerProps {
   /**

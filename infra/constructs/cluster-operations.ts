@@ -3,7 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { podIdentityRole } from './cluster';
-import { acknowledge, nagAccount } from './keys';
+import { acknowledge, nagAccount } from '../checks/nag';
 
 /** EKS add-on versions, pinned (check `aws eks describe-addon-versions --kubernetes-version <v>` when upgrading). */
 export const CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = 'v4.5.0-eksbuild.1';

@@ -6,34 +6,65 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, workloadNamespaceLabels, type ClusterConfig } from '../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, type NodeArchitecture, nodeArchitecture, workloadNamespaceLabels } from '../../config';
+import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;
   readonly config: ClusterConfig;
   readonly vpc: ec2.IVpc;
   readonly key: kms.IKey;
-  /** ARN of the CI deploy role, granted edit rights in `applicationNamespace` only. */
+  /** Project name (prefix of the CI deployers' Kubernetes group and its RoleBinding). */
+  readonly project: string;
+  /** ARN of the CI deploy role, granted `admin` in `applicationNamespace` only. */
   readonly deployRoleArn: string;
   readonly applicationNamespace: string;
+  /**
+   * Removal policy of the control-plane log group. The cluster, its node group, roles and provider functions are
+   * always deleted with the stack: retained compute with fixed names would block re-creating it.
+   */
   readonly removal: RemovalPolicy;
+  /**
+   * Control-plane log types sent to CloudWatch Logs.
+   * @default - all five
+   */
+  readonly controlPlaneLogTypes?: readonly ControlPlaneLogType[];
 }
 
-/** Every EKS control-plane log type. */
-export const ALL_CLUSTER_LOG_TYPES: readonly eks.ClusterLoggingTypes[] = [
-  eks.ClusterLoggingTypes.API,
-  eks.ClusterLoggingTypes.AUDIT,
-  eks.ClusterLoggingTypes.AUTHENTICATOR,
-  eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
-  eks.ClusterLoggingTypes.SCHEDULER,
-];
+/** aws-eks-v2's name of each control-plane log type. */
+const CLUSTER_LOG_TYPE: Readonly<Record<ControlPlaneLogType, eks.ClusterLoggingTypes>> = {
+  api: eks.ClusterLoggingTypes.API,
+  audit: eks.ClusterLoggingTypes.AUDIT,
+  authenticator: eks.ClusterLoggingTypes.AUTHENTICATOR,
+  controllerManager: eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+  scheduler: eks.ClusterLoggingTypes.SCHEDULER,
+};
+
+/** Amazon Linux 2023 AMI type of the managed node group for each node architecture. */
+export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiType>> = {
+  arm64: eks.NodegroupAmiType.AL2023_ARM_64_STANDARD,
+  x86_64: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+};
 
 /** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
 export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
+/**
+ * Version of the Amazon VPC CNI add-on (`vpc-cni`), pinned so a cluster never changes its pod network on its own.
+ * Network policy enforcement needs v1.14.0 or later. Check what a Kubernetes version offers with
+ * `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`.
+ */
+export const VPC_CNI_ADDON_VERSION = 'v1.21.1-eksbuild.5';
+/**
+ * Configuration of the `vpc-cni` add-on. EKS enforces Kubernetes NetworkPolicies only when the VPC CNI's network
+ * policy agent runs (`enableNetworkPolicy`); without it every NetworkPolicy, default-deny included, is ignored
+ * (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
+ */
+export const VPC_CNI_CONFIGURATION = { enableNetworkPolicy: 'true' } as const;
 
 /**
  * EKS (aws-eks-v2, native AWS::EKS::Cluster) with a managed node group (not Auto Mode: its ALB lacks
@@ -54,6 +85,7 @@ export class PlatformCluster extends Construct {
       throw new Error(`PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`);
     }
     const stack = Stack.of(this);
+    const logTypes = props.controlPlaneLogTypes ?? ALL_CONTROL_PLANE_LOG_TYPES;
 
     // The kubectl/Helm handler runs in the private subnets: the public endpoint (if any) only admits configured CIDRs.
     const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
@@ -78,8 +110,7 @@ export class PlatformCluster extends Construct {
       endpointAccess:
         config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
       secretsEncryptionKey: props.key,
-      clusterLogging: [...ALL_CLUSTER_LOG_TYPES],
-      removalPolicy: props.removal,
+      clusterLogging: logTypes.map((t) => CLUSTER_LOG_TYPE[t]),
       kubectlProviderOptions: {
         kubectlLayer: new KubectlV36Layer(this, 'KubectlLayer'),
         privateSubnets: props.vpc.privateSubnets,
@@ -87,19 +118,41 @@ export class PlatformCluster extends Construct {
       },
     });
     this.cluster.node.addDependency(controlPlaneLogs);
+    const notLogged = ALL_CONTROL_PLANE_LOG_TYPES.filter((t) => !logTypes.includes(t));
+    if (notLogged.length > 0) {
+      acknowledge(this.cluster.node.defaultChild as Construct, {
+        [`${EKS_CHECKS_PLUGIN}::${EKS_LOGGING_RULE}`]: `Control-plane log types ${notLogged.join(', ')} are off by configuration (cluster.controlPlaneLogTypes, CloudWatch ingestion cost); audit is always on`,
+      });
+    }
     this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
-    const arm = config.nodeInstanceTypes.every((t) => /^[a-z]+\d+g[a-z]*\./.test(t));
+    // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).
+    const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
+    // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
+    // old one is deleted) cannot reuse the old name.
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
-      nodegroupName: 'default',
       instanceTypes: config.nodeInstanceTypes.map((t) => new ec2.InstanceType(t)),
-      amiType: arm ? eks.NodegroupAmiType.AL2023_ARM_64_STANDARD : eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      amiType: NODE_AMI_TYPE[architecture],
       minSize: config.minNodes,
       desiredSize: config.desiredNodes,
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     this.nodegroup = nodegroup;
+
+    // The pod network as a managed add-on with the network policy agent on, so the charts' NetworkPolicies
+    // (default-deny first of all) are enforced. EKS installs vpc-cni self-managed with every cluster: OVERWRITE
+    // lets the add-on take over those objects instead of failing on the conflict. Nodes join once it is in place.
+    const vpcCni = new eks.Addon(this, 'VpcCni', {
+      cluster: this.cluster,
+      addonName: 'vpc-cni',
+      addonVersion: VPC_CNI_ADDON_VERSION,
+      configurationValues: { ...VPC_CNI_CONFIGURATION },
+      preserveOnDelete: false,
+      removalPolicy: props.removal,
+    });
+    (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
+    nodegroup.node.addDependency(vpcCni);
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
@@ -115,12 +168,17 @@ export class PlatformCluster extends Construct {
     this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
     // Kubernetes "admin" inside the application namespace only: besides workloads, the chart holds the Role and
     // RoleBinding that let the load balancer controller read the OIDC client Secret, which "edit" may not manage.
+    // The access policy alone cannot create them: RBAC's escalation check counts only permissions held through RBAC,
+    // not the access policy's (a webhook authorizer). So the entry also maps the role to the deployers group, which
+    // a RoleBinding created below gives the same ClusterRole admin in the namespace (config/deploy-access.ts).
     this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
-      eks.AccessPolicy.fromAccessPolicyName('AmazonEKSAdminPolicy', {
+      eks.AccessPolicy.fromAccessPolicyName(DEPLOY_ACCESS_POLICY, {
         accessScopeType: eks.AccessScopeType.NAMESPACE,
         namespaces: [props.applicationNamespace],
       }),
     ]);
+    const deployEntry = this.cluster.node.findChild('DeployAccess').node.defaultChild as eks.CfnAccessEntry;
+    deployEntry.kubernetesGroups = [deployerGroup(props.project)];
 
     // Pod Identity agent add-on (accessing the getter creates it).
     void this.cluster.eksPodIdentityAgent;
@@ -174,6 +232,8 @@ export class PlatformCluster extends Construct {
       metadata: { name: props.applicationNamespace, labels: namespaceLabels },
     });
     namespace.node.addDependency(albChart);
+    const deployersBinding = this.cluster.addManifest('DeployersAdminBinding', deployerRoleBinding(props.project, props.applicationNamespace));
+    deployersBinding.node.addDependency(namespace);
 
     this.acknowledgeKubectlProvider();
   }

@@ -3,7 +3,8 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
-import { acknowledge, encryptedLogGroup } from './keys';
+import { acknowledge } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 /** Engine logs exported to CloudWatch Logs. */
 export const ENGINE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;

@@ -12,7 +12,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { databaseRoleStatements, type DatabaseRoleSpec } from '../../lambda/database-role/statements';
 import { POSTGRES_PORT } from './database';
-import { acknowledge, encryptedLogGroup, nagArn } from './keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { encryptedLogGroup } from './log-groups';
 
 export interface DatabaseRoleProps {
   readonly vpc: ec2.IVpc;

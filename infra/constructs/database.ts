@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
 import { DATABASE_BACKUP_WINDOW } from '../../config';
 import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
@@ -28,9 +28,12 @@ export interface DatabaseProps {
   readonly care: DatabaseCareProps;
 }
 
-/** Maps the configured removal behaviour of stateful data to a CloudFormation removal policy. */
+/**
+ * Maps the configured removal behaviour of stateful data to a CloudFormation removal policy. "retain" keeps the
+ * database on stack deletion and replacement, but not when the stack's own create rolls back (RetainExceptOnCreate).
+ */
 export function removalPolicyOf(removal: DataRetentionConfig['removal']): RemovalPolicy {
-  return removal === 'retain' ? RemovalPolicy.RETAIN : removal === 'snapshot' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
+  return removal === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : removal === 'snapshot' ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY;
 }
 
 /**
@@ -84,7 +87,7 @@ export class Database extends Construct {
     this.secret = this.instance.secret!;
     // A kept database (snapshot or retained) is useless without its credentials: keep the secret with it.
     // (`instance.secret` is the target attachment; the generated secret itself is the instance's child "Secret".)
-    if (retention.removal !== 'destroy') (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    if (retention.removal !== 'destroy') (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
       vpc: props.vpc,

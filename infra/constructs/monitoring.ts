@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { ResolvedOperations } from '../../config';
-import { encryptedLogGroup } from './keys';
+import { encryptedLogGroup } from './log-groups';
 
 /** Log groups the amazon-cloudwatch-observability add-on writes to (Fluent Bit: the first three; the agent: performance). */
 export const CONTAINER_LOG_GROUP_KINDS = ['application', 'dataplane', 'host', 'performance'] as const;

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { VPC_AZS } from '../../config';
-import { encryptedLogGroup } from './keys';
+import { encryptedLogGroup } from './log-groups';
 
 export interface NetworkProps {
   readonly cidr: string;
@@ -12,14 +12,33 @@ export interface NetworkProps {
   readonly removal: RemovalPolicy;
   /** Name of the EKS cluster, for the subnet tags the AWS Load Balancer Controller discovers. */
   readonly clusterName: string;
+  /**
+   * Interface endpoints for ECR (API and registry), Secrets Manager and STS in the private subnets.
+   * @default false
+   */
+  readonly interfaceEndpoints?: boolean;
+  /**
+   * Traffic the flow logs record.
+   * @default ec2.FlowLogTrafficType.ALL
+   */
+  readonly flowLogTraffic?: ec2.FlowLogTrafficType;
 }
+
+/** Services reached through interface endpoints when they are on: image pulls, secret reads, credentials. */
+export const INTERFACE_ENDPOINT_SERVICES: readonly ec2.InterfaceVpcEndpointAwsService[] = [
+  ec2.InterfaceVpcEndpointAwsService.ECR,
+  ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
+  ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  ec2.InterfaceVpcEndpointAwsService.STS,
+];
 
 /** Availability zones of the VPC: `VPC_AZS` from the configuration rules (an account-agnostic stack's `Fn::GetAZs` yields two). */
 export const NETWORK_AZS = VPC_AZS;
 
 /**
  * The environment's VPC: public, private (NAT egress: nodes, Lambda rotation) and isolated (database) subnets
- * in two AZs, and REJECT+ACCEPT flow logs into a KMS-encrypted log group.
+ * in two AZs, flow logs into a KMS-encrypted log group, the S3 gateway endpoint (free: image layers from ECR and the
+ * application bucket bypass NAT) and, when configured, interface endpoints for ECR, Secrets Manager and STS.
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
@@ -46,8 +65,30 @@ export class Network extends Construct {
     const flowLogs = encryptedLogGroup(this, 'FlowLogs', props.key, { removal: props.removal });
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
-      trafficType: ec2.FlowLogTrafficType.ALL,
+      trafficType: props.flowLogTraffic ?? ec2.FlowLogTrafficType.ALL,
     });
+
+    // ECR stores image layers in S3: with this endpoint layer downloads skip NAT data processing.
+    this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
+    if (props.interfaceEndpoints) {
+      // HTTPS from inside the VPC only (the CIDR as a literal, so cdk-nag can read the rule).
+      const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+        vpc: this.vpc,
+        description: 'Interface VPC endpoints: HTTPS from the VPC',
+        allowAllOutbound: false,
+      });
+      endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+      for (const service of INTERFACE_ENDPOINT_SERVICES) {
+        const id = service.shortName.replace(/(^|[.-])(\w)/g, (_m, _s, c: string) => c.toUpperCase());
+        this.vpc.addInterfaceEndpoint(id, {
+          service,
+          subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+          privateDnsEnabled: true,
+          securityGroups: [endpointSecurityGroup],
+          open: false,
+        });
+      }
+    }
   }
 }
 

@@ -2,7 +2,7 @@ import { CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { encryptedLogGroup } from './keys';
+import { encryptedLogGroup } from './log-groups';
 
 /** Log group RDS enhanced monitoring writes every instance's OS metrics to (one per account and region). */
 export const ENHANCED_MONITORING_LOG_GROUP = 'RDSOSMetrics';
@@ -25,7 +25,7 @@ export class RegionalOperations extends Construct {
     new CfnResource(this, 'ResourceTagsOnTelemetry', { type: 'AWS::ObservabilityAdmin::TelemetryEnrichment', properties: { Scope: 'ACCOUNT' } });
     encryptedLogGroup(this, 'EnhancedMonitoringLogs', props.key, {
       logGroupName: ENHANCED_MONITORING_LOG_GROUP,
-      removal: RemovalPolicy.RETAIN,
+      removal: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, // fixed name: nothing left behind by a rolled-back first create
       retention: logs.RetentionDays.ONE_MONTH,
     });
   }

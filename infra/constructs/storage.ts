@@ -2,13 +2,21 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge } from './keys';
+import { acknowledge } from '../checks/nag';
 
 export interface StorageProps {
   readonly key: kms.IKey;
   /** Removal policy of both buckets: the environment stack's (RETAIN unless the data may be destroyed). */
   readonly removal: RemovalPolicy;
+  /**
+   * Origins whose browser scripts may use the upload API's presigned URLs (PUT an upload, GET a download), e.g.
+   * `https://<hostname>`.
+   */
+  readonly corsOrigins: readonly string[];
 }
+
+/** Headers a browser sends with a presigned PUT: the signed type and the SSE-KMS headers the API returns to it. */
+export const PRESIGNED_PUT_HEADERS = ['content-type', 'x-amz-server-side-encryption', 'x-amz-server-side-encryption-aws-kms-key-id'];
 
 /**
  * The application's bucket (uploads of the web app and of the serverless API): KMS with the environment key and
@@ -49,6 +57,18 @@ export class Storage extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'data/',
       removalPolicy,
+      // Presigned URLs are called by the browser app straight from its page: CORS for its origin, those methods only
+      // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html).
+      cors: [
+        {
+          id: 'browser-presigned-urls',
+          allowedOrigins: [...props.corsOrigins],
+          allowedMethods: [s3.HttpMethods.PUT, s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+          allowedHeaders: PRESIGNED_PUT_HEADERS,
+          exposedHeaders: ['ETag'],
+          maxAge: 3600,
+        },
+      ],
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         { id: 'expire-old-versions', noncurrentVersionExpiration: Duration.days(90) },

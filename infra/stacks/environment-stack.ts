@@ -4,7 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { apiClientOrigin, controlPlaneLogTypes, flowLogTraffic, interfaceEndpoints, loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
 import { CiRunner } from '../constructs/ci-runner';
@@ -12,8 +13,10 @@ import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { DatabaseRole } from '../constructs/database-role';
+import { ExternalDns } from '../constructs/dns';
 import { ContainerLogs, Monitoring } from '../constructs/monitoring';
-import { acknowledge, createPlatformKey, nagArn } from '../constructs/keys';
+import { acknowledge, nagArn } from '../checks/nag';
+import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
 import { names } from '../names';
@@ -44,9 +47,10 @@ export interface EnvironmentStackProps extends StackProps {
 }
 
 /** The WorkloadOutputs fields whose values come from the shared stacks. */
-export const SHARED_OUTPUT_FIELDS = ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolClientId', 'userPoolClientSecretArn'] as const;
+export const SHARED_OUTPUT_FIELDS = ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolClientId', 'userPoolClientSecretArn', 'apiClientId'] as const;
 
-/** ServiceAccount of the web workload (the charts use this name). */
+/** CloudFormation logical ID of the environment's database instance: changing it replaces the database. */
+export const DATABASE_LOGICAL_ID = 'Database';
 
 /**
  * One environment: its KMS key, network, EKS cluster, database, bucket, the web workload's Pod Identity role,
@@ -73,27 +77,47 @@ export class EnvironmentStack extends Stack {
     super(scope, id, props);
     const { config, environment: env } = props;
     const clusterName = names.cluster(config, env);
-    // Logs and buckets: kept unless the environment's data may be destroyed (never in production).
+    // Logs and buckets: kept unless the environment's data may be destroyed (never in production), except when the
+    // stack's own first create rolls back (so a retry does not meet leftovers). Compute is never retained.
     const keep = env.production || env.dataRetention.removal !== 'destroy';
-    const removal = keep ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removal = keep ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
     const operations = resolveOperations(env.operations, env.production);
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
 
-    this.network = new Network(this, 'Network', { cidr: env.vpcCidr, natGateways: env.natGateways, key: this.key, removal, clusterName });
+    this.network = new Network(this, 'Network', {
+      cidr: env.vpcCidr,
+      natGateways: env.natGateways,
+      key: this.key,
+      removal,
+      clusterName,
+      interfaceEndpoints: interfaceEndpoints(env),
+      flowLogTraffic: flowLogTraffic(env) === 'all' ? ec2.FlowLogTrafficType.ALL : ec2.FlowLogTrafficType.REJECT,
+    });
 
     const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
     this.platformCluster = new PlatformCluster(this, 'Eks', {
       clusterName,
+      project: config.project,
       config: env.cluster,
       vpc: this.network.vpc,
       key: this.key,
       deployRoleArn,
       applicationNamespace: env.workload.namespace,
       removal,
+      controlPlaneLogTypes: controlPlaneLogTypes(env),
     });
     const cluster = this.platformCluster.cluster;
+
+    // DNS: the application hostname's alias record to the ALB (the site and the Cognito callback resolve).
+    new ExternalDns(this, 'Dns', {
+      cluster,
+      hostedZoneId: config.dns.hostedZoneId,
+      zoneName: config.dns.zoneName,
+      hostnames: [env.workload.hostname],
+      after: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!],
+    });
 
     this.runner = new CiRunner(this, 'Runner', {
       projectName: names.runnerProject(config, env),
@@ -118,6 +142,9 @@ export class EnvironmentStack extends Stack {
         removal,
       },
     });
+    // A new logical ID replaces the instance (a new, empty database). Pinned, so moving or wrapping the construct in
+    // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
+    (this.database.instance.node.defaultChild as CfnResource).overrideLogicalId(DATABASE_LOGICAL_ID);
 
     // The application's own role (IAM authentication, its own schema); only the bootstrap reads the master secret.
     this.databaseRole = new DatabaseRole(this, 'DatabaseRole', {
@@ -130,7 +157,9 @@ export class EnvironmentStack extends Stack {
       removal,
     });
 
-    this.storage = new Storage(this, 'Storage', { key: this.key, removal });
+    // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
+    const siteOrigin = apiClientOrigin(env.workload.hostname);
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: [siteOrigin] });
 
     // The web workload's identity: its bucket (and key) and a login as its own database user. Never the master secret.
     this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
@@ -160,7 +189,9 @@ export class EnvironmentStack extends Stack {
       bucket: this.storage.bucket,
       key: this.key,
       jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
-      jwtAudience: identity.client.userPoolClientId,
+      // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
+      jwtAudience: [identity.apiClient.userPoolClientId, identity.client.userPoolClientId],
+      corsOrigins: [siteOrigin],
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
       reservedConcurrency: env.apiReservedConcurrency,
@@ -223,6 +254,7 @@ export class EnvironmentStack extends Stack {
       account: this.account,
       imageRepositoryUri,
       apiUrl: this.api.url,
+      apiClientId: identity.apiClient.userPoolClientId,
     };
     const emitted = props.relaySharedValues ? this.relayShared(config, env, this.workloadOutputs) : this.workloadOutputs;
     for (const field of WORKLOAD_OUTPUT_FIELDS) {

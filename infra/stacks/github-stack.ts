@@ -8,16 +8,19 @@ import {
   bitbucketAudience,
   bitbucketIssuer,
   bitbucketSubjects,
+  environmentRegions,
   githubSubjects,
   gitlabImagePushSubjects,
   gitlabSubjects,
   imagePushSubjects,
   names,
   primaryImageRegion,
+  SHARED_DEPLOY_ENVIRONMENT,
+  sharedDeploySubjects,
   STS_AUDIENCE,
   type SubjectMatch,
 } from '../names';
-import { acknowledge, nagAccount } from '../constructs/keys';
+import { acknowledge, nagAccount } from '../checks/nag';
 
 export interface GitHubStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -68,6 +71,8 @@ export class GitHubStack extends Stack {
   readonly deployRoles = new Map<string, iam.Role>();
   /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
   readonly imagePushRole?: iam.Role;
+  /** Deploys the shared stacks (identity, GitHub, shared-<region>) from deploy-shared.yml (the shared services' account). */
+  readonly sharedDeployRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubStackProps) {
     super(scope, id, props);
@@ -91,7 +96,10 @@ export class GitHubStack extends Stack {
       this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[env.name]);
       this.deployRoles.set(env.name, role);
     }
-    if (props.imagePush ?? true) this.imagePushRole = this.addImagePushRoleWithTrusts(config);
+    if (props.imagePush ?? true) {
+      this.imagePushRole = this.addImagePushRoleWithTrusts(config);
+      this.sharedDeployRole = this.addSharedDeployRole(config);
+    }
   }
 
   /** The image push role, trusted by GitHub's "images" Environment and the configured GitLab/Bitbucket/Jenkins pushers. */
@@ -139,6 +147,35 @@ export class GitHubStack extends Stack {
       });
     if (subjects.exact.length > 0) role.assumeRolePolicy!.addStatements(statement('Refs', { StringEquals: { [`${issuer}:sub`]: subjects.exact } }));
     if (subjects.like.length > 0) role.assumeRolePolicy!.addStatements(statement('Patterns', { StringLike: { [`${issuer}:sub`]: subjects.like } }));
+  }
+
+  /** Deploys the shared stacks (deploy-shared.yml): the CDK bootstrap roles of the identity and environment regions. */
+  private addSharedDeployRole(config: PlatformConfig): iam.Role {
+    const role = new iam.Role(this, 'SharedDeployRole', {
+      roleName: names.sharedDeployRole(config),
+      description: `GitHub Actions deploys the shared stacks (${config.github.owner}/${config.github.repository}, GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}")`,
+      maxSessionDuration: Duration.hours(1),
+      assumedBy: this.webIdentity(sharedDeploySubjects(config)),
+    });
+    const regions = [...new Set([config.identity.region, ...environmentRegions(config)])];
+    const policy = new iam.Policy(this, 'SharedDeployPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'CdkBootstrapRoles',
+          actions: ['sts:AssumeRole'],
+          resources: regions.map((r) => `arn:${this.partition}:iam::${this.account}:role/cdk-*-${this.account}-${r}`),
+        }),
+      ],
+    });
+    role.attachInlinePolicy(policy);
+    acknowledge(policy, Object.fromEntries(
+      regions.map((r) => [
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${nagAccount(this)}:role/cdk-*-${nagAccount(this)}-${r}]`,
+        `The shared stacks deploy through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
+      ]),
+    ));
+    new CfnOutput(this, 'sharedDeployRoleArn', { value: role.roleArn, description: `Set as DEPLOY_ROLE_ARN on the GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}"` });
+    return role;
   }
 
   private webIdentity(subjects: string[]): iam.WebIdentityPrincipal {
@@ -194,10 +231,9 @@ export class GitHubStack extends Stack {
 
     // Images are pushed by the image push role; a deploy only checks that the image (replicated to the environment's
     // region) exists and passed its scan before it rolls out.
-    // `cdk deploy <env stack>` also deploys the stacks it depends on: the identity and GitHub stacks (identity region)
-    // and the shared stacks of its own region and of the primary image region. No other region's bootstrap roles.
-    // In another account than the shared services, it can only deploy its own account's stacks: its own region's.
-    const deployRegions = props.sharedServicesAccount ? [region] : [...new Set([region, config.identity.region, primaryImageRegion(config)])];
+    // `cdk deploy --exclusively <env stack>` deploys that stack alone (the shared stacks are deploy-shared.yml's,
+    // with their own role): the bootstrap roles of the environment's region only, in its own account.
+    const deployRegions = [region];
     const envRepository = `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${config.imageRepositoryName}`;
     const clientSecretArn = `arn:${partition}:secretsmanager:${config.identity.region}:${sharedAccount}:secret:${names.clientSecret(config, env)}-*`;
     const statements = [

@@ -1,12 +1,19 @@
-import { Duration, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, ReferenceStrength, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import { apiClientCallbackUrl, type EnvironmentConfig, type PlatformConfig, type ThreatProtection, threatProtection } from '../../config';
 import { names } from '../names';
-import { acknowledge, createPlatformKey } from '../constructs/keys';
+import { acknowledge } from '../checks/nag';
+import { createPlatformKey } from '../constructs/keys';
+
+const THREAT_PROTECTION_MODE: Readonly<Record<ThreatProtection, cognito.StandardThreatProtectionMode | undefined>> = {
+  full: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+  audit: cognito.StandardThreatProtectionMode.AUDIT_ONLY,
+  off: undefined,
+};
 
 export interface IdentityStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -22,13 +29,16 @@ export interface IdentityStackProps extends StackProps {
 export interface EnvironmentIdentity {
   readonly userPool: cognito.UserPool;
   readonly client: cognito.UserPoolClient;
+  /** Public app client (no secret, code flow with PKCE) of the browser app that calls the upload API. */
+  readonly apiClient: cognito.UserPoolClient;
   /** Secrets Manager secret `{ clientID, clientSecret }` of the environment's ALB app client. */
   readonly clientSecret: secretsmanager.Secret;
 }
 
 /**
  * Centralized sign-in in `config.identity.region`: one user pool (strong passwords, MFA with TOTP, threat
- * protection), one hosted domain and one confidential ALB app client per environment.
+ * protection), one hosted domain and, per environment, a confidential ALB app client and a public app client for the
+ * browser app that calls the upload API.
  */
 export class IdentityStack extends Stack {
   readonly key: kms.Key;
@@ -40,7 +50,9 @@ export class IdentityStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const anyProduction = config.environments.some((e) => e.production);
-    const removal = anyProduction ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const protection = threatProtection(config);
+    // The users are data: kept on deletion and replacement, not when the stack's own first create rolls back.
+    const removal = anyProduction ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
 
     this.key = createPlatformKey(this, 'Key', `${config.project} identity: app client secrets`);
 
@@ -60,12 +72,16 @@ export class IdentityStack extends Stack {
       mfa: config.identity.mfa === 'required' ? cognito.Mfa.REQUIRED : cognito.Mfa.OPTIONAL,
       mfaSecondFactor: { otp: true, sms: false },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      featurePlan: cognito.FeaturePlan.PLUS,
-      standardThreatProtectionMode: cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+      // Threat protection needs the Plus plan (billed per monthly active user); off, the pool uses Essentials.
+      featurePlan: protection === 'off' ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
+      standardThreatProtectionMode: THREAT_PROTECTION_MODE[protection],
       deletionProtection: anyProduction,
       removalPolicy: removal,
     });
     acknowledge(this.userPool, {
+      ...(protection === 'full'
+        ? {}
+        : { 'AwsSolutions-COG3': `Threat protection is "${protection}" by configuration (identity.threatProtection): no production environment, or the Plus plan's per-user price declined` }),
       'AwsSolutions-COG2': `MFA is ${config.identity.mfa} (TOTP) by configuration (identity.mfa); set it to "required" to enforce it for every user`,
     });
 
@@ -118,8 +134,37 @@ export class IdentityStack extends Stack {
     acknowledge(clientSecret, {
       'AwsSolutions-SMG4': 'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
+    // The browser app's client: a public client (a browser cannot keep a secret) on the hosted sign-in's
+    // authorization code flow, with PKCE on the app's side (RFC 7636; Cognito verifies the code_verifier of a
+    // code_challenge it was given). No implicit flow, no password flows: tokens only through the code exchange.
+    const apiClient = this.userPool.addClient(`ApiClient-${env.name}`, {
+      userPoolClientName: `${config.project}-${env.name}-web`,
+      generateSecret: false,
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
+        callbackUrls: [apiClientCallbackUrl(host)],
+        logoutUrls: [`https://${host}/`],
+      },
+      supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(1),
+    });
+    // Without ExplicitAuthFlows Cognito also allows SRP and custom auth (password sign-in outside the hosted UI,
+    // without MFA prompts of the managed login): only token refresh besides the code flow.
+    (apiClient.node.defaultChild as cognito.CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
+    // A replaced app client or secret (new ID/ARN) must not be blocked by the environment stack that reads it: weak
+    // references (Fn::GetStackOutput) instead of Exports; the environment stack picks the new value up on its next
+    // deploy. The user pool itself stays a strong reference: replacing it loses every user, so being blocked is right.
+    client.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    clientSecret.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    apiClient.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
     if (crossAccountReaders) this.allowOnlyDeployRole(config, env, clientSecret);
-    this.clients.set(env.name, { userPool: this.userPool, client, clientSecret });
+    this.clients.set(env.name, { userPool: this.userPool, client, apiClient, clientSecret });
   }
 
   /**

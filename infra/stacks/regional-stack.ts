@@ -1,11 +1,11 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import type { PlatformConfig } from '../../config';
+import { type PlatformConfig, RELEASE_TAG_PREFIX } from '../../config';
 import { createPlatformKey } from '../constructs/keys';
 import { RegionalOperations } from '../constructs/regional-operations';
 
@@ -77,12 +77,17 @@ export class RegionalStack extends Stack {
     const zone = validateInZone
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.zoneName })
       : undefined;
-    return new acm.Certificate(this, 'Certificate', {
+    const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: certificateConfig.domainName,
       subjectAlternativeNames: certificateConfig.subjectAlternativeNames ? [...certificateConfig.subjectAlternativeNames] : undefined,
       validation: acm.CertificateValidation.fromDns(zone),
       certificateName: `${config.project}-${region}`,
     });
+    // A changed name list replaces the certificate (new ARN). With an Export the consuming environment stacks would
+    // block that update ("export ... in use"); a weak reference (Fn::GetStackOutput) lets this stack replace it and
+    // the environment stacks pick the new ARN up on their next deploy (test/infra/cross-stack-references.test.ts).
+    certificate.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    return certificate;
   }
 
   private addRepository(config: PlatformConfig, retainData: boolean, replicateTo: readonly string[], pullAccounts: readonly string[]): ecr.Repository {
@@ -92,12 +97,10 @@ export class RegionalStack extends Stack {
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: this.key,
-      removalPolicy: retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // Fixed name: a repository left behind by a rolled-back first create would block the retry.
+      removalPolicy: retainData ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
       emptyOnDelete: false,
-      lifecycleRules: [
-        { rulePriority: 1, description: 'Drop untagged images after 7 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },
-        { rulePriority: 2, description: 'Keep the 100 most recent images', tagStatus: ecr.TagStatus.ANY, maxImageCount: 100 },
-      ],
+      lifecycleRules: imageLifecycleRules(),
     });
     if (pullAccounts.length > 0) {
       // Cross-account pulls need both sides: this policy, and the puller's own IAM permissions (the node role's
@@ -127,4 +130,23 @@ export class RegionalStack extends Stack {
     }
     return repository;
   }
+}
+
+/** Released images kept however many builds follow them (ECR has no "keep" action: a count no repository reaches). */
+export const KEEP_RELEASES = 10000;
+/** Builds (commit-SHA tags) kept per region. */
+export const KEEP_BUILDS = 100;
+
+/**
+ * ECR lifecycle rules. An image whose tags match a rule's selection can only be expired by that rule, never by a
+ * lower-priority one (https://docs.aws.amazon.com/AmazonECR/latest/userguide/LifecyclePolicies.html, "How lifecycle
+ * policies work"). Rule 1 selects released images (tag prefix RELEASE_TAG_PREFIX) and keeps them all, so the count
+ * of rule 3 — which every development build replicated into the prod region feeds — can never expire a release.
+ */
+export function imageLifecycleRules(): ecr.LifecycleRule[] {
+  return [
+    { rulePriority: 1, description: 'Keep released images', tagStatus: ecr.TagStatus.TAGGED, tagPatternList: [`${RELEASE_TAG_PREFIX}*`], maxImageCount: KEEP_RELEASES },
+    { rulePriority: 2, description: 'Drop untagged images after 7 days', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(7) },
+    { rulePriority: 3, description: `Keep the ${KEEP_BUILDS} most recent builds`, tagStatus: ecr.TagStatus.ANY, maxImageCount: KEEP_BUILDS },
+  ];
 }

@@ -23,7 +23,7 @@ describe('parseConfig', () => {
 
   it('reads an AWS environment (IAM database authentication as the application role, TLS required by default)', () => {
     const config = parseConfig({
-      PORT: '9090',
+      PORT: '9091',
       APP_ENV: 'dev',
       APP_VERSION: 'abc123',
       AWS_REGION: 'eu-west-1',
@@ -38,7 +38,7 @@ describe('parseConfig', () => {
       SHUTDOWN_TIMEOUT_SECONDS: '30',
       SHUTDOWN_DELAY_SECONDS: '5',
     });
-    expect(config).toMatchObject({ port: 9090, environment: 'dev', version: 'abc123', region: 'eu-west-1', bucketName: 'platform-dev-assets' });
+    expect(config).toMatchObject({ port: 9091, metricsPort: 9090, environment: 'dev', version: 'abc123', region: 'eu-west-1', bucketName: 'platform-dev-assets' });
     expect(config.database).toEqual({
       host: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
       port: 5433,

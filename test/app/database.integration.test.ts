@@ -91,6 +91,7 @@ function startApp(bundle: string): Promise<number> {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: '0',
+      METRICS_PORT: '0',
       APP_ENV: 'test',
       DATABASE_HOST: '127.0.0.1',
       DATABASE_PORT: String(pg!.port),

@@ -23,7 +23,7 @@ interface Running {
 
 function run(env: Record<string, string>): Running {
   const child = spawn(process.execPath, [bundle], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', APP_ENV: 'test', ...env },
+    env: { PATH: process.env.PATH ?? '', PORT: '0', METRICS_PORT: '0', APP_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: Array<Record<string, unknown>> = [];

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadAll } from 'js-yaml';
+import { loadAll, YAML11_SCHEMA } from 'js-yaml';
 import { APPLY_ORDER, applyRank, PLACEHOLDER_PATTERN } from '../../config';
 import { listTargets, MANIFEST_FILE, renderTarget, synthManifests } from '../../charts/app';
 import { find, IMAGE, platformConfig, realOutputs } from './helpers';
@@ -27,9 +27,10 @@ describe('renderTarget', () => {
     ]);
   });
 
-  test('yaml and objects describe the same objects, Namespace first', () => {
-    const { yaml, objects } = renderTarget(platformConfig, 'dev', { image: IMAGE });
+  test.each(TARGETS)('%s: yaml and objects describe the same objects, read with YAML 1.2 and 1.1 (kubectl) rules alike, Namespace first', (target) => {
+    const { yaml, objects } = renderTarget(platformConfig, target, { image: IMAGE, outputs: target === 'generic' ? undefined : realOutputs(platformConfig, target) });
     expect(loadAll(yaml).filter(Boolean)).toEqual(JSON.parse(JSON.stringify(objects)));
+    expect(loadAll(yaml, { schema: YAML11_SCHEMA }).filter(Boolean)).toEqual(JSON.parse(JSON.stringify(objects)));
     expect((objects[0] as { kind: string }).kind).toBe('Namespace');
   });
 

@@ -3,7 +3,7 @@ import { platformConfig, type PlatformConfig, type WorkloadOutputs } from '../..
 export const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:3f2c1a9';
 export const DIGEST_IMAGE = `ghcr.io/example-org/web@sha256:${'a'.repeat(64)}`;
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Rendered objects are untyped JSON here (tests reach into any field). */
 export type Obj = any;
 
 export function find(objects: readonly object[], kind: string, name = 'web'): Obj {
@@ -43,6 +43,7 @@ export function realOutputs(config: PlatformConfig, environment: string): Worklo
     account: '123456789012',
     imageRepositoryUri: `123456789012.dkr.ecr.${env.region}.amazonaws.com/platform/web`,
     apiUrl: `https://abcdef1234.execute-api.${env.region}.amazonaws.com/`,
+    apiClientId: '7public8client9id0abcdefg',
   };
 }
 

@@ -1,12 +1,36 @@
 import { Chart, Testing } from 'cdk8s';
 import { renderTarget } from '../../charts/app';
-import { AlbIngress, type AlbIngressProps } from '../../charts/ingress-aws';
+import { AlbIngress, albReadinessGateSeconds, type AlbIngressProps } from '../../charts/ingress-aws';
 import { WebService } from '../../charts/web-service';
+import { loadBalancerName } from '../../config';
+import { ChartInputError } from '../../charts/errors';
 import { find, IMAGE, platformConfig, realOutputs } from './helpers';
 
 const A = 'alb.ingress.kubernetes.io';
 
 describe('ALB Ingress', () => {
+  // https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/guide/ingress/annotations/#load-balancer-name
+  // and the ELB limit (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html:
+  // at most 32 characters, alphanumerics and hyphens, not beginning or ending with a hyphen, not beginning with "internal-").
+  test.each(platformConfig.environments.map((e) => e.name))('%s: the ALB has a fixed name from the configuration, valid for Elastic Load Balancing', (name) => {
+    const { objects } = renderTarget(platformConfig, name, { image: IMAGE, outputs: realOutputs(platformConfig, name) });
+    const albName = find(objects, 'Ingress').metadata.annotations[`${A}/load-balancer-name`];
+    expect(albName).toBe(loadBalancerName(platformConfig.project, name));
+    expect(albName).toMatch(/^(?!internal-)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/);
+  });
+
+  test('the ALB name does not depend on the Ingress (renaming the Ingress keeps the load balancer name)', () => {
+    const albName = (name: string) =>
+      Testing.synth(chartWith({ name, loadBalancerName: 'platform-dev-web' })).find((o) => o.kind === 'Ingress').metadata.annotations[`${A}/load-balancer-name`];
+    expect(albName('web')).toBe('platform-dev-web');
+    expect(albName('web-v2')).toBe('platform-dev-web');
+  });
+
+  test('fails when the load balancer name is longer than 32 characters or starts with "internal-"', () => {
+    expect(() => chartWith({ loadBalancerName: 'x'.repeat(33) })).toThrow(ChartInputError);
+    expect(() => chartWith({ loadBalancerName: 'internal-web' })).toThrow(/loadBalancerName is "internal-web"/);
+  });
+
   test('dev (same region as the user pool) uses auth-type cognito with the pool ARN, client ID and domain prefix', () => {
     const outputs = realOutputs(platformConfig, 'dev');
     const { objects } = renderTarget(platformConfig, 'dev', { image: IMAGE, outputs });
@@ -77,7 +101,7 @@ describe('ALB Ingress', () => {
 
   function chartWith(props: Partial<AlbIngressProps>, preStopSleepSeconds = 25): Chart {
     const chart = new Chart(Testing.app(), 'test');
-    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 1, maxReplicas: 2, cpuMillis: 100, memoryMiB: 128, preStopSleepSeconds });
+    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 1, maxReplicas: 2, cpuMillis: 100, memoryMiB: 128, preStopSleepSeconds, readinessGateSeconds: albReadinessGateSeconds() });
     const outputs = realOutputs(platformConfig, 'dev');
     new AlbIngress(chart, 'Ingress', { ...outputs, workload, namespace: 'web', hostname: 'dev.eu-west-1.example.com', region: 'eu-west-1', ...props });
     return chart;

@@ -52,6 +52,13 @@ describe('validatePlatformConfig', () => {
     expect(problem).toContain('eu-west-1');
   });
 
+  test('fails when the load balancer name (project-environment-web) would exceed the 32 characters ELB allows', () => {
+    const problems = problemsOf({ ...platformConfig, project: 'averyveryverylongprojectname' });
+    expect(problems).toContain(
+      'environment "staging": the load balancer name "averyveryverylongprojectname-staging-web" (project-environment-web) has 40 characters; Elastic Load Balancing allows at most 32: shorten project or the environment name',
+    );
+  });
+
   test('fails when prod has no deletion protection', () => {
     const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, dataRetention: { ...env.dataRetention, deletionProtection: false } })));
     expect(problems).toEqual([

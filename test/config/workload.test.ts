@@ -77,7 +77,13 @@ describe('namespace labels', () => {
 
 describe('apply order', () => {
   test('a Role before its RoleBinding, what the Deployment reads before it; unknown kinds last', () => {
-    for (const [first, then] of [['Role', 'RoleBinding'], ['Secret', 'Deployment'], ['ConfigMap', 'Deployment'], ['ServiceAccount', 'Deployment'], ['Namespace', 'ServiceAccount']]) {
+    for (const [first, then] of [
+      ['Role', 'RoleBinding'],
+      ['Secret', 'Deployment'],
+      ['ConfigMap', 'Deployment'],
+      ['ServiceAccount', 'Deployment'],
+      ['Namespace', 'ServiceAccount'],
+    ]) {
       expect(applyRank(first)).toBeLessThan(applyRank(then));
     }
     expect(applyRank('CronJob')).toBe(APPLY_ORDER.length);

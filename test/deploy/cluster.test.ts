@@ -18,9 +18,27 @@ describe('KubectlCluster', () => {
   test('apply: server-side with the field manager; an ApplySet prunes with KUBECTL_APPLYSET; dry run on the server; objects on stdin', async () => {
     const k = new ScriptedKubectl(() => ({ stdout: 'configmap/web serverside-applied\n' }));
     const cluster = new KubectlCluster(k);
-    expect(await cluster.apply([configMap], { applySet: { name: 'platform-release', namespace: 'web' }, dryRun: true })).toEqual({ ok: true, value: 'configmap/web serverside-applied' });
-    expect(k.calls[0].args).toEqual(['apply', '--server-side', '--field-manager=platform-deploy', '--force-conflicts', '--prune', '--applyset=platform-release', '-n', 'web', '--dry-run=server', '-f', '-']);
-    expect(k.calls[0].options).toEqual({ input: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  A: \'1\'\n', env: { KUBECTL_APPLYSET: 'true' } });
+    expect(await cluster.apply([configMap], { applySet: { name: 'platform-release', namespace: 'web' }, dryRun: true })).toEqual({
+      ok: true,
+      value: 'configmap/web serverside-applied',
+    });
+    expect(k.calls[0].args).toEqual([
+      'apply',
+      '--server-side',
+      '--field-manager=platform-deploy',
+      '--force-conflicts',
+      '--prune',
+      '--applyset=platform-release',
+      '-n',
+      'web',
+      '--dry-run=server',
+      '-f',
+      '-',
+    ]);
+    expect(k.calls[0].options).toEqual({
+      input: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  namespace: web\ndata:\n  A: '1'\n",
+      env: { KUBECTL_APPLYSET: 'true' },
+    });
     await cluster.apply([configMap]);
     expect(k.calls[1].args).toEqual(['apply', '--server-side', '--field-manager=platform-deploy', '--force-conflicts', '-f', '-']);
     expect(k.calls[1].options?.env).toBeUndefined();
@@ -78,5 +96,21 @@ describe('KubectlCluster', () => {
       'get pods -n web -l app.kubernetes.io/name=web -o json',
       'get --raw /api/v1/namespaces/web/pods/web-1:9090/proxy/metrics --request-timeout=10s',
     ]);
+  });
+
+  test('lease lock calls: read a Lease, create (fails when it exists), replace at its resourceVersion, delete', async () => {
+    const k = new ScriptedKubectl((args) => (args[0] === 'get' ? { stdout: '{"metadata":{"name":"platform-deploy-lock","resourceVersion":"7"}}' } : { stdout: 'ok' }));
+    const cluster = new KubectlCluster(k);
+    expect(await cluster.getLease('platform-deploy-lock', 'web')).toEqual({ ok: true, value: { metadata: { name: 'platform-deploy-lock', resourceVersion: '7' } } });
+    await cluster.create(configMap);
+    await cluster.replace(configMap);
+    await cluster.delete('lease.coordination.k8s.io', 'platform-deploy-lock', 'web');
+    expect(k.calls.map((c) => c.args.join(' '))).toEqual([
+      'get lease.coordination.k8s.io platform-deploy-lock -n web -o json --ignore-not-found',
+      'create -f -',
+      'replace -f -',
+      'delete lease.coordination.k8s.io platform-deploy-lock -n web --ignore-not-found',
+    ]);
+    expect(k.calls[1].options?.input).toContain('kind: ConfigMap');
   });
 });

@@ -3,21 +3,22 @@
  * kubeconfig built from it, a missing cluster, a wrong region).
  */
 import { statSync, readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
 import { describeEksCluster, eksKubeconfig, eksToken, parseClusterArn, TemporaryEksKubeconfig, TOKEN_PREFIX } from '../../deploy/eks';
-import { DeployError, EXIT } from '../../deploy/errors';
-import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
+import { EXIT } from '../../deploy/errors';
+import { motoForThisFile, type Moto } from '../support/moto';
+import { deployRefusal as refusal } from './fixtures';
 
 jest.setTimeout(60_000);
 
+const motoServer = motoForThisFile();
 let moto: Moto;
-let restoreEnv: () => void;
 let created: { endpoint: string; ca: string; arn: string };
 
 beforeAll(async () => {
-  restoreEnv = useFakeAwsCredentials();
-  moto = await startMoto();
+  moto = motoServer();
   const eks = new EKSClient({ region: 'eu-west-1', endpoint: moto.endpoint });
   const r = await eks.send(
     new CreateClusterCommand({ name: 'platform-dev', roleArn: 'arn:aws:iam::123456789012:role/eks', resourcesVpcConfig: { subnetIds: ['subnet-1'] }, version: '1.35' }),
@@ -25,20 +26,6 @@ beforeAll(async () => {
   created = { endpoint: r.cluster!.endpoint!, ca: r.cluster!.certificateAuthority!.data!, arn: r.cluster!.arn! };
 });
 
-afterAll(async () => {
-  await moto?.stop();
-  restoreEnv?.();
-});
-
-async function refusal(p: Promise<unknown>): Promise<DeployError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DeployError);
-    return e as DeployError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('EKS cluster lookup (moto)', () => {
   test('DescribeCluster gives the endpoint and CA, and the temporary kubeconfig carries them with a token', async () => {
@@ -86,52 +73,34 @@ describe('EKS cluster lookup (moto)', () => {
   });
 });
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token+with=chars' };
 
 describe('EKS token', () => {
-  let token: string;
-  let url: URL;
-  beforeAll(async () => {
-    token = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
-    url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
+  // Computed by botocore (test/deploy/vectors/eks-token.py), the signer `aws eks get-token` uses.
+  const vector = JSON.parse(readFileSync(join(__dirname, 'vectors', 'eks-token.json'), 'utf8')) as {
+    accessKeyId: string;
+    secretAccessKey: string;
+    cases: { cluster: string; region: string; time: string; session_token: string | null; token: string }[];
+  };
+
+  test.each(vector.cases.map((c) => [c.cluster, c.region, c] as const))('%s in %s: exactly the token botocore computes for the same credentials and time', async (_cluster, _region, c) => {
+    const credentials = { accessKeyId: vector.accessKeyId, secretAccessKey: vector.secretAccessKey, ...(c.session_token ? { sessionToken: c.session_token } : {}) };
+    const token = await eksToken(c.cluster, c.region, { credentials, now: new Date(c.time) });
+    const signature = (t: string) => new URL(Buffer.from(t.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')).searchParams.get('X-Amz-Signature');
+    expect(signature(token)).toBe(signature(c.token));
+    expect(token).toBe(c.token);
   });
 
-  test('has the k8s-aws-v1. prefix and a base64url body without padding', () => {
-    expect(token.startsWith('k8s-aws-v1.')).toBe(true);
-    expect(token.slice(TOKEN_PREFIX.length)).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(token).not.toContain('=');
-  });
-
-  test('decodes to a presigned STS GetCallerIdentity URL of the region', () => {
-    expect(url.protocol).toBe('https:');
-    expect(url.host).toBe('sts.eu-west-1.amazonaws.com');
-    expect(url.pathname).toBe('/');
-    const q = url.searchParams;
-    expect(q.get('Action')).toBe('GetCallerIdentity');
-    expect(q.get('Version')).toBe('2011-06-15');
-    expect(q.get('X-Amz-Algorithm')).toBe('AWS4-HMAC-SHA256');
-    expect(q.get('X-Amz-Expires')).toBe('60');
-    expect(q.get('X-Amz-Date')).toBe('20261126T100000Z');
-    expect(q.get('X-Amz-Credential')).toBe('AKIDEXAMPLE/20261126/eu-west-1/sts/aws4_request');
-    expect(q.get('X-Amz-Security-Token')).toBe(credentials.sessionToken);
-    expect(q.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
-  });
-
-  test('signs the x-k8s-aws-id header (the cluster name) with the host', () => {
-    const raw = Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8');
-    expect(raw).toContain('Action=GetCallerIdentity');
-    expect(raw).toContain('X-Amz-Expires=60');
-    expect(url.searchParams.get('X-Amz-SignedHeaders')!.split(';')).toEqual(['host', 'x-k8s-aws-id']);
-  });
-
-  test('is deterministic for a time and differs per cluster', async () => {
-    const again = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
-    const other = await eksToken('platform-prod', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
-    expect(again).toBe(token);
-    expect(other).not.toBe(token);
+  test('the token is a presigned GetCallerIdentity URL valid 60 s that signs the cluster name header', async () => {
+    const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+    const token = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
+    expect(token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
+    const url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
+    expect([url.host, url.searchParams.get('Action'), url.searchParams.get('X-Amz-Expires'), url.searchParams.get('X-Amz-SignedHeaders')]).toEqual(['sts.eu-west-1.amazonaws.com', 'GetCallerIdentity', '60', 'host;x-k8s-aws-id']);
+    expect(await eksToken('platform-prod', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') })).not.toBe(token);
   });
 
   test('kubeconfig carries the endpoint, CA and token', () => {
+    const token = vector.cases[0].token;
     const cluster = { name: 'c', region: 'eu-west-1', arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/c', endpoint: 'https://x.eks.amazonaws.com', certificateAuthorityData: 'Q0E=' };
     const k = load(eksKubeconfig(cluster, token)) as { clusters: { cluster: Record<string, string> }[]; users: { user: { token: string } }[]; 'current-context': string };
     expect(k.clusters[0].cluster).toEqual({ server: 'https://x.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' });

@@ -3,7 +3,7 @@
  * (sleep advances it at once), so a 10-minute rollout is decided in microseconds.
  */
 import type { Clock } from '../../deploy/clock';
-import { failed, ok, type ApplyOptions, type Cluster, type Reply } from '../../deploy/cluster';
+import { failed, ok, type ApplyOptions, type Cluster, type LeaseLike, type Reply } from '../../deploy/cluster';
 import type { KubeObject } from '../../deploy/manifests';
 import type { DeploymentLike, EventLike, PodLike } from '../../deploy/rollout';
 
@@ -41,7 +41,8 @@ export class FakeCluster implements Cluster {
    */
   deployments: (Reply<DeploymentLike | undefined> | ((fake: FakeCluster) => Reply<DeploymentLike | undefined>))[] = [ok(undefined)];
   /** Answer of apply calls: a function of the call (default: accepted). */
-  applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) => ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
+  applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) =>
+    ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
   diffReply: Reply<string> = ok('');
   undoReply: Reply<string> = ok('deployment.apps/web rolled back');
   pods: PodLike[] = [];
@@ -81,7 +82,9 @@ export class FakeCluster implements Cluster {
     return typeof next === 'function' ? next(this) : next;
   }
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
-    this.calls.push(`apply${options.dryRun ? ' --dry-run' : ''}${options.applySet ? ` --applyset=${options.applySet.name}` : ''} ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(',')}`);
+    this.calls.push(
+      `apply${options.dryRun ? ' --dry-run' : ''}${options.applySet ? ` --applyset=${options.applySet.name}` : ''} ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(',')}`,
+    );
     this.applied.push({ objects, options });
     return this.applyReply(objects, options);
   }
@@ -106,6 +109,37 @@ export class FakeCluster implements Cluster {
     this.calls.push(`getRaw ${path}`);
     return this.raw[path] ?? failed(`the server could not find the requested resource (get ${path})`);
   }
+  /** Objects created with create/replace, by `kind/namespace/name`; each write bumps its resourceVersion. */
+  readonly store = new Map<string, KubeObject>();
+  private version = 100;
+
+  async getLease(name: string, namespace: string) {
+    this.calls.push(`getLease ${name} -n ${namespace}`);
+    return ok(this.store.get(`Lease/${namespace}/${name}`) as unknown as LeaseLike | undefined);
+  }
+  async create(object: KubeObject) {
+    this.calls.push(`create ${object.kind}/${object.metadata.name}`);
+    const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
+    if (this.store.has(key)) return failed(`Error from server (AlreadyExists): ${object.kind.toLowerCase()}s "${object.metadata.name}" already exists`);
+    this.store.set(key, { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.version) } });
+    return ok(`${object.kind.toLowerCase()}/${object.metadata.name} created`);
+  }
+  async replace(object: KubeObject) {
+    this.calls.push(`replace ${object.kind}/${object.metadata.name}`);
+    const key = `${object.kind}/${object.metadata.namespace}/${object.metadata.name}`;
+    const live = this.store.get(key);
+    if (!live) return failed(`Error from server (NotFound): ${object.kind.toLowerCase()}s "${object.metadata.name}" not found`);
+    if (live.metadata.resourceVersion !== object.metadata.resourceVersion)
+      return failed('Error from server (Conflict): the object has been modified; please apply your changes to the latest version and try again');
+    this.store.set(key, { ...object, metadata: { ...object.metadata, resourceVersion: String(++this.version) } });
+    return ok(`${object.kind.toLowerCase()}/${object.metadata.name} replaced`);
+  }
+  async delete(resource: string, name: string, namespace: string) {
+    this.calls.push(`delete ${resource} ${name} -n ${namespace}`);
+    for (const key of this.store.keys()) if (key.endsWith(`/${namespace}/${name}`) && resource.toLowerCase().startsWith(key.split('/')[0].toLowerCase())) this.store.delete(key);
+    return ok('');
+  }
+
   /** Calls that changed the cluster (an apply that is not a dry run, a rollback). */
   mutations(): string[] {
     return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback'));
@@ -134,7 +168,9 @@ export function deploymentStatus(s: {
       updatedReplicas: s.updated ?? replicas,
       readyReplicas: s.available ?? replicas,
       availableReplicas: s.available ?? replicas,
-      conditions: s.deadlineExceeded ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.' }] : [],
+      conditions: s.deadlineExceeded
+        ? [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "web-2" has timed out progressing.' }]
+        : [],
     },
   };
 }

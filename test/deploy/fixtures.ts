@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS, type WorkloadOutputs } from '../../config';
 import type { DeployOptions } from '../../deploy/args';
+import { DeployError } from '../../deploy/errors';
 import type { RenderFn } from '../../deploy/phases/prepare';
 
 export const config = platformConfig;
@@ -62,4 +63,15 @@ export function writeManifestDir(files: Record<string, string>): string {
 
 export function options(overrides: Partial<DeployOptions>): DeployOptions {
   return { env: 'generic', mode: 'apply', timeoutSeconds: 600, ...overrides };
+}
+
+/** The DeployError a promise rejects with (fails the test when it resolves or rejects with anything else). */
+export async function deployRefusal(p: Promise<unknown>): Promise<DeployError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e).toBeInstanceOf(DeployError);
+    return e as DeployError;
+  }
+  throw new Error('expected a refusal');
 }

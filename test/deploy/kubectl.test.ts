@@ -23,7 +23,11 @@ process.stdin.on('end', () => {
   return bin;
 }
 
-const calls = (dir: string) => readFileSync(join(dir, 'calls.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { args: string[]; KUBECONFIG?: string; KUBECTL_APPLYSET?: string; input: string });
+const calls = (dir: string) =>
+  readFileSync(join(dir, 'calls.log'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { args: string[]; KUBECONFIG?: string; KUBECTL_APPLYSET?: string; input: string });
 
 describe('kubectl process', () => {
   test('a KUBECONFIG list reaches kubectl through its environment, not as --kubeconfig (which takes one file)', async () => {

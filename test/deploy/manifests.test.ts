@@ -2,7 +2,9 @@ import { bindingsToReleaseRoles, findPlaceholders, namespaceLabelDrift, prepareR
 
 test('findPlaceholders names the fields per source, and nothing for clean text', () => {
   expect(findPlaceholders([{ name: 'x', text: 'a: b' }])).toEqual([]);
-  expect(findPlaceholders([{ name: 'y', text: 'a: <placeholder:bucketName>\nb: <placeholder:apiUrl> <placeholder:bucketName>' }])).toEqual([{ source: 'y', fields: ['apiUrl', 'bucketName'] }]);
+  expect(findPlaceholders([{ name: 'y', text: 'a: <placeholder:bucketName>\nb: <placeholder:apiUrl> <placeholder:bucketName>' }])).toEqual([
+    { source: 'y', fields: ['apiUrl', 'bucketName'] },
+  ]);
 });
 
 describe('namespace-scoped credentials (pure parts)', () => {
@@ -11,12 +13,19 @@ describe('namespace-scoped credentials (pure parts)', () => {
     kind: 'Namespace',
     metadata: {
       name: 'web',
-      labels: { 'app.kubernetes.io/part-of': 'platform', [RELEASE_LABEL]: 'prod', 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' },
+      labels: {
+        'app.kubernetes.io/part-of': 'platform',
+        [RELEASE_LABEL]: 'prod',
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
+      },
     },
   };
 
   test('names the Namespace labels the live Namespace lacks or has otherwise (not the informational ones)', () => {
-    expect(namespaceLabelDrift(namespace, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } } })).toEqual([]);
+    expect(
+      namespaceLabelDrift(namespace, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled' } } }),
+    ).toEqual([]);
     expect(namespaceLabelDrift(namespace, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } })).toEqual([
       'elbv2.k8s.aws/pod-readiness-gate-inject=enabled',
       'pod-security.kubernetes.io/enforce=restricted',
@@ -39,4 +48,3 @@ describe('namespace-scoped credentials (pure parts)', () => {
     expect(kinds.indexOf('Role')).toBeLessThan(kinds.indexOf('RoleBinding'));
   });
 });
-

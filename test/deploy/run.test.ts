@@ -25,7 +25,11 @@ describe('deploy (orchestrator)', () => {
   test('a good release: checks, dry run, review copy, apply, watch; exit 0 with timings', async () => {
     const cluster = new FakeCluster();
     cluster.namespaceReply = ok({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } });
-    cluster.deployments = [ok(deploymentStatus({ revision: '1', image: 'registry.local/web:1.0.0' })), ok(deploymentStatus({ updated: 1, available: 0, current: 3 })), ok(deploymentStatus({ image: 'registry.local/web:1.0.1' }))];
+    cluster.deployments = [
+      ok(deploymentStatus({ revision: '1', image: 'registry.local/web:1.0.0' })),
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3 })),
+      ok(deploymentStatus({ image: 'registry.local/web:1.0.1' })),
+    ];
     const { deps, lines, workdir, kubeconfig } = setup(cluster);
     const result = await deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
     expect(result).toEqual({ outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: 0, rolloutMs: 1100, totalMs: 1100 } });
@@ -45,7 +49,10 @@ describe('deploy (orchestrator)', () => {
   test('a faulty release is rolled back to the revision that ran before: exit 1', async () => {
     const cluster = new FakeCluster();
     const faulty = ok(deploymentStatus({ updated: 1, available: 0, current: 3, deadlineExceeded: true }));
-    cluster.deployments = [ok(deploymentStatus({ revision: '4', image: 'registry.local/web:1.0.0' })), (fake) => (fake.undone.length ? ok(deploymentStatus({ revision: '6' })) : faulty)];
+    cluster.deployments = [
+      ok(deploymentStatus({ revision: '4', image: 'registry.local/web:1.0.0' })),
+      (fake) => (fake.undone.length ? ok(deploymentStatus({ revision: '6' })) : faulty),
+    ];
     const { deps, lines, kubeconfig } = setup(cluster);
     const result = await deploy(release('registry.local/web:faulty', kubeconfig), deps);
     expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: expect.stringMatching(/^progress deadline exceeded/) });

@@ -1,35 +1,19 @@
 /** The OIDC client Secret read from Secrets Manager, against a real moto_server. */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { DeployError, EXIT } from '../../deploy/errors';
+import { EXIT } from '../../deploy/errors';
 import { toYaml } from '../../deploy/manifests';
 import { oidcClientSecretObject, redact } from '../../deploy/secrets';
 import { readOidcClientSecret } from '../../deploy/secrets-manager';
-import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
+import { motoForThisFile, type Moto } from '../support/moto';
+import { deployRefusal as refusal } from './fixtures';
 
 jest.setTimeout(60_000);
 
+const motoServer = motoForThisFile();
 let moto: Moto;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  restoreEnv = useFakeAwsCredentials();
-  moto = await startMoto();
+beforeAll(() => {
+  moto = motoServer();
 });
-
-afterAll(async () => {
-  await moto?.stop();
-  restoreEnv?.();
-});
-
-async function refusal(p: Promise<unknown>): Promise<DeployError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DeployError);
-    return e as DeployError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('OIDC client Secret from Secrets Manager (moto)', () => {
   const value = { clientID: 'client-id-123', clientSecret: 'very-secret-value-do-not-print' };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
-import { environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/kubectl';
@@ -176,6 +176,11 @@ describe('deploy command', () => {
     expect(low.count).toBeGreaterThan(10);
     expect(low.minAvailableMinusDesired).toBeGreaterThanOrEqual(0);
     expect(Math.max(...samples.map((s) => s.desired))).toBeGreaterThanOrEqual(2);
+    // The chart's topology spread (preferred, by zone) puts the replicas in more than one zone.
+    const pods = (await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web', '--field-selector=status.phase=Running'])).items as { spec: { nodeName: string } }[];
+    const nodes = (await kubectlJson(['get', 'nodes'])).items as { metadata: { name: string; labels: Record<string, string> } }[];
+    const zoneOf = (name: string) => nodes.find((n) => n.metadata.name === name)?.metadata.labels['topology.kubernetes.io/zone'];
+    expect(new Set(pods.map((p) => zoneOf(p.spec.nodeName))).size).toBeGreaterThanOrEqual(2);
     timings.goodRolloutSeconds = run.result.rolloutSeconds;
   });
 
@@ -305,69 +310,100 @@ describe('deploy command', () => {
   });
 });
 
-describe('namespace-scoped credentials (the CI deploy role on EKS: ClusterRole admin bound in the app namespace only)', () => {
-  // On EKS the CI role's access entry is AmazonEKSAdminPolicy scoped to the app namespace (= ClusterRole `admin`
-  // bound there), and the infrastructure creates the Namespace. Reproduced here with a ServiceAccount token.
-  const CI_NS = 'ci-e2e';
+describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolicy in the app namespace (a webhook authorizer, not RBAC)', () => {
+  // EKS authenticates the CI role through a webhook and grants its access policy (ClusterRole admin's permissions,
+  // in the app namespace) through a webhook authorizer; the infrastructure creates the Namespace. Reproduced by the
+  // local cluster's access webhook (cluster/access/, managed with cluster/access-entry.sh): nothing binds the
+  // identity by RBAC until the infrastructure's fix (config/deploy-access.ts) is applied below.
   const INFRA_MANAGER = 'e2e-infrastructure';
+  const prodEnv = platformConfig.environments.find((e) => e.name === 'prod')!;
+  const USER = `arn:aws:sts::123456789012:assumed-role/${platformConfig.project}-prod-github-deploy/e2e`;
   let scoped = '';
 
   const namespaceState = async () => {
     const n = await kubectlJson(['get', 'namespace', NS, '--show-managed-fields']);
     return { resourceVersion: n.metadata.resourceVersion, managers: (n.metadata.managedFields ?? []).map((f: { manager: string }) => f.manager).sort(), labels: n.metadata.labels };
   };
+  const accessEntry = async (...args: string[]) => {
+    const r = await runProcess('bash', [join(root, 'cluster', 'access-entry.sh'), ...args], { env: process.env });
+    expect(`${r.code} ${r.stderr}`).toBe('0 ');
+    return r.stdout.trim();
+  };
+  const can = async (...args: string[]) => (await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'can-i', ...args], { env: process.env })).stdout.trim();
+  const whoami = async () => JSON.parse((await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'whoami', '-o', 'json'], { env: process.env })).stdout).status.userInfo;
+  /** kube-apiserver keeps an authenticated token's groups for a few seconds (EKS, too, applies entry changes with a delay). */
+  const waitForGroups = async (has: boolean) => {
+    const deadline = Date.now() + 60_000;
+    while (((await whoami()).groups ?? []).includes(deployerGroup(platformConfig.project)) !== has) {
+      if (Date.now() > deadline) throw new Error(`the identity's groups did not ${has ? 'gain' : 'lose'} ${deployerGroup(platformConfig.project)} within 60 s`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
 
   beforeAll(async () => {
+    expect(prodEnv.workload.namespace).toBe(NS);
     // Start from what the infrastructure leaves: the Namespace (Pod Security restricted), created by cluster-admin.
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
     const namespace = (renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[]).find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    const setup = [
-      namespace,
-      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CI_NS } },
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'ci-deployer', namespace: CI_NS } },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name: 'ci-deployer-admin', namespace: NS },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
-        subjects: [{ kind: 'ServiceAccount', name: 'ci-deployer', namespace: CI_NS }],
-      },
-    ];
-    const applied = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], setup.map((o) => dump(o)).join('---\n'));
+    const applied = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], dump(namespace));
     expect(applied.stderr).toBe('');
-    const token = await kubectl(['create', 'token', 'ci-deployer', '-n', CI_NS, '--duration=1h']);
-    expect(token.code).toBe(0);
-    const admin = await kubectlJson(['config', 'view', '--minify', '--raw']);
-    const dir = mkdtempSync(join(tmpdir(), 'e2e-scoped-'));
-    scoped = join(dir, 'kubeconfig');
-    writeFileSync(
-      scoped,
-      dump({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'local', cluster: admin.clusters[0].cluster }],
-        users: [{ name: 'ci-deployer', user: { token: token.stdout.trim() } }],
-        contexts: [{ name: 'ci', context: { cluster: 'local', user: 'ci-deployer' } }],
-        'current-context': 'ci',
-      }),
-      { mode: 0o600 },
-    );
+    // The access entry as the infrastructure had it before the fix: the namespace-scoped access policy only.
+    await accessEntry('put', '--username', USER, '--policy', DEPLOY_ACCESS_POLICY, '--namespace', NS);
+    scoped = await accessEntry('kubeconfig', '--username', USER, '--out', join(mkdtempSync(join(tmpdir(), 'e2e-scoped-')), 'kubeconfig'));
   });
 
   afterAll(async () => {
-    await kubectl(['delete', 'namespace', CI_NS, '--ignore-not-found', '--wait=false']);
+    await accessEntry('delete', '--username', USER);
   });
 
-  test('the credentials really are namespace-scoped: they may read the Namespace but not change it, nor anything cluster-wide', async () => {
-    const can = async (...args: string[]) => (await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'can-i', ...args], { env: process.env })).stdout.trim();
+  test('the access policy grants admin in the namespace only, through the webhook: no RBAC binding names the identity', async () => {
+    expect(await whoami()).toMatchObject({ username: USER });
+    expect((await whoami()).groups ?? []).not.toContain(deployerGroup(platformConfig.project));
     expect(await can('get', `namespaces/${NS}`, '-n', NS)).toBe('yes');
     expect(await can('patch', `namespaces/${NS}`, '-n', NS)).toBe('no');
     expect(await can('bind', 'roles', '-n', NS)).toBe('no');
+    expect(await can('escalate', 'roles', '-n', NS)).toBe('no');
+    expect(await can('create', 'roles', '-n', NS)).toBe('yes');
     expect(await can('create', 'namespaces')).toBe('no');
     expect(await can('list', 'namespaces')).toBe('no');
     expect(await can('create', 'deployments', '-n', NS)).toBe('yes');
     expect(await can('create', 'deployments', '-n', 'default')).toBe('no');
+    const bindings = await kubectlJson(['get', 'rolebindings,clusterrolebindings', '-A']);
+    const subjects = bindings.items.flatMap((b: { subjects?: { name: string }[] }) => b.subjects ?? []).map((x: { name: string }) => x.name);
+    expect(subjects).not.toContain(USER);
+  });
+
+  test('without the fix (access policy only): the prod release is refused, RBAC escalation check counts no webhook permission; nothing applied', async () => {
+    const moto: Moto = await startMoto();
+    try {
+      const before = await namespaceState();
+      const prod = await prodRelease(moto);
+      const run = await runDeploy(prod.args(scoped), { env: prod.env });
+      expect(run.code).toBe(EXIT.invalidInput);
+      expect(run.stderr).toMatch(/the API server rejects the release \(server-side dry run; nothing applied\)/);
+      // Kubernetes: "You can only create/update a role if … you already have all the permissions contained in the
+      // role" — held through RBAC (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping).
+      expect(run.stderr).toMatch(/roles\.rbac\.authorization\.k8s\.io "web-oidc-client-reader" is forbidden: .*attempting to grant RBAC permissions not currently held/);
+      expect((await kubectl(['get', 'role,rolebinding,secret,deployment', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('');
+      expect(await namespaceState()).toEqual(before);
+    } finally {
+      await moto.stop();
+    }
+  });
+
+  test('the fix (as the infrastructure creates it): the access entry maps the role to the deployers group, bound to admin by RBAC', async () => {
+    await accessEntry('put', '--username', USER, '--group', deployerGroup(platformConfig.project), '--policy', DEPLOY_ACCESS_POLICY, '--namespace', NS);
+    const binding = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], dump(deployerRoleBinding(platformConfig.project, NS)));
+    expect(binding.stderr).toBe('');
+    await waitForGroups(true);
+    expect((await whoami()).groups).toContain(deployerGroup(platformConfig.project));
+    // Still namespace-scoped: the same answers as with the access policy alone.
+    expect(await can('patch', `namespaces/${NS}`, '-n', NS)).toBe('no');
+    expect(await can('bind', 'roles', '-n', NS)).toBe('no');
+    expect(await can('list', 'namespaces')).toBe('no');
+    expect(await can('create', 'deployments', '-n', 'default')).toBe('no');
+    expect(await can('create', 'deployments', '-n', NS)).toBe('yes');
   });
 
   test('generic: deploys everything inside the namespace, leaves the Namespace untouched', async () => {

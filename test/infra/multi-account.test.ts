@@ -141,7 +141,7 @@ describe('multi-account example', () => {
       [ACCOUNTS.staging]: ['platform-github-staging'],
       [ACCOUNTS.prod]: ['platform-github-prod'],
     });
-    expect(rolesIn('platform-github')).toEqual(['platform-github-image-push']);
+    expect(rolesIn('platform-github')).toEqual(['platform-github-image-push', 'platform-github-shared-deploy']);
     for (const env of ['dev', 'staging', 'prod']) expect(rolesIn(`platform-github-${env}`)).toEqual([`platform-${env}-github-deploy`]);
   });
 

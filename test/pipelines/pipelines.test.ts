@@ -265,7 +265,7 @@ describe.each(pipelines)('%s', (system, pipeline) => {
 });
 
 describe('the other CI systems use the Node.js 22 image pinned in app/Dockerfile', () => {
-  const pinned = /FROM (node:22-bookworm-slim@sha256:[a-f0-9]{64})/.exec(read('app/Dockerfile'))?.[1];
+  const pinned = /FROM (?:--platform=\$BUILDPLATFORM )?(node:22-bookworm-slim@sha256:[a-f0-9]{64})/.exec(read('app/Dockerfile'))?.[1];
   test.each(['.gitlab-ci.yml', 'bitbucket-pipelines.yml'])('%s', (file) => {
     expect(pinned).toBeDefined();
     const images = [...read(file).matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);

@@ -85,3 +85,24 @@ export function useFakeAwsCredentials(): () => void {
     Object.assign(process.env, saved);
   };
 }
+
+/**
+ * One moto_server and fake credentials for the calling test file: started before its tests, stopped after.
+ * Returns the running server (read it inside tests and hooks, not at module load).
+ */
+export function motoForThisFile(): () => Moto {
+  let moto: Moto | undefined;
+  let restoreEnv: (() => void) | undefined;
+  beforeAll(async () => {
+    restoreEnv = useFakeAwsCredentials();
+    moto = await startMoto();
+  });
+  afterAll(async () => {
+    await moto?.stop();
+    restoreEnv?.();
+  });
+  return () => {
+    if (!moto) throw new Error('moto is not running yet: use it inside a test or hook');
+    return moto;
+  };
+}

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { environmentStackName, platformConfig } from '../../config';
-import { imagePushSubjects, names } from '../../infra/names';
+import { imagePushSubjects, names, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects, sharedStackNames } from '../../infra/names';
 
 type Dict = Record<string, unknown>;
 interface Step extends Dict {
@@ -67,7 +67,7 @@ const permissionsOf = (job: Job): Dict => {
 
 describe('workflow files', () => {
   it('include CI, build-scan, the reusable deploy and one caller per environment', () => {
-    const expected = ['ci.yml', 'build-scan.yml', 'deploy.yml', ...platformConfig.environments.map((env) => `deploy-${env.name}.yml`)];
+    const expected = ['ci.yml', 'build-scan.yml', 'deploy.yml', 'deploy-shared.yml', ...platformConfig.environments.map((env) => `deploy-${env.name}.yml`)];
     expect(Object.keys(workflows).sort()).toEqual(expect.arrayContaining(expected.sort()));
     expect(platformConfig.environments.map((env) => env.name)).toEqual(['dev', 'staging', 'prod']);
   });
@@ -236,7 +236,7 @@ describe('deploy', () => {
     const names = steps(deploy).map((step) => step.uses?.split('@')[0] ?? step.run);
     const aws = steps(deploy).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(aws?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
-    const cdk = names.findIndex((name) => /^npx cdk deploy "\$STACKS" --require-approval never --outputs-file cdk-outputs\.json$/.test(name ?? ''));
+    const cdk = names.findIndex((name) => /^npx cdk deploy "\$STACKS" --exclusively --require-approval never --outputs-file cdk-outputs\.json$/.test(name ?? ''));
     const command = names.findIndex((name) => /^npm run deploy -- --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''));
     expect(names.indexOf('aws-actions/configure-aws-credentials')).toBeGreaterThan(-1);
     expect(cdk).toBeGreaterThan(names.indexOf('aws-actions/configure-aws-credentials'));
@@ -246,9 +246,12 @@ describe('deploy', () => {
   });
 
   it('every job that deploys an environment goes through the deploy command', () => {
-    // The image push job runs in the "images" Environment (its own OIDC trust), it deploys nothing.
+    // The image push job runs in the "images" Environment (its own OIDC trust), it deploys nothing; the shared stacks'
+    // job (Environment "shared") deploys no workload.
     const deploying = allJobs().filter(
-      ({ job }) => (job.environment !== undefined && job.environment !== 'images') || job.uses === './.github/workflows/deploy.yml',
+      ({ job }) =>
+        (job.environment !== undefined && job.environment !== 'images' && (job.environment as { name?: string }).name !== 'shared') ||
+        job.uses === './.github/workflows/deploy.yml',
     );
     expect(deploying.length).toBe(1 + platformConfig.environments.length);
     for (const { wf, name, job } of deploying) {
@@ -271,6 +274,59 @@ describe('deploy', () => {
     const trivy = Object.values(jobs).flatMap(steps).filter((step) => step.uses?.startsWith('aquasecurity/trivy-action@') && step.with?.['exit-code'] !== undefined);
     expect(trivy.map((step) => step.with?.['scan-type']).sort()).toEqual(['config', 'image']);
     for (const step of trivy) expect(step.with).toMatchObject({ severity: 'HIGH,CRITICAL', 'exit-code': '1' });
+  });
+});
+
+describe('shared stacks: a workflow of their own, one run at a time; environments deploy only their stack', () => {
+  const shared = workflows['deploy-shared.yml'];
+  const job = shared.jobs.deploy;
+
+  it('deploy-shared deploys exactly the shared stacks, alone, in the "shared" GitHub Environment with its own role', () => {
+    expect(job.environment).toEqual({ name: SHARED_DEPLOY_ENVIRONMENT });
+    expect(sharedDeploySubjects(platformConfig)).toEqual([`repo:${platformConfig.github.owner}/${platformConfig.github.repository}:environment:shared`]);
+    const [cdk] = runs(job).filter((run) => run.startsWith('npx cdk deploy '));
+    expect(cdk).toContain(' --exclusively ');
+    const selected = cdk.split(' ').filter((word) => /^'?platform-/.test(word)).map((word) => word.replace(/'/g, ''));
+    const matches = (pattern: string, stack: string) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(stack);
+    const all = [...sharedStackNames(platformConfig), ...platformConfig.environments.map((env) => environmentStackName(platformConfig.project, env.name))];
+    expect(all.filter((stack) => selected.some((pattern) => matches(pattern, stack))).sort()).toEqual(sharedStackNames(platformConfig).sort());
+    const aws = steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    expect(aws?.with?.['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
+    expect(String((shared.on.workflow_call as Dict).inputs && ((shared.on.workflow_call as any).inputs['aws-region'].default))).toBe(platformConfig.identity.region);
+  });
+
+  it('one concurrency group for every caller, never cancelled midway', () => {
+    expect(job.concurrency).toEqual({ group: 'deploy-shared', 'cancel-in-progress': false });
+    expect(shared.on).toHaveProperty('workflow_call');
+    expect(shared.on).toHaveProperty('workflow_dispatch');
+  });
+
+  it.each(platformConfig.environments.map((env) => env.name))('deploy-%s runs deploy-shared before its own (exclusive) stack deploy', (name) => {
+    const { jobs } = workflows[`deploy-${name}.yml`];
+    expect(jobs.shared?.uses).toBe('./.github/workflows/deploy-shared.yml');
+    expect([jobs.deploy.needs].flat()).toEqual(expect.arrayContaining(['build-scan', 'shared']));
+    // No other job of the delivery deploys the shared stacks.
+    const deployCommands = Object.values(jobs).flatMap(effectiveJobs).flatMap(runs).filter((run) => run.startsWith('npx cdk deploy '));
+    for (const command of deployCommands) expect(command).toContain(' --exclusively ');
+  });
+});
+
+describe('README: the one-time first deployment', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## First deployment'), readme.indexOf('\n## ', readme.indexOf('## First deployment') + 1));
+
+  it('bootstraps every region the platform uses, then deploys the shared stacks with the command deploy-shared.yml runs', () => {
+    expect(section.length).toBeGreaterThan(500);
+    const regions = new Set([platformConfig.identity.region, ...platformConfig.environments.map((env) => env.region)]);
+    const bootstrap = section.split('\n').find((line) => line.includes('cdk bootstrap')) ?? '';
+    for (const region of regions) expect(bootstrap).toContain(`aws://<account>/${region}`);
+    const [sharedCommand] = runs(workflows['deploy-shared.yml'].jobs.deploy).filter((run) => run.startsWith('npx cdk deploy '));
+    expect(section).toContain(sharedCommand);
+    expect(section.indexOf('cdk bootstrap')).toBeLessThan(section.indexOf(sharedCommand));
+  });
+
+  it('covers GitHub setup, DNS and what to check after the first deploy', () => {
+    for (const words of ['sharedDeployRoleArn', 'imagePushRoleArn', 'hosted zone', 'external-dns', 'dig ', 'After the first deploy']) expect(section).toContain(words);
   });
 });
 

@@ -19,7 +19,10 @@ describe('apply', () => {
     const cluster = new FakeCluster();
     cluster.deployments = [failed('Unable to connect to the server: i/o timeout')];
     const r = await refusal(readPrevious(cluster, plan()));
-    expect(r).toEqual({ exitCode: EXIT.clusterUnreachable, message: 'cannot read deployment/web in web to know the revision to roll back to (nothing applied): Unable to connect to the server: i/o timeout' });
+    expect(r).toEqual({
+      exitCode: EXIT.clusterUnreachable,
+      message: 'cannot read deployment/web in web to know the revision to roll back to (nothing applied): Unable to connect to the server: i/o timeout',
+    });
     expect(cluster.mutations()).toEqual([]);
   });
 
@@ -38,7 +41,8 @@ describe('apply', () => {
 
   test('fails with exit 5 when the API server rejects objects during the apply', async () => {
     const cluster = new FakeCluster();
-    cluster.applyReply = (_objects, options) => (options.applySet ? failed('Error from server (Invalid): Deployment.apps "web" is invalid') : ok('namespace/web serverside-applied'));
+    cluster.applyReply = (_objects, options) =>
+      options.applySet ? failed('Error from server (Invalid): Deployment.apps "web" is invalid') : ok('namespace/web serverside-applied');
     expect(await refusal(applyRelease(cluster, plan(), collect().log))).toEqual({
       exitCode: EXIT.applyFailed,
       message: 'apply failed (some objects may be at the new version):\n  Error from server (Invalid): Deployment.apps "web" is invalid',

@@ -39,7 +39,10 @@ describe('kubeconfig source', () => {
     const open = (t: unknown) => (targets.push(t), new FakeCluster());
     await connect({ kind: 'file', path: file }, { options: { context: 'ci' }, aws: {} }, open, collect().log);
     await connect({ kind: 'environment', value: file }, { options: {}, aws: {} }, open, collect().log);
-    expect(targets).toEqual([{ kubeconfig: file, context: 'ci' }, { kubeconfig: undefined, context: undefined }]);
+    expect(targets).toEqual([
+      { kubeconfig: file, context: 'ci' },
+      { kubeconfig: undefined, context: undefined },
+    ]);
   });
 });
 
@@ -62,12 +65,17 @@ describe('cluster check', () => {
   test('fails when the kubeconfig has no usable context (exit 2), naming the context asked for', async () => {
     const cluster = new FakeCluster();
     cluster.serverReply = failed('error: context "ci" does not exist');
-    expect(await refusal(checkCluster(cluster, generic, { context: 'ci' }, collect().log))).toEqual({ exitCode: EXIT.invalidInput, message: 'the kubeconfig has no usable context "ci": error: context "ci" does not exist' });
+    expect(await refusal(checkCluster(cluster, generic, { context: 'ci' }, collect().log))).toEqual({
+      exitCode: EXIT.invalidInput,
+      message: 'the kubeconfig has no usable context "ci": error: context "ci" does not exist',
+    });
   });
 
   test('fails when the cluster does not answer (exit 3)', async () => {
     const cluster = new FakeCluster();
-    cluster.serverVersionReply = failed('E1201 memcache.go:265] couldn\'t get current server API group list\nUnable to connect to the server: dial tcp 127.0.0.1:9: connect: connection refused');
+    cluster.serverVersionReply = failed(
+      "E1201 memcache.go:265] couldn't get current server API group list\nUnable to connect to the server: dial tcp 127.0.0.1:9: connect: connection refused",
+    );
     const r = await refusal(checkCluster(cluster, generic, {}, collect().log));
     expect(r.exitCode).toBe(EXIT.clusterUnreachable);
     expect(r.message).toMatch(/^cannot reach the cluster at https:\/\/127\.0\.0\.1:6443: .*connection refused$/);
@@ -77,7 +85,10 @@ describe('cluster check', () => {
     const cluster = new FakeCluster();
     cluster.serverReply = ok('https://ABC.gr7.eu-central-1.eks.amazonaws.com');
     const r = await refusal(checkCluster(cluster, dev, { outputs: fakeOutputs('dev') }, collect().log));
-    expect(r).toEqual({ exitCode: EXIT.clusterUnreachable, message: expect.stringMatching(/EKS endpoint in eu-central-1 .* but environment "dev" runs in eu-west-1: wrong cluster$/) });
+    expect(r).toEqual({
+      exitCode: EXIT.clusterUnreachable,
+      message: expect.stringMatching(/EKS endpoint in eu-central-1 .* but environment "dev" runs in eu-west-1: wrong cluster$/),
+    });
     expect(cluster.calls).not.toContain('serverVersion');
   });
 

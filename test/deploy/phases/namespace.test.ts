@@ -29,7 +29,9 @@ describe('namespace access', () => {
     const { lines, log } = collect();
     const access = await namespaceAccess(cluster, 'web', wanted, log);
     expect(access).toEqual({ exists: true });
-    expect(lines.join('\n')).toMatch(/may not change Namespace web .*leaving it as it is; it lacks .*pod-security.kubernetes.io\/enforce=restricted — set them where the Namespace is created/);
+    expect(lines.join('\n')).toMatch(
+      /may not change Namespace web .*leaving it as it is; it lacks .*pod-security.kubernetes.io\/enforce=restricted — set them where the Namespace is created/,
+    );
   });
 
   test('says the labels match when the left-alone Namespace already has them', async () => {
@@ -61,13 +63,19 @@ describe('namespace access', () => {
     const cluster = new FakeCluster();
     cluster.permissions['create namespaces'] = ok(false);
     const r = await refusal(namespaceAccess(cluster, 'web', wanted, collect().log));
-    expect(r).toEqual({ exitCode: EXIT.invalidInput, message: expect.stringMatching(/^namespace web does not exist and these credentials may not create it .*\(nothing applied\)$/) });
+    expect(r).toEqual({
+      exitCode: EXIT.invalidInput,
+      message: expect.stringMatching(/^namespace web does not exist and these credentials may not create it .*\(nothing applied\)$/),
+    });
   });
 
   test('fails when the Namespace cannot be read for another reason (exit 3)', async () => {
     const cluster = new FakeCluster();
     cluster.namespaceReply = failed('Unable to connect to the server: i/o timeout');
-    expect(await refusal(namespaceAccess(cluster, 'web', wanted, collect().log))).toEqual({ exitCode: EXIT.clusterUnreachable, message: 'cannot read namespace web: Unable to connect to the server: i/o timeout' });
+    expect(await refusal(namespaceAccess(cluster, 'web', wanted, collect().log))).toEqual({
+      exitCode: EXIT.clusterUnreachable,
+      message: 'cannot read namespace web: Unable to connect to the server: i/o timeout',
+    });
   });
 
   test('--manifests without a Namespace: nothing to decide, the live one only tells whether it exists', async () => {

@@ -7,7 +7,12 @@ import { collect, plan, refusal } from './support';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
 const role: KubeObject = { apiVersion: rbac, kind: 'Role', metadata: { name: 'reader', namespace: 'web' }, rules: [] };
-const binding: KubeObject = { apiVersion: rbac, kind: 'RoleBinding', metadata: { name: 'reader', namespace: 'web' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' } };
+const binding: KubeObject = {
+  apiVersion: rbac,
+  kind: 'RoleBinding',
+  metadata: { name: 'reader', namespace: 'web' },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' },
+};
 
 describe('preflight', () => {
   test('dry-runs every object (Namespace included) before anything is applied', async () => {
@@ -53,7 +58,9 @@ describe('preflight', () => {
     cluster.applyReply = () => failed('Error from server (Forbidden): pods "x" is forbidden: violates PodSecurity "restricted:latest"');
     const r = await refusal(preflight({ cluster, plan: plan(), log: collect().log }));
     expect(r.exitCode).toBe(EXIT.invalidInput);
-    expect(r.message).toBe('the API server rejects the release (server-side dry run; nothing applied):\n  Error from server (Forbidden): pods "x" is forbidden: violates PodSecurity "restricted:latest"');
+    expect(r.message).toBe(
+      'the API server rejects the release (server-side dry run; nothing applied):\n  Error from server (Forbidden): pods "x" is forbidden: violates PodSecurity "restricted:latest"',
+    );
     expect(cluster.mutations()).toEqual([]);
   });
 

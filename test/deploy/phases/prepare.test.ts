@@ -53,7 +53,9 @@ describe('input refusal (nothing reaches a cluster)', () => {
 
   test('fails when the outputs file has no stack of the environment', () => {
     const file = writeOutputsFile('dev', fakeOutputs('dev'), 'platform-staging');
-    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(/no stack "platform-dev" \(have: platform-staging\)/);
+    expect(refused(() => prepare(options({ env: 'dev', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
+      /no stack "platform-dev" \(have: platform-staging\)/,
+    );
   });
 
   test('fails when the outputs are of another region (wrong region)', () => {
@@ -109,7 +111,11 @@ describe('input refusal (nothing reaches a cluster)', () => {
   });
 
   test('fails when pre-rendered manifests run a mutable image', () => {
-    const dir = writeManifestDir({ 'all.yaml': releaseObjects('registry.local/web:latest').map((o) => dump(o)).join('---\n') });
+    const dir = writeManifestDir({
+      'all.yaml': releaseObjects('registry.local/web:latest')
+        .map((o) => dump(o))
+        .join('---\n'),
+    });
     expect(refused(() => prepare(options({ manifestsDir: dir }), deps))).toMatch(/Deployment web: .*mutable tag "latest"/);
   });
 
@@ -131,7 +137,10 @@ describe('input refusal (nothing reaches a cluster)', () => {
 
   test('fails when the Ingress uses OIDC and no outputs say where its client secret is', () => {
     const objects = releaseObjects(PROD_IMAGE, {
-      ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+      ingressAnnotations: {
+        'alb.ingress.kubernetes.io/auth-type': 'oidc',
+        'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+      },
     });
     const dir = writeManifestDir({ 'x.yaml': objects.map((o) => dump(o)).join('---\n') });
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/needs Secret web-oidc-client from Secrets Manager/);
@@ -149,7 +158,10 @@ describe('input refusal (nothing reaches a cluster)', () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
     const render = () => ({
       yaml: releaseObjects(PROD_IMAGE, {
-        ingressAnnotations: { 'alb.ingress.kubernetes.io/auth-type': 'oidc', 'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }) },
+        ingressAnnotations: {
+          'alb.ingress.kubernetes.io/auth-type': 'oidc',
+          'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+        },
       })
         .map((o) => dump(o))
         .join('---\n'),

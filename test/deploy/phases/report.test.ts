@@ -1,5 +1,5 @@
 import { EXIT } from '../../../deploy/errors';
-import { failureReport, failureResult, resultLine, successLine, successResult } from '../../../deploy/phases/report';
+import { failureReport, failureResult, resultLine, successLine, successResult, watchingLine } from '../../../deploy/phases/report';
 import { evaluateRollout } from '../../../deploy/rollout';
 import { deploymentStatus } from '../fake-cluster';
 
@@ -8,6 +8,13 @@ const healthy = { phase: 'complete' as const, state: evaluateRollout(deploymentS
 const marks = { applyStarted: 1000, applied: 3500, settled: 95_500, rollbackEnded: 110_000 };
 
 describe('report', () => {
+  test('after the apply, says what the watch waits for (the autoscaler\'s minReplicas when there is one)', () => {
+    expect(watchingLine({ deploymentName: 'web', minReplicas: 2 }, 1234, 600)).toBe(
+      'applied in 1.2s; watching the rollout of deployment/web (timeout 600s; done when at least 2 replicas (HorizontalPodAutoscaler minReplicas) are available)',
+    );
+    expect(watchingLine({ deploymentName: 'web' }, 0, 60)).toBe('applied in 0s; watching the rollout of deployment/web (timeout 60s)');
+  });
+
   test('a success carries apply, rollout and total time, measured once from the marks', () => {
     const result = successResult({ applyStarted: 1000, applied: 3500, settled: 20_000 });
     expect(result).toEqual({ outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: 2500, rolloutMs: 16_500, totalMs: 19_000 } });
@@ -18,8 +25,22 @@ describe('report', () => {
 
   test('a restored release is exit 1 with detection and restore times', () => {
     const rollback = { kind: 'undone' as const, revision: '3', restored: healthy };
-    expect(failureResult(marks, failure, rollback)).toEqual({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: failure.reason, timings: { applyMs: 2500, detectMs: 92_000, restoreMs: 14_500, totalMs: 109_000 } });
-    const text = failureReport({ target: 'generic', deployment: 'web', images: ['registry.local/web:faulty'], failure, diagnosis: ['pods not ready:', '  pod web-2'], previous: { revision: '3', images: ['registry.local/web:1.0.0'] }, rollback, marks });
+    expect(failureResult(marks, failure, rollback)).toEqual({
+      outcome: 'rolled-back',
+      exitCode: EXIT.rolledBack,
+      reason: failure.reason,
+      timings: { applyMs: 2500, detectMs: 92_000, restoreMs: 14_500, totalMs: 109_000 },
+    });
+    const text = failureReport({
+      target: 'generic',
+      deployment: 'web',
+      images: ['registry.local/web:faulty'],
+      failure,
+      diagnosis: ['pods not ready:', '  pod web-2'],
+      previous: { revision: '3', images: ['registry.local/web:1.0.0'] },
+      rollback,
+      marks,
+    });
     expect(text.split('\n')).toEqual([
       '✗ generic: the release of registry.local/web:faulty failed: progress deadline exceeded (90s)',
       '  pods not ready:',
@@ -33,7 +54,12 @@ describe('report', () => {
   test('a first release that fails is exit 4 and says there is nothing to roll back to', () => {
     const rollback = { kind: 'no-previous-revision' as const };
     const m = { ...marks, rollbackEnded: undefined };
-    expect(failureResult(m, failure, rollback)).toEqual({ outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed, reason: failure.reason, timings: { applyMs: 2500, detectMs: 92_000 } });
+    expect(failureResult(m, failure, rollback)).toEqual({
+      outcome: 'rollback-failed',
+      exitCode: EXIT.rollbackFailed,
+      reason: failure.reason,
+      timings: { applyMs: 2500, detectMs: 92_000 },
+    });
     const text = failureReport({ target: 'generic', deployment: 'web', images: ['x'], failure, diagnosis: [], previous: { images: [] }, rollback, marks: m });
     expect(text).toContain('no previous revision of deployment/web to roll back to (first release): fix the release and deploy again');
     expect(text).toMatch(/timings: apply 2\.5s · apply→failure detected 92s$/);
@@ -42,7 +68,9 @@ describe('report', () => {
   test('a rollback that fails or does not become healthy is exit 4, with why', () => {
     const undoFailed = { kind: 'undo-failed' as const, error: 'unable to find revision 3' };
     expect(failureResult(marks, failure, undoFailed).exitCode).toBe(EXIT.rollbackFailed);
-    expect(failureReport({ target: 'g', deployment: 'web', images: [], failure, diagnosis: [], previous: { revision: '3', images: [] }, rollback: undoFailed, marks })).toContain('  rollback failed: unable to find revision 3');
+    expect(failureReport({ target: 'g', deployment: 'web', images: [], failure, diagnosis: [], previous: { revision: '3', images: [] }, rollback: undoFailed, marks })).toContain(
+      '  rollback failed: unable to find revision 3',
+    );
     const unhealthy = { kind: 'undone' as const, revision: '3', restored: { ...failure, reason: 'timeout after 120s' } };
     expect(failureResult(marks, failure, unhealthy).outcome).toBe('rollback-failed');
     expect(failureReport({ target: 'g', deployment: 'web', images: [], failure, diagnosis: [], previous: { revision: '3', images: [] }, rollback: unhealthy, marks })).toContain(
@@ -51,7 +79,9 @@ describe('report', () => {
   });
 
   test('the machine-readable line gives seconds (one decimal) and leaves out what did not happen', () => {
-    expect(resultLine(successResult({ applyStarted: 0, applied: 1234, settled: 5678 }))).toBe('deploy-result: {"outcome":"applied","exitCode":0,"applySeconds":1.2,"rolloutSeconds":4.4,"totalSeconds":5.7}');
+    expect(resultLine(successResult({ applyStarted: 0, applied: 1234, settled: 5678 }))).toBe(
+      'deploy-result: {"outcome":"applied","exitCode":0,"applySeconds":1.2,"rolloutSeconds":4.4,"totalSeconds":5.7}',
+    );
     expect(resultLine({ outcome: 'refused', exitCode: EXIT.invalidInput })).toBe('deploy-result: {"outcome":"refused","exitCode":2}');
   });
 });

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { failed, ok } from '../../../deploy/cluster';
 import { EXIT } from '../../../deploy/errors';
 import type { KubeObject } from '../../../deploy/manifests';
+import { DEFAULT_CANARY } from '../../../config';
+import { canaryDeployment } from '../../../deploy/canary/release';
 import { diffRelease, dryRunRelease, writeReviewCopy } from '../../../deploy/phases/review';
 import { FakeCluster } from '../fake-cluster';
 import { collect, plan, refusal } from './support';
@@ -42,6 +44,25 @@ describe('review', () => {
     expect(missing.calls).toEqual([]);
     expect(lines).toEqual(['dry run: nothing was changed']);
     cluster.applyReply = () => failed('Error from server: admission webhook denied');
-    expect(await refusal(dryRunRelease(cluster, plan(), [], collect().log))).toEqual({ exitCode: EXIT.invalidInput, message: 'server-side dry run failed:\n  Error from server: admission webhook denied' });
+    expect(await refusal(dryRunRelease(cluster, plan(), [], collect().log))).toEqual({
+      exitCode: EXIT.invalidInput,
+      message: 'server-side dry run failed:\n  Error from server: admission webhook denied',
+    });
+  });
+
+  test('a canary release: --dry-run, --diff and the review copy show the canary Deployment (outside the ApplySet)', async () => {
+    const base = plan();
+    const canaryPlan = plan({ strategy: { kind: 'canary', ...DEFAULT_CANARY }, canary: canaryDeployment(base.deployment, 1) });
+    const cluster = new FakeCluster();
+    const { lines, log } = collect();
+    await dryRunRelease(cluster, canaryPlan, [], log);
+    expect(cluster.calls).toEqual(['apply --dry-run --applyset=platform-release ConfigMap/web,Deployment/web', 'apply --dry-run Deployment/web-canary']);
+    expect(lines[1]).toBe('deployment/web-canary serverside-applied (canary: 25 % of the pods during the analysis)');
+    await diffRelease(cluster, canaryPlan, [], log);
+    expect(cluster.calls.at(-1)).toBe('diff 4');
+    const text = readFileSync(writeReviewCopy(mkdtempSync(join(tmpdir(), 'deploy-review-')), canaryPlan, 'x'), 'utf8');
+    expect(text).toMatch(
+      /# the canary Deployment, for the analysis only \(not part of the release's ApplySet\)\napiVersion: apps\/v1\nkind: Deployment\nmetadata:\n {2}name: web-canary/,
+    );
   });
 });

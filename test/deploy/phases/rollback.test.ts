@@ -20,10 +20,13 @@ describe('rollback', () => {
     expect(cluster.mutations()).toEqual([]);
   });
 
-  test('reports a failed undo with kubectl\'s error and does not watch', async () => {
+  test("reports a failed undo with kubectl's error and does not watch", async () => {
     const cluster = new FakeCluster();
     cluster.undoReply = failed('error: unable to find specified revision 3 in history');
-    expect(await rollback(cluster, plan(), { revision: '3', images: [] }, watch())).toEqual({ kind: 'undo-failed', error: 'error: unable to find specified revision 3 in history' });
+    expect(await rollback(cluster, plan(), { revision: '3', images: [] }, watch())).toEqual({
+      kind: 'undo-failed',
+      error: 'error: unable to find specified revision 3 in history',
+    });
     expect(cluster.calls.filter((c) => c.startsWith('getDeployment'))).toEqual([]);
   });
 
@@ -40,10 +43,20 @@ describe('diagnosis', () => {
   test('lists the pods that are not Ready, selected by the Deployment selector, with their events', async () => {
     const cluster = new FakeCluster();
     cluster.pods = [
-      { metadata: { name: 'web-2-abc' }, spec: { containers: [{ name: 'web', image: 'registry.local/web:faulty' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }] } },
-      { metadata: { name: 'web-1-def' }, spec: { containers: [{ name: 'web', image: 'registry.local/web:1.0.0' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+      {
+        metadata: { name: 'web-2-abc' },
+        spec: { containers: [{ name: 'web', image: 'registry.local/web:faulty' }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady' }] },
+      },
+      {
+        metadata: { name: 'web-1-def' },
+        spec: { containers: [{ name: 'web', image: 'registry.local/web:1.0.0' }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      },
     ];
-    cluster.events = [{ involvedObject: { kind: 'Pod', name: 'web-2-abc' }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503' }];
+    cluster.events = [
+      { involvedObject: { kind: 'Pod', name: 'web-2-abc' }, type: 'Warning', reason: 'Unhealthy', message: 'Readiness probe failed: HTTP probe failed with statuscode: 503' },
+    ];
     const lines = await diagnose(cluster, 'web', plan().deployment);
     expect(lines[0]).toBe('pods not ready:');
     expect(lines.join('\n')).toContain('pod web-2-abc (image registry.local/web:faulty; phase Running)');

@@ -11,7 +11,11 @@ function options(clock: FakeClock, extra: Partial<WatchOptions> = {}): WatchOpti
 describe('rollout watch', () => {
   test('completes once every replica is updated and available, printing a line only when the counts change', async () => {
     const cluster = new FakeCluster();
-    cluster.deployments = [ok(deploymentStatus({ updated: 1, available: 0, current: 3 })), ok(deploymentStatus({ updated: 1, available: 0, current: 3 })), ok(deploymentStatus({ updated: 2, available: 2 }))];
+    cluster.deployments = [
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3 })),
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3 })),
+      ok(deploymentStatus({ updated: 2, available: 2 })),
+    ];
     const clock = new FakeClock();
     const o = options(clock);
     const outcome = await watchRollout(cluster, o);
@@ -24,7 +28,10 @@ describe('rollout watch', () => {
 
   test('fails at the progress deadline reported by the controller, long before the timeout', async () => {
     const cluster = new FakeCluster();
-    cluster.deployments = [...Array(90).fill(ok(deploymentStatus({ updated: 1, available: 0, current: 3 }))), ok(deploymentStatus({ updated: 1, available: 0, current: 3, deadlineExceeded: true }))];
+    cluster.deployments = [
+      ...Array(90).fill(ok(deploymentStatus({ updated: 1, available: 0, current: 3 }))),
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3, deadlineExceeded: true })),
+    ];
     const clock = new FakeClock();
     const outcome = await watchRollout(cluster, options(clock));
     expect(outcome.phase).toBe('failed');
@@ -63,7 +70,12 @@ describe('rollout watch', () => {
 
   test('gives up after 10 consecutive failed reads, with the last error', async () => {
     const cluster = new FakeCluster();
-    cluster.deployments = [ok(deploymentStatus({ updated: 1, available: 0, current: 3 })), ...Array(9).fill(failed('i/o timeout')), ok(deploymentStatus({ updated: 1, available: 0, current: 3 })), failed('i/o timeout')];
+    cluster.deployments = [
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3 })),
+      ...Array(9).fill(failed('i/o timeout')),
+      ok(deploymentStatus({ updated: 1, available: 0, current: 3 })),
+      failed('i/o timeout'),
+    ];
     const outcome = await watchRollout(cluster, options(new FakeClock()));
     expect(outcome).toMatchObject({ phase: 'failed', reason: 'cannot read deployment/web: i/o timeout' });
     expect(cluster.calls.filter((c) => c.startsWith('getDeployment'))).toHaveLength(21);

@@ -4,7 +4,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { UploadApi, type UploadApiProps } from '../../../infra/constructs/api';
 import { LAMBDA_FIXTURE } from '../helpers';
 
-function uploadApi(codeDir: string): UploadApi {
+function uploadApi(codeDir: string, overrides: Partial<UploadApiProps> = {}): UploadApi {
   const stack = new Stack(undefined, 'Test', { env: { region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'Key');
   const props: UploadApiProps = {
@@ -13,11 +13,13 @@ function uploadApi(codeDir: string): UploadApi {
     bucket: new s3.Bucket(stack, 'Bucket'),
     key,
     jwtIssuer: 'https://issuer',
-    jwtAudience: 'client',
+    jwtAudience: ['client'],
+    corsOrigins: ['https://app.example.com'],
     throttleRatePerSecond: 1,
     throttleBurst: 1,
     reservedConcurrency: 5,
     removal: RemovalPolicy.DESTROY,
+    ...overrides,
   };
   return new UploadApi(stack, 'Api', props);
 }
@@ -29,5 +31,14 @@ describe('UploadApi', () => {
 
   test('accepts a folder holding index.js', () => {
     expect(() => uploadApi(LAMBDA_FIXTURE)).not.toThrow();
+  });
+
+  test.each([['*'], ['http://app.example.com'], ['https://app.example.com/'], ['https://*.example.com']])('fails when a CORS origin is %s (not one https origin)', (origin) => {
+    expect(() => uploadApi(LAMBDA_FIXTURE, { corsOrigins: [origin] })).toThrow(`CORS origin ${JSON.stringify(origin)} is not an https origin`);
+  });
+
+  test('fails when no CORS origin or no JWT audience is given', () => {
+    expect(() => uploadApi(LAMBDA_FIXTURE, { corsOrigins: [] })).toThrow(/corsOrigins is empty/);
+    expect(() => uploadApi(LAMBDA_FIXTURE, { jwtAudience: [] })).toThrow(/jwtAudience is empty/);
   });
 });

@@ -29,6 +29,7 @@ describe('PlatformCluster', () => {
           config: { ...dev.cluster, publicAccessCidrs: ['0.0.0.0/0'] },
           vpc,
           key,
+          project: 'platform',
           deployRoleArn: 'arn:aws:iam::111111111111:role/deploy',
           applicationNamespace: 'web',
           removal: RemovalPolicy.DESTROY,

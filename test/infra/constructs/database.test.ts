@@ -29,7 +29,7 @@ describe('Database', () => {
 
 describe('removalPolicyOf', () => {
   test('maps removal behaviours to removal policies', () => {
-    expect(removalPolicyOf('retain')).toBe(RemovalPolicy.RETAIN);
+    expect(removalPolicyOf('retain')).toBe(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     expect(removalPolicyOf('snapshot')).toBe(RemovalPolicy.SNAPSHOT);
     expect(removalPolicyOf('destroy')).toBe(RemovalPolicy.DESTROY);
   });

@@ -188,7 +188,7 @@ describe('backups', () => {
     const [vaultId, vault] = resourcesOfType(prod, 'AWS::Backup::BackupVault')[0];
     expect(rule.TargetBackupVault).toEqual({ 'Fn::GetAtt': [vaultId, 'BackupVaultName'] });
     expect(vault.Properties.EncryptionKeyArn).toEqual({ 'Fn::GetAtt': [envKeyOf(prod), 'Arn'] });
-    expect(vault.DeletionPolicy).toBe('Retain');
+    expect(vault.DeletionPolicy).toBe('RetainExceptOnCreate'); // retained, except when its own first create rolls back (test/infra/removal-policies.test.ts)
     expect(rule.CopyActions).toBeUndefined();
   });
 

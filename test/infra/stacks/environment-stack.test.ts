@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { renderTarget } from '../../../charts/app';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, API_ROUTES, DATABASE_PORT, platformConfig, routeKey, UPLOAD_API_ENV } from '../../../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, API_ROUTES, controlPlaneLogTypes, DATABASE_PORT, platformConfig, routeKey, UPLOAD_API_ENV } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
 
 const dev = platform().template('platform-dev');
@@ -15,7 +15,7 @@ const keyRef = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
 describe('environment stack: encryption', () => {
   test.each([dev, prod])('one environment KMS key with rotation on, retained', (t) => {
     t.resourceCountIs('AWS::KMS::Key', 1);
-    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'Retain' });
+    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
   test.each([dev, prod])('every log group is encrypted with the environment key', (t) => {
@@ -31,7 +31,9 @@ describe('environment stack: network', () => {
     const azs = new Set(resourcesOfType(devJson, 'AWS::EC2::Subnet').map(([, s]) => JSON.stringify(s.Properties.AvailabilityZone)));
     expect(azs.size).toBe(2);
     expect([...azs].join()).toContain('Fn::GetAZs');
-    dev.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
+    // Rejected flows only outside production (config flowLogTraffic; test/infra/costs.test.ts), every flow in prod.
+    dev.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+    prod.hasResourceProperties('AWS::EC2::FlowLog', { ResourceType: 'VPC', TrafficType: 'ALL', LogDestinationType: 'cloud-watch-logs' });
   });
 });
 
@@ -39,13 +41,13 @@ describe('environment stack: EKS', () => {
   test.each([
     ['dev', dev],
     ['prod', prod],
-  ] as const)('%s cluster: version from configuration, secrets envelope encryption, all five log types, endpoint from configuration', (name, t) => {
+  ] as const)('%s cluster: version from configuration, secrets envelope encryption, log types from configuration, endpoint from configuration', (name, t) => {
     const env = platformConfig.environments.find((e) => e.name === name)!;
     t.hasResourceProperties('AWS::EKS::Cluster', {
       Name: `platform-${name}`,
       Version: env.cluster.kubernetesVersion,
       EncryptionConfig: [{ Provider: { KeyArn: keyRef }, Resources: ['secrets'] }],
-      Logging: { ClusterLogging: { EnabledTypes: [{ Type: 'api' }, { Type: 'audit' }, { Type: 'authenticator' }, { Type: 'controllerManager' }, { Type: 'scheduler' }] } },
+      Logging: { ClusterLogging: { EnabledTypes: controlPlaneLogTypes(env).map((type) => ({ Type: type })) } },
       ResourcesVpcConfig: { EndpointPrivateAccess: true, EndpointPublicAccess: true, PublicAccessCidrs: [...env.cluster.publicAccessCidrs] },
       AccessConfig: { AuthenticationMode: 'API' },
     });
@@ -129,8 +131,8 @@ describe('environment stack: EKS', () => {
 
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
-    // web workload, ALB controller, CloudWatch agent (observability add-on), Cluster Autoscaler
-    expect(podRoles).toHaveLength(4);
+    // web workload, ALB controller, external-dns, CloudWatch agent (observability add-on), Cluster Autoscaler
+    expect(podRoles).toHaveLength(5);
     for (const [, role] of podRoles) {
       const actions = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
       expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:TagSession']));
@@ -217,7 +219,7 @@ describe('environment stack: database', () => {
 
   test('prod keeps the database credentials with the snapshot; dev deletes them with the database', () => {
     const databaseSecrets = (json: Record<string, any>) => resourcesOfType(json, 'AWS::SecretsManager::Secret').filter(([id]) => id.includes('DatabaseInstanceSecret'));
-    expect(databaseSecrets(prodJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Retain']);
+    expect(databaseSecrets(prodJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['RetainExceptOnCreate']);
     expect(databaseSecrets(devJson).map(([, secret]) => secret.DeletionPolicy)).toEqual(['Delete']);
   });
 
@@ -247,7 +249,7 @@ describe('environment stack: S3', () => {
   });
 
   test('prod buckets are retained; dev buckets (removal "destroy") are deleted, with no auto-delete custom resource', () => {
-    for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Retain');
+    for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
     for (const [, bucket] of resourcesOfType(devJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Delete');
     expect(resourcesOfType(devJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
   });
@@ -275,13 +277,13 @@ describe('environment stack: upload API', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0' });
   });
 
-  test('Cognito JWT authorizer: issuer = central user pool, audience = the environment client', () => {
+  test('Cognito JWT authorizer: issuer = central user pool, audience = the environment clients (browser app, ALB)', () => {
     dev.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
       JwtConfiguration: {
         Issuer: { 'Fn::Join': ['', [`https://cognito-idp.${platformConfig.identity.region}.amazonaws.com/`, Match.anyValue()]] },
-        Audience: [Match.anyValue()],
+        Audience: [Match.anyValue(), Match.anyValue()],
       },
     });
   });

@@ -72,6 +72,21 @@ describe('GitHub OIDC stack', () => {
     template.hasOutput('imagePushRoleArn', {});
   });
 
+  test('the shared-stacks deploy role trusts only the "shared" GitHub Environment and may only use the CDK bootstrap roles of the platform regions', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      RoleName: 'platform-github-shared-deploy',
+      AssumeRolePolicyDocument: {
+        Statement: [Match.objectLike({ Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': [`repo:${repo}:environment:shared`] } } })],
+      },
+    });
+    const [, policy] = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('SharedDeployPolicy'))!;
+    const statements = policy.Properties.PolicyDocument.Statement as any[];
+    expect(statements.map((s) => s.Action)).toEqual(['sts:AssumeRole']);
+    const regions = statements[0].Resource.map((r: any) => JSON.stringify(r).match(/-([a-z]+-[a-z]+-\d)"\]\]\}$/)?.[1]);
+    expect(regions.sort()).toEqual(['eu-central-1', 'eu-west-1']);
+    template.hasOutput('sharedDeployRoleArn', {});
+  });
+
   test('StringLike on sub only where the claim has a run-specific part: GitLab release tags, Bitbucket step UUIDs', () => {
     const likes = resourcesOfType(json, 'AWS::IAM::Role').flatMap(([, role]) =>
       (role.Properties.AssumeRolePolicyDocument.Statement as any[]).flatMap((st) => Object.entries(st.Condition?.StringLike ?? {})),
@@ -99,9 +114,10 @@ describe('GitHub OIDC stack', () => {
     expect(text).toContain(':function:platform-prod-api');
     expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
     expect(text).toContain(':role/cdk-*-');
-    // Bootstrap roles of the regions it deploys to (its own, and the identity/primary image region), not any region.
+    // `cdk deploy --exclusively` of its own stack: the bootstrap roles of its own region only (shared stacks are
+    // deploy-shared.yml's, with the shared deploy role).
     expect(text).toContain('-eu-central-1"');
-    expect(text).toContain('-eu-west-1"');
+    expect(text).not.toContain('-eu-west-1"');
     expect(text).not.toMatch(/role\/cdk-\*-[^"]*-\*"/);
     expect(text).not.toContain('platform-dev');
     expect(text).not.toContain('ecr:PutImage'); // pushing is the image push role's job

@@ -1,4 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { platformConfig } from '../../../config';
 import { platform } from '../helpers';
 
@@ -39,6 +41,27 @@ describe('regional shared stacks', () => {
   });
 
   test('the prod region keeps its repository on stack deletion', () => {
-    secondary.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'Retain' });
+    secondary.hasResource('AWS::ECR::Repository', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('stack order: replica regions first', () => {
+  // ECR replication creates a missing destination repository itself, so a replica region's stack that creates the
+  // same repository afterwards fails with "already exists" (https://docs.aws.amazon.com/AmazonECR/latest/userguide/replication.html:
+  // "If the destination repository doesn't exist, Amazon ECR creates it"). The source region's stack, which turns
+  // replication on, must therefore depend on every replica region's shared stack.
+  const manifest = JSON.parse(readFileSync(join(platform().dir, 'manifest.json'), 'utf8')) as { artifacts: Record<string, { dependencies?: string[] }> };
+  const dependsOn = (stack: string) => manifest.artifacts[stack].dependencies ?? [];
+
+  test('the primary shared stack (with the replication configuration) depends on the replica region shared stack', () => {
+    expect(dependsOn('platform-shared-eu-west-1')).toContain('platform-shared-eu-central-1');
+    expect(dependsOn('platform-shared-eu-central-1')).not.toContain('platform-shared-eu-west-1');
+  });
+
+  test('every replication destination region has its shared stack ordered before the source', () => {
+    const replication = primary.findResources('AWS::ECR::ReplicationConfiguration');
+    const destinations = Object.values(replication).flatMap((r: any) => r.Properties.ReplicationConfiguration.Rules.flatMap((rule: any) => rule.Destinations.map((d: any) => d.Region)));
+    expect(destinations.length).toBeGreaterThan(0);
+    for (const region of destinations) expect(dependsOn('platform-shared-eu-west-1')).toContain(`platform-shared-${region}`);
   });
 });

@@ -1,0 +1,21 @@
+/**
+ * The sample service's Prometheus metrics: what app/ exposes and what the deploy command's canary analysis reads
+ * (through the API server's pod proxy). One definition for both sides.
+ */
+
+/** Port of the metrics listener (separate from the service port: not routed by the Service or the load balancer). */
+export const METRICS_PORT = 9090;
+export const METRICS_PORT_NAME = 'metrics';
+export const METRICS_PATH = '/metrics';
+
+export const METRIC_NAMES = {
+  /** Counter, labels `route` and `status_class` ("2xx" … "5xx"). */
+  requests: 'http_requests_total',
+  /** Histogram in seconds, label `route`. */
+  duration: 'http_request_duration_seconds',
+  /** Gauge. */
+  inFlight: 'http_requests_in_flight',
+} as const;
+
+/** Histogram buckets (seconds): fine enough around the canary's latency thresholds (hundreds of ms). */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10];

@@ -1,0 +1,96 @@
+/**
+ * The Deployment's progress deadline against what a good rollout step takes.
+ *
+ * Kubernetes: the Deployment controller reports ProgressDeadlineExceeded when no new pod was created, turned Ready or
+ * turned available (Ready for minReadySeconds) for progressDeadlineSeconds
+ * (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#progress-deadline-seconds).
+ * Behind the ALB, the pod readiness gate keeps a new pod un-Ready until its target is registered and healthy
+ * (https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/pod_readiness_gate/); a new target
+ * turns healthy after `healthy threshold` consecutive checks `interval` apart, once registration is done
+ * (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Chart, Testing } from 'cdk8s';
+import { renderTarget } from '../../charts/app';
+import { ALB_REGISTRATION_BUDGET_SECONDS, AlbIngress, albReadinessGateSeconds } from '../../charts/ingress-aws';
+import { WebService } from '../../charts/web-service';
+import { find, IMAGE, platformConfig, realOutputs, type Obj } from './helpers';
+
+const A = 'alb.ingress.kubernetes.io';
+const awsTargets = platformConfig.environments.map((e) => e.name);
+
+/** What a new pod needs to become available, read from the rendered objects themselves. */
+function stepFromManifests(objects: readonly object[]): { startup: number; gate: number; minReady: number } {
+  const deployment = find(objects, 'Deployment');
+  const c = deployment.spec.template.spec.containers[0];
+  const startup = c.startupProbe.periodSeconds * c.startupProbe.failureThreshold + c.readinessProbe.periodSeconds;
+  const ingress = (objects as Obj[]).find((o) => o.kind === 'Ingress');
+  const a = ingress?.metadata.annotations ?? {};
+  const alb = ingress?.spec.ingressClassName === 'alb';
+  const gate = alb ? ALB_REGISTRATION_BUDGET_SECONDS + Number(a[`${A}/healthcheck-interval-seconds`]) * Number(a[`${A}/healthy-threshold-count`]) : 0;
+  return { startup, gate, minReady: deployment.spec.minReadySeconds };
+}
+
+describe('progressDeadlineSeconds per target', () => {
+  test('the registration allowance is at least a minute (registration takes tens of seconds, more on a new or busy ALB)', () => {
+    expect(ALB_REGISTRATION_BUDGET_SECONDS).toBeGreaterThanOrEqual(60);
+  });
+
+  test.each(awsTargets)('%s: the deadline outlasts startup + ALB registration + healthy threshold × interval + minReadySeconds', (name) => {
+    const { objects } = renderTarget(platformConfig, name, { image: IMAGE, outputs: realOutputs(platformConfig, name) });
+    const deployment = find(objects, 'Deployment');
+    const namespace = (objects as Obj[]).find((o) => o.kind === 'Namespace');
+    expect(namespace.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
+    const { startup, gate, minReady } = stepFromManifests(objects);
+    expect(gate).toBe(ALB_REGISTRATION_BUDGET_SECONDS + 20);
+    expect(deployment.spec.progressDeadlineSeconds).toBeGreaterThanOrEqual(startup + gate + minReady);
+    // Not far beyond either: 15 s margin, so a stuck rollout is still detected within minutes.
+    expect(deployment.spec.progressDeadlineSeconds).toBe(startup + gate + minReady + 15);
+  });
+
+  test('the generic target (no readiness gate) keeps a shorter deadline: startup + minReadySeconds + margin', () => {
+    const { objects } = renderTarget(platformConfig, 'generic', { image: IMAGE });
+    const { startup, gate, minReady } = stepFromManifests(objects);
+    expect(gate).toBe(0);
+    const generic = find(objects, 'Deployment').spec.progressDeadlineSeconds;
+    expect(generic).toBe(startup + minReady + 15);
+    expect(generic).toBe(90);
+    const prod = find(renderTarget(platformConfig, 'prod', { image: IMAGE, outputs: realOutputs(platformConfig, 'prod') }).objects, 'Deployment');
+    expect(generic).toBeLessThan(prod.spec.progressDeadlineSeconds);
+  });
+
+  test('the committed manifests carry the sized deadlines', () => {
+    for (const name of [...awsTargets, 'generic']) {
+      const text = readFileSync(join(__dirname, '..', '..', 'manifests', name, 'web.k8s.yaml'), 'utf8');
+      const expected = name === 'generic' ? 90 : 90 + albReadinessGateSeconds();
+      expect(`${name}: ${/progressDeadlineSeconds: (\d+)/.exec(text)?.[1]}`).toBe(`${name}: ${expected}`);
+    }
+  });
+
+  test('fails when an explicit deadline is shorter than a new pod may take, naming the parts', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(
+      () => new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, readinessGateSeconds: 140, progressDeadlineSeconds: 120 }),
+    ).toThrow(/progressDeadlineSeconds is 120; it must be an integer from 215 to 3600: .*startup 65 s \+ readiness gate 140 s \+ minReadySeconds 10 s/);
+  });
+
+  test('fails at synth when a web service behind the ALB does not count the readiness gate', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128 });
+    const outputs = realOutputs(platformConfig, 'dev');
+    new AlbIngress(chart, 'Ingress', {
+      workload,
+      namespace: 'web',
+      hostname: 'dev.eu-west-1.example.com',
+      region: outputs.region,
+      certificateArn: outputs.certificateArn,
+      userPoolArn: outputs.userPoolArn,
+      userPoolId: outputs.userPoolId,
+      userPoolRegion: outputs.userPoolRegion,
+      userPoolDomain: outputs.userPoolDomain,
+      userPoolClientId: outputs.userPoolClientId,
+    });
+    expect(() => chart.toJson()).toThrow(/web service web counts 0 s for its readiness gate.*readinessGateSeconds: albReadinessGateSeconds\(\) \(140\)/);
+  });
+});

@@ -1,0 +1,80 @@
+import {
+  ConfigError,
+  DEFAULT_CANARY,
+  platformConfig,
+  releaseStrategy,
+  releaseStrategyProblems,
+  validatePlatformConfig,
+  type PlatformConfig,
+  type ReleaseStrategy,
+} from '../../config';
+
+const canary = (overrides: Record<string, unknown> = {}) => ({ kind: 'canary', ...DEFAULT_CANARY, ...overrides });
+
+function problemsOf(config: PlatformConfig): readonly string[] {
+  try {
+    validatePlatformConfig(config);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('release strategy', () => {
+  test('production releases with the default canary, other environments and portable targets with the rolling update', () => {
+    const byName = Object.fromEntries(platformConfig.environments.map((e) => [e.name, releaseStrategy(e)]));
+    expect(byName.prod).toEqual({ kind: 'canary', ...DEFAULT_CANARY });
+    expect(byName.dev).toEqual({ kind: 'rolling' });
+    expect(releaseStrategy(platformConfig.portableTargets[0])).toEqual({ kind: 'rolling' });
+  });
+
+  test('a configured strategy wins over the default, also a canary outside production', () => {
+    const own: ReleaseStrategy = { kind: 'canary', ...DEFAULT_CANARY, sharePercent: 10 };
+    expect(releaseStrategy({ release: own, production: false })).toBe(own);
+    expect(releaseStrategy({ release: { kind: 'rolling' }, production: true })).toEqual({ kind: 'rolling' });
+  });
+
+  test('accepts the default canary, fractional percentages and the rolling update', () => {
+    expect(releaseStrategyProblems(canary(), 'release')).toEqual([]);
+    expect(releaseStrategyProblems(canary({ minSuccessRatePercent: 99.5 }), 'release')).toEqual([]);
+    expect(releaseStrategyProblems({ kind: 'rolling' }, 'release')).toEqual([]);
+  });
+
+  test('fails when a setting is out of range, not a number, or fractional where a count is expected', () => {
+    expect(releaseStrategyProblems(canary({ sharePercent: 60, intervals: 2.5, minRequestsPerInterval: '20' }), 'release')).toEqual([
+      'release.sharePercent is 60; expected a number from 1 to 50',
+      'release.intervals is 2.5; expected a whole number from 1 to 100',
+      'release.minRequestsPerInterval is "20"; expected a whole number from 1 to 1000000',
+    ]);
+  });
+
+  test('fails when a setting is missing, naming a value to use', () => {
+    const { intervalSeconds: _i, ...rest } = canary();
+    expect(releaseStrategyProblems(rest, 'release')).toEqual(['release.intervalSeconds is missing; it is required (e.g. 10)']);
+  });
+
+  test('fails when the inconclusive policy or the kind is unknown', () => {
+    expect(releaseStrategyProblems(canary({ onInconclusive: 'wait' }), 'release')).toEqual(['release.onInconclusive is "wait"; allowed: "fail", "promote"']);
+    expect(releaseStrategyProblems({ kind: 'blue-green' }, 'release')).toEqual(['release.kind is "blue-green"; allowed: "rolling", "canary"']);
+    expect(releaseStrategyProblems(null, 'release')).toEqual(['release is null; expected { kind: "rolling" } or { kind: "canary", … }']);
+  });
+
+  test('fails when the failure limit could never be exceeded', () => {
+    expect(releaseStrategyProblems(canary({ intervals: 3, failureLimit: 3 }), 'release')).toEqual([
+      'release.failureLimit is 3; it must be below intervals (3), or no canary could ever be aborted',
+    ]);
+  });
+
+  test('validatePlatformConfig reports bad strategies of environments and portable targets with where they are', () => {
+    const config: PlatformConfig = {
+      ...platformConfig,
+      environments: platformConfig.environments.map((e) => (e.name === 'staging' ? { ...e, release: canary({ intervalSeconds: 1 }) as ReleaseStrategy } : e)),
+      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, release: { kind: 'instant' } as unknown as ReleaseStrategy })),
+    };
+    expect(problemsOf(config)).toEqual([
+      'environment "staging": release.intervalSeconds is 1; expected a whole number from 5 to 600',
+      'portable target "generic": release.kind is "instant"; allowed: "rolling", "canary"',
+    ]);
+  });
+});

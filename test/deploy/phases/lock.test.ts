@@ -1,0 +1,87 @@
+import { failed } from '../../../deploy/cluster';
+import { EXIT } from '../../../deploy/errors';
+import { acquireLock, leaseObject, LOCK_DURATION_SECONDS, LOCK_NAME, lockState } from '../../../deploy/phases/lock';
+import { FakeCluster } from '../fake-cluster';
+import { collect, refusal } from './support';
+
+const T0 = new Date('2026-12-01T21:00:00.000Z');
+const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+
+describe('deploy lock (a Lease in the namespace)', () => {
+  test('a free namespace: the lock is created with who holds it and since when', async () => {
+    const cluster = new FakeCluster();
+    const { lines, log } = collect();
+    await acquireLock(cluster, 'web', 'ci run 42 (dev)', () => T0, log);
+    const lease = cluster.store.get(`Lease/web/${LOCK_NAME}`) as any;
+    expect(lease.spec).toEqual({
+      holderIdentity: 'ci run 42 (dev)',
+      acquireTime: '2026-12-01T21:00:00.000000Z',
+      renewTime: '2026-12-01T21:00:00.000000Z',
+      leaseDurationSeconds: LOCK_DURATION_SECONDS,
+    });
+    expect(lines).toEqual([`deploy lock: Lease ${LOCK_NAME} in web held by ci run 42 (dev)`]);
+  });
+
+  test('fails when another deploy holds it (exit 6), naming the holder, since when and when it expires', async () => {
+    const cluster = new FakeCluster();
+    await acquireLock(cluster, 'web', 'alice@laptop pid 7', () => T0, collect().log);
+    const r = await refusal(acquireLock(cluster, 'web', 'ci run 43', () => at(30), collect().log));
+    expect(r).toEqual({
+      exitCode: EXIT.locked,
+      message: `another deploy holds the lock of namespace web (Lease ${LOCK_NAME}): alice@laptop pid 7, since 2026-12-01T21:00:00.000000Z; it expires at 2026-12-01T21:01:00.000Z unless renewed. Nothing applied.`,
+    });
+  });
+
+  test('a lock its holder stopped renewing (killed deploy) is stale and taken over, saying so', async () => {
+    const cluster = new FakeCluster();
+    await acquireLock(cluster, 'web', 'killed deploy', () => T0, collect().log);
+    const { lines, log } = collect();
+    await acquireLock(cluster, 'web', 'next deploy', () => at(LOCK_DURATION_SECONDS + 1), log);
+    expect((cluster.store.get(`Lease/web/${LOCK_NAME}`) as any).spec.holderIdentity).toBe('next deploy');
+    expect(lines[0]).toBe(
+      'deploy lock: taking over the stale lock of killed deploy (since 2026-12-01T21:00:00.000000Z, last renewed 2026-12-01T21:00:00.000000Z; its deploy stopped)',
+    );
+  });
+
+  test('renewing keeps it held past its first duration; releasing frees it for the next deploy', async () => {
+    const cluster = new FakeCluster();
+    let now = T0;
+    const lock = await acquireLock(cluster, 'web', 'first', () => now, collect().log);
+    now = at(50);
+    await lock.renew();
+    await expect(acquireLock(cluster, 'web', 'second', () => at(90), collect().log)).rejects.toMatchObject({ exitCode: EXIT.locked });
+    await lock.release();
+    await acquireLock(cluster, 'web', 'second', () => at(90), collect().log);
+  });
+
+  test('two deploys racing for a stale lock: the one whose write lands second is refused, nothing applied', async () => {
+    const cluster = new FakeCluster();
+    await acquireLock(cluster, 'web', 'killed', () => T0, collect().log);
+    // The other deploy took it over between our read and our write.
+    const read = cluster.getLease.bind(cluster);
+    cluster.getLease = async (name, ns) => {
+      const r = await read(name, ns);
+      const live = cluster.store.get(`Lease/web/${LOCK_NAME}`)!;
+      cluster.store.set(`Lease/web/${LOCK_NAME}`, { ...live, metadata: { ...live.metadata, resourceVersion: 'changed' } });
+      return r;
+    };
+    expect(await refusal(acquireLock(cluster, 'web', 'late', () => at(120), collect().log))).toEqual({
+      exitCode: EXIT.locked,
+      message: 'another deploy took the lock of namespace web at the same moment; nothing applied (retry)',
+    });
+  });
+
+  test('fails with exit 3 when the lock cannot be read', async () => {
+    const cluster = new FakeCluster();
+    cluster.getLease = async () => failed('leases.coordination.k8s.io "platform-deploy-lock" is forbidden');
+    expect((await refusal(acquireLock(cluster, 'web', 'x', () => T0, collect().log))).exitCode).toBe(EXIT.clusterUnreachable);
+  });
+
+  test('lock state: released or missing is free; held until renewTime + duration', () => {
+    expect(lockState(undefined, T0)).toEqual({ kind: 'free' });
+    const lease = leaseObject('web', 'h', T0, at(10)) as any;
+    expect(lockState(lease, at(69))).toMatchObject({ kind: 'held', holder: 'h', expires: at(70) });
+    expect(lockState(lease, at(70))).toMatchObject({ kind: 'stale', holder: 'h' });
+    expect(lockState({ ...lease, spec: { ...lease.spec, holderIdentity: '' } }, T0)).toEqual({ kind: 'free' });
+  });
+});
