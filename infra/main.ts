@@ -1,12 +1,14 @@
 /** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node -r ./dist/compile-cache.js dist/infra.js`). */
+import { App } from 'aws-cdk-lib';
 import { validatePlatformConfig } from '../config';
 import { configurationByName, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from './app';
 
 /** `cdk deploy -c config=multi-account …` selects another configuration (config/configurations.ts); the default without it. */
 function selectedConfiguration(): string {
-  const context = process.env.CDK_CONTEXT_JSON ? (JSON.parse(process.env.CDK_CONTEXT_JSON) as Record<string, unknown>) : {};
-  return typeof context.config === 'string' ? context.config : DEFAULT_CONFIGURATION;
+  // An App reads the CLI's context however the CLI passes it (environment variable or overflow file).
+  const value: unknown = new App({ autoSynth: false }).node.tryGetContext('config');
+  return typeof value === 'string' ? value : DEFAULT_CONFIGURATION;
 }
 
 function main(): void {
