@@ -1,7 +1,7 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, outputMismatches, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -97,6 +97,7 @@ export class AwsWebChart extends Chart {
       userPoolArn: outputs.userPoolArn,
       userPoolId: outputs.userPoolId,
       userPoolRegion: outputs.userPoolRegion,
+      userPoolInAnotherAccount: userPoolInAnotherAccount(config, env),
       userPoolDomain: outputs.userPoolDomain,
       userPoolClientId: outputs.userPoolClientId,
       // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.

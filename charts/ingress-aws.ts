@@ -47,6 +47,13 @@ export interface AlbIngressProps extends AlbIngressOutputs {
   /** Region of the ALB (the environment's region). */
   readonly region: string;
   /**
+   * The user pool is in another AWS account than the ALB (the multi-account layout's shared-services account):
+   * `auth-type: cognito` takes a pool of the ALB's own account and region only, so the ALB signs in through
+   * `auth-type: oidc` against the same pool.
+   * @default false
+   */
+  readonly userPoolInAnotherAccount?: boolean;
+  /**
    * Name of the Ingress.
    * @default WORKLOAD_NAME ("web")
    */
@@ -90,7 +97,7 @@ export interface AlbIngressProps extends AlbIngressOutputs {
 /**
  * An internet-facing ALB (AWS Load Balancer Controller) in front of the web service: HTTPS with the region's
  * certificate, HTTP redirected to HTTPS, `target-type: ip` with a health check on /readyz, and Cognito sign-in —
- * `auth-type: cognito` in the user pool's region, `auth-type: oidc` against the same pool elsewhere.
+ * `auth-type: cognito` in the user pool's account and region, `auth-type: oidc` against the same pool elsewhere.
  */
 export class AlbIngress extends Construct {
   readonly authType: AlbAuthType;
@@ -114,7 +121,7 @@ export class AlbIngress extends Construct {
       }
     }
     this.deregistrationDelaySeconds = delay;
-    this.authType = props.region === props.userPoolRegion ? 'cognito' : 'oidc';
+    this.authType = props.region === props.userPoolRegion && !props.userPoolInAnotherAccount ? 'cognito' : 'oidc';
 
     if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
       throw new ChartInputError(`loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`);

@@ -9,6 +9,7 @@ export * from './operations';
 export * from './workload';
 export * from './api';
 export * from './app-env';
+export * from './accounts';
 export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';

@@ -134,8 +134,10 @@ export interface EnvironmentConfig {
   /** Short lowercase name, e.g. "dev". Used in stack names, resource names and manifest folders. */
   readonly name: string;
   /**
-   * AWS account ID (12 digits). When absent the stacks are account-agnostic, so synth needs no credentials.
-   * @default - account-agnostic
+   * AWS account ID (12 digits) of this environment's stacks: one account per environment is AWS's recommended
+   * multi-account layout (see `PlatformConfig.sharedServicesAccount`). Either every environment names an account or
+   * none does; a production environment's account is its own (no other environment, not the shared-services account).
+   * @default - account-agnostic: every stack lands in the account of the deploying credentials (single account)
    */
   readonly account?: string;
   /** AWS region, e.g. "eu-west-1". */
@@ -312,6 +314,12 @@ export interface PlatformConfig {
   readonly certificates: Readonly<Record<string, CertificateConfig>>;
   /** Name of the ECR repository of the web image (one repository, replicated to other environment regions). */
   readonly imageRepositoryName: string;
+  /**
+   * AWS account ID (12 digits) of the shared services: sign-in (Cognito), the image registry (ECR and its replicas),
+   * the image push role and the shared stacks' deploy role. Required when the environments name accounts.
+   * @default - no shared-services account: the single-account layout (shared stacks beside the environments)
+   */
+  readonly sharedServicesAccount?: string;
   readonly environments: readonly EnvironmentConfig[];
   /** Manifests for clusters outside AWS. */
   readonly portableTargets: readonly PortableTargetConfig[];

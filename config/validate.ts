@@ -1,3 +1,4 @@
+import { accountProblems } from './accounts';
 import { instanceArchitecture, nodeArchitectures } from './architecture';
 import { ALL_CONTROL_PLANE_LOG_TYPES } from './costs';
 import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH } from './outputs';
@@ -91,6 +92,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       validateEnvironment(env, config.project, certificates, check, problems);
     }
     checkCidrOverlaps(config.environments, problems);
+    problems.push(...accountProblems(config));
   }
 
   const environmentNames = new Set((config.environments ?? []).map((e) => e.name));

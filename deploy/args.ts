@@ -50,6 +50,7 @@ export interface DeployOptions {
 export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [options]
 
   --env <name>          environment (aws) or portable target from config/platform.ts
+  --config <name>       configuration of config/configurations.ts (default "default"; e.g. "multi-account")
   --image <ref>         image to release: registry/repo:tag or registry/repo@sha256:<digest> (not :latest)
   --outputs <file>      cdk deploy --outputs-file JSON (required for aws environments unless --manifests)
   --manifests <dir>     apply pre-rendered YAML from <dir> as-is instead of rendering (no --image)

@@ -3,7 +3,8 @@
  * See deploy/README.md for the flags, the flow and the exit codes.
  */
 import { renderTarget } from '../charts/app';
-import { ConfigError, platformConfig, validatePlatformConfig } from '../config';
+import { ConfigError, validatePlatformConfig } from '../config';
+import { configurationFromArgs } from '../config/configurations';
 import { HelpRequested, parseDeployArgs } from './args';
 import { DeployError, EXIT } from './errors';
 import { podFailureCheck } from './phases/pod-failure-check';
@@ -12,8 +13,10 @@ import { deploy } from './run';
 
 async function main(): Promise<number> {
   try {
-    const options = parseDeployArgs(process.argv.slice(2), process.env);
-    const config = validatePlatformConfig(platformConfig);
+    // --config <name>: another configuration of config/configurations.ts (e.g. multi-account); the default without it.
+    const selected = configurationFromArgs(process.argv.slice(2));
+    const options = parseDeployArgs(selected.rest, process.env);
+    const config = validatePlatformConfig(selected.config);
     const result = await deploy(options, {
       config,
       render: renderTarget,

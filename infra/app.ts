@@ -7,7 +7,7 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { PlatformConfig } from '../config';
+import { type EnvironmentConfig, environmentsInAccount, isMultiAccount, type PlatformConfig } from '../config';
 import { EksClusterChecks } from './checks/eks-checks';
 import { environmentRegions, names, primaryImageRegion } from './names';
 import { EnvironmentStack } from './stacks/environment-stack';
@@ -35,7 +35,11 @@ export interface InfraApp {
   readonly stacks: Stack[];
   readonly identity: IdentityStack;
   readonly github: GitHubStack;
+  /** Multi-account layout: the GitHub stack of each environment account other than the shared-services account. */
+  readonly accountGithub: ReadonlyMap<string, GitHubStack>;
   readonly regional: ReadonlyMap<string, RegionalStack>;
+  /** Multi-account layout: the certificate and operations stack of each environment account and region (key "<account>/<region>"). */
+  readonly accountRegional: ReadonlyMap<string, RegionalStack>;
   readonly environments: ReadonlyMap<string, EnvironmentStack>;
 }
 
@@ -68,7 +72,8 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       '@aws-cdk/core:failSynthOnValidationErrors': false,
       // Feature flags this app relies on (kept here so tests and the CLI synthesize the same templates).
       '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
-      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
+      // Multi-account: CloudFormation has no cross-account import, so every reference is weak (Fn::GetStackOutput).
+      '@aws-cdk/core:defaultCrossStackReferences': isMultiAccount(config) ? 'weak' : 'strong',
     },
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new EksClusterChecks());
@@ -76,15 +81,20 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
   const lambdaCodeDir = options.lambdaCodeDir ?? DEFAULT_LAMBDA_CODE_DIR;
   const databaseRoleCodeDir = options.databaseRoleCodeDir ?? DEFAULT_DATABASE_ROLE_CODE_DIR;
   const identityRegion = config.identity.region;
-  const account = config.environments.find((e) => e.account)?.account;
+  const multiAccount = isMultiAccount(config);
+  // Single account: account-agnostic. Multi-account: the shared stacks in the shared-services account.
+  const account = config.sharedServicesAccount ?? config.environments.find((e) => e.account)?.account;
   const envOf = (region: string, acct = account) => (acct ? { region, account: acct } : { region });
   const crossRegion = config.environments.some((e) => e.region !== identityRegion);
+  // Across accounts, values travel as weak references (Fn::GetStackOutput, read at deploy time); no custom resources.
+  const crossRegionReferences = crossRegion && !multiAccount;
 
   const identity = new IdentityStack(app, names.identityStack(config), {
     stackName: names.identityStack(config),
     env: envOf(identityRegion),
     config,
-    crossRegionReferences: crossRegion,
+    crossRegionReferences,
+    crossAccountReaders: multiAccount,
     description: `${config.project}: central Cognito user pool and one ALB app client per environment`,
   });
   const github = new GitHubStack(app, names.githubStack(config), {
@@ -92,13 +102,33 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     env: envOf(identityRegion),
     config,
     identityKey: identity.key,
+    environments: multiAccount ? environmentsInAccount(config, account!) : undefined,
     description: `${config.project}: CI OIDC providers (GitHub Actions, and GitLab/Bitbucket when configured), one deploy role per environment and the image push role`,
   });
+
+  // Multi-account: each environment account has its own OIDC provider and deploy role(s), deployed before the
+  // identity stack, whose secret and key policies name those roles.
+  const accountGithub = new Map<string, GitHubStack>();
+  for (const [acct, envs] of environmentAccountGroups(config)) {
+    const name = names.accountGithubStack(config, envs);
+    const stack = new GitHubStack(app, name, {
+      stackName: name,
+      env: { account: acct, region: envs[0].region },
+      config,
+      environments: envs,
+      imagePush: false,
+      sharedServicesAccount: account,
+      description: `${config.project}: GitHub Actions OIDC provider and the deploy role of ${envs.map((e) => e.name).join(', ')} (account ${acct})`,
+    });
+    identity.addStackDependency(stack, 'the client secrets\' policies name the environment deploy roles');
+    accountGithub.set(acct, stack);
+  }
 
   const regions = environmentRegions(config);
   const primary = primaryImageRegion(config);
   const regional = new Map<string, RegionalStack>();
   for (const region of regions) {
+    const pullAccounts = [...new Set(config.environments.filter((e) => e.region === region && e.account && e.account !== account).map((e) => e.account!))];
     regional.set(
       region,
       new RegionalStack(app, names.regionalStack(config, region), {
@@ -106,9 +136,35 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
         env: envOf(region),
         config,
         replicateTo: region === primary ? regions.filter((r) => r !== primary) : [],
-        description: `${config.project}: shared in ${region} (certificate, image repository)`,
+        contents: multiAccount ? 'images' : 'all',
+        pullAccounts,
+        description: multiAccount ? `${config.project}: shared in ${region} (image repository)` : `${config.project}: shared in ${region} (certificate, image repository)`,
       }),
     );
+  }
+
+  // Multi-account: an ALB can only use a certificate of its own account, and the operations settings are per account.
+  const accountRegional = new Map<string, RegionalStack>();
+  if (multiAccount) {
+    for (const env of config.environments) {
+      const key = `${env.account}/${env.region}`;
+      if (accountRegional.has(key)) continue;
+      const envs = config.environments.filter((e) => e.account === env.account && e.region === env.region);
+      const name = names.accountRegionalStack(config, envs, env.region);
+      accountRegional.set(
+        key,
+        new RegionalStack(app, name, {
+          stackName: name,
+          env: { account: env.account!, region: env.region },
+          config,
+          replicateTo: [],
+          contents: env.account === account ? 'all' : 'environment',
+          // The hosted zone is the shared services' (config.dns): CloudFormation cannot write into another account's zone.
+          validateInZone: env.account === account,
+          description: `${config.project}: ${envs.map((e) => e.name).join(', ')} in ${env.region} (certificate, account operations settings)`,
+        }),
+      );
+    }
   }
 
   // ECR replication creates a missing destination repository itself (with default settings), after which the replica
@@ -121,26 +177,45 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
 
   const environments = new Map<string, EnvironmentStack>();
   for (const env of config.environments) {
+    const envAccount = env.account ?? account;
     const stack = new EnvironmentStack(app, names.environmentStack(config, env), {
       stackName: names.environmentStack(config, env),
-      env: envOf(env.region, env.account ?? account),
+      env: envOf(env.region, envAccount),
       config,
       environment: env,
       identity,
-      regional: regional.get(env.region)!,
+      regional: accountRegional.get(`${env.account}/${env.region}`) ?? regional.get(env.region)!,
+      imageRegistryAccount: multiAccount ? account : undefined,
+      relaySharedValues: multiAccount,
       lambdaCodeDir,
       databaseRoleCodeDir,
-      crossRegionReferences: env.region !== identityRegion,
+      crossRegionReferences: !multiAccount && env.region !== identityRegion,
       terminationProtection: env.production,
       description: `${config.project}: environment ${env.name} (${env.region})`,
     });
     // EKS refuses an access entry for a role that does not exist yet; the name alone creates no reference.
-    stack.addStackDependency(github, 'access entries name the deploy roles');
+    const deployRoles = (envAccount && accountGithub.get(envAccount)) || github;
+    stack.addStackDependency(deployRoles, 'access entries name the deploy roles');
+    if (multiAccount) {
+      // Fn::GetStackOutput reads the shared stacks' outputs when this stack deploys: they must exist by then.
+      stack.addStackDependency(identity, 'reads the user pool and client outputs (Fn::GetStackOutput)');
+      stack.addStackDependency(regional.get(env.region)!, 'pulls from the region\'s shared image repository');
+    }
     environments.set(env.name, stack);
   }
 
-  const stacks: Stack[] = [identity, github, ...regional.values(), ...environments.values()];
-  return { app, stacks, identity, github, regional, environments };
+  const stacks: Stack[] = [identity, github, ...accountGithub.values(), ...regional.values(), ...accountRegional.values(), ...environments.values()];
+  return { app, stacks, identity, github, accountGithub, regional, accountRegional, environments };
+}
+
+/** Multi-account layout: the environment accounts other than the shared-services account, each with its environments. */
+function environmentAccountGroups(config: PlatformConfig): Map<string, EnvironmentConfig[]> {
+  const groups = new Map<string, EnvironmentConfig[]>();
+  for (const env of config.environments) {
+    if (!env.account || env.account === config.sharedServicesAccount) continue;
+    groups.set(env.account, [...(groups.get(env.account) ?? []), env]);
+  }
+  return groups;
 }
 
 /** Synthesizes every stack into `options.outdir` and counts the unacknowledged findings of the validation plugins. */

@@ -1,9 +1,18 @@
 /** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node -r ./dist/compile-cache.js dist/infra.js`). */
-import { platformConfig, validatePlatformConfig } from '../config';
+import { App } from 'aws-cdk-lib';
+import { validatePlatformConfig } from '../config';
+import { configurationByName, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from './app';
 
+/** `cdk deploy -c config=multi-account …` selects another configuration (config/configurations.ts); the default without it. */
+function selectedConfiguration(): string {
+  // An App reads the CLI's context however the CLI passes it (environment variable or overflow file).
+  const value: unknown = new App({ autoSynth: false }).node.tryGetContext('config');
+  return typeof value === 'string' ? value : DEFAULT_CONFIGURATION;
+}
+
 function main(): void {
-  const config = validatePlatformConfig(platformConfig);
+  const config = validatePlatformConfig(configurationByName(selectedConfiguration()));
   const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
   const result = synthInfra(config, { outdir });
   if (result.unacknowledgedFindings > 0) {

@@ -10,6 +10,10 @@ export const names = {
   identityStack: (config: PlatformConfig) => `${config.project}-identity`,
   regionalStack: (config: PlatformConfig, region: string) => `${config.project}-shared-${region}`,
   githubStack: (config: PlatformConfig) => `${config.project}-github`,
+  /** Multi-account layout: the GitHub OIDC provider and deploy roles of the environments that share one account. */
+  accountGithubStack: (config: PlatformConfig, envs: readonly EnvironmentConfig[]) => `${config.project}-github-${envs.map((e) => e.name).join('-')}`,
+  /** Multi-account layout: the certificate and operations settings of one environment account in one region. */
+  accountRegionalStack: (config: PlatformConfig, envs: readonly EnvironmentConfig[], region: string) => `${config.project}-${envs.map((e) => e.name).join('-')}-${region}`,
   cluster: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,
   /** Fixed RDS instance identifier: the engine's log groups are named after it and created first. */
   database: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}`,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Lints every CloudFormation template of the last synth (cdk.out/, or $CDK_OUTDIR) with cfn-lint.
+# Lints every CloudFormation template of the last synth (cdk.out/, or the folder given, or $CDK_OUTDIR) with cfn-lint.
+# `npm run lint:cfn -- cdk.out.multi-account` lints the multi-account example.
 # Exit code: non-zero on any error (and on any warning not ignored below).
 #
 # Ignored warnings, and why:
@@ -15,7 +16,7 @@
 #          Any other E6101 still fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-outdir="${CDK_OUTDIR:-cdk.out}"
+outdir="${1:-${CDK_OUTDIR:-cdk.out}}"
 shopt -s nullglob
 templates=("$outdir"/*.template.json)
 if [ ${#templates[@]} -eq 0 ]; then

@@ -3,7 +3,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { podIdentityRole } from './cluster';
-import { acknowledge } from '../checks/nag';
+import { acknowledge, nagAccount } from '../checks/nag';
 
 /** EKS add-on versions, pinned (check `aws eks describe-addon-versions --kubernetes-version <v>` when upgrading). */
 export const CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = 'v4.5.0-eksbuild.1';
@@ -79,9 +79,9 @@ export class ClusterOperations extends Construct {
     this.autoscalerRole.attachInlinePolicy(this.autoscalerPolicy);
     acknowledge(this.autoscalerPolicy, {
       'AwsSolutions-IAM5[Resource::*]': 'Describe* calls of Auto Scaling and EC2 support no resource-level permissions; the mutating calls are limited to this cluster\'s tagged node groups',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:<AWS::AccountId>:autoScalingGroup:*:autoScalingGroupName/eks-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:${nagAccount(stack)}:autoScalingGroup:*:autoScalingGroupName/eks-*]`]:
         'EKS names managed node group Auto Scaling groups eks-<nodegroup>-<uuid> at run time; the aws:ResourceTag condition narrows them to this cluster',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:<AWS::AccountId>:nodegroup/${props.clusterName}/*/*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${nagAccount(stack)}:nodegroup/${props.clusterName}/*/*]`]:
         'Node groups of this cluster only (their names and IDs are generated)',
     });
     const autoscalerIdentity = new eks.CfnPodIdentityAssociation(this, 'AutoscalerIdentity', {

@@ -1,4 +1,4 @@
-import { CfnOutput, type CfnResource, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -30,9 +30,24 @@ export interface EnvironmentStackProps extends StackProps {
   readonly regional: RegionalStack;
   /** Folder of the bundled Lambda handler (dist/lambda). */
   readonly lambdaCodeDir: string;
+  /**
+   * Account of the image repository (the shared-services account of the multi-account layout).
+   * @default - this stack's account
+   */
+  readonly imageRegistryAccount?: string;
+  /**
+   * Relay the shared stacks' values (certificate, user pool, client, client secret ARN) through an SSM parameter of
+   * this stack before emitting them as outputs. Needed when they arrive as `Fn::GetStackOutput` (the multi-account
+   * layout's weak references), which CloudFormation does not take in an output's value (cfn-lint E6101).
+   * @default false
+   */
+  readonly relaySharedValues?: boolean;
   /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
   readonly databaseRoleCodeDir: string;
 }
+
+/** The WorkloadOutputs fields whose values come from the shared stacks. */
+export const SHARED_OUTPUT_FIELDS = ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolClientId', 'userPoolClientSecretArn', 'apiClientId'] as const;
 
 /** CloudFormation logical ID of the environment's database instance: changing it replaces the database. */
 export const DATABASE_LOGICAL_ID = 'Database';
@@ -217,13 +232,15 @@ export class EnvironmentStack extends Stack {
       });
     }
 
-    const imageRepositoryUri = `${this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
+    const certificate = props.regional.certificate;
+    if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
+    const imageRepositoryUri = `${props.imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
     this.workloadOutputs = {
       environment: env.name,
       clusterName: cluster.clusterName,
       region: this.region,
       namespace: env.workload.namespace,
-      certificateArn: props.regional.certificate.certificateArn,
+      certificateArn: certificate.certificateArn,
       userPoolArn: identity.userPool.userPoolArn,
       userPoolId,
       userPoolRegion: config.identity.region,
@@ -239,10 +256,39 @@ export class EnvironmentStack extends Stack {
       apiUrl: this.api.url,
       apiClientId: identity.apiClient.userPoolClientId,
     };
+    const emitted = props.relaySharedValues ? this.relayShared(config, env, this.workloadOutputs) : this.workloadOutputs;
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
-      new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
+      new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
     // For administrators (break-glass, rotation checks): not part of the workload contract.
     new CfnOutput(this, 'DatabaseMasterSecretArn', { value: this.database.secret.secretArn, description: 'Master credentials of the database (administrators only; the workload cannot read them)' });
+  }
+
+  /**
+   * Never a context lookup, whatever the stack's account: the region's first two zones from `Fn::GetAZs` at deploy
+   * time, as for an account-agnostic stack, so `npm run synth` stays offline with explicit accounts too.
+   */
+  override get availabilityZones(): string[] {
+    return [Fn.select(0, Fn.getAzs()), Fn.select(1, Fn.getAzs())];
+  }
+
+  /**
+   * The shared values, resolved at deploy time into one SSM parameter (standard tier, no secret: IDs and ARNs) and
+   * read back from it, so the outputs alone still form the whole WorkloadOutputs contract. A plain CfnResource: the
+   * aws-ssm module would be parsed on every synth for it.
+   */
+  private relayShared(config: PlatformConfig, env: EnvironmentConfig, outputs: WorkloadOutputs): WorkloadOutputs {
+    const separator = '|';
+    const parameter = new CfnResource(this, 'SharedValues', {
+      type: 'AWS::SSM::Parameter',
+      properties: {
+        Name: `/${config.project}/${env.name}/shared-values`,
+        Type: 'String',
+        Value: Fn.join(separator, SHARED_OUTPUT_FIELDS.map((field) => outputs[field])),
+        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared-services account, read when this stack deploys`,
+      },
+    });
+    const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')), SHARED_OUTPUT_FIELDS.length);
+    return { ...outputs, ...Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) };
   }
 }

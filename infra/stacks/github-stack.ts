@@ -20,12 +20,33 @@ import {
   STS_AUDIENCE,
   type SubjectMatch,
 } from '../names';
-import { acknowledge } from '../checks/nag';
+import { acknowledge, nagAccount } from '../checks/nag';
 
 export interface GitHubStackProps extends StackProps {
   readonly config: PlatformConfig;
-  /** Key of the app client secrets (identity stack, same region as this stack). */
-  readonly identityKey: kms.IKey;
+  /**
+   * Key of the app client secrets (identity stack, same account and region as this stack). Without it (an
+   * environment account of the multi-account layout) the deploy roles may decrypt with the shared-services account's
+   * keys only for their own client secret (KMS encryption context), and that key's policy names them.
+   * @default - the shared-services account's key, by encryption context
+   */
+  readonly identityKey?: kms.IKey;
+  /**
+   * The environments whose deploy roles live here (every environment of the stack's account).
+   * @default - every environment
+   */
+  readonly environments?: readonly EnvironmentConfig[];
+  /**
+   * The image push role (the account of the image repository).
+   * @default true
+   */
+  readonly imagePush?: boolean;
+  /**
+   * Account of the shared services (user pool and its client secrets, image repository) when it is not this
+   * stack's account (multi-account layout).
+   * @default - this stack's account
+   */
+  readonly sharedServicesAccount?: string;
 }
 
 const GITHUB_ISSUER = 'token.actions.githubusercontent.com';
@@ -49,9 +70,9 @@ export class GitHubStack extends Stack {
   readonly bitbucketProvider?: iam.OidcProviderNative;
   readonly deployRoles = new Map<string, iam.Role>();
   /** Pushes scanned images to the primary ECR repository (ECR replicates them to the other regions). */
-  readonly imagePushRole: iam.Role;
-  /** Deploys the shared stacks (identity, GitHub, shared-<region>) from deploy-shared.yml. */
-  readonly sharedDeployRole: iam.Role;
+  readonly imagePushRole?: iam.Role;
+  /** Deploys the shared stacks (identity, GitHub, shared-<region>) from deploy-shared.yml (the shared services' account). */
+  readonly sharedDeployRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: GitHubStackProps) {
     super(scope, id, props);
@@ -68,20 +89,29 @@ export class GitHubStack extends Stack {
         clientIds: [bitbucketAudience(bitbucket.workspaceUuid)],
       });
     }
-    for (const env of config.environments) {
-      const role = this.addDeployRole(config, env, props.identityKey);
+    for (const env of props.environments ?? config.environments) {
+      const role = this.addDeployRole(config, env, props);
       if (gitlab) this.trustGitLab(role, gitlab.url, gitlabSubjects(config, env));
       if (bitbucket) this.trustBitbucket(role, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, env.name));
       this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[env.name]);
       this.deployRoles.set(env.name, role);
     }
-    this.imagePushRole = this.addImagePushRole(config);
-    this.sharedDeployRole = this.addSharedDeployRole(config);
-    this.trustJenkinsAgent(this.imagePushRole, config.delivery?.jenkins?.agentRoleNames[IMAGES_PUSHER]);
-    if (gitlab) this.trustGitLab(this.imagePushRole, gitlab.url, gitlabImagePushSubjects(config));
-    if (bitbucket) {
-      this.trustBitbucket(this.imagePushRole, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, BITBUCKET_IMAGES_ENVIRONMENT));
+    if (props.imagePush ?? true) {
+      this.imagePushRole = this.addImagePushRoleWithTrusts(config);
+      this.sharedDeployRole = this.addSharedDeployRole(config);
     }
+  }
+
+  /** The image push role, trusted by GitHub's "images" Environment and the configured GitLab/Bitbucket/Jenkins pushers. */
+  private addImagePushRoleWithTrusts(config: PlatformConfig): iam.Role {
+    const { gitlab, bitbucket } = config.delivery ?? {};
+    const role = this.addImagePushRole(config);
+    this.trustJenkinsAgent(role, config.delivery?.jenkins?.agentRoleNames[IMAGES_PUSHER]);
+    if (gitlab) this.trustGitLab(role, gitlab.url, gitlabImagePushSubjects(config));
+    if (bitbucket) {
+      this.trustBitbucket(role, bitbucket.workspace, bitbucketAudience(bitbucket.workspaceUuid), bitbucketSubjects(config, BITBUCKET_IMAGES_ENVIRONMENT));
+    }
+    return role;
   }
 
   /** The Jenkins agent role (instance or pod role of an agent inside the environment's VPC) of one environment only. */
@@ -140,7 +170,7 @@ export class GitHubStack extends Stack {
     role.attachInlinePolicy(policy);
     acknowledge(policy, Object.fromEntries(
       regions.map((r) => [
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-${r}]`,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${nagAccount(this)}:role/cdk-*-${nagAccount(this)}-${r}]`,
         `The shared stacks deploy through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
       ]),
     ));
@@ -188,9 +218,10 @@ export class GitHubStack extends Stack {
     return role;
   }
 
-  private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, identityKey: kms.IKey): iam.Role {
+  private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, props: GitHubStackProps): iam.Role {
     const { partition, account } = this;
     const region = env.region;
+    const sharedAccount = props.sharedServicesAccount ?? account;
     const role = new iam.Role(this, `DeployRole-${env.name}`, {
       roleName: names.deployRole(config, env),
       description: `CI deploys ${env.name}: GitHub Actions (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")${config.delivery ? ', and the GitLab/Bitbucket/Jenkins trusts of config delivery' : ''}`,
@@ -201,9 +232,10 @@ export class GitHubStack extends Stack {
     // Images are pushed by the image push role; a deploy only checks that the image (replicated to the environment's
     // region) exists and passed its scan before it rolls out.
     // `cdk deploy --exclusively <env stack>` deploys that stack alone (the shared stacks are deploy-shared.yml's,
-    // with their own role): the bootstrap roles of the environment's region only.
+    // with their own role): the bootstrap roles of the environment's region only, in its own account.
     const deployRegions = [region];
-    const envRepository = `arn:${partition}:ecr:${region}:${account}:repository/${config.imageRepositoryName}`;
+    const envRepository = `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${config.imageRepositoryName}`;
+    const clientSecretArn = `arn:${partition}:secretsmanager:${config.identity.region}:${sharedAccount}:secret:${names.clientSecret(config, env)}-*`;
     const statements = [
       new iam.PolicyStatement({
         sid: 'DescribeOwnCluster',
@@ -233,28 +265,48 @@ export class GitHubStack extends Stack {
       new iam.PolicyStatement({
         sid: 'ReadAlbClientSecret',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [`arn:${partition}:secretsmanager:${config.identity.region}:${account}:secret:${names.clientSecret(config, env)}-*`],
+        resources: [clientSecretArn],
       }),
-      new iam.PolicyStatement({
-        sid: 'DecryptAlbClientSecret',
-        actions: ['kms:Decrypt'],
-        resources: [identityKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
-      }),
+      props.identityKey
+        ? new iam.PolicyStatement({
+            sid: 'DecryptAlbClientSecret',
+            actions: ['kms:Decrypt'],
+            resources: [props.identityKey.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
+          })
+        : new iam.PolicyStatement({
+            // The key is the shared-services account's: named by what it decrypts, this environment's client secret.
+            sid: 'DecryptAlbClientSecret',
+            actions: ['kms:Decrypt'],
+            resources: [`arn:${partition}:kms:${config.identity.region}:${sharedAccount}:key/*`],
+            conditions: {
+              StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` },
+              StringLike: { 'kms:EncryptionContext:SecretARN': clientSecretArn },
+            },
+          }),
     ];
     const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
     role.attachInlinePolicy(policy);
+    // How cdk-nag spells this stack's account (a token when account-agnostic) and the shared-services account.
+    const ownAccount = nagAccount(this);
+    const nagShared = props.sharedServicesAccount ?? ownAccount;
     acknowledge(policy, {
       ...Object.fromEntries(
         deployRegions.map((r) => [
-          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-*-<AWS::AccountId>-${r}]`,
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${ownAccount}:role/cdk-*-${ownAccount}-${r}]`,
           `The pipeline deploys through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
         ]),
       ),
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:<AWS::AccountId>:secret:${names.clientSecret(config, env)}-*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${config.identity.region}:${nagShared}:secret:${names.clientSecret(config, env)}-*]`]:
         'Secrets Manager appends a random 6-character suffix to the ARN; the name before it is exact',
-      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:<AWS::AccountId>:stack/${names.environmentStack(config, env)}/*]`]:
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:${ownAccount}:stack/${names.environmentStack(config, env)}/*]`]:
         'A stack ARN ends with its generated stack ID; the stack name is exact',
+      ...(props.identityKey
+        ? {}
+        : {
+            [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${config.identity.region}:${nagShared}:key/*]`]:
+              'The key ID of another account is unknown at synth; Decrypt is limited to Secrets Manager and to this environment\'s client secret by the encryption context (and that key\'s policy names this role)',
+          }),
     });
     return role;
   }

@@ -1,5 +1,6 @@
 import { Duration, ReferenceStrength, RemovalPolicy, SecretValue, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -16,6 +17,12 @@ const THREAT_PROTECTION_MODE: Readonly<Record<ThreatProtection, cognito.Standard
 
 export interface IdentityStackProps extends StackProps {
   readonly config: PlatformConfig;
+  /**
+   * Multi-account layout: each client secret names, in its resource policy and its key's policy, the one principal
+   * that may read it, its environment's deploy role in the environment's account (and denies reading to any other).
+   * @default false (single account: the deploy roles' own IAM policies grant the read)
+   */
+  readonly crossAccountReaders?: boolean;
 }
 
 /** What an environment needs from the central user pool. */
@@ -83,7 +90,7 @@ export class IdentityStack extends Stack {
       managedLoginVersion: cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,
     });
 
-    for (const env of config.environments) this.addEnvironmentClient(config, env);
+    for (const env of config.environments) this.addEnvironmentClient(config, env, props.crossAccountReaders ?? false);
   }
 
   /** The app client and its secret for one environment. */
@@ -93,7 +100,7 @@ export class IdentityStack extends Stack {
     return found;
   }
 
-  private addEnvironmentClient(config: PlatformConfig, env: EnvironmentConfig): void {
+  private addEnvironmentClient(config: PlatformConfig, env: EnvironmentConfig, crossAccountReaders: boolean): void {
     const host = env.workload.hostname;
     const client = this.userPool.addClient(`AlbClient-${env.name}`, {
       userPoolClientName: `${config.project}-${env.name}-alb`,
@@ -156,6 +163,47 @@ export class IdentityStack extends Stack {
     client.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
     clientSecret.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
     apiClient.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    if (crossAccountReaders) this.allowOnlyDeployRole(config, env, clientSecret);
     this.clients.set(env.name, { userPool: this.userPool, client, apiClient, clientSecret });
+  }
+
+  /**
+   * The environment's deploy role (another account) may read its client secret, and nothing else may: an explicit
+   * deny for every other principal, so no policy of this account can grant it either. The key policy lets that role
+   * decrypt through Secrets Manager for this secret only (encryption context). Both policies name a role of the
+   * environment account, which must exist first: that account's GitHub stack deploys before this one.
+   */
+  private allowOnlyDeployRole(config: PlatformConfig, env: EnvironmentConfig, secret: secretsmanager.Secret): void {
+    const reader = `arn:${this.partition}:iam::${env.account}:role/${names.deployRole(config, env)}`;
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvironmentDeployRoleReads',
+        principals: [new iam.ArnPrincipal(reader)],
+        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        resources: ['*'],
+      }),
+    );
+    secret.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoOtherReader',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: ['*'],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': reader } },
+      }),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: `DeployRoleDecrypts${env.name}`,
+        principals: [new iam.ArnPrincipal(reader)],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': `arn:${this.partition}:secretsmanager:${this.region}:${this.account}:secret:${names.clientSecret(config, env)}-*` },
+        },
+      }),
+    );
   }
 }

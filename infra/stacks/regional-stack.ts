@@ -1,6 +1,7 @@
 import { Duration, ReferenceStrength, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
@@ -12,6 +13,26 @@ export interface RegionalStackProps extends StackProps {
   readonly config: PlatformConfig;
   /** Regions whose repository receives a replica of every image pushed here. Empty outside the primary region. */
   readonly replicateTo: readonly string[];
+  /**
+   * What the stack holds. "all": the single-account layout (certificate, operations settings, image repository).
+   * Multi-account: "images" in the shared-services account (the repository, pulled by the environment accounts);
+   * "environment" in an environment account (the certificate an ALB there can use, the account's operations settings).
+   * @default "all"
+   */
+  readonly contents?: 'all' | 'images' | 'environment';
+  /**
+   * Accounts whose principals may pull from the repository (its repository policy): the accounts of the environments
+   * in this region, in the multi-account layout. Same-account pulls need no repository policy.
+   * @default - none (no repository policy)
+   */
+  readonly pullAccounts?: readonly string[];
+  /**
+   * Create the certificate's DNS validation records in `config.dns` (CloudFormation can only write them into a
+   * hosted zone of the stack's own account). Without it, CloudFormation waits until the validation CNAME shown in the
+   * stack events and the ACM console is added to the zone.
+   * @default true
+   */
+  readonly validateInZone?: boolean;
 }
 
 /**
@@ -21,28 +42,42 @@ export interface RegionalStackProps extends StackProps {
  * regions (created here, so replicas are KMS-encrypted, immutable and scanned too).
  */
 export class RegionalStack extends Stack {
-  readonly certificate: acm.Certificate;
-  readonly repository: ecr.Repository;
+  /** Absent in the shared-services account of the multi-account layout (an ALB can only use its own account's). */
+  readonly certificate?: acm.Certificate;
+  /** Absent in an environment account of the multi-account layout (the repository is the shared account's). */
+  readonly repository?: ecr.Repository;
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
     super(scope, id, props);
     const { config } = props;
     const region = this.region;
+    const contents = props.contents ?? 'all';
+    const retainData = config.environments.some((e) => e.region === region && e.production);
+
+    const uses = { all: 'image repository, RDS enhanced monitoring logs', images: 'image repository', environment: 'RDS enhanced monitoring logs' }[contents];
+    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: ${uses}`);
+    if (contents !== 'images') {
+      this.certificate = this.addEnvironmentServices(id, config, props.validateInZone ?? true);
+    }
+    if (contents !== 'environment') {
+      this.repository = this.addRepository(config, retainData, props.replicateTo, props.pullAccounts ?? []);
+    }
+  }
+
+  /** The region's certificate and the account-wide operations settings (resource tags on telemetry, RDS OS metrics). */
+  private addEnvironmentServices(id: string, config: PlatformConfig, validateInZone: boolean): acm.Certificate {
+    const region = this.region;
     const certificateConfig = config.certificates[region];
     if (!certificateConfig) {
       throw new Error(`RegionalStack ${id}: region "${region}" has no entry in certificates (have: ${Object.keys(config.certificates).join(', ')})`);
     }
-    const retainData = config.environments.some((e) => e.region === region && e.production);
-
-    this.key = createPlatformKey(this, 'Key', `${config.project} shared ${region}: image repository, RDS enhanced monitoring logs`);
     new RegionalOperations(this, 'Operations', { key: this.key });
 
-    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-      hostedZoneId: config.dns.hostedZoneId,
-      zoneName: config.dns.zoneName,
-    });
-    this.certificate = new acm.Certificate(this, 'Certificate', {
+    const zone = validateInZone
+      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.zoneName })
+      : undefined;
+    const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: certificateConfig.domainName,
       subjectAlternativeNames: certificateConfig.subjectAlternativeNames ? [...certificateConfig.subjectAlternativeNames] : undefined,
       validation: acm.CertificateValidation.fromDns(zone),
@@ -51,9 +86,12 @@ export class RegionalStack extends Stack {
     // A changed name list replaces the certificate (new ARN). With an Export the consuming environment stacks would
     // block that update ("export ... in use"); a weak reference (Fn::GetStackOutput) lets this stack replace it and
     // the environment stacks pick the new ARN up on their next deploy (test/infra/cross-stack-references.test.ts).
-    this.certificate.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    certificate.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    return certificate;
+  }
 
-    this.repository = new ecr.Repository(this, 'WebRepository', {
+  private addRepository(config: PlatformConfig, retainData: boolean, replicateTo: readonly string[], pullAccounts: readonly string[]): ecr.Repository {
+    const repository = new ecr.Repository(this, 'WebRepository', {
       repositoryName: config.imageRepositoryName,
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
@@ -64,20 +102,33 @@ export class RegionalStack extends Stack {
       emptyOnDelete: false,
       lifecycleRules: imageLifecycleRules(),
     });
+    if (pullAccounts.length > 0) {
+      // Cross-account pulls need both sides: this policy, and the puller's own IAM permissions (the node role's
+      // AmazonEC2ContainerRegistryReadOnly; the deploy role's image inspection). Replicas get the same policy from
+      // their own region's stack: ECR replication copies images, not repository policies.
+      repository.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'EnvironmentAccountsPull',
+          principals: pullAccounts.map((account) => new iam.AccountPrincipal(account)),
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability', 'ecr:DescribeImages', 'ecr:DescribeImageScanFindings'],
+        }),
+      );
+    }
 
-    if (props.replicateTo.length > 0) {
+    if (replicateTo.length > 0) {
       // Per account and region (the registry), so it lives in the stack of the source repository's region.
       new ecr.CfnReplicationConfiguration(this, 'Replication', {
         replicationConfiguration: {
           rules: [
             {
-              destinations: props.replicateTo.map((destination) => ({ region: destination, registryId: this.account })),
+              destinations: replicateTo.map((destination) => ({ region: destination, registryId: this.account })),
               repositoryFilters: [{ filter: config.imageRepositoryName, filterType: 'PREFIX_MATCH' }],
             },
           ],
         },
       });
     }
+    return repository;
   }
 }
 

@@ -1,0 +1,46 @@
+import { multiAccountConfig } from './examples/multi-account';
+import { platformConfig } from './platform';
+import type { PlatformConfig } from './types';
+import { ConfigError } from './validate';
+
+/**
+ * The configurations an entry point can synthesize (`--config <name>`): the default (single account,
+ * account-agnostic) and the documented multi-account example. Both are synthesized by the tests and by CI.
+ */
+export const CONFIGURATIONS: Readonly<Record<string, PlatformConfig>> = {
+  default: platformConfig,
+  'multi-account': multiAccountConfig,
+};
+
+export const DEFAULT_CONFIGURATION = 'default';
+
+/** The named configuration; the error lists the names that exist. */
+export function configurationByName(name: string): PlatformConfig {
+  const config = Object.hasOwn(CONFIGURATIONS, name) ? CONFIGURATIONS[name] : undefined;
+  if (!config) {
+    throw new ConfigError([`unknown configuration ${JSON.stringify(name)}; allowed: ${Object.keys(CONFIGURATIONS).map((n) => `"${n}"`).join(', ')}`]);
+  }
+  return config;
+}
+
+/**
+ * `--config <name>` (or `--config=<name>`) from an entry point's arguments; the default configuration without it.
+ * Read at the entry point only, never below it.
+ */
+export function configurationFromArgs(argv: readonly string[]): { readonly name: string; readonly config: PlatformConfig; readonly rest: string[] } {
+  let name = DEFAULT_CONFIGURATION;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new ConfigError([`--config needs a name; allowed: ${Object.keys(CONFIGURATIONS).map((n) => `"${n}"`).join(', ')}`]);
+      name = value;
+      i++;
+    } else if (argv[i].startsWith('--config=')) {
+      name = argv[i].slice('--config='.length);
+    } else {
+      rest.push(argv[i]);
+    }
+  }
+  return { name, config: configurationByName(name), rest };
+}

@@ -1,0 +1,189 @@
+/**
+ * The multi-account example (config/examples/multi-account.ts) synthesized offline: where every stack lands, what
+ * crosses accounts and how, and who may pull images and read the client secrets.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { validatePlatformConfig } from '../../config';
+import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
+import { type Finding, synthInfra } from '../../infra/app';
+import { LAMBDA_FIXTURE } from './helpers';
+
+type Json = Record<string, any>;
+let dir: string;
+let findings: Finding[];
+const templates = new Map<string, Json>();
+let environments: Record<string, string>;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'platform-multi-account-'));
+  findings = synthInfra(validatePlatformConfig(multiAccountConfig), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE }).findings;
+  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  environments = Object.fromEntries(
+    Object.entries<Json>(manifest.artifacts)
+      .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
+      .map(([name, artifact]) => [name, artifact.environment]),
+  );
+  for (const name of Object.keys(environments)) templates.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
+  expect(manifest.missing).toBeUndefined(); // no context lookup: synth stays offline with explicit accounts
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const resources = (stack: string, type: string): Json[] => Object.values<Json>(templates.get(stack)!.Resources).filter((r) => r.Type === type);
+/** `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::…"]]}` → "arn:aws:iam::…". */
+const arn = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const join = (value as Json)['Fn::Join'];
+  return join[1].map((part: unknown) => (typeof part === 'string' ? part : (part as Json).Ref === 'AWS::Partition' ? 'aws' : JSON.stringify(part))).join('');
+};
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+describe('multi-account example', () => {
+  test('every stack is pinned to its account and region', () => {
+    const shared = ACCOUNTS.shared;
+    expect(environments).toEqual({
+      'platform-identity': `aws://${shared}/eu-west-1`,
+      'platform-github': `aws://${shared}/eu-west-1`,
+      'platform-shared-eu-west-1': `aws://${shared}/eu-west-1`,
+      'platform-shared-eu-central-1': `aws://${shared}/eu-central-1`,
+      'platform-github-dev': `aws://${ACCOUNTS.dev}/eu-west-1`,
+      'platform-github-staging': `aws://${ACCOUNTS.staging}/eu-west-1`,
+      'platform-github-prod': `aws://${ACCOUNTS.prod}/eu-central-1`,
+      'platform-dev-eu-west-1': `aws://${ACCOUNTS.dev}/eu-west-1`,
+      'platform-staging-eu-west-1': `aws://${ACCOUNTS.staging}/eu-west-1`,
+      'platform-prod-eu-central-1': `aws://${ACCOUNTS.prod}/eu-central-1`,
+      'platform-dev': `aws://${ACCOUNTS.dev}/eu-west-1`,
+      'platform-staging': `aws://${ACCOUNTS.staging}/eu-west-1`,
+      'platform-prod': `aws://${ACCOUNTS.prod}/eu-central-1`,
+    });
+  });
+
+  test('cdk-nag and our EKS checks find nothing unacknowledged', () => {
+    expect(findings).toEqual([]);
+  });
+
+  test('no Fn::ImportValue anywhere: values cross accounts as Fn::GetStackOutput with a role of the producer account', () => {
+    for (const template of templates.values()) expect(JSON.stringify(template)).not.toContain('Fn::ImportValue');
+    const prod = JSON.stringify(templates.get('platform-prod'));
+    const reads = [...prod.matchAll(/"Fn::GetStackOutput":\{"StackName":"([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(reads)).toEqual(new Set(['platform-identity', 'platform-prod-eu-central-1']));
+    // The identity stack's reader role trusts exactly the environment stacks' CloudFormation execution roles.
+    const [reader] = resources('platform-identity', 'AWS::IAM::Role').filter((r) => String(r.Properties.RoleName).includes('GetStackOutputRole'));
+    const trusted = list(reader.Properties.AssumeRolePolicyDocument.Statement[0].Principal.AWS).map((p: Json) => p['Fn::Sub']);
+    expect(trusted.sort()).toEqual(
+      (['dev', 'staging', 'prod'] as const)
+        .map((env) => {
+          const region = env === 'prod' ? 'eu-central-1' : 'eu-west-1';
+          return `arn:\${AWS::Partition}:iam::${ACCOUNTS[env]}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNTS[env]}-${region}`;
+        })
+        .sort(),
+    );
+  });
+
+  test('environment outputs never hold Fn::GetStackOutput (CloudFormation refuses it there): relayed through an SSM parameter', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const template = templates.get(`platform-${env}`)!;
+      expect(JSON.stringify(template.Outputs)).not.toContain('GetStackOutput');
+      expect(resources(`platform-${env}`, 'AWS::SSM::Parameter').map((r) => r.Properties.Name)).toContain(`/platform/${env}/shared-values`);
+      expect(template.Outputs.imageRepositoryUri.Value['Fn::Join'][1][0]).toMatch(new RegExp(`^${ACCOUNTS.shared}\.dkr\.ecr\.`));
+    }
+  });
+
+  test('each shared repository (source and replica) lets exactly the accounts of its region\'s environments pull', () => {
+    const pullers = (stack: string) => {
+      const [repository] = resources(stack, 'AWS::ECR::Repository');
+      const statements = repository.Properties.RepositoryPolicyText.Statement;
+      expect(statements.every((s: Json) => s.Effect === 'Allow' && !s.Action.some((a: string) => /Put|Upload|Delete|\*/.test(a)))).toBe(true);
+      return statements.flatMap((s: Json) => list(s.Principal.AWS).map(arn)).sort();
+    };
+    expect(pullers('platform-shared-eu-west-1')).toEqual([`arn:aws:iam::${ACCOUNTS.dev}:root`, `arn:aws:iam::${ACCOUNTS.staging}:root`]);
+    expect(pullers('platform-shared-eu-central-1')).toEqual([`arn:aws:iam::${ACCOUNTS.prod}:root`]);
+    // Replication stays inside the shared-services registry.
+    const [replication] = resources('platform-shared-eu-west-1', 'AWS::ECR::ReplicationConfiguration');
+    expect(replication.Properties.ReplicationConfiguration.Rules[0].Destinations).toEqual([{ Region: 'eu-central-1', RegistryId: ACCOUNTS.shared }]);
+  });
+
+  test('each client secret is readable only by its environment\'s deploy role (secret policy and key policy)', () => {
+    const secrets = resources('platform-identity', 'AWS::SecretsManager::Secret');
+    const policies = resources('platform-identity', 'AWS::SecretsManager::ResourcePolicy');
+    expect(policies).toHaveLength(3);
+    const logicalIdOf = (secret: Json) => Object.entries<Json>(templates.get('platform-identity')!.Resources).find(([, r]) => r === secret)![0];
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const role = `arn:aws:iam::${ACCOUNTS[env]}:role/platform-${env}-github-deploy`;
+      const secret = secrets.find((s) => s.Properties.Name === `platform/${env}/alb-oidc-client`)!;
+      const policy = policies.find((p) => p.Properties.SecretId.Ref === logicalIdOf(secret))!;
+      const [allow, deny] = policy.Properties.ResourcePolicy.Statement;
+      expect(allow).toMatchObject({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] });
+      expect(arn(allow.Principal.AWS)).toBe(role);
+      expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'secretsmanager:GetSecretValue' });
+      expect(arn(deny.Condition.StringNotEquals['aws:PrincipalArn'])).toBe(role);
+    }
+    const [key] = resources('platform-identity', 'AWS::KMS::Key');
+    const decrypters = key.Properties.KeyPolicy.Statement.filter((s: Json) => String(s.Sid).startsWith('DeployRoleDecrypts'));
+    expect(decrypters.map((s: Json) => [arn(s.Principal.AWS), s.Condition.StringLike['kms:EncryptionContext:SecretARN']])).toEqual(
+      (['dev', 'staging', 'prod'] as const).map((env) => [
+        `arn:aws:iam::${ACCOUNTS[env]}:role/platform-${env}-github-deploy`,
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:secretsmanager:eu-west-1:${ACCOUNTS.shared}:secret:platform/${env}/alb-oidc-client-*`]] },
+      ]),
+    );
+  });
+
+  test('one GitHub OIDC provider per account, each holding only that account\'s roles', () => {
+    const rolesIn = (stack: string) => resources(stack, 'AWS::IAM::Role').map((r) => r.Properties.RoleName).filter(Boolean).sort();
+    const byAccount = new Map<string, string[]>();
+    for (const [name, environment] of Object.entries(environments)) {
+      for (const _ of resources(name, 'AWS::IAM::OIDCProvider').filter((p) => p.Properties.Url === 'https://token.actions.githubusercontent.com')) byAccount.set(environment.split('/')[2], [...(byAccount.get(environment.split('/')[2]) ?? []), name]);
+    }
+    expect(Object.fromEntries(byAccount)).toEqual({
+      [ACCOUNTS.shared]: ['platform-github'],
+      [ACCOUNTS.dev]: ['platform-github-dev'],
+      [ACCOUNTS.staging]: ['platform-github-staging'],
+      [ACCOUNTS.prod]: ['platform-github-prod'],
+    });
+    expect(rolesIn('platform-github')).toEqual(['platform-github-image-push', 'platform-github-shared-deploy']);
+    for (const env of ['dev', 'staging', 'prod']) expect(rolesIn(`platform-github-${env}`)).toEqual([`platform-${env}-github-deploy`]);
+  });
+
+  test('a deploy role assumes only its own account\'s CDK bootstrap roles, in its own region, and reads only its own secret', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const region = env === 'prod' ? 'eu-central-1' : 'eu-west-1';
+      const [policy] = resources(`platform-github-${env}`, 'AWS::IAM::Policy');
+      const statement = (sid: string) => policy.Properties.PolicyDocument.Statement.find((s: Json) => s.Sid === sid);
+      expect(list(statement('CdkBootstrapRoles').Resource).map(arn)).toEqual([`arn:aws:iam::${ACCOUNTS[env]}:role/cdk-*-${ACCOUNTS[env]}-${region}`]);
+      expect(arn(statement('ReadAlbClientSecret').Resource)).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNTS.shared}:secret:platform/${env}/alb-oidc-client-*`);
+      expect(arn(statement('InspectImage').Resource)).toBe(`arn:aws:ecr:${region}:${ACCOUNTS.shared}:repository/platform/web`);
+      const [role] = resources(`platform-github-${env}`, 'AWS::IAM::Role');
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([`repo:example-org/platform:environment:${env}`]);
+    }
+  });
+
+  test('certificates live in each environment account (an ALB cannot use another account\'s), none in the shared account', () => {
+    expect(resources('platform-shared-eu-west-1', 'AWS::CertificateManager::Certificate')).toHaveLength(0);
+    for (const stack of ['platform-dev-eu-west-1', 'platform-staging-eu-west-1', 'platform-prod-eu-central-1']) {
+      expect(resources(stack, 'AWS::CertificateManager::Certificate')).toHaveLength(1);
+      expect(resources(stack, 'AWS::ObservabilityAdmin::TelemetryEnrichment')).toHaveLength(1);
+    }
+  });
+});
+
+describe('workflows in the multi-account layout', () => {
+  // The same workflows serve both layouts: each job's role comes from its GitHub Environment, whose variable names a
+  // role in that Environment's account (README "Multi-account setup").
+  const workflow = (file: string): Json => require('js-yaml').load(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8'));
+  const credentials = (job: Json) => job.steps.find((s: Json) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'))?.with;
+
+  test('the environment deploy assumes its own Environment\'s role and pulls from the registry account', () => {
+    const job = workflow('deploy.yml').jobs.deploy;
+    expect(job.environment.name).toBe('${{ inputs.environment }}');
+    expect(credentials(job)['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
+    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('npm run deploy'));
+    expect(deploy.env.IMAGE).toMatch(/^\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}\.dkr\.ecr\./);
+  });
+
+  test('the image push runs in the "images" Environment with the shared account\'s push role', () => {
+    const job = workflow('build-scan.yml').jobs.push;
+    expect(job.environment).toBe('images');
+    expect(credentials(job)['role-to-assume']).toBe('${{ vars.ECR_PUSH_ROLE_ARN }}');
+  });
+});
