@@ -30,10 +30,7 @@ export interface TargetInfo {
 
 /** Every target: the AWS environments, then the portable targets. */
 export function listTargets(config: PlatformConfig): TargetInfo[] {
-  return [
-    ...config.environments.map((e) => ({ name: e.name, kind: 'aws' as const })),
-    ...(config.portableTargets ?? []).map((t) => ({ name: t.name, kind: 'generic' as const })),
-  ];
+  return [...config.environments.map((e) => ({ name: e.name, kind: 'aws' as const })), ...(config.portableTargets ?? []).map((t) => ({ name: t.name, kind: 'generic' as const }))];
 }
 
 export interface RenderOptions {
@@ -108,7 +105,9 @@ function render(config: PlatformConfig, target: string, image: string, outputs: 
     }
     chart = new GenericWebChart(app, target, { config, target: found.target, image });
   } else {
-    const allowed = listTargets(config).map((t) => `"${t.name}"`).join(', ');
+    const allowed = listTargets(config)
+      .map((t) => `"${t.name}"`)
+      .join(', ');
     throw new ChartInputError(`unknown target ${JSON.stringify(target)}; allowed: ${allowed}`);
   }
   const objects = sortForApply(chart.toJson() as KubeObject[]);

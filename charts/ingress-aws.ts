@@ -124,7 +124,9 @@ export class AlbIngress extends Construct {
     this.authType = props.region === props.userPoolRegion && !props.userPoolInAnotherAccount ? 'cognito' : 'oidc';
 
     if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
-      throw new ChartInputError(`loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`);
+      throw new ChartInputError(
+        `loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`,
+      );
     }
     const annotations: Record<string, string> = {
       ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
@@ -153,7 +155,9 @@ export class AlbIngress extends Construct {
     if (props.tags && props.tags.length > 0) {
       for (const tag of props.tags) {
         if (!/^[\w.:/=+@-]{1,128}$/.test(tag.key) || !/^[\w.:/=+@ -]{0,256}$/.test(tag.value) || /[,=]/.test(`${tag.key}${tag.value}`)) {
-          throw new ChartInputError(`tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`);
+          throw new ChartInputError(
+            `tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`,
+          );
         }
       }
       annotations[`${ALB}/tags`] = props.tags.map((t) => `${t.key}=${t.value}`).join(',');

@@ -46,9 +46,7 @@ export class StandardIngress extends Construct {
           backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
         },
       ],
-      tls: props.tlsSecretName
-        ? [{ hosts: [props.hostname], secret: kplus.Secret.fromSecretName(this, 'Tls', props.tlsSecretName) }]
-        : undefined,
+      tls: props.tlsSecretName ? [{ hosts: [props.hostname], secret: kplus.Secret.fromSecretName(this, 'Tls', props.tlsSecretName) }] : undefined,
     });
   }
 }

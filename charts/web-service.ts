@@ -261,7 +261,11 @@ export class WebService extends Construct {
 
     // SHUTDOWN_TIMEOUT_SECONDS bounds the app's own drain after SIGTERM, so it always ends inside the grace period.
     const settings: Record<string, string> = { ...props.settings, [APP_ENV.port]: String(CONTAINER_PORT), [APP_ENV.shutdownTimeoutSeconds]: String(drain) };
-    const sortedSettings = Object.fromEntries(Object.keys(settings).sort().map((k) => [k, settings[k]]));
+    const sortedSettings = Object.fromEntries(
+      Object.keys(settings)
+        .sort()
+        .map((k) => [k, settings[k]]),
+    );
     this.configMap = new kplus.ConfigMap(this, 'ConfigMap', { metadata, data: sortedSettings });
     const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
 

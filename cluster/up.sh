@@ -29,8 +29,8 @@ START=$SECONDS
 NODE_MODE="${PLATFORM_NODE:-real}"
 case "$NODE_MODE" in
   real)
-    reasons="$(node_unsupported_reasons)"
-    [[ -z "$reasons" ]] || die "$(node_unsupported_message "$reasons")"
+    missing="$(node_unsupported_reasons)"
+    [[ -z "$missing" ]] || die "$(node_unsupported_message "$missing")"
     bash "$NODE_PACKAGES_SCRIPT" ;;
   kwok) ;;
   *) die "PLATFORM_NODE=$NODE_MODE is not a node mode: use real (a real node beside the KWOK ones, the default) or kwok (simulated nodes only)" ;;

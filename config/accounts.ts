@@ -35,15 +35,21 @@ export function accountProblems(config: PlatformConfig): string[] {
     problems.push('platform: sharedServicesAccount is missing; the environments name accounts, so the shared services (Cognito, ECR, CI trust) need an account too');
   }
   if (named.length === 0 && shared !== undefined) {
-    problems.push(`platform: sharedServicesAccount is "${shared}" but no environment names an account; name every environment's account, or remove sharedServicesAccount for the single-account layout`);
+    problems.push(
+      `platform: sharedServicesAccount is "${shared}" but no environment names an account; name every environment's account, or remove sharedServicesAccount for the single-account layout`,
+    );
   }
   for (const env of environments.filter((e) => e.production && e.account !== undefined)) {
     const sharers = environments.filter((other) => other !== env && other.account === env.account).map((other) => `"${other.name}"`);
     if (sharers.length > 0) {
-      problems.push(`environment "${env.name}": account "${env.account}" is also the account of ${sharers.join(', ')}; a production environment needs an account of its own (AWS's multi-account guidance), so nothing done in another environment can reach it`);
+      problems.push(
+        `environment "${env.name}": account "${env.account}" is also the account of ${sharers.join(', ')}; a production environment needs an account of its own (AWS's multi-account guidance), so nothing done in another environment can reach it`,
+      );
     }
     if (shared !== undefined && env.account === shared) {
-      problems.push(`environment "${env.name}": account "${env.account}" is the sharedServicesAccount; a production environment needs an account of its own, apart from the shared services`);
+      problems.push(
+        `environment "${env.name}": account "${env.account}" is the sharedServicesAccount; a production environment needs an account of its own, apart from the shared services`,
+      );
     }
   }
   return problems;

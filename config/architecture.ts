@@ -35,7 +35,9 @@ export function nodeArchitectures(env: Pick<EnvironmentConfig, 'cluster'>): Node
 export function nodeArchitecture(env: Pick<EnvironmentConfig, 'name' | 'cluster'>): NodeArchitecture {
   const found = nodeArchitectures(env);
   if (found.length !== 1) {
-    throw new Error(`environment "${env.name}": cluster.nodeInstanceTypes ${JSON.stringify(env.cluster.nodeInstanceTypes)} have architectures ${found.join(', ') || 'none'}; a managed node group needs exactly one`);
+    throw new Error(
+      `environment "${env.name}": cluster.nodeInstanceTypes ${JSON.stringify(env.cluster.nodeInstanceTypes)} have architectures ${found.join(', ') || 'none'}; a managed node group needs exactly one`,
+    );
   }
   return found[0];
 }

@@ -18,7 +18,11 @@ export const DEFAULT_CONFIGURATION = 'default';
 export function configurationByName(name: string): PlatformConfig {
   const config = Object.hasOwn(CONFIGURATIONS, name) ? CONFIGURATIONS[name] : undefined;
   if (!config) {
-    throw new ConfigError([`unknown configuration ${JSON.stringify(name)}; allowed: ${Object.keys(CONFIGURATIONS).map((n) => `"${n}"`).join(', ')}`]);
+    throw new ConfigError([
+      `unknown configuration ${JSON.stringify(name)}; allowed: ${Object.keys(CONFIGURATIONS)
+        .map((n) => `"${n}"`)
+        .join(', ')}`,
+    ]);
   }
   return config;
 }
@@ -33,7 +37,12 @@ export function configurationFromArgs(argv: readonly string[]): { readonly name:
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--config') {
       const value = argv[i + 1];
-      if (value === undefined || value.startsWith('--')) throw new ConfigError([`--config needs a name; allowed: ${Object.keys(CONFIGURATIONS).map((n) => `"${n}"`).join(', ')}`]);
+      if (value === undefined || value.startsWith('--'))
+        throw new ConfigError([
+          `--config needs a name; allowed: ${Object.keys(CONFIGURATIONS)
+            .map((n) => `"${n}"`)
+            .join(', ')}`,
+        ]);
       name = value;
       i++;
     } else if (argv[i].startsWith('--config=')) {

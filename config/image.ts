@@ -27,8 +27,7 @@ export const MAX_IMAGE_REFERENCE_LENGTH = 512;
 export const MUTABLE_TAGS: readonly string[] = ['latest', 'stable', 'edge', 'main', 'master', 'develop', 'nightly', 'head'];
 
 /** The forms an image reference may take (part of every error message). */
-export const IMAGE_REFERENCE_FORMS =
-  'allowed: "registry/repository:tag" with an immutable tag (not latest), or "repository@sha256:<64 hex digits>"';
+export const IMAGE_REFERENCE_FORMS = 'allowed: "registry/repository:tag" with an immutable tag (not latest), or "repository@sha256:<64 hex digits>"';
 
 export interface ImageReference {
   /** Everything before the tag/digest, registry included (`ghcr.io/org/web`). */

@@ -130,7 +130,9 @@ export function readWorkloadOutputs(document: unknown, stackName: string): Workl
   const stack = stacks[stackName];
   if (typeof stack !== 'object' || stack === null) {
     const have = Object.keys(stacks);
-    throw new OutputsError(`outputs have no stack "${stackName}" (have: ${have.length ? have.join(', ') : 'none'}); deploy it with "cdk deploy ${stackName} --outputs-file <file>"`);
+    throw new OutputsError(
+      `outputs have no stack "${stackName}" (have: ${have.length ? have.join(', ') : 'none'}); deploy it with "cdk deploy ${stackName} --outputs-file <file>"`,
+    );
   }
   const values = stack as Record<string, unknown>;
   const missing = WORKLOAD_OUTPUT_FIELDS.filter((field) => typeof values[field] !== 'string' || (values[field] as string).length === 0);

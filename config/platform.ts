@@ -36,7 +36,14 @@ export const platformConfig: PlatformConfig = {
         prod: '{00000000-0000-4000-8000-00000000000f}',
       },
     },
-    jenkins: { agentRoleNames: { images: 'platform-images-jenkins-agent', dev: 'platform-dev-jenkins-agent', staging: 'platform-staging-jenkins-agent', prod: 'platform-prod-jenkins-agent' } },
+    jenkins: {
+      agentRoleNames: {
+        images: 'platform-images-jenkins-agent',
+        dev: 'platform-dev-jenkins-agent',
+        staging: 'platform-staging-jenkins-agent',
+        prod: 'platform-prod-jenkins-agent',
+      },
+    },
   },
   dns: { zoneName: 'example.com', hostedZoneId: 'Z0123456789EXAMPLE' },
   identity: { region: 'eu-west-1', domainPrefix: 'example-platform-auth', mfa: 'optional' },

@@ -116,13 +116,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
   return config;
 }
 
-function validateEnvironment(
-  env: EnvironmentConfig,
-  project: unknown,
-  certificates: PlatformConfig['certificates'],
-  check: Checker,
-  problems: string[],
-): void {
+function validateEnvironment(env: EnvironmentConfig, project: unknown, certificates: PlatformConfig['certificates'], check: Checker, problems: string[]): void {
   const where = `environment "${env.name}"`;
   check.matches(where, 'name', env.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits, starting with a letter');
   if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
@@ -131,7 +125,9 @@ function validateEnvironment(
   if (typeof project === 'string' && typeof env.name === 'string') {
     const albName = loadBalancerName(project, env.name);
     if (albName.length > MAX_LOAD_BALANCER_NAME_LENGTH) {
-      problems.push(`${where}: the load balancer name "${albName}" (project-environment-${WORKLOAD_NAME}) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`);
+      problems.push(
+        `${where}: the load balancer name "${albName}" (project-environment-${WORKLOAD_NAME}) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`,
+      );
     }
   }
   check.cidr(where, 'vpcCidr', env.vpcCidr, 16, 24);
@@ -155,11 +151,15 @@ function validateEnvironment(
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
     } else {
-      const wellFormed = cluster.nodeInstanceTypes.map((t, i) => check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'));
+      const wellFormed = cluster.nodeInstanceTypes.map((t, i) =>
+        check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'),
+      );
       // One managed node group has one AMI type, and the image is built for the nodes' architecture.
       if (wellFormed.every(Boolean) && nodeArchitectures(env).length > 1) {
         const each = cluster.nodeInstanceTypes.map((t) => `${t}: ${instanceArchitecture(t)}`).join(', ');
-        problems.push(`${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`);
+        problems.push(
+          `${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`,
+        );
       }
     }
     const sizes = [
@@ -172,7 +172,9 @@ function validateEnvironment(
     }
     if (check.oneOf(where, 'cluster.endpointAccess', cluster.endpointAccess, ['public-and-private', 'private']) && cluster.endpointAccess === 'public-and-private') {
       if (!Array.isArray(cluster.publicAccessCidrs) || cluster.publicAccessCidrs.length === 0) {
-        problems.push(`${where}: cluster.publicAccessCidrs is ${JSON.stringify(cluster.publicAccessCidrs)}; a public endpoint needs at least one CIDR (an open endpoint is not allowed), or set endpointAccess to "private"`);
+        problems.push(
+          `${where}: cluster.publicAccessCidrs is ${JSON.stringify(cluster.publicAccessCidrs)}; a public endpoint needs at least one CIDR (an open endpoint is not allowed), or set endpointAccess to "private"`,
+        );
       } else {
         cluster.publicAccessCidrs.forEach((cidr, i) => {
           if (check.cidr(where, `cluster.publicAccessCidrs[${i}]`, cidr, 0, 32) && cidr.endsWith('/0')) {
@@ -185,7 +187,9 @@ function validateEnvironment(
     if (cluster.controlPlaneLogTypes !== undefined) {
       const types = cluster.controlPlaneLogTypes as readonly unknown[];
       if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {
-        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`);
+        problems.push(
+          `${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`,
+        );
       } else if (!types.includes('audit')) {
         problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; it must include "audit" (who changed what in the cluster)`);
       }
@@ -209,7 +213,9 @@ function validateEnvironment(
     if (check.matches(where, 'workload.hostname', workload.hostname, HOSTNAME, 'a lowercase hostname such as "app.example.com"')) {
       const certificate = certificates[env.region];
       if (!certificate) {
-        problems.push(`${where}: region "${env.region}" has no entry in certificates; every region that hosts an environment needs one (have: ${Object.keys(certificates).join(', ') || 'none'})`);
+        problems.push(
+          `${where}: region "${env.region}" has no entry in certificates; every region that hosts an environment needs one (have: ${Object.keys(certificates).join(', ') || 'none'})`,
+        );
       } else if (!certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], workload.hostname)) {
         const names = [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', ');
         problems.push(`${where}: workload.hostname "${workload.hostname}" is not covered by the ${env.region} certificate (${names})`);
@@ -245,9 +251,7 @@ export function certificateCovers(domainName: string, alternativeNames: readonly
 }
 
 function checkCidrOverlaps(environments: readonly EnvironmentConfig[], problems: string[]): void {
-  const ranges = environments
-    .map((env) => ({ env, range: parseCidr(env.vpcCidr) }))
-    .filter((r): r is { env: EnvironmentConfig; range: [number, number] } => r.range !== undefined);
+  const ranges = environments.map((env) => ({ env, range: parseCidr(env.vpcCidr) })).filter((r): r is { env: EnvironmentConfig; range: [number, number] } => r.range !== undefined);
   for (let i = 0; i < ranges.length; i++) {
     for (let j = i + 1; j < ranges.length; j++) {
       const [a, b] = [ranges[i], ranges[j]];
@@ -284,10 +288,28 @@ function validateDelivery(config: PlatformConfig, check: Checker, problems: stri
   const delivery = config.delivery!;
   const environments = (config.environments ?? []).map((e) => e.name);
   // A glob IAM (StringLike) and the CI systems read alike: letters, digits, . _ - and at most a trailing "*".
-  check.matches('platform', 'delivery.releaseTagPattern', delivery.releaseTagPattern, /^[A-Za-z0-9._-]+\*?$/, 'a tag glob such as "v*" (letters, digits, ".", "_", "-", one trailing "*")');
+  check.matches(
+    'platform',
+    'delivery.releaseTagPattern',
+    delivery.releaseTagPattern,
+    /^[A-Za-z0-9._-]+\*?$/,
+    'a tag glob such as "v*" (letters, digits, ".", "_", "-", one trailing "*")',
+  );
   if (delivery.gitlab) {
-    check.matches('platform', 'delivery.gitlab.url', delivery.gitlab.url, /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._-]+)*$/, 'the GitLab instance URL, https and no trailing slash (e.g. "https://gitlab.com")');
-    check.matches('platform', 'delivery.gitlab.projectPath', delivery.gitlab.projectPath, /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/, 'the full project path such as "group/project" (no wildcard)');
+    check.matches(
+      'platform',
+      'delivery.gitlab.url',
+      delivery.gitlab.url,
+      /^https:\/\/[a-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._-]+)*$/,
+      'the GitLab instance URL, https and no trailing slash (e.g. "https://gitlab.com")',
+    );
+    check.matches(
+      'platform',
+      'delivery.gitlab.projectPath',
+      delivery.gitlab.projectPath,
+      /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/,
+      'the full project path such as "group/project" (no wildcard)',
+    );
   }
   if (delivery.bitbucket) {
     const b = delivery.bitbucket;
@@ -297,7 +319,8 @@ function validateDelivery(config: PlatformConfig, check: Checker, problems: stri
     const allowed = [BITBUCKET_IMAGES_ENVIRONMENT, ...environments];
     // An environment without an entry gets no Bitbucket trust (adding an environment stays one entry).
     for (const [name, uuid] of Object.entries(b.deploymentEnvironmentUuids ?? {})) {
-      if (allowed.includes(name)) check.matches('platform', `delivery.bitbucket.deploymentEnvironmentUuids.${name}`, uuid, UUID_IN_BRACES, 'a UUID in braces (Repository settings → Deployments)');
+      if (allowed.includes(name))
+        check.matches('platform', `delivery.bitbucket.deploymentEnvironmentUuids.${name}`, uuid, UUID_IN_BRACES, 'a UUID in braces (Repository settings → Deployments)');
     }
     for (const name of Object.keys(b.deploymentEnvironmentUuids ?? {}).filter((n) => environments.length > 0 && !allowed.includes(n))) {
       problems.push(`platform: delivery.bitbucket.deploymentEnvironmentUuids has "${name}", which is no environment; allowed: ${allowed.map((n) => `"${n}"`).join(', ')}`);
@@ -376,7 +399,9 @@ class Checker {
     const range = parseCidr(value);
     const prefix = typeof value === 'string' ? Number(value.split('/')[1]) : NaN;
     if (!range || prefix < minPrefix || prefix > maxPrefix) {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected an IPv4 CIDR with a prefix from /${minPrefix} to /${maxPrefix} (network address aligned, e.g. "10.10.0.0/16")`);
+      this.problems.push(
+        `${where}: ${field} is ${JSON.stringify(value)}; expected an IPv4 CIDR with a prefix from /${minPrefix} to /${maxPrefix} (network address aligned, e.g. "10.10.0.0/16")`,
+      );
       return false;
     }
     return true;
@@ -394,8 +419,7 @@ export function environmentByName(config: PlatformConfig, name: string): Environ
 
 /** Where a named release goes: an AWS environment or a portable (non-AWS) target. */
 export type DeployTarget =
-  | { readonly kind: 'aws'; readonly name: string; readonly env: EnvironmentConfig }
-  | { readonly kind: 'portable'; readonly name: string; readonly target: PortableTargetConfig };
+  { readonly kind: 'aws'; readonly name: string; readonly env: EnvironmentConfig } | { readonly kind: 'portable'; readonly name: string; readonly target: PortableTargetConfig };
 
 /** Finds an environment or portable target by name; undefined when neither exists (callers word the error). */
 export function findTarget(config: PlatformConfig, name: string): DeployTarget | undefined {

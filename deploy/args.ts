@@ -120,7 +120,13 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   }
   const timeoutSeconds = seconds('--timeout', v.timeout, 600, 1, 86400);
   const imageWaitSeconds = seconds('--image-wait', v['image-wait'], 600, 0, 3600);
-  for (const [flag, value] of [['--env', v.env], ['--outputs', v.outputs], ['--manifests', v.manifests], ['--kubeconfig', v.kubeconfig], ['--context', v.context]] as const) {
+  for (const [flag, value] of [
+    ['--env', v.env],
+    ['--outputs', v.outputs],
+    ['--manifests', v.manifests],
+    ['--kubeconfig', v.kubeconfig],
+    ['--context', v.context],
+  ] as const) {
     if (value !== undefined && value.trim() === '') throw inputError(`${flag} is empty; expected a value, e.g. ${flag} <value>`);
   }
   return {

@@ -57,7 +57,9 @@ export async function describeEksCluster(name: string, region: string, options: 
   } catch (e) {
     const err = e as { name?: string; message?: string };
     if (err.name === 'ResourceNotFoundException') {
-      throw clusterError(`EKS cluster "${name}" was not found in region ${region}; check --outputs (clusterName, region) and that the environment stack is deployed in that region`);
+      throw clusterError(
+        `EKS cluster "${name}" was not found in region ${region}; check --outputs (clusterName, region) and that the environment stack is deployed in that region`,
+      );
     }
     if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message ?? '')) {
       throw clusterError(`no AWS credentials to look up EKS cluster "${name}" in ${region}: ${err.message}`);
@@ -113,7 +115,7 @@ export async function eksToken(clusterName: string, region: string, options: { c
   const signed = await signer.presign(request, { expiresIn: 60, signingDate: options.now });
   // The order `aws eks get-token` (botocore) writes: the same token byte for byte (the signature covers the sorted
   // query, so any order would verify; one order makes tokens comparable).
-  const rank = (k: string) => (QUERY_ORDER.indexOf(k) + 1 || QUERY_ORDER.length + 1);
+  const rank = (k: string) => QUERY_ORDER.indexOf(k) + 1 || QUERY_ORDER.length + 1;
   const query = Object.entries(signed.query ?? {})
     .flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v as string]]))
     .sort(([a], [b]) => rank(a) - rank(b))

@@ -15,7 +15,10 @@ function main(): number {
     const { values: v } = parseArgs({ args: process.argv.slice(2), strict: true, options: { target: { type: 'string' }, out: { type: 'string' } } });
     const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name: string; version: string };
     const outDir = v.out ?? join('dist', 'helm', pkg.name);
-    const chart = exportHelmChart({ target: v.target ?? 'generic', name: pkg.name, version: pkg.version, outDir }, { config: validatePlatformConfig(platformConfig), render: renderTarget });
+    const chart = exportHelmChart(
+      { target: v.target ?? 'generic', name: pkg.name, version: pkg.version, outDir },
+      { config: validatePlatformConfig(platformConfig), render: renderTarget },
+    );
     process.stdout.write(`export:helm: chart ${pkg.name} ${pkg.version} (${chart.files.length} files) -> ${outDir}\n`);
     process.stdout.write(`export:helm: install with: helm install web ${outDir} --set image=<registry>/<repository>:<tag>\n`);
     return EXIT.ok;

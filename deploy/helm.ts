@@ -94,13 +94,18 @@ function templatedFields(objects: readonly KubeObject[]) {
     return o as Spec;
   };
   const deployment = find('Deployment', 'web');
-  const container = expectField((deployment.spec.template?.spec?.containers as Json[] | undefined)?.find((c) => c.name === 'web'), 'Deployment web container web');
+  const container = expectField(
+    (deployment.spec.template?.spec?.containers as Json[] | undefined)?.find((c) => c.name === 'web'),
+    'Deployment web container web',
+  );
   const policy = find('NetworkPolicy', 'web');
   const controllerNamespaceRefs = ((policy.spec.ingress as { from?: { namespaceSelector?: { matchLabels?: Json } }[] }[] | undefined) ?? [])
     .flatMap((rule) => rule.from ?? [])
     .map((peer) => peer.namespaceSelector?.matchLabels)
     .filter((labels): labels is Json => typeof labels?.['kubernetes.io/metadata.name'] === 'string');
-  const databaseRefs = ((container.env as { valueFrom?: { secretKeyRef?: { name: string } } }[] | undefined) ?? []).map((e) => e.valueFrom?.secretKeyRef).filter((r): r is { name: string } => !!r);
+  const databaseRefs = ((container.env as { valueFrom?: { secretKeyRef?: { name: string } } }[] | undefined) ?? [])
+    .map((e) => e.valueFrom?.secretKeyRef)
+    .filter((r): r is { name: string } => !!r);
   // The same Secret mounted as files (username, password): its volume names it too.
   const databaseVolumes = ((deployment.spec.template?.spec?.volumes as { secret?: { secretName: string } }[] | undefined) ?? [])
     .map((v) => v.secret)
@@ -116,7 +121,10 @@ function valuesOf({ container, hpa, ingress, controllerNamespaceRefs, databaseRe
   return {
     image: '',
     hostname: expectField(ingress.spec.rules?.[0]?.host as string | undefined, 'Ingress web spec.rules[0].host'),
-    replicas: { min: expectField(hpa.spec.minReplicas as number, 'HorizontalPodAutoscaler web spec.minReplicas'), max: expectField(hpa.spec.maxReplicas as number, 'HorizontalPodAutoscaler web spec.maxReplicas') },
+    replicas: {
+      min: expectField(hpa.spec.minReplicas as number, 'HorizontalPodAutoscaler web spec.minReplicas'),
+      max: expectField(hpa.spec.maxReplicas as number, 'HorizontalPodAutoscaler web spec.maxReplicas'),
+    },
     resources: expectField(container.resources as Json | undefined, 'Deployment web container web resources'),
     ingress: {
       className: expectField(ingress.spec.ingressClassName as string | undefined, 'Ingress web spec.ingressClassName'),
@@ -157,9 +165,15 @@ function template({ container, hpa, ingress, controllerNamespaceRefs, databaseRe
 
 /** Every place a value appears must be templated: a copy left behind would ignore the operator's setting. */
 function checkEveryCopyTemplated(objects: readonly KubeObject[], values: Values): void {
-  for (const [what, value] of [['hostname', values.hostname], ['TLS secret', values.ingress.tls.secretName], ['database secret', values.database.secretName], ['ingress class', values.ingress.className]] as const) {
+  for (const [what, value] of [
+    ['hostname', values.hostname],
+    ['TLS secret', values.ingress.tls.secretName],
+    ['database secret', values.database.secretName],
+    ['ingress class', values.ingress.className],
+  ] as const) {
     const left = value ? objects.filter((o) => JSON.stringify(o).includes(JSON.stringify(value))).map((o) => `${o.kind} ${o.metadata.name}`) : [];
-    if (left.length) throw new Error(`export:helm: the ${what} ${JSON.stringify(value)} also appears in ${left.join(', ')}, which the chart would not template (update deploy/helm.ts)`);
+    if (left.length)
+      throw new Error(`export:helm: the ${what} ${JSON.stringify(value)} also appears in ${left.join(', ')}, which the chart would not template (update deploy/helm.ts)`);
   }
 }
 
@@ -247,7 +261,7 @@ function valuesYaml(v: Values): string {
     `image: ""`,
     '# Host name of the Ingress (rules and TLS).',
     y({ hostname: v.hostname }),
-    '# The HorizontalPodAutoscaler keeps between min and max replicas (it owns the Deployment\'s replicas).',
+    "# The HorizontalPodAutoscaler keeps between min and max replicas (it owns the Deployment's replicas).",
     y({ replicas: v.replicas }),
     '# Container resources (memory request = limit: never OOM-killed for using what it asked for).',
     y({ resources: v.resources }),

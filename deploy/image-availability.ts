@@ -55,7 +55,9 @@ async function describe(client: ECRClient, image: EcrImage): Promise<Lookup> {
     const err = e as { name?: string; message?: string };
     if (err.name === 'ImageNotFoundException') return { found: false };
     if (err.name === 'RepositoryNotFoundException') {
-      throw inputError(`image repository ${image.repository} does not exist in ${image.region} (account ${image.account}): deploy the shared stack of that region first (nothing applied)`);
+      throw inputError(
+        `image repository ${image.repository} does not exist in ${image.region} (account ${image.account}): deploy the shared stack of that region first (nothing applied)`,
+      );
     }
     throw clusterError(`cannot look up ${describeImage(image)} in ECR: ${err.name ?? 'Error'}: ${err.message} (nothing applied)`);
   }

@@ -20,7 +20,13 @@ export function findKubectl(env: NodeJS.ProcessEnv): string {
   try {
     const candidates = readdirSync(cache)
       .filter((d) => /^k8s-v\d+\.\d+\.\d+/.test(d))
-      .map((d) => ({ d, v: d.match(/^k8s-v(\d+)\.(\d+)\.(\d+)/)!.slice(1).map(Number) }))
+      .map((d) => ({
+        d,
+        v: d
+          .match(/^k8s-v(\d+)\.(\d+)\.(\d+)/)!
+          .slice(1)
+          .map(Number),
+      }))
       .sort((a, b) => b.v[0] - a.v[0] || b.v[1] - a.v[1] || b.v[2] - a.v[2]);
     for (const c of candidates) {
       const bin = join(cache, c.d, 'bin', 'kubectl');

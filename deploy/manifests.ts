@@ -26,7 +26,9 @@ export function readManifestDir(dir: string): ManifestSource[] {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) throw inputError(`--manifests ${dir} is not a folder`);
-    entries = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+    entries = readdirSync(dir)
+      .filter((f) => /\.(ya?ml|json)$/.test(f))
+      .sort();
   } catch (e) {
     if ((e as { exitCode?: number }).exitCode) throw e;
     throw inputError(`cannot read --manifests folder ${dir}: ${(e as Error).message}`);
@@ -78,10 +80,17 @@ export function parseManifests(sources: readonly ManifestSource[]): KubeObject[]
 }
 
 function checkObject(doc: unknown, where: string): KubeObject {
-  if (!isObject(doc)) throw inputError(`${where} is ${Array.isArray(doc) ? 'a list' : `a ${doc === null ? 'null' : typeof doc}`}, not a Kubernetes object; expected a mapping with apiVersion, kind and metadata.name`);
+  if (!isObject(doc))
+    throw inputError(
+      `${where} is ${Array.isArray(doc) ? 'a list' : `a ${doc === null ? 'null' : typeof doc}`}, not a Kubernetes object; expected a mapping with apiVersion, kind and metadata.name`,
+    );
   const meta = doc.metadata;
   if (typeof doc.apiVersion !== 'string' || typeof doc.kind !== 'string' || !isObject(meta) || typeof meta.name !== 'string' || meta.name === '') {
-    const missing = [typeof doc.apiVersion !== 'string' && 'apiVersion', typeof doc.kind !== 'string' && 'kind', !(isObject(meta) && typeof meta.name === 'string' && meta.name !== '') && 'metadata.name'].filter(Boolean);
+    const missing = [
+      typeof doc.apiVersion !== 'string' && 'apiVersion',
+      typeof doc.kind !== 'string' && 'kind',
+      !(isObject(meta) && typeof meta.name === 'string' && meta.name !== '') && 'metadata.name',
+    ].filter(Boolean);
     throw inputError(`${where} lacks ${missing.join(', ')}; a Kubernetes object needs apiVersion, kind and metadata.name`);
   }
   return doc as unknown as KubeObject;

@@ -175,9 +175,7 @@ export function redactLogLines(text: string, knownSecrets: readonly string[] = [
 
 /** The report lines of one failure and its container's last log lines (already redacted). */
 export function describePodFailure(failure: PodFailure, logLines: readonly string[] = []): string[] {
-  const lines = [
-    `pod ${failure.pod}, container ${failure.container}${failure.image ? ` (image ${failure.image})` : ''}: ${failure.reason} — ${failure.message}`,
-  ];
+  const lines = [`pod ${failure.pod}, container ${failure.container}${failure.image ? ` (image ${failure.image})` : ''}: ${failure.reason} — ${failure.message}`];
   if (logLines.length > 0) {
     lines.push(`  last ${logLines.length} log line${logLines.length === 1 ? '' : 's'}:`);
     for (const l of logLines) lines.push(`    | ${l}`);

@@ -21,7 +21,11 @@ function main(): number {
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: process.argv.slice(2), strict: true, options: { env: { type: 'string' }, image: { type: 'string' }, outputs: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+      parsed = parseArgs({
+        args: process.argv.slice(2),
+        strict: true,
+        options: { env: { type: 'string' }, image: { type: 'string' }, outputs: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      });
     } catch (e) {
       throw inputError(`${(e as Error).message}\n\n${RENDER_USAGE}`);
     }

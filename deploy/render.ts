@@ -38,7 +38,9 @@ export interface RenderCommandResult {
 export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps & { readonly repoRoot: string }): RenderCommandResult {
   const target = deps.config.environments.find((e) => e.name === options.env);
   if (target && !options.outputsFile) {
-    throw inputError(`environment "${options.env}" needs --outputs <cdk-outputs.json> (the values "cdk deploy" produced): its manifests carry the certificate, the user pool, the pod role…`);
+    throw inputError(
+      `environment "${options.env}" needs --outputs <cdk-outputs.json> (the values "cdk deploy" produced): its manifests carry the certificate, the user pool, the pod role…`,
+    );
   }
   const outDir = checkOutDir(options.outDir, deps.repoRoot);
   const prepareOptions: PrepareOptions = { env: options.env, image: options.image, outputsFile: options.outputsFile };
@@ -55,7 +57,8 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
     );
   }
   for (const [name, keys] of referencedSecrets(release.deployment)) {
-    if (!prepared.oidcSecrets.includes(name)) notes.push(`Secret ${name}${keys.length ? ` (keys ${keys.join(', ')})` : ''} must exist in namespace ${release.namespace}: the pods read it (the operator creates it)`);
+    if (!prepared.oidcSecrets.includes(name))
+      notes.push(`Secret ${name}${keys.length ? ` (keys ${keys.join(', ')})` : ''} must exist in namespace ${release.namespace}: the pods read it (the operator creates it)`);
   }
   const header = [
     `${RENDERED_MARKER} for "${prepared.target.name}" with image ${options.image}; do not edit (render again).`,
@@ -79,7 +82,9 @@ function checkOutDir(outDir: string, repoRoot: string): string {
   const committed = real(resolve(repoRoot, 'manifests'));
   const rel = relative(committed, real(dir));
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
-    throw inputError(`--out ${outDir} is inside manifests/, the committed review copies (npm run synth writes them, CI checks them): choose another folder, e.g. --out rendered/<env>`);
+    throw inputError(
+      `--out ${outDir} is inside manifests/, the committed review copies (npm run synth writes them, CI checks them): choose another folder, e.g. --out rendered/<env>`,
+    );
   }
   if (existsSync(dir)) {
     const foreign = readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && !readFileSync(join(dir, f), 'utf8').startsWith(RENDERED_MARKER));
@@ -93,7 +98,8 @@ function checkOutDir(outDir: string, repoRoot: string): string {
 /** Secrets the pod template reads (env, envFrom, volumes), with the keys it reads, by name. */
 function referencedSecrets(workload: KubeObject): Map<string, string[]> {
   type Container = { env?: { valueFrom?: { secretKeyRef?: { name?: string; key?: string } } }[]; envFrom?: { secretRef?: { name?: string } }[] };
-  const pod = (workload.spec as { template?: { spec?: { containers?: Container[]; initContainers?: Container[]; volumes?: { secret?: { secretName?: string } }[] } } })?.template?.spec ?? {};
+  const pod =
+    (workload.spec as { template?: { spec?: { containers?: Container[]; initContainers?: Container[]; volumes?: { secret?: { secretName?: string } }[] } } })?.template?.spec ?? {};
   const found = new Map<string, string[]>();
   const add = (name: string | undefined, key?: string) => {
     if (!name) return;

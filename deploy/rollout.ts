@@ -74,7 +74,10 @@ export function evaluateRollout(d: DeploymentLike, options: RolloutOptions = {})
   if (minReplicas !== undefined && counts.available < minReplicas) {
     return state('progressing', `waiting for the HorizontalPodAutoscaler to scale up to minReplicas ${minReplicas} (${counts.available} available)`, true);
   }
-  return state('complete', minReplicas !== undefined ? `all replicas updated and available (HorizontalPodAutoscaler minReplicas ${minReplicas} reached)` : 'all replicas updated and available');
+  return state(
+    'complete',
+    minReplicas !== undefined ? `all replicas updated and available (HorizontalPodAutoscaler minReplicas ${minReplicas} reached)` : 'all replicas updated and available',
+  );
 }
 
 /**

@@ -38,4 +38,3 @@ export async function readOidcClientSecret(arn: string, options: AwsClientOption
   }
   return { clientID: p.clientID, clientSecret: p.clientSecret };
 }
-

@@ -30,7 +30,9 @@ export function oidcSecretNames(objects: readonly KubeObject[]): string[] {
       throw inputError(`Ingress ${o.metadata.name}: annotation ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp)}, not valid JSON; expected an object such as ${example}`);
     }
     if (typeof parsed?.secretName !== 'string' || parsed.secretName.length === 0) {
-      throw inputError(`Ingress ${o.metadata.name}: auth-type is oidc but ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp ?? null)}, with no secretName; expected an object such as ${example}`);
+      throw inputError(
+        `Ingress ${o.metadata.name}: auth-type is oidc but ${OIDC_IDP_ANNOTATION} is ${JSON.stringify(idp ?? null)}, with no secretName; expected an object such as ${example}`,
+      );
     }
     names.add(parsed.secretName);
   }

@@ -20,7 +20,12 @@ Exit codes: 0 done (with or without differences) | 2 invalid input | 1 a synth f
 function options(argv: string[]): { base: string; head?: string; markdown?: string } | 'help' {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { base: { type: 'string' }, head: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: { base: { type: 'string' }, head: { type: 'string' }, markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (e) {
     throw new DiffInputError(`${(e as Error).message}\n\n${USAGE}`);
   }
@@ -49,7 +54,9 @@ async function main(): Promise<number> {
     const review = reviewSides(base, head);
     process.stdout.write(toText(review));
     if (o.markdown) writeFileSync(o.markdown, toMarkdown(review));
-    process.stderr.write(`diff: ${review.stacks.length} stacks, ${review.targets.length} targets in ${((Date.now() - started) / 1000).toFixed(1)} s${o.markdown ? `; Markdown: ${o.markdown}` : ''}\n`);
+    process.stderr.write(
+      `diff: ${review.stacks.length} stacks, ${review.targets.length} targets in ${((Date.now() - started) / 1000).toFixed(1)} s${o.markdown ? `; Markdown: ${o.markdown}` : ''}\n`,
+    );
     return 0;
   } catch (e) {
     process.stderr.write(`diff: ${(e as Error).message}\n`);

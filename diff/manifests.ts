@@ -54,20 +54,27 @@ export function readManifestTree(dir: string): Map<string, KubeObject[]> {
   for (const target of readdirSync(dir).sort()) {
     const folder = join(dir, target);
     if (!statSync(folder).isDirectory()) continue;
-    const files = readdirSync(folder).filter((f) => /\.ya?ml$/.test(f)).sort();
-    targets.set(target, files.flatMap((f) => parseObjects(readFileSync(join(folder, f), 'utf8'), join(folder, f))));
+    const files = readdirSync(folder)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .sort();
+    targets.set(
+      target,
+      files.flatMap((f) => parseObjects(readFileSync(join(folder, f), 'utf8'), join(folder, f))),
+    );
   }
   return targets;
 }
 
 export function parseObjects(text: string, source: string): KubeObject[] {
-  return (loadAll(text) as unknown[]).filter((doc) => doc !== null && doc !== undefined).map((doc, i) => {
-    const o = doc as Partial<KubeObject>;
-    if (typeof o !== 'object' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
-      throw new Error(`${source} (document ${i + 1}) is not a Kubernetes object (kind and metadata.name are required)`);
-    }
-    return o as KubeObject;
-  });
+  return (loadAll(text) as unknown[])
+    .filter((doc) => doc !== null && doc !== undefined)
+    .map((doc, i) => {
+      const o = doc as Partial<KubeObject>;
+      if (typeof o !== 'object' || typeof o.kind !== 'string' || typeof o.metadata?.name !== 'string') {
+        throw new Error(`${source} (document ${i + 1}) is not a Kubernetes object (kind and metadata.name are required)`);
+      }
+      return o as KubeObject;
+    });
 }
 
 const keyOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;

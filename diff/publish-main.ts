@@ -48,7 +48,9 @@ async function main(): Promise<number> {
     } catch (e) {
       // A pull request from a fork gets a read-only token: the job summary and the artifact still carry the review.
       if (e instanceof PublishError && e.status === 403) {
-        process.stdout.write(`::warning::cannot comment on #${pullRequest} (403: read-only token, e.g. a pull request from a fork); the review is in the job summary and the artifact\n`);
+        process.stdout.write(
+          `::warning::cannot comment on #${pullRequest} (403: read-only token, e.g. a pull request from a fork); the review is in the job summary and the artifact\n`,
+        );
         return 0;
       }
       process.stderr.write(`diff:publish: ${(e as Error).message}\n`);

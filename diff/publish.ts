@@ -13,7 +13,7 @@ export const SUMMARY_LIMIT = 1_000_000;
 /** The Markdown, or its first lines up to `limit` characters, still well-formed, ending with where the rest is. */
 export function fitMarkdown(markdown: string, limit: number, artifactUrl: string | undefined): string {
   if (markdown.length <= limit) return markdown;
-  const where = artifactUrl ? `[the full review (artifact)](${artifactUrl})` : 'the full review in the workflow run\'s artifacts';
+  const where = artifactUrl ? `[the full review (artifact)](${artifactUrl})` : "the full review in the workflow run's artifacts";
   const note = `\n\n> ✂️ Truncated: the review is ${markdown.length} characters, more than fits here; see ${where}.\n`;
   const kept: string[] = [];
   let size = 0;

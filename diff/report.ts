@@ -94,7 +94,14 @@ export function toMarkdown(r: Review): string {
   if (stacks.length) {
     out.push('### CloudFormation (as `cdk diff` shows it)', '');
     for (const s of stacks) {
-      out.push(`<details open><summary><b>${s.stack}</b>: ${s.kind === 'changed' ? `${s.differenceCount} differences` : `stack ${s.kind}`}</summary>`, '', fence(s.text), '', '</details>', '');
+      out.push(
+        `<details open><summary><b>${s.stack}</b>: ${s.kind === 'changed' ? `${s.differenceCount} differences` : `stack ${s.kind}`}</summary>`,
+        '',
+        fence(s.text),
+        '',
+        '</details>',
+        '',
+      );
     }
   }
   const targets = changedTargets(r);

@@ -44,7 +44,8 @@ async function git(root: string, args: readonly string[], env: NodeJS.ProcessEnv
 
 /** The commit a ref names; a clear error for anything else. */
 export async function resolveRef(root: string, ref: string, env: NodeJS.ProcessEnv): Promise<string> {
-  if (ref.trim() === '' || ref.startsWith('-')) throw new DiffInputError(`--base/--head is ${JSON.stringify(ref)}; expected a git ref (branch, tag, commit, e.g. origin/main or HEAD~1)`);
+  if (ref.trim() === '' || ref.startsWith('-'))
+    throw new DiffInputError(`--base/--head is ${JSON.stringify(ref)}; expected a git ref (branch, tag, commit, e.g. origin/main or HEAD~1)`);
   const r = await run('git', ['-C', root, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`], root, env);
   if (r.code !== 0) throw new DiffInputError(`${JSON.stringify(ref)} is not a commit in ${root} (git rev-parse found nothing; in CI fetch it first, e.g. fetch-depth: 2)`);
   return r.output.trim();

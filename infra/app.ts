@@ -120,7 +120,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       sharedServicesAccount: account,
       description: `${config.project}: GitHub Actions OIDC provider and the deploy role of ${envs.map((e) => e.name).join(', ')} (account ${acct})`,
     });
-    identity.addStackDependency(stack, 'the client secrets\' policies name the environment deploy roles');
+    identity.addStackDependency(stack, "the client secrets' policies name the environment deploy roles");
     accountGithub.set(acct, stack);
   }
 
@@ -199,7 +199,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     if (multiAccount) {
       // Fn::GetStackOutput reads the shared stacks' outputs when this stack deploys: they must exist by then.
       stack.addStackDependency(identity, 'reads the user pool and client outputs (Fn::GetStackOutput)');
-      stack.addStackDependency(regional.get(env.region)!, 'pulls from the region\'s shared image repository');
+      stack.addStackDependency(regional.get(env.region)!, "pulls from the region's shared image repository");
     }
     environments.set(env.name, stack);
   }

@@ -46,7 +46,11 @@ const median = (values) => {
 };
 
 console.log(`Lambda bundle (esbuild, minified, node22, cjs), cold import in a fresh node ${process.version} process, median of ${RUNS}`);
-console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} (import times grow with load)`);
+console.log(
+  `machine: ${cpus().length} cores, load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')} (import times grow with load)`,
+);
 for (const variant of variants) {
   const started = performance.now();
   const result = await build({ ...common, outfile: variant.outfile, external: variant.external });
@@ -64,7 +68,15 @@ for (const variant of variants) {
 
 // Reference: what the SDK packages alone cost to import from node_modules (the floor for variant (a)).
 const sdkOnly = `${outDir}/sdk-only.js`;
-await build({ ...common, entryPoints: undefined, stdin: { contents: "require('@aws-sdk/client-s3');require('@aws-sdk/s3-request-presigner');", resolveDir: process.cwd() }, outfile: sdkOnly, external: ['@aws-sdk/*'] });
+await build({
+  ...common,
+  entryPoints: undefined,
+  stdin: { contents: "require('@aws-sdk/client-s3');require('@aws-sdk/s3-request-presigner');", resolveDir: process.cwd() },
+  outfile: sdkOnly,
+  external: ['@aws-sdk/*'],
+});
 importMs(sdkOnly, false);
 const sdkRuns = Array.from({ length: RUNS }, () => importMs(sdkOnly, false));
-console.log(`reference: @aws-sdk/client-s3 + s3-request-presigner alone from node_modules\n  cold import: median ${median(sdkRuns).toFixed(1)} ms, min ${Math.min(...sdkRuns).toFixed(1)}, max ${Math.max(...sdkRuns).toFixed(1)}`);
+console.log(
+  `reference: @aws-sdk/client-s3 + s3-request-presigner alone from node_modules\n  cold import: median ${median(sdkRuns).toFixed(1)} ms, min ${Math.min(...sdkRuns).toFixed(1)}, max ${Math.max(...sdkRuns).toFixed(1)}`,
+);

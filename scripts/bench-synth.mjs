@@ -35,7 +35,10 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const statsFile = join(stats, `run-${i}.txt`);
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, '-r', './dist/compile-cache.js', entry], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, '-r', './dist/compile-cache.js', entry], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
   const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (child.status !== 0) {
     process.stderr.write(child.stderr);

@@ -50,7 +50,12 @@ export function installNode20CompileCache(): void {
     // A vm.Script has no loader for import(): such modules would fail when they call it, so Node compiles them.
     if (content.includes('import(')) return undefined;
     try {
-      const key = join(cacheDir, createHash('sha1').update(`${filename}\0${content.length}\0${contentDigest(content)}`).digest('hex'));
+      const key = join(
+        cacheDir,
+        createHash('sha1')
+          .update(`${filename}\0${content.length}\0${contentDigest(content)}`)
+          .digest('hex'),
+      );
       let cachedData: Buffer | undefined;
       try {
         cachedData = readFileSync(key);

@@ -15,7 +15,9 @@ function main(): void {
     // build-scan.yml exports a single-platform docker archive (scanned by Trivy, pushed by push-image.sh after
     // `docker load`); a multi-platform index needs an OCI archive and another push path.
     const byEnv = config.environments.map((env) => `${env.name}: ${nodeArchitecture(env)}`).join(', ');
-    process.stderr.write(`image:platforms: the environments' nodes need ${platforms.join(' and ')} (${byEnv}); the image pipeline builds one platform: give every environment the same architecture\n`);
+    process.stderr.write(
+      `image:platforms: the environments' nodes need ${platforms.join(' and ')} (${byEnv}); the image pipeline builds one platform: give every environment the same architecture\n`,
+    );
     process.exitCode = 1;
     return;
   }

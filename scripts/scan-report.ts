@@ -46,8 +46,10 @@ export function parseSkips(value: unknown): Skip[] {
     const where = `skip #${i + 1} (${JSON.stringify(check)})`;
     if (typeof tool !== 'string' || !TOOLS.includes(tool)) throw new Error(`${where}: tool is ${JSON.stringify(tool)}; allowed: ${TOOLS.join(', ')}`);
     if (typeof check !== 'string' || !check) throw new Error(`${where}: check is missing`);
-    if (typeof resource !== 'string' || !resource || resource === '*') throw new Error(`${where}: resource is ${JSON.stringify(resource)}; name the resource (a pattern may use *, but not only *)`);
-    if (typeof reason !== 'string' || reason.trim().length < 20) throw new Error(`${where}: reason is ${JSON.stringify(reason)}; give the reviewed reason (at least 20 characters)`);
+    if (typeof resource !== 'string' || !resource || resource === '*')
+      throw new Error(`${where}: resource is ${JSON.stringify(resource)}; name the resource (a pattern may use *, but not only *)`);
+    if (typeof reason !== 'string' || reason.trim().length < 20)
+      throw new Error(`${where}: reason is ${JSON.stringify(reason)}; give the reviewed reason (at least 20 characters)`);
     return { tool, check, resource, reason } as Skip;
   });
 }
@@ -73,7 +75,12 @@ export function kubeScoreFindings(document: unknown, cwd = process.cwd()): Findi
 }
 
 function matches(pattern: string, value: string): boolean {
-  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const regex = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return regex.test(value);
 }
 
@@ -119,13 +126,18 @@ function main(argv: string[]): number {
     }
   });
   const report = judge(findings, skips);
-  const counts = Object.entries(report.countsByTool).map(([tool, n]) => `${tool} ${n}`).join(', ') || 'none';
+  const counts =
+    Object.entries(report.countsByTool)
+      .map(([tool, n]) => `${tool} ${n}`)
+      .join(', ') || 'none';
   if (expect) {
     const caught = report.unacknowledged.some((f) => f.check === expect);
     console.log(`scan self-check: deliberate finding ${expect} ${caught ? 'fails the scan, as it must' : 'was NOT reported: the scan would miss it'}`);
     return caught ? 0 : 1;
   }
-  console.log(`scan: ${findings.length} findings (${counts}), ${findings.length - report.unacknowledged.length} acknowledged by ${skips.length - report.unused.length} of ${skips.length} reviewed skips`);
+  console.log(
+    `scan: ${findings.length} findings (${counts}), ${findings.length - report.unacknowledged.length} acknowledged by ${skips.length - report.unused.length} of ${skips.length} reviewed skips`,
+  );
   for (const skip of report.unused) console.log(`scan: warning: skip ${skip.tool} ${skip.check} ${skip.resource} matched nothing; remove it from ${skipsFile}`);
   for (const f of report.unacknowledged) console.error(`scan: unacknowledged ${f.tool} ${f.check} on ${f.resource}: ${f.title}`);
   if (report.unacknowledged.length > 0) {

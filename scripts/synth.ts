@@ -20,7 +20,9 @@ function main(): void {
   const started = Date.now();
   const infra = synthInfra(config, { outdir });
   const manifests = synthManifests(config, { outdir: manifestsDir });
-  process.stderr.write(`synth (${selected.name}): ${infra.stacks.length} stacks -> ${outdir}/, ${manifests.files.length} manifest files -> ${manifestsDir}/ in ${Date.now() - started} ms\n`);
+  process.stderr.write(
+    `synth (${selected.name}): ${infra.stacks.length} stacks -> ${outdir}/, ${manifests.files.length} manifest files -> ${manifestsDir}/ in ${Date.now() - started} ms\n`,
+  );
   if (infra.unacknowledgedFindings > 0) {
     process.stderr.write(`synth: ${infra.unacknowledgedFindings} unacknowledged cdk-nag finding(s); see ${outdir}/validation-report.json\n`);
     process.exitCode = 1;

@@ -144,7 +144,10 @@ export function parseConfig(env: Env): AppConfig {
   const databaseVariables = [E.databasePort, E.databaseName, E.databaseAuth, E.databaseUsername, E.databaseCredentialsDir];
   // Credentials in the environment leak into `kubectl describe`, crash dumps and child processes: refused outright.
   for (const name of [E.databasePassword, E.databaseSecretArn]) {
-    if (value(name) !== undefined) problems.push(`${name} is not supported: the service logs in as its own role with ${E.databaseAuth}=iam (RDS IAM authentication) or ${E.databaseAuth}=files (username and password files in ${E.databaseCredentialsDir})`);
+    if (value(name) !== undefined)
+      problems.push(
+        `${name} is not supported: the service logs in as its own role with ${E.databaseAuth}=iam (RDS IAM authentication) or ${E.databaseAuth}=files (username and password files in ${E.databaseCredentialsDir})`,
+      );
   }
   if (host !== undefined) {
     const dbPort = integer(E.databasePort, DATABASE_PORT, 1, 65535);
@@ -159,7 +162,8 @@ export function parseConfig(env: Env): AppConfig {
       if (username !== undefined) credentials = { kind: 'iam', username };
     } else if (auth === 'files') {
       if (value(E.databaseUsername) !== undefined) problems.push(`${E.databaseUsername} is not used with ${E.databaseAuth}=files (the username is the file "username")`);
-      const directory = matching(E.databaseCredentialsDir, DIRECTORY, 'an absolute directory path') ?? (value(E.databaseCredentialsDir) === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
+      const directory =
+        matching(E.databaseCredentialsDir, DIRECTORY, 'an absolute directory path') ?? (value(E.databaseCredentialsDir) === undefined ? DEFAULT_CREDENTIALS_DIRECTORY : undefined);
       if (directory !== undefined) credentials = { kind: 'files', directory };
     } else {
       problems.push(`${E.databaseAuth}=${JSON.stringify(auth ?? '')} is not one of ${DATABASE_AUTH_MODES.join(', ')} (required when ${E.databaseHost} is set)`);
@@ -179,10 +183,15 @@ export function parseConfig(env: Env): AppConfig {
   let identity: IdentityConfig = { kind: 'none' };
   const identitySource = value(E.identitySource) ?? 'none';
   if (identitySource === 'alb') {
-    const signer = matching(E.albSigner, ALB_SIGNER, 'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID');
+    const signer = matching(
+      E.albSigner,
+      ALB_SIGNER,
+      'a load balancer ARN (arn:aws:elasticloadbalancing:<region>:<account>:loadbalancer/app/<name>/<id>), or one ending in /* instead of the ID',
+    );
     if (value(E.albSigner) === undefined) problems.push(`${E.albSigner} is required with ${E.identitySource}=alb`);
     if (region === undefined) problems.push(`${E.region} is required with ${E.identitySource}=alb (the public keys are regional)`);
-    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region) problems.push(`${E.albSigner} is in region ${signer.split(':')[3]} but ${E.region} is ${region}`);
+    if (signer !== undefined && region !== undefined && signer.split(':')[3] !== region)
+      problems.push(`${E.albSigner} is in region ${signer.split(':')[3]} but ${E.region} is ${region}`);
     const keys = matching(E.albPublicKeysUrl, /^(https:\/\/[A-Za-z0-9.-]+|http:\/\/127\.0\.0\.1:\d+)(\/[A-Za-z0-9._-]*)*$/, 'an https URL (or http://127.0.0.1:<port> for tests)');
     if (signer !== undefined && region !== undefined) {
       identity = { kind: 'alb', region, signer, publicKeysUrl: keys ?? `https://public-keys.auth.elb.${region}.amazonaws.com` };

@@ -75,10 +75,8 @@ export function createApp(deps: AppDependencies): App {
 
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void> | void> = {
     'GET /healthz': (_req, res) => sendJson(res, 200, { status: 'alive' }),
-    'GET /readyz': (_req, res) =>
-      state === 'serving' ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: state }),
-    'GET /': (_req, res) =>
-      sendJson(res, 200, { service: 'platform-web', environment: config.environment, version: config.version }),
+    'GET /readyz': (_req, res) => (state === 'serving' ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: state })),
+    'GET /': (_req, res) => sendJson(res, 200, { service: 'platform-web', environment: config.environment, version: config.version }),
     'GET /api/info': (_req, res) =>
       sendJson(res, 200, {
         service: 'platform-web',
@@ -208,9 +206,7 @@ export function createApp(deps: AppDependencies): App {
         logger.warn('shutdown timeout: closing remaining connections', { inFlight });
         server.closeAllConnections();
       }
-      await Promise.all([deps.database?.close?.(), deps.bucket?.close?.()]).catch((error: unknown) =>
-        logger.warn('closing dependencies failed', errorFields(error)),
-      );
+      await Promise.all([deps.database?.close?.(), deps.bucket?.close?.()]).catch((error: unknown) => logger.warn('closing dependencies failed', errorFields(error)));
       state = 'stopped';
       const code = outcome === 'drained' ? 0 : 1;
       logger.info('shutdown complete', { reason, outcome, exitCode: code, durationMs: Date.now() - started });

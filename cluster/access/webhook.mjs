@@ -14,9 +14,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
-);
+const args = Object.fromEntries(process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith('--') ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []));
 for (const required of ['port', 'tls-cert', 'tls-key', 'client-ca', 'entries', 'apiserver', 'apiserver-ca', 'apiserver-cert', 'apiserver-key']) {
   if (!args[required]) {
     console.error(`webhook: --${required} is missing`);
@@ -112,7 +110,9 @@ async function authorize(spec) {
 }
 
 function authenticate(spec) {
-  const digest = createHash('sha256').update(spec.token ?? '').digest('hex');
+  const digest = createHash('sha256')
+    .update(spec.token ?? '')
+    .digest('hex');
   const entry = entries().find((e) => e.tokenSha256 === digest);
   if (!entry) return { authenticated: false };
   return { authenticated: true, user: { username: entry.username, uid: `access-entry:${entry.username}`, groups: entry.kubernetesGroups ?? [] } };
@@ -148,7 +148,9 @@ const server = createServer(
         res.end(JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, status }));
         if (review.kind === 'SubjectAccessReview') {
           const r = review.spec.resourceAttributes ?? review.spec.nonResourceAttributes ?? {};
-          console.log(`${new Date().toISOString()} ${status.allowed ? 'allow' : 'no-opinion'} ${review.spec.user} ${r.verb} ${r.group ? `${r.group}/` : ''}${r.resource ?? r.path}${r.subresource ? `/${r.subresource}` : ''} ns=${r.namespace ?? ''}`);
+          console.log(
+            `${new Date().toISOString()} ${status.allowed ? 'allow' : 'no-opinion'} ${review.spec.user} ${r.verb} ${r.group ? `${r.group}/` : ''}${r.resource ?? r.path}${r.subresource ? `/${r.subresource}` : ''} ns=${r.namespace ?? ''}`,
+          );
         }
       } catch (e) {
         console.error(`webhook: ${e.message}`);

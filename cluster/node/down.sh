@@ -43,7 +43,7 @@ stop_pid() { # pid, seconds before SIGKILL
   pid_alive "$pid" || return 0
   kill -TERM "$pid" 2>/dev/null || true
   while pid_alive "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
-  pid_alive "$pid" && kill -KILL "$pid" 2>/dev/null || true
+  if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
   while pid_alive "$pid"; do sleep 0.1; done
 }
 containerd_up() { pid_alive "$(pid_of containerd)" && nctr version >/dev/null 2>&1; }
@@ -92,7 +92,7 @@ done
 # 5. Cgroup directories this node created (deepest first).
 if [[ -f "$NODE_BEFORE/cgroups" ]]; then
   while read -r dir; do
-    [[ -d "$dir" ]] && find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true
+    if [[ -d "$dir" ]]; then find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null || true; fi
   done <"$NODE_BEFORE/cgroups"
 fi
 

@@ -43,7 +43,7 @@ for v in "${variants[@]}"; do
   [[ " $KNOWN_VARIANTS " == *" $v "* ]] || die "image: unknown variant '$v' (one of: $KNOWN_VARIANTS)"
 done
 if (( IMPORT )); then
-  [[ -S "$CONTAINERD_SOCK" ]] && nctr version >/dev/null 2>&1 || die "image: the real node is not running (npm run cluster:up), or pass --no-import"
+  if ! { [[ -S "$CONTAINERD_SOCK" ]] && nctr version >/dev/null 2>&1; }; then die "image: the real node is not running (npm run cluster:up), or pass --no-import"; fi
 fi
 command -v buildah >/dev/null || bash "$NODE_PACKAGES_SCRIPT"
 

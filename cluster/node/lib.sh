@@ -1,5 +1,6 @@
 # Settings of the real local node (sourced by cluster/node/*.sh after cluster/lib.sh).
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # settings read by the scripts that source this file
 NODE_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 # One real node per machine: containerd and the CNI plugins use some fixed host paths

@@ -19,8 +19,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 nlog() { log "node: $*"; }
 ndie() { die "node: $*"; }
 
-reasons="$(node_unsupported_reasons)"
-[[ -z "$reasons" ]] || { node_unsupported_message "$reasons" >&2; exit 1; }
+missing="$(node_unsupported_reasons)"
+[[ -z "$missing" ]] || { node_unsupported_message "$missing" >&2; exit 1; }
 find_binaries || ndie "the Kubernetes binaries are not built (cluster/build.sh)"
 for b in kubelet kube-proxy kubectl; do [[ -x "$BIN/$b" ]] || ndie "$BIN/$b is missing (cluster/build.sh builds it)"; done
 [[ -f "$KUBECONFIG_PATH" ]] || ndie "no control plane: $KUBECONFIG_PATH does not exist (run cluster/up.sh)"

@@ -25,10 +25,15 @@ export function podFailureCheck(options: PodFailureCheckOptions = {}): RolloutCh
   return async ({ cluster, namespace, deployment }) => {
     const selector = (deployment as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels ?? {};
     const name = (deployment as { metadata?: { name?: string } }).metadata?.name;
-    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+    const labels = Object.entries(selector)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const rs = await cluster.getRaw(`/apis/apps/v1/namespaces/${namespace}/replicasets${labels ? `?labelSelector=${encodeURIComponent(labels)}` : ''}`);
     if (!rs.ok) return undefined; // a failed read is not a failed release: the next poll tries again
-    const hash = newReplicaSetHash(deployment as { metadata?: { name?: string; annotations?: Record<string, string> } }, (JSON.parse(rs.value) as { items?: ReplicaSetLike[] }).items ?? []);
+    const hash = newReplicaSetHash(
+      deployment as { metadata?: { name?: string; annotations?: Record<string, string> } },
+      (JSON.parse(rs.value) as { items?: ReplicaSetLike[] }).items ?? [],
+    );
     if (!hash || !name) return undefined;
     const pods = await cluster.listPods(namespace, selector);
     if (!pods.ok) return undefined;
@@ -37,7 +42,11 @@ export function podFailureCheck(options: PodFailureCheckOptions = {}): RolloutCh
     const lines = [`${failures.length} new pod${failures.length === 1 ? '' : 's'} failed (${[...new Set(failures.map((f) => f.reason))].join(', ')}):`];
     for (const failure of failures.slice(0, 3)) {
       const source = logSource(failure);
-      const logs = source ? await cluster.getRaw(`/api/v1/namespaces/${namespace}/pods/${failure.pod}/log?container=${encodeURIComponent(failure.container)}&tailLines=50${source.previous ? '&previous=true' : ''}`) : undefined;
+      const logs = source
+        ? await cluster.getRaw(
+            `/api/v1/namespaces/${namespace}/pods/${failure.pod}/log?container=${encodeURIComponent(failure.container)}&tailLines=50${source.previous ? '&previous=true' : ''}`,
+          )
+        : undefined;
       const logLines = logs?.ok ? redactLogLines(logs.value, options.knownSecrets, options.logLines ?? 15) : [];
       lines.push(...describePodFailure(failure, logLines).map((l) => `  ${l}`));
     }

@@ -52,7 +52,12 @@ export function albControllerPolicyDocument(context: AlbPolicyContext): Record<s
   const fill = (value: unknown): unknown => {
     if (typeof value === 'string') {
       return value.replace(/\$\{(\w+)\}/g, (whole, name: string) => {
-        if (!(name in values)) throw new Error(`iam-policy.json: unknown placeholder ${whole}; allowed: ${Object.keys(values).map((k) => `\${${k}}`).join(', ')}`);
+        if (!(name in values))
+          throw new Error(
+            `iam-policy.json: unknown placeholder ${whole}; allowed: ${Object.keys(values)
+              .map((k) => `\${${k}}`)
+              .join(', ')}`,
+          );
         return values[name];
       });
     }

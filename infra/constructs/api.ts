@@ -64,7 +64,9 @@ export class UploadApi extends Construct {
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
     if (!existsSync(join(props.codeDir, 'index.js'))) {
-      throw new Error(`UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`);
+      throw new Error(
+        `UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`,
+      );
     }
     const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
     checkOrigins(`UploadApi ${this.node.path}`, props.corsOrigins);

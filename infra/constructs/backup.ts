@@ -60,7 +60,13 @@ export class PlatformBackup extends Construct {
             destinationBackupVault: backup.BackupVault.fromBackupVaultArn(
               this,
               'DisasterRecoveryVault',
-              stack.formatArn({ service: 'backup', region: props.copyToRegion, resource: 'backup-vault', resourceName: disasterRecoveryVaultName(props.prefix), arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+              stack.formatArn({
+                service: 'backup',
+                region: props.copyToRegion,
+                resource: 'backup-vault',
+                resourceName: disasterRecoveryVaultName(props.prefix),
+                arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+              }),
             ),
             deleteAfter,
           },
@@ -92,12 +98,20 @@ export class PlatformBackup extends Construct {
       role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName(name));
     }
     props.key.grant(role, 'kms:Decrypt', 'kms:GenerateDataKey');
-    acknowledge(role, Object.fromEntries(
-      ['service-role/AWSBackupServiceRolePolicyForBackup', 'service-role/AWSBackupServiceRolePolicyForRestores', 'AWSBackupServiceRolePolicyForS3Backup', 'AWSBackupServiceRolePolicyForS3Restore'].map((policy) => [
-        `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
-        'The policies AWS documents for the role AWS Backup assumes (backup.amazonaws.com only) to back up and restore RDS and S3; maintained by AWS',
-      ]),
-    ));
+    acknowledge(
+      role,
+      Object.fromEntries(
+        [
+          'service-role/AWSBackupServiceRolePolicyForBackup',
+          'service-role/AWSBackupServiceRolePolicyForRestores',
+          'AWSBackupServiceRolePolicyForS3Backup',
+          'AWSBackupServiceRolePolicyForS3Restore',
+        ].map((policy) => [
+          `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/${policy}]`,
+          'The policies AWS documents for the role AWS Backup assumes (backup.amazonaws.com only) to back up and restore RDS and S3; maintained by AWS',
+        ]),
+      ),
+    );
     this.role = role;
   }
 }

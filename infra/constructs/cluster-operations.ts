@@ -53,11 +53,15 @@ export class ClusterOperations extends Construct {
       );
     }
 
-    this.observabilityRole = podIdentityRole(this, 'ObservabilityRole', `CloudWatch agent and Fluent Bit (${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.namespace}/${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name})`);
+    this.observabilityRole = podIdentityRole(
+      this,
+      'ObservabilityRole',
+      `CloudWatch agent and Fluent Bit (${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.namespace}/${CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name})`,
+    );
     this.observabilityRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
     acknowledge(this.observabilityRole, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/CloudWatchAgentServerPolicy]':
-        'The policy AWS documents for the amazon-cloudwatch-observability add-on, maintained by AWS as the agent gains features; assumable only through Pod Identity by the add-on\'s ServiceAccount',
+        "The policy AWS documents for the amazon-cloudwatch-observability add-on, maintained by AWS as the agent gains features; assumable only through Pod Identity by the add-on's ServiceAccount",
     });
     const observability = new eks.CfnAddon(this, 'CloudWatchObservability', {
       clusterName: cluster.clusterName,
@@ -78,7 +82,8 @@ export class ClusterOperations extends Construct {
     this.autoscalerPolicy = new iam.Policy(this, 'AutoscalerPolicy', { statements: clusterAutoscalerStatements(stack, props.clusterName) });
     this.autoscalerRole.attachInlinePolicy(this.autoscalerPolicy);
     acknowledge(this.autoscalerPolicy, {
-      'AwsSolutions-IAM5[Resource::*]': 'Describe* calls of Auto Scaling and EC2 support no resource-level permissions; the mutating calls are limited to this cluster\'s tagged node groups',
+      'AwsSolutions-IAM5[Resource::*]':
+        "Describe* calls of Auto Scaling and EC2 support no resource-level permissions; the mutating calls are limited to this cluster's tagged node groups",
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:${nagAccount(stack)}:autoScalingGroup:*:autoScalingGroupName/eks-*]`]:
         'EKS names managed node group Auto Scaling groups eks-<nodegroup>-<uuid> at run time; the aws:ResourceTag condition narrows them to this cluster',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${nagAccount(stack)}:nodegroup/${props.clusterName}/*/*]`]:

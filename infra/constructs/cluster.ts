@@ -6,7 +6,18 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, ALL_CONTROL_PLANE_LOG_TYPES, type ClusterConfig, type ControlPlaneLogType, DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, type NodeArchitecture, nodeArchitecture, workloadNamespaceLabels } from '../../config';
+import {
+  ALB_CONTROLLER_SERVICE_ACCOUNT,
+  ALL_CONTROL_PLANE_LOG_TYPES,
+  type ClusterConfig,
+  type ControlPlaneLogType,
+  DEPLOY_ACCESS_POLICY,
+  deployerGroup,
+  deployerRoleBinding,
+  type NodeArchitecture,
+  nodeArchitecture,
+  workloadNamespaceLabels,
+} from '../../config';
 import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, nagArn } from '../checks/nag';
@@ -82,7 +93,9 @@ export class PlatformCluster extends Construct {
     const { config } = props;
     const version = kubernetesVersion(config.kubernetesVersion, this.node.path);
     if (config.endpointAccess === 'public-and-private' && (config.publicAccessCidrs.length === 0 || config.publicAccessCidrs.some((c) => c.endsWith('/0')))) {
-      throw new Error(`PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`);
+      throw new Error(
+        `PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`,
+      );
     }
     const stack = Stack.of(this);
     const logTypes = props.controlPlaneLogTypes ?? ALL_CONTROL_PLANE_LOG_TYPES;
@@ -107,8 +120,7 @@ export class PlatformCluster extends Construct {
       vpcSubnets: [{ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }],
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       defaultCapacity: 0,
-      endpointAccess:
-        config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
+      endpointAccess: config.endpointAccess === 'private' ? eks.EndpointAccess.PRIVATE : eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...config.publicAccessCidrs),
       secretsEncryptionKey: props.key,
       clusterLogging: logTypes.map((t) => CLUSTER_LOG_TYPE[t]),
       kubectlProviderOptions: {
@@ -154,11 +166,13 @@ export class PlatformCluster extends Construct {
     nodegroup.node.addDependency(vpcCni);
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]': 'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]':
+        'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
     });
     acknowledge(nodegroup.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]': 'Required by EKS managed node groups to join the cluster; maintained by AWS',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]': 'The VPC CNI on the nodes assigns pod IPs with it; maintained by AWS (workload permissions come from Pod Identity roles, not from the node)',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]':
+        'The VPC CNI on the nodes assigns pod IPs with it; maintained by AWS (workload permissions come from Pod Identity roles, not from the node)',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]': 'Nodes pull images from ECR (read-only); maintained by AWS',
     });
 
@@ -244,7 +258,7 @@ export class PlatformCluster extends Construct {
     const handler = find('Handler') as lambda.Function;
     const basic = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
     const vpcAccess = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]';
-    const managedByCdk = 'Role of aws-eks-v2\'s kubectl provider Lambda (created by aws-cdk-lib, not configurable): AWS-managed logging/VPC ENI policy';
+    const managedByCdk = "Role of aws-eks-v2's kubectl provider Lambda (created by aws-cdk-lib, not configurable): AWS-managed logging/VPC ENI policy";
     acknowledge(handler.role!.node.defaultChild as Construct, {
       [basic]: managedByCdk,
       [vpcAccess]: managedByCdk,
@@ -259,8 +273,7 @@ export class PlatformCluster extends Construct {
     acknowledge(onEvent.role!.node.defaultChild as Construct, { [basic]: managedByCdk, [vpcAccess]: managedByCdk });
     const onEventPolicy = find('Provider/framework-onEvent/ServiceRole/DefaultPolicy/Resource')!;
     acknowledge(onEventPolicy as Construct, {
-      [`AwsSolutions-IAM5[Resource::${nagArn(handler)}:*]`]:
-        'The provider framework invokes any version/alias of the kubectl handler (aws-cdk-lib custom resource framework)',
+      [`AwsSolutions-IAM5[Resource::${nagArn(handler)}:*]`]: 'The provider framework invokes any version/alias of the kubectl handler (aws-cdk-lib custom resource framework)',
     });
   }
 }
@@ -280,9 +293,7 @@ export function podIdentityRole(scope: Construct, id: string, description: strin
     description: `EKS Pod Identity: ${description}`,
     assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
   });
-  role.assumeRolePolicy?.addStatements(
-    new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')] }),
-  );
+  role.assumeRolePolicy?.addStatements(new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')] }));
   return role;
 }
 

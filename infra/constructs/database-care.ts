@@ -31,7 +31,8 @@ export interface DatabaseCareProps {
  */
 export function databaseCare(scope: Construct, key: kms.IKey, care: DatabaseCareProps): Partial<rds.DatabaseInstanceProps> {
   const slow = care.slowStatementMs ?? 1000;
-  if (!Number.isInteger(slow) || slow < 0) throw new Error(`databaseCare ${scope.node.path}: slowStatementMs is ${JSON.stringify(slow)}; expected a whole number of milliseconds (0 logs every statement)`);
+  if (!Number.isInteger(slow) || slow < 0)
+    throw new Error(`databaseCare ${scope.node.path}: slowStatementMs is ${JSON.stringify(slow)}; expected a whole number of milliseconds (0 logs every statement)`);
   const engineLogs = new Construct(scope, 'EngineLogs');
   for (const log of ENGINE_LOG_EXPORTS) {
     encryptedLogGroup(engineLogs, log, key, {

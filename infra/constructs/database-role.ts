@@ -46,7 +46,9 @@ export class DatabaseRole extends Construct {
   constructor(scope: Construct, id: string, props: DatabaseRoleProps) {
     super(scope, id);
     if (!existsSync(join(props.codeDir, 'index.js'))) {
-      throw new Error(`DatabaseRole ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/database-role/index.ts into dist/database-role/) before synth`);
+      throw new Error(
+        `DatabaseRole ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/database-role/index.ts into dist/database-role/) before synth`,
+      );
     }
     const statements = databaseRoleStatements(props.spec); // validates the spec (names the bad value)
     const spec = { iamAuthentication: true, connectionLimit: 50, ...props.spec };
@@ -112,13 +114,14 @@ export class DatabaseRole extends Construct {
     const onEvent = provider.node.findChild('framework-onEvent') as lambda.Function;
     acknowledge(onEvent.role!.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
-        'Role of aws-cdk-lib\'s custom resource provider framework function (created by aws-cdk-lib): AWS-managed logging policy',
+        "Role of aws-cdk-lib's custom resource provider framework function (created by aws-cdk-lib): AWS-managed logging policy",
     });
     acknowledge(onEvent.node.defaultChild as Construct, {
-      'AwsSolutions-L1': 'The provider framework function\'s runtime is chosen by aws-cdk-lib; not configurable',
+      'AwsSolutions-L1': "The provider framework function's runtime is chosen by aws-cdk-lib; not configurable",
     });
     acknowledge(onEvent.role!.node.findChild('DefaultPolicy').node.defaultChild as Construct, {
-      [`AwsSolutions-IAM5[Resource::${nagArn(this.function)}:*]`]: 'The provider framework invokes any version/alias of the bootstrap function (aws-cdk-lib custom resource framework)',
+      [`AwsSolutions-IAM5[Resource::${nagArn(this.function)}:*]`]:
+        'The provider framework invokes any version/alias of the bootstrap function (aws-cdk-lib custom resource framework)',
     });
 
     this.resource = new CustomResource(this, 'Resource', {
@@ -138,6 +141,11 @@ export class DatabaseRole extends Construct {
       },
     });
 
-    this.connectArn = stack.formatArn({ service: 'rds-db', resource: 'dbuser', resourceName: `${props.instance.instanceResourceId}/${spec.roleName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.connectArn = stack.formatArn({
+      service: 'rds-db',
+      resource: 'dbuser',
+      resourceName: `${props.instance.instanceResourceId}/${spec.roleName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }

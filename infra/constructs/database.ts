@@ -109,7 +109,8 @@ export class Database extends Construct {
       'AwsSolutions-RDS11': `The standard PostgreSQL port ${POSTGRES_PORT} is expected by clients; the database is reachable only from the cluster security group inside isolated subnets`,
     };
     if (!config.multiAz) nagReasons['AwsSolutions-RDS3'] = 'Single-AZ by configuration (database.multiAz=false) in this non-production environment';
-    if (!retention.deletionProtection) nagReasons['AwsSolutions-RDS10'] = 'Deletion protection is off by configuration (dataRetention.deletionProtection=false) in this non-production environment';
+    if (!retention.deletionProtection)
+      nagReasons['AwsSolutions-RDS10'] = 'Deletion protection is off by configuration (dataRetention.deletionProtection=false) in this non-production environment';
     acknowledge(this.instance, nagReasons);
   }
 }

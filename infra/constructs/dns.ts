@@ -55,13 +55,18 @@ export class ExternalDns extends Construct {
             'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': [...EXTERNAL_DNS_RECORD_TYPES] },
           },
         }),
-        new iam.PolicyStatement({ sid: 'ReadZone', actions: ['route53:ListResourceRecordSets', 'route53:ListTagsForResources', 'route53:ListTagsForResource'], resources: [zoneArn] }),
+        new iam.PolicyStatement({
+          sid: 'ReadZone',
+          actions: ['route53:ListResourceRecordSets', 'route53:ListTagsForResources', 'route53:ListTagsForResource'],
+          resources: [zoneArn],
+        }),
         new iam.PolicyStatement({ sid: 'FindZone', actions: ['route53:ListHostedZones'], resources: ['*'] }),
       ],
     });
     this.role.attachInlinePolicy(policy);
     acknowledge(policy, {
-      'AwsSolutions-IAM5[Resource::*]': 'route53:ListHostedZones has no resource-level permissions (AWS requires "*"); record changes are limited to one zone, these hostnames and record types',
+      'AwsSolutions-IAM5[Resource::*]':
+        'route53:ListHostedZones has no resource-level permissions (AWS requires "*"); record changes are limited to one zone, these hostnames and record types',
     });
 
     const identity = new eks.CfnPodIdentityAssociation(this, 'Identity', {

@@ -211,7 +211,7 @@ export class Monitoring extends Construct {
       },
       {
         id: 'WebNoHealthyTargets',
-        description: 'The web service\'s ALB had no healthy target for 2 minutes: the service is down.',
+        description: "The web service's ALB had no healthy target for 2 minutes: the service is down.",
         metric: albQuery('MIN', 'HealthyHostCount', 'LoadBalancer, TargetGroup'),
         threshold: 1,
         comparisonOperator: LT,
@@ -359,9 +359,7 @@ export class Monitoring extends Construct {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.prefix, defaultInterval: Duration.hours(3) });
     const alarms = this.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(this, `AlarmRef${i}`, name));
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
-    dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: '### Web service: golden signals', width: 24, height: 1 }),
-    );
+    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '### Web service: golden signals', width: 24, height: 1 }));
     dashboard.addWidgets(
       graph('Traffic: ALB requests', [requests]),
       graph('Errors: ALB 5xx %', [byId.get('WebHttp5xxRate')!]),

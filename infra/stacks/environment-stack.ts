@@ -4,7 +4,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
-import { apiClientOrigin, controlPlaneLogTypes, flowLogTraffic, interfaceEndpoints, loadBalancerTag, resolveOperations, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_SCHEMA, WORKLOAD_DATABASE_USER, WORKLOAD_NAME, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import {
+  apiClientOrigin,
+  controlPlaneLogTypes,
+  flowLogTraffic,
+  interfaceEndpoints,
+  loadBalancerTag,
+  resolveOperations,
+  WORKLOAD_DATABASE_NAME,
+  WORKLOAD_DATABASE_SCHEMA,
+  WORKLOAD_DATABASE_USER,
+  WORKLOAD_NAME,
+  WORKLOAD_OUTPUT_FIELDS,
+} from '../../config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
@@ -173,7 +185,7 @@ export class EnvironmentStack extends Stack {
     });
     this.podRole.attachInlinePolicy(podPolicy);
     acknowledge(podPolicy, {
-      [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: 'Objects of the application bucket only (the bucket is the application\'s own)',
+      [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: "Objects of the application bucket only (the bucket is the application's own)",
     });
     new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
       clusterName: cluster.clusterName,
@@ -261,7 +273,10 @@ export class EnvironmentStack extends Stack {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
     // For administrators (break-glass, rotation checks): not part of the workload contract.
-    new CfnOutput(this, 'DatabaseMasterSecretArn', { value: this.database.secret.secretArn, description: 'Master credentials of the database (administrators only; the workload cannot read them)' });
+    new CfnOutput(this, 'DatabaseMasterSecretArn', {
+      value: this.database.secret.secretArn,
+      description: 'Master credentials of the database (administrators only; the workload cannot read them)',
+    });
   }
 
   /**
@@ -284,7 +299,10 @@ export class EnvironmentStack extends Stack {
       properties: {
         Name: `/${config.project}/${env.name}/shared-values`,
         Type: 'String',
-        Value: Fn.join(separator, SHARED_OUTPUT_FIELDS.map((field) => outputs[field])),
+        Value: Fn.join(
+          separator,
+          SHARED_OUTPUT_FIELDS.map((field) => outputs[field]),
+        ),
         Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared-services account, read when this stack deploys`,
       },
     });

@@ -168,12 +168,15 @@ export class GitHubStack extends Stack {
       ],
     });
     role.attachInlinePolicy(policy);
-    acknowledge(policy, Object.fromEntries(
-      regions.map((r) => [
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${nagAccount(this)}:role/cdk-*-${nagAccount(this)}-${r}]`,
-        `The shared stacks deploy through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
-      ]),
-    ));
+    acknowledge(
+      policy,
+      Object.fromEntries(
+        regions.map((r) => [
+          `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::${nagAccount(this)}:role/cdk-*-${nagAccount(this)}-${r}]`,
+          `The shared stacks deploy through the CDK bootstrap roles of ${r} (deploy, file/image publishing, lookup; "*" is the bootstrap qualifier and role kind)`,
+        ]),
+      ),
+    );
     new CfnOutput(this, 'sharedDeployRoleArn', { value: role.roleArn, description: `Set as DEPLOY_ROLE_ARN on the GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}"` });
     return role;
   }
@@ -305,7 +308,7 @@ export class GitHubStack extends Stack {
         ? {}
         : {
             [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${config.identity.region}:${nagShared}:key/*]`]:
-              'The key ID of another account is unknown at synth; Decrypt is limited to Secrets Manager and to this environment\'s client secret by the encryption context (and that key\'s policy names this role)',
+              "The key ID of another account is unknown at synth; Decrypt is limited to Secrets Manager and to this environment's client secret by the encryption context (and that key's policy names this role)",
           }),
     });
     return role;

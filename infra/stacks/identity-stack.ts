@@ -81,7 +81,9 @@ export class IdentityStack extends Stack {
     acknowledge(this.userPool, {
       ...(protection === 'full'
         ? {}
-        : { 'AwsSolutions-COG3': `Threat protection is "${protection}" by configuration (identity.threatProtection): no production environment, or the Plus plan's per-user price declined` }),
+        : {
+            'AwsSolutions-COG3': `Threat protection is "${protection}" by configuration (identity.threatProtection): no production environment, or the Plus plan's per-user price declined`,
+          }),
       'AwsSolutions-COG2': `MFA is ${config.identity.mfa} (TOTP) by configuration (identity.mfa); set it to "required" to enforce it for every user`,
     });
 
@@ -132,7 +134,8 @@ export class IdentityStack extends Stack {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     acknowledge(clientSecret, {
-      'AwsSolutions-SMG4': 'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
+      'AwsSolutions-SMG4':
+        'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
     // The browser app's client: a public client (a browser cannot keep a secret) on the hosted sign-in's
     // authorization code flow, with PKCE on the app's side (RFC 7636; Cognito verifies the code_verifier of a

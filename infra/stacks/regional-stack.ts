@@ -74,9 +74,7 @@ export class RegionalStack extends Stack {
     }
     new RegionalOperations(this, 'Operations', { key: this.key });
 
-    const zone = validateInZone
-      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.zoneName })
-      : undefined;
+    const zone = validateInZone ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { hostedZoneId: config.dns.hostedZoneId, zoneName: config.dns.zoneName }) : undefined;
     const certificate = new acm.Certificate(this, 'Certificate', {
       domainName: certificateConfig.domainName,
       subjectAlternativeNames: certificateConfig.subjectAlternativeNames ? [...certificateConfig.subjectAlternativeNames] : undefined,

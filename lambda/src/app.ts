@@ -105,4 +105,3 @@ export function createHandler({ uploads, log, clock = () => performance.now() }:
     return response;
   };
 }
-

@@ -12,18 +12,11 @@ export function header(headers: Readonly<Record<string, string | undefined>> | u
 }
 
 /** Parses a JSON object body; the request must say `Content-Type: application/json`. */
-export function parseJsonBody(request: {
-  headers?: Readonly<Record<string, string | undefined>>;
-  body?: string;
-  isBase64Encoded?: boolean;
-}): Record<string, unknown> {
+export function parseJsonBody(request: { headers?: Readonly<Record<string, string | undefined>>; body?: string; isBase64Encoded?: boolean }): Record<string, unknown> {
   const contentType = header(request.headers, 'content-type');
   const mediaType = contentType?.split(';')[0].trim().toLowerCase();
   if (mediaType !== 'application/json') {
-    throw badRequest(
-      `Content-Type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`,
-      'unsupported_media_type',
-    );
+    throw badRequest(`Content-Type must be application/json, got ${contentType === undefined ? 'none' : JSON.stringify(contentType)}`, 'unsupported_media_type');
   }
   const text = request.isBase64Encoded ? Buffer.from(request.body ?? '', 'base64').toString('utf8') : (request.body ?? '');
   if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {

@@ -55,9 +55,7 @@ export function createS3Storage({ client, bucket, kmsKeyId }: S3StorageOptions):
 
     async list(prefix, { limit, continuationToken }) {
       try {
-        const page = await client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: limit, ContinuationToken: continuationToken }),
-        );
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: limit, ContinuationToken: continuationToken }));
         return {
           objects: (page.Contents ?? []).map((object) => ({
             key: object.Key ?? '',

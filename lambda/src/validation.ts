@@ -14,7 +14,11 @@ export interface UploadRequest {
 }
 
 const describe = (value: unknown): string =>
-  value === undefined ? 'nothing' : typeof value === 'string' ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value) : `${JSON.stringify(value)?.slice(0, 80)} (${value === null ? 'null' : typeof value})`;
+  value === undefined
+    ? 'nothing'
+    : typeof value === 'string'
+      ? JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value)
+      : `${JSON.stringify(value)?.slice(0, 80)} (${value === null ? 'null' : typeof value})`;
 
 // C0/C1 control characters, and the bidi overrides that can make "gpj.exe" display as "exe.jpg".
 // eslint-disable-next-line no-control-regex

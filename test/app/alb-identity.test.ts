@@ -152,7 +152,10 @@ describe('GET /api/me', () => {
     app = createApp({ config, logger: createLogger({ out: sink, err: sink }), identity });
     const port = await app.listen('127.0.0.1');
     const token = jwt();
-    expect(await me(port, token)).toEqual({ status: 200, body: { user: { sub: '7f1c0000-aaaa-bbbb-cccc-0123456789ab', email: 'ada@example.com', username: 'ada', expiresAt: '2026-12-01T12:02:00.000Z' } } });
+    expect(await me(port, token)).toEqual({
+      status: 200,
+      body: { user: { sub: '7f1c0000-aaaa-bbbb-cccc-0123456789ab', email: 'ada@example.com', username: 'ada', expiresAt: '2026-12-01T12:02:00.000Z' } },
+    });
     expect(await me(port)).toEqual({ status: 401, body: { error: 'unauthenticated', reason: 'no x-amzn-oidc-data header' } });
     expect(await me(port, jwt({ key: attacker.privateKey }))).toEqual({ status: 401, body: { error: 'unauthenticated', reason: 'bad signature' } });
     expect(lines.join('\n')).not.toContain(token.split('.')[2]);

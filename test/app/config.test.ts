@@ -66,11 +66,20 @@ describe('parseConfig', () => {
       credentials: { kind: 'files', directory: '/var/run/secrets/platform/database' },
     });
     expect(config.identity).toEqual({ kind: 'none' });
-    expect(parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: '/etc/db' }).database?.credentials).toEqual({ kind: 'files', directory: '/etc/db' });
+    expect(parseConfig({ DATABASE_HOST: 'postgres', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: '/etc/db' }).database?.credentials).toEqual({
+      kind: 'files',
+      directory: '/etc/db',
+    });
   });
 
   it('refuses credentials in environment variables, naming the supported ways', () => {
-    const problems = problemsOf({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_PASSWORD: 'hunter2', DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x' });
+    const problems = problemsOf({
+      DATABASE_HOST: 'db',
+      DATABASE_NAME: 'app',
+      DATABASE_AUTH: 'files',
+      DATABASE_PASSWORD: 'hunter2',
+      DATABASE_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:x',
+    });
     expect(problems).toEqual([
       'DATABASE_PASSWORD is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)',
       'DATABASE_SECRET_ARN is not supported: the service logs in as its own role with DATABASE_AUTH=iam (RDS IAM authentication) or DATABASE_AUTH=files (username and password files in DATABASE_CREDENTIALS_DIR)',
@@ -79,12 +88,24 @@ describe('parseConfig', () => {
   });
 
   it('requires a verifiable ALB signer for ALB identity', () => {
-    expect(problemsOf({ IDENTITY_SOURCE: 'alb' })).toEqual(['ALB_SIGNER is required with IDENTITY_SOURCE=alb', 'AWS_REGION is required with IDENTITY_SOURCE=alb (the public keys are regional)']);
-    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/*' })[0]).toMatch(/^ALB_SIGNER="arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer\/app\/\*" is not a load balancer ARN/);
-    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/web/0123456789abcdef' })).toEqual([
-      'ALB_SIGNER is in region eu-central-1 but AWS_REGION is eu-west-1',
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb' })).toEqual([
+      'ALB_SIGNER is required with IDENTITY_SOURCE=alb',
+      'AWS_REGION is required with IDENTITY_SOURCE=alb (the public keys are regional)',
     ]);
-    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/*', ALB_PUBLIC_KEYS_URL: 'http://keys.example.com' })[0]).toMatch(/^ALB_PUBLIC_KEYS_URL="http:\/\/keys.example.com" is not an https URL/);
+    expect(problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/*' })[0]).toMatch(
+      /^ALB_SIGNER="arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer\/app\/\*" is not a load balancer ARN/,
+    );
+    expect(
+      problemsOf({ IDENTITY_SOURCE: 'alb', AWS_REGION: 'eu-west-1', ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/web/0123456789abcdef' }),
+    ).toEqual(['ALB_SIGNER is in region eu-central-1 but AWS_REGION is eu-west-1']);
+    expect(
+      problemsOf({
+        IDENTITY_SOURCE: 'alb',
+        AWS_REGION: 'eu-west-1',
+        ALB_SIGNER: 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/web/*',
+        ALB_PUBLIC_KEYS_URL: 'http://keys.example.com',
+      })[0],
+    ).toMatch(/^ALB_PUBLIC_KEYS_URL="http:\/\/keys.example.com" is not an https URL/);
     expect(problemsOf({ IDENTITY_SOURCE: 'cookie' })).toEqual(['IDENTITY_SOURCE="cookie" is not one of alb, none']);
     expect(problemsOf({ ALB_SIGNER: 'x' })).toEqual(['ALB_SIGNER set but IDENTITY_SOURCE is not alb']);
   });

@@ -226,9 +226,7 @@ describe('bundled server against PostgreSQL (credentials files) and moto (S3)', 
       const db = await check('/api/db');
       expect(db.status).toBe(503);
       expect(db.json.ok).toBe(false);
-      expect(db.json.detail).toBe(
-        `database authentication failed (28P01): password authentication failed for user "${USER}"; the credentials files are re-read on the next check`,
-      );
+      expect(db.json.detail).toBe(`database authentication failed (28P01): password authentication failed for user "${USER}"; the credentials files are re-read on the next check`);
     }
 
     // The Secret catches up (the kubelet swaps the files): the next connection reads them, no restart.
@@ -285,12 +283,17 @@ describe('IAM database authentication (in process, frozen clock)', () => {
   const now = new Date('2026-12-01T12:00:00Z');
   const sign = () => rdsTokenSigner({ hostname: '127.0.0.1', port: pg!.port, username: IAM_USER, region: REGION, credentials })();
   const freeze = (at: Date) =>
-    jest.useFakeTimers({ now: at, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: at,
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    });
   afterEach(() => jest.useRealTimers());
 
   it('connects as the bootstrapped IAM role with the signed token; a token from 16 minutes later is refused clearly, without the token', async () => {
     await asMaster((c) => ensureDatabaseRole(c, { roleName: IAM_USER, databaseName: DATABASE, schemaName: IAM_USER, iamAuthentication: true }));
-    expect(await pg!.sql(`SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = '${IAM_USER}'`)).toEqual([{ rolname: 'rds_iam' }]);
+    expect(
+      await pg!.sql(`SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = '${IAM_USER}'`),
+    ).toEqual([{ rolname: 'rds_iam' }]);
     freeze(now);
     const token = await sign();
     // Standing in for RDS's IAM check: this exact token (and no other) logs the role in.

@@ -49,11 +49,7 @@ describe('PostgresProbe', () => {
     const silent = createServer(() => undefined);
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as AddressInfo).port;
-    const probe = new PostgresProbe(
-      { host: '127.0.0.1', port, name: 'app', ssl: 'disable', credentials: { kind: 'files', directory: '/nonexistent' } },
-      STATIC,
-      300,
-    );
+    const probe = new PostgresProbe({ host: '127.0.0.1', port, name: 'app', ssl: 'disable', credentials: { kind: 'files', directory: '/nonexistent' } }, STATIC, 300);
     const started = Date.now();
     const result = await probe.check();
     expect(result.ok).toBe(false);

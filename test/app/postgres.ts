@@ -91,9 +91,7 @@ export async function startPostgres(): Promise<Postgres> {
   /** Runs a PostgreSQL tool, as `nobody` when we are root. */
   const tool = (name: string, args: string[], timeoutMs: number): Promise<ToolResult> => {
     const command = asRoot ? 'setpriv' : join(bin, name);
-    const argv = asRoot
-      ? [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, '--clear-groups', join(bin, name), ...args]
-      : args;
+    const argv = asRoot ? [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, '--clear-groups', join(bin, name), ...args] : args;
     // stdin/stdout/stderr are pipes only for the tool itself: pg_ctl -l sends the server's output to the log file.
     return new Promise((done) => {
       const child = execFile(
@@ -184,4 +182,3 @@ export async function startPostgres(): Promise<Postgres> {
 export function literal(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
-

@@ -23,7 +23,11 @@ now = datetime.datetime(2026, 12, 1, 12, 34, 56, tzinfo=datetime.timezone.utc)
 with mock.patch('botocore.auth.get_current_datetime', return_value=now):
     sys.stdout.write(client.generate_db_auth_token(${JSON.stringify(TARGET.hostname)}, ${TARGET.port}, ${JSON.stringify(TARGET.username)}))
 `;
-  return execFileSync('python3', ['-c', script], { encoding: 'utf8', timeout: 30_000, env: { PATH: process.env.PATH ?? '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' } });
+  return execFileSync('python3', ['-c', script], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH ?? '', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' },
+  });
 }
 
 /** Host and query parameters, in a stable order (the two implementations may order the query differently). */
@@ -38,7 +42,10 @@ describe('RDS IAM authentication token', () => {
   it('matches botocore generate_db_auth_token for the same credentials, target and time', async () => {
     const expected = botocoreToken();
     // Only Date is frozen: the signer's promises and timers keep running.
-    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: NOW,
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    });
     const token = await rdsTokenSigner({ ...TARGET, credentials: CREDENTIALS })();
     expect(parts(token)).toEqual(parts(expected));
     const params = Object.fromEntries(parts(token).params);
@@ -56,7 +63,10 @@ describe('RDS IAM authentication token', () => {
   });
 
   it('signs a different token for another user or another minute (a token is bound to both)', async () => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'] });
+    jest.useFakeTimers({
+      now: NOW,
+      doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'queueMicrotask', 'hrtime', 'performance'],
+    });
     const first = await rdsTokenSigner({ ...TARGET, credentials: CREDENTIALS })();
     const otherUser = await rdsTokenSigner({ ...TARGET, username: 'admin', credentials: CREDENTIALS })();
     jest.setSystemTime(new Date(NOW.getTime() + 60_000));

@@ -7,7 +7,19 @@ describe('generic target', () => {
   test('has no AWS-specific field, annotation, label or value', () => {
     // The image registry in this test is an ECR host; strip it so only the chart's own output is checked.
     const text = yaml.split(IMAGE).join('registry.example.com/web:1');
-    for (const marker of ['alb.ingress.kubernetes.io', 'elbv2.k8s.aws', 'eks.amazonaws.com', 'arn:aws', 'amazonaws.com', 'AWS_', 'BUCKET_NAME', 'DATABASE_SECRET_ARN', '169.254.170.23', 'aws-load-balancer-controller', 'ingressClassName: alb']) {
+    for (const marker of [
+      'alb.ingress.kubernetes.io',
+      'elbv2.k8s.aws',
+      'eks.amazonaws.com',
+      'arn:aws',
+      'amazonaws.com',
+      'AWS_',
+      'BUCKET_NAME',
+      'DATABASE_SECRET_ARN',
+      '169.254.170.23',
+      'aws-load-balancer-controller',
+      'ingressClassName: alb',
+    ]) {
       expect({ marker, found: text.includes(marker) }).toEqual({ marker, found: false });
     }
   });
@@ -42,7 +54,15 @@ describe('generic target', () => {
     const spec = find(objects, 'Deployment').spec.template.spec;
     expect(spec.volumes).toContainEqual({
       name: 'secret-files',
-      secret: { secretName: 'web-database', optional: false, defaultMode: 0o440, items: [{ key: 'password', path: 'password' }, { key: 'username', path: 'username' }] },
+      secret: {
+        secretName: 'web-database',
+        optional: false,
+        defaultMode: 0o440,
+        items: [
+          { key: 'password', path: 'password' },
+          { key: 'username', path: 'username' },
+        ],
+      },
     });
     // A whole-directory mount (no subPath): the kubelet swaps the files when the Secret is rotated.
     expect(container(objects).volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/var/run/secrets/platform/database', readOnly: true });

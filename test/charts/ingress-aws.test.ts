@@ -88,7 +88,10 @@ describe('ALB Ingress', () => {
       [`${A}/target-group-attributes`]: 'deregistration_delay.timeout_seconds=15',
     });
     expect(ingress.spec.rules).toEqual([
-      { host: env === 'prod' ? 'app.example.com' : 'dev.eu-west-1.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+      {
+        host: env === 'prod' ? 'app.example.com' : 'dev.eu-west-1.example.com',
+        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+      },
     ]);
   });
 
@@ -101,14 +104,23 @@ describe('ALB Ingress', () => {
 
   function chartWith(props: Partial<AlbIngressProps>, preStopSleepSeconds = 25): Chart {
     const chart = new Chart(Testing.app(), 'test');
-    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 1, maxReplicas: 2, cpuMillis: 100, memoryMiB: 128, preStopSleepSeconds, readinessGateSeconds: albReadinessGateSeconds() });
+    const workload = new WebService(chart, 'Web', {
+      namespace: 'web',
+      image: IMAGE,
+      minReplicas: 1,
+      maxReplicas: 2,
+      cpuMillis: 100,
+      memoryMiB: 128,
+      preStopSleepSeconds,
+      readinessGateSeconds: albReadinessGateSeconds(),
+    });
     const outputs = realOutputs(platformConfig, 'dev');
     new AlbIngress(chart, 'Ingress', { ...outputs, workload, namespace: 'web', hostname: 'dev.eu-west-1.example.com', region: 'eu-west-1', ...props });
     return chart;
   }
 
   test('fails when the deregistration delay is not shorter than the preStop sleep', () => {
-    expect(() => chartWith({ deregistrationDelaySeconds: 30 }).toJson()).toThrow('ALB deregistration delay (30 s) must be shorter than the pods\' preStop sleep (25 s)');
+    expect(() => chartWith({ deregistrationDelaySeconds: 30 }).toJson()).toThrow("ALB deregistration delay (30 s) must be shorter than the pods' preStop sleep (25 s)");
     expect(() => chartWith({}, 15).toJson()).toThrow('ALB deregistration delay (15 s) must be shorter');
   });
 
@@ -121,15 +133,27 @@ describe('ALB Ingress', () => {
     expect(() => chartWith({ certificateArn: '' })).toThrow('certificateArn is ""; the ALB Ingress needs it');
   });
 
-  test('tags become the controller\'s key=value,… annotation; fails when a tag would break that list', () => {
-    const tagged = find(JSON.parse(JSON.stringify(chartWith({ tags: [{ key: 'PlatformService', value: 'platform-dev-web' }, { key: 'Team', value: 'ops' }]}).toJson())), 'Ingress');
+  test("tags become the controller's key=value,… annotation; fails when a tag would break that list", () => {
+    const tagged = find(
+      JSON.parse(
+        JSON.stringify(
+          chartWith({
+            tags: [
+              { key: 'PlatformService', value: 'platform-dev-web' },
+              { key: 'Team', value: 'ops' },
+            ],
+          }).toJson(),
+        ),
+      ),
+      'Ingress',
+    );
     expect(tagged.metadata.annotations[`${A}/tags`]).toBe('PlatformService=platform-dev-web,Team=ops');
     expect(find(JSON.parse(JSON.stringify(chartWith({}).toJson())), 'Ingress').metadata.annotations[`${A}/tags`]).toBeUndefined();
     expect(() => chartWith({ tags: [{ key: 'Service', value: 'a,b' }] })).toThrow('tags: {"key":"Service","value":"a,b"} is not a valid AWS tag');
     expect(() => chartWith({ tags: [{ key: 'a=b', value: 'c' }] })).toThrow('is not a valid AWS tag');
   });
 
-  test('each AWS environment\'s Ingress tags its ALB with the tag the infra alarms select by', () => {
+  test("each AWS environment's Ingress tags its ALB with the tag the infra alarms select by", () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const { objects } = renderTarget(platformConfig, env, { image: IMAGE, outputs: realOutputs(platformConfig, env) });
       expect(find(objects, 'Ingress').metadata.annotations[`${A}/tags`]).toBe(`PlatformService=platform-${env}-web`);

@@ -16,7 +16,10 @@ describe('NetworkPolicy', () => {
     expect(policy.spec.egress).toEqual([
       {
         to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-        ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
       },
       { to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 5432 }] },
       { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } }], ports: [{ protocol: 'TCP', port: 443 }] },
@@ -25,7 +28,14 @@ describe('NetworkPolicy', () => {
   });
 
   function synth(props: Partial<ConstructorParameters<typeof WebNetworkPolicy>[2]>): void {
-    new WebNetworkPolicy(new Chart(Testing.app(), 't'), 'P', { namespace: 'web', podLabels: { app: 'web' }, port: 8080, database: { cidr: '10.0.0.0/16', port: 5432 }, ingressFromCidrs: ['10.0.0.0/16'], ...props });
+    new WebNetworkPolicy(new Chart(Testing.app(), 't'), 'P', {
+      namespace: 'web',
+      podLabels: { app: 'web' },
+      port: 8080,
+      database: { cidr: '10.0.0.0/16', port: 5432 },
+      ingressFromCidrs: ['10.0.0.0/16'],
+      ...props,
+    });
   }
 
   test('fails when ingress is allowed from nowhere', () => {

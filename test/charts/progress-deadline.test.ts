@@ -71,7 +71,17 @@ describe('progressDeadlineSeconds per target', () => {
   test('fails when an explicit deadline is shorter than a new pod may take, naming the parts', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(
-      () => new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, readinessGateSeconds: 140, progressDeadlineSeconds: 120 }),
+      () =>
+        new WebService(chart, 'Web', {
+          namespace: 'web',
+          image: IMAGE,
+          minReplicas: 2,
+          maxReplicas: 4,
+          cpuMillis: 100,
+          memoryMiB: 128,
+          readinessGateSeconds: 140,
+          progressDeadlineSeconds: 120,
+        }),
     ).toThrow(/progressDeadlineSeconds is 120; it must be an integer from 215 to 3600: .*startup 65 s \+ readiness gate 140 s \+ minReadySeconds 10 s/);
   });
 

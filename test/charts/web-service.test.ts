@@ -124,7 +124,9 @@ describe('WebService', () => {
     const objects = synth({ secretFiles: { secretName: 'db', keys: ['password'], mountPath: '/var/run/db' } });
     expect(container(objects).volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/var/run/db', readOnly: true });
     expect(container(objects).env).toBeUndefined();
-    expect(() => synth({ secretFiles: { secretName: 'db', keys: ['password'], mountPath: 'relative' } })).toThrow('secretFiles.mountPath is "relative"; it must be an absolute path other than /tmp');
+    expect(() => synth({ secretFiles: { secretName: 'db', keys: ['password'], mountPath: 'relative' } })).toThrow(
+      'secretFiles.mountPath is "relative"; it must be an absolute path other than /tmp',
+    );
     expect(() => synth({ secretFiles: { secretName: 'db', keys: [], mountPath: '/var/run/db' } })).toThrow('secretFiles.keys is []; give at least one Secret key');
   });
 

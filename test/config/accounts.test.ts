@@ -44,7 +44,9 @@ describe('accounts', () => {
   });
 
   test('fails when an environment account is not 12 digits', () => {
-    expect(problemsOf(withAccounts({ ...accounts, dev: '22223333444' }, '111122223333')).join('\n')).toContain('environment "dev": account is "22223333444"; expected a 12-digit AWS account ID');
+    expect(problemsOf(withAccounts({ ...accounts, dev: '22223333444' }, '111122223333')).join('\n')).toContain(
+      'environment "dev": account is "22223333444"; expected a 12-digit AWS account ID',
+    );
   });
 
   test('fails when some environments name an account and others do not', () => {

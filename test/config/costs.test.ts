@@ -23,7 +23,12 @@ describe('cost settings: cheaper defaults outside production', () => {
   });
 
   test('explicit settings win over the defaults', () => {
-    const dev = { ...env('dev'), interfaceEndpoints: true, flowLogTraffic: 'all' as const, cluster: { ...env('dev').cluster, controlPlaneLogTypes: ['audit' as const, 'api' as const] } };
+    const dev = {
+      ...env('dev'),
+      interfaceEndpoints: true,
+      flowLogTraffic: 'all' as const,
+      cluster: { ...env('dev').cluster, controlPlaneLogTypes: ['audit' as const, 'api' as const] },
+    };
     expect([interfaceEndpoints(dev), flowLogTraffic(dev), controlPlaneLogTypes(dev)]).toEqual([true, 'all', ['audit', 'api']]);
   });
 
@@ -54,12 +59,16 @@ describe('cost settings: validation', () => {
     expect(problems(withEnv('dev', (e) => ({ ...e, cluster: { ...e.cluster, controlPlaneLogTypes: ['audit', 'kubelet'] } })))).toContain(
       'environment "dev": cluster.controlPlaneLogTypes is ["audit","kubelet"]; expected distinct values of "api", "audit"',
     );
-    expect(problems(withEnv('dev', (e) => ({ ...e, cluster: { ...e.cluster, controlPlaneLogTypes: ['audit', 'audit'] } })))).toContain('cluster.controlPlaneLogTypes is ["audit","audit"]');
+    expect(problems(withEnv('dev', (e) => ({ ...e, cluster: { ...e.cluster, controlPlaneLogTypes: ['audit', 'audit'] } })))).toContain(
+      'cluster.controlPlaneLogTypes is ["audit","audit"]',
+    );
   });
 
   test('fails when flowLogTraffic, interfaceEndpoints or threatProtection have another value', () => {
     expect(problems(withEnv('staging', (e) => ({ ...e, flowLogTraffic: 'accept' })))).toContain('environment "staging": flowLogTraffic is "accept"; allowed: "all", "reject"');
     expect(problems(withEnv('staging', (e) => ({ ...e, interfaceEndpoints: 'yes' })))).toContain('environment "staging": interfaceEndpoints is "yes"; expected true or false');
-    expect(problems({ ...platformConfig, identity: { ...platformConfig.identity, threatProtection: 'on' as never } })).toContain('platform: identity.threatProtection is "on"; allowed: "full", "audit", "off"');
+    expect(problems({ ...platformConfig, identity: { ...platformConfig.identity, threatProtection: 'on' as never } })).toContain(
+      'platform: identity.threatProtection is "on"; allowed: "full", "audit", "off"',
+    );
   });
 });

@@ -5,7 +5,10 @@ const A = 'a'.repeat(64);
 describe('image references (the one grammar: charts and deploy command)', () => {
   test.each([
     ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:3f2c1a9', { name: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web', tag: '3f2c1a9' }],
-    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:2026.11.26-abc123', { name: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web', tag: '2026.11.26-abc123' }],
+    [
+      '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:2026.11.26-abc123',
+      { name: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web', tag: '2026.11.26-abc123' },
+    ],
     ['ghcr.io/example-org/web:v1.2.3', { name: 'ghcr.io/example-org/web', tag: 'v1.2.3' }],
     ['registry.local/web:1.0.0', { name: 'registry.local/web', tag: '1.0.0' }],
     ['localhost:5000/web:1.0.0', { name: 'localhost:5000/web', tag: '1.0.0' }],
@@ -60,7 +63,7 @@ describe('image references (the one grammar: charts and deploy command)', () => 
   });
 });
 
-describe('checkDeployImage (the deploy command\'s image policy)', () => {
+describe("checkDeployImage (the deploy command's image policy)", () => {
   const DIGEST = `sha256:${'a'.repeat(64)}`;
   const ECR = '123456789012.dkr.ecr.eu-central-1.amazonaws.com/platform/web';
   const prod = { name: 'prod', production: true };
@@ -82,7 +85,9 @@ describe('checkDeployImage (the deploy command\'s image policy)', () => {
   it('elsewhere accepts a tag: silently in ECR (immutable tags), with a warning outside ECR', () => {
     expect(checkDeployImage(`${ECR}:1.4.2`, dev)).toEqual({ warnings: [] });
     expect(checkDeployImage('registry.example/web:1.4.2', dev)).toEqual({
-      warnings: ['image registry.example/web:1.4.2 is referenced by tag "1.4.2" outside ECR: such a tag can be moved to other content; prefer registry.example/web@sha256:<digest>'],
+      warnings: [
+        'image registry.example/web:1.4.2 is referenced by tag "1.4.2" outside ECR: such a tag can be moved to other content; prefer registry.example/web@sha256:<digest>',
+      ],
     });
     // A look-alike host is not ECR.
     expect(checkDeployImage('123456789012.dkr.ecr.eu-west-1.amazonaws.com.evil.example/web:1', dev).warnings).toHaveLength(1);

@@ -12,9 +12,7 @@ describe('readWorkloadOutputs', () => {
   });
 
   test('fails when the stack is absent, naming it and the stacks that exist', () => {
-    expect(() => readWorkloadOutputs({ 'platform-dev': completeOutputs() }, 'platform-prod')).toThrow(
-      'outputs have no stack "platform-prod" (have: platform-dev)',
-    );
+    expect(() => readWorkloadOutputs({ 'platform-dev': completeOutputs() }, 'platform-prod')).toThrow('outputs have no stack "platform-prod" (have: platform-dev)');
   });
 
   test('fails when fields are missing or empty, naming each', () => {

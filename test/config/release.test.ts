@@ -1,15 +1,7 @@
-import {
-  DEFAULT_CANARY,
-  platformConfig,
-  releaseStrategy,
-  releaseStrategyProblems,
-  type PlatformConfig,
-  type ReleaseStrategy,
-} from '../../config';
+import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, type PlatformConfig, type ReleaseStrategy } from '../../config';
 import { problemsOf } from './support';
 
 const canary = (overrides: Record<string, unknown> = {}) => ({ kind: 'canary', ...DEFAULT_CANARY, ...overrides });
-
 
 describe('release strategy', () => {
   test('production releases with the default canary, other environments and portable targets with the rolling update', () => {

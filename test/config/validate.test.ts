@@ -10,7 +10,6 @@ function withEnvironment(name: string, change: (env: EnvironmentConfig) => Recor
   };
 }
 
-
 describe('validatePlatformConfig', () => {
   test('accepts the default configuration: dev and staging share a region, prod is in another', () => {
     expect(validatePlatformConfig(platformConfig)).toBe(platformConfig);
@@ -24,14 +23,19 @@ describe('validatePlatformConfig', () => {
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
-  test('fails when the API function\'s reserved concurrency is not an integer from 1 to 900, naming the environment and value', () => {
+  test("fails when the API function's reserved concurrency is not an integer from 1 to 900, naming the environment and value", () => {
     const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, apiReservedConcurrency: 0 })));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/environment "dev": apiReservedConcurrency .*0/);
   });
 
   test('adding an environment is one entry', () => {
-    const qa = { ...platformConfig.environments[0], name: 'qa', vpcCidr: '10.40.0.0/16', workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' } };
+    const qa = {
+      ...platformConfig.environments[0],
+      name: 'qa',
+      vpcCidr: '10.40.0.0/16',
+      workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' },
+    };
     expect(() => validatePlatformConfig({ ...platformConfig, environments: [...platformConfig.environments, qa] })).not.toThrow();
   });
 
@@ -52,9 +56,7 @@ describe('validatePlatformConfig', () => {
 
   test('fails when prod has no deletion protection', () => {
     const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, dataRetention: { ...env.dataRetention, deletionProtection: false } })));
-    expect(problems).toEqual([
-      'environment "prod": dataRetention.deletionProtection is false; production environments must have deletion protection (true)',
-    ]);
+    expect(problems).toEqual(['environment "prod": dataRetention.deletionProtection is false; production environments must have deletion protection (true)']);
   });
 
   test('fails when prod would destroy its data on removal', () => {
@@ -206,12 +208,18 @@ describe('validatePlatformConfig', () => {
 
     test('fails when the release tag pattern is a bare or inner wildcard', () => {
       for (const pattern of ['*', 'v*.*', '']) {
-        expect(problemsOf(withDelivery({ releaseTagPattern: pattern })).join('\n')).toContain(`delivery.releaseTagPattern is ${JSON.stringify(pattern)}; expected a tag glob such as "v*"`);
+        expect(problemsOf(withDelivery({ releaseTagPattern: pattern })).join('\n')).toContain(
+          `delivery.releaseTagPattern is ${JSON.stringify(pattern)}; expected a tag glob such as "v*"`,
+        );
       }
     });
 
     test('fails when a Bitbucket UUID lacks its braces or names no environment', () => {
-      const bitbucket = { ...delivery.bitbucket!, repositoryUuid: '0a1b', deploymentEnvironmentUuids: { ...delivery.bitbucket!.deploymentEnvironmentUuids, qa: '{00000000-0000-4000-8000-000000000000}' } };
+      const bitbucket = {
+        ...delivery.bitbucket!,
+        repositoryUuid: '0a1b',
+        deploymentEnvironmentUuids: { ...delivery.bitbucket!.deploymentEnvironmentUuids, qa: '{00000000-0000-4000-8000-000000000000}' },
+      };
       expect(problemsOf(withDelivery({ bitbucket }))).toEqual([
         'platform: delivery.bitbucket.repositoryUuid is "0a1b"; expected a UUID in braces such as "{0a1b…}"',
         'platform: delivery.bitbucket.deploymentEnvironmentUuids has "qa", which is no environment; allowed: "images", "dev", "staging", "prod"',

@@ -15,7 +15,18 @@ function refusal(argv: string[], env: NodeJS.ProcessEnv = {}): DeployError {
 describe('deploy arguments', () => {
   test('parses a full command line', () => {
     const o = parseDeployArgs(['--env', 'dev', '--image', 'r.example/web:1.0.0', '--outputs', 'o.json', '--kubeconfig', 'k', '--context', 'c', '--timeout', '90', '--diff']);
-    expect(o).toEqual({ env: 'dev', image: 'r.example/web:1.0.0', outputsFile: 'o.json', manifestsDir: undefined, kubeconfig: 'k', context: 'c', mode: 'diff', timeoutSeconds: 90, awsEndpoint: undefined, imageWaitSeconds: 600 });
+    expect(o).toEqual({
+      env: 'dev',
+      image: 'r.example/web:1.0.0',
+      outputsFile: 'o.json',
+      manifestsDir: undefined,
+      kubeconfig: 'k',
+      context: 'c',
+      mode: 'diff',
+      timeoutSeconds: 90,
+      awsEndpoint: undefined,
+      imageWaitSeconds: 600,
+    });
   });
 
   test('defaults: apply mode, 600 s timeout, AWS endpoint from PLATFORM_AWS_ENDPOINT', () => {

@@ -26,11 +26,17 @@ beforeAll(async () => {
   created = { endpoint: r.cluster!.endpoint!, ca: r.cluster!.certificateAuthority!.data!, arn: r.cluster!.arn! };
 });
 
-
 describe('EKS cluster lookup (moto)', () => {
   test('DescribeCluster gives the endpoint and CA, and the temporary kubeconfig carries them with a token', async () => {
     const cluster = await describeEksCluster('platform-dev', 'eu-west-1', { endpoint: moto.endpoint });
-    expect(cluster).toMatchObject({ name: 'platform-dev', region: 'eu-west-1', arn: created.arn, endpoint: created.endpoint, certificateAuthorityData: created.ca, status: 'ACTIVE' });
+    expect(cluster).toMatchObject({
+      name: 'platform-dev',
+      region: 'eu-west-1',
+      arn: created.arn,
+      endpoint: created.endpoint,
+      certificateAuthorityData: created.ca,
+      status: 'ACTIVE',
+    });
 
     const kubeconfig = await TemporaryEksKubeconfig.create(cluster);
     try {
@@ -73,7 +79,6 @@ describe('EKS cluster lookup (moto)', () => {
   });
 });
 
-
 describe('EKS token', () => {
   // Computed by botocore (test/deploy/vectors/eks-token.py), the signer `aws eks get-token` uses.
   const vector = JSON.parse(readFileSync(join(__dirname, 'vectors', 'eks-token.json'), 'utf8')) as {
@@ -82,26 +87,40 @@ describe('EKS token', () => {
     cases: { cluster: string; region: string; time: string; session_token: string | null; token: string }[];
   };
 
-  test.each(vector.cases.map((c) => [c.cluster, c.region, c] as const))('%s in %s: exactly the token botocore computes for the same credentials and time', async (_cluster, _region, c) => {
-    const credentials = { accessKeyId: vector.accessKeyId, secretAccessKey: vector.secretAccessKey, ...(c.session_token ? { sessionToken: c.session_token } : {}) };
-    const token = await eksToken(c.cluster, c.region, { credentials, now: new Date(c.time) });
-    const signature = (t: string) => new URL(Buffer.from(t.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')).searchParams.get('X-Amz-Signature');
-    expect(signature(token)).toBe(signature(c.token));
-    expect(token).toBe(c.token);
-  });
+  test.each(vector.cases.map((c) => [c.cluster, c.region, c] as const))(
+    '%s in %s: exactly the token botocore computes for the same credentials and time',
+    async (_cluster, _region, c) => {
+      const credentials = { accessKeyId: vector.accessKeyId, secretAccessKey: vector.secretAccessKey, ...(c.session_token ? { sessionToken: c.session_token } : {}) };
+      const token = await eksToken(c.cluster, c.region, { credentials, now: new Date(c.time) });
+      const signature = (t: string) => new URL(Buffer.from(t.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8')).searchParams.get('X-Amz-Signature');
+      expect(signature(token)).toBe(signature(c.token));
+      expect(token).toBe(c.token);
+    },
+  );
 
   test('the token is a presigned GetCallerIdentity URL valid 60 s that signs the cluster name header', async () => {
     const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
     const token = await eksToken('platform-dev', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') });
     expect(token).toMatch(/^k8s-aws-v1\.[A-Za-z0-9_-]+$/);
     const url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString('utf8'));
-    expect([url.host, url.searchParams.get('Action'), url.searchParams.get('X-Amz-Expires'), url.searchParams.get('X-Amz-SignedHeaders')]).toEqual(['sts.eu-west-1.amazonaws.com', 'GetCallerIdentity', '60', 'host;x-k8s-aws-id']);
+    expect([url.host, url.searchParams.get('Action'), url.searchParams.get('X-Amz-Expires'), url.searchParams.get('X-Amz-SignedHeaders')]).toEqual([
+      'sts.eu-west-1.amazonaws.com',
+      'GetCallerIdentity',
+      '60',
+      'host;x-k8s-aws-id',
+    ]);
     expect(await eksToken('platform-prod', 'eu-west-1', { credentials, now: new Date('2026-11-26T10:00:00Z') })).not.toBe(token);
   });
 
   test('kubeconfig carries the endpoint, CA and token', () => {
     const token = vector.cases[0].token;
-    const cluster = { name: 'c', region: 'eu-west-1', arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/c', endpoint: 'https://x.eks.amazonaws.com', certificateAuthorityData: 'Q0E=' };
+    const cluster = {
+      name: 'c',
+      region: 'eu-west-1',
+      arn: 'arn:aws:eks:eu-west-1:123456789012:cluster/c',
+      endpoint: 'https://x.eks.amazonaws.com',
+      certificateAuthorityData: 'Q0E=',
+    };
     const k = load(eksKubeconfig(cluster, token)) as { clusters: { cluster: Record<string, string> }[]; users: { user: { token: string } }[]; 'current-context': string };
     expect(k.clusters[0].cluster).toEqual({ server: 'https://x.eks.amazonaws.com', 'certificate-authority-data': 'Q0E=' });
     expect(k.users[0].user.token).toBe(token);

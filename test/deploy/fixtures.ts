@@ -53,7 +53,11 @@ export function releaseObjects(image: string, extra: { annotations?: Record<stri
   ];
 }
 
-export const fakeRender: RenderFn = (_config, _target, { image }) => ({ yaml: releaseObjects(image).map((o) => dump(o)).join('---\n') });
+export const fakeRender: RenderFn = (_config, _target, { image }) => ({
+  yaml: releaseObjects(image)
+    .map((o) => dump(o))
+    .join('---\n'),
+});
 
 export function writeManifestDir(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'deploy-manifests-'));

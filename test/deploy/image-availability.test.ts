@@ -95,7 +95,9 @@ describe('waitForEcrImage (moto ECR)', () => {
 
   test('by tag: the digest of the tag is returned', async () => {
     const digest = await pushImage('by-tag');
-    await expect(waitForEcrImage({ account: ACCOUNT, region: REGION, repository: REPOSITORY, tag: 'by-tag' }, { endpoint: moto.endpoint, waitSeconds: 0, log: () => undefined })).resolves.toBe(digest);
+    await expect(
+      waitForEcrImage({ account: ACCOUNT, region: REGION, repository: REPOSITORY, tag: 'by-tag' }, { endpoint: moto.endpoint, waitSeconds: 0, log: () => undefined }),
+    ).resolves.toBe(digest);
   });
 
   test('arriving late (replication): waits with a progress line, then goes on', async () => {

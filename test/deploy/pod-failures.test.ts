@@ -54,16 +54,33 @@ describe('startup budget', () => {
 describe('detectPodFailures', () => {
   test('CrashLoopBackOff: pod, container, image, exit code and restarts', () => {
     const [f, ...rest] = detectPodFailures(
-      [pod({ restartCount: 1, state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' } }, lastState: { terminated: { exitCode: 1, reason: 'Error' } } })],
+      [
+        pod({
+          restartCount: 1,
+          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' } },
+          lastState: { terminated: { exitCode: 1, reason: 'Error' } },
+        }),
+      ],
       NOW,
     );
     expect(rest).toEqual([]);
-    expect(f).toEqual({ kind: 'crash-loop', pod: 'web-new-abcde', container: 'web', image: 'platform.local/web:2.0.0', restarts: 1, exitCode: 1, reason: 'CrashLoopBackOff', message: 'exited with code 1 (Error); restarted 1 time' });
+    expect(f).toEqual({
+      kind: 'crash-loop',
+      pod: 'web-new-abcde',
+      container: 'web',
+      image: 'platform.local/web:2.0.0',
+      restarts: 1,
+      exitCode: 1,
+      reason: 'CrashLoopBackOff',
+      message: 'exited with code 1 (Error); restarted 1 time',
+    });
   });
 
   test(`a container restarted ${CRASH_RESTARTS} times after non-zero exits is crashing before the kubelet says CrashLoopBackOff`, () => {
     const crashing = pod({ restartCount: CRASH_RESTARTS, state: { running: { startedAt: ago(1) } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } });
-    expect(detectPodFailures([crashing], NOW)).toMatchObject([{ kind: 'crash-loop', reason: 'OOMKilled', exitCode: 137, message: `exited with code 137 (OOMKilled); restarted ${CRASH_RESTARTS} times` }]);
+    expect(detectPodFailures([crashing], NOW)).toMatchObject([
+      { kind: 'crash-loop', reason: 'OOMKilled', exitCode: 137, message: `exited with code 137 (OOMKilled); restarted ${CRASH_RESTARTS} times` },
+    ]);
     // One restart, or restarts after clean exits, are not (yet) a crash loop.
     expect(detectPodFailures([pod({ restartCount: 1, state: { running: { startedAt: ago(1) } }, lastState: { terminated: { exitCode: 1 } } })], NOW)).toEqual([]);
     expect(detectPodFailures([pod({ restartCount: 3, state: { running: { startedAt: ago(1) } }, lastState: { terminated: { exitCode: 0 } } })], NOW)).toEqual([]);
@@ -84,7 +101,11 @@ describe('detectPodFailures', () => {
   test('not Ready after the startup budget since the container started: fails; within it: still starting', () => {
     const budget = startupBudgetSeconds(chartContainer())!;
     expect(detectPodFailures([pod({ started: true, state: { running: { startedAt: ago(budget + 1) } } })], NOW)).toMatchObject([
-      { kind: 'startup-budget', reason: 'StartupBudgetExceeded', message: `started but not Ready ${budget + 1}s after the container started (budget ${budget}s: startupProbe initialDelay + failureThreshold × period, + one readiness period)` },
+      {
+        kind: 'startup-budget',
+        reason: 'StartupBudgetExceeded',
+        message: `started but not Ready ${budget + 1}s after the container started (budget ${budget}s: startupProbe initialDelay + failureThreshold × period, + one readiness period)`,
+      },
     ]);
     expect(detectPodFailures([pod({ started: false, state: { running: { startedAt: ago(budget + 5) } } })], NOW)[0].message).toMatch(/^has not passed its startupProbe/);
     expect(detectPodFailures([pod({ started: true, state: { running: { startedAt: ago(budget - 1) } } })], NOW)).toEqual([]);
@@ -142,7 +163,16 @@ describe('report', () => {
 
   test('describePodFailure names pod, container, image, reason and lists the log lines', () => {
     const lines = describePodFailure(
-      { kind: 'crash-loop', pod: 'web-5d9-x', container: 'web', image: 'platform.local/web-test:crash-1', restarts: 2, exitCode: 1, reason: 'CrashLoopBackOff', message: 'exited with code 1 (Error); restarted 2 times' },
+      {
+        kind: 'crash-loop',
+        pod: 'web-5d9-x',
+        container: 'web',
+        image: 'platform.local/web-test:crash-1',
+        restarts: 2,
+        exitCode: 1,
+        reason: 'CrashLoopBackOff',
+        message: 'exited with code 1 (Error); restarted 2 times',
+      },
       ['{"msg":"exiting at start"}'],
     );
     expect(lines).toEqual([
@@ -157,7 +187,9 @@ describe('newReplicaSetHash', () => {
   const rs = (revision: string, hash: string, owner = 'web') => ({
     metadata: { annotations: { 'deployment.kubernetes.io/revision': revision }, labels: { 'pod-template-hash': hash }, ownerReferences: [{ kind: 'Deployment', name: owner }] },
   });
-  const deployment = (revision?: string) => ({ metadata: { name: 'web', annotations: (revision ? { 'deployment.kubernetes.io/revision': revision } : {}) as Record<string, string> } });
+  const deployment = (revision?: string) => ({
+    metadata: { name: 'web', annotations: (revision ? { 'deployment.kubernetes.io/revision': revision } : {}) as Record<string, string> },
+  });
 
   test("the hash of the ReplicaSet at the Deployment's revision, owned by it", () => {
     expect(newReplicaSetHash(deployment('3'), [rs('2', 'old'), rs('3', 'new'), rs('3', 'other', 'api')])).toBe('new');

@@ -17,7 +17,8 @@ const deps = { config, render: renderTarget, repoRoot: root };
 const image = 'registry.example/web:1.4.2';
 const out = () => join(mkdtempSync(join(tmpdir(), 'render-test-')), 'out');
 const run = (o: Partial<RenderCommandOptions>) => renderRelease({ env: 'generic', image, outDir: out(), ...o }, deps);
-const written = (file: string) => loadAll(readFileSync(file, 'utf8')).filter(Boolean) as { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any }[];
+const written = (file: string) =>
+  loadAll(readFileSync(file, 'utf8')).filter(Boolean) as { kind: string; metadata: { name: string; labels?: Record<string, string> }; spec?: any }[];
 
 function refused(o: Partial<RenderCommandOptions>): string {
   const outDir = o.outDir ?? out();
@@ -95,7 +96,9 @@ describe('npm run render refuses, writing nothing', () => {
 
   it('fails for outputs of another environment or region', () => {
     expect(refused({ env: 'prod', outputsFile: writeOutputsFile('prod', fakeOutputs('prod', { region: 'eu-west-1' })) })).toMatch(/region is "eu-west-1" .*wrong region/);
-    expect(refused({ env: 'prod', outputsFile: writeOutputsFile('prod', fakeOutputs('prod')) })).toMatch(/is pinned by tag; environment "prod" is production and accepts only images by digest/);
+    expect(refused({ env: 'prod', outputsFile: writeOutputsFile('prod', fakeOutputs('prod')) })).toMatch(
+      /is pinned by tag; environment "prod" is production and accepts only images by digest/,
+    );
   });
 
   it('fails when --out is the committed review manifests', () => {

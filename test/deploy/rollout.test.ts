@@ -53,7 +53,9 @@ describe('rollout state', () => {
   });
 
   test('Progressing=True (ReplicaSetUpdated) is not a failure', () => {
-    const s = evaluateRollout(deployment({ replicas: 3, updatedReplicas: 1, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] }));
+    const s = evaluateRollout(
+      deployment({ replicas: 3, updatedReplicas: 1, availableReplicas: 2, conditions: [{ type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated' }] }),
+    );
     expect(s.phase).toBe('progressing');
   });
 
@@ -131,7 +133,12 @@ describe('rollout state with a HorizontalPodAutoscaler (it owns spec.replicas)',
     const target = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
     expect(autoscalerMinReplicas(objects, 'web')).toBe(target.workload.minReplicas);
     expect(autoscalerMinReplicas(objects, 'other')).toBeUndefined();
-    expect(autoscalerMinReplicas(objects.filter((o) => (o as { kind?: string }).kind !== 'HorizontalPodAutoscaler'), 'web')).toBeUndefined();
+    expect(
+      autoscalerMinReplicas(
+        objects.filter((o) => (o as { kind?: string }).kind !== 'HorizontalPodAutoscaler'),
+        'web',
+      ),
+    ).toBeUndefined();
     const hpa = (spec: object) => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' }, spec });
     expect(autoscalerMinReplicas([hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } })], 'web')).toBe(1);
     expect(autoscalerMinReplicas([hpa({ minReplicas: 3, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web' } })], 'web')).toBeUndefined();

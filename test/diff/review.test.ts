@@ -15,10 +15,22 @@ const committedGeneric = () => loadAll(readFileSync(resolve(__dirname, '../../ma
 
 const roleTemplate = (actions: string[]): Template => ({
   Resources: {
-    AppRole: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }] } } },
+    AppRole: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Service: 'pods.eks.amazonaws.com' }, Action: ['sts:AssumeRole', 'sts:TagSession'] }],
+        },
+      },
+    },
     AppPolicy: {
       Type: 'AWS::IAM::Policy',
-      Properties: { PolicyName: 'app', Roles: [{ Ref: 'AppRole' }], PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::platform-dev-data/*' }] } },
+      Properties: {
+        PolicyName: 'app',
+        Roles: [{ Ref: 'AppRole' }],
+        PolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::platform-dev-data/*' }] },
+      },
     },
   },
 });
@@ -104,7 +116,10 @@ describe('npm run diff: the review of two synthesized sides', () => {
 
   it('a removed resource is called out as deleted; an added and a removed stack are marked', () => {
     const base = { Resources: { ...roleTemplate(['s3:GetObject']).Resources, Data: { Type: 'AWS::S3::Bucket' } } };
-    const review = reviewSides(side('base', { 'platform-dev': base, 'platform-old': base }, {}), side('head', { 'platform-dev': roleTemplate(['s3:GetObject']), 'platform-new': base }, {}));
+    const review = reviewSides(
+      side('base', { 'platform-dev': base, 'platform-old': base }, {}),
+      side('head', { 'platform-dev': roleTemplate(['s3:GetObject']), 'platform-new': base }, {}),
+    );
     const text = toText(review);
     expect(text).toContain('! platform-dev: /platform-dev/Data/Resource (AWS::S3::Bucket): deleted');
     expect(section(text, 'Stack platform-dev')).toMatch(/\[-\] AWS::S3::Bucket Data/);
@@ -146,7 +161,11 @@ describe('npm run diff: the review of two synthesized sides', () => {
     });
     const review: Review = reviewSides(side('base2', {}, { generic: base }), side('head2', {}, { generic: added }));
     expect(review.targets[0].objects).toEqual([
-      { ref: 'Deployment web (namespace web)', kind: 'changed', fields: [{ path: 'spec.template.spec.containers[web].env[LOG_LEVEL]', after: { name: 'LOG_LEVEL', value: 'debug' } }] },
+      {
+        ref: 'Deployment web (namespace web)',
+        kind: 'changed',
+        fields: [{ path: 'spec.template.spec.containers[web].env[LOG_LEVEL]', after: { name: 'LOG_LEVEL', value: 'debug' } }],
+      },
     ]);
   });
 

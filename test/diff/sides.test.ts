@@ -85,7 +85,9 @@ describe('sides of the review from git refs', () => {
   });
 
   it('fails for a ref that names no commit, or looks like an option', async () => {
-    await expect(resolveRef(repo, 'origin/nope', env)).rejects.toThrow(new DiffInputError(`"origin/nope" is not a commit in ${repo} (git rev-parse found nothing; in CI fetch it first, e.g. fetch-depth: 2)`));
+    await expect(resolveRef(repo, 'origin/nope', env)).rejects.toThrow(
+      new DiffInputError(`"origin/nope" is not a commit in ${repo} (git rev-parse found nothing; in CI fetch it first, e.g. fetch-depth: 2)`),
+    );
     await expect(resolveRef(repo, '--all', env)).rejects.toThrow(/expected a git ref/);
   });
 });

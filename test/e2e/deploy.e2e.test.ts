@@ -105,7 +105,12 @@ describe('committed manifests on a real API server', () => {
 
     // Enforcement, not just a warning: a Pod made from the Deployment's template is admitted…
     const deployment = objects.find((o) => o.kind === 'Deployment');
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'template-check', namespace: ns, labels: deployment.spec.template.metadata.labels }, spec: deployment.spec.template.spec };
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'template-check', namespace: ns, labels: deployment.spec.template.metadata.labels },
+      spec: deployment.spec.template.spec,
+    };
     const admitted = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
     expect(admitted.stderr).toBe('');
     // …and the same Pod made privileged is rejected by Pod Security admission.
@@ -183,7 +188,9 @@ describe('deploy command', () => {
     expect(low.minAvailableMinusDesired).toBeGreaterThanOrEqual(0);
     expect(Math.max(...samples.map((s) => s.desired))).toBeGreaterThanOrEqual(2);
     // The chart's topology spread (preferred, by zone) puts the replicas in more than one zone.
-    const pods = (await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web', '--field-selector=status.phase=Running'])).items as { spec: { nodeName: string } }[];
+    const pods = (await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web', '--field-selector=status.phase=Running'])).items as {
+      spec: { nodeName: string };
+    }[];
     const nodes = (await kubectlJson(['get', 'nodes'])).items as { metadata: { name: string; labels: Record<string, string> } }[];
     const zoneOf = (name: string) => nodes.find((n) => n.metadata.name === name)?.metadata.labels['topology.kubernetes.io/zone'];
     expect(new Set(pods.map((p) => zoneOf(p.spec.nodeName))).size).toBeGreaterThanOrEqual(2);
@@ -338,7 +345,8 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     return r.stdout.trim();
   };
   const can = async (...args: string[]) => (await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'can-i', ...args], { env: process.env })).stdout.trim();
-  const whoami = async () => JSON.parse((await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'whoami', '-o', 'json'], { env: process.env })).stdout).status.userInfo;
+  const whoami = async () =>
+    JSON.parse((await runProcess(kubectlBinary(), [`--kubeconfig=${scoped}`, 'auth', 'whoami', '-o', 'json'], { env: process.env })).stdout).status.userInfo;
   /** kube-apiserver keeps an authenticated token's groups for a few seconds (EKS, too, applies entry changes with a delay). */
   const waitForGroups = async (has: boolean) => {
     const deadline = Date.now() + 60_000;
@@ -458,7 +466,9 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       const run = await runDeploy(prod.args(scoped), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
       // The prod Namespace wants the ALB readiness-gate label the generic one lacks: named, but not applied.
-      expect(run.stdout).toMatch(/warning: these credentials may not change Namespace web \(namespace-scoped access\): leaving it as it is; it lacks .+ — set them where the Namespace is created/);
+      expect(run.stdout).toMatch(
+        /warning: these credentials may not change Namespace web \(namespace-scoped access\): leaving it as it is; it lacks .+ — set them where the Namespace is created/,
+      );
       expect(await namespaceState()).toEqual(before);
       // First prod release in this namespace: its RoleBinding binds a Role the release creates (admin has no `bind`).
       expect(run.stdout).toMatch(/RoleBinding web-oidc-client-reader: not in the dry run \(binds a Role this release creates first\)/);

@@ -42,7 +42,15 @@ const skip = process.env.PLATFORM_NODE === 'kwok' || process.env.E2E_KEEP_CLUSTE
       spec: {
         nodeName: 'real-node',
         securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
-        containers: [{ name: 'web', image: ref, imagePullPolicy: 'Never', securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } }, readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1 } }],
+        containers: [
+          {
+            name: 'web',
+            image: ref,
+            imagePullPolicy: 'Never',
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 1 },
+          },
+        ],
       },
     };
     const k = (args: string[], input?: string) => runProcess(kubectlBinary(), [`--kubeconfig=${kubeconfig}`, ...args], { input, env: process.env });
@@ -56,7 +64,9 @@ const skip = process.env.PLATFORM_NODE === 'kwok' || process.env.E2E_KEEP_CLUSTE
 
     // The snapshot sees the node (else an empty comparison would prove nothing)…
     const added = during.filter((l) => !before.includes(l));
-    process.stderr.write(`[e2e] while up, ${added.length} more state lines, e.g.:\n  ${added.filter((_, i) => i % Math.max(1, Math.floor(added.length / 25)) === 0).join('\n  ')}\n`);
+    process.stderr.write(
+      `[e2e] while up, ${added.length} more state lines, e.g.:\n  ${added.filter((_, i) => i % Math.max(1, Math.floor(added.length / 25)) === 0).join('\n  ')}\n`,
+    );
     for (const kind of ['process', 'mount', 'link', 'route', 'nft', 'cgroup', 'path', 'sysctl']) expect([kind, kinds(added).has(kind)]).toEqual([kind, true]);
     expect(added).toEqual(expect.arrayContaining(['link: platbr0', 'process: kubelet', 'process: kube-proxy', 'process: containerd']));
     // …and after the down every line is as before.

@@ -77,16 +77,25 @@ describeReal('real pods under load (real node)', () => {
     expect(await hasRealNode()).toBe(true);
     await scheduleOn('real');
     // The images: the production one under several tags (one per release), and the faulty test variants.
-    const built = execFileSync('bash', [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd', 'e'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'never-ready,crash'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const built = execFileSync(
+      'bash',
+      [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd', 'e'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'never-ready,crash'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     expect(built.trim().split('\n').pop()).toBe(image('a'));
     // Another suite may have left the namespace with simulated pods: start from an empty one, with the database
     // Secret the generic target expects from the operator (its password never printed).
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-database', namespace: NS }, stringData: { host: '127.0.0.1', port: '5432', dbname: 'app', username: 'app', password: randomBytes(18).toString('base64url') } };
+    const secret = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'web-database', namespace: NS },
+      stringData: { host: '127.0.0.1', port: '5432', dbname: 'app', username: 'app', password: randomBytes(18).toString('base64url') },
+    };
     const created = await kubectl(['apply', '-f', '-'], [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, secret].map((o) => dump(o)).join('---\n'));
     expect(created.stderr).toBe('');
     const first = await deploy(image('a'));
@@ -101,7 +110,19 @@ describeReal('real pods under load (real node)', () => {
     expect(run.code).toBe(EXIT.ok);
     expect(await deploymentImage()).toBe(image('b'));
     process.stderr.write(`[e2e] good release: ${JSON.stringify({ all, steady, during })}\n`);
-    bench({ scenario: 'good-release', requests: all.requests, failed: all.failed, p50Ms: during.p50Ms, p99Ms: during.p99Ms, steadyP50Ms: steady.p50Ms, steadyP99Ms: steady.p99Ms, ratePerSecond: all.ratePerSecond, rolloutSeconds: run.result?.rolloutSeconds ?? null, detectSeconds: null, restoreSeconds: null });
+    bench({
+      scenario: 'good-release',
+      requests: all.requests,
+      failed: all.failed,
+      p50Ms: during.p50Ms,
+      p99Ms: during.p99Ms,
+      steadyP50Ms: steady.p50Ms,
+      steadyP99Ms: steady.p99Ms,
+      ratePerSecond: all.ratePerSecond,
+      rolloutSeconds: run.result?.rolloutSeconds ?? null,
+      detectSeconds: null,
+      restoreSeconds: null,
+    });
     expect(all.ratePerSecond).toBeGreaterThanOrEqual(100);
     expect(all.failures).toEqual({});
     expect(all.failed).toBe(0);
@@ -120,16 +141,32 @@ describeReal('real pods under load (real node)', () => {
     expect(r.stderr).toBe('');
     const seen = JSON.parse(r.stdout);
     process.stderr.write(`[e2e] inside ${pod.metadata.name}: ${r.stdout}`);
-    expect(seen).toMatchObject({ uid: 65532, gid: 65532, capEff: '0000000000000000', capPrm: '0000000000000000', capBnd: '0000000000000000', seccomp: '2', noNewPrivs: '1', rootWrite: 'EROFS', tmpWrite: 'ok' });
+    expect(seen).toMatchObject({
+      uid: 65532,
+      gid: 65532,
+      capEff: '0000000000000000',
+      capPrm: '0000000000000000',
+      capBnd: '0000000000000000',
+      seccomp: '2',
+      noNewPrivs: '1',
+      rootWrite: 'EROFS',
+      tmpWrite: 'ok',
+    });
     // No shell in the image at all.
     const sh = await kubectl(['exec', '-n', NS, pod.metadata.name, '-c', 'web', '--', '/bin/sh', '-c', 'true']);
     expect(sh.code).not.toBe(0);
 
     const ns = await kubectlJson(['get', 'namespace', NS]);
     expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    const privileged = { ...pod.spec, containers: pod.spec.containers.map((c: any) => ({ ...c, securityContext: { ...c.securityContext, privileged: true, allowPrivilegeEscalation: true } })) };
+    const privileged = {
+      ...pod.spec,
+      containers: pod.spec.containers.map((c: any) => ({ ...c, securityContext: { ...c.securityContext, privileged: true, allowPrivilegeEscalation: true } })),
+    };
     delete privileged.nodeName;
-    const rejected = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'privileged-check', namespace: NS }, spec: privileged }));
+    const rejected = await kubectl(
+      ['create', '--dry-run=server', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'privileged-check', namespace: NS }, spec: privileged }),
+    );
     expect(rejected.code).not.toBe(0);
     expect(rejected.stderr).toMatch(/violates PodSecurity "restricted:(latest|v1\.\d+)"/);
   });
@@ -142,7 +179,16 @@ describeReal('real pods under load (real node)', () => {
     // Detected by its startup budget (startupProbe 30 × 2 s + one readiness period), before the 90 s progress deadline.
     expect(run.stdout).toMatch(/StartupBudgetExceeded — started but not Ready \d+s after the container started/);
     expect(await deploymentImage()).toBe(before);
-    bench({ scenario: 'never-ready', requests: all.requests, failed: all.failed, p50Ms: all.p50Ms, p99Ms: all.p99Ms, rolloutSeconds: null, detectSeconds: run.result?.detectSeconds ?? null, restoreSeconds: run.result?.restoreSeconds ?? null });
+    bench({
+      scenario: 'never-ready',
+      requests: all.requests,
+      failed: all.failed,
+      p50Ms: all.p50Ms,
+      p99Ms: all.p99Ms,
+      rolloutSeconds: null,
+      detectSeconds: run.result?.detectSeconds ?? null,
+      restoreSeconds: run.result?.restoreSeconds ?? null,
+    });
     expect(all.failed).toBe(0);
     expect(all.variants).toEqual({ production: all.requests });
   });
@@ -155,7 +201,16 @@ describeReal('real pods under load (real node)', () => {
     expect(run.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+, container web \(image platform\.local\/web-test:crash-[^)]+\): (CrashLoopBackOff|Error) — exited with code 1/);
     expect(run.stdout).toMatch(/\| .*test variant \\"crash\\": exiting at start/);
     expect(await deploymentImage()).toBe(before);
-    bench({ scenario: 'crash-at-start', requests: all.requests, failed: all.failed, p50Ms: all.p50Ms, p99Ms: all.p99Ms, rolloutSeconds: null, detectSeconds: run.result?.detectSeconds ?? null, restoreSeconds: run.result?.restoreSeconds ?? null });
+    bench({
+      scenario: 'crash-at-start',
+      requests: all.requests,
+      failed: all.failed,
+      p50Ms: all.p50Ms,
+      p99Ms: all.p99Ms,
+      rolloutSeconds: null,
+      detectSeconds: run.result?.detectSeconds ?? null,
+      restoreSeconds: run.result?.restoreSeconds ?? null,
+    });
     expect(all.failed).toBe(0);
     expect(all.variants).toEqual({ production: all.requests });
     expect(run.result.detectSeconds).toBeLessThanOrEqual(30);
@@ -179,10 +234,24 @@ describeReal('real pods under load (real node)', () => {
     await Promise.race([logs.ended, new Promise((r) => setTimeout(r, 60_000))]);
     const lines = logs.stop();
     expect(run.code).toBe(EXIT.ok);
-    const shutdowns = [...lines.values()].flat().map((l) => JSON.parse(l)).filter((e) => e.msg === 'shutdown started' || e.msg === 'shutdown complete');
+    const shutdowns = [...lines.values()]
+      .flat()
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.msg === 'shutdown started' || e.msg === 'shutdown complete');
     process.stderr.write(`[e2e] graceful: ${results.filter((r) => r.ok).length}/${results.length} long requests ok; old pods' shutdown logs ${JSON.stringify(shutdowns)}\n`);
     const inFlightAtSigterm = shutdowns.filter((e) => e.msg === 'shutdown started').reduce((n, e) => n + (e.inFlight ?? 0), 0);
-    bench({ scenario: 'graceful-shutdown', requests: all.requests + results.length, failed: all.failed + results.filter((r) => !r.ok).length, p50Ms: all.p50Ms, p99Ms: all.p99Ms, longRequests: results.length, inFlightAtSigterm, rolloutSeconds: run.result?.rolloutSeconds ?? null, detectSeconds: null, restoreSeconds: null });
+    bench({
+      scenario: 'graceful-shutdown',
+      requests: all.requests + results.length,
+      failed: all.failed + results.filter((r) => !r.ok).length,
+      p50Ms: all.p50Ms,
+      p99Ms: all.p99Ms,
+      longRequests: results.length,
+      inFlightAtSigterm,
+      rolloutSeconds: run.result?.rolloutSeconds ?? null,
+      detectSeconds: null,
+      restoreSeconds: null,
+    });
     expect(results.filter((r) => !r.ok)).toEqual([]);
     expect(all.failed).toBe(0);
     // Proof that the drain was exercised: requests were in flight when SIGTERM arrived, and each pod drained (exit 0).
@@ -204,7 +273,17 @@ describeReal('real pods under load (real node)', () => {
     const { result: run2, all: all2 } = await underLoad(() => deploy(image('e')), 3000, 3000);
     expect(run2.code).toBe(EXIT.ok);
     process.stderr.write(`[e2e] without preStop: ${JSON.stringify(all2)} (replacing the preStop pods: ${JSON.stringify(all)})\n`);
-    bench({ scenario: 'no-prestop', requests: all2.requests, failed: all2.failed, p50Ms: all2.p50Ms, p99Ms: all2.p99Ms, failures: all2.failures, rolloutSeconds: run2.result?.rolloutSeconds ?? null, detectSeconds: null, restoreSeconds: null });
+    bench({
+      scenario: 'no-prestop',
+      requests: all2.requests,
+      failed: all2.failed,
+      p50Ms: all2.p50Ms,
+      p99Ms: all2.p99Ms,
+      failures: all2.failures,
+      rolloutSeconds: run2.result?.rolloutSeconds ?? null,
+      detectSeconds: null,
+      restoreSeconds: null,
+    });
     expect(all.failed).toBe(0);
     expect(all2.failed).toBeGreaterThan(0);
   });

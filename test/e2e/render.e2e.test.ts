@@ -25,9 +25,17 @@ async function rolloutStatus(): Promise<void> {
 
 async function readyEndpoints(): Promise<string[]> {
   const slices = await kubectlJson<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean }; targetRef?: { name: string } }[] }[] }>([
-    'get', 'endpointslices', '-n', NS, '-l', 'kubernetes.io/service-name=web',
+    'get',
+    'endpointslices',
+    '-n',
+    NS,
+    '-l',
+    'kubernetes.io/service-name=web',
   ]);
-  return slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).map((e) => e.targetRef?.name ?? e.addresses[0]);
+  return slices.items
+    .flatMap((s) => s.endpoints ?? [])
+    .filter((e) => e.conditions?.ready)
+    .map((e) => e.targetRef?.name ?? e.addresses[0]);
 }
 
 const cleanUp = () => kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
@@ -49,7 +57,19 @@ test('plain kubectl apply --server-side of rendered generic manifests rolls out,
   expect(applied.stdout).toMatch(/^namespace\/web serverside-applied$/m);
   expect(applied.stdout).toMatch(/^deployment\.apps\/web serverside-applied$/m);
   // The Secret the render named (never written by it): created by the operator.
-  const secret = await kubectl(['create', 'secret', 'generic', 'web-database', '-n', NS, '--from-literal=host=db.local', '--from-literal=port=5432', '--from-literal=dbname=web', '--from-literal=username=web', '--from-literal=password=e2e-only']);
+  const secret = await kubectl([
+    'create',
+    'secret',
+    'generic',
+    'web-database',
+    '-n',
+    NS,
+    '--from-literal=host=db.local',
+    '--from-literal=port=5432',
+    '--from-literal=dbname=web',
+    '--from-literal=username=web',
+    '--from-literal=password=e2e-only',
+  ]);
   expect(secret.code).toBe(0);
   await rolloutStatus();
   const first = await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web']);

@@ -20,7 +20,14 @@ const types = (name: string) => Object.values(template(name).Resources as Record
 
 describe('all environments in one region', () => {
   test('one shared regional stack', () => {
-    expect(result.stacks.map((s) => s.stackName).sort()).toEqual(['platform-dev', 'platform-github', 'platform-identity', 'platform-prod', 'platform-shared-eu-west-1', 'platform-staging']);
+    expect(result.stacks.map((s) => s.stackName).sort()).toEqual([
+      'platform-dev',
+      'platform-github',
+      'platform-identity',
+      'platform-prod',
+      'platform-shared-eu-west-1',
+      'platform-staging',
+    ]);
   });
 
   test('no ECR replication and no cross-region reference custom resources', () => {

@@ -16,7 +16,9 @@ const exportsOf = (stack: string) =>
   Object.values((p.json(stack).Outputs ?? {}) as Record<string, { Export?: { Name: string } }>).flatMap((o) => (o.Export ? [o.Export.Name] : []));
 /** The arguments of every use of one intrinsic function anywhere in a template. */
 const intrinsics = (value: unknown, name: string): unknown[] =>
-  value && typeof value === 'object' ? [...(name in (value as object) ? [(value as Record<string, unknown>)[name]] : []), ...Object.values(value as object).flatMap((v) => intrinsics(v, name))] : [];
+  value && typeof value === 'object'
+    ? [...(name in (value as object) ? [(value as Record<string, unknown>)[name]] : []), ...Object.values(value as object).flatMap((v) => intrinsics(v, name))]
+    : [];
 
 describe('weak references where a replacement must not be blocked', () => {
   test.each(envStacks)('%s reads the certificate ARN, both app client IDs and the client secret ARN with Fn::GetStackOutput', (name, env, stack) => {

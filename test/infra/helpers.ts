@@ -67,7 +67,9 @@ export function platform(): Platform {
       if (!templates.has(name)) templates.set(name, Template.fromJSON(json(name)));
       return templates.get(name)!;
     },
-    stackNames: readdirSync(dir).filter((f) => f.endsWith('.template.json')).map((f) => f.replace('.template.json', '')),
+    stackNames: readdirSync(dir)
+      .filter((f) => f.endsWith('.template.json'))
+      .map((f) => f.replace('.template.json', '')),
     findings: readFindings(dir),
   };
   return cached;

@@ -22,7 +22,13 @@ const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] :
 
 /** Whether an IAM action pattern (case-insensitive, `*` and `?` wildcards) covers the action. */
 function covers(pattern: string, action: string): boolean {
-  const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const regex = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+    'i',
+  );
   return regex.test(action);
 }
 
@@ -53,7 +59,7 @@ function workloadRoles(json: Record<string, any>): string[] {
     .map(([id]) => id);
 }
 
-describe('the master database secret is out of the workload\'s reach', () => {
+describe("the master database secret is out of the workload's reach", () => {
   const p = platform();
 
   test.each(platformConfig.environments.map((e) => e.name))('%s: no pod or node role may read any secret', (name) => {
@@ -75,7 +81,9 @@ describe('the master database secret is out of the workload\'s reach', () => {
 
   test.each(platformConfig.environments.map((e) => e.name))('%s: only the role bootstrap function reads the master secret (positive control)', (name) => {
     const json = p.json(`${platformConfig.project}-${name}`);
-    const readers = resourcesOfType(json, 'AWS::IAM::Role').filter(([id]) => statementsOf(json, id).some(allowsSecretRead)).map(([id]) => id);
+    const readers = resourcesOfType(json, 'AWS::IAM::Role')
+      .filter(([id]) => statementsOf(json, id).some(allowsSecretRead))
+      .map(([id]) => id);
     expect(readers).toHaveLength(1);
     expect(readers[0]).toMatch(/^DatabaseRoleFunctionRole/);
   });

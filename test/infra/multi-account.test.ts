@@ -2,6 +2,7 @@
  * The multi-account example (config/examples/multi-account.ts) synthesized offline: where every stack lands, what
  * crosses accounts and how, and who may pull images and read the client secrets.
  */
+import { load } from 'js-yaml';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,11 +87,11 @@ describe('multi-account example', () => {
       const template = templates.get(`platform-${env}`)!;
       expect(JSON.stringify(template.Outputs)).not.toContain('GetStackOutput');
       expect(resources(`platform-${env}`, 'AWS::SSM::Parameter').map((r) => r.Properties.Name)).toContain(`/platform/${env}/shared-values`);
-      expect(template.Outputs.imageRepositoryUri.Value['Fn::Join'][1][0]).toMatch(new RegExp(`^${ACCOUNTS.shared}\.dkr\.ecr\.`));
+      expect(template.Outputs.imageRepositoryUri.Value['Fn::Join'][1][0]).toMatch(new RegExp(`^${ACCOUNTS.shared}\\.dkr\\.ecr\\.`));
     }
   });
 
-  test('each shared repository (source and replica) lets exactly the accounts of its region\'s environments pull', () => {
+  test("each shared repository (source and replica) lets exactly the accounts of its region's environments pull", () => {
     const pullers = (stack: string) => {
       const [repository] = resources(stack, 'AWS::ECR::Repository');
       const statements = repository.Properties.RepositoryPolicyText.Statement;
@@ -104,7 +105,7 @@ describe('multi-account example', () => {
     expect(replication.Properties.ReplicationConfiguration.Rules[0].Destinations).toEqual([{ Region: 'eu-central-1', RegistryId: ACCOUNTS.shared }]);
   });
 
-  test('each client secret is readable only by its environment\'s deploy role (secret policy and key policy)', () => {
+  test("each client secret is readable only by its environment's deploy role (secret policy and key policy)", () => {
     const secrets = resources('platform-identity', 'AWS::SecretsManager::Secret');
     const policies = resources('platform-identity', 'AWS::SecretsManager::ResourcePolicy');
     expect(policies).toHaveLength(3);
@@ -129,11 +130,16 @@ describe('multi-account example', () => {
     );
   });
 
-  test('one GitHub OIDC provider per account, each holding only that account\'s roles', () => {
-    const rolesIn = (stack: string) => resources(stack, 'AWS::IAM::Role').map((r) => r.Properties.RoleName).filter(Boolean).sort();
+  test("one GitHub OIDC provider per account, each holding only that account's roles", () => {
+    const rolesIn = (stack: string) =>
+      resources(stack, 'AWS::IAM::Role')
+        .map((r) => r.Properties.RoleName)
+        .filter(Boolean)
+        .sort();
     const byAccount = new Map<string, string[]>();
     for (const [name, environment] of Object.entries(environments)) {
-      for (const _ of resources(name, 'AWS::IAM::OIDCProvider').filter((p) => p.Properties.Url === 'https://token.actions.githubusercontent.com')) byAccount.set(environment.split('/')[2], [...(byAccount.get(environment.split('/')[2]) ?? []), name]);
+      for (const _ of resources(name, 'AWS::IAM::OIDCProvider').filter((p) => p.Properties.Url === 'https://token.actions.githubusercontent.com'))
+        byAccount.set(environment.split('/')[2], [...(byAccount.get(environment.split('/')[2]) ?? []), name]);
     }
     expect(Object.fromEntries(byAccount)).toEqual({
       [ACCOUNTS.shared]: ['platform-github'],
@@ -145,7 +151,7 @@ describe('multi-account example', () => {
     for (const env of ['dev', 'staging', 'prod']) expect(rolesIn(`platform-github-${env}`)).toEqual([`platform-${env}-github-deploy`]);
   });
 
-  test('a deploy role assumes only its own account\'s CDK bootstrap roles, in its own region, and reads only its own secret', () => {
+  test("a deploy role assumes only its own account's CDK bootstrap roles, in its own region, and reads only its own secret", () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const region = env === 'prod' ? 'eu-central-1' : 'eu-west-1';
       const [policy] = resources(`platform-github-${env}`, 'AWS::IAM::Policy');
@@ -154,11 +160,13 @@ describe('multi-account example', () => {
       expect(arn(statement('ReadAlbClientSecret').Resource)).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNTS.shared}:secret:platform/${env}/alb-oidc-client-*`);
       expect(arn(statement('InspectImage').Resource)).toBe(`arn:aws:ecr:${region}:${ACCOUNTS.shared}:repository/platform/web`);
       const [role] = resources(`platform-github-${env}`, 'AWS::IAM::Role');
-      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([`repo:example-org/platform:environment:${env}`]);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([
+        `repo:example-org/platform:environment:${env}`,
+      ]);
     }
   });
 
-  test('certificates live in each environment account (an ALB cannot use another account\'s), none in the shared account', () => {
+  test("certificates live in each environment account (an ALB cannot use another account's), none in the shared account", () => {
     expect(resources('platform-shared-eu-west-1', 'AWS::CertificateManager::Certificate')).toHaveLength(0);
     for (const stack of ['platform-dev-eu-west-1', 'platform-staging-eu-west-1', 'platform-prod-eu-central-1']) {
       expect(resources(stack, 'AWS::CertificateManager::Certificate')).toHaveLength(1);
@@ -170,10 +178,10 @@ describe('multi-account example', () => {
 describe('workflows in the multi-account layout', () => {
   // The same workflows serve both layouts: each job's role comes from its GitHub Environment, whose variable names a
   // role in that Environment's account (README "Multi-account setup").
-  const workflow = (file: string): Json => require('js-yaml').load(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8'));
+  const workflow = (file: string): Json => load(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8'));
   const credentials = (job: Json) => job.steps.find((s: Json) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'))?.with;
 
-  test('the environment deploy assumes its own Environment\'s role and pulls from the registry account', () => {
+  test("the environment deploy assumes its own Environment's role and pulls from the registry account", () => {
     const job = workflow('deploy.yml').jobs.deploy;
     expect(job.environment.name).toBe('${{ inputs.environment }}');
     expect(credentials(job)['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');

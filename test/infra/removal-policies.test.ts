@@ -80,14 +80,21 @@ describe('deletion and replacement policies', () => {
   });
 
   test('nothing anywhere is plain "Retain" on deletion (it survives a rolled-back first create and blocks the retry)', () => {
-    const retained = p.stackNames.flatMap((stack) => resources(stack).filter(([, r]) => r.DeletionPolicy === 'Retain').map(([id, r]) => `${stack}/${id} (${r.Type})`));
+    const retained = p.stackNames.flatMap((stack) =>
+      resources(stack)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .map(([id, r]) => `${stack}/${id} (${r.Type})`),
+    );
     expect(retained).toEqual([]);
   });
 
   test('production keeps its data: database snapshot or retained, buckets and logs retained', () => {
     const prod = platformConfig.environments.find((e) => e.production)!;
     const stack = environmentStackName(platformConfig.project, prod.name);
-    const policies = (type: string) => resources(stack).filter(([, r]) => r.Type === type).map(([, r]) => policyOf(r).DeletionPolicy);
+    const policies = (type: string) =>
+      resources(stack)
+        .filter(([, r]) => r.Type === type)
+        .map(([, r]) => policyOf(r).DeletionPolicy);
     expect(policies('AWS::RDS::DBInstance')).toEqual([expect.stringMatching(/^(Snapshot|RetainExceptOnCreate)$/)]);
     expect(new Set(policies('AWS::S3::Bucket'))).toEqual(new Set(['RetainExceptOnCreate']));
     expect(new Set(policies('AWS::EKS::Cluster'))).toEqual(new Set(['Delete']));

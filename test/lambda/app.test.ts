@@ -55,7 +55,10 @@ describe('handler', () => {
     const { call } = setup();
     const missing = await call(apiEvent('$default', { path: '/admin' }));
     expect([missing.statusCode, missing.json.error.code]).toEqual([404, 'not_found']);
-    const wrong = await call({ ...apiEvent('$default', { path: '/uploads' }), requestContext: { ...apiEvent('$default').requestContext, http: { ...apiEvent('$default').requestContext.http, method: 'PUT', path: '/uploads' } } });
+    const wrong = await call({
+      ...apiEvent('$default', { path: '/uploads' }),
+      requestContext: { ...apiEvent('$default').requestContext, http: { ...apiEvent('$default').requestContext.http, method: 'PUT', path: '/uploads' } },
+    });
     expect([wrong.statusCode, wrong.headers?.allow, wrong.json.error.message]).toEqual([405, 'GET, POST', 'Method PUT is not allowed here; allowed: GET, POST']);
   });
 

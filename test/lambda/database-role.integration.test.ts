@@ -43,7 +43,9 @@ async function catalogState(): Promise<unknown> {
   return asMaster(async (c) => {
     const q = async (text: string) => (await c.query(text)).rows;
     return {
-      role: await q(`SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin, rolinherit, rolconnlimit, rolpassword IS NULL AS nopassword FROM pg_authid WHERE rolname = 'web'`),
+      role: await q(
+        `SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin, rolinherit, rolconnlimit, rolpassword IS NULL AS nopassword FROM pg_authid WHERE rolname = 'web'`,
+      ),
       memberOf: await q(`SELECT r.rolname FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.roleid JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = 'web' ORDER BY 1`),
       database: await q(`SELECT datacl::text[] AS acl FROM pg_database WHERE datname = '${DATABASE}'`),
       schema: await q(`SELECT n.nspowner::regrole::text AS owner, nspacl::text[] AS acl FROM pg_namespace n WHERE nspname = 'web'`),
@@ -85,7 +87,19 @@ describe('ensureDatabaseRole on a real PostgreSQL', () => {
     expect((await pg.sql("SELECT 1 FROM pg_roles WHERE rolname = 'web'")).length).toBe(0);
     await asMaster((c) => ensureDatabaseRole(c, spec));
     expect(await catalogState()).toEqual({
-      role: [{ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true, rolinherit: true, rolconnlimit: 50, nopassword: true }],
+      role: [
+        {
+          rolsuper: false,
+          rolcreaterole: false,
+          rolcreatedb: false,
+          rolreplication: false,
+          rolbypassrls: false,
+          rolcanlogin: true,
+          rolinherit: true,
+          rolconnlimit: 50,
+          nopassword: true,
+        },
+      ],
       memberOf: [{ rolname: 'rds_iam' }],
       database: [{ acl: ['postgres=CTc/postgres', 'web=Tc/postgres'] }],
       schema: [{ owner: 'web', acl: ['web=UC/web'] }],

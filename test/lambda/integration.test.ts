@@ -84,10 +84,14 @@ describe('upload API against moto_server', () => {
   let id = '';
   let key = '';
 
-  it('issues a presigned PUT and accepts the bytes, encrypted with the bucket\'s KMS key', async () => {
+  it("issues a presigned PUT and accepts the bytes, encrypted with the bucket's KMS key", async () => {
     const created = await call(apiEvent('POST /uploads', { sub: ALICE, body: { fileName: 'hello world.txt', contentType: 'text/plain', size: content.length } }));
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ method: 'PUT', fileName: 'hello world.txt', headers: { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn } });
+    expect(created.json).toMatchObject({
+      method: 'PUT',
+      fileName: 'hello world.txt',
+      headers: { 'x-amz-server-side-encryption': 'aws:kms', 'x-amz-server-side-encryption-aws-kms-key-id': kmsKeyArn },
+    });
     ({ id, key } = created.json);
     expect(key).toBe(`users/${ALICE}/${id}/hello world.txt`);
 
@@ -114,7 +118,7 @@ describe('upload API against moto_server', () => {
     expect(new URL(got.json.downloadUrl).searchParams.get('response-content-disposition')).toMatch(/^attachment; filename="hello world.txt"/);
   });
 
-  it('fails when a second user lists, downloads or deletes the first user\'s file', async () => {
+  it("fails when a second user lists, downloads or deletes the first user's file", async () => {
     expect(await call(apiEvent('GET /uploads', { sub: BOB }))).toEqual({ status: 200, json: { items: [], nextCursor: null } });
     const got = await call(apiEvent('GET /uploads/{id}', { sub: BOB, pathParameters: { id } }));
     expect([got.status, got.json.error.code]).toEqual([404, 'not_found']);

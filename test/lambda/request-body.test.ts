@@ -6,7 +6,9 @@ const json = { 'content-type': 'application/json' };
 describe('parseJsonBody', () => {
   it('parses a JSON object, also when base64-encoded and with a charset', () => {
     expect(parseJsonBody({ headers: json, body: '{"a":1}' })).toEqual({ a: 1 });
-    expect(parseJsonBody({ headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: Buffer.from('{"a":2}').toString('base64'), isBase64Encoded: true })).toEqual({ a: 2 });
+    expect(parseJsonBody({ headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: Buffer.from('{"a":2}').toString('base64'), isBase64Encoded: true })).toEqual({
+      a: 2,
+    });
   });
 
   it('fails when the content type is not application/json, naming it', () => {
@@ -21,7 +23,12 @@ describe('parseJsonBody', () => {
     expect(error.message).toMatch(/^Request body is not valid JSON: /);
   });
 
-  it.each([['[]', 'an array'], ['null', 'null'], ['"x"', 'string'], ['', 'empty']])('fails when the body is %j', (body, why) => {
+  it.each([
+    ['[]', 'an array'],
+    ['null', 'null'],
+    ['"x"', 'string'],
+    ['', 'empty'],
+  ])('fails when the body is %j', (body, why) => {
     expect(failure(() => parseJsonBody({ headers: json, body })).message).toContain(why);
   });
 

@@ -16,7 +16,7 @@ const request = (sub: string, extra: Partial<UploadsRequest> = {}): UploadsReque
 const body = (response: { body?: string }) => JSON.parse(response.body ?? 'null');
 
 describe('uploads.create', () => {
-  it('presigns a PUT under the caller\'s own prefix and returns what the client must send', async () => {
+  it("presigns a PUT under the caller's own prefix and returns what the client must send", async () => {
     const { storage, uploads } = setup();
     const response = await uploads.create(request('alice', { body: JSON.stringify({ fileName: 'cat.png', contentType: 'image/png', size: 10 }) }));
     expect(response.statusCode).toBe(201);
@@ -48,7 +48,7 @@ describe('uploads.create', () => {
 });
 
 describe('uploads.list', () => {
-  it('lists only the caller\'s objects, paginated with an opaque cursor', async () => {
+  it("lists only the caller's objects, paginated with an opaque cursor", async () => {
     const { storage, uploads } = setup();
     storage.put(`users/alice/${ID}/a.txt`, 3);
     storage.put(`users/alice/${OTHER_ID}/b.txt`, 4);
@@ -75,7 +75,7 @@ describe('uploads.list', () => {
 });
 
 describe('uploads.get and uploads.delete', () => {
-  it('presigns a download of the caller\'s object', async () => {
+  it("presigns a download of the caller's object", async () => {
     const { storage, uploads } = setup();
     storage.put(`users/alice/${ID}/a.txt`, 3);
     const response = await uploads.get(request('alice', { params: { id: ID } }));
@@ -84,7 +84,7 @@ describe('uploads.get and uploads.delete', () => {
     expect(body(response).downloadUrl).toContain(`users/alice/${ID}/a.txt`);
   });
 
-  it('deletes the caller\'s object (204)', async () => {
+  it("deletes the caller's object (204)", async () => {
     const { storage, uploads } = setup();
     storage.put(`users/alice/${ID}/a.txt`);
     expect((await uploads.delete(request('alice', { params: { id: ID } }))).statusCode).toBe(204);

@@ -1,11 +1,4 @@
-import {
-  ALLOWED_CONTENT_TYPES,
-  validateContentType,
-  validateFileName,
-  validateSize,
-  validateUploadId,
-  validateUploadRequest,
-} from '../../lambda/src/validation';
+import { ALLOWED_CONTENT_TYPES, validateContentType, validateFileName, validateSize, validateUploadId, validateUploadRequest } from '../../lambda/src/validation';
 import { failure } from './support/failure';
 
 const MAX = 10 * 1024 * 1024;

@@ -13,7 +13,25 @@ const root = resolve(__dirname, '../..');
 const text = readFileSync(join(root, 'bitbucket-pipelines.yml'), 'utf8');
 const doc = load(text) as Dict;
 
-const STEP_KEYS = ['name', 'script', 'caches', 'artifacts', 'deployment', 'trigger', 'oidc', 'runs-on', 'size', 'concurrency-group', 'max-time', 'image', 'services', 'after-script', 'clone', 'fail-fast', 'condition'];
+const STEP_KEYS = [
+  'name',
+  'script',
+  'caches',
+  'artifacts',
+  'deployment',
+  'trigger',
+  'oidc',
+  'runs-on',
+  'size',
+  'concurrency-group',
+  'max-time',
+  'image',
+  'services',
+  'after-script',
+  'clone',
+  'fail-fast',
+  'condition',
+];
 const stepsOf = (pipeline: Dict[]): Dict[] => pipeline.flatMap((item) => (item.step ? [item.step] : item.parallel ? stepsOf(item.parallel.steps ?? item.parallel) : []));
 const allPipelines = (): [string, Dict[]][] => [
   ...Object.entries(doc.pipelines.branches as Record<string, Dict[]>).map(([b, p]): [string, Dict[]] => [`branch ${b}`, p]),

@@ -56,7 +56,10 @@ function github(): Pipeline {
     deploys[env.name] = {
       trigger: on.push ? on.push.branches.join(',') : on.release?.types?.includes('published') ? 'release' : '?',
       // GitHub Environment protection (required reviewers) gates a job that runs in that Environment.
-      gated: deployJob.environment?.name === '${{ inputs.environment }}' && inputs.environment === env.name && /required reviewers/i.test(JSON.stringify(caller) + read(`${dir}/deploy-${env.name}.yml`)),
+      gated:
+        deployJob.environment?.name === '${{ inputs.environment }}' &&
+        inputs.environment === env.name &&
+        /required reviewers/i.test(JSON.stringify(caller) + read(`${dir}/deploy-${env.name}.yml`)),
       serializedBy: deployJob.concurrency?.['cancel-in-progress'] === false ? fill(deployJob.concurrency.group) : undefined,
       runsOn: fill(deployJob['runs-on']),
       // Each step's env filled in (with the caller's inputs), as the runner would.
@@ -64,7 +67,11 @@ function github(): Pipeline {
         .filter((step) => step.run)
         .map((step) =>
           Object.entries((step.env ?? {}) as Dict).reduce(
-            (command, [name, value]) => command.replaceAll(`"$${name}"`, name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`),
+            (command, [name, value]) =>
+              command.replaceAll(
+                `"$${name}"`,
+                name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
+              ),
             String(step.run).trim(),
           ),
         ),
@@ -78,7 +85,10 @@ function github(): Pipeline {
 // --- GitLab CI/CD -----------------------------------------------------------------------------------------------
 function gitlab(): Pipeline {
   const doc = { ...yaml('.gitlab-ci.yml') };
-  const jobs = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [string, Dict][];
+  const jobs = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [
+    string,
+    Dict,
+  ][];
   const byName = Object.fromEntries(jobs);
   /** A job with its `extends` merged in (one level of keys, as GitLab does for these). */
   const resolved = (job: Dict): Dict => {
@@ -129,7 +139,11 @@ function bitbucket(): Pipeline {
     }
   }
   const checks = stepsOf(doc.pipelines['pull-requests']['**']).flatMap((s) => s.script.map(String));
-  const all = [...Object.values(doc.pipelines.branches as Record<string, Dict[]>), ...Object.values(doc.pipelines.tags as Record<string, Dict[]>), doc.pipelines['pull-requests']['**']];
+  const all = [
+    ...Object.values(doc.pipelines.branches as Record<string, Dict[]>),
+    ...Object.values(doc.pipelines.tags as Record<string, Dict[]>),
+    doc.pipelines['pull-requests']['**'],
+  ];
   const commands = all.flatMap((p) => stepsOf(p).flatMap((s) => s.script.map(String)));
   return { file: 'bitbucket-pipelines.yml', text: read('bitbucket-pipelines.yml'), deploys, checks, commands };
 }
@@ -194,7 +208,16 @@ const expectedTrigger = (system: string, env: EnvironmentConfig) =>
 describe('.ci/run', () => {
   test('names the checks every pipeline must run', () => {
     expect(ciRunChecks).toEqual(
-      expect.arrayContaining(['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run lint:pipelines', 'npm run test:e2e']),
+      expect.arrayContaining([
+        'npm run typecheck',
+        'npm test',
+        'npm run synth',
+        'npm run lint:cfn',
+        'npm run check:manifests',
+        'npm run lint:actions',
+        'npm run lint:pipelines',
+        'npm run test:e2e',
+      ]),
     );
   });
 });
@@ -219,7 +242,7 @@ describe.each(pipelines)('%s', (system, pipeline) => {
     expect(new Set(locks).size).toBe(locks.length);
   });
 
-  test('each deploy runs inside its environment\'s VPC (runner, tag or agent label of that environment)', () => {
+  test("each deploy runs inside its environment's VPC (runner, tag or agent label of that environment)", () => {
     for (const env of platformConfig.environments) {
       const runsOn = pipeline.deploys[env.name].runsOn;
       expect([env.name, runsOn]).toEqual([env.name, expect.stringMatching(new RegExp(`(^|[-,])platform-${env.name}([-,]|$)`))]);

@@ -16,7 +16,10 @@ const checkov = [
       ],
     },
   },
-  { check_type: 'kubernetes', results: { failed_checks: [{ check_id: 'CKV_K8S_16', check_name: 'privileged', file_path: '/manifests/generic/web.k8s.yaml', resource: 'Deployment.web.web' }] } },
+  {
+    check_type: 'kubernetes',
+    results: { failed_checks: [{ check_id: 'CKV_K8S_16', check_name: 'privileged', file_path: '/manifests/generic/web.k8s.yaml', resource: 'Deployment.web.web' }] },
+  },
 ];
 const kubeScore = [
   {
@@ -62,7 +65,9 @@ describe('scan report', () => {
   });
 
   it('refuses a skip without a tool, a named resource or a real reason', () => {
-    expect(() => parseSkips([{ tool: 'trivy', check: 'X', resource: 'a', reason: 'long enough reason here' }])).toThrow('skip #1 ("X"): tool is "trivy"; allowed: checkov, kube-score');
+    expect(() => parseSkips([{ tool: 'trivy', check: 'X', resource: 'a', reason: 'long enough reason here' }])).toThrow(
+      'skip #1 ("X"): tool is "trivy"; allowed: checkov, kube-score',
+    );
     expect(() => parseSkips([{ tool: 'checkov', check: 'X', resource: '*', reason: 'long enough reason here' }])).toThrow(/resource is "\*"; name the resource/);
     expect(() => parseSkips([{ tool: 'checkov', check: 'X', resource: 'a:b', reason: 'because' }])).toThrow(/reason is "because"; give the reviewed reason/);
     expect(() => parseSkips({})).toThrow(/expected a JSON array/);

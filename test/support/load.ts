@@ -149,7 +149,10 @@ export function percentile(sorted: readonly number[], p: number): number | null 
 /** Counts and latency percentiles of the samples sent in [fromMs, toMs). */
 export function summarize(samples: readonly Sample[], fromMs = 0, toMs = Infinity): Summary {
   const window = samples.filter((s) => s.t >= fromMs && s.t < toMs);
-  const latencies = window.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  const latencies = window
+    .filter((s) => s.ok)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
   const count = (key: (s: Sample) => string | undefined, of: readonly Sample[]) =>
     of.reduce<Record<string, number>>((acc, s) => {
       const k = key(s);
@@ -193,7 +196,15 @@ export function longRequest(host: string, port: number, durationMs: number, t0: 
       resolve({ startedMs: started - t0, ms: Date.now() - started, ok, outcome, ...(pod ? { pod } : {}) });
     };
     const req = request(
-      { host, port, path: '/api/echo', method: 'POST', agent: false, headers: { connection: 'close', 'content-type': 'application/octet-stream', 'content-length': piece.length * chunks }, timeout: durationMs + 30_000 },
+      {
+        host,
+        port,
+        path: '/api/echo',
+        method: 'POST',
+        agent: false,
+        headers: { connection: 'close', 'content-type': 'application/octet-stream', 'content-length': piece.length * chunks },
+        timeout: durationMs + 30_000,
+      },
       (res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += d));

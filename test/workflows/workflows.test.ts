@@ -206,7 +206,7 @@ describe('deploy', () => {
     expect(workflows['deploy-prod.yml'].text).toMatch(/required reviewers/i);
   });
 
-  it('runs on the environment\'s runner inside its VPC (CodeBuild project of infra), never on a hosted runner', () => {
+  it("runs on the environment's runner inside its VPC (CodeBuild project of infra), never on a hosted runner", () => {
     expect(deploy['runs-on']).toBe('codebuild-platform-${{ inputs.environment }}-runner-${{ github.run_id }}-${{ github.run_attempt }}');
     for (const env of platformConfig.environments) {
       const label = String(deploy['runs-on']).replace('${{ inputs.environment }}', env.name);
@@ -218,7 +218,11 @@ describe('deploy', () => {
   });
 
   it('every job that installs Node.js uses a supported LTS (22 or 24)', () => {
-    const versions = allJobs().flatMap(({ job }) => steps(job).filter((step) => step.uses?.startsWith('actions/setup-node@')).map((step) => String(step.with?.['node-version'])));
+    const versions = allJobs().flatMap(({ job }) =>
+      steps(job)
+        .filter((step) => step.uses?.startsWith('actions/setup-node@'))
+        .map((step) => String(step.with?.['node-version'])),
+    );
     expect(versions.length).toBeGreaterThanOrEqual(4);
     for (const version of versions) expect(['22', '24']).toContain(version);
   });
@@ -271,7 +275,9 @@ describe('deploy', () => {
     const scans = Object.keys(jobs).filter((name) => name !== 'push' && name !== 'build' && name !== 'dependency-review');
     expect([jobs.push.needs].flat()).toEqual(expect.arrayContaining(['build', ...scans]));
     expect(jobs.push.if).toBe('inputs.push');
-    const trivy = Object.values(jobs).flatMap(steps).filter((step) => step.uses?.startsWith('aquasecurity/trivy-action@') && step.with?.['exit-code'] !== undefined);
+    const trivy = Object.values(jobs)
+      .flatMap(steps)
+      .filter((step) => step.uses?.startsWith('aquasecurity/trivy-action@') && step.with?.['exit-code'] !== undefined);
     expect(trivy.map((step) => step.with?.['scan-type']).sort()).toEqual(['config', 'image']);
     for (const step of trivy) expect(step.with).toMatchObject({ severity: 'HIGH,CRITICAL', 'exit-code': '1' });
   });
@@ -286,13 +292,16 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
     expect(sharedDeploySubjects(platformConfig)).toEqual([`repo:${platformConfig.github.owner}/${platformConfig.github.repository}:environment:shared`]);
     const [cdk] = runs(job).filter((run) => run.startsWith('npx cdk deploy '));
     expect(cdk).toContain(' --exclusively ');
-    const selected = cdk.split(' ').filter((word) => /^'?platform-/.test(word)).map((word) => word.replace(/'/g, ''));
+    const selected = cdk
+      .split(' ')
+      .filter((word) => /^'?platform-/.test(word))
+      .map((word) => word.replace(/'/g, ''));
     const matches = (pattern: string, stack: string) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(stack);
     const all = [...sharedStackNames(platformConfig), ...platformConfig.environments.map((env) => environmentStackName(platformConfig.project, env.name))];
     expect(all.filter((stack) => selected.some((pattern) => matches(pattern, stack))).sort()).toEqual(sharedStackNames(platformConfig).sort());
     const aws = steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(aws?.with?.['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
-    expect(String((shared.on.workflow_call as Dict).inputs && ((shared.on.workflow_call as any).inputs['aws-region'].default))).toBe(platformConfig.identity.region);
+    expect(String((shared.on.workflow_call as Dict).inputs && (shared.on.workflow_call as any).inputs['aws-region'].default)).toBe(platformConfig.identity.region);
   });
 
   it('one concurrency group for every caller, never cancelled midway', () => {
@@ -306,7 +315,10 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
     expect(jobs.shared?.uses).toBe('./.github/workflows/deploy-shared.yml');
     expect([jobs.deploy.needs].flat()).toEqual(expect.arrayContaining(['build-scan', 'shared']));
     // No other job of the delivery deploys the shared stacks.
-    const deployCommands = Object.values(jobs).flatMap(effectiveJobs).flatMap(runs).filter((run) => run.startsWith('npx cdk deploy '));
+    const deployCommands = Object.values(jobs)
+      .flatMap(effectiveJobs)
+      .flatMap(runs)
+      .filter((run) => run.startsWith('npx cdk deploy '));
     for (const command of deployCommands) expect(command).toContain(' --exclusively ');
   });
 });
@@ -331,7 +343,13 @@ describe('README: the one-time first deployment', () => {
 });
 
 describe('thin workflows', () => {
-  const allowed = [/^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/, /^npm test$/, /^npm run ([a-z0-9:-]+)( -- .*)?$/, /^npx cdk deploy /, /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/];
+  const allowed = [
+    /^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/,
+    /^npm test$/,
+    /^npm run ([a-z0-9:-]+)( -- .*)?$/,
+    /^npx cdk deploy /,
+    /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/,
+  ];
 
   it('every run: step is one npm script or project command', () => {
     for (const { wf, name, job } of allJobs()) {
@@ -347,7 +365,16 @@ describe('thin workflows', () => {
 
   it('CI runs the same checks as .ci/run', () => {
     const ci = Object.values(workflows['ci.yml'].jobs).flatMap(runs);
-    for (const check of ['npm run typecheck', 'npm test', 'npm run synth', 'npm run lint:cfn', 'npm run check:manifests', 'npm run lint:actions', 'npm run scan:misconfig', 'npm run test:e2e']) {
+    for (const check of [
+      'npm run typecheck',
+      'npm test',
+      'npm run synth',
+      'npm run lint:cfn',
+      'npm run check:manifests',
+      'npm run lint:actions',
+      'npm run scan:misconfig',
+      'npm run test:e2e',
+    ]) {
       expect(ci).toContain(check);
     }
     const e2e = workflows['ci.yml'].jobs.e2e;
@@ -362,7 +389,7 @@ describe('review on pull requests', () => {
   const diff = jobs['review-diff'];
   const comment = jobs['review-comment'];
 
-  it('the diff job runs on pull requests with a read-only token: base = the merge commit\'s first parent', () => {
+  it("the diff job runs on pull requests with a read-only token: base = the merge commit's first parent", () => {
     expect(diff.if).toBe("github.event_name == 'pull_request'");
     expect(permissionsOf(diff)).toEqual({}); // the workflow default: contents: read
     expect(workflows['ci.yml'].permissions).toEqual({ contents: 'read' });

@@ -5,7 +5,10 @@ import { config, fakeOutputs, fakeRender, options, writeOutputsFile } from '../f
 
 describe('release plan', () => {
   test('prod releases with its canary (the configured default), sized from minReplicas; the generic target rolls', () => {
-    const prod = prepare(options({ env: 'prod', image: `registry.local/web@sha256:${'a'.repeat(64)}`, outputsFile: writeOutputsFile('prod', fakeOutputs('prod')) }), { config, render: fakeRender });
+    const prod = prepare(options({ env: 'prod', image: `registry.local/web@sha256:${'a'.repeat(64)}`, outputsFile: writeOutputsFile('prod', fakeOutputs('prod')) }), {
+      config,
+      render: fakeRender,
+    });
     const plan = planRelease(prod, { namespaceObject: prod.release.namespaceObject, exists: true }, []);
     expect(plan.strategy).toEqual({ kind: 'canary', ...DEFAULT_CANARY });
     expect(plan.canary).toMatchObject({ kind: 'Deployment', metadata: { name: 'web-canary' }, spec: { replicas: 1 } });

@@ -31,7 +31,8 @@ const pod = (name: string, hash: string, waiting?: string): PodLike =>
     },
   }) as unknown as PodLike;
 
-const run = (cluster: FakeCluster, options = {}) => podFailureCheck({ now: () => new Date('2026-12-01T20:00:20Z'), ...options })({ cluster, namespace: NS, deployment, state: evaluateRollout(deployment) });
+const run = (cluster: FakeCluster, options = {}) =>
+  podFailureCheck({ now: () => new Date('2026-12-01T20:00:20Z'), ...options })({ cluster, namespace: NS, deployment, state: evaluateRollout(deployment) });
 
 describe('podFailureCheck', () => {
   test("a crash-looping NEW pod fails the rollout, naming pod, container, reason and its previous run's log lines (redacted)", async () => {

@@ -174,7 +174,11 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(refused(() => prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
       /^Deployment web: image reference "registry.local\/web:1.0.0" is pinned by tag; environment "prod" is production and accepts only images by digest/,
     );
-    const dir = writeManifestDir({ 'x.yaml': releaseObjects('registry.local/web:1.0.0').map((o) => dump(o)).join('---\n') });
+    const dir = writeManifestDir({
+      'x.yaml': releaseObjects('registry.local/web:1.0.0')
+        .map((o) => dump(o))
+        .join('---\n'),
+    });
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/environment "prod" is production/);
     expect(prepare(options({ image: 'registry.local/web:1.0.0' }), deps).imageWarnings).toEqual([
       'image registry.local/web:1.0.0 is referenced by tag "1.0.0" outside ECR: such a tag can be moved to other content; prefer registry.local/web@sha256:<digest>',

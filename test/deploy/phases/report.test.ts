@@ -8,7 +8,7 @@ const healthy = { phase: 'complete' as const, state: evaluateRollout(deploymentS
 const marks = { applyStarted: 1000, applied: 3500, settled: 95_500, rollbackEnded: 110_000 };
 
 describe('report', () => {
-  test('after the apply, says what the watch waits for (the autoscaler\'s minReplicas when there is one)', () => {
+  test("after the apply, says what the watch waits for (the autoscaler's minReplicas when there is one)", () => {
     expect(watchingLine({ deploymentName: 'web', minReplicas: 2 }, 1234, 600)).toBe(
       'applied in 1.2s; watching the rollout of deployment/web (timeout 600s; done when at least 2 replicas (HorizontalPodAutoscaler minReplicas) are available)',
     );

@@ -83,7 +83,7 @@ describe('AWS Load Balancer Controller policy', () => {
     expect(rules.Condition).toEqual({ ArnEquals: { 'ec2:Vpc': 'arn:aws:ec2:eu-west-1:123456789012:vpc/vpc-0123456789abcdef0' } });
   });
 
-  test('resources are limited to this region and account (no other region\'s or account\'s load balancers)', () => {
+  test("resources are limited to this region and account (no other region's or account's load balancers)", () => {
     for (const statement of ours.Statement) {
       for (const resource of list(statement.Resource)) {
         if (resource === '*') continue;

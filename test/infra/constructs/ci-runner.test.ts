@@ -105,10 +105,15 @@ describe.each(modes)('CI runner, cluster endpoint %s', (mode, load) => {
 
   test('the deploy role (what the deploy job assumes on the runner) has an access entry scoped to the application namespace', () => {
     const env = platformConfig.environments.find((e) => e.name === 'prod')!;
-    const entries = resourcesOfType(json, 'AWS::EKS::AccessEntry').filter(([, e]) => JSON.stringify(e.Properties.PrincipalArn).includes(`:role/${names.deployRole(platformConfig, env)}"`));
+    const entries = resourcesOfType(json, 'AWS::EKS::AccessEntry').filter(([, e]) =>
+      JSON.stringify(e.Properties.PrincipalArn).includes(`:role/${names.deployRole(platformConfig, env)}"`),
+    );
     expect(entries).toHaveLength(1);
     expect(entries[0][1].Properties.AccessPolicies).toEqual([
-      { AccessScope: { Type: 'namespace', Namespaces: [env.workload.namespace] }, PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSAdminPolicy']] } },
+      {
+        AccessScope: { Type: 'namespace', Namespaces: [env.workload.namespace] },
+        PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSAdminPolicy']] },
+      },
     ]);
   });
 });

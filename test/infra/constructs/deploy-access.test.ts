@@ -31,7 +31,9 @@ describe.each(platformConfig.environments)('$name: the CI deploy role holds admi
   const json = platform().json(`${project}-${env.name}`);
   const namespace = env.workload.namespace;
   const deployEntry = () => {
-    const entries = resourcesOfType(json, 'AWS::EKS::AccessEntry').filter(([, r]) => JSON.stringify(r.Properties.PrincipalArn).includes(`:role/${names.deployRole(platformConfig, env)}`));
+    const entries = resourcesOfType(json, 'AWS::EKS::AccessEntry').filter(([, r]) =>
+      JSON.stringify(r.Properties.PrincipalArn).includes(`:role/${names.deployRole(platformConfig, env)}`),
+    );
     expect(entries).toHaveLength(1);
     return entries[0][1].Properties;
   };

@@ -15,7 +15,11 @@ function backupStack(copyToRegion?: string, retentionDays = 35) {
   const stack = new Stack(new App(), 'Test', { env: { region: 'eu-central-1', account: '111122223333' } });
   const key = new kms.Key(stack, 'Key');
   const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
-  const database = new rds.DatabaseInstance(stack, 'Db', { engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 }), vpc, vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } });
+  const database = new rds.DatabaseInstance(stack, 'Db', {
+    engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17_9 }),
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+  });
   const bucket = new s3.Bucket(stack, 'Bucket', { versioned: true });
   new PlatformBackup(stack, 'Backup', { prefix: 'platform-prod', key, retentionDays, copyToRegion, database, buckets: [bucket] });
   return stack;
@@ -26,7 +30,10 @@ describe('PlatformBackup', () => {
     const template = Template.fromStack(backupStack('eu-west-1'));
     const plan = Object.values(template.findResources('AWS::Backup::BackupPlan'))[0] as any;
     expect(plan.Properties.BackupPlan.BackupPlanRule[0].CopyActions).toEqual([
-      { DestinationBackupVaultArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:eu-west-1:111122223333:backup-vault:platform-prod-dr']] }, Lifecycle: { DeleteAfterDays: 35 } },
+      {
+        DestinationBackupVaultArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':backup:eu-west-1:111122223333:backup-vault:platform-prod-dr']] },
+        Lifecycle: { DeleteAfterDays: 35 },
+      },
     ]);
   });
 
@@ -47,7 +54,7 @@ describe('ClusterOperations', () => {
     );
   });
 
-  test('the autoscaler\'s mutating permissions name the given cluster, never another', () => {
+  test("the autoscaler's mutating permissions name the given cluster, never another", () => {
     const stack = new Stack(new App(), 'Test', { env: { region: 'eu-west-1', account: '111122223333' } });
     const statements = clusterAutoscalerStatements(stack, 'platform-dev').map((s) => s.toStatementJson());
     const text = JSON.stringify(statements.filter((s) => s.Sid !== 'Discover'));
@@ -61,9 +68,15 @@ describe('ClusterOperations', () => {
 describe('databaseCare', () => {
   test('fails when the slow-statement threshold is negative', () => {
     const stack = new Stack();
-    expect(() => databaseCare(stack, new kms.Key(stack, 'Key'), { instanceIdentifier: 'x', maintenanceWindow: 'sun:03:30-sun:04:30', logRetentionDays: 30, removal: RemovalPolicy.DESTROY, slowStatementMs: -1 })).toThrow(
-      /slowStatementMs is -1; expected a whole number of milliseconds/,
-    );
+    expect(() =>
+      databaseCare(stack, new kms.Key(stack, 'Key'), {
+        instanceIdentifier: 'x',
+        maintenanceWindow: 'sun:03:30-sun:04:30',
+        logRetentionDays: 30,
+        removal: RemovalPolicy.DESTROY,
+        slowStatementMs: -1,
+      }),
+    ).toThrow(/slowStatementMs is -1; expected a whole number of milliseconds/);
   });
 });
 
@@ -75,7 +88,12 @@ describe('alarmQueries', () => {
     const rate = new cloudwatch.MathExpression({ expression: 'a / b', period: Duration.minutes(1), usingMetrics: { a: metric, b: query } });
     expect(alarmQueries(rate)).toEqual([
       { id: 'm', returnData: true, label: undefined, expression: 'a / b', period: undefined },
-      { id: 'a', returnData: false, label: undefined, metricStat: { metric: { namespace: 'N', metricName: 'M', dimensions: undefined }, period: 60, stat: 'p99', unit: undefined } },
+      {
+        id: 'a',
+        returnData: false,
+        label: undefined,
+        metricStat: { metric: { namespace: 'N', metricName: 'M', dimensions: undefined }, period: 60, stat: 'p99', unit: undefined },
+      },
       { id: 'b', returnData: false, label: undefined, expression: 'SELECT SUM(RequestCount) FROM "AWS/ApplicationELB"', period: 60 },
     ]);
   });

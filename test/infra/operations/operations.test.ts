@@ -13,7 +13,11 @@ const topicOf = (json: Record<string, any>) => logicalIdOf(json, 'AWS::SNS::Topi
 const envKeyOf = (json: Record<string, any>) => logicalIdOf(json, 'AWS::KMS::Key', (r) => /EKS secrets/.test(r.Properties.Description));
 
 describe('alarm topic', () => {
-  test.each([['platform-prod', 'page'], ['platform-dev', 'notify'], ['platform-staging', 'notify']])('%s: one topic, encrypted with the environment key, TLS-only, severity %s', (stack, severity) => {
+  test.each([
+    ['platform-prod', 'page'],
+    ['platform-dev', 'notify'],
+    ['platform-staging', 'notify'],
+  ])('%s: one topic, encrypted with the environment key, TLS-only, severity %s', (stack, severity) => {
     const json = p.json(stack);
     const topics = resources(json, 'AWS::SNS::Topic');
     expect(topics).toHaveLength(1);
@@ -23,7 +27,13 @@ describe('alarm topic', () => {
     expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
     // CloudWatch may use the key, for this account's alarms only.
     const keyStatements = resources(json, 'AWS::KMS::Key').flatMap((k) => k.Properties.KeyPolicy.Statement);
-    expect(keyStatements).toContainEqual(expect.objectContaining({ Sid: 'AllowCloudWatchAlarmsToEncryptedTopic', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({
+        Sid: 'AllowCloudWatchAlarmsToEncryptedTopic',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
   });
 
   test('subscriptions come from configuration: prod pages (HTTPS pager) and mails, dev only mails', () => {
@@ -37,19 +47,99 @@ describe('alarm topic', () => {
 });
 
 /** Expected alarms of prod (prod's thresholds: defaults except databaseConnections 400; 100 GiB allocated). */
-const EXPECTED: Record<string, { threshold: number; op: string; evaluation: number; datapoints: number; missing: string; metric: RegExp | { namespace: string; name: string; stat: string; period: number } }> = {
-  WebHttp5xxRate: { threshold: 1, op: 'GreaterThanThreshold', evaluation: 5, datapoints: 3, missing: 'notBreaching', metric: /^100 \* \(FILL\(targetErrors, 0\) \+ FILL\(albErrors, 0\)\) \/ requests$/ },
-  WebUnhealthyTargets: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', evaluation: 3, datapoints: 3, missing: 'missing', metric: /^SELECT MAX\(UnHealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/ },
-  WebNoHealthyTargets: { threshold: 1, op: 'LessThanThreshold', evaluation: 2, datapoints: 2, missing: 'missing', metric: /^SELECT MIN\(HealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/ },
-  WebLatencyP99: { threshold: 1000, op: 'GreaterThanThreshold', evaluation: 5, datapoints: 3, missing: 'notBreaching', metric: { namespace: 'platform-prod', name: 'WebRequestDuration', stat: 'p99', period: 60 } },
+const EXPECTED: Record<
+  string,
+  { threshold: number; op: string; evaluation: number; datapoints: number; missing: string; metric: RegExp | { namespace: string; name: string; stat: string; period: number } }
+> = {
+  WebHttp5xxRate: {
+    threshold: 1,
+    op: 'GreaterThanThreshold',
+    evaluation: 5,
+    datapoints: 3,
+    missing: 'notBreaching',
+    metric: /^100 \* \(FILL\(targetErrors, 0\) \+ FILL\(albErrors, 0\)\) \/ requests$/,
+  },
+  WebUnhealthyTargets: {
+    threshold: 1,
+    op: 'GreaterThanOrEqualToThreshold',
+    evaluation: 3,
+    datapoints: 3,
+    missing: 'missing',
+    metric: /^SELECT MAX\(UnHealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/,
+  },
+  WebNoHealthyTargets: {
+    threshold: 1,
+    op: 'LessThanThreshold',
+    evaluation: 2,
+    datapoints: 2,
+    missing: 'missing',
+    metric: /^SELECT MIN\(HealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/,
+  },
+  WebLatencyP99: {
+    threshold: 1000,
+    op: 'GreaterThanThreshold',
+    evaluation: 5,
+    datapoints: 3,
+    missing: 'notBreaching',
+    metric: { namespace: 'platform-prod', name: 'WebRequestDuration', stat: 'p99', period: 60 },
+  },
   ApiHttp5xxRate: { threshold: 1, op: 'GreaterThanThreshold', evaluation: 5, datapoints: 3, missing: 'notBreaching', metric: /^100 \* FILL\(errors, 0\) \/ requests$/ },
-  ApiLatencyP99: { threshold: 2000, op: 'GreaterThanThreshold', evaluation: 5, datapoints: 3, missing: 'notBreaching', metric: { namespace: 'AWS/ApiGateway', name: 'Latency', stat: 'p99', period: 60 } },
-  ApiFunctionErrors: { threshold: 5, op: 'GreaterThanOrEqualToThreshold', evaluation: 1, datapoints: 1, missing: 'notBreaching', metric: { namespace: 'AWS/Lambda', name: 'Errors', stat: 'Sum', period: 300 } },
-  ApiFunctionThrottles: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', evaluation: 1, datapoints: 1, missing: 'notBreaching', metric: { namespace: 'AWS/Lambda', name: 'Throttles', stat: 'Sum', period: 300 } },
-  DatabaseCpu: { threshold: 80, op: 'GreaterThanThreshold', evaluation: 3, datapoints: 3, missing: 'breaching', metric: { namespace: 'AWS/RDS', name: 'CPUUtilization', stat: 'Average', period: 300 } },
-  DatabaseFreeStorage: { threshold: 10 * 1024 ** 3, op: 'LessThanThreshold', evaluation: 1, datapoints: 1, missing: 'breaching', metric: { namespace: 'AWS/RDS', name: 'FreeStorageSpace', stat: 'Minimum', period: 300 } },
-  DatabaseFreeableMemory: { threshold: 128 * 1024 ** 2, op: 'LessThanThreshold', evaluation: 3, datapoints: 3, missing: 'breaching', metric: { namespace: 'AWS/RDS', name: 'FreeableMemory', stat: 'Minimum', period: 300 } },
-  DatabaseConnections: { threshold: 400, op: 'GreaterThanOrEqualToThreshold', evaluation: 2, datapoints: 2, missing: 'breaching', metric: { namespace: 'AWS/RDS', name: 'DatabaseConnections', stat: 'Maximum', period: 300 } },
+  ApiLatencyP99: {
+    threshold: 2000,
+    op: 'GreaterThanThreshold',
+    evaluation: 5,
+    datapoints: 3,
+    missing: 'notBreaching',
+    metric: { namespace: 'AWS/ApiGateway', name: 'Latency', stat: 'p99', period: 60 },
+  },
+  ApiFunctionErrors: {
+    threshold: 5,
+    op: 'GreaterThanOrEqualToThreshold',
+    evaluation: 1,
+    datapoints: 1,
+    missing: 'notBreaching',
+    metric: { namespace: 'AWS/Lambda', name: 'Errors', stat: 'Sum', period: 300 },
+  },
+  ApiFunctionThrottles: {
+    threshold: 1,
+    op: 'GreaterThanOrEqualToThreshold',
+    evaluation: 1,
+    datapoints: 1,
+    missing: 'notBreaching',
+    metric: { namespace: 'AWS/Lambda', name: 'Throttles', stat: 'Sum', period: 300 },
+  },
+  DatabaseCpu: {
+    threshold: 80,
+    op: 'GreaterThanThreshold',
+    evaluation: 3,
+    datapoints: 3,
+    missing: 'breaching',
+    metric: { namespace: 'AWS/RDS', name: 'CPUUtilization', stat: 'Average', period: 300 },
+  },
+  DatabaseFreeStorage: {
+    threshold: 10 * 1024 ** 3,
+    op: 'LessThanThreshold',
+    evaluation: 1,
+    datapoints: 1,
+    missing: 'breaching',
+    metric: { namespace: 'AWS/RDS', name: 'FreeStorageSpace', stat: 'Minimum', period: 300 },
+  },
+  DatabaseFreeableMemory: {
+    threshold: 128 * 1024 ** 2,
+    op: 'LessThanThreshold',
+    evaluation: 3,
+    datapoints: 3,
+    missing: 'breaching',
+    metric: { namespace: 'AWS/RDS', name: 'FreeableMemory', stat: 'Minimum', period: 300 },
+  },
+  DatabaseConnections: {
+    threshold: 400,
+    op: 'GreaterThanOrEqualToThreshold',
+    evaluation: 2,
+    datapoints: 2,
+    missing: 'breaching',
+    metric: { namespace: 'AWS/RDS', name: 'DatabaseConnections', stat: 'Maximum', period: 300 },
+  },
 };
 
 describe('alarms', () => {
@@ -66,7 +156,13 @@ describe('alarms', () => {
   test.each(Object.entries(EXPECTED))('%s: metric, statistic, threshold, period, datapoints, missing data, ALARM and OK actions', (id, e) => {
     const alarm = alarms.get(id)!;
     const topic = { Ref: topicOf(prod) };
-    expect(alarm).toMatchObject({ Threshold: e.threshold, ComparisonOperator: e.op, EvaluationPeriods: e.evaluation, DatapointsToAlarm: e.datapoints, TreatMissingData: e.missing });
+    expect(alarm).toMatchObject({
+      Threshold: e.threshold,
+      ComparisonOperator: e.op,
+      EvaluationPeriods: e.evaluation,
+      DatapointsToAlarm: e.datapoints,
+      TreatMissingData: e.missing,
+    });
     expect(alarm.AlarmActions).toEqual([topic]);
     expect(alarm.OKActions).toEqual([topic]);
     if (e.metric instanceof RegExp) {
@@ -95,10 +191,12 @@ describe('alarms', () => {
     expect(manifest).toContain('alb.ingress.kubernetes.io/tags: PlatformService=platform-prod-web');
   });
 
-  test('the p99 latency metric is extracted from the web container\'s request logs in its KMS-encrypted log group', () => {
+  test("the p99 latency metric is extracted from the web container's request logs in its KMS-encrypted log group", () => {
     const [filter] = resources(prod, 'AWS::Logs::MetricFilter');
     expect(filter.Properties.FilterPattern).toBe('{ ($.kubernetes.namespace_name = "web") && ($.kubernetes.container_name = "web") && ($.log_processed.msg = "request") }');
-    expect(filter.Properties.MetricTransformations).toEqual([{ MetricNamespace: 'platform-prod', MetricName: 'WebRequestDuration', MetricValue: '$.log_processed.durationMs', Unit: 'Milliseconds' }]);
+    expect(filter.Properties.MetricTransformations).toEqual([
+      { MetricNamespace: 'platform-prod', MetricName: 'WebRequestDuration', MetricValue: '$.log_processed.durationMs', Unit: 'Milliseconds' },
+    ]);
     const group = prod.Resources[filter.Properties.LogGroupName.Ref];
     expect(group.Properties.LogGroupName).toBe('/aws/containerinsights/platform-prod/application');
   });
@@ -109,7 +207,20 @@ describe('dashboard', () => {
     const [dashboard] = resources(prod, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.Properties.DashboardName).toBe('platform-prod');
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const title of ['Alarms', 'Traffic: ALB requests', 'Errors: ALB 5xx %', 'Latency: request duration p99 (ms)', 'Saturation: node and pod CPU %', 'Targets: healthy / unhealthy', 'CPU %', 'Connections', 'Free storage (bytes)', 'Freeable memory (bytes)', 'Latency p99 (ms)', 'Lambda errors, throttles, duration p99']) {
+    for (const title of [
+      'Alarms',
+      'Traffic: ALB requests',
+      'Errors: ALB 5xx %',
+      'Latency: request duration p99 (ms)',
+      'Saturation: node and pod CPU %',
+      'Targets: healthy / unhealthy',
+      'CPU %',
+      'Connections',
+      'Free storage (bytes)',
+      'Freeable memory (bytes)',
+      'Latency p99 (ms)',
+      'Lambda errors, throttles, duration p99',
+    ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
     for (const section of ['### Web service: golden signals', '### Database', '### Upload API']) expect(body).toContain(section);
@@ -118,7 +229,7 @@ describe('dashboard', () => {
 });
 
 describe('cluster telemetry and capacity', () => {
-  test('amazon-cloudwatch-observability and metrics-server add-ons at pinned versions; the agent\'s role through Pod Identity', () => {
+  test("amazon-cloudwatch-observability and metrics-server add-ons at pinned versions; the agent's role through Pod Identity", () => {
     const addons = new Map(resources(prod, 'AWS::EKS::Addon').map((a) => [a.Properties.AddonName, a.Properties]));
     const observability = addons.get('amazon-cloudwatch-observability')!;
     expect(observability.AddonVersion).toMatch(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/);
@@ -133,7 +244,9 @@ describe('cluster telemetry and capacity', () => {
 
   test('container logs go to KMS-encrypted groups with the configured retention, created before the add-on', () => {
     const groups = resources(prod, 'AWS::Logs::LogGroup').filter((g) => String(g.Properties.LogGroupName).startsWith('/aws/containerinsights/platform-prod/'));
-    expect(groups.map((g) => g.Properties.LogGroupName).sort()).toEqual(['application', 'dataplane', 'host', 'performance'].map((k) => `/aws/containerinsights/platform-prod/${k}`));
+    expect(groups.map((g) => g.Properties.LogGroupName).sort()).toEqual(
+      ['application', 'dataplane', 'host', 'performance'].map((k) => `/aws/containerinsights/platform-prod/${k}`),
+    );
     for (const g of groups) {
       expect(g.Properties.RetentionInDays).toBe(90);
       expect(g.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [envKeyOf(prod), 'Arn'] });
@@ -142,10 +255,16 @@ describe('cluster telemetry and capacity', () => {
     for (const g of devGroups) expect(g.Properties.RetentionInDays).toBe(14);
     const [addonId, addon] = resourcesOfType(prod, 'AWS::EKS::Addon').find(([, a]) => a.Properties.AddonName === 'amazon-cloudwatch-observability')!;
     expect(addonId).toBeDefined();
-    expect(addon.DependsOn).toEqual(expect.arrayContaining(resourcesOfType(prod, 'AWS::Logs::LogGroup').filter(([, g]) => String(g.Properties.LogGroupName).startsWith('/aws/containerinsights/')).map(([id]) => id)));
+    expect(addon.DependsOn).toEqual(
+      expect.arrayContaining(
+        resourcesOfType(prod, 'AWS::Logs::LogGroup')
+          .filter(([, g]) => String(g.Properties.LogGroupName).startsWith('/aws/containerinsights/'))
+          .map(([id]) => id),
+      ),
+    );
   });
 
-  test.each(['platform-dev', 'platform-staging', 'platform-prod'])('%s: Cluster Autoscaler may resize only its own cluster\'s node groups', (stack) => {
+  test.each(['platform-dev', 'platform-staging', 'platform-prod'])("%s: Cluster Autoscaler may resize only its own cluster's node groups", (stack) => {
     const json = p.json(stack);
     const cluster = stack;
     const [, policy] = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ClusterOperationsAutoscalerPolicy'))!;
@@ -174,7 +293,13 @@ describe('backups', () => {
   const production = platformConfig.environments.filter((e) => e.production);
   test.each(production.map((e) => e.name))('%s: the plan covers every stateful resource (databases and buckets) by reference', (name) => {
     const json = p.json(`platform-${name}`);
-    const stateful = [...resourcesOfType(json, 'AWS::RDS::DBInstance'), ...resourcesOfType(json, 'AWS::S3::Bucket'), ...resourcesOfType(json, 'AWS::RDS::DBCluster'), ...resourcesOfType(json, 'AWS::DynamoDB::Table'), ...resourcesOfType(json, 'AWS::EFS::FileSystem')].map(([id]) => id);
+    const stateful = [
+      ...resourcesOfType(json, 'AWS::RDS::DBInstance'),
+      ...resourcesOfType(json, 'AWS::S3::Bucket'),
+      ...resourcesOfType(json, 'AWS::RDS::DBCluster'),
+      ...resourcesOfType(json, 'AWS::DynamoDB::Table'),
+      ...resourcesOfType(json, 'AWS::EFS::FileSystem'),
+    ].map(([id]) => id);
     expect(stateful.length).toBeGreaterThanOrEqual(3);
     const selections = resources(json, 'AWS::Backup::BackupSelection');
     const covered = JSON.stringify(selections.map((s) => s.Properties.BackupSelection.Resources));
@@ -200,7 +325,10 @@ describe('backups', () => {
 });
 
 describe('database care', () => {
-  test.each([['platform-prod', 90], ['platform-dev', 14]])('%s: minor upgrades in the window, Performance Insights with KMS, enhanced monitoring, engine logs into KMS groups first', (stack, days) => {
+  test.each([
+    ['platform-prod', 90],
+    ['platform-dev', 14],
+  ])('%s: minor upgrades in the window, Performance Insights with KMS, enhanced monitoring, engine logs into KMS groups first', (stack, days) => {
     const json = p.json(stack);
     const [[dbId, db]] = resourcesOfType(json, 'AWS::RDS::DBInstance');
     const key = { 'Fn::GetAtt': [envKeyOf(json), 'Arn'] };

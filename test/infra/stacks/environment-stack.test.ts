@@ -73,7 +73,12 @@ describe('environment stack: EKS', () => {
     });
     dev.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
-      AccessPolicies: [{ AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] }, PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSAdminPolicy')])] } }],
+      AccessPolicies: [
+        {
+          AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] },
+          PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSAdminPolicy')])] },
+        },
+      ],
     });
   });
 
@@ -111,11 +116,13 @@ describe('environment stack: EKS', () => {
     });
   });
 
-  test.each(['dev', 'prod'])('%s: the Namespace infra creates has exactly the labels the chart renders (bar the chart\'s informational ones)', (env) => {
+  test.each(['dev', 'prod'])("%s: the Namespace infra creates has exactly the labels the chart renders (bar the chart's informational ones)", (env) => {
     const json = platform().json(`platform-${env}`);
     const [, ns] = resourcesOfType(json, 'Custom::AWSCDK-EKS-KubernetesResource').find(([, r]) => String(r.Properties.Manifest).includes('"kind":"Namespace"'))!;
     const [manifest] = JSON.parse(ns.Properties.Manifest);
-    const chart = (renderTarget(platformConfig, env, { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string; labels: Record<string, string> } }[]).find((o) => o.kind === 'Namespace')!;
+    const chart = (
+      renderTarget(platformConfig, env, { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string; labels: Record<string, string> } }[]
+    ).find((o) => o.kind === 'Namespace')!;
     const workloadLabels = Object.fromEntries(Object.entries(chart.metadata.labels).filter(([k]) => !k.startsWith('app.kubernetes.io/')));
     expect(manifest.metadata.name).toBe(chart.metadata.name);
     // aws-eks-v2 adds its own prune label to every manifest it applies.
@@ -123,10 +130,12 @@ describe('environment stack: EKS', () => {
     expect(infraLabels).toEqual(workloadLabels);
   });
 
-  test('the ALB controller\'s Pod Identity, its Helm release and the chart\'s OIDC Secret reader name the same ServiceAccount', () => {
+  test("the ALB controller's Pod Identity, its Helm release and the chart's OIDC Secret reader name the same ServiceAccount", () => {
     prod.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, ServiceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name });
     const objects = renderTarget(platformConfig, 'prod', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; subjects?: unknown[] }[];
-    expect(objects.find((o) => o.kind === 'RoleBinding')!.subjects).toEqual([{ kind: 'ServiceAccount', name: ALB_CONTROLLER_SERVICE_ACCOUNT.name, namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, apiGroup: '' }]);
+    expect(objects.find((o) => o.kind === 'RoleBinding')!.subjects).toEqual([
+      { kind: 'ServiceAccount', name: ALB_CONTROLLER_SERVICE_ACCOUNT.name, namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, apiGroup: '' },
+    ]);
   });
 
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
@@ -155,7 +164,7 @@ describe('environment stack: EKS', () => {
 });
 
 describe('environment stack: database', () => {
-  test('RDS listens on the shared port, and the chart\'s network policy lets the pods reach it in the VPC', () => {
+  test("RDS listens on the shared port, and the chart's network policy lets the pods reach it in the VPC", () => {
     dev.hasResourceProperties('AWS::RDS::DBInstance', { Port: String(DATABASE_PORT) });
     const objects = renderTarget(platformConfig, 'dev', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string }; spec?: any }[];
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web')!;
@@ -242,9 +251,7 @@ describe('environment stack: S3', () => {
     const policies = resourcesOfType(t === dev ? devJson : prodJson, 'AWS::S3::BucketPolicy');
     expect(policies).toHaveLength(2);
     for (const [, policy] of policies) {
-      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
-        expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
-      );
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     }
   });
 
@@ -315,7 +322,10 @@ describe('environment stack: upload API', () => {
   });
 
   test('the API function has its reserved concurrency from configuration, per environment', () => {
-    for (const [template, config] of [[dev, devConfig], [prod, prodConfig]] as const) {
+    for (const [template, config] of [
+      [dev, devConfig],
+      [prod, prodConfig],
+    ] as const) {
       template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Upload API'), ReservedConcurrentExecutions: config.apiReservedConcurrency });
     }
     expect(devConfig.apiReservedConcurrency).not.toBe(prodConfig.apiReservedConcurrency);
@@ -324,7 +334,9 @@ describe('environment stack: upload API', () => {
   test('the function role is least privilege on its bucket and key', () => {
     const [, policy] = resourcesOfType(devJson, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ApiFunctionPolicy'))!;
     const actions = (policy.Properties.PolicyDocument.Statement as { Action: string | string[] }[]).flatMap((s) => s.Action).sort();
-    expect(actions).toEqual(['kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort());
+    expect(actions).toEqual(
+      ['kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'].sort(),
+    );
   });
 });
 

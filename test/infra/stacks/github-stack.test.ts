@@ -76,7 +76,13 @@ describe('GitHub OIDC stack', () => {
     template.hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'platform-github-shared-deploy',
       AssumeRolePolicyDocument: {
-        Statement: [Match.objectLike({ Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': [`repo:${repo}:environment:shared`] } } })],
+        Statement: [
+          Match.objectLike({
+            Condition: {
+              StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': [`repo:${repo}:environment:shared`] },
+            },
+          }),
+        ],
       },
     });
     const [, policy] = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('SharedDeployPolicy'))!;
@@ -171,11 +177,16 @@ describe('GitHub OIDC stack', () => {
     const statements = trustOf('platform-github-image-push');
     const gitlabRefs = federatedBy(statements, 'GitLabOidc');
     expect(gitlabRefs.map((st) => st.Condition)).toEqual([
-      { StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com', 'gitlab.com:sub': ['develop', 'staging'].map((b) => `project_path:${gitlab.projectPath}:ref_type:branch:ref:${b}`) } },
+      {
+        StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com', 'gitlab.com:sub': ['develop', 'staging'].map((b) => `project_path:${gitlab.projectPath}:ref_type:branch:ref:${b}`) },
+      },
       { StringEquals: { 'gitlab.com:aud': 'sts.amazonaws.com' }, StringLike: { 'gitlab.com:sub': [`project_path:${gitlab.projectPath}:ref_type:tag:ref:v*`] } },
     ]);
     expect(federatedBy(statements, 'BitbucketOidc').map((st) => st.Condition)).toEqual([
-      { StringEquals: { [`${bitbucketHost}:aud`]: bitbucketAud }, StringLike: { [`${bitbucketHost}:sub`]: [`${bitbucket.repositoryUuid}${bitbucket.deploymentEnvironmentUuids.images}:*`] } },
+      {
+        StringEquals: { [`${bitbucketHost}:aud`]: bitbucketAud },
+        StringLike: { [`${bitbucketHost}:sub`]: [`${bitbucket.repositoryUuid}${bitbucket.deploymentEnvironmentUuids.images}:*`] },
+      },
     ]);
     // Jenkins: only the image agent's role, none of the environments' agents.
     const agents = statements.filter((st) => st.Principal?.AWS);

@@ -20,7 +20,13 @@ import { platform, ROOT } from '../helpers';
 
 interface Rule {
   rulePriority: number;
-  selection: { tagStatus: 'tagged' | 'untagged' | 'any'; tagPrefixList?: string[]; tagPatternList?: string[]; countType: 'imageCountMoreThan' | 'sinceImagePushed'; countNumber: number };
+  selection: {
+    tagStatus: 'tagged' | 'untagged' | 'any';
+    tagPrefixList?: string[];
+    tagPatternList?: string[];
+    countType: 'imageCountMoreThan' | 'sinceImagePushed';
+    countNumber: number;
+  };
   action: { type: 'expire' };
 }
 interface Image {
@@ -29,7 +35,13 @@ interface Image {
   pushedDay: number;
 }
 
-const wildcard = (pattern: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+const wildcard = (pattern: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 function selects(rule: Rule, image: Image): boolean {
   const { tagStatus, tagPrefixList, tagPatternList } = rule.selection;
   if (tagStatus === 'any') return true;
@@ -57,7 +69,9 @@ function expired(rules: Rule[], images: Image[], today: number): Set<string> {
 
 const regions = [...new Set(platformConfig.environments.map((e) => e.region))];
 const rulesOf = (region: string): Rule[] => {
-  const [repository] = Object.values(platform().json(`${platformConfig.project}-shared-${region}`).Resources as Record<string, any>).filter((r) => r.Type === 'AWS::ECR::Repository');
+  const [repository] = Object.values(platform().json(`${platformConfig.project}-shared-${region}`).Resources as Record<string, any>).filter(
+    (r) => r.Type === 'AWS::ECR::Repository',
+  );
   return JSON.parse(repository.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
 };
 const sha = (i: number) => i.toString(16).padStart(40, '0');
@@ -84,7 +98,10 @@ describe('ECR lifecycle: released images are never expired by the count of build
 
   test('the evaluator reproduces the documented failure of a plain "keep the last 100" policy', () => {
     const plain: Rule[] = [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 100 }, action: { type: 'expire' } }];
-    const images: Image[] = [{ digest: 'release', tags: ['v1.0.0'], pushedDay: 0 }, ...Array.from({ length: 100 }, (_, i) => ({ digest: `b${i}`, tags: [sha(i + 1)], pushedDay: i + 1 }))];
+    const images: Image[] = [
+      { digest: 'release', tags: ['v1.0.0'], pushedDay: 0 },
+      ...Array.from({ length: 100 }, (_, i) => ({ digest: `b${i}`, tags: [sha(i + 1)], pushedDay: i + 1 })),
+    ];
     expect(expired(plain, images, 200).has('release')).toBe(true);
   });
 

@@ -34,7 +34,12 @@ describe('regional shared stacks', () => {
   test('the primary region replicates images to the prod region; the other region does not replicate', () => {
     primary.hasResourceProperties('AWS::ECR::ReplicationConfiguration', {
       ReplicationConfiguration: {
-        Rules: [{ Destinations: [{ Region: 'eu-central-1', RegistryId: { Ref: 'AWS::AccountId' } }], RepositoryFilters: [{ Filter: platformConfig.imageRepositoryName, FilterType: 'PREFIX_MATCH' }] }],
+        Rules: [
+          {
+            Destinations: [{ Region: 'eu-central-1', RegistryId: { Ref: 'AWS::AccountId' } }],
+            RepositoryFilters: [{ Filter: platformConfig.imageRepositoryName, FilterType: 'PREFIX_MATCH' }],
+          },
+        ],
       },
     });
     secondary.resourceCountIs('AWS::ECR::ReplicationConfiguration', 0);
@@ -60,7 +65,9 @@ describe('stack order: replica regions first', () => {
 
   test('every replication destination region has its shared stack ordered before the source', () => {
     const replication = primary.findResources('AWS::ECR::ReplicationConfiguration');
-    const destinations = Object.values(replication).flatMap((r: any) => r.Properties.ReplicationConfiguration.Rules.flatMap((rule: any) => rule.Destinations.map((d: any) => d.Region)));
+    const destinations = Object.values(replication).flatMap((r: any) =>
+      r.Properties.ReplicationConfiguration.Rules.flatMap((rule: any) => rule.Destinations.map((d: any) => d.Region)),
+    );
     expect(destinations.length).toBeGreaterThan(0);
     for (const region of destinations) expect(dependsOn('platform-shared-eu-west-1')).toContain(`platform-shared-${region}`);
   });
