@@ -1,7 +1,8 @@
-import { ConfigError, platformConfig, validatePlatformConfig } from '../../config';
+import { platformConfig, validatePlatformConfig } from '../../config';
 import type { PlatformConfig } from '../../config';
 import { configurationByName, configurationFromArgs } from '../../config/configurations';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
+import { problemsOf } from './support';
 
 const accounts: Record<string, string | undefined> = { dev: '222233334444', staging: '333344445555', prod: '444455556666' };
 
@@ -14,15 +15,6 @@ function withAccounts(envAccounts: Record<string, string | undefined>, shared: s
   };
 }
 
-function problemsOf(config: PlatformConfig): readonly string[] {
-  try {
-    validatePlatformConfig(config);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).problems;
-  }
-  throw new Error('expected the configuration to be rejected');
-}
 
 describe('accounts', () => {
   test('the default configuration names no account (single account, account-agnostic); the example names all four', () => {
