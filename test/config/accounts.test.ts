@@ -15,7 +15,6 @@ function withAccounts(envAccounts: Record<string, string | undefined>, shared: s
   };
 }
 
-
 describe('accounts', () => {
   test('the default configuration names no account (single account, account-agnostic); the example names all four', () => {
     expect(platformConfig.sharedServicesAccount).toBeUndefined();
