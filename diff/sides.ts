@@ -13,8 +13,10 @@ export class DiffInputError extends Error {}
 export interface Side {
   /** For the report, e.g. `origin/main (1a2b3c4)`. */
   readonly label: string;
-  /** Folder holding the synthesized `cdk.out/` and `manifests/`. */
+  /** Folder holding the synthesized `cdk.out<suffix>/` and `manifests<suffix>/`. */
   readonly dir: string;
+  /** `.<configuration>` for another configuration than the default, '' for the default (scripts/synth.ts). */
+  readonly suffix: string;
   readonly notes: readonly string[];
   /** Removes the temporary worktree (no-op for the working tree). */
   readonly dispose: () => void;
@@ -51,18 +53,30 @@ export async function resolveRef(root: string, ref: string, env: NodeJS.ProcessE
   return r.output.trim();
 }
 
+/** Which configuration both sides synthesize (config/configurations.ts; `npm run synth -- --config <name>`). */
+export interface SynthSelection {
+  /** @default "default" */
+  readonly config?: string;
+}
+
+/** `.<name>` for another configuration than the default: where scripts/synth.ts writes it. */
+export function outputSuffix(selection: SynthSelection): string {
+  return selection.config === undefined || selection.config === 'default' ? '' : `.${selection.config}`;
+}
+
 /** `npm run synth` in `dir`; fine when it wrote the assembly and the manifests (cdk-nag findings exit 1 but still write them). */
-async function synth(dir: string, label: string, env: NodeJS.ProcessEnv): Promise<string[]> {
-  rmSync(join(dir, 'cdk.out'), { recursive: true, force: true });
-  const r = await run('npm', ['run', '--silent', 'synth'], dir, env);
-  if (!existsSync(join(dir, 'cdk.out', 'manifest.json'))) {
+async function synth(dir: string, label: string, env: NodeJS.ProcessEnv, selection: SynthSelection): Promise<string[]> {
+  const assembly = join(dir, `cdk.out${outputSuffix(selection)}`);
+  rmSync(assembly, { recursive: true, force: true });
+  const r = await run('npm', ['run', '--silent', 'synth', ...(outputSuffix(selection) ? ['--', '--config', selection.config!] : [])], dir, env);
+  if (!existsSync(join(assembly, 'manifest.json'))) {
     throw new Error(`synth of ${label} failed (exit ${r.code}) and wrote no cloud assembly:\n${r.output.trim().split('\n').slice(-15).join('\n')}`);
   }
   return r.code === 0 ? [] : [`synth of ${label} exited ${r.code} (unacknowledged cdk-nag findings?); the diff uses the templates it wrote`];
 }
 
 /** A ref checked out into a temporary worktree and synthesized there. */
-export async function refSide(root: string, ref: string, env: NodeJS.ProcessEnv): Promise<Side> {
+export async function refSide(root: string, ref: string, env: NodeJS.ProcessEnv, selection: SynthSelection = {}): Promise<Side> {
   const sha = await resolveRef(root, ref, env);
   const label = `${ref} (${sha.slice(0, 7)})`;
   const dir = mkdtempSync(join(tmpdir(), 'platform-diff-'));
@@ -81,8 +95,8 @@ export async function refSide(root: string, ref: string, env: NodeJS.ProcessEnv)
       if (install.code !== 0) throw new Error(`npm ci for ${label} failed:\n${install.output.trim().split('\n').slice(-10).join('\n')}`);
       notes.push(`${label} has another package-lock.json: its own dependencies were installed for its synth`);
     }
-    notes.push(...(await synth(dir, label, env)));
-    return { label, dir, notes, dispose };
+    notes.push(...(await synth(dir, label, env, selection)));
+    return { label, dir, suffix: outputSuffix(selection), notes, dispose };
   } catch (e) {
     dispose();
     throw e;
@@ -90,10 +104,10 @@ export async function refSide(root: string, ref: string, env: NodeJS.ProcessEnv)
 }
 
 /** The working tree, synthesized in place (writes cdk.out/ and manifests/ like `npm run synth`). */
-export async function workingTreeSide(root: string, env: NodeJS.ProcessEnv): Promise<Side> {
+export async function workingTreeSide(root: string, env: NodeJS.ProcessEnv, selection: SynthSelection = {}): Promise<Side> {
   const sha = await git(root, ['rev-parse', '--short=7', 'HEAD'], env).catch(() => 'no commit');
   const dirty = (await git(root, ['status', '--porcelain', '--untracked-files=no'], env).catch(() => '')) !== '';
   const label = `working tree (${sha}${dirty ? ' + uncommitted changes' : ''})`;
-  const notes = await synth(root, label, env);
-  return { label, dir: root, notes, dispose: () => undefined };
+  const notes = await synth(root, label, env, selection);
+  return { label, dir: root, suffix: outputSuffix(selection), notes, dispose: () => undefined };
 }

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig, PlatformConfig } from '../config';
-import { environmentStackName } from '../config';
+import { environmentStackName, isMultiAccount } from '../config';
 
 /**
  * Deterministic physical names shared by stacks that must refer to each other without cross-stack references
@@ -70,6 +70,38 @@ export function sharedDeploySubjects(config: PlatformConfig): string[] {
 /** The shared stacks: what deploy-shared.yml deploys, before (and never together with) any environment stack. */
 export function sharedStackNames(config: PlatformConfig): string[] {
   return [names.identityStack(config), names.githubStack(config), ...environmentRegions(config).map((region) => names.regionalStack(config, region))];
+}
+
+/**
+ * Multi-account layout: the stacks of an environment's account and region besides its own (its account's GitHub OIDC
+ * provider and deploy role, its certificate and operations settings), which its delivery deploys with its own deploy
+ * role, the only role of that account a workflow may assume. A stack shared by several environments of one account
+ * (an account's GitHub stack) goes with the environments of the stack's region: a deploy role may only use its own
+ * region's bootstrap roles. Empty in the single-account layout. Mirrors the stacks infra/app.ts creates
+ * (test/infra/delivery-stacks.test.ts compares them).
+ */
+export function environmentAccountStackNames(config: PlatformConfig, env: EnvironmentConfig): string[] {
+  if (!env.account || !isMultiAccount(config)) return [];
+  const sameAccount = config.environments.filter((e) => e.account === env.account);
+  const stacks: string[] = [];
+  // infra/app.ts puts an account's GitHub stack in the region of its first environment.
+  if (env.account !== config.sharedServicesAccount && sameAccount[0].region === env.region) stacks.push(names.accountGithubStack(config, sameAccount));
+  stacks.push(
+    names.accountRegionalStack(
+      config,
+      sameAccount.filter((e) => e.region === env.region),
+      env.region,
+    ),
+  );
+  return stacks;
+}
+
+/**
+ * What an environment's delivery deploys (`cdk deploy --exclusively`, with the environment's deploy role): its
+ * account's stacks (multi-account layout) and its own stack, last. The shared stacks are deploy-shared.yml's.
+ */
+export function environmentDeliveryStackNames(config: PlatformConfig, env: EnvironmentConfig): string[] {
+  return [...environmentAccountStackNames(config, env), names.environmentStack(config, env)];
 }
 
 /** The audience every CI system's OIDC token is requested for (GitLab `id_tokens.aud`; GitHub's default). */

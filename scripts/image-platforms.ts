@@ -3,13 +3,14 @@
  * environment's node instance types (config/architecture.ts), so the image and the nodes never disagree.
  * In GitHub Actions it also writes `platforms=<list>` to $GITHUB_OUTPUT (build-scan.yml passes it to buildx).
  *
- *   npm run -s image:platforms      # prints e.g. linux/arm64
+ *   npm run -s image:platforms [-- --config <name>]     # prints e.g. linux/arm64
  */
 import { appendFileSync } from 'node:fs';
-import { imagePlatforms, nodeArchitecture, platformConfig, validatePlatformConfig } from '../config';
+import { imagePlatforms, nodeArchitecture, validatePlatformConfig } from '../config';
+import { configurationFromArgs } from '../config/configurations';
 
 function main(): void {
-  const config = validatePlatformConfig(platformConfig);
+  const config = validatePlatformConfig(configurationFromArgs(process.argv.slice(2)).config);
   const platforms = imagePlatforms(config);
   if (platforms.length !== 1) {
     // build-scan.yml exports a single-platform docker archive (scanned by Trivy, pushed by push-image.sh after

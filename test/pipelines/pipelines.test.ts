@@ -250,11 +250,14 @@ describe.each(pipelines)('%s', (system, pipeline) => {
     }
   });
 
-  test('every deploy goes through the deploy command, for its own environment, with the image by digest, after cdk deploy of its stack', () => {
+  test("every deploy goes through the deploy command, for its own environment, with the image by digest, after its stacks' deploy, both for the configured configuration", () => {
+    // The configured configuration: a CI variable PLATFORM_CONFIG ("default" when unset).
+    const config = String.raw`--config "\$(PLATFORM_CONFIG|\{PLATFORM_CONFIG:-default\})"`;
     for (const env of platformConfig.environments) {
       const commands = pipeline.deploys[env.name].commands;
-      const cdk = commands.findIndex((c) => new RegExp(`^npx cdk deploy "?platform-${env.name}"? `).test(c));
-      const deploy = commands.findIndex((c) => c.startsWith(`npm run deploy -- --env ${env.name} `));
+      expect(commands.filter((c) => c.startsWith('npx cdk'))).toEqual([]);
+      const cdk = commands.findIndex((c) => new RegExp(`^npm run deploy:stacks -- ${config} --env "?${env.name}"? --outputs-file cdk-outputs\\.json$`).test(c));
+      const deploy = commands.findIndex((c) => new RegExp(`^npm run deploy -- ${config} --env ${env.name} `).test(c));
       expect([env.name, cdk >= 0, deploy > cdk]).toEqual([env.name, true, true]);
       expect(commands[deploy]).toMatch(/--image "[^"]*@[^"]+" --outputs cdk-outputs\.json$/);
       expect(commands.filter((c) => /kubectl|helm /.test(c))).toEqual([]);
@@ -274,7 +277,6 @@ describe.each(pipelines)('%s', (system, pipeline) => {
       /^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/,
       /^npm test$/,
       /^npm run ([a-z0-9:-]+)( -- .*)?$/,
-      /^npx cdk deploy /,
       /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh( [A-Z_]+| --go)?$/,
     ];
     expect(pipeline.commands.length).toBeGreaterThan(10);

@@ -23,7 +23,8 @@ describe('image platforms = node architectures', () => {
   test('build-scan builds for the platforms `npm run image:platforms` derives from the configuration, never a hand-kept list', () => {
     const platformsStep = buildSteps.findIndex((s) => s.id === 'platforms');
     const build = buildSteps.findIndex((s) => s.uses?.startsWith('docker/build-push-action@'));
-    expect(buildSteps[platformsStep]?.run).toBe('npm run image:platforms');
+    // For the configuration the repository deploys (repository variable PLATFORM_CONFIG).
+    expect(buildSteps[platformsStep]?.run).toBe('npm run image:platforms -- --config "$PLATFORM_CONFIG"');
     expect(build).toBeGreaterThan(platformsStep);
     expect(buildSteps[build].with?.platforms).toBe('${{ steps.platforms.outputs.platforms }}');
     const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<string, string>;

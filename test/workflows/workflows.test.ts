@@ -6,8 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
-import { environmentStackName, platformConfig } from '../../config';
-import { imagePushSubjects, names, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects, sharedStackNames } from '../../infra/names';
+import { platformConfig } from '../../config';
+import { CONFIGURATIONS, DEFAULT_CONFIGURATION } from '../../config/configurations';
+import { environmentDeliveryStackNames, imagePushSubjects, names, SHARED_DEPLOY_ENVIRONMENT, sharedDeploySubjects, sharedStackNames } from '../../infra/names';
+import { deployStacksCommand } from '../../scripts/deploy-stacks';
 
 type Dict = Record<string, unknown>;
 interface Step extends Dict {
@@ -104,10 +106,10 @@ describe('each environment caller: build-scan first, then deploy the scanned dig
     expect(jobs['build-scan']).toMatchObject({ uses: './.github/workflows/build-scan.yml', with: { push: true } });
     expect(jobs.deploy.uses).toBe('./.github/workflows/deploy.yml');
     expect([jobs.deploy.needs].flat()).toContain('build-scan');
+    // The stacks are the configuration's (deploy:stacks --env), not a list kept in the workflow.
     expect(jobs.deploy.with).toEqual({
       environment: name,
       'aws-region': env.region,
-      stacks: environmentStackName(platformConfig.project, name),
       'image-digest': '${{ needs.build-scan.outputs.image-digest }}',
     });
   });
@@ -236,12 +238,15 @@ describe('deploy', () => {
     }
   });
 
-  it('assumes the environment role through OIDC, then cdk deploy, then the deploy command', () => {
+  it("assumes the environment role through OIDC, then deploys the environment's stacks, then the deploy command", () => {
     const names = steps(deploy).map((step) => step.uses?.split('@')[0] ?? step.run);
     const aws = steps(deploy).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(aws?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
-    const cdk = names.findIndex((name) => /^npx cdk deploy "\$STACKS" --exclusively --require-approval never --outputs-file cdk-outputs\.json$/.test(name ?? ''));
-    const command = names.findIndex((name) => /^npm run deploy -- --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''));
+    const cdk = names.findIndex((name) => /^npm run deploy:stacks -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --outputs-file cdk-outputs\.json$/.test(name ?? ''));
+    const command = names.findIndex((name) =>
+      /^npm run deploy -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''),
+    );
+    expect(steps(deploy)[cdk].env).toEqual({ ENVIRONMENT: '${{ inputs.environment }}' });
     expect(names.indexOf('aws-actions/configure-aws-credentials')).toBeGreaterThan(-1);
     expect(cdk).toBeGreaterThan(names.indexOf('aws-actions/configure-aws-credentials'));
     expect(command).toBeGreaterThan(cdk);
@@ -287,18 +292,15 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
   const shared = workflows['deploy-shared.yml'];
   const job = shared.jobs.deploy;
 
-  it('deploy-shared deploys exactly the shared stacks, alone, in the "shared" GitHub Environment with its own role', () => {
+  it.each(Object.keys(CONFIGURATIONS))('deploy-shared deploys exactly the shared stacks of "%s", alone, in the "shared" GitHub Environment with its own role', (name) => {
+    const config = CONFIGURATIONS[name];
     expect(job.environment).toEqual({ name: SHARED_DEPLOY_ENVIRONMENT });
-    expect(sharedDeploySubjects(platformConfig)).toEqual([`repo:${platformConfig.github.owner}/${platformConfig.github.repository}:environment:shared`]);
-    const [cdk] = runs(job).filter((run) => run.startsWith('npx cdk deploy '));
-    expect(cdk).toContain(' --exclusively ');
-    const selected = cdk
-      .split(' ')
-      .filter((word) => /^'?platform-/.test(word))
-      .map((word) => word.replace(/'/g, ''));
-    const matches = (pattern: string, stack: string) => new RegExp(`^${pattern.replace(/\*/g, '.*')}$`).test(stack);
-    const all = [...sharedStackNames(platformConfig), ...platformConfig.environments.map((env) => environmentStackName(platformConfig.project, env.name))];
-    expect(all.filter((stack) => selected.some((pattern) => matches(pattern, stack))).sort()).toEqual(sharedStackNames(platformConfig).sort());
+    expect(sharedDeploySubjects(config)).toEqual([`repo:${config.github.owner}/${config.github.repository}:environment:shared`]);
+    expect(runs(job).filter((run) => /^(npx cdk|npm run deploy)/.test(run))).toEqual(['npm run deploy:stacks -- --config "$PLATFORM_CONFIG" --shared']);
+    const cdk = deployStacksCommand(['--config', name, '--shared']);
+    expect(cdk.slice(0, 6)).toEqual(['deploy', '-c', `config=${name}`, '--exclusively', '--require-approval', 'never']);
+    expect(cdk.slice(6)).toEqual(sharedStackNames(config));
+    for (const env of config.environments) expect(cdk).not.toContain(names.environmentStack(config, env));
     const aws = steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
     expect(aws?.with?.['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
     expect(String((shared.on.workflow_call as Dict).inputs && (shared.on.workflow_call as any).inputs['aws-region'].default)).toBe(platformConfig.identity.region);
@@ -314,12 +316,85 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
     const { jobs } = workflows[`deploy-${name}.yml`];
     expect(jobs.shared?.uses).toBe('./.github/workflows/deploy-shared.yml');
     expect([jobs.deploy.needs].flat()).toEqual(expect.arrayContaining(['build-scan', 'shared']));
-    // No other job of the delivery deploys the shared stacks.
-    const deployCommands = Object.values(jobs)
-      .flatMap(effectiveJobs)
-      .flatMap(runs)
-      .filter((run) => run.startsWith('npx cdk deploy '));
-    for (const command of deployCommands) expect(command).toContain(' --exclusively ');
+    // No other job of the delivery deploys the shared stacks: every stack deploy goes through deploy:stacks, which
+    // always deploys --exclusively (the shared stacks only with --shared).
+    const deployCommands = Object.values(jobs).flatMap(effectiveJobs).flatMap(runs);
+    expect(deployCommands.filter((run) => run.startsWith('npx cdk'))).toEqual([]);
+    expect(deployCommands.filter((run) => run.startsWith('npm run deploy:stacks ')).sort()).toEqual(
+      [
+        'npm run deploy:stacks -- --config "$PLATFORM_CONFIG" --env "$ENVIRONMENT" --outputs-file cdk-outputs.json',
+        'npm run deploy:stacks -- --config "$PLATFORM_CONFIG" --shared',
+      ].sort(),
+    );
+    for (const [config, env] of Object.values(CONFIGURATIONS).flatMap((c) => c.environments.map((e) => [c, e] as const))) {
+      const stacks = environmentDeliveryStackNames(config, env);
+      expect(stacks[stacks.length - 1]).toBe(names.environmentStack(config, env));
+      expect(stacks.filter((stack) => sharedStackNames(config).includes(stack))).toEqual([]);
+    }
+  });
+});
+
+describe('the configuration deployed: repository variable PLATFORM_CONFIG, passed by every synth, stack deploy, deploy and diff', () => {
+  const CONFIGURED = "${{ vars.PLATFORM_CONFIG || 'default' }}";
+  /** Steps that read the platform configuration (each entry point takes --config; npm run synth without it is the default). */
+  const configured = /^npm run (synth|deploy|deploy:stacks|diff|image:platforms|render|export:helm)( |$)/;
+
+  it('names a configuration that exists, defaulting to "default"', () => {
+    expect(Object.keys(CONFIGURATIONS)).toContain(DEFAULT_CONFIGURATION);
+    expect(DEFAULT_CONFIGURATION).toBe('default');
+  });
+
+  it('every step of a delivery workflow passes --config "$PLATFORM_CONFIG", and the workflow defines it from the repository variable', () => {
+    const checked: string[] = [];
+    for (const { wf, name, job } of allJobs()) {
+      if (wf.file === 'ci.yml' && name !== 'review-diff') continue; // the checks synthesize every configuration by name (below)
+      for (const run of runs(job).filter((r) => configured.test(r))) {
+        const where = `${wf.file}#${name}: ${run}`;
+        expect([where, /^npm run [a-z:-]+ -- --config "\$PLATFORM_CONFIG"( |$)/.test(run)]).toEqual([where, true]);
+        expect([where, (wf as unknown as { env?: Dict }).env?.PLATFORM_CONFIG]).toEqual([where, CONFIGURED]);
+        checked.push(where);
+      }
+    }
+    // build-scan (platforms, IaC scan), deploy (stacks, deploy command), deploy-shared, the review diff.
+    expect(checked).toHaveLength(6);
+    expect(
+      Object.values(workflows)
+        .flatMap((wf) => Object.values(wf.jobs).flatMap(runs))
+        .filter((run) => /^npx cdk|(^| )cdk deploy/.test(run)),
+    ).toEqual([]);
+  });
+
+  it('CI checks every configuration: synth (cdk-nag) and cfn-lint of each', () => {
+    const checks = runs(workflows['ci.yml'].jobs.checks);
+    for (const name of Object.keys(CONFIGURATIONS)) {
+      const [synth, lint] = name === DEFAULT_CONFIGURATION ? ['npm run synth', 'npm run lint:cfn'] : [`npm run synth -- --config ${name}`, `npm run lint:cfn -- cdk.out.${name}`];
+      expect([name, checks.includes(synth), checks.includes(lint)]).toEqual([name, true, true]);
+    }
+  });
+
+  it.each(Object.keys(CONFIGURATIONS))('deploy:stacks passes "%s" to the CDK app and deploys --exclusively', (name) => {
+    for (const env of CONFIGURATIONS[name].environments) {
+      const cdk = deployStacksCommand(['--config', name, '--env', env.name, '--outputs-file', 'cdk-outputs.json']);
+      expect(cdk).toEqual([
+        'deploy',
+        '-c',
+        `config=${name}`,
+        '--exclusively',
+        '--require-approval',
+        'never',
+        '--outputs-file',
+        'cdk-outputs.json',
+        ...environmentDeliveryStackNames(CONFIGURATIONS[name], env),
+      ]);
+    }
+  });
+
+  it('deploy:stacks refuses what it cannot deploy, naming what is allowed', () => {
+    expect(() => deployStacksCommand(['--env', 'qa'])).toThrow('unknown environment "qa" in configuration "default"; allowed: "dev", "staging", "prod"');
+    expect(() => deployStacksCommand(['--config', 'nope', '--shared'])).toThrow(/unknown configuration "nope"; allowed: "default", "multi-account"/);
+    expect(() => deployStacksCommand(['--env', 'dev', '--shared'])).toThrow(/exactly one of --env <name> and --shared/);
+    expect(() => deployStacksCommand([])).toThrow(/exactly one of --env <name> and --shared/);
+    expect(() => deployStacksCommand(['--shared', 'platform-dev'])).toThrow(/Unexpected argument 'platform-dev'/);
   });
 });
 
@@ -332,7 +407,11 @@ describe('README: the one-time first deployment', () => {
     const regions = new Set([platformConfig.identity.region, ...platformConfig.environments.map((env) => env.region)]);
     const bootstrap = section.split('\n').find((line) => line.includes('cdk bootstrap')) ?? '';
     for (const region of regions) expect(bootstrap).toContain(`aws://<account>/${region}`);
-    const [sharedCommand] = runs(workflows['deploy-shared.yml'].jobs.deploy).filter((run) => run.startsWith('npx cdk deploy '));
+    // The command deploy-shared.yml runs, with the default configuration.
+    const [sharedCommand] = runs(workflows['deploy-shared.yml'].jobs.deploy)
+      .filter((run) => run.startsWith('npm run deploy:stacks '))
+      .map((run) => run.replace('"$PLATFORM_CONFIG"', DEFAULT_CONFIGURATION));
+    expect(sharedCommand).toBe('npm run deploy:stacks -- --config default --shared');
     expect(section).toContain(sharedCommand);
     expect(section.indexOf('cdk bootstrap')).toBeLessThan(section.indexOf(sharedCommand));
   });
@@ -343,13 +422,7 @@ describe('README: the one-time first deployment', () => {
 });
 
 describe('thin workflows', () => {
-  const allowed = [
-    /^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/,
-    /^npm test$/,
-    /^npm run ([a-z0-9:-]+)( -- .*)?$/,
-    /^npx cdk deploy /,
-    /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/,
-  ];
+  const allowed = [/^npm ci( --ignore-scripts)?( --no-audit --no-fund)?$/, /^npm test$/, /^npm run ([a-z0-9:-]+)( -- .*)?$/, /^bash (scripts|\.ci)\/[a-z0-9-]+\.sh$/];
 
   it('every run: step is one npm script or project command', () => {
     for (const { wf, name, job } of allJobs()) {
@@ -395,7 +468,7 @@ describe('review on pull requests', () => {
     expect(workflows['ci.yml'].permissions).toEqual({ contents: 'read' });
     const checkout = steps(diff).find((step) => step.uses?.startsWith('actions/checkout@'));
     expect(checkout?.with).toEqual({ 'persist-credentials': false, 'fetch-depth': 2 });
-    expect(runs(diff)).toContain('npm run diff -- --base HEAD^1 --markdown review-diff.md');
+    expect(runs(diff)).toContain('npm run diff -- --config "$PLATFORM_CONFIG" --base HEAD^1 --markdown review-diff.md');
   });
 
   it('the full review is an artifact; the job summary and the comment link to it', () => {
@@ -406,7 +479,7 @@ describe('review on pull requests', () => {
     expect(summary?.run).toBe('npm run diff:publish -- --markdown review-diff.md --artifact-url "$ARTIFACT_URL" --summary');
     expect(summary?.env).toEqual({ ARTIFACT_URL: '${{ steps.artifact.outputs.artifact-url }}' });
     const names = steps(diff).map((step) => step.uses?.split('@')[0] ?? step.run);
-    expect(names.indexOf('actions/upload-artifact')).toBeGreaterThan(names.indexOf('npm run diff -- --base HEAD^1 --markdown review-diff.md'));
+    expect(names.indexOf('actions/upload-artifact')).toBeGreaterThan(names.indexOf('npm run diff -- --config "$PLATFORM_CONFIG" --base HEAD^1 --markdown review-diff.md'));
   });
 
   it('the comment job takes the artifact of the diff job and updates the one comment, synthesizing nothing', () => {
