@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { validatePlatformConfig } from '../../config';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding, synthInfra } from '../../infra/app';
+import { deployStacksCommand } from '../../scripts/deploy-stacks';
 import { LAMBDA_FIXTURE } from './helpers';
 
 type Json = Record<string, any>;
@@ -185,11 +186,75 @@ describe('workflows in the multi-account layout', () => {
     const job = workflow('deploy.yml').jobs.deploy;
     expect(job.environment.name).toBe('${{ inputs.environment }}');
     expect(credentials(job)['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
-    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('npm run deploy'));
+    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('npm run deploy -- '));
     expect(deploy.env.IMAGE).toMatch(/^\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}\.dkr\.ecr\./);
   });
 
+  /**
+   * The one role a GitHub Environment may assume (the roles whose trust names `environment:<name>`), where it lives and
+   * which regions' CDK bootstrap roles of its own account it may use.
+   */
+  const roleOfEnvironment = (environment: string) => {
+    const found = [...templates.entries()].flatMap(([stack, template]) =>
+      Object.entries<Json>(template.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+        .filter(([, r]) =>
+          list(r.Properties.AssumeRolePolicyDocument.Statement).some((st: Json) =>
+            list(st.Condition?.StringEquals?.['token.actions.githubusercontent.com:sub'] ?? []).includes(`repo:example-org/platform:environment:${environment}`),
+          ),
+        )
+        .map(([id, r]) => ({ stack, id, name: r.Properties.RoleName as string })),
+    );
+    expect([environment, found.length]).toEqual([environment, 1]);
+    const [{ stack, id, name }] = found;
+    const policies = resources(stack, 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === id));
+    const bootstrap = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: Json) => st.Sid === 'CdkBootstrapRoles')
+      .flatMap((st: Json) => list(st.Resource).map(arn));
+    return { stack, name, account: environments[stack].split('/')[2], bootstrap };
+  };
+  /** The stacks a `deploy:stacks` command line deploys. */
+  const deployedBy = (args: string[]) => deployStacksCommand(['--config', 'multi-account', ...args]).filter((a) => a.startsWith('platform-'));
+
+  test.each(['dev', 'staging', 'prod'] as const)(
+    "%s: the deploy job's Environment role is the environment's deploy role in its own account, and it can deploy every stack the job deploys",
+    (env) => {
+      const role = roleOfEnvironment(env);
+      expect(role).toMatchObject({ stack: `platform-github-${env}`, name: `platform-${env}-github-deploy`, account: ACCOUNTS[env] });
+      const stacks = deployedBy(['--env', env]);
+      expect(stacks[stacks.length - 1]).toBe(`platform-${env}`);
+      for (const stack of stacks) {
+        const [, , account, region] = environments[stack].split('/');
+        expect([stack, account]).toEqual([stack, ACCOUNTS[env]]);
+        expect([stack, role.bootstrap]).toEqual([stack, [`arn:aws:iam::${account}:role/cdk-*-${account}-${region}`]]);
+      }
+    },
+  );
+
+  test('deploy-shared: the "shared" Environment role is the shared account\'s, and it can deploy every shared stack', () => {
+    const role = roleOfEnvironment('shared');
+    expect(role).toMatchObject({ stack: 'platform-github', name: 'platform-github-shared-deploy', account: ACCOUNTS.shared });
+    const stacks = deployedBy(['--shared']);
+    expect(stacks.sort()).toEqual(['platform-github', 'platform-identity', 'platform-shared-eu-central-1', 'platform-shared-eu-west-1']);
+    for (const stack of stacks) {
+      const [, , account, region] = environments[stack].split('/');
+      expect([stack, account]).toEqual([stack, ACCOUNTS.shared]);
+      expect(role.bootstrap).toContain(`arn:aws:iam::${ACCOUNTS.shared}:role/cdk-*-${ACCOUNTS.shared}-${region}`);
+    }
+    expect(role.bootstrap.every((r) => r.includes(`::${ACCOUNTS.shared}:`))).toBe(true);
+  });
+
+  test('the deploy and shared jobs run in those Environments and assume their DEPLOY_ROLE_ARN', () => {
+    const deploy = workflow('deploy.yml').jobs.deploy;
+    const shared = workflow('deploy-shared.yml').jobs.deploy;
+    expect([deploy.environment.name, credentials(deploy)['role-to-assume']]).toEqual(['${{ inputs.environment }}', '${{ vars.DEPLOY_ROLE_ARN }}']);
+    expect([shared.environment.name, credentials(shared)['role-to-assume']]).toEqual(['shared', '${{ vars.DEPLOY_ROLE_ARN }}']);
+    for (const env of ['dev', 'staging', 'prod']) expect(workflow(`deploy-${env}.yml`).jobs.deploy.with.environment).toBe(env);
+  });
+
   test('the image push runs in the "images" Environment with the shared account\'s push role', () => {
+    expect(roleOfEnvironment('images')).toMatchObject({ stack: 'platform-github', name: 'platform-github-image-push', account: ACCOUNTS.shared });
     const job = workflow('build-scan.yml').jobs.push;
     expect(job.environment).toBe('images');
     expect(credentials(job)['role-to-assume']).toBe('${{ vars.ECR_PUSH_ROLE_ARN }}');
