@@ -48,8 +48,12 @@ export const TOKEN_PREFIX = 'k8s-aws-v1.';
 const CLUSTER_ID_HEADER = 'x-k8s-aws-id';
 const QUERY_ORDER = ['Action', 'Version', 'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Security-Token', 'X-Amz-Signature'];
 
-/** Looks the cluster up and checks it is the one the outputs name, in their region, and ACTIVE. */
-export async function describeEksCluster(name: string, region: string, options: AwsClientOptions = {}): Promise<EksCluster> {
+/**
+ * Looks the cluster up and checks it is the one the outputs name, in their region (and, given `account`, in the
+ * environment's account: the multi-account layout looks it up with that account's deploy role), and ACTIVE.
+ */
+export async function describeEksCluster(name: string, region: string, options: AwsClientOptions = {}, account?: string): Promise<EksCluster> {
+  const where = account ? `region ${region} of account ${account}` : `region ${region}`;
   const client = new EKSClient({ region, endpoint: options.endpoint, credentials: options.credentials, maxAttempts: 2 });
   let cluster;
   try {
@@ -58,7 +62,7 @@ export async function describeEksCluster(name: string, region: string, options: 
     const err = e as { name?: string; message?: string };
     if (err.name === 'ResourceNotFoundException') {
       throw clusterError(
-        `EKS cluster "${name}" was not found in region ${region}; check --outputs (clusterName, region) and that the environment stack is deployed in that region`,
+        `EKS cluster "${name}" was not found in ${where}; check --outputs (clusterName, region) and that the environment stack is deployed in that region${account ? ", with credentials of that account (the environment's deploy role)" : ''}`,
       );
     }
     if (err.name === 'CredentialsProviderError' || /credential/i.test(err.message ?? '')) {
@@ -72,8 +76,8 @@ export async function describeEksCluster(name: string, region: string, options: 
     throw clusterError(`EKS cluster "${name}" in ${region} has no endpoint or certificate authority yet (status ${cluster?.status ?? 'unknown'})`);
   }
   const arn = parseClusterArn(cluster.arn);
-  if (!arn || arn.name !== name || arn.region !== region) {
-    throw clusterError(`EKS answered with cluster ${cluster.arn}, which is not "${name}" in ${region}: refusing to deploy to the wrong cluster`);
+  if (!arn || arn.name !== name || arn.region !== region || (account !== undefined && arn.account !== account)) {
+    throw clusterError(`EKS answered with cluster ${cluster.arn}, which is not "${name}" in ${where}: refusing to deploy to the wrong cluster`);
   }
   if (cluster.status && cluster.status !== 'ACTIVE') {
     throw clusterError(`EKS cluster "${name}" in ${region} is ${cluster.status}, not ACTIVE`);

@@ -53,7 +53,8 @@ export async function connect(
     return { cluster, dispose: () => undefined };
   }
   const { describeEksCluster, TemporaryEksKubeconfig } = await import('../eks');
-  const described = await describeEksCluster(context.outputs!.clusterName, context.outputs!.region, context.aws);
+  // The outputs' account (the environment's): a cluster of the same name in another account is never the target.
+  const described = await describeEksCluster(context.outputs!.clusterName, context.outputs!.region, context.aws, context.outputs!.account);
   const eks = await TemporaryEksKubeconfig.create(described);
   log(`cluster: EKS ${described.arn} (Kubernetes ${described.version ?? '?'}) at ${described.endpoint}`);
   return { cluster: open({ kubeconfig: eks.path, context: context.options.context, beforeRun: () => eks.refresh() }), dispose: () => eks.dispose() };

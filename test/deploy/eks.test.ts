@@ -6,6 +6,7 @@ import { statSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { CreateClusterCommand, EKSClient } from '@aws-sdk/client-eks';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { describeEksCluster, eksKubeconfig, eksToken, parseClusterArn, TemporaryEksKubeconfig, TOKEN_PREFIX } from '../../deploy/eks';
 import { EXIT } from '../../deploy/errors';
 import { motoForThisFile, type Moto } from '../support/moto';
@@ -130,5 +131,61 @@ describe('EKS token', () => {
   test('parses cluster ARNs', () => {
     expect(parseClusterArn('arn:aws:eks:eu-west-1:123456789012:cluster/platform-dev')).toEqual({ region: 'eu-west-1', account: '123456789012', name: 'platform-dev' });
     expect(parseClusterArn('arn:aws:eks:eu-west-1:123456789012:nodegroup/x')).toBeUndefined();
+  });
+});
+
+/**
+ * Multi-account layout: the deploy command runs with the environment account's deploy role (GitHub OIDC → that
+ * role), never with credentials of the shared-services account. moto keeps each account's resources apart and
+ * serves them to credentials of that account (STS AssumeRole of a role in it), as AWS does.
+ */
+describe("EKS cluster lookup with the environment account's deploy role (moto, two accounts)", () => {
+  const ENV_ACCOUNT = '222233334444';
+  const SHARED_ACCOUNT = '111122223333';
+  const roleCredentials = async (account: string, role: string) => {
+    const sts = new STSClient({ region: 'eu-west-1', endpoint: moto.endpoint });
+    const { Credentials: c } = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/${role}`, RoleSessionName: 'deploy-dev-1' }));
+    return { accessKeyId: c!.AccessKeyId!, secretAccessKey: c!.SecretAccessKey!, sessionToken: c!.SessionToken! };
+  };
+  let envRole: Awaited<ReturnType<typeof roleCredentials>>;
+  let sharedRole: Awaited<ReturnType<typeof roleCredentials>>;
+  let envCluster: string;
+
+  beforeAll(async () => {
+    envRole = await roleCredentials(ENV_ACCOUNT, 'platform-dev-github-deploy');
+    sharedRole = await roleCredentials(SHARED_ACCOUNT, 'platform-github-shared-deploy');
+    const create = async (credentials: typeof envRole, name: string) =>
+      (
+        await new EKSClient({ region: 'eu-west-1', endpoint: moto.endpoint, credentials }).send(
+          new CreateClusterCommand({ name, roleArn: 'arn:aws:iam::222233334444:role/eks', resourcesVpcConfig: { subnetIds: ['subnet-1'] }, version: '1.35' }),
+        )
+      ).cluster!.arn!;
+    envCluster = await create(envRole, 'platform-multi');
+    // A cluster of the same name in another account must never be taken for the environment's.
+    await create(sharedRole, 'platform-same-name');
+  });
+
+  test("finds the environment's cluster in its own account, and signs the token with the deploy role's session", async () => {
+    const cluster = await describeEksCluster('platform-multi', 'eu-west-1', { endpoint: moto.endpoint, credentials: envRole }, ENV_ACCOUNT);
+    expect(cluster.arn).toBe(envCluster);
+    expect(parseClusterArn(cluster.arn)?.account).toBe(ENV_ACCOUNT);
+    const token = await eksToken(cluster.name, cluster.region, { credentials: envRole });
+    const url = new URL(Buffer.from(token.slice(TOKEN_PREFIX.length), 'base64url').toString());
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(new RegExp(`^${envRole.accessKeyId}/\\d{8}/eu-west-1/sts/aws4_request$`));
+    expect(url.searchParams.get('X-Amz-Security-Token')).toBe(envRole.sessionToken);
+  });
+
+  test("with another account's credentials the cluster is not found, and the error names the account the credentials must be of", async () => {
+    const e = await refusal(describeEksCluster('platform-multi', 'eu-west-1', { endpoint: moto.endpoint, credentials: sharedRole }, ENV_ACCOUNT));
+    expect(e.exitCode).toBe(EXIT.clusterUnreachable);
+    expect(e.message).toMatch(/^EKS cluster "platform-multi" was not found in region eu-west-1 of account 222233334444; .*credentials of that account/);
+  });
+
+  test("refuses a cluster of the outputs' name in another account than the outputs' (wrong credentials), before anything is applied", async () => {
+    const e = await refusal(describeEksCluster('platform-same-name', 'eu-west-1', { endpoint: moto.endpoint, credentials: sharedRole }, ENV_ACCOUNT));
+    expect(e.exitCode).toBe(EXIT.clusterUnreachable);
+    expect(e.message).toBe(
+      `EKS answered with cluster arn:aws:eks:eu-west-1:${SHARED_ACCOUNT}:cluster/platform-same-name, which is not "platform-same-name" in region eu-west-1 of account ${ENV_ACCOUNT}: refusing to deploy to the wrong cluster`,
+    );
   });
 });
