@@ -74,6 +74,16 @@ export function environmentsInAccount(config: PlatformConfig, account: string): 
 }
 
 /**
+ * True when the hosted zone (`dns`) is in another account than the environment's cluster: in the multi-account
+ * layout the zone stays with the shared services, and each environment's external-dns changes its records through a
+ * role of that account (EKS Pod Identity target role). The certificates' DNS validation records are added by hand
+ * there (CloudFormation writes only into a zone of its own account).
+ */
+export function dnsZoneInAnotherAccount(config: PlatformConfig, env: EnvironmentConfig): boolean {
+  return userPoolInAnotherAccount(config, env);
+}
+
+/**
  * True when the environment's ALB is in another account than the user pool: ALB `auth-type: cognito` needs the pool
  * in the ALB's own account and region, so such an ALB signs in through `auth-type: oidc` against the same pool.
  */

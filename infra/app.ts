@@ -7,8 +7,9 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type EnvironmentConfig, environmentsInAccount, isMultiAccount, type PlatformConfig } from '../config';
+import { dnsZoneInAnotherAccount, type EnvironmentConfig, environmentsInAccount, isMultiAccount, type PlatformConfig } from '../config';
 import { EksClusterChecks } from './checks/eks-checks';
+import { DnsRecordsRole } from './constructs/dns';
 import { environmentRegions, names, primaryImageRegion } from './names';
 import { EnvironmentStack } from './stacks/environment-stack';
 import { GitHubStack } from './stacks/github-stack';
@@ -105,6 +106,18 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     environments: multiAccount ? environmentsInAccount(config, account!) : undefined,
     description: `${config.project}: CI OIDC providers (GitHub Actions, and GitLab/Bitbucket when configured), one deploy role per environment and the image push role`,
   });
+
+  // Multi-account: the hosted zone stays in the shared-services account; each environment's external-dns changes its
+  // own records there through a role of that account (EKS Pod Identity target role), kept with the account's IAM.
+  for (const env of config.environments.filter((e) => dnsZoneInAnotherAccount(config, e))) {
+    new DnsRecordsRole(github, `DnsRecords-${env.name}`, {
+      roleName: names.dnsRecordsRole(config, env),
+      hostedZoneId: config.dns.hostedZoneId,
+      hostnames: [env.workload.hostname],
+      sourceAccount: env.account!,
+      sourceRoleArn: `arn:${github.partition}:iam::${env.account}:role/${names.externalDnsRole(config, env)}`,
+    });
+  }
 
   // Multi-account: each environment account has its own OIDC provider and deploy role(s), deployed before the
   // identity stack, whose secret and key policies name those roles.

@@ -24,6 +24,10 @@ export const names = {
   /** CodeBuild project of the environment's CI runner (GitHub Actions `runs-on: codebuild-<this>-<run id>-<attempt>`). */
   runnerProject: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
   clientSecret: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}/${env.name}/alb-oidc-client`,
+  /** Multi-account layout: external-dns's Pod Identity role in the environment account (the records role trusts it by name). */
+  externalDnsRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-external-dns`,
+  /** Multi-account layout: the role in the hosted zone's account that changes one environment's records. */
+  dnsRecordsRole: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-dns-records`,
 };
 
 /** The region whose ECR repository CI pushes to: the first environment's region. Others receive replicas. */

@@ -288,8 +288,9 @@ function ecrPublicFinding(handler: lambda.Function): string {
 }
 
 /** An IAM role that EKS Pod Identity may assume for a ServiceAccount. */
-export function podIdentityRole(scope: Construct, id: string, description: string): iam.Role {
+export function podIdentityRole(scope: Construct, id: string, description: string, roleName?: string): iam.Role {
   const role = new iam.Role(scope, id, {
+    roleName,
     description: `EKS Pod Identity: ${description}`,
     assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
   });

@@ -7,6 +7,7 @@ import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../c
 import {
   apiClientOrigin,
   controlPlaneLogTypes,
+  dnsZoneInAnotherAccount,
   flowLogTraffic,
   interfaceEndpoints,
   loadBalancerTag,
@@ -129,6 +130,13 @@ export class EnvironmentStack extends Stack {
       zoneName: config.dns.zoneName,
       hostnames: [env.workload.hostname],
       after: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!],
+      // Multi-account: the zone is the shared services'; external-dns works through their records role for this environment.
+      zoneAccount: dnsZoneInAnotherAccount(config, env)
+        ? {
+            recordsRoleArn: `arn:${this.partition}:iam::${config.sharedServicesAccount}:role/${names.dnsRecordsRole(config, env)}`,
+            sourceRoleName: names.externalDnsRole(config, env),
+          }
+        : undefined,
     });
 
     this.runner = new CiRunner(this, 'Runner', {

@@ -148,7 +148,14 @@ describe('multi-account example', () => {
       [ACCOUNTS.staging]: ['platform-github-staging'],
       [ACCOUNTS.prod]: ['platform-github-prod'],
     });
-    expect(rolesIn('platform-github')).toEqual(['platform-github-image-push', 'platform-github-shared-deploy']);
+    // Besides CI's roles, the shared account's IAM holds the records role of each environment's external-dns.
+    expect(rolesIn('platform-github')).toEqual([
+      'platform-dev-dns-records',
+      'platform-github-image-push',
+      'platform-github-shared-deploy',
+      'platform-prod-dns-records',
+      'platform-staging-dns-records',
+    ]);
     for (const env of ['dev', 'staging', 'prod']) expect(rolesIn(`platform-github-${env}`)).toEqual([`platform-${env}-github-deploy`]);
   });
 
@@ -164,6 +171,37 @@ describe('multi-account example', () => {
       expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['token.actions.githubusercontent.com:sub']).toEqual([
         `repo:example-org/platform:environment:${env}`,
       ]);
+    }
+  });
+
+  test("external-dns changes its records in the shared account's zone through a records role there, trusted by exactly its environment's role", () => {
+    const zone = `arn:aws:route53:::hostedzone/${multiAccountConfig.dns.hostedZoneId}`;
+    for (const env of multiAccountConfig.environments) {
+      const stack = `platform-${env.name}`;
+      const source = `arn:aws:iam::${env.account}:role/platform-${env.name}-external-dns`;
+      const target = `arn:aws:iam::${ACCOUNTS.shared}:role/platform-${env.name}-dns-records`;
+      // The environment side: Pod Identity hands external-dns the target role's credentials; its own role may only assume it.
+      const [association] = resources(stack, 'AWS::EKS::PodIdentityAssociation').filter((a) => a.Properties.ServiceAccount === 'external-dns');
+      expect(arn(association.Properties.TargetRoleArn)).toBe(target);
+      const roleId = association.Properties.RoleArn['Fn::GetAtt'][0];
+      expect(templates.get(stack)!.Resources[roleId].Properties.RoleName).toBe(`platform-${env.name}-external-dns`);
+      const sourcePolicies = resources(stack, 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === roleId));
+      expect(sourcePolicies.flatMap((p) => p.Properties.PolicyDocument.Statement).map((st: Json) => [st.Action, arn(st.Resource)])).toEqual([
+        [['sts:AssumeRole', 'sts:TagSession'], target],
+      ]);
+      expect(JSON.stringify(templates.get(stack))).not.toContain('route53:ChangeResourceRecordSets');
+      // The shared side: trusted by that one role of that one account; only that environment's hostname records.
+      const [records] = resources('platform-github', 'AWS::IAM::Role').filter((r) => r.Properties.RoleName === `platform-${env.name}-dns-records`);
+      const trust = list(records.Properties.AssumeRolePolicyDocument.Statement);
+      expect(trust.map((st: Json) => [st.Action, arn(st.Principal.AWS), arn(st.Condition.ArnEquals['aws:PrincipalArn'])])).toEqual([
+        ['sts:AssumeRole', `arn:aws:iam::${env.account}:root`, source],
+        ['sts:TagSession', `arn:aws:iam::${env.account}:root`, source],
+      ]);
+      const recordsId = Object.entries<Json>(templates.get('platform-github')!.Resources).find(([, r]) => r === records)![0];
+      const [policy] = resources('platform-github', 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === recordsId));
+      const change = policy.Properties.PolicyDocument.Statement.find((st: Json) => st.Action === 'route53:ChangeResourceRecordSets');
+      expect(arn(change.Resource)).toBe(zone);
+      expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([env.workload.hostname, `*-${env.workload.hostname}`]);
     }
   });
 
