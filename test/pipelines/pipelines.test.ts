@@ -297,3 +297,19 @@ describe('the other CI systems use the Node.js 22 image pinned in app/Dockerfile
     expect(images).toEqual([pinned]);
   });
 });
+
+describe('the configuration deployed (PLATFORM_CONFIG) is "default" unless the CI system sets it', () => {
+  test('GitLab: a pipeline default that a project CI/CD variable overrides', () => {
+    expect(yaml('.gitlab-ci.yml').variables.PLATFORM_CONFIG).toBe('default');
+  });
+  test('Jenkins: a global or folder variable, else the default', () => {
+    expect(read('Jenkinsfile')).toContain(`PLATFORM_CONFIG = "\${env.PLATFORM_CONFIG ?: 'default'}"`);
+  });
+  test('Bitbucket: a repository variable, else the default (shell default in each command)', () => {
+    const lines = read('bitbucket-pipelines.yml')
+      .split('\n')
+      .filter((l) => /npm run (deploy|deploy:stacks) -- /.test(l));
+    expect(lines).toHaveLength(6);
+    for (const line of lines) expect(line).toContain('--config "${PLATFORM_CONFIG:-default}"');
+  });
+});
