@@ -47,13 +47,6 @@ export interface EnvironmentStackProps extends StackProps {
    * @default - this stack's account
    */
   readonly imageRegistryAccount?: string;
-  /**
-   * Relay the shared stacks' values (certificate, user pool, client, client secret ARN) through an SSM parameter of
-   * this stack before emitting them as outputs. Needed when they arrive as `Fn::GetStackOutput` (the multi-account
-   * layout's weak references), which CloudFormation does not take in an output's value (cfn-lint E6101).
-   * @default false
-   */
-  readonly relaySharedValues?: boolean;
   /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
   readonly databaseRoleCodeDir: string;
 }
@@ -268,7 +261,9 @@ export class EnvironmentStack extends Stack {
       apiUrl: this.api.url,
       apiClientId: identity.apiClient.userPoolClientId,
     };
-    const emitted = props.relaySharedValues ? this.relayShared(config, env, this.workloadOutputs) : this.workloadOutputs;
+    // The shared values arrive as Fn::GetStackOutput (weak references, so a replaced certificate or client never
+    // blocks the shared stack), which CloudFormation does not take in an output's value: relayed through SSM.
+    const emitted = this.relayShared(config, env, this.workloadOutputs);
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
@@ -303,7 +298,7 @@ export class EnvironmentStack extends Stack {
           separator,
           SHARED_OUTPUT_FIELDS.map((field) => outputs[field]),
         ),
-        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared-services account, read when this stack deploys`,
+        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared stacks, read when this stack deploys`,
       },
     });
     const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')), SHARED_OUTPUT_FIELDS.length);

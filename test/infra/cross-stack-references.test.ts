@@ -31,8 +31,17 @@ describe('weak references where a replacement must not be blocked', () => {
       new Set([`PublishOutputRefUserPoolAlbClient${name}`, `PublishOutputRefUserPoolApiClient${name}`, `PublishOutputRefAlbClientSecret${name}`]),
     );
     for (const w of weak) expect(w.Region).toBe(w.StackName === `${platformConfig.project}-identity` ? platformConfig.identity.region : env.region);
-    // The certificate output of the contract is exactly that weak reference.
-    expect(Object.keys(json.Outputs.certificateArn.Value)).toEqual(['Fn::GetStackOutput']);
+    // The certificate output of the contract is that weak reference, relayed through the stack's SSM parameter.
+    const relay = json.Resources.SharedValues;
+    expect(relay.Type).toBe('AWS::SSM::Parameter');
+    expect(JSON.stringify(relay.Properties.Value)).toContain('Fn::GetStackOutput');
+    expect(JSON.stringify(json.Outputs.certificateArn.Value)).toContain('{"Fn::GetAtt":["SharedValues","Value"]}');
+  });
+
+  // CloudFormation takes Fn::GetStackOutput in resource properties only, not in an output's value (cfn-lint E1033,
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html).
+  test.each(p.stackNames)('%s: no output value holds Fn::GetStackOutput', (stack) => {
+    expect(intrinsics(p.json(stack).Outputs ?? {}, 'Fn::GetStackOutput')).toEqual([]);
   });
 
   test('no stack exports the certificate, an app client or a client secret', () => {
