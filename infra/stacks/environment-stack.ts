@@ -301,7 +301,7 @@ export class EnvironmentStack extends Stack {
         Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared stacks, read when this stack deploys`,
       },
     });
-    const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')), SHARED_OUTPUT_FIELDS.length);
+    const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')));
     return { ...outputs, ...Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) };
   }
 }
