@@ -1,5 +1,4 @@
 import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -21,7 +20,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
 import { CiRunner } from '../constructs/ci-runner';
-import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { PlatformCluster } from '../constructs/cluster';
+import { bindPodIdentity, podIdentityRole } from '../constructs/pod-identity';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { DatabaseRole } from '../constructs/database-role';
@@ -180,12 +180,7 @@ export class EnvironmentStack extends Stack {
     acknowledge(podPolicy, {
       [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: "Objects of the application bucket only (the bucket is the application's own)",
     });
-    new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
-      clusterName: cluster.clusterName,
-      namespace: env.workload.namespace,
-      serviceAccount: WORKLOAD_NAME,
-      roleArn: this.podRole.roleArn,
-    });
+    bindPodIdentity(this, 'WebPodIdentity', cluster.clusterName, { namespace: env.workload.namespace, name: WORKLOAD_NAME }, this.podRole);
 
     const userPoolId = identity.userPool.userPoolId;
     this.api = new UploadApi(this, 'Api', {
