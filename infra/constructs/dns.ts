@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { podIdentityRole } from './cluster';
+import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import { acknowledge } from '../checks/nag';
 
 /** Helm chart of external-dns (https://kubernetes-sigs.github.io/external-dns/), app version v0.19.0. */
@@ -140,13 +140,8 @@ export class ExternalDns extends Construct {
     this.role.attachInlinePolicy(policy);
     if (!target) acknowledge(policy, { 'AwsSolutions-IAM5[Resource::*]': LIST_ZONES_REASON });
 
-    const identity = new eks.CfnPodIdentityAssociation(this, 'Identity', {
-      clusterName: props.cluster.clusterName,
-      namespace: EXTERNAL_DNS_SERVICE_ACCOUNT.namespace,
-      serviceAccount: EXTERNAL_DNS_SERVICE_ACCOUNT.name,
-      roleArn: this.role.roleArn,
-      targetRoleArn: target?.recordsRoleArn,
-    });
+    // With a target role, Pod Identity gives the pods that role's credentials (assumed with this role's session).
+    const identity = bindPodIdentity(this, 'Identity', props.cluster.clusterName, EXTERNAL_DNS_SERVICE_ACCOUNT, this.role, target?.recordsRoleArn);
 
     const chart = props.cluster.addHelmChart('ExternalDns', {
       chart: 'external-dns',
