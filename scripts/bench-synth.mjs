@@ -2,7 +2,7 @@
 // `npm run synth` does (every environment's templates with cdk-nag + every manifest) N times and prints the median
 // wall time and peak memory (max RSS of the child, measured by GNU time, which covers node and anything it spawns).
 //
-//   node scripts/bench-synth.mjs [--runs 5] [--entry dist/synth.js]
+//   node scripts/bench-synth.mjs [--runs 5] [--entry dist/synth.js] [--config multi-account]
 //
 // Falls back to dist/infra.js (CloudFormation only) when dist/synth.js could not be built.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -18,6 +18,8 @@ const option = (name, fallback) => {
 const runs = Number(option('runs', '5'));
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`bench: --runs must be a positive integer, got ${JSON.stringify(option('runs'))}`);
 let entry = option('entry', 'dist/synth.js');
+// Another configuration of config/configurations.ts (npm run synth -- --config <name>); the default without it.
+const config = option('config', undefined);
 
 try {
   execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
@@ -35,7 +37,7 @@ const results = [];
 for (let i = 0; i < runs; i++) {
   const statsFile = join(stats, `run-${i}.txt`);
   const started = process.hrtime.bigint();
-  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, '-r', './dist/compile-cache.js', entry], {
+  const child = spawnSync('/usr/bin/time', ['-v', '-o', statsFile, process.execPath, '-r', './dist/compile-cache.js', entry, ...(config ? ['--config', config] : [])], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
   });
@@ -66,6 +68,6 @@ try {
   // No /proc (not Linux): the line goes without the load.
 }
 console.log(
-  `synth (${entry}), ${runs} runs on ${cpus().length} CPUs${load ? ` (load ${load})` : ''}: median ${(wall / 1000).toFixed(2)} s wall, ` +
+  `synth (${entry}${config ? ` --config ${config}` : ''}), ${runs} runs on ${cpus().length} CPUs${load ? ` (load ${load})` : ''}: median ${(wall / 1000).toFixed(2)} s wall, ` +
     `median ${median(results.map((r) => r.cpuS)).toFixed(2)} s CPU, peak ${rss.toFixed(0)} MB RSS (target: <= 2.5 s, <= 300 MB)`,
 );
