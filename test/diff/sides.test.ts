@@ -9,18 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toText } from '../../diff/report';
 import { reviewSides } from '../../diff/review';
-import { DiffInputError, refSide, resolveRef, workingTreeSide } from '../../diff/sides';
+import { DiffInputError, outputSuffix, refSide, resolveRef, workingTreeSide } from '../../diff/sides';
 
 const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
 const git = (repo: string, ...args: string[]) => execFileSync('git', ['-C', repo, ...args], { env, encoding: 'utf8' }).trim();
 
-// The fixture's synth: copies src/template.json into cdk.out and src/objects.yaml into manifests/generic.
+// The fixture's synth: copies src/template.json into cdk.out and src/objects.yaml into manifests/generic; with
+// `--config <name>` into cdk.out.<name> and manifests.<name> instead, as scripts/synth.ts does.
 const SYNTH = [
   "const fs = require('fs');",
-  "fs.mkdirSync('cdk.out', { recursive: true }); fs.mkdirSync('manifests/generic', { recursive: true });",
-  "fs.copyFileSync('src/template.json', 'cdk.out/app.template.json');",
-  "fs.writeFileSync('cdk.out/manifest.json', JSON.stringify({ artifacts: { app: { type: 'aws:cloudformation:stack', properties: { templateFile: 'app.template.json' } } } }));",
-  "fs.copyFileSync('src/objects.yaml', 'manifests/generic/web.k8s.yaml');",
+  "const i = process.argv.indexOf('--config'); const sfx = i > 0 ? '.' + process.argv[i + 1] : '';",
+  "fs.mkdirSync('cdk.out' + sfx, { recursive: true }); fs.mkdirSync('manifests' + sfx + '/generic', { recursive: true });",
+  "fs.copyFileSync('src/template.json', 'cdk.out' + sfx + '/app.template.json');",
+  "fs.writeFileSync('cdk.out' + sfx + '/manifest.json', JSON.stringify({ artifacts: { app: { type: 'aws:cloudformation:stack', properties: { templateFile: 'app.template.json' } } } }));",
+  "fs.copyFileSync('src/objects.yaml', 'manifests' + sfx + '/generic/web.k8s.yaml');",
 ].join('\n');
 
 // Each side runs `npm run synth` (a node process): seconds, more on a loaded machine.
@@ -39,7 +41,7 @@ beforeAll(() => {
   git(repo, 'init', '-q');
   mkdirSync(join(repo, 'src'));
   mkdirSync(join(repo, 'node_modules'));
-  writeFileSync(join(repo, '.gitignore'), 'node_modules/\ncdk.out/\nmanifests/\n');
+  writeFileSync(join(repo, '.gitignore'), 'node_modules/\ncdk.out*/\nmanifests*/\n');
   writeFileSync(join(repo, 'synth.js'), SYNTH);
   writeFileSync(join(repo, 'package.json'), JSON.stringify({ name: 'fixture', version: '1.0.0', scripts: { synth: 'node synth.js' } }));
   writeFileSync(join(repo, 'package-lock.json'), JSON.stringify({ name: 'fixture', lockfileVersion: 3, packages: {} }));
@@ -82,6 +84,23 @@ describe('sides of the review from git refs', () => {
     } finally {
       base.dispose();
     }
+  });
+
+  it('--config: both sides synthesize that configuration (npm run synth -- --config <name>) and the review reads its folders', async () => {
+    const base = await refSide(repo, 'HEAD~1', env, { config: 'multi-account' });
+    const head = await refSide(repo, 'HEAD', env, { config: 'multi-account' });
+    try {
+      expect([base.suffix, head.suffix]).toEqual(['.multi-account', '.multi-account']);
+      expect(existsSync(join(base.dir, 'cdk.out.multi-account', 'manifest.json'))).toBe(true);
+      expect(existsSync(join(base.dir, 'cdk.out'))).toBe(false);
+      expect(toText(reviewSides(base, head))).toMatch(/Stack app\n[\s\S]*\[\+\] AWS::S3::Bucket Data/);
+    } finally {
+      base.dispose();
+      head.dispose();
+    }
+    // The default configuration keeps the plain folders.
+    expect(outputSuffix({})).toBe('');
+    expect(outputSuffix({ config: 'default' })).toBe('');
   });
 
   it('fails for a ref that names no commit, or looks like an option', async () => {
