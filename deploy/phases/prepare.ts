@@ -59,6 +59,7 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   const images = podImages(release.deployment);
   for (const image of images) checkImageReference(image, `Deployment ${WORKLOAD_NAME}`);
   const imageWarnings = images.flatMap((image) => imagePolicy(image, target));
+  if (outputs) for (const image of images) checkImageRegistry(image, outputs, target.name);
   if (options.image && !images.includes(options.image)) {
     throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
   }
@@ -122,6 +123,24 @@ function renderSource(image: string, outputs: WorkloadOutputs | undefined, targe
   } catch (e) {
     throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
   }
+}
+
+/** `<account>.dkr.ecr.<region>.<suffix>/<repository>` of an ECR reference (tag and digest dropped). */
+const ECR_REPOSITORY = /^(\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)\/([a-z0-9._/-]+?)(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
+
+/**
+ * The environment's nodes pull the platform image from the registry of its outputs (`imageRepositoryUri`: the
+ * shared-services account's in the multi-account layout). The same repository in another registry (another account or
+ * region) is a misconfigured pipeline, refused before anything else (exit 2) with what to set.
+ */
+function checkImageRegistry(image: string, outputs: WorkloadOutputs, environment: string): void {
+  const wanted = ECR_REPOSITORY.exec(outputs.imageRepositoryUri);
+  const got = ECR_REPOSITORY.exec(image);
+  if (!wanted || !got || got[2] !== wanted[2] || got[1] === wanted[1]) return;
+  throw inputError(
+    `image ${image} is in registry ${got[1]}, but environment "${environment}" pulls ${wanted[2]} from ${wanted[1]} (outputs imageRepositoryUri); ` +
+      'push there or name that registry (multi-account layout: the shared-services account, GitHub variable IMAGE_REGISTRY_ACCOUNT)',
+  );
 }
 
 /** Production: by digest only; elsewhere a tag outside ECR is allowed with a warning (config/image.ts checkDeployImage). */

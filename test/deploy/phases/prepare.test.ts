@@ -186,3 +186,31 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(prepare(options({ image: PROD_IMAGE }), deps).imageWarnings).toEqual([]);
   });
 });
+
+describe('the image registry is the one the environment pulls from (outputs imageRepositoryUri)', () => {
+  const digest = `@sha256:${'d'.repeat(64)}`;
+  const shared = '111122223333.dkr.ecr.eu-central-1.amazonaws.com';
+  const outputsFile = () => writeOutputsFile('prod', fakeOutputs('prod', { imageRepositoryUri: `${shared}/platform/web` }));
+
+  test("multi-account: the image of the environment's own account instead of the shared registry is refused, saying what to set", () => {
+    const image = `444455556666.dkr.ecr.eu-central-1.amazonaws.com/platform/web${digest}`;
+    const message = refused(() => prepare(options({ env: 'prod', image, outputsFile: outputsFile() }), deps));
+    expect(message).toBe(
+      `image ${image} is in registry 444455556666.dkr.ecr.eu-central-1.amazonaws.com, but environment "prod" pulls platform/web from ${shared} (outputs imageRepositoryUri); ` +
+        'push there or name that registry (multi-account layout: the shared-services account, GitHub variable IMAGE_REGISTRY_ACCOUNT)',
+    );
+  });
+
+  test("another region of the same account is refused too (the nodes pull their own region's replica)", () => {
+    const image = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/platform/web${digest}`;
+    expect(refused(() => prepare(options({ env: 'prod', image, outputsFile: outputsFile() }), deps))).toMatch(
+      /is in registry 111122223333\.dkr\.ecr\.eu-west-1\.amazonaws\.com, but/,
+    );
+  });
+
+  test('the registry of the outputs, or an image of another repository or registry, passes this check', () => {
+    for (const image of [`${shared}/platform/web${digest}`, `${shared}/other/web${digest}`, `registry.local/web${digest}`]) {
+      expect(prepare(options({ env: 'prod', image, outputsFile: outputsFile() }), deps).target.name).toBe('prod');
+    }
+  });
+});
