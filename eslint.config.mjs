@@ -22,7 +22,7 @@ const DEPLOY = 'deploy/ reads rendered manifests and outputs, never CDK construc
 const RUNTIME = 'lambda/ and app/ import neither infra/ nor charts/ (shared names come from config/).';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'manifests/', '.deploy/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'cdk.out.*/', 'manifests/', 'manifests.*/', '.deploy/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
