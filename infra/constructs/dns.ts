@@ -114,6 +114,8 @@ export class DnsRecordsRole extends Construct {
  * the ALB the AWS Load Balancer Controller created, and follows the ALB if it is ever replaced. Its Pod Identity role
  * may change only records named after this cluster's hostnames, of types A/AAAA/TXT, in the one hosted zone; the TXT
  * ownership records (owner = cluster name) keep clusters that share the zone from touching each other's records.
+ * With `zoneAccount` (the zone in another account) the same permissions belong to that account's `DnsRecordsRole`,
+ * whose credentials EKS Pod Identity hands to external-dns; this account's role can only assume it.
  */
 export class ExternalDns extends Construct {
   readonly role: iam.Role;
