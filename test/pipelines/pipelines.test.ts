@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { type EnvironmentConfig, platformConfig } from '../../config';
+import { ciRunChecks as readCiRunChecks } from '../support/ci-run';
 
 type Dict = Record<string, any>;
 const root = resolve(__dirname, '../..');
@@ -197,10 +198,7 @@ const pipelines: [string, Pipeline][] = [
 ];
 
 /** The check commands of .ci/run (what CI runs on a clean clone), without the install. */
-const ciRunChecks = read('.ci/run')
-  .split('\n')
-  .filter((l) => /^npm (test|run )/.test(l))
-  .map((l) => l.trim());
+const ciRunChecks = readCiRunChecks();
 
 const expectedTrigger = (system: string, env: EnvironmentConfig) =>
   env.deployFrom.kind === 'branch' ? env.deployFrom.branch : system === 'GitHub Actions' ? 'release' : `tag:${releaseTags}`;
