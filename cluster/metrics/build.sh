@@ -53,7 +53,7 @@ fi
 
 START=$SECONDS
 # (Re)generate the wrapper module when versions.env names another version (commit go.mod and go.sum).
-if ! { [[ -f "$MOD/go.mod" && -f "$MOD/go.sum" ]] && grep -q "sigs.k8s.io/metrics-server ${METRICS_SERVER_VERSION}\$" "$MOD/go.mod"; }; then
+if ! { [[ -f "$MOD/go.mod" && -f "$MOD/go.sum" ]] && grep -Eq "sigs\.k8s\.io/metrics-server ${METRICS_SERVER_VERSION}( |$)" "$MOD/go.mod"; }; then
   log "generating $MOD/go.mod for metrics-server ${METRICS_SERVER_VERSION}"
   (
     cd "$MOD"
