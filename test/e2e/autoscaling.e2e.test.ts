@@ -108,11 +108,13 @@ describeReal('autoscaling on the real node (metrics-server + the chart HPA)', ()
       const utilization = h.status?.currentMetrics?.[0]?.resource?.current?.averageUtilization;
       return [...before].every((p) => p in cpu) && typeof utilization === 'number' ? { cpu, utilization, desired: h.status.desiredReplicas as number } : undefined;
     });
+    const topNode = await kubectl(['top', 'node', REAL_NODE, '--no-headers']);
+    expect({ code: topNode.code, stderr: topNode.stderr }).toEqual({ code: 0, stderr: '' });
     const top = await kubectl(['top', 'pods', '-n', NS, '--no-headers']);
     expect(top.code).toBe(0);
     expect(top.stdout.trim().split('\n')).toHaveLength(before.size);
     expect(idle.desired).toBe(workload.minReplicas);
-    process.stderr.write(`[e2e] idle: ${JSON.stringify(idle)}\n${top.stdout}`);
+    process.stderr.write(`[e2e] idle: ${JSON.stringify(idle)}\n${topNode.stdout}${top.stdout}`);
 
     const svc = await kubectlJson(['get', 'service', 'web', '-n', NS]);
     const load = startLoad({ host: svc.spec.clusterIP, port: svc.spec.ports[0].port, ratePerSecond: RATE, maxRequests: RATE * MAX_SECONDS, maxSeconds: MAX_SECONDS });
