@@ -1,8 +1,8 @@
 /**
  * `cluster:down` after `cluster:up` leaves the machine as it was (runs last: it takes the suite's cluster down):
- * processes (metrics-server too), mounts, network namespaces, links, routes, nftables / iptables chains (IPv4 and IPv6), cgroup
- * directories, the fixed host paths and the sysctls, as cluster/node/state.sh lists them, with a real pod running
- * in between so that there is something to clean up.
+ * processes (metrics-server too), mounts, network namespaces, links, routes, nftables / iptables chains (IPv4 and
+ * IPv6), cgroup directories, the fixed host paths and the sysctls, as cluster/node/state.sh lists them, with a real
+ * pod running in between so that there is something to clean up.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
