@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local control plane's binaries from the Go module proxy (no Docker,
 # no prebuilt downloads): kube-apiserver, kube-controller-manager, kube-scheduler,
-# kubectl, kubelet, kube-proxy (k8s.io/kubernetes; the last two for the real node), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl.
+# kubectl, kubelet, kube-proxy (k8s.io/kubernetes; the last two for the real node), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl;
+# then metrics-server (cluster/metrics/build.sh: its own wrapper module and cache entry, built after these).
 #
 # Versions: cluster/versions.env (the only place to change them).
 # Output:   ${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/<version-key>/bin
@@ -57,6 +58,12 @@ complete() {
   for b in "${BINARIES[@]}"; do [[ -x "$BIN/$b" ]] || return 1; done
 }
 
+# metrics-server: its own module, step and cache entry (cluster/metrics/build.sh), so that neither graph moves the
+# other and a change of one rebuilds only that one.
+build_metrics_server() {
+  "$HERE/metrics/build.sh" >/dev/null || { log "ERROR: metrics-server did not build (cluster/metrics/build.sh)"; exit 1; }
+}
+
 if [[ $PRINT_ONLY == 1 ]]; then
   echo "$BIN"
   complete
@@ -65,6 +72,7 @@ fi
 
 if [[ $FORCE == 0 ]] && complete; then
   log "binaries up to date in $BIN"
+  build_metrics_server
   echo "$BIN"
   exit 0
 fi
@@ -130,6 +138,7 @@ fi
 set_key  # the wrapper modules may have just been regenerated
 if [[ $FORCE == 0 ]] && complete; then
   log "binaries up to date in $BIN"
+  build_metrics_server
   echo "$BIN"
   exit 0
 fi
@@ -174,4 +183,5 @@ for b in "${BINARIES[@]}"; do
 done
 log "done in $((SECONDS - START))s: $BIN"
 "$BIN/kube-apiserver" --version >&2 || true
+build_metrics_server
 echo "$BIN"

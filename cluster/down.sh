@@ -8,12 +8,16 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=access/access.sh
 source "$CLUSTER_DIR/access/access.sh"
+# shellcheck source=metrics/metrics.sh
+source "$CLUSTER_DIR/metrics/metrics.sh"
 
-# The real node first (it needs the API server to stop its pods cleanly); it also cleans up after a node
-# whose control plane is already gone.
+# metrics-server first (it scrapes the node), then the real node (it needs the API server to stop its pods
+# cleanly); it also cleans up after a node whose control plane is already gone.
+metrics_stop
 "$CLUSTER_DIR/node/down.sh"
 if [[ ! -d "$CLUSTER_WORKDIR" ]]; then
   access_teardown
+  metrics_teardown
   log "no cluster '$CLUSTER_NAME' (nothing under $CLUSTER_WORKDIR)"
   exit 0
 fi
@@ -30,4 +34,5 @@ else
 fi
 rm -rf "$CLUSTER_WORKDIR"
 access_teardown
+metrics_teardown
 log "cluster '$CLUSTER_NAME' deleted"

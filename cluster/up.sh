@@ -22,6 +22,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # shellcheck source=access/access.sh
 source "$CLUSTER_DIR/access/access.sh"
+# shellcheck source=metrics/metrics.sh
+source "$CLUSTER_DIR/metrics/metrics.sh"
 # shellcheck source=node/lib.sh
 source "$CLUSTER_DIR/node/lib.sh"
 
@@ -40,7 +42,7 @@ ensure_binaries
 STAGES=("$CLUSTER_DIR"/stages/*.yaml)
 # Everything that shapes the cluster; a change means "recreate".
 FINGERPRINT="$(cat "$CLUSTER_DIR/versions.env" "$CLUSTER_DIR/kwokctl.yaml" "${STAGES[@]}" \
-  "$CLUSTER_DIR/up.sh" "${ACCESS_FILES[@]}" | sha256sum | cut -c1-16)"
+  "$CLUSTER_DIR/up.sh" "${ACCESS_FILES[@]}" "${METRICS_FILES[@]}" | sha256sum | cut -c1-16)"
 FINGERPRINT_FILE="$CLUSTER_WORKDIR/platform-fingerprint"
 
 healthy() {
@@ -74,6 +76,7 @@ delete_cluster() {
   "$BIN/kwokctl" delete cluster --name "$CLUSTER_NAME" >&2 || true
   rm -rf "$CLUSTER_WORKDIR"
   access_teardown
+  metrics_teardown
 }
 
 reused=0
@@ -120,8 +123,10 @@ fail() { failure="$*"; return 1; }
 create_cluster() {
   log "creating cluster '$CLUSTER_NAME' (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION)"
   access_prepare
+  metrics_prepare
   # The API server reaches the real node's kubelet (logs, exec) at its InternalIP (no name lookup), with the
-  # admin certificate kwokctl makes. The access webhook's config is cluster/kwokctl.yaml plus its flags.
+  # admin certificate kwokctl makes. The config is cluster/kwokctl.yaml plus the access webhook's and the
+  # aggregation layer's (front proxy) flags.
   local config_args=(--config "$ACCESS_KWOKCTL_CONFIG") s
   for s in "${STAGES[@]}"; do config_args+=(--config "$s"); done
   # Every binary is local (kwokctl would otherwise download them); KWOK_* env
@@ -183,7 +188,10 @@ access_webhook_start
 if [[ "$NODE_MODE" == real ]]; then
   "$CLUSTER_DIR/node/up.sh" || die "the real node did not start (PLATFORM_NODE=kwok for simulated nodes only)"
   kctl taint nodes -l type=kwok platform.local/simulated=true:NoSchedule --overwrite >/dev/null
+  # The Metrics API (the HorizontalPodAutoscaler's CPU), from the real node's kubelet.
+  metrics_start
 else
+  metrics_stop
   "$CLUSTER_DIR/node/down.sh"
   kctl taint nodes -l type=kwok platform.local/simulated:NoSchedule- >/dev/null 2>&1 || true
 fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints what a real node changes on this machine, one sorted "<kind>: <item>" line each, so that two
-# snapshots (before cluster:up, after cluster:down) can be compared: node processes, mounts, network
+# snapshots (before cluster:up, after cluster:down) can be compared: node processes (and metrics-server), mounts, network
 # namespaces, links, routes, nftables and legacy iptables rules (IPv4 and IPv6), cgroup directories, the
 # fixed host paths, and the sysctls the kubelet and the bridge plugin change.
 set -euo pipefail
@@ -10,7 +10,7 @@ CLUSTER_WORKDIR=/nonexistent source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
   for proc in /proc/[0-9]*; do
     exe="$(readlink "$proc/exe" 2>/dev/null || true)"
     case "${exe##*/}" in
-      containerd|containerd-shim*|runc|kubelet|kube-proxy|pause) ;;
+      containerd|containerd-shim*|runc|kubelet|kube-proxy|pause|metrics-server) ;;
       *) continue ;;
     esac
     echo "process: ${exe##*/}"

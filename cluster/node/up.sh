@@ -133,6 +133,14 @@ EOF
 }
 issue kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
 issue kube-proxy "/CN=system:kube-proxy"
+# The kubelet's serving certificate from the same CA (instead of the self-signed one it would make), so that its
+# clients can verify it: metrics-server does (cluster/metrics/metrics.sh, --kubelet-certificate-authority).
+openssl req -newkey rsa:2048 -nodes -keyout "$NODE_STATE/pki/kubelet-serving.key" -subj "/CN=system:node:$NODE_NAME" \
+  -out "$NODE_STATE/pki/kubelet-serving.csr" 2>/dev/null
+openssl x509 -req -in "$NODE_STATE/pki/kubelet-serving.csr" -CA "$CA_CRT" -CAkey "$CA_KEY" -CAcreateserial -days 30 \
+  -extfile <(printf 'extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\nsubjectAltName=IP:%s,DNS:%s\n' "$NODE_IP" "$NODE_NAME") \
+  -out "$NODE_STATE/pki/kubelet-serving.crt" 2>/dev/null
+chmod 600 "$NODE_STATE/pki/kubelet-serving.key"
 
 # --- containerd --------------------------------------------------------------------------------------------
 CONTAINERD_ROOT="$CACHE_ROOT/node/containerd" # the image store survives a down (like the built binaries)
@@ -241,6 +249,8 @@ authentication:
   x509: { clientCAFile: "$CA_CRT" }
 authorization:
   mode: Webhook
+tlsCertFile: "$NODE_STATE/pki/kubelet-serving.crt"
+tlsPrivateKeyFile: "$NODE_STATE/pki/kubelet-serving.key"
 containerRuntimeEndpoint: "unix://$CONTAINERD_SOCK"
 cgroupDriver: cgroupfs
 # cgroup v1 hierarchies here; 1.35 refuses them unless told otherwise.

@@ -1,8 +1,8 @@
 /**
  * `cluster:down` after `cluster:up` leaves the machine as it was (runs last: it takes the suite's cluster down):
- * processes, mounts, network namespaces, links, routes, nftables / iptables chains (IPv4 and IPv6), cgroup
- * directories, the fixed host paths and the sysctls, as cluster/node/state.sh lists them, with a real pod running
- * in between so that there is something to clean up.
+ * processes (metrics-server too), mounts, network namespaces, links, routes, nftables / iptables chains (IPv4 and
+ * IPv6), cgroup directories, the fixed host paths and the sysctls, as cluster/node/state.sh lists them, with a real
+ * pod running in between so that there is something to clean up.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -68,7 +68,7 @@ const skip = process.env.PLATFORM_NODE === 'kwok' || process.env.E2E_KEEP_CLUSTE
       `[e2e] while up, ${added.length} more state lines, e.g.:\n  ${added.filter((_, i) => i % Math.max(1, Math.floor(added.length / 25)) === 0).join('\n  ')}\n`,
     );
     for (const kind of ['process', 'mount', 'link', 'route', 'nft', 'cgroup', 'path', 'sysctl']) expect([kind, kinds(added).has(kind)]).toEqual([kind, true]);
-    expect(added).toEqual(expect.arrayContaining(['link: platbr0', 'process: kubelet', 'process: kube-proxy', 'process: containerd']));
+    expect(added).toEqual(expect.arrayContaining(['link: platbr0', 'process: kubelet', 'process: kube-proxy', 'process: containerd', 'process: metrics-server']));
     // …and after the down every line is as before.
     expect({ missing: before.filter((l) => !after.includes(l)), left: after.filter((l) => !before.includes(l)) }).toEqual({ missing: [], left: [] });
   });

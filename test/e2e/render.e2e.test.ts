@@ -1,19 +1,29 @@
 /**
- * The "kubectl apply" path without the deploy command: `npm run render` output applied with a plain
- * `kubectl apply --server-side -f <dir>` rolls out on the local control plane, and a second render + apply rolls
- * the new image out. On KWOK nodes the pods are simulated (no container runs), so "serves" is checked as far as the
- * cluster can tell: the Service gets ready endpoints for the new pods.
+ * The "kubectl apply" path without the deploy command, on the REAL node with the real sample image: the README's
+ * `npm run render -- --env generic --image <ref> --out <dir>`, then only kubectl — `kubectl apply --server-side -f
+ * <dir>`, the Secret the render names, `kubectl rollout status` — and the release serves: real HTTP requests through
+ * the Service (its ClusterIP, through the node's bridge) answer 200, and the rendered pods' own request logs account
+ * for every one of them. A second render + apply rolls a new image out, which serves the same way.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, kubectlJson, root, scheduleOn } from './helpers';
+import { platformConfig } from '../../config';
+import { startLoad, summarize } from '../support/load';
+import { hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
 
-const NS = 'web';
+const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
+const RUN = `render${Date.now().toString(36)}`;
+const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
+/** Requests sent to each release: bounded in count and time. */
+const REQUESTS = 200;
+const RATE = 40;
 
-function render(image: string, out: string): string {
-  const r = spawnSync(process.execPath, [join(root, 'dist', 'render.js'), '--env', 'generic', '--image', image, '--out', out], { cwd: root, encoding: 'utf8' });
+/** `npm run render` exactly as the README documents it. */
+function render(img: string, out: string): string {
+  const r = spawnSync('npm', ['run', 'render', '--', '--env', 'generic', '--image', img, '--out', out], { cwd: root, encoding: 'utf8' });
   expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   return r.stdout;
 }
@@ -21,10 +31,33 @@ function render(image: string, out: string): string {
 async function rolloutStatus(): Promise<void> {
   const r = await kubectl(['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=180s']);
   expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(r.stdout).toMatch(/successfully rolled out/);
 }
 
+/**
+ * The Deployment is applied without replicas (the HPA owns them) and starts at 1; the HPA raises it to minReplicas
+ * within its sync period, possibly after `rollout status` has already returned: wait for that, then for the rollout.
+ */
+async function atMinReplicas(): Promise<number> {
+  const hpa = await kubectlJson(['get', 'hpa', 'web', '-n', NS]);
+  for (let i = 0; i < 60; i++) {
+    const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+    if ((d.spec.replicas ?? 1) >= hpa.spec.minReplicas) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await rolloutStatus();
+  return hpa.spec.minReplicas as number;
+}
+
+/** Pods of the release that run `img` (not terminating). */
+async function podsOf(img: string): Promise<any[]> {
+  const pods = await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web']);
+  return pods.items.filter((p: any) => !p.metadata.deletionTimestamp && p.spec.containers[0].image === img);
+}
+
+/** Names of the pods behind the Service's ready endpoints. */
 async function readyEndpoints(): Promise<string[]> {
-  const slices = await kubectlJson<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean }; targetRef?: { name: string } }[] }[] }>([
+  const slices = await kubectlJson<{ items: { endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name: string } }[] }[] }>([
     'get',
     'endpointslices',
     '-n',
@@ -35,57 +68,104 @@ async function readyEndpoints(): Promise<string[]> {
   return slices.items
     .flatMap((s) => s.endpoints ?? [])
     .filter((e) => e.conditions?.ready)
-    .map((e) => e.targetRef?.name ?? e.addresses[0]);
+    .map((e) => e.targetRef?.name ?? '')
+    .sort();
+}
+
+/** The service's request log lines for `GET /` in a pod's log (one per request it answered; probes are not logged). */
+async function loggedRequests(pod: string): Promise<number> {
+  const r = await kubectl(['logs', pod, '-n', NS, '-c', 'web']);
+  expect(r.code).toBe(0);
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg?: string; path?: string; status?: number })
+    .filter((e) => e.msg === 'request' && e.path === '/' && e.status === 200).length;
+}
+
+/**
+ * REQUESTS requests through the Service: every one must answer 200 with the service's body, and the release's pods
+ * must have logged exactly as many (so they, and nothing else, answered).
+ */
+async function serves(img: string): Promise<{ requests: number; failed: number; answeredBy: Record<string, number> }> {
+  const svc = await kubectlJson(['get', 'service', 'web', '-n', NS]);
+  const pods = (await podsOf(img)).map((p) => p.metadata.name as string).sort();
+  expect(await readyEndpoints()).toEqual(pods);
+  const before = Object.fromEntries(await Promise.all(pods.map(async (p) => [p, await loggedRequests(p)] as const)));
+  const load = startLoad({ host: svc.spec.clusterIP, port: svc.spec.ports[0].port, path: '/', ratePerSecond: RATE, maxRequests: REQUESTS, maxSeconds: 30 });
+  await load.done;
+  const summary = summarize(await load.stop());
+  expect(summary.failures).toEqual({});
+  expect(summary.requests).toBe(REQUESTS);
+  // The logs are written as the answers go out; give kubectl logs a moment to see the last lines.
+  let answeredBy: Record<string, number> = {};
+  for (let i = 0; i < 20; i++) {
+    answeredBy = Object.fromEntries(await Promise.all(pods.map(async (p) => [p, (await loggedRequests(p)) - before[p]] as const)));
+    if (Object.values(answeredBy).reduce((a, b) => a + b, 0) >= REQUESTS) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  expect(Object.values(answeredBy).reduce((a, b) => a + b, 0)).toBe(REQUESTS);
+  return { requests: summary.requests, failed: summary.failed, answeredBy };
 }
 
 const cleanUp = () => kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 
-// Simulated pods (the image is not on the real node): the KWOK nodes take this suite's pods.
-beforeAll(async () => {
-  await scheduleOn('kwok');
-  await cleanUp();
-});
-afterAll(cleanUp);
+const describeReal = process.env.PLATFORM_NODE !== 'kwok' ? describe : describe.skip;
 
-test('plain kubectl apply --server-side of rendered generic manifests rolls out, and rolls a new image out', async () => {
-  const out = join(mkdtempSync(join(tmpdir(), 'render-e2e-')), 'generic');
-  const stdout = render('registry.local/web:1.0.0', out);
-  expect(stdout).toContain('Secret web-database');
+describeReal('plain kubectl apply of rendered manifests (real node)', () => {
+  beforeAll(async () => {
+    expect(await hasRealNode()).toBe(true);
+    await scheduleOn('real');
+    // The real sample image, under two tags (one per release), built without Docker and imported into the node.
+    const built = execFileSync('bash', [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', `${RUN}-b`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    expect(built.trim().split('\n').pop()).toBe(image('a'));
+    await cleanUp();
+  });
+  afterAll(cleanUp);
 
-  const applied = await kubectl(['apply', '--server-side', '-f', out]);
-  expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: '' }); // no Pod Security warning either
-  expect(applied.stdout).toMatch(/^namespace\/web serverside-applied$/m);
-  expect(applied.stdout).toMatch(/^deployment\.apps\/web serverside-applied$/m);
-  // The Secret the render named (never written by it): created by the operator.
-  const secret = await kubectl([
-    'create',
-    'secret',
-    'generic',
-    'web-database',
-    '-n',
-    NS,
-    '--from-literal=host=db.local',
-    '--from-literal=port=5432',
-    '--from-literal=dbname=web',
-    '--from-literal=username=web',
-    '--from-literal=password=e2e-only',
-  ]);
-  expect(secret.code).toBe(0);
-  await rolloutStatus();
-  const first = await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web']);
-  expect(first.items.map((p: any) => p.spec.containers[0].image)).toContain('registry.local/web:1.0.0');
-  expect((await readyEndpoints()).length).toBeGreaterThan(0);
+  test('npm run render + kubectl apply --server-side rolls out and serves (200 from the rendered pods), and rolls a new image out', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'render-e2e-')), 'generic');
+    const stdout = render(image('a'), out);
+    expect(stdout).toContain('Secret web-database');
 
-  render('registry.local/web:1.1.0', out);
-  const again = await kubectl(['apply', '--server-side', '-f', out]);
-  expect(again.code).toBe(0);
-  await rolloutStatus();
-  const deployment = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
-  expect(deployment.spec.template.spec.containers[0].image).toBe('registry.local/web:1.1.0');
-  expect(deployment.status.updatedReplicas).toBe(deployment.status.availableReplicas);
-  const pods = await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web', '--field-selector=status.phase=Running']);
-  const ready = await readyEndpoints();
-  const newPods = pods.items.filter((p: any) => p.spec.containers[0].image === 'registry.local/web:1.1.0').map((p: any) => p.metadata.name);
-  expect(newPods.length).toBeGreaterThan(0);
-  expect(ready).toEqual(expect.arrayContaining(newPods));
+    const applied = await kubectl(['apply', '--server-side', '-f', out]);
+    expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: '' }); // no Pod Security warning either
+    expect(applied.stdout).toMatch(/^namespace\/web serverside-applied$/m);
+    expect(applied.stdout).toMatch(/^deployment\.apps\/web serverside-applied$/m);
+    // The Secret the render named (never written by it): created by the operator.
+    const secret = await kubectl([
+      'create',
+      'secret',
+      'generic',
+      'web-database',
+      '-n',
+      NS,
+      '--from-literal=host=127.0.0.1',
+      '--from-literal=port=5432',
+      '--from-literal=dbname=web',
+      '--from-literal=username=web',
+      `--from-literal=password=${randomBytes(18).toString('base64url')}`,
+    ]);
+    expect(secret.code).toBe(0);
+    await rolloutStatus();
+    const minReplicas = await atMinReplicas();
+    const first = await podsOf(image('a'));
+    expect(first.length).toBeGreaterThanOrEqual(minReplicas);
+    expect(first.every((p) => p.spec.nodeName === REAL_NODE)).toBe(true);
+    const served1 = await serves(image('a'));
+
+    render(image('b'), out);
+    const again = await kubectl(['apply', '--server-side', '-f', out]);
+    expect({ code: again.code, stderr: again.stderr }).toEqual({ code: 0, stderr: '' });
+    await rolloutStatus();
+    const deployment = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
+    expect(deployment.spec.template.spec.containers[0].image).toBe(image('b'));
+    // Terminating old pods are no longer ready endpoints: only the new release's pods may answer.
+    const served2 = await serves(image('b'));
+    process.stderr.write(`[e2e] render + kubectl apply: ${JSON.stringify({ first: served1, second: served2 })}\n`);
+  });
 });

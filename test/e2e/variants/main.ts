@@ -9,13 +9,16 @@
  *   crash        exits 1 at start, before listening
  *   http-5xx     Ready, but every 5th request (20 %) other than the probes answers 500
  *   slow         Ready, but every request other than the probes waits 400 ms first
+ *   cpu-heavy    Ready, but every request other than the probes first does a fixed amount of CPU work (PBKDF2,
+ *                CPU_HEAVY_ITERATIONS): a bounded load raises the pods' CPU, for the autoscaling test
  */
+import { pbkdf2Sync } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseConfig } from '../../../app/src/config';
 import { createLogger } from '../../../app/src/logger';
 import { createApp } from '../../../app/src/server';
-import { VARIANTS, type Variant } from './variants';
+import { CPU_HEAVY_ITERATIONS, VARIANTS, type Variant } from './variants';
 
 declare const PLATFORM_VARIANT: string;
 
@@ -49,6 +52,8 @@ app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     res.writeHead(500, { 'content-type': 'application/json', connection: 'close' }).end('{"error":"test variant http-5xx"}');
     return;
   }
+  // A fixed amount of work, not a fixed time: a throttled pod takes longer but burns the same CPU per request.
+  if (variant === 'cpu-heavy' && !probe(path)) pbkdf2Sync(pod, 'cpu-heavy', CPU_HEAVY_ITERATIONS, 32, 'sha256');
   if (variant === 'slow' && !probe(path)) {
     setTimeout(() => handler(req, res), 400);
     return;
