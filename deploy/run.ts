@@ -1,20 +1,27 @@
 /**
  * The deploy command, phase by phase (deploy/phases/): prepare offline → connect → namespace access → preflight →
- * apply → watch → rollback/report. Each phase has one job and talks to the cluster only through `Cluster`.
+ * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks to the cluster only through `Cluster`.
  */
+import { hostname, userInfo } from 'node:os';
 import type { DeployOptions } from './args';
+import { podProxyAccess } from './canary/metrics';
 import { systemClock, type Clock } from './clock';
 import { KubectlCluster, type Cluster } from './cluster';
-import { EXIT } from './errors';
+import { EXIT, inputError } from './errors';
+import { WORKLOAD_NAME } from '../config';
+import { canaryName } from './canary/release';
 import { findKubectl, Kubectl } from './kubectl';
 import { podImages } from './manifests';
-import { applyRelease, readPrevious } from './phases/apply';
+import { applyNamespace, applyRelease, readPrevious, type PreviousRelease } from './phases/apply';
+import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './phases/canary';
+import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './phases/canary-report';
 import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
+import { holdLock, lockHolder } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { planRelease, type ReleasePlan } from './phases/plan';
 import { preflight, type PreflightCheck } from './phases/preflight';
-import { prepare, type PrepareDeps } from './phases/prepare';
+import { loadOutputs, prepare, resolveTarget, type PrepareDeps } from './phases/prepare';
 import { failureReport, failureResult, successLine, successResult, watchingLine, type DeployResult } from './phases/report';
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback } from './phases/rollback';
@@ -37,12 +44,17 @@ export interface DeployDeps extends PrepareDeps {
   readonly openCluster?: OpenCluster;
   /** @default - none (the server-side dry run always runs) */
   readonly preflightChecks?: readonly PreflightCheck[];
-  /** @default - none (progress deadline and timeout only) */
+  /** @default - none (progress deadline and timeout only); they watch a canary's pods too */
   readonly rolloutChecks?: readonly RolloutCheck[];
+  /** @default - the CI run (when there is one), user@host and pid */
+  readonly lockHolder?: string;
+  /** Wall-clock time of the deploy lock's Lease. @default - the system time */
+  readonly now?: () => Date;
 }
 
 /** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  if (options.mode === 'abort-canary') return abortCanary(options, deps);
   const prepared = prepare(options, deps);
   for (const warning of prepared.imageWarnings) deps.log(`warning: ${warning}`);
   const source = kubeconfigSource(options, prepared.target, deps.env);
@@ -67,15 +79,49 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
 async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const { log } = deps;
-  const clock = deps.clock ?? systemClock;
-  const { deferred } = await preflight({ cluster, plan, log }, deps.preflightChecks);
+  const checks = [...(deps.preflightChecks ?? []), ...(plan.strategy.kind === 'canary' ? [podProxyAccess] : [])];
+  const { deferred } = await preflight({ cluster, plan, log }, checks);
   log(`manifests: ${writeReviewCopy(deps.workdir, plan, options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${plan.target.name}, image ${options.image}`)}`);
-  if (options.mode !== 'apply') {
+  if (options.mode === 'diff' || options.mode === 'dry-run') {
     await (options.mode === 'diff' ? diffRelease : dryRunRelease)(cluster, plan, deferred, log);
     return { outcome: options.mode, exitCode: EXIT.ok };
   }
+  // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
+  await applyNamespace(cluster, plan, log);
+  const lock = await holdLock(cluster, plan.namespace, deps.lockHolder ?? defaultLockHolder(deps.env), deps.now ?? (() => new Date()), log);
+  try {
+    await removeLeftoverCanary(cluster, plan, log);
+    return await releaseLocked(cluster, plan, options, deps);
+  } finally {
+    await lock.release();
+  }
+}
 
+/** Under the lock: a canary first when the strategy says so, then the rolling update of the stable Deployment. */
+async function releaseLocked(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { log } = deps;
+  const clock = deps.clock ?? systemClock;
   const previous = await readPrevious(cluster, plan);
+  if (!usesCanary(plan, previous, log)) return rollOut(cluster, plan, previous, options, deps);
+  const canary = await runCanary(cluster, plan, previous, { clock, log, pollMs: deps.pollMs, timeoutMs: options.timeoutSeconds * 1000, checks: deps.rolloutChecks });
+  const images = podImages(plan.deployment);
+  if (canary.kind === 'abort') {
+    log(canaryAbortReport(plan.target.name, plan.deploymentName, images, canary, previous));
+    return canaryAbortResult(canary);
+  }
+  log(promotionLine(plan.deploymentName, images, canary));
+  try {
+    return { ...(await rollOut(cluster, plan, previous, options, deps)), canary: canarySummary(canary) };
+  } finally {
+    // After the stable pods rolled (or were rolled back): the canary's share goes with the rest.
+    await removeCanary(cluster, plan, log);
+  }
+}
+
+/** The rolling update of the stable Deployment: apply, watch, and on failure diagnose and roll back. */
+async function rollOut(cluster: Cluster, plan: ReleasePlan, previous: PreviousRelease, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { log } = deps;
+  const clock = deps.clock ?? systemClock;
   const applyStarted = clock.now();
   await applyRelease(cluster, plan, log);
   const applied = clock.now();
@@ -100,4 +146,36 @@ async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptio
   const marks = { applyStarted, applied, settled, rollbackEnded: undone.kind === 'no-previous-revision' ? undefined : clock.now() };
   log(failureReport({ target: plan.target.name, deployment: plan.deploymentName, images, failure: outcome, diagnosis, previous, rollback: undone, marks }));
   return failureResult(marks, outcome, undone);
+}
+
+/**
+ * `--abort-canary`: removes the canary a stopped deploy left behind, under the namespace's lock (a live deploy that
+ * holds it is reported, exit 6: stop it first). Nothing is rendered and nothing else is changed.
+ */
+async function abortCanary(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { log } = deps;
+  const target = resolveTarget(deps.config, options.env);
+  const outputs = target.kind === 'aws' && options.outputsFile ? loadOutputs(options.outputsFile, deps.config, target.env) : undefined;
+  if (target.kind === 'aws' && !outputs && !options.kubeconfig) throw inputError(`--abort-canary for environment "${target.name}" needs --outputs (to find its EKS cluster) or --kubeconfig`);
+  const aws = { endpoint: options.awsEndpoint };
+  const open = deps.openCluster ?? ((t) => new KubectlCluster(new Kubectl(findKubectl(deps.env), t, deps.env)));
+  const connection = await connect(kubeconfigSource(options, target, deps.env), { options, outputs, aws }, open, log);
+  try {
+    const { cluster } = connection;
+    await checkCluster(cluster, target, { context: options.context, outputs }, log);
+    const lock = await holdLock(cluster, target.namespace, deps.lockHolder ?? defaultLockHolder(deps.env), deps.now ?? (() => new Date()), log);
+    try {
+      const removed = await removeLeftoverCanary(cluster, { deploymentName: WORKLOAD_NAME, namespace: target.namespace }, log);
+      if (!removed) log(`canary: no ${canaryName(WORKLOAD_NAME)} Deployment in ${target.namespace}: nothing to abort`);
+      return { outcome: removed ? 'canary-removed' : 'no-canary', exitCode: EXIT.ok };
+    } finally {
+      await lock.release();
+    }
+  } finally {
+    connection.dispose();
+  }
+}
+
+function defaultLockHolder(env: NodeJS.ProcessEnv): string {
+  return lockHolder(env, { user: userInfo().username, host: hostname(), pid: process.pid });
 }

@@ -91,3 +91,48 @@ function heldLock(cluster: Cluster, namespace: string, holder: string, acquired:
     },
   };
 }
+
+/** Who a deploy is, for the lock: the CI run when there is one, the user, the machine and the process. */
+export function lockHolder(env: NodeJS.ProcessEnv, who: { user: string; host: string; pid: number }): string {
+  const run = env.GITHUB_RUN_ID
+    ? `GitHub Actions run ${env.GITHUB_RUN_ID}`
+    : env.CI_JOB_ID
+      ? `GitLab job ${env.CI_JOB_ID}`
+      : env.BITBUCKET_BUILD_NUMBER
+        ? `Bitbucket build ${env.BITBUCKET_BUILD_NUMBER}`
+        : env.BUILD_TAG
+          ? `Jenkins ${env.BUILD_TAG}`
+          : undefined;
+  return `${run ? `${run}, ` : ''}${who.user}@${who.host} pid ${who.pid}`;
+}
+
+/**
+ * Takes the lock and renews it every third of its duration until released (a timer that does not keep the process
+ * alive). A failed renewal is reported once: the deploy goes on, but another deploy could take the lock once it
+ * expires.
+ */
+export async function holdLock(
+  cluster: Cluster,
+  namespace: string,
+  holder: string,
+  now: () => Date,
+  log: (line: string) => void,
+  renewEveryMs = (LOCK_DURATION_SECONDS * 1000) / 3,
+): Promise<ReleaseLock> {
+  const lock = await acquireLock(cluster, namespace, holder, now, log);
+  let warned = false;
+  const timer = setInterval(() => {
+    lock.renew().catch((e: Error) => {
+      if (!warned) log(`warning: ${e.message}`);
+      warned = true;
+    });
+  }, renewEveryMs);
+  timer.unref();
+  return {
+    renew: () => lock.renew(),
+    async release() {
+      clearInterval(timer);
+      await lock.release();
+    },
+  };
+}
