@@ -8,6 +8,12 @@ export const METRICS_PORT = 9090;
 export const METRICS_PORT_NAME = 'metrics';
 export const METRICS_PATH = '/metrics';
 
+/**
+ * Portable targets: where the API server's pod proxy connects from, by default. The local cluster's API server runs
+ * on the machine and reaches pods through the node's bridge, from the node address (cluster/node/lib.sh NODE_IP).
+ */
+export const DEFAULT_METRICS_SCRAPE_CIDRS: readonly string[] = ['198.18.0.1/32'];
+
 export const METRIC_NAMES = {
   /** Counter, labels `route` and `status_class` ("2xx" … "5xx"). */
   requests: 'http_requests_total',

@@ -59,4 +59,18 @@ describe('release strategy', () => {
       'portable target "generic": release.kind is "instant"; allowed: "rolling", "canary"',
     ]);
   });
+
+  test('a portable target\'s metricsScrapeCidrs (where the API server\'s pod proxy connects from): CIDRs no wider than /8, at least one', () => {
+    const withCidrs = (metricsScrapeCidrs: unknown) => ({
+      ...platformConfig,
+      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, metricsScrapeCidrs: metricsScrapeCidrs as string[] })),
+    });
+    expect(problemsOf(withCidrs(['0.0.0.0/0', '10.1.2.0/33']))).toEqual([
+      'portable target "generic": metricsScrapeCidrs[0] is "0.0.0.0/0"; expected an IPv4 CIDR with a prefix from /8 to /32 (network address aligned, e.g. "10.10.0.0/16")',
+      'portable target "generic": metricsScrapeCidrs[1] is "10.1.2.0/33"; expected an IPv4 CIDR with a prefix from /8 to /32 (network address aligned, e.g. "10.10.0.0/16")',
+    ]);
+    expect(problemsOf(withCidrs([]))).toEqual([
+      'portable target "generic": metricsScrapeCidrs is []; expected at least one CIDR (where the API server\'s pod proxy connects from), or leave it out for the default',
+    ]);
+  });
 });
