@@ -23,5 +23,11 @@ export const METRIC_NAMES = {
   inFlight: 'http_requests_in_flight',
 } as const;
 
+/**
+ * Route labels of the probes (kubelet, load balancer health checks): not user traffic. The canary analysis leaves
+ * them out, or a quiet canary would look busy and its probes would dilute errors and latency.
+ */
+export const PROBE_ROUTES: readonly string[] = ['GET /healthz', 'GET /readyz'];
+
 /** Histogram buckets (seconds): fine enough around the canary's latency thresholds (hundreds of ms). */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10];

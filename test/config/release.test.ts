@@ -1,4 +1,5 @@
-import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, type PlatformConfig, type ReleaseStrategy } from '../../config';
+import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, validatePlatformConfig, type PlatformConfig, type ReleaseStrategy } from '../../config';
+import { localCanaryConfig } from '../../config/examples/local-canary';
 import { problemsOf } from './support';
 
 const canary = (overrides: Record<string, unknown> = {}) => ({ kind: 'canary', ...DEFAULT_CANARY, ...overrides });
@@ -72,5 +73,13 @@ describe('release strategy', () => {
     expect(problemsOf(withCidrs([]))).toEqual([
       'portable target "generic": metricsScrapeCidrs is []; expected at least one CIDR (where the API server\'s pod proxy connects from), or leave it out for the default',
     ]);
+  });
+
+  test('the local-canary configuration is valid and differs from the default only in the generic target\'s strategy (1 canary pod beside 2 = 33 %)', () => {
+    expect(validatePlatformConfig(localCanaryConfig)).toBe(localCanaryConfig);
+    const generic = localCanaryConfig.portableTargets.find((t) => t.name === 'generic')!;
+    expect(releaseStrategy(generic)).toEqual({ ...DEFAULT_CANARY, kind: 'canary', sharePercent: 33, intervalSeconds: 5 });
+    const { release: _release, ...rest } = generic;
+    expect({ ...localCanaryConfig, portableTargets: [rest] }).toEqual(platformConfig);
   });
 });

@@ -1,8 +1,14 @@
-// Order of the e2e files (one cluster, run in band): the KWOK suite, then the real-node rollouts, and last the node
-// lifecycle test, which takes the cluster down and up again to check that a down leaves the machine as it was.
+// Order of the e2e files (one cluster, run in band): the KWOK suite, then the real-node rollouts, the real-node
+// canaries, and last the node lifecycle test, which takes the cluster down and up again to check that a down leaves
+// the machine as it was.
 const Sequencer = require('@jest/test-sequencer').default;
 
-const rank = (path) => (/node-lifecycle\.e2e\.test\.ts$/.test(path) ? 2 : /realnode\.e2e\.test\.ts$/.test(path) ? 1 : 0);
+const RANKS = [
+  [/realnode\.e2e\.test\.ts$/, 1],
+  [/canary\.e2e\.test\.ts$/, 2],
+  [/node-lifecycle\.e2e\.test\.ts$/, 3],
+];
+const rank = (path) => RANKS.find(([pattern]) => pattern.test(path))?.[1] ?? 0;
 
 class E2eSequencer extends Sequencer {
   sort(tests) {
