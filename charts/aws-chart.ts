@@ -1,7 +1,17 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, METRICS_PORT, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import {
+  APP_ENV,
+  DATABASE_PORT,
+  loadBalancerName,
+  loadBalancerTag,
+  METRICS_PORT,
+  outputMismatches,
+  userPoolInAnotherAccount,
+  WORKLOAD_DATABASE_NAME,
+  WORKLOAD_DATABASE_USER,
+} from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';

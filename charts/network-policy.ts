@@ -121,7 +121,7 @@ export class WebNetworkPolicy extends Construct {
 function metricsRule(metrics: NonNullable<WebNetworkPolicyProps['metrics']>, servicePort: number): k8s.NetworkPolicyIngressRule {
   checkInteger('metrics.port', metrics.port, 1, 65535);
   if (metrics.port === servicePort) throw new ChartInputError(`metrics.port ${metrics.port} is the service port; the metrics need a port of their own`);
-  if (metrics.fromCidrs.length === 0) throw new ChartInputError('metrics.fromCidrs is empty; give where the API server\'s pod proxy connects from (e.g. the VPC CIDR on EKS)');
+  if (metrics.fromCidrs.length === 0) throw new ChartInputError("metrics.fromCidrs is empty; give where the API server's pod proxy connects from (e.g. the VPC CIDR on EKS)");
   metrics.fromCidrs.forEach((cidr, i) => checkCidr(`metrics.fromCidrs[${i}]`, cidr));
   return { from: metrics.fromCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(metrics.port) }] };
 }

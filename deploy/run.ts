@@ -1,27 +1,26 @@
 /**
  * The deploy command, phase by phase (deploy/phases/): prepare offline → connect → namespace access → preflight →
- * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks to the cluster only through `Cluster`.
+ * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks
+ * to the cluster only through `Cluster`. `--abort-canary` is its own short flow (deploy/abort-canary.ts).
  */
-import { hostname, userInfo } from 'node:os';
+import { abortCanary } from './abort-canary';
 import type { DeployOptions } from './args';
 import { podProxyAccess } from './canary/metrics';
 import { systemClock, type Clock } from './clock';
 import { KubectlCluster, type Cluster } from './cluster';
-import { EXIT, inputError } from './errors';
-import { WORKLOAD_NAME } from '../config';
-import { canaryName } from './canary/release';
+import { EXIT } from './errors';
 import { findKubectl, Kubectl } from './kubectl';
 import { podImages } from './manifests';
 import { applyNamespace, applyRelease, readPrevious, type PreviousRelease } from './phases/apply';
 import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './phases/canary';
 import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './phases/canary-report';
 import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
-import { holdLock, lockHolder } from './phases/lock';
+import { holdLock, processLockHolder } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { planRelease, type ReleasePlan } from './phases/plan';
 import { preflight, type PreflightCheck } from './phases/preflight';
-import { loadOutputs, prepare, resolveTarget, type PrepareDeps } from './phases/prepare';
+import { prepare, type PrepareDeps } from './phases/prepare';
 import { failureReport, failureResult, successLine, successResult, watchingLine, type DeployResult } from './phases/report';
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback } from './phases/rollback';
@@ -88,7 +87,7 @@ async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptio
   }
   // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
   await applyNamespace(cluster, plan, log);
-  const lock = await holdLock(cluster, plan.namespace, deps.lockHolder ?? defaultLockHolder(deps.env), deps.now ?? (() => new Date()), log);
+  const lock = await holdLock(cluster, plan.namespace, deps.lockHolder ?? processLockHolder(deps.env), deps.now ?? (() => new Date()), log);
   try {
     await removeLeftoverCanary(cluster, plan, log);
     return await releaseLocked(cluster, plan, options, deps);
@@ -146,36 +145,4 @@ async function rollOut(cluster: Cluster, plan: ReleasePlan, previous: PreviousRe
   const marks = { applyStarted, applied, settled, rollbackEnded: undone.kind === 'no-previous-revision' ? undefined : clock.now() };
   log(failureReport({ target: plan.target.name, deployment: plan.deploymentName, images, failure: outcome, diagnosis, previous, rollback: undone, marks }));
   return failureResult(marks, outcome, undone);
-}
-
-/**
- * `--abort-canary`: removes the canary a stopped deploy left behind, under the namespace's lock (a live deploy that
- * holds it is reported, exit 6: stop it first). Nothing is rendered and nothing else is changed.
- */
-async function abortCanary(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  const { log } = deps;
-  const target = resolveTarget(deps.config, options.env);
-  const outputs = target.kind === 'aws' && options.outputsFile ? loadOutputs(options.outputsFile, deps.config, target.env) : undefined;
-  if (target.kind === 'aws' && !outputs && !options.kubeconfig) throw inputError(`--abort-canary for environment "${target.name}" needs --outputs (to find its EKS cluster) or --kubeconfig`);
-  const aws = { endpoint: options.awsEndpoint };
-  const open = deps.openCluster ?? ((t) => new KubectlCluster(new Kubectl(findKubectl(deps.env), t, deps.env)));
-  const connection = await connect(kubeconfigSource(options, target, deps.env), { options, outputs, aws }, open, log);
-  try {
-    const { cluster } = connection;
-    await checkCluster(cluster, target, { context: options.context, outputs }, log);
-    const lock = await holdLock(cluster, target.namespace, deps.lockHolder ?? defaultLockHolder(deps.env), deps.now ?? (() => new Date()), log);
-    try {
-      const removed = await removeLeftoverCanary(cluster, { deploymentName: WORKLOAD_NAME, namespace: target.namespace }, log);
-      if (!removed) log(`canary: no ${canaryName(WORKLOAD_NAME)} Deployment in ${target.namespace}: nothing to abort`);
-      return { outcome: removed ? 'canary-removed' : 'no-canary', exitCode: EXIT.ok };
-    } finally {
-      await lock.release();
-    }
-  } finally {
-    connection.dispose();
-  }
-}
-
-function defaultLockHolder(env: NodeJS.ProcessEnv): string {
-  return lockHolder(env, { user: userInfo().username, host: hostname(), pid: process.pid });
 }

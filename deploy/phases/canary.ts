@@ -70,10 +70,19 @@ export async function runCanary(cluster: Cluster, plan: ReleasePlan & { strategy
   const started = clock.now();
   const canary = canaryDeployment(plan.deployment, canaryReplicas(previous.replicas ?? plan.minReplicas ?? 1, plan.strategy.sharePercent));
   const applied = await cluster.apply([canary]);
-  if (!applied.ok) throw new DeployError(`creating the canary deployment/${canary.metadata.name} failed (the stable Deployment is untouched):\n${indent(applied.error)}`, EXIT.applyFailed);
+  if (!applied.ok)
+    throw new DeployError(`creating the canary deployment/${canary.metadata.name} failed (the stable Deployment is untouched):\n${indent(applied.error)}`, EXIT.applyFailed);
   const appliedAt = clock.now();
   log(startLine(plan, canary, previous));
-  const ready = await watchRollout(cluster, { namespace: plan.namespace, name: canary.metadata.name, timeoutMs: context.timeoutMs, pollMs: context.pollMs, checks: context.checks, clock, log });
+  const ready = await watchRollout(cluster, {
+    namespace: plan.namespace,
+    name: canary.metadata.name,
+    timeoutMs: context.timeoutMs,
+    pollMs: context.pollMs,
+    checks: context.checks,
+    clock,
+    log,
+  });
   if (ready.phase !== 'complete') {
     const diagnosis = await diagnose(cluster, plan.namespace, canary);
     const removed = await removeCanary(cluster, plan, log);

@@ -4,6 +4,7 @@
  * was not renewed within its duration (a killed deploy) is stale and taken over. Writes are optimistic (create, or
  * replace at the read resourceVersion), so two deploys racing for a free or stale lock cannot both win.
  */
+import { hostname, userInfo } from 'node:os';
 import type { Cluster, LeaseLike } from '../cluster';
 import { clusterError, DeployError, EXIT } from '../errors';
 import type { KubeObject } from '../manifests';
@@ -90,6 +91,11 @@ function heldLock(cluster: Cluster, namespace: string, holder: string, acquired:
       if (read.ok && read.value?.spec?.holderIdentity === holder) await cluster.delete('lease.coordination.k8s.io', LOCK_NAME, namespace);
     },
   };
+}
+
+/** This process as a lock holder. */
+export function processLockHolder(env: NodeJS.ProcessEnv): string {
+  return lockHolder(env, { user: userInfo().username, host: hostname(), pid: process.pid });
 }
 
 /** Who a deploy is, for the lock: the CI run when there is one, the user, the machine and the process. */

@@ -9,7 +9,7 @@ describe('NetworkPolicy', () => {
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
   });
 
-  test('aws: ingress on 8080 from the VPC only, the metrics port 9090 from the VPC only (the EKS control plane\'s ENIs, the API server\'s pod proxy); egress to DNS, the database in the VPC, HTTPS (not IMDS) and the Pod Identity agent', () => {
+  test("aws: ingress on 8080 from the VPC only, the metrics port 9090 from the VPC only (the EKS control plane's ENIs, the API server's pod proxy); egress to DNS, the database in the VPC, HTTPS (not IMDS) and the Pod Identity agent", () => {
     const policy = find(renderTarget(platformConfig, 'staging', { image: IMAGE }).objects, 'NetworkPolicy');
     expect(policy.spec.podSelector).toEqual({ matchLabels: { 'app.kubernetes.io/name': 'web' } });
     expect(policy.spec.ingress).toEqual([

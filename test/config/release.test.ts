@@ -61,7 +61,7 @@ describe('release strategy', () => {
     ]);
   });
 
-  test('a portable target\'s metricsScrapeCidrs (where the API server\'s pod proxy connects from): CIDRs no wider than /8, at least one', () => {
+  test("a portable target's metricsScrapeCidrs (where the API server's pod proxy connects from): CIDRs no wider than /8, at least one", () => {
     const withCidrs = (metricsScrapeCidrs: unknown) => ({
       ...platformConfig,
       portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, metricsScrapeCidrs: metricsScrapeCidrs as string[] })),
@@ -75,7 +75,7 @@ describe('release strategy', () => {
     ]);
   });
 
-  test('the local-canary configuration is valid and differs from the default only in the generic target\'s strategy (1 canary pod beside 2 = 33 %)', () => {
+  test("the local-canary configuration is valid and differs from the default only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {
     expect(validatePlatformConfig(localCanaryConfig)).toBe(localCanaryConfig);
     const generic = localCanaryConfig.portableTargets.find((t) => t.name === 'generic')!;
     expect(releaseStrategy(generic)).toEqual({ ...DEFAULT_CANARY, kind: 'canary', sharePercent: 33, intervalSeconds: 5 });

@@ -19,7 +19,17 @@ function setup(cluster: FakeCluster, platform = config): { deps: DeployDeps; lin
   const lines: string[] = [];
   const clock = new FakeClock(1_000);
   cluster.onRead = () => (clock.t += 50);
-  const deps: DeployDeps = { config: platform, render: fakeRender, lockHolder: 'ci run 7', now: () => new Date('2026-12-01T23:00:00Z'), log: (l) => lines.push(l), env: {}, workdir, clock, openCluster: () => cluster };
+  const deps: DeployDeps = {
+    config: platform,
+    render: fakeRender,
+    lockHolder: 'ci run 7',
+    now: () => new Date('2026-12-01T23:00:00Z'),
+    log: (l) => lines.push(l),
+    env: {},
+    workdir,
+    clock,
+    openCluster: () => cluster,
+  };
   return { deps, lines, workdir, kubeconfig };
 }
 
@@ -133,7 +143,9 @@ describe('deploy with a canary (orchestrator)', () => {
       'delete deployment web-canary -n web',
       'delete lease.coordination.k8s.io platform-deploy-lock -n web',
     ]);
-    expect(lines).toContainEqual(expect.stringMatching(/^canary passed \(3 of 3 intervals passed, 0 failed \(failureLimit 0\)\); promoting: deployment\/web rolls to registry.local\/web:1.0.1$/));
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^canary passed \(3 of 3 intervals passed, 0 failed \(failureLimit 0\)\); promoting: deployment\/web rolls to registry.local\/web:1.0.1$/),
+    );
   });
 
   test('a Ready but failing release: aborted, canary removed, the stable Deployment never applied; exit 1 with the report', async () => {
@@ -184,7 +196,9 @@ describe('deploy with a canary (orchestrator)', () => {
     const refused = deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
     await expect(refused).rejects.toMatchObject({
       exitCode: EXIT.locked,
-      message: expect.stringMatching(/^another deploy holds the lock of namespace web \(Lease platform-deploy-lock\): GitHub Actions run 41, runner@host pid 9, since 2026-12-01T22:59:30.000000Z/),
+      message: expect.stringMatching(
+        /^another deploy holds the lock of namespace web \(Lease platform-deploy-lock\): GitHub Actions run 41, runner@host pid 9, since 2026-12-01T22:59:30.000000Z/,
+      ),
     });
     expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock', 'apply Namespace/web']);
   });

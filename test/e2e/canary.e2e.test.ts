@@ -88,7 +88,15 @@ describeReal('canary releases on real pods under load (real node)', () => {
     await scheduleOn('real');
     const built = execFileSync(
       'bash',
-      [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'ok,http-5xx,slow,never-ready'],
+      [
+        join(root, 'cluster', 'node', 'image.sh'),
+        '--tag',
+        `${RUN}-a`,
+        '--also-tag',
+        ['b', 'c', 'd'].map((t) => `${RUN}-${t}`).join(','),
+        '--variants',
+        'ok,http-5xx,slow,never-ready',
+      ],
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
     );
     expect(built).toContain(variant('ok', 'd'));
@@ -172,7 +180,9 @@ describeReal('canary releases on real pods under load (real node)', () => {
     bench(benchOf('canary-low-traffic', all, run.result, { abortSeconds: run.result?.abortSeconds ?? null, ...tracks(samples, from) }));
     await expectAborted(run, before);
     expect(run.result.canaryInconclusive).toBe(true);
-    expect(run.stdout).toMatch(/aborted \(the analysis was inconclusive\): inconclusive: no interval had minRequestsPerInterval 20 canary requests \(too little traffic\); onInconclusive is "fail"/);
+    expect(run.stdout).toMatch(
+      /aborted \(the analysis was inconclusive\): inconclusive: no interval had minRequestsPerInterval 20 canary requests \(too little traffic\); onInconclusive is "fail"/,
+    );
     expect(run.stdout.match(/canary interval \d\/3: inconclusive/g)).toHaveLength(3);
     expect(all.failed).toBe(0);
   });
@@ -184,9 +194,13 @@ describeReal('canary releases on real pods under load (real node)', () => {
         let child: ChildProcess | undefined;
         let analysing!: () => void;
         const inAnalysis = new Promise<void>((r) => (analysing = r));
+        let out = '';
         const killed = deploy(variant('ok', 'c'), (c) => {
           child = c;
-          c.stdout!.on('data', (d: Buffer) => /canary interval 1\/3/.test(d.toString()) && analysing());
+          c.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (/canary interval 1\/3/.test(out)) analysing();
+          });
         });
         await inAnalysis;
         const concurrent = await deploy(variant('ok', 'd'));
@@ -219,7 +233,10 @@ describeReal('canary releases on real pods under load (real node)', () => {
 
   test('5b. --abort-canary removes a leftover canary explicitly, and says so', async () => {
     const objects = (loadAll(renderTarget(platformConfig, 'generic', { image: variant('ok', 'c') }).yaml) as any[]).filter(Boolean);
-    const leftover = canaryDeployment(objects.find((o) => o.kind === 'Deployment'), 1);
+    const leftover = canaryDeployment(
+      objects.find((o) => o.kind === 'Deployment'),
+      1,
+    );
     expect((await kubectl(['apply', '--server-side', '-f', '-'], dump(leftover))).code).toBe(0);
     const run = await runDeploy(['--config', 'local-canary', '--env', 'generic', '--abort-canary', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(run.code).toBe(EXIT.ok);

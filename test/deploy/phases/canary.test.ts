@@ -57,7 +57,11 @@ describe('canary phase', () => {
     const { ctx } = context();
     const outcome = await runCanary(cluster, canaryPlan(), STABLE, ctx);
     if (outcome.kind !== 'abort') throw new Error('expected an abort');
-    expect(outcome).toMatchObject({ stage: 'analysis', inconclusive: false, reason: expect.stringMatching(/^interval 1: success rate 90 % \(4 of 40 requests 5xx\) is below 99 %/) });
+    expect(outcome).toMatchObject({
+      stage: 'analysis',
+      inconclusive: false,
+      reason: expect.stringMatching(/^interval 1: success rate 90 % \(4 of 40 requests 5xx\) is below 99 %/),
+    });
     expect(cluster.mutations()).toEqual(['apply Deployment/web-canary', 'delete deployment web-canary -n web']);
     const report = canaryAbortReport('generic', 'web', ['registry.local/web:1.0.1'], outcome, STABLE);
     expect(report.split('\n')).toEqual([
@@ -110,7 +114,10 @@ describe('canary phase', () => {
   test('a canary the API server rejects: exit 5, nothing else changed', async () => {
     const cluster = new FakeCluster();
     cluster.applyReply = () => ({ ok: false, error: 'Error from server (Forbidden): deployments.apps is forbidden', forbidden: true });
-    expect(await refusal(runCanary(cluster, canaryPlan(), STABLE, context().ctx))).toMatchObject({ exitCode: EXIT.applyFailed, message: expect.stringMatching(/stable Deployment is untouched/) });
+    expect(await refusal(runCanary(cluster, canaryPlan(), STABLE, context().ctx))).toMatchObject({
+      exitCode: EXIT.applyFailed,
+      message: expect.stringMatching(/stable Deployment is untouched/),
+    });
   });
 
   test('a canary left by a stopped deploy is found and removed, and said so; none: nothing happens', async () => {
