@@ -186,7 +186,6 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       identity,
       regional: accountRegional.get(`${env.account}/${env.region}`) ?? regional.get(env.region)!,
       imageRegistryAccount: multiAccount ? account : undefined,
-      relaySharedValues: multiAccount,
       lambdaCodeDir,
       databaseRoleCodeDir,
       crossRegionReferences: !multiAccount && env.region !== identityRegion,

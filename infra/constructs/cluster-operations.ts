@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { podIdentityRole } from './cluster';
+import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import { acknowledge, nagAccount } from '../checks/nag';
 
 /** EKS add-on versions, pinned (check `aws eks describe-addon-versions --kubernetes-version <v>` when upgrading). */
@@ -89,12 +89,7 @@ export class ClusterOperations extends Construct {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${nagAccount(stack)}:nodegroup/${props.clusterName}/*/*]`]:
         'Node groups of this cluster only (their names and IDs are generated)',
     });
-    const autoscalerIdentity = new eks.CfnPodIdentityAssociation(this, 'AutoscalerIdentity', {
-      clusterName: cluster.clusterName,
-      namespace: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.namespace,
-      serviceAccount: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name,
-      roleArn: this.autoscalerRole.roleArn,
-    });
+    const autoscalerIdentity = bindPodIdentity(this, 'AutoscalerIdentity', cluster.clusterName, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, this.autoscalerRole);
     const chart = cluster.addHelmChart('ClusterAutoscaler', {
       chart: 'cluster-autoscaler',
       repository: 'https://kubernetes.github.io/autoscaler',

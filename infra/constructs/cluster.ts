@@ -6,6 +6,7 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import {
   ALB_CONTROLLER_SERVICE_ACCOUNT,
   ALL_CONTROL_PLANE_LOG_TYPES,
@@ -209,12 +210,7 @@ export class PlatformCluster extends Construct {
         ]),
       ),
     );
-    const albIdentity = new eks.CfnPodIdentityAssociation(this, 'AlbControllerIdentity', {
-      clusterName: this.cluster.clusterName,
-      namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
-      serviceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name,
-      roleArn: this.albControllerRole.roleArn,
-    });
+    const albIdentity = bindPodIdentity(this, 'AlbControllerIdentity', this.cluster.clusterName, ALB_CONTROLLER_SERVICE_ACCOUNT, this.albControllerRole);
 
     // The controller itself (Helm, through the kubectl provider), started once its Pod Identity is in place.
     const albChart = this.cluster.addHelmChart('AlbController', {
@@ -285,16 +281,6 @@ function ecrPublicFinding(handler: lambda.Function): string {
   const logicalId = Stack.of(handler).getLogicalId(condition as CfnElement);
   const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] };
   return `AwsSolutions-IAM4[Policy::${JSON.stringify({ 'Fn::If': [logicalId, arn, { Ref: 'AWS::NoValue' }] })}]`;
-}
-
-/** An IAM role that EKS Pod Identity may assume for a ServiceAccount. */
-export function podIdentityRole(scope: Construct, id: string, description: string): iam.Role {
-  const role = new iam.Role(scope, id, {
-    description: `EKS Pod Identity: ${description}`,
-    assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com'),
-  });
-  role.assumeRolePolicy?.addStatements(new iam.PolicyStatement({ actions: ['sts:TagSession'], principals: [new iam.ServicePrincipal('pods.eks.amazonaws.com')] }));
-  return role;
 }
 
 /** Maps "1.35" to aws-eks-v2's KubernetesVersion, failing with the value received. */

@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { podIdentityRole } from './cluster';
+import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import { acknowledge } from '../checks/nag';
 
 /** Helm chart of external-dns (https://kubernetes-sigs.github.io/external-dns/), app version v0.19.0. */
@@ -69,12 +69,7 @@ export class ExternalDns extends Construct {
         'route53:ListHostedZones has no resource-level permissions (AWS requires "*"); record changes are limited to one zone, these hostnames and record types',
     });
 
-    const identity = new eks.CfnPodIdentityAssociation(this, 'Identity', {
-      clusterName: props.cluster.clusterName,
-      namespace: EXTERNAL_DNS_SERVICE_ACCOUNT.namespace,
-      serviceAccount: EXTERNAL_DNS_SERVICE_ACCOUNT.name,
-      roleArn: this.role.roleArn,
-    });
+    const identity = bindPodIdentity(this, 'Identity', props.cluster.clusterName, EXTERNAL_DNS_SERVICE_ACCOUNT, this.role);
 
     const chart = props.cluster.addHelmChart('ExternalDns', {
       chart: 'external-dns',

@@ -82,6 +82,8 @@ const LT = cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD;
 const { NOT_BREACHING, BREACHING, MISSING } = cloudwatch.TreatMissingData;
 const MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
+/** An alarm fires when `datapoints` of the last `periods` evaluation periods breach ("M out of N"). */
+const breachingIn = (datapoints: number, periods: number) => ({ datapointsToAlarm: datapoints, evaluationPeriods: periods });
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
 
@@ -195,8 +197,7 @@ export class Monitoring extends Construct {
         metric: fiveHundreds,
         threshold: t.loadBalancer5xxPercent,
         comparisonOperator: GT,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 5),
         treatMissingData: NOT_BREACHING, // no requests, no rate
       },
       {
@@ -205,8 +206,7 @@ export class Monitoring extends Construct {
         metric: albQuery('MAX', 'UnHealthyHostCount', 'LoadBalancer, TargetGroup'),
         threshold: t.unhealthyTargets,
         comparisonOperator: GTE,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 3),
         treatMissingData: MISSING, // always reported while the ALB exists: no data means no (tagged) ALB yet
       },
       {
@@ -215,8 +215,7 @@ export class Monitoring extends Construct {
         metric: albQuery('MIN', 'HealthyHostCount', 'LoadBalancer, TargetGroup'),
         threshold: 1,
         comparisonOperator: LT,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
+        ...breachingIn(2, 2),
         treatMissingData: MISSING,
       },
       {
@@ -225,8 +224,7 @@ export class Monitoring extends Construct {
         metric: requestLogs.metric({ statistic: 'p99', period: MINUTE, label: 'Web request duration p99 (ms)' }),
         threshold: t.serviceP99LatencyMs,
         comparisonOperator: GT,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 5),
         treatMissingData: NOT_BREACHING,
       },
     ];
@@ -251,8 +249,7 @@ export class Monitoring extends Construct {
         metric: rate,
         threshold: t.api5xxPercent,
         comparisonOperator: GT,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 5),
         treatMissingData: NOT_BREACHING,
       },
       {
@@ -261,8 +258,7 @@ export class Monitoring extends Construct {
         metric: props.api.metricLatency({ statistic: 'p99', period: MINUTE }),
         threshold: t.apiP99LatencyMs,
         comparisonOperator: GT,
-        evaluationPeriods: 5,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 5),
         treatMissingData: NOT_BREACHING,
       },
       {
@@ -271,8 +267,7 @@ export class Monitoring extends Construct {
         metric: fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
         threshold: t.lambdaErrors,
         comparisonOperator: GTE,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        ...breachingIn(1, 1),
         treatMissingData: NOT_BREACHING,
       },
       {
@@ -281,8 +276,7 @@ export class Monitoring extends Construct {
         metric: fn.metricThrottles({ statistic: 'Sum', period: FIVE_MINUTES }),
         threshold: t.lambdaThrottles,
         comparisonOperator: GTE,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        ...breachingIn(1, 1),
         treatMissingData: NOT_BREACHING,
       },
     ];
@@ -299,8 +293,7 @@ export class Monitoring extends Construct {
         metric: db.metricCPUUtilization({ statistic: 'Average', period: FIVE_MINUTES }),
         threshold: t.databaseCpuPercent,
         comparisonOperator: GT,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 3),
         treatMissingData: BREACHING,
       },
       {
@@ -309,8 +302,7 @@ export class Monitoring extends Construct {
         metric: db.metricFreeStorageSpace({ statistic: 'Minimum', period: FIVE_MINUTES }),
         threshold: Math.round((props.databaseAllocatedStorageGiB * GIB * t.databaseFreeStoragePercent) / 100),
         comparisonOperator: LT,
-        evaluationPeriods: 1,
-        datapointsToAlarm: 1,
+        ...breachingIn(1, 1),
         treatMissingData: BREACHING,
       },
       {
@@ -319,8 +311,7 @@ export class Monitoring extends Construct {
         metric: db.metricFreeableMemory({ statistic: 'Minimum', period: FIVE_MINUTES }),
         threshold: t.databaseFreeableMemoryMiB * MIB,
         comparisonOperator: LT,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
+        ...breachingIn(3, 3),
         treatMissingData: BREACHING,
       },
       {
@@ -329,8 +320,7 @@ export class Monitoring extends Construct {
         metric: db.metricDatabaseConnections({ statistic: 'Maximum', period: FIVE_MINUTES }),
         threshold: t.databaseConnections,
         comparisonOperator: GTE,
-        evaluationPeriods: 2,
-        datapointsToAlarm: 2,
+        ...breachingIn(2, 2),
         treatMissingData: BREACHING,
       },
     ];

@@ -1,5 +1,4 @@
 import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -21,7 +20,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
 import { CiRunner } from '../constructs/ci-runner';
-import { PlatformCluster, podIdentityRole } from '../constructs/cluster';
+import { PlatformCluster } from '../constructs/cluster';
+import { bindPodIdentity, podIdentityRole } from '../constructs/pod-identity';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { DatabaseRole } from '../constructs/database-role';
@@ -47,13 +47,6 @@ export interface EnvironmentStackProps extends StackProps {
    * @default - this stack's account
    */
   readonly imageRegistryAccount?: string;
-  /**
-   * Relay the shared stacks' values (certificate, user pool, client, client secret ARN) through an SSM parameter of
-   * this stack before emitting them as outputs. Needed when they arrive as `Fn::GetStackOutput` (the multi-account
-   * layout's weak references), which CloudFormation does not take in an output's value (cfn-lint E6101).
-   * @default false
-   */
-  readonly relaySharedValues?: boolean;
   /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
   readonly databaseRoleCodeDir: string;
 }
@@ -187,12 +180,7 @@ export class EnvironmentStack extends Stack {
     acknowledge(podPolicy, {
       [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: "Objects of the application bucket only (the bucket is the application's own)",
     });
-    new eks.CfnPodIdentityAssociation(this, 'WebPodIdentity', {
-      clusterName: cluster.clusterName,
-      namespace: env.workload.namespace,
-      serviceAccount: WORKLOAD_NAME,
-      roleArn: this.podRole.roleArn,
-    });
+    bindPodIdentity(this, 'WebPodIdentity', cluster.clusterName, { namespace: env.workload.namespace, name: WORKLOAD_NAME }, this.podRole);
 
     const userPoolId = identity.userPool.userPoolId;
     this.api = new UploadApi(this, 'Api', {
@@ -268,7 +256,9 @@ export class EnvironmentStack extends Stack {
       apiUrl: this.api.url,
       apiClientId: identity.apiClient.userPoolClientId,
     };
-    const emitted = props.relaySharedValues ? this.relayShared(config, env, this.workloadOutputs) : this.workloadOutputs;
+    // The shared values arrive as Fn::GetStackOutput (weak references, so a replaced certificate or client never
+    // blocks the shared stack), which CloudFormation does not take in an output's value: relayed through SSM.
+    const emitted = this.relayShared(config, env, this.workloadOutputs);
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
@@ -303,10 +293,10 @@ export class EnvironmentStack extends Stack {
           separator,
           SHARED_OUTPUT_FIELDS.map((field) => outputs[field]),
         ),
-        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared-services account, read when this stack deploys`,
+        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared stacks, read when this stack deploys`,
       },
     });
-    const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')), SHARED_OUTPUT_FIELDS.length);
+    const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')));
     return { ...outputs, ...Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) };
   }
 }

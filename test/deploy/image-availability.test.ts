@@ -6,12 +6,12 @@ import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
-import { DeployError, EXIT } from '../../deploy/errors';
+import { EXIT } from '../../deploy/errors';
 import { parseEcrImage, waitForEcrImage, type EcrImage } from '../../deploy/image-availability';
 import { deploy } from '../../deploy/run';
 import { parseDeployArgs } from '../../deploy/args';
 import { startMoto, useFakeAwsCredentials, type Moto } from '../support/moto';
-import { config, fakeOutputs, fakeRender, options, writeOutputsFile } from './fixtures';
+import { config, deployRefusal, fakeOutputs, fakeRender, options, writeOutputsFile } from './fixtures';
 
 jest.setTimeout(60_000);
 
@@ -58,16 +58,6 @@ async function pushImage(tag: string, client = ecr, body = manifest()): Promise<
 }
 
 const image = (digest: string): EcrImage => ({ account: ACCOUNT, region: REGION, repository: REPOSITORY, digest });
-
-async function refusal(p: Promise<unknown>): Promise<DeployError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(DeployError);
-    return e as DeployError;
-  }
-  throw new Error('expected a refusal');
-}
 
 describe('parseEcrImage', () => {
   test('reads account, region, repository and digest (or tag) of an ECR reference', () => {
@@ -122,7 +112,7 @@ describe('waitForEcrImage (moto ECR)', () => {
   test('never arriving: refuses with exit 2 after the bounded wait, naming repository, region and digest', async () => {
     const lines: string[] = [];
     const t0 = Date.now();
-    const e = await refusal(waitForEcrImage(image(MISSING), { endpoint: moto.endpoint, waitSeconds: 2, pollMs: 500, log: (l) => lines.push(l) }));
+    const e = await deployRefusal(waitForEcrImage(image(MISSING), { endpoint: moto.endpoint, waitSeconds: 2, pollMs: 500, log: (l) => lines.push(l) }));
     const elapsed = Date.now() - t0;
     expect(e.exitCode).toBe(EXIT.invalidInput);
     expect(e.message).toContain(MISSING);
@@ -135,13 +125,15 @@ describe('waitForEcrImage (moto ECR)', () => {
   });
 
   test('fails at once when the repository does not exist in the region, naming it', async () => {
-    const e = await refusal(waitForEcrImage({ ...image(MISSING), repository: 'platform/none' }, { endpoint: moto.endpoint, waitSeconds: 30, pollMs: 200, log: () => undefined }));
+    const e = await deployRefusal(
+      waitForEcrImage({ ...image(MISSING), repository: 'platform/none' }, { endpoint: moto.endpoint, waitSeconds: 30, pollMs: 200, log: () => undefined }),
+    );
     expect(e.exitCode).toBe(EXIT.invalidInput);
     expect(e.message).toMatch(/image repository platform\/none does not exist in eu-central-1 \(account 123456789012\)/);
   });
 
   test('fails when the wait is not a whole number of seconds', async () => {
-    const e = await refusal(waitForEcrImage(image(MISSING), { endpoint: moto.endpoint, waitSeconds: -1, log: () => undefined }));
+    const e = await deployRefusal(waitForEcrImage(image(MISSING), { endpoint: moto.endpoint, waitSeconds: -1, log: () => undefined }));
     expect(e.message).toBe('image wait is -1 seconds; expected a whole number of seconds, 0 or more');
   });
 });
@@ -164,7 +156,7 @@ describe('the deploy command checks the image before anything else', () => {
       env: { ...process.env, KUBECTL: kubectl },
       workdir: dir,
     });
-    const e = await refusal(run);
+    const e = await deployRefusal(run);
     expect(e.exitCode).toBe(EXIT.invalidInput);
     expect(e.message).toContain(`${MISSING} in repository ${REPOSITORY} (${env.region}, account ${ACCOUNT})`);
     expect(existsSync(marker)).toBe(false);

@@ -8,7 +8,7 @@
  * The user pool stays a strong reference on purpose: replacing it would lose every user.
  */
 import { environmentStackName, platformConfig } from '../../config';
-import { platform } from './helpers';
+import { platform, relayedOutput } from './helpers';
 
 const p = platform();
 const envStacks = platformConfig.environments.map((env) => [env.name, env, environmentStackName(platformConfig.project, env.name)] as const);
@@ -31,8 +31,15 @@ describe('weak references where a replacement must not be blocked', () => {
       new Set([`PublishOutputRefUserPoolAlbClient${name}`, `PublishOutputRefUserPoolApiClient${name}`, `PublishOutputRefAlbClientSecret${name}`]),
     );
     for (const w of weak) expect(w.Region).toBe(w.StackName === `${platformConfig.project}-identity` ? platformConfig.identity.region : env.region);
-    // The certificate output of the contract is exactly that weak reference.
-    expect(Object.keys(json.Outputs.certificateArn.Value)).toEqual(['Fn::GetStackOutput']);
+    // The certificate output of the contract is that weak reference, relayed through the stack's SSM parameter.
+    expect(json.Resources.SharedValues.Type).toBe('AWS::SSM::Parameter');
+    expect(relayedOutput(json, 'certificateArn')).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ OutputName: expect.stringMatching(/Certificate/) }) });
+  });
+
+  // CloudFormation takes Fn::GetStackOutput in resource properties only, not in an output's value (cfn-lint E1033,
+  // https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-getstackoutput.html).
+  test.each(p.stackNames)('%s: no output value holds Fn::GetStackOutput', (stack) => {
+    expect(intrinsics(p.json(stack).Outputs ?? {}, 'Fn::GetStackOutput')).toEqual([]);
   });
 
   test('no stack exports the certificate, an app client or a client secret', () => {

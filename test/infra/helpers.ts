@@ -79,3 +79,15 @@ export function platform(): Platform {
 export function resourcesOfType(json: Record<string, any>, type: string): [string, any][] {
   return Object.entries(json.Resources as Record<string, any>).filter(([, r]) => r.Type === type);
 }
+
+/**
+ * The value behind an environment stack's output relayed through its SharedValues SSM parameter: the element of the
+ * parameter's `Fn::Join` that the output selects (`Fn::Select [i, Fn::Split ["|", SharedValues.Value]]`).
+ */
+export function relayedOutput(json: Record<string, any>, output: string): unknown {
+  const [index, split] = json.Outputs[output].Value['Fn::Select'];
+  if (JSON.stringify(split) !== JSON.stringify({ 'Fn::Split': ['|', { 'Fn::GetAtt': ['SharedValues', 'Value'] }] })) {
+    throw new Error(`output ${output} is not relayed through SharedValues: ${JSON.stringify(json.Outputs[output].Value)}`);
+  }
+  return json.Resources.SharedValues.Properties.Value['Fn::Join'][1][index];
+}

@@ -46,99 +46,51 @@ describe('alarm topic', () => {
   });
 });
 
-/** Expected alarms of prod (prod's thresholds: defaults except databaseConnections 400; 100 GiB allocated). */
-const EXPECTED: Record<
-  string,
-  { threshold: number; op: string; evaluation: number; datapoints: number; missing: string; metric: RegExp | { namespace: string; name: string; stat: string; period: number } }
-> = {
+/** An alarm's metric: namespace, name, statistic, period in seconds. */
+const metric = (namespace: string, name: string, stat: string, period: number) => ({ namespace, name, stat, period });
+const albQuery = (stat: 'MAX' | 'MIN', name: string) =>
+  new RegExp(`^SELECT ${stat}\\(${name}\\) FROM SCHEMA\\("AWS/ApplicationELB", LoadBalancer, TargetGroup\\) WHERE tag\\.PlatformService = 'platform-prod-web'$`);
+
+/**
+ * Expected alarms of prod (prod's thresholds: defaults except databaseConnections 400; 100 GiB allocated).
+ * `breaching`: [datapoints, evaluation periods], i.e. M out of N.
+ */
+const EXPECTED: Record<string, { threshold: number; op: string; breaching: [number, number]; missing: string; metric: RegExp | ReturnType<typeof metric> }> = {
   WebHttp5xxRate: {
     threshold: 1,
     op: 'GreaterThanThreshold',
-    evaluation: 5,
-    datapoints: 3,
+    breaching: [3, 5],
     missing: 'notBreaching',
     metric: /^100 \* \(FILL\(targetErrors, 0\) \+ FILL\(albErrors, 0\)\) \/ requests$/,
   },
-  WebUnhealthyTargets: {
-    threshold: 1,
-    op: 'GreaterThanOrEqualToThreshold',
-    evaluation: 3,
-    datapoints: 3,
-    missing: 'missing',
-    metric: /^SELECT MAX\(UnHealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/,
-  },
-  WebNoHealthyTargets: {
-    threshold: 1,
-    op: 'LessThanThreshold',
-    evaluation: 2,
-    datapoints: 2,
-    missing: 'missing',
-    metric: /^SELECT MIN\(HealthyHostCount\) FROM SCHEMA\("AWS\/ApplicationELB", LoadBalancer, TargetGroup\) WHERE tag\.PlatformService = 'platform-prod-web'$/,
-  },
-  WebLatencyP99: {
-    threshold: 1000,
-    op: 'GreaterThanThreshold',
-    evaluation: 5,
-    datapoints: 3,
-    missing: 'notBreaching',
-    metric: { namespace: 'platform-prod', name: 'WebRequestDuration', stat: 'p99', period: 60 },
-  },
-  ApiHttp5xxRate: { threshold: 1, op: 'GreaterThanThreshold', evaluation: 5, datapoints: 3, missing: 'notBreaching', metric: /^100 \* FILL\(errors, 0\) \/ requests$/ },
-  ApiLatencyP99: {
-    threshold: 2000,
-    op: 'GreaterThanThreshold',
-    evaluation: 5,
-    datapoints: 3,
-    missing: 'notBreaching',
-    metric: { namespace: 'AWS/ApiGateway', name: 'Latency', stat: 'p99', period: 60 },
-  },
-  ApiFunctionErrors: {
-    threshold: 5,
-    op: 'GreaterThanOrEqualToThreshold',
-    evaluation: 1,
-    datapoints: 1,
-    missing: 'notBreaching',
-    metric: { namespace: 'AWS/Lambda', name: 'Errors', stat: 'Sum', period: 300 },
-  },
-  ApiFunctionThrottles: {
-    threshold: 1,
-    op: 'GreaterThanOrEqualToThreshold',
-    evaluation: 1,
-    datapoints: 1,
-    missing: 'notBreaching',
-    metric: { namespace: 'AWS/Lambda', name: 'Throttles', stat: 'Sum', period: 300 },
-  },
-  DatabaseCpu: {
-    threshold: 80,
-    op: 'GreaterThanThreshold',
-    evaluation: 3,
-    datapoints: 3,
-    missing: 'breaching',
-    metric: { namespace: 'AWS/RDS', name: 'CPUUtilization', stat: 'Average', period: 300 },
-  },
+  WebUnhealthyTargets: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', breaching: [3, 3], missing: 'missing', metric: albQuery('MAX', 'UnHealthyHostCount') },
+  WebNoHealthyTargets: { threshold: 1, op: 'LessThanThreshold', breaching: [2, 2], missing: 'missing', metric: albQuery('MIN', 'HealthyHostCount') },
+  WebLatencyP99: { threshold: 1000, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: metric('platform-prod', 'WebRequestDuration', 'p99', 60) },
+  ApiHttp5xxRate: { threshold: 1, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: /^100 \* FILL\(errors, 0\) \/ requests$/ },
+  ApiLatencyP99: { threshold: 2000, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: metric('AWS/ApiGateway', 'Latency', 'p99', 60) },
+  ApiFunctionErrors: { threshold: 5, op: 'GreaterThanOrEqualToThreshold', breaching: [1, 1], missing: 'notBreaching', metric: metric('AWS/Lambda', 'Errors', 'Sum', 300) },
+  ApiFunctionThrottles: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', breaching: [1, 1], missing: 'notBreaching', metric: metric('AWS/Lambda', 'Throttles', 'Sum', 300) },
+  DatabaseCpu: { threshold: 80, op: 'GreaterThanThreshold', breaching: [3, 3], missing: 'breaching', metric: metric('AWS/RDS', 'CPUUtilization', 'Average', 300) },
   DatabaseFreeStorage: {
     threshold: 10 * 1024 ** 3,
     op: 'LessThanThreshold',
-    evaluation: 1,
-    datapoints: 1,
+    breaching: [1, 1],
     missing: 'breaching',
-    metric: { namespace: 'AWS/RDS', name: 'FreeStorageSpace', stat: 'Minimum', period: 300 },
+    metric: metric('AWS/RDS', 'FreeStorageSpace', 'Minimum', 300),
   },
   DatabaseFreeableMemory: {
     threshold: 128 * 1024 ** 2,
     op: 'LessThanThreshold',
-    evaluation: 3,
-    datapoints: 3,
+    breaching: [3, 3],
     missing: 'breaching',
-    metric: { namespace: 'AWS/RDS', name: 'FreeableMemory', stat: 'Minimum', period: 300 },
+    metric: metric('AWS/RDS', 'FreeableMemory', 'Minimum', 300),
   },
   DatabaseConnections: {
     threshold: 400,
     op: 'GreaterThanOrEqualToThreshold',
-    evaluation: 2,
-    datapoints: 2,
+    breaching: [2, 2],
     missing: 'breaching',
-    metric: { namespace: 'AWS/RDS', name: 'DatabaseConnections', stat: 'Maximum', period: 300 },
+    metric: metric('AWS/RDS', 'DatabaseConnections', 'Maximum', 300),
   },
 };
 
@@ -159,8 +111,8 @@ describe('alarms', () => {
     expect(alarm).toMatchObject({
       Threshold: e.threshold,
       ComparisonOperator: e.op,
-      EvaluationPeriods: e.evaluation,
-      DatapointsToAlarm: e.datapoints,
+      DatapointsToAlarm: e.breaching[0],
+      EvaluationPeriods: e.breaching[1],
       TreatMissingData: e.missing,
     });
     expect(alarm.AlarmActions).toEqual([topic]);
