@@ -80,6 +80,7 @@ export async function runCanary(cluster: Cluster, plan: ReleasePlan & { strategy
     timeoutMs: context.timeoutMs,
     pollMs: context.pollMs,
     checks: context.checks,
+    readyIsEnough: true,
     clock,
     log,
   });
@@ -90,7 +91,7 @@ export async function runCanary(cluster: Cluster, plan: ReleasePlan & { strategy
     return { kind: 'abort', stage: 'never-ready', reason: `the canary did not become Ready: ${ready.reason}`, inconclusive: false, details: [...diagnosis, removed.line], marks };
   }
   const readyAt = clock.now();
-  log(`canary: ${ready.state.available} pod${ready.state.available === 1 ? '' : 's'} Ready; analysing ${plan.strategy.intervals} × ${plan.strategy.intervalSeconds}s`);
+  log(`canary: ${ready.state.ready} pod${ready.state.ready === 1 ? '' : 's'} Ready (serving); analysing ${plan.strategy.intervals} × ${plan.strategy.intervalSeconds}s`);
   const analysis = await analyseCanary(cluster, { namespace: plan.namespace, selector: selectorOf(plan.deployment), config: plan.strategy, clock, log });
   if (analysis.decision.kind === 'promote') return { kind: 'promote', analysis, canary, marks: { started, applied: appliedAt, ready: readyAt, decided: clock.now() } };
   const removed = await removeCanary(cluster, plan, log);
