@@ -1,7 +1,17 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../config';
-import { APP_ENV, DATABASE_PORT, loadBalancerName, loadBalancerTag, outputMismatches, userPoolInAnotherAccount, WORKLOAD_DATABASE_NAME, WORKLOAD_DATABASE_USER } from '../config';
+import {
+  APP_ENV,
+  DATABASE_PORT,
+  loadBalancerName,
+  loadBalancerTag,
+  METRICS_PORT,
+  outputMismatches,
+  userPoolInAnotherAccount,
+  WORKLOAD_DATABASE_NAME,
+  WORKLOAD_DATABASE_USER,
+} from '../config';
 import { ChartInputError } from './errors';
 import { AlbIngress, albReadinessGateSeconds } from './ingress-aws';
 import { WebNamespace } from './namespace';
@@ -79,6 +89,9 @@ export class AwsWebChart extends Chart {
       port: CONTAINER_PORT,
       // target-type ip: the ALB connects to pod IPs from its own ENIs inside the VPC.
       ingressFromCidrs: [env.vpcCidr],
+      // The API server's pod proxy (canary analysis) connects from the control plane's ENIs, which EKS places in
+      // the cluster's subnets: inside the VPC. No narrower range is known before the cluster exists.
+      metrics: { port: METRICS_PORT, fromCidrs: [env.vpcCidr] },
       database: { cidr: env.vpcCidr, port: DATABASE_PORT },
       egress: [
         // AWS APIs (S3, Secrets Manager, STS) through NAT or VPC endpoints; never the instance metadata service.

@@ -1,6 +1,6 @@
 import { Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { APP_ENV, DATABASE_PORT, WORKLOAD_NAME, type PlatformConfig, type PortableTargetConfig } from '../config';
+import { APP_ENV, DATABASE_PORT, DEFAULT_METRICS_SCRAPE_CIDRS, METRICS_PORT, WORKLOAD_NAME, type PlatformConfig, type PortableTargetConfig } from '../config';
 import { StandardIngress } from './ingress-generic';
 import { WebNamespace } from './namespace';
 import { WebNetworkPolicy } from './network-policy';
@@ -74,6 +74,8 @@ export class GenericWebChart extends Chart {
       podLabels: this.workload.selectorLabels,
       port: CONTAINER_PORT,
       ingressFromNamespaces: [props.ingressControllerNamespace ?? 'ingress-nginx'],
+      // The API server's pod proxy (canary analysis) connects from the control plane's addresses.
+      metrics: { port: METRICS_PORT, fromCidrs: target.metricsScrapeCidrs ?? DEFAULT_METRICS_SCRAPE_CIDRS },
       database,
     });
 

@@ -39,6 +39,12 @@ export interface WebNetworkPolicyProps {
    * @default - none
    */
   readonly ingressFromNamespaces?: readonly string[];
+  /**
+   * The metrics port and where the API server's pod proxy connects from (the deploy command's canary analysis reads
+   * each pod's metrics through `/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/metrics`): only those sources.
+   * @default - no ingress to a metrics port
+   */
+  readonly metrics?: { readonly port: number; readonly fromCidrs: readonly string[] };
   /** Where the database is reachable. */
   readonly database: EgressDestination;
   /**
@@ -86,6 +92,7 @@ export class WebNetworkPolicy extends Construct {
       ...fromNamespaces.map((name) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } })),
     ];
     const ingress: k8s.NetworkPolicyIngressRule[] = [{ from: ingressPeers, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(props.port) }] }];
+    if (props.metrics) ingress.push(metricsRule(props.metrics, props.port));
 
     const egress: k8s.NetworkPolicyEgressRule[] = [
       {
@@ -108,6 +115,15 @@ export class WebNetworkPolicy extends Construct {
       spec: { podSelector: { matchLabels: { ...props.podLabels } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
     });
   }
+}
+
+/** The metrics port, from the API server's proxy only (its own rule: the load-balancer path never reaches it). */
+function metricsRule(metrics: NonNullable<WebNetworkPolicyProps['metrics']>, servicePort: number): k8s.NetworkPolicyIngressRule {
+  checkInteger('metrics.port', metrics.port, 1, 65535);
+  if (metrics.port === servicePort) throw new ChartInputError(`metrics.port ${metrics.port} is the service port; the metrics need a port of their own`);
+  if (metrics.fromCidrs.length === 0) throw new ChartInputError("metrics.fromCidrs is empty; give where the API server's pod proxy connects from (e.g. the VPC CIDR on EKS)");
+  metrics.fromCidrs.forEach((cidr, i) => checkCidr(`metrics.fromCidrs[${i}]`, cidr));
+  return { from: metrics.fromCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(metrics.port) }] };
 }
 
 function toEgressRule(destination: EgressDestination, field: string): k8s.NetworkPolicyEgressRule {

@@ -3,7 +3,7 @@ import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { APP_ENV, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, WORKLOAD_NAME, WORKLOAD_PORT } from '../config';
+import { APP_ENV, METRICS_PORT, METRICS_PORT_NAME, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, WORKLOAD_NAME, WORKLOAD_PORT } from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
@@ -325,7 +325,11 @@ export class WebService extends Construct {
           name,
           image: props.image,
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          ports: [{ number: CONTAINER_PORT, name: CONTAINER_PORT_NAME, protocol: kplus.Protocol.TCP }],
+          ports: [
+            { number: CONTAINER_PORT, name: CONTAINER_PORT_NAME, protocol: kplus.Protocol.TCP },
+            // Read through the API server's pod proxy only (the canary analysis); no Service port routes to it.
+            { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
+          ],
           envFrom: [kplus.Env.fromConfigMap(this.configMap)],
           envVariables: secretEnv,
           volumeMounts,

@@ -1,3 +1,4 @@
+import { localCanaryConfig } from './examples/local-canary';
 import { multiAccountConfig } from './examples/multi-account';
 import { platformConfig } from './platform';
 import type { PlatformConfig } from './types';
@@ -6,10 +7,13 @@ import { ConfigError } from './validate';
 /**
  * The configurations an entry point can synthesize (`--config <name>`): the default (single account,
  * account-agnostic) and the documented multi-account example. Both are synthesized by the tests and by CI.
+ * `local-canary` differs from the default only in the generic target's release strategy (a canary on short
+ * intervals, for the local cluster): it deploys, nothing of it is synthesized.
  */
 export const CONFIGURATIONS: Readonly<Record<string, PlatformConfig>> = {
   default: platformConfig,
   'multi-account': multiAccountConfig,
+  'local-canary': localCanaryConfig,
 };
 
 export const DEFAULT_CONFIGURATION = 'default';

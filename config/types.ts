@@ -297,6 +297,13 @@ export interface PortableTargetConfig {
    * @default - the rolling update
    */
   readonly release?: ReleaseStrategy;
+  /**
+   * Where the API server's pod proxy connects from (the canary analysis reads each pod's metrics port through it):
+   * the only sources the NetworkPolicy admits to the metrics port. On a kubeadm-style cluster the control-plane
+   * nodes' addresses; with a konnectivity proxy, the addresses of its agents.
+   * @default DEFAULT_METRICS_SCRAPE_CIDRS (the local cluster's node address, where its API server runs)
+   */
+  readonly metricsScrapeCidrs?: readonly string[];
 }
 
 export interface PlatformConfig {

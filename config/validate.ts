@@ -110,6 +110,16 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       problems.push(...workloadSizingProblems(target.workload, false, `${where}: workload.`));
     }
     if (target.release !== undefined) problems.push(...releaseStrategyProblems(target.release, `${where}: release`));
+    if (target.metricsScrapeCidrs !== undefined) {
+      if (!Array.isArray(target.metricsScrapeCidrs) || target.metricsScrapeCidrs.length === 0) {
+        problems.push(
+          `${where}: metricsScrapeCidrs is ${JSON.stringify(target.metricsScrapeCidrs)}; expected at least one CIDR (where the API server's pod proxy connects from), or leave it out for the default`,
+        );
+      } else {
+        // At most a /8: the metrics port is for the API server, not for a whole network.
+        target.metricsScrapeCidrs.forEach((cidr, i) => check.cidr(where, `metricsScrapeCidrs[${i}]`, cidr, 8, 32));
+      }
+    }
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { inputError } from './errors';
 
-export type DeployMode = 'apply' | 'dry-run' | 'diff';
+/** apply a release; show it (dry run, diff); or remove a canary a stopped deploy left behind (abort-canary). */
+export type DeployMode = 'apply' | 'dry-run' | 'diff' | 'abort-canary';
 
 export interface DeployOptions {
   /** Environment (kind aws) or portable target name from the platform configuration. */
@@ -59,13 +60,15 @@ export const USAGE = `Usage: npm run deploy -- --env <name> --image <ref> [optio
   --context <name>      kubeconfig context (default: current context)
   --dry-run             server-side dry run of the apply (nothing persisted, no rollout)
   --diff                show kubectl diff --server-side against the cluster (nothing applied)
+  --abort-canary        remove the canary Deployment a stopped deploy left behind (no --image; takes the
+                        namespace's lock, so it waits for nobody: a live deploy holding it is reported)
   --timeout <seconds>   overall rollout timeout, default 600 (the Deployment's progressDeadlineSeconds usually fires first)
   --image-wait <s>      aws environments: wait at most this long for the ECR image to replicate to the
                         environment's region before refusing (exit 2), default 600; 0 checks once
   --aws-endpoint <url>  AWS API endpoint override (testing against moto_server)
   -h, --help            this help
 
-Exit codes: 0 ok | 1 rollout failed, previous revision restored | 2 invalid input, nothing applied
+Exit codes: 0 ok | 1 rollout failed, previous revision restored, or canary aborted (stable untouched) | 2 invalid input, nothing applied
             3 cluster unreachable or not the expected one, nothing applied
             4 rollout failed and restoring the previous revision failed (or none existed) | 5 apply rejected midway
             6 another deploy holds the namespace's lock, nothing applied`;
@@ -81,6 +84,7 @@ const FLAGS = {
   context: { type: 'string' },
   'dry-run': { type: 'boolean' },
   diff: { type: 'boolean' },
+  'abort-canary': { type: 'boolean' },
   timeout: { type: 'string' },
   'aws-endpoint': { type: 'string' },
   'image-wait': { type: 'string' },
@@ -113,7 +117,10 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   if (v.manifests !== undefined && v.image !== undefined) {
     throw inputError('--image cannot be combined with --manifests: pre-rendered manifests are applied as-is (render them with the image instead)');
   }
-  if (v.manifests === undefined && !v.image) throw inputError(`--image is required (or --manifests <dir> with pre-rendered manifests)\n\n${USAGE}`);
+  if (v['abort-canary'] && (v.image !== undefined || v.manifests !== undefined || v['dry-run'] || v.diff)) {
+    throw inputError('--abort-canary takes no --image, --manifests, --dry-run or --diff: it only removes a leftover canary of --env <name>');
+  }
+  if (v.manifests === undefined && !v.image && !v['abort-canary']) throw inputError(`--image is required (or --manifests <dir> with pre-rendered manifests)\n\n${USAGE}`);
   if (v['dry-run'] && v.diff) throw inputError('--dry-run and --diff are exclusive');
   if (v.context !== undefined && v.kubeconfig === undefined && !env.KUBECONFIG) {
     throw inputError('--context needs --kubeconfig (or KUBECONFIG in the environment)');
@@ -136,7 +143,7 @@ export function parseDeployArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
     manifestsDir: v.manifests,
     kubeconfig: v.kubeconfig,
     context: v.context,
-    mode: v['dry-run'] ? 'dry-run' : v.diff ? 'diff' : 'apply',
+    mode: v['abort-canary'] ? 'abort-canary' : v['dry-run'] ? 'dry-run' : v.diff ? 'diff' : 'apply',
     timeoutSeconds,
     awsEndpoint: v['aws-endpoint'] ?? (env.PLATFORM_AWS_ENDPOINT || undefined),
     imageWaitSeconds,

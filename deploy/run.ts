@@ -1,15 +1,21 @@
 /**
  * The deploy command, phase by phase (deploy/phases/): prepare offline → connect → namespace access → preflight →
- * apply → watch → rollback/report. Each phase has one job and talks to the cluster only through `Cluster`.
+ * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks
+ * to the cluster only through `Cluster`. `--abort-canary` is its own short flow (deploy/abort-canary.ts).
  */
+import { abortCanary } from './abort-canary';
 import type { DeployOptions } from './args';
+import { podProxyAccess } from './canary/metrics';
 import { systemClock, type Clock } from './clock';
 import { KubectlCluster, type Cluster } from './cluster';
 import { EXIT } from './errors';
 import { findKubectl, Kubectl } from './kubectl';
 import { podImages } from './manifests';
-import { applyRelease, readPrevious } from './phases/apply';
+import { applyNamespace, applyRelease, readPrevious, type PreviousRelease } from './phases/apply';
+import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './phases/canary';
+import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './phases/canary-report';
 import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
+import { holdLock, processLockHolder } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { planRelease, type ReleasePlan } from './phases/plan';
@@ -37,12 +43,17 @@ export interface DeployDeps extends PrepareDeps {
   readonly openCluster?: OpenCluster;
   /** @default - none (the server-side dry run always runs) */
   readonly preflightChecks?: readonly PreflightCheck[];
-  /** @default - none (progress deadline and timeout only) */
+  /** @default - none (progress deadline and timeout only); they watch a canary's pods too */
   readonly rolloutChecks?: readonly RolloutCheck[];
+  /** @default - the CI run (when there is one), user@host and pid */
+  readonly lockHolder?: string;
+  /** Wall-clock time of the deploy lock's Lease. @default - the system time */
+  readonly now?: () => Date;
 }
 
 /** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  if (options.mode === 'abort-canary') return abortCanary(options, deps);
   const prepared = prepare(options, deps);
   for (const warning of prepared.imageWarnings) deps.log(`warning: ${warning}`);
   const source = kubeconfigSource(options, prepared.target, deps.env);
@@ -67,15 +78,49 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
 
 async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
   const { log } = deps;
-  const clock = deps.clock ?? systemClock;
-  const { deferred } = await preflight({ cluster, plan, log }, deps.preflightChecks);
+  const checks = [...(deps.preflightChecks ?? []), ...(plan.strategy.kind === 'canary' ? [podProxyAccess] : [])];
+  const { deferred } = await preflight({ cluster, plan, log }, checks);
   log(`manifests: ${writeReviewCopy(deps.workdir, plan, options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${plan.target.name}, image ${options.image}`)}`);
-  if (options.mode !== 'apply') {
+  if (options.mode === 'diff' || options.mode === 'dry-run') {
     await (options.mode === 'diff' ? diffRelease : dryRunRelease)(cluster, plan, deferred, log);
     return { outcome: options.mode, exitCode: EXIT.ok };
   }
+  // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
+  await applyNamespace(cluster, plan, log);
+  const lock = await holdLock(cluster, plan.namespace, deps.lockHolder ?? processLockHolder(deps.env), deps.now ?? (() => new Date()), log);
+  try {
+    await removeLeftoverCanary(cluster, plan, log);
+    return await releaseLocked(cluster, plan, options, deps);
+  } finally {
+    await lock.release();
+  }
+}
 
+/** Under the lock: a canary first when the strategy says so, then the rolling update of the stable Deployment. */
+async function releaseLocked(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { log } = deps;
+  const clock = deps.clock ?? systemClock;
   const previous = await readPrevious(cluster, plan);
+  if (!usesCanary(plan, previous, log)) return rollOut(cluster, plan, previous, options, deps);
+  const canary = await runCanary(cluster, plan, previous, { clock, log, pollMs: deps.pollMs, timeoutMs: options.timeoutSeconds * 1000, checks: deps.rolloutChecks });
+  const images = podImages(plan.deployment);
+  if (canary.kind === 'abort') {
+    log(canaryAbortReport(plan.target.name, plan.deploymentName, images, canary, previous));
+    return canaryAbortResult(canary);
+  }
+  log(promotionLine(plan.deploymentName, images, canary));
+  try {
+    return { ...(await rollOut(cluster, plan, previous, options, deps)), canary: canarySummary(canary) };
+  } finally {
+    // After the stable pods rolled (or were rolled back): the canary's share goes with the rest.
+    await removeCanary(cluster, plan, log);
+  }
+}
+
+/** The rolling update of the stable Deployment: apply, watch, and on failure diagnose and roll back. */
+async function rollOut(cluster: Cluster, plan: ReleasePlan, previous: PreviousRelease, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
+  const { log } = deps;
+  const clock = deps.clock ?? systemClock;
   const applyStarted = clock.now();
   await applyRelease(cluster, plan, log);
   const applied = clock.now();

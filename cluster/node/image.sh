@@ -7,7 +7,7 @@
 #
 #   npm run -s image:local -- --tag 1.0.0            # prints platform.local/web:1.0.0
 #   npm run -s image:local -- --tag 1.0.0 --variants never-ready,crash,http-5xx,slow,ok
-#   npm run -s image:local -- --tag 1.0.0 --also-tag 1.0.1,1.0.2   # the same image under more tags
+#   npm run -s image:local -- --tag 1.0.0 --also-tag 1.0.1,1.0.2   # the same image (and variants) under more tags
 #
 # --variants also builds TEST images, platform.local/web-test:<variant>-<tag>, each with its own entry point
 # (test/e2e/variants/main.ts, the fault fixed at build time); the production image has no such switch.
@@ -105,5 +105,11 @@ build_image "platform.local/web:$TAG" "$work/server.js" >/dev/null
 for t in "${also[@]}"; do
   nctr images tag "platform.local/web:$TAG" "platform.local/web:$t" >/dev/null
   echo "platform.local/web:$t"
+  # The test variants under the extra tags too (one release after another of the same variant, e.g. a good one).
+  for v in "${variants[@]}"; do
+    nctr images rm "platform.local/web-test:$v-$t" >/dev/null 2>&1 || true
+    nctr images tag "platform.local/web-test:$v-$TAG" "platform.local/web-test:$v-$t" >/dev/null
+    echo "platform.local/web-test:$v-$t"
+  done
 done
 echo "platform.local/web:$TAG"

@@ -21,6 +21,8 @@ export interface AnalysisOptions {
 export interface AnalysisResult {
   readonly decision: Exclude<CanaryDecision, { kind: 'continue' }>;
   readonly verdicts: readonly IntervalVerdict[];
+  /** The pods of each track in the last interval (for the report). */
+  readonly pods: { readonly canary: readonly string[]; readonly stable: readonly string[] };
 }
 
 /** Pods by track: Running and not being deleted (a terminating pod's counters would vanish mid-interval). */
@@ -49,7 +51,7 @@ export async function analyseCanary(cluster: Cluster, options: AnalysisOptions):
     verdicts.push(verdict);
     log(`  ${intervalLine(verdict, config.intervals)}${scrape.failed.length ? ` [no metrics from ${scrape.failed.map((f) => f.pod).join(', ')}]` : ''}`);
     const decision = decide(verdicts, config);
-    if (decision.kind !== 'continue') return { decision, verdicts };
+    if (decision.kind !== 'continue') return { decision, verdicts, pods: tracks };
     previous = scrape.pods;
   }
 }

@@ -2,7 +2,7 @@
  * The canary analysis, pure: pods' Prometheus counters → per-interval traffic of the canary and of the stable pods →
  * a verdict per interval (pass, fail, inconclusive) → a decision (continue, abort, promote). No cluster, no clock.
  */
-import { METRIC_NAMES, type CanaryConfig } from '../../config';
+import { METRIC_NAMES, PROBE_ROUTES, type CanaryConfig } from '../../config';
 
 /** Cumulative counters of one pod (or a sum of pods) at one scrape. */
 export interface Traffic {
@@ -34,9 +34,9 @@ export function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-/** One pod's traffic from its /metrics text: every route summed. */
+/** One pod's traffic from its /metrics text: every route but the probes (PROBE_ROUTES) summed. */
 export function trafficOf(text: string): Traffic {
-  const samples = parseExposition(text);
+  const samples = parseExposition(text).filter((s) => !PROBE_ROUTES.includes(s.labels.route));
   const requests = samples.filter((s) => s.name === METRIC_NAMES.requests);
   const byLe = new Map<number, number>();
   for (const s of samples.filter((x) => x.name === `${METRIC_NAMES.duration}_bucket`)) {

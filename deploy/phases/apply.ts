@@ -1,6 +1,6 @@
 /**
- * Phase 5: remember what runs now (the revision to return to), then apply: the Namespace first (never pruned), then
- * the release as one ApplySet (objects removed from it are pruned).
+ * Phase 5: the Namespace first (never pruned), remember what runs now (the revision to return to), then apply the
+ * release as one ApplySet (objects removed from it are pruned).
  */
 import type { Cluster } from '../cluster';
 import { clusterError, DeployError, EXIT } from '../errors';
@@ -13,6 +13,8 @@ export interface PreviousRelease {
   /** `deployment.kubernetes.io/revision` to roll back to; undefined on a first release. */
   readonly revision?: string;
   readonly images: readonly string[];
+  /** Its spec.replicas (what the autoscaler set): the canary is sized from it. */
+  readonly replicas?: number;
 }
 
 /**
@@ -25,15 +27,23 @@ export async function readPrevious(cluster: Cluster, plan: ReleasePlan): Promise
     throw clusterError(`cannot read deployment/${plan.deploymentName} in ${plan.namespace} to know the revision to roll back to (nothing applied): ${got.error}`);
   }
   if (!got.value) return { images: [] };
-  return { revision: got.value.metadata?.annotations?.['deployment.kubernetes.io/revision'], images: podImages(got.value as unknown as KubeObject) };
+  return {
+    revision: got.value.metadata?.annotations?.['deployment.kubernetes.io/revision'],
+    images: podImages(got.value as unknown as KubeObject),
+    replicas: got.value.spec?.replicas,
+  };
 }
 
+/** The Namespace first, on its own (never pruned): the deploy lock (a Lease) lives in it. */
+export async function applyNamespace(cluster: Cluster, plan: ReleasePlan, log: (line: string) => void): Promise<void> {
+  if (!plan.namespaceObject) return;
+  const ns = await cluster.apply([plan.namespaceObject]);
+  if (!ns.ok) throw new DeployError(`applying Namespace ${plan.namespace} failed:\n${indent(ns.error)}`, EXIT.applyFailed);
+  log(ns.value);
+}
+
+/** The release as one ApplySet: members that left it are pruned. */
 export async function applyRelease(cluster: Cluster, plan: ReleasePlan, log: (line: string) => void): Promise<void> {
-  if (plan.namespaceObject) {
-    const ns = await cluster.apply([plan.namespaceObject]);
-    if (!ns.ok) throw new DeployError(`applying Namespace ${plan.namespace} failed:\n${indent(ns.error)}`, EXIT.applyFailed);
-    log(ns.value);
-  }
   const applied = await cluster.apply(plan.objects, { applySet: applySetOf(plan) });
   if (!applied.ok) throw new DeployError(`apply failed (some objects may be at the new version):\n${indent(applied.error)}`, EXIT.applyFailed);
   log(applied.value);

@@ -4,6 +4,7 @@
  * was not renewed within its duration (a killed deploy) is stale and taken over. Writes are optimistic (create, or
  * replace at the read resourceVersion), so two deploys racing for a free or stale lock cannot both win.
  */
+import { hostname, userInfo } from 'node:os';
 import type { Cluster, LeaseLike } from '../cluster';
 import { clusterError, DeployError, EXIT } from '../errors';
 import type { KubeObject } from '../manifests';
@@ -88,6 +89,56 @@ function heldLock(cluster: Cluster, namespace: string, holder: string, acquired:
     async release() {
       const read = await cluster.getLease(LOCK_NAME, namespace);
       if (read.ok && read.value?.spec?.holderIdentity === holder) await cluster.delete('lease.coordination.k8s.io', LOCK_NAME, namespace);
+    },
+  };
+}
+
+/** This process as a lock holder. */
+export function processLockHolder(env: NodeJS.ProcessEnv): string {
+  return lockHolder(env, { user: userInfo().username, host: hostname(), pid: process.pid });
+}
+
+/** Who a deploy is, for the lock: the CI run when there is one, the user, the machine and the process. */
+export function lockHolder(env: NodeJS.ProcessEnv, who: { user: string; host: string; pid: number }): string {
+  const run = env.GITHUB_RUN_ID
+    ? `GitHub Actions run ${env.GITHUB_RUN_ID}`
+    : env.CI_JOB_ID
+      ? `GitLab job ${env.CI_JOB_ID}`
+      : env.BITBUCKET_BUILD_NUMBER
+        ? `Bitbucket build ${env.BITBUCKET_BUILD_NUMBER}`
+        : env.BUILD_TAG
+          ? `Jenkins ${env.BUILD_TAG}`
+          : undefined;
+  return `${run ? `${run}, ` : ''}${who.user}@${who.host} pid ${who.pid}`;
+}
+
+/**
+ * Takes the lock and renews it every third of its duration until released (a timer that does not keep the process
+ * alive). A failed renewal is reported once: the deploy goes on, but another deploy could take the lock once it
+ * expires.
+ */
+export async function holdLock(
+  cluster: Cluster,
+  namespace: string,
+  holder: string,
+  now: () => Date,
+  log: (line: string) => void,
+  renewEveryMs = (LOCK_DURATION_SECONDS * 1000) / 3,
+): Promise<ReleaseLock> {
+  const lock = await acquireLock(cluster, namespace, holder, now, log);
+  let warned = false;
+  const timer = setInterval(() => {
+    lock.renew().catch((e: Error) => {
+      if (!warned) log(`warning: ${e.message}`);
+      warned = true;
+    });
+  }, renewEveryMs);
+  timer.unref();
+  return {
+    renew: () => lock.renew(),
+    async release() {
+      clearInterval(timer);
+      await lock.release();
     },
   };
 }

@@ -31,7 +31,20 @@ export interface DeployTimings {
   readonly totalMs?: number;
 }
 
-export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed';
+export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed' | 'canary-aborted' | 'canary-removed' | 'no-canary';
+
+/** What the canary of a canary release did. */
+export interface CanarySummary {
+  readonly decision: 'promoted' | 'aborted';
+  /** Why it was aborted: it never became Ready, or its metrics failed the analysis. */
+  readonly stage?: 'never-ready' | 'analysis';
+  /** No interval had enough traffic: the low-traffic policy (onInconclusive) decided. */
+  readonly inconclusive: boolean;
+  /** Canary applied → Ready. */
+  readonly readyMs?: number;
+  /** Canary Ready → decision (on abort: the canary removed). */
+  readonly analysisMs?: number;
+}
 
 export interface DeployResult {
   readonly outcome: DeployOutcome;
@@ -40,6 +53,8 @@ export interface DeployResult {
   readonly timings?: DeployTimings;
   /** Why the release failed. */
   readonly reason?: string;
+  /** A canary release: what its canary did. */
+  readonly canary?: CanarySummary;
 }
 
 export function successResult(marks: ReleaseMarks): DeployResult {
@@ -112,9 +127,10 @@ function timingsLine(m: ReleaseMarks): string {
 
 /** The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and benchmarks. */
 export function resultLine(
-  result: (Pick<DeployResult, 'outcome' | 'exitCode'> & { readonly timings?: DeployTimings }) | { readonly outcome: 'refused'; readonly exitCode: ExitCode },
+  result: (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary'> & { readonly timings?: DeployTimings }) | { readonly outcome: 'refused'; readonly exitCode: ExitCode },
 ): string {
   const t = 'timings' in result ? result.timings : undefined;
+  const c = 'canary' in result ? result.canary : undefined;
   const fields = {
     outcome: result.outcome,
     exitCode: result.exitCode,
@@ -123,6 +139,13 @@ export function resultLine(
     detectSeconds: t?.detectMs !== undefined ? seconds(t.detectMs) : undefined,
     restoreSeconds: t?.restoreMs !== undefined ? seconds(t.restoreMs) : undefined,
     totalSeconds: t?.totalMs !== undefined ? seconds(t.totalMs) : undefined,
+    canary: c?.decision,
+    canaryStage: c?.stage,
+    canaryInconclusive: c ? c.inconclusive : undefined,
+    canaryReadySeconds: c?.readyMs !== undefined ? seconds(c.readyMs) : undefined,
+    // Canary Ready → aborted and removed: how long a Ready-but-broken canary served.
+    abortSeconds: c?.decision === 'aborted' && c.analysisMs !== undefined ? seconds(c.analysisMs) : undefined,
+    analysisSeconds: c?.decision === 'promoted' && c.analysisMs !== undefined ? seconds(c.analysisMs) : undefined,
   };
   return `deploy-result: ${JSON.stringify(fields)}`;
 }

@@ -40,6 +40,12 @@ export interface WatchOptions {
    */
   readonly restoring?: boolean;
   /**
+   * Complete as soon as every replica is updated and Ready, before `minReadySeconds` makes it available: a canary,
+   * whose Ready pods already receive traffic (its analysis starts then).
+   * @default false
+   */
+  readonly readyIsEnough?: boolean;
+  /**
    * Further failure detectors.
    * @default - none
    */
@@ -98,6 +104,9 @@ async function decide(cluster: Cluster, options: WatchOptions, deployment: Deplo
   if (state.phase === 'complete') return { phase: 'complete', state, reason: state.reason };
   if (options.restoring) return undefined;
   if (state.phase === 'failed') return { phase: 'failed', state, reason: state.reason };
+  if (options.readyIsEnough && state.desired > 0 && state.updated >= state.desired && state.current <= state.updated && state.ready >= state.desired) {
+    return { phase: 'complete', state, reason: 'every replica updated and Ready' };
+  }
   for (const check of options.checks ?? []) {
     const reason = await check({ cluster, namespace: options.namespace, deployment, state });
     if (reason) return { phase: 'failed', state, reason };

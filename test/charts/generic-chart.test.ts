@@ -68,10 +68,20 @@ describe('generic target', () => {
     expect(container(objects).volumeMounts).toContainEqual({ name: 'secret-files', mountPath: '/var/run/secrets/platform/database', readOnly: true });
   });
 
-  test('lets traffic in only from the ingress controller namespace', () => {
+  test('lets traffic in only from the ingress controller namespace, and to the metrics port only from the API server (the local node address by default)', () => {
     const policy = find(objects, 'NetworkPolicy');
     expect(policy.spec.ingress).toEqual([
       { from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }], ports: [{ protocol: 'TCP', port: 8080 }] },
+      { from: [{ ipBlock: { cidr: '198.18.0.1/32' } }], ports: [{ protocol: 'TCP', port: 9090 }] },
     ]);
+  });
+
+  test('the metrics port admits the configured control-plane addresses instead', () => {
+    const config = {
+      ...platformConfig,
+      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, metricsScrapeCidrs: ['192.0.2.10/32', '192.0.2.11/32'] })),
+    };
+    const policy = find(renderTarget(config, 'generic', { image: IMAGE }).objects, 'NetworkPolicy');
+    expect(policy.spec.ingress[1]).toEqual({ from: [{ ipBlock: { cidr: '192.0.2.10/32' } }, { ipBlock: { cidr: '192.0.2.11/32' } }], ports: [{ protocol: 'TCP', port: 9090 }] });
   });
 });

@@ -35,7 +35,10 @@ describe.each(['dev', 'staging', 'prod', 'generic'])('the %s Deployment', (targe
     expect(c.livenessProbe.httpGet).toMatchObject({ path: '/healthz', port: 8080 });
     expect(c.readinessProbe.httpGet).toMatchObject({ path: '/readyz', port: 8080 });
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(30);
-    expect(c.ports).toEqual([{ containerPort: 8080, name: 'http', protocol: 'TCP' }]);
+    expect(c.ports).toEqual([
+      { containerPort: 8080, name: 'http', protocol: 'TCP' },
+      { containerPort: 9090, name: 'metrics', protocol: 'TCP' },
+    ]);
   });
 
   test('terminates gracefully: preStop sleep (no shell needed), then the app drains within the grace period', () => {

@@ -1,4 +1,5 @@
-import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, type PlatformConfig, type ReleaseStrategy } from '../../config';
+import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, validatePlatformConfig, type PlatformConfig, type ReleaseStrategy } from '../../config';
+import { localCanaryConfig } from '../../config/examples/local-canary';
 import { problemsOf } from './support';
 
 const canary = (overrides: Record<string, unknown> = {}) => ({ kind: 'canary', ...DEFAULT_CANARY, ...overrides });
@@ -58,5 +59,27 @@ describe('release strategy', () => {
       'environment "staging": release.intervalSeconds is 1; expected a whole number from 5 to 600',
       'portable target "generic": release.kind is "instant"; allowed: "rolling", "canary"',
     ]);
+  });
+
+  test("a portable target's metricsScrapeCidrs (where the API server's pod proxy connects from): CIDRs no wider than /8, at least one", () => {
+    const withCidrs = (metricsScrapeCidrs: unknown) => ({
+      ...platformConfig,
+      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, metricsScrapeCidrs: metricsScrapeCidrs as string[] })),
+    });
+    expect(problemsOf(withCidrs(['0.0.0.0/0', '10.1.2.0/33']))).toEqual([
+      'portable target "generic": metricsScrapeCidrs[0] is "0.0.0.0/0"; expected an IPv4 CIDR with a prefix from /8 to /32 (network address aligned, e.g. "10.10.0.0/16")',
+      'portable target "generic": metricsScrapeCidrs[1] is "10.1.2.0/33"; expected an IPv4 CIDR with a prefix from /8 to /32 (network address aligned, e.g. "10.10.0.0/16")',
+    ]);
+    expect(problemsOf(withCidrs([]))).toEqual([
+      'portable target "generic": metricsScrapeCidrs is []; expected at least one CIDR (where the API server\'s pod proxy connects from), or leave it out for the default',
+    ]);
+  });
+
+  test("the local-canary configuration is valid and differs from the default only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {
+    expect(validatePlatformConfig(localCanaryConfig)).toBe(localCanaryConfig);
+    const generic = localCanaryConfig.portableTargets.find((t) => t.name === 'generic')!;
+    expect(releaseStrategy(generic)).toEqual({ ...DEFAULT_CANARY, kind: 'canary', sharePercent: 33, intervalSeconds: 5 });
+    const { release: _release, ...rest } = generic;
+    expect({ ...localCanaryConfig, portableTargets: [rest] }).toEqual(platformConfig);
   });
 });

@@ -37,6 +37,13 @@ describe('deploy arguments', () => {
     expect(parseDeployArgs(['--env', 'dev', '--manifests', 'm', '--dry-run']).mode).toBe('dry-run');
   });
 
+  test('--abort-canary: no image needed; it cannot be combined with a release', () => {
+    expect(parseDeployArgs(['--env', 'prod', '--abort-canary', '--kubeconfig', 'k'])).toMatchObject({ env: 'prod', mode: 'abort-canary', image: undefined });
+    expect(refusal(['--env', 'prod', '--abort-canary', '--image', 'web:1']).message).toBe(
+      '--abort-canary takes no --image, --manifests, --dry-run or --diff: it only removes a leftover canary of --env <name>',
+    );
+    expect(refusal(['--env', 'prod', '--abort-canary', '--diff']).message).toMatch(/^--abort-canary takes no/);
+  });
   test('fails when --env is missing', () => expect(refusal(['--image', 'web:1']).message).toMatch(/--env is required/));
   test('fails when neither --image nor --manifests is given', () => expect(refusal(['--env', 'dev']).message).toMatch(/--image is required/));
   test('fails when --image is combined with --manifests', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--manifests', 'm']).message).toMatch(/applied as-is/));

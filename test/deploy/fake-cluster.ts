@@ -17,6 +17,8 @@ export class FakeClock implements Clock {
   }
 }
 
+type DeploymentAnswer = Reply<DeploymentLike | undefined> | ((fake: FakeCluster) => Reply<DeploymentLike | undefined>);
+
 export interface AppliedCall {
   readonly objects: readonly KubeObject[];
   readonly options: ApplyOptions;
@@ -39,7 +41,9 @@ export class FakeCluster implements Cluster {
    * Successive answers of getDeployment (the last one repeats). A function gets the fake's state, e.g. to answer
    * differently once a rollback happened.
    */
-  deployments: (Reply<DeploymentLike | undefined> | ((fake: FakeCluster) => Reply<DeploymentLike | undefined>))[] = [ok(undefined)];
+  deployments: DeploymentAnswer[] = [ok(undefined)];
+  /** Like `deployments`, for Deployments read by name (e.g. the canary "web-canary"); names not listed use `deployments`; no canary by default. */
+  namedDeployments: Record<string, DeploymentAnswer[]> = { 'web-canary': [ok(undefined)] };
   /** Answer of apply calls: a function of the call (default: accepted). */
   applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) =>
     ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
@@ -78,7 +82,8 @@ export class FakeCluster implements Cluster {
   async getDeployment(name: string, namespace: string) {
     this.calls.push(`getDeployment ${name} -n ${namespace}`);
     this.onRead?.();
-    const next = this.deployments.length > 1 ? this.deployments.shift()! : this.deployments[0];
+    const queue = this.namedDeployments[name] ?? this.deployments;
+    const next = queue.length > 1 ? queue.shift()! : queue[0];
     return typeof next === 'function' ? next(this) : next;
   }
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
@@ -140,9 +145,9 @@ export class FakeCluster implements Cluster {
     return ok('');
   }
 
-  /** Calls that changed the cluster (an apply that is not a dry run, a rollback). */
+  /** Calls that changed the cluster (an apply that is not a dry run, a rollback, a delete). */
   mutations(): string[] {
-    return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback'));
+    return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback') || c.startsWith('delete deployment'));
   }
 }
 

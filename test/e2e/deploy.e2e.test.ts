@@ -35,6 +35,15 @@ async function deploymentImage(): Promise<string> {
  * prod (ALB outside the user pool region: OIDC): its client secret in Secrets Manager (moto), a complete outputs
  * file, the image, and the deploy arguments / environment that use them.
  */
+/**
+ * prod releases through a canary, whose analysis reads the pods' own metrics: these pods are simulated (KWOK). Without
+ * a Deployment, a prod release is a first release and rolls out plainly (the canary on real pods: canary.e2e.test.ts).
+ */
+async function firstProdRelease(): Promise<void> {
+  const r = await kubectl(['delete', 'deployment', 'web', '-n', NS, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+  expect(r.code).toBe(0);
+}
+
 async function prodRelease(moto: Moto) {
   const env = platformConfig.environments.find((e) => e.name === 'prod')!;
   expect(env.region).not.toBe(platformConfig.identity.region);
@@ -307,9 +316,11 @@ describe('deploy command', () => {
   test('prod (ALB outside the user pool region: OIDC) gets its client Secret from Secrets Manager (moto), never printed', async () => {
     const moto: Moto = await startMoto();
     try {
+      await firstProdRelease();
       const prod = await prodRelease(moto);
       const run = await runDeploy(prod.args(kubeconfig()), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
+      expect(run.stdout).toMatch(/canary: no deployment\/web runs yet \(first release\)/);
       expect(run.stdout).toMatch(/OIDC client Secret web-oidc-client: read from Secrets Manager \(value not shown\)/);
       const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
       expect(Buffer.from(secret.data.clientID, 'base64').toString()).toBe(prod.value.clientID);
@@ -385,6 +396,10 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     expect(await can('list', 'namespaces')).toBe('no');
     expect(await can('create', 'deployments', '-n', NS)).toBe('yes');
     expect(await can('create', 'deployments', '-n', 'default')).toBe('no');
+    // The canary analysis reads pod metrics through the API server's pod proxy, and the deploy lock is a Lease.
+    expect(await can('get', 'pods/proxy', '-n', NS)).toBe('yes');
+    expect(await can('get', 'pods/proxy', '-n', 'default')).toBe('no');
+    for (const verb of ['get', 'create', 'update', 'delete']) expect(`${verb} ${await can(verb, 'leases.coordination.k8s.io', '-n', NS)}`).toBe(`${verb} yes`);
     const bindings = await kubectlJson(['get', 'rolebindings,clusterrolebindings', '-A']);
     const subjects = bindings.items.flatMap((b: { subjects?: { name: string }[] }) => b.subjects ?? []).map((x: { name: string }) => x.name);
     expect(subjects).not.toContain(USER);
@@ -393,6 +408,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   test('without the fix (access policy only): the prod release is refused, RBAC escalation check counts no webhook permission; nothing applied', async () => {
     const moto: Moto = await startMoto();
     try {
+      await firstProdRelease();
       const before = await namespaceState();
       const prod = await prodRelease(moto);
       const run = await runDeploy(prod.args(scoped), { env: prod.env });
@@ -461,6 +477,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   test('prod: the Role/RoleBinding for the ALB controller and the OIDC client Secret are applied; the generic leftovers are pruned', async () => {
     const moto: Moto = await startMoto();
     try {
+      await firstProdRelease();
       const before = await namespaceState();
       const prod = await prodRelease(moto);
       const run = await runDeploy(prod.args(scoped), { env: prod.env });

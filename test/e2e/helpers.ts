@@ -37,10 +37,11 @@ export interface DeployRun {
 }
 
 /** Runs the built deploy command (dist/deploy.js, as `npm run deploy` does) and echoes its output live. */
-export function runDeploy(args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[] } = {}): Promise<DeployRun> {
+export function runDeploy(args: string[], options: { env?: NodeJS.ProcessEnv; nodeArgs?: string[]; onSpawn?: (child: ChildProcess) => void } = {}): Promise<DeployRun> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(root, 'dist', 'deploy.js'), ...args], { cwd: root, env: options.env ?? process.env });
+    options.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => {

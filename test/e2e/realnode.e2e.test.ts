@@ -5,7 +5,6 @@
  * Each scenario prints one `bench-rollout: {…}` line (`npm run bench:rollout` runs this file alone).
  */
 import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,61 +12,19 @@ import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
 import { platformConfig } from '../../config';
 import { EXIT } from '../../deploy/errors';
-import { longRequest, startLoad, summarize, type Sample } from '../support/load';
+import { longRequest } from '../support/load';
 import { envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, root, runDeploy, scheduleOn } from './helpers';
+import { bench, benchOf, deploymentImage as deploymentImageOf, freshNamespace, runningPods as runningPodsOf, serviceAddress, underLoad as underLoadOf } from './real-pods';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
 const RUN = `e2e${Date.now().toString(36)}`;
-/** At least 100 requests per second for the whole episode (the issue's floor), bounded in count and time. */
-const RATE = 110;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 const variant = (v: string) => `platform.local/web-test:${v}-${RUN}-a`;
 
-interface BenchLine {
-  scenario: string;
-  requests: number;
-  failed: number;
-  p50Ms: number | null;
-  p99Ms: number | null;
-  rolloutSeconds: number | null;
-  detectSeconds: number | null;
-  restoreSeconds: number | null;
-  [extra: string]: unknown;
-}
-function bench(line: BenchLine): void {
-  process.stdout.write(`bench-rollout: ${JSON.stringify(line)}\n`);
-}
-
 const deploy = (img: string) => runDeploy(['--env', 'generic', '--image', img, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
-
-async function serviceAddress(): Promise<{ host: string; port: number }> {
-  const svc = await kubectlJson(['get', 'service', 'web', '-n', NS]);
-  return { host: svc.spec.clusterIP, port: svc.spec.ports[0].port };
-}
-
-async function deploymentImage(): Promise<string> {
-  const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
-  return d.spec.template.spec.containers[0].image;
-}
-
-async function runningPods(): Promise<any[]> {
-  const pods = await kubectlJson(['get', 'pods', '-n', NS, '-l', 'app.kubernetes.io/name=web']);
-  return pods.items.filter((p: any) => !p.metadata.deletionTimestamp && p.status.phase === 'Running');
-}
-
-/** Runs `release` under load: `steadyMs` of load before it, `afterMs` after it; samples split by phase. */
-async function underLoad<T>(release: () => Promise<T>, steadyMs = 5000, afterMs = 2000, maxSeconds = 300) {
-  const { host, port } = await serviceAddress();
-  const load = startLoad({ host, port, ratePerSecond: RATE, maxRequests: RATE * maxSeconds, maxSeconds });
-  await new Promise((r) => setTimeout(r, steadyMs));
-  const from = load.now();
-  const result = await release();
-  const to = load.now();
-  await new Promise((r) => setTimeout(r, afterMs));
-  const samples: Sample[] = await load.stop();
-  expect(to).toBeLessThan(maxSeconds * 1000); // the bound did not cut the episode short
-  return { result, samples, all: summarize(samples), steady: summarize(samples, 0, from), during: summarize(samples, from, to) };
-}
+const deploymentImage = () => deploymentImageOf(NS);
+const runningPods = () => runningPodsOf(NS);
+const underLoad = <T>(release: () => Promise<T>, steadyMs?: number, afterMs?: number) => underLoadOf(NS, release, { steadyMs, afterMs });
 
 const realNodeExpected = process.env.PLATFORM_NODE !== 'kwok';
 const describeReal = realNodeExpected ? describe : describe.skip;
@@ -87,17 +44,7 @@ describeReal('real pods under load (real node)', () => {
       },
     );
     expect(built.trim().split('\n').pop()).toBe(image('a'));
-    // Another suite may have left the namespace with simulated pods: start from an empty one, with the database
-    // Secret the generic target expects from the operator (its password never printed).
-    await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-    const secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'web-database', namespace: NS },
-      stringData: { host: '127.0.0.1', port: '5432', dbname: 'app', username: 'app', password: randomBytes(18).toString('base64url') },
-    };
-    const created = await kubectl(['apply', '-f', '-'], [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, secret].map((o) => dump(o)).join('---\n'));
-    expect(created.stderr).toBe('');
+    await freshNamespace(NS);
     const first = await deploy(image('a'));
     expect(first.code).toBe(EXIT.ok);
     const pods = await runningPods();
@@ -179,16 +126,7 @@ describeReal('real pods under load (real node)', () => {
     // Detected by its startup budget (startupProbe 30 × 2 s + one readiness period), before the 90 s progress deadline.
     expect(run.stdout).toMatch(/StartupBudgetExceeded — started but not Ready \d+s after the container started/);
     expect(await deploymentImage()).toBe(before);
-    bench({
-      scenario: 'never-ready',
-      requests: all.requests,
-      failed: all.failed,
-      p50Ms: all.p50Ms,
-      p99Ms: all.p99Ms,
-      rolloutSeconds: null,
-      detectSeconds: run.result?.detectSeconds ?? null,
-      restoreSeconds: run.result?.restoreSeconds ?? null,
-    });
+    bench(benchOf('never-ready', all, { detectSeconds: run.result?.detectSeconds, restoreSeconds: run.result?.restoreSeconds }));
     expect(all.failed).toBe(0);
     expect(all.variants).toEqual({ production: all.requests });
   });
@@ -201,23 +139,14 @@ describeReal('real pods under load (real node)', () => {
     expect(run.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+, container web \(image platform\.local\/web-test:crash-[^)]+\): (CrashLoopBackOff|Error) — exited with code 1/);
     expect(run.stdout).toMatch(/\| .*test variant \\"crash\\": exiting at start/);
     expect(await deploymentImage()).toBe(before);
-    bench({
-      scenario: 'crash-at-start',
-      requests: all.requests,
-      failed: all.failed,
-      p50Ms: all.p50Ms,
-      p99Ms: all.p99Ms,
-      rolloutSeconds: null,
-      detectSeconds: run.result?.detectSeconds ?? null,
-      restoreSeconds: run.result?.restoreSeconds ?? null,
-    });
+    bench(benchOf('crash-at-start', all, { detectSeconds: run.result?.detectSeconds, restoreSeconds: run.result?.restoreSeconds }));
     expect(all.failed).toBe(0);
     expect(all.variants).toEqual({ production: all.requests });
     expect(run.result.detectSeconds).toBeLessThanOrEqual(30);
   });
 
   test('4. graceful shutdown: requests in flight when their pod gets SIGTERM all complete', async () => {
-    const { host, port } = await serviceAddress();
+    const { host, port } = await serviceAddress(NS);
     const oldPods = (await runningPods()).map((p) => p.metadata.name as string);
     const logs = followLogs(NS, oldPods);
     const t0 = Date.now();

@@ -1,39 +1,10 @@
 import { DEFAULT_CANARY } from '../../../config';
 import { analyseCanary } from '../../../deploy/canary/analyse';
-import { podMetricsPath } from '../../../deploy/canary/metrics';
-import { ok } from '../../../deploy/cluster';
 import { FakeClock, FakeCluster } from '../fake-cluster';
 import { collect } from '../phases/support';
+import { withTraffic } from './support';
 
-/** Exposition text of a pod that has served `requests` requests so far, `errors` of them 5xx, each in `ms`. */
-function metrics(requests: number, errors: number, ms = 40): string {
-  const inBucket = (le: number) => (ms / 1000 <= le ? requests : 0);
-  return [
-    `http_requests_total{route="GET /",status_class="2xx"} ${requests - errors}`,
-    `http_requests_total{route="GET /",status_class="5xx"} ${errors}`,
-    ...[0.05, 0.5, 1].map((le) => `http_request_duration_seconds_bucket{le="${le}",route="GET /"} ${inBucket(le)}`),
-    `http_request_duration_seconds_bucket{le="+Inf",route="GET /"} ${requests}`,
-  ].join('\n');
-}
-
-const pod = (name: string, canary: boolean) => ({
-  metadata: { name, labels: { 'app.kubernetes.io/name': 'web', ...(canary ? { 'platform.local/track': 'canary' } : {}) } },
-  status: { phase: 'Running' },
-});
-
-/** A cluster whose pods' counters grow by `perInterval(pod)` at every scrape. */
-function cluster(perInterval: Record<string, [requests: number, errors: number, ms?: number]>): FakeCluster {
-  const c = new FakeCluster();
-  c.pods = Object.keys(perInterval).map((name) => pod(name, name.includes('canary')));
-  const scrapes: Record<string, number> = {};
-  c.getRaw = async (path: string) => {
-    const name = Object.keys(perInterval).find((n) => path === podMetricsPath('web', n))!;
-    const n = (scrapes[name] = (scrapes[name] ?? -1) + 1);
-    const [requests, errors, ms] = perInterval[name];
-    return ok(metrics(requests * n, errors * n, ms));
-  };
-  return c;
-}
+const cluster = (perInterval: Parameters<typeof withTraffic>[1]) => withTraffic(new FakeCluster(), perInterval);
 
 const options = (clock = new FakeClock()) => ({ namespace: 'web', selector: { 'app.kubernetes.io/name': 'web' }, config: DEFAULT_CANARY, clock, ...collect() });
 

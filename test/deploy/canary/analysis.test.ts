@@ -26,6 +26,8 @@ const EXPOSITION = `# HELP http_requests_total Requests by route and status clas
 http_requests_total{route="GET /",status_class="2xx"} 90
 http_requests_total{route="GET /",status_class="5xx"} 7
 http_requests_total{route="GET /api/info",status_class="4xx"} 3
+http_requests_total{route="GET /readyz",status_class="5xx"} 40
+http_requests_total{route="GET /healthz",status_class="2xx"} 40
 # HELP http_request_duration_seconds Request latency.
 # TYPE http_request_duration_seconds histogram
 http_request_duration_seconds_bucket{le="0.1",route="GET /"} 80
@@ -34,6 +36,8 @@ http_request_duration_seconds_bucket{le="+Inf",route="GET /"} 97
 http_request_duration_seconds_bucket{le="0.1",route="GET /api/info"} 3
 http_request_duration_seconds_bucket{le="0.5",route="GET /api/info"} 3
 http_request_duration_seconds_bucket{le="+Inf",route="GET /api/info"} 3
+http_request_duration_seconds_bucket{le="0.1",route="GET /readyz"} 40
+http_request_duration_seconds_bucket{le="+Inf",route="GET /readyz"} 40
 http_request_duration_seconds_sum{route="GET /"} 5.1
 http_requests_in_flight 2
 `;
@@ -46,7 +50,7 @@ describe('reading pod metrics', () => {
     ]);
   });
 
-  test("a pod's traffic sums every route: requests, 5xx errors, the latency histogram", () => {
+  test("a pod's traffic sums every route but the probes (not user traffic): requests, 5xx errors, the latency histogram", () => {
     expect(trafficOf(EXPOSITION)).toEqual({
       requests: 100,
       errors: 7,

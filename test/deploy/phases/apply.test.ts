@@ -1,6 +1,6 @@
 import { failed, ok } from '../../../deploy/cluster';
 import { EXIT } from '../../../deploy/errors';
-import { applyRelease, readPrevious } from '../../../deploy/phases/apply';
+import { applyNamespace, applyRelease, readPrevious } from '../../../deploy/phases/apply';
 import { deploymentStatus, FakeCluster } from '../fake-cluster';
 import { collect, plan, refusal } from './support';
 
@@ -8,7 +8,7 @@ describe('apply', () => {
   test('remembers the running revision and its images (the way back)', async () => {
     const cluster = new FakeCluster();
     cluster.deployments = [ok(deploymentStatus({ revision: '7', image: 'registry.local/web:1.0.0' }))];
-    expect(await readPrevious(cluster, plan())).toEqual({ revision: '7', images: ['registry.local/web:1.0.0'] });
+    expect(await readPrevious(cluster, plan())).toEqual({ revision: '7', images: ['registry.local/web:1.0.0'], replicas: 2 });
   });
 
   test('a first release has no previous revision', async () => {
@@ -28,6 +28,7 @@ describe('apply', () => {
 
   test('applies the Namespace on its own (never pruned), then the release as one ApplySet', async () => {
     const cluster = new FakeCluster();
+    await applyNamespace(cluster, plan(), collect().log);
     await applyRelease(cluster, plan(), collect().log);
     expect(cluster.calls).toEqual(['apply Namespace/web', 'apply --applyset=platform-release ConfigMap/web,Deployment/web']);
     expect(cluster.applied[1].options).toEqual({ applySet: { name: 'platform-release', namespace: 'web' } });
@@ -35,6 +36,7 @@ describe('apply', () => {
 
   test('a left-alone Namespace is not applied', async () => {
     const cluster = new FakeCluster();
+    await applyNamespace(cluster, plan({ namespaceObject: undefined }), collect().log);
     await applyRelease(cluster, plan({ namespaceObject: undefined }), collect().log);
     expect(cluster.calls).toEqual(['apply --applyset=platform-release ConfigMap/web,Deployment/web']);
   });

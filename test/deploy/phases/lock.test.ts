@@ -1,6 +1,6 @@
 import { failed } from '../../../deploy/cluster';
 import { EXIT } from '../../../deploy/errors';
-import { acquireLock, leaseObject, LOCK_DURATION_SECONDS, LOCK_NAME, lockState } from '../../../deploy/phases/lock';
+import { acquireLock, holdLock, leaseObject, lockHolder, LOCK_DURATION_SECONDS, LOCK_NAME, lockState } from '../../../deploy/phases/lock';
 import { FakeCluster } from '../fake-cluster';
 import { collect, refusal } from './support';
 
@@ -83,5 +83,27 @@ describe('deploy lock (a Lease in the namespace)', () => {
     expect(lockState(lease, at(69))).toMatchObject({ kind: 'held', holder: 'h', expires: at(70) });
     expect(lockState(lease, at(70))).toMatchObject({ kind: 'stale', holder: 'h' });
     expect(lockState({ ...lease, spec: { ...lease.spec, holderIdentity: '' } }, T0)).toEqual({ kind: 'free' });
+  });
+
+  test('a held lock is renewed on a timer while the deploy runs (so it never goes stale under a live deploy), and released at the end', async () => {
+    const cluster = new FakeCluster();
+    let now = T0;
+    const lock = await holdLock(cluster, 'web', 'live deploy', () => now, collect().log, 5);
+    now = at(50);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(cluster.calls.filter((c) => c === 'replace Lease/platform-deploy-lock').length).toBeGreaterThanOrEqual(2);
+    expect(lockState(cluster.store.get(`Lease/web/${LOCK_NAME}`) as never, at(100))).toMatchObject({ kind: 'held', holder: 'live deploy' });
+    await lock.release();
+    const renewals = cluster.calls.length;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(cluster.calls.length).toBe(renewals); // the timer stopped
+    expect(cluster.store.size).toBe(0);
+  });
+
+  test('the holder names the CI run when there is one, then user, machine and process', () => {
+    const who = { user: 'runner', host: 'ci-7', pid: 42 };
+    expect(lockHolder({ GITHUB_RUN_ID: '123' }, who)).toBe('GitHub Actions run 123, runner@ci-7 pid 42');
+    expect(lockHolder({ CI_JOB_ID: '9' }, who)).toBe('GitLab job 9, runner@ci-7 pid 42');
+    expect(lockHolder({}, who)).toBe('runner@ci-7 pid 42');
   });
 });

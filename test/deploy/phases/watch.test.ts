@@ -26,6 +26,19 @@ describe('rollout watch', () => {
     ]);
   });
 
+  test('readyIsEnough (a canary): complete once every replica is Ready, before minReadySeconds makes it available', async () => {
+    const ready = deploymentStatus({ replicas: 1, updated: 1, available: 0 });
+    const cluster = new FakeCluster();
+    cluster.deployments = [ok(deploymentStatus({ replicas: 1, updated: 1, available: 0 })), ok({ ...ready, status: { ...ready.status, readyReplicas: 1 } })];
+    const clock = new FakeClock();
+    expect(await watchRollout(cluster, options(clock, { readyIsEnough: true }))).toMatchObject({ phase: 'complete', reason: 'every replica updated and Ready' });
+    expect(clock.now()).toBe(1000);
+    const plain = new FakeCluster();
+    plain.deployments = [ok({ ...ready, status: { ...ready.status, readyReplicas: 1 } }), ok(deploymentStatus({ replicas: 1 }))];
+    expect(await watchRollout(plain, options(new FakeClock()))).toMatchObject({ phase: 'complete', reason: 'all replicas updated and available' });
+    expect(plain.calls.filter((c) => c.startsWith('getDeployment'))).toHaveLength(2);
+  });
+
   test('fails at the progress deadline reported by the controller, long before the timeout', async () => {
     const cluster = new FakeCluster();
     cluster.deployments = [

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseConfig } from '../../../app/src/config';
 import { createLogger } from '../../../app/src/logger';
+import { createMetrics, listenMetrics } from '../../../app/src/metrics';
 import { createApp } from '../../../app/src/server';
 import { CPU_HEAVY_ITERATIONS, VARIANTS, type Variant } from './variants';
 
@@ -32,10 +33,16 @@ if (variant === 'crash') {
 }
 
 const config = parseConfig(process.env);
+// Metrics are counted here, around the fault (an injected 500, the added latency), as a canary analysis must see
+// them: not inside the service, which never sees the injected answers and times only its own part.
+const metrics = createMetrics();
+void listenMetrics(metrics, config.metricsPort);
 const app = createApp({ config, logger });
 const pod = hostname();
 const probe = (path: string) => path === '/healthz' || path === '/readyz';
 let served = 0;
+/** Route labels: a bounded set. */
+const ROUTES = new Set(['/', '/healthz', '/readyz', '/api/info', '/api/echo']);
 
 const [handler] = app.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
 app.server.removeAllListeners('request');
@@ -43,6 +50,9 @@ app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
   res.setHeader('x-platform-variant', variant);
   res.setHeader('x-platform-pod', pod);
   const path = (req.url ?? '/').split('?')[0];
+  const start = process.hrtime.bigint();
+  metrics.started();
+  res.on('close', () => metrics.finished(ROUTES.has(path) ? `${req.method} ${path}` : 'other', res.statusCode, Number(process.hrtime.bigint() - start) / 1e9));
   if (variant === 'never-ready' && path === '/readyz') {
     res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"never-ready"}');
     return;
