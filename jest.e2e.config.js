@@ -1,8 +1,12 @@
 /**
  * End-to-end tests against the real local control plane (cluster/up.sh: kube-apiserver, etcd, controller-manager,
  * scheduler, KWOK nodes and a real node). `npm run test:e2e` (runs in band; minutes, not seconds):
+ *   cluster.e2e.test.ts         the local control plane itself (access webhook, ranges, guard);
  *   deploy.e2e.test.ts          the deploy command on KWOK (simulated) nodes;
+ *   render.e2e.test.ts          `npm run render` + plain `kubectl apply --server-side` on the real node, serving;
+ *   autoscaling.e2e.test.ts     metrics-server + the HorizontalPodAutoscaler under a bounded CPU load;
  *   realnode.e2e.test.ts        rollouts of real pods on the real node under load;
+ *   canary.e2e.test.ts          canary releases (abort on 5xx, slow, never Ready; promote; lock; killed deploy);
  *   node-lifecycle.e2e.test.ts  (last) down after up leaves the machine as it was.
  *
  * Env: PLATFORM_CLUSTER_NAME (default here: platform-e2e, so a developer's platform-local cluster is untouched),

@@ -18,6 +18,12 @@ export const CONFIGURATIONS: Readonly<Record<string, PlatformConfig>> = {
 
 export const DEFAULT_CONFIGURATION = 'default';
 
+/**
+ * The configurations with cloud infrastructure of their own, synthesized (cdk-nag) and cfn-linted by CI. Every other
+ * configuration has the infrastructure of one of these (test/config/configurations.test.ts checks it).
+ */
+export const SYNTHESIZED_CONFIGURATIONS: readonly string[] = [DEFAULT_CONFIGURATION, 'multi-account'];
+
 /** The named configuration; the error lists the names that exist. */
 export function configurationByName(name: string): PlatformConfig {
   const config = Object.hasOwn(CONFIGURATIONS, name) ? CONFIGURATIONS[name] : undefined;

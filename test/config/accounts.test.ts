@@ -1,6 +1,6 @@
 import { platformConfig, validatePlatformConfig } from '../../config';
 import type { PlatformConfig } from '../../config';
-import { configurationByName, configurationFromArgs } from '../../config/configurations';
+import { CONFIGURATIONS, configurationByName, configurationFromArgs, SYNTHESIZED_CONFIGURATIONS } from '../../config/configurations';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
 import { problemsOf } from './support';
 
@@ -82,4 +82,14 @@ describe('configurations', () => {
     expect(() => configurationByName('toString')).toThrow('unknown configuration "toString"');
     expect(() => configurationFromArgs(['--config'])).toThrow('--config needs a name; allowed: "default", "multi-account", "local-canary"');
   });
+
+  // CI synthesizes only SYNTHESIZED_CONFIGURATIONS: any other configuration must add nothing to the cloud side.
+  test.each(Object.keys(CONFIGURATIONS).filter((name) => !SYNTHESIZED_CONFIGURATIONS.includes(name)))(
+    '%s has the infrastructure of a synthesized configuration (it differs only in its portable targets)',
+    (name) => {
+      const cloudSide = ({ portableTargets: _targets, ...rest }: PlatformConfig) => rest;
+      const same = SYNTHESIZED_CONFIGURATIONS.filter((s) => JSON.stringify(cloudSide(CONFIGURATIONS[s])) === JSON.stringify(cloudSide(CONFIGURATIONS[name])));
+      expect([name, same.length]).toEqual([name, 1]);
+    },
+  );
 });
