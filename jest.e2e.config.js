@@ -1,7 +1,7 @@
 /**
  * End-to-end tests against the real local control plane (cluster/up.sh: kube-apiserver, etcd, controller-manager,
  * scheduler, KWOK nodes and a real node). `npm run test:e2e` (runs in band; minutes, not seconds):
- *   cluster.e2e.test.ts         the local control plane itself (access webhook, ranges, guard);
+ *   cluster.e2e.test.ts         the local control plane itself (versions, zones, the un-Ready KWOK stage);
  *   deploy.e2e.test.ts          the deploy command on KWOK (simulated) nodes;
  *   render.e2e.test.ts          `npm run render` + plain `kubectl apply --server-side` on the real node, serving;
  *   autoscaling.e2e.test.ts     metrics-server + the HorizontalPodAutoscaler under a bounded CPU load;
