@@ -37,3 +37,19 @@ find_binaries() {
 }
 
 kctl() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_PATH" "$@"; }
+
+# Copies a kwokctl configuration, adding extraArgs lines (YAML list items) to its kube-apiserver patch; fails unless
+# the result holds `marker` (a flag name of those lines). Usage: add_apiserver_args <from> <to> <args> <marker>
+add_apiserver_args() {
+  local from="$1" to="$2" args="$3" marker="$4"
+  awk -v args="$args" '{ print } /^- name: kube-apiserver$/ { api = 1; next } api && /^  extraArgs:$/ { print args; api = 0 }' "$from" >"$to.tmp" &&
+    mv "$to.tmp" "$to"
+  grep -q "$marker" "$to" || die "$from has no kube-apiserver patch with extraArgs for the $marker flags"
+}
+
+# True when the PID in `pid_file` is a live process whose command line names `state_dir` (not a reused PID).
+runs_from() {
+  local pid_file="$1" state_dir="$2" pid
+  pid="$(cat "$pid_file" 2>/dev/null)" || return 1
+  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state_dir/"
+}

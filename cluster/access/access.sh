@@ -69,17 +69,10 @@ EOF
   - {key: authorization-webhook-cache-unauthorized-ttl, value: 0s}
 EOF
 )
-  awk -v args="$args" '{ print } /^- name: kube-apiserver$/ { api = 1; next } api && /^  extraArgs:$/ { print args; api = 0 }' \
-    "$CLUSTER_DIR/kwokctl.yaml" >"$ACCESS_KWOKCTL_CONFIG"
-  grep -q 'authorization-webhook-config-file' "$ACCESS_KWOKCTL_CONFIG" ||
-    die "cluster/kwokctl.yaml has no kube-apiserver patch with extraArgs for the access webhook's flags"
+  add_apiserver_args "$CLUSTER_DIR/kwokctl.yaml" "$ACCESS_KWOKCTL_CONFIG" "$args" authorization-webhook-config-file
 }
 
-access_webhook_running() {
-  local pid
-  pid="$(cat "$ACCESS_PID_FILE" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$ACCESS_DIR/"
-}
+access_webhook_running() { runs_from "$ACCESS_PID_FILE" "$ACCESS_DIR"; }
 
 # After the cluster runs (the webhook reads the cluster's CA and admin certificate): start it unless it runs.
 access_webhook_start() {

@@ -65,17 +65,10 @@ metrics_prepare() {
 EOF
 )
   [[ -f "$ACCESS_KWOKCTL_CONFIG" ]] || die "metrics: $ACCESS_KWOKCTL_CONFIG is missing (access_prepare writes it first)"
-  awk -v args="$args" '{ print } /^- name: kube-apiserver$/ { api = 1; next } api && /^  extraArgs:$/ { print args; api = 0 }' \
-    "$ACCESS_KWOKCTL_CONFIG" >"$ACCESS_KWOKCTL_CONFIG.metrics" && mv "$ACCESS_KWOKCTL_CONFIG.metrics" "$ACCESS_KWOKCTL_CONFIG"
-  grep -q 'requestheader-client-ca-file' "$ACCESS_KWOKCTL_CONFIG" ||
-    die "metrics: no kube-apiserver patch with extraArgs in $ACCESS_KWOKCTL_CONFIG for the aggregation flags"
+  add_apiserver_args "$ACCESS_KWOKCTL_CONFIG" "$ACCESS_KWOKCTL_CONFIG" "$args" requestheader-client-ca-file
 }
 
-metrics_running() {
-  local pid
-  pid="$(cat "$METRICS_PID_FILE" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$METRICS_DIR/"
-}
+metrics_running() { runs_from "$METRICS_PID_FILE" "$METRICS_DIR"; }
 
 # After the real node is up: RBAC, Service and APIService, then the process (unless it runs); waits until the
 # aggregator reports the APIService Available.
