@@ -37,7 +37,8 @@ export interface ExternalDnsProps {
 }
 
 /** The record changes external-dns may make: the hostnames' own records (and TXT ownership records), of A/AAAA/TXT, in one zone. */
-function recordStatements(zoneArn: string, hostnames: readonly string[]): iam.PolicyStatement[] {
+function recordStatements(stack: Stack, hostedZoneId: string, hostnames: readonly string[]): iam.PolicyStatement[] {
+  const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${hostedZoneId}`;
   // Route 53 normalizes names to lowercase without the trailing dot. TXT ownership records carry the record type as
   // a prefix on the first label (e.g. "a-app.example.com"), hence "*-<hostname>" besides the exact name.
   // https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html
@@ -103,7 +104,7 @@ export class DnsRecordsRole extends Construct {
         conditions: { ArnEquals: { 'aws:PrincipalArn': props.sourceRoleArn } },
       }),
     );
-    const policy = new iam.Policy(this, 'Policy', { statements: recordStatements(`arn:${stack.partition}:route53:::hostedzone/${props.hostedZoneId}`, props.hostnames) });
+    const policy = new iam.Policy(this, 'Policy', { statements: recordStatements(stack, props.hostedZoneId, props.hostnames) });
     this.role.attachInlinePolicy(policy);
     acknowledge(policy, { 'AwsSolutions-IAM5[Resource::*]': LIST_ZONES_REASON });
   }
@@ -124,7 +125,6 @@ export class ExternalDns extends Construct {
     super(scope, id);
     if (props.hostnames.length === 0) throw new Error(`ExternalDns ${this.node.path}: hostnames is empty; give the hostnames whose records this cluster owns`);
     const stack = Stack.of(this);
-    const zoneArn = `arn:${stack.partition}:route53:::hostedzone/${props.hostedZoneId}`;
     const target = props.zoneAccount;
 
     this.role = podIdentityRole(
@@ -137,7 +137,7 @@ export class ExternalDns extends Construct {
     const policy = new iam.Policy(this, 'Policy', {
       statements: target
         ? [new iam.PolicyStatement({ sid: 'ZoneAccountRecordsRole', actions: ['sts:AssumeRole', 'sts:TagSession'], resources: [target.recordsRoleArn] })]
-        : recordStatements(zoneArn, props.hostnames),
+        : recordStatements(stack, props.hostedZoneId, props.hostnames),
     });
     this.role.attachInlinePolicy(policy);
     if (!target) acknowledge(policy, { 'AwsSolutions-IAM5[Resource::*]': LIST_ZONES_REASON });
