@@ -32,9 +32,9 @@ done
 
 log() { printf '[cluster/build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-# A Go toolchain installed by `scripts/setup-tools.sh --go` when the machine has none (CI images without Go).
-command -v go >/dev/null || for d in "${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"/tools/go*/bin; do [ -x "$d/go" ] && PATH="$d:$PATH"; done
-command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.25 needed; scripts/setup-tools.sh --go installs one)"; exit 1; }
+# shellcheck source=build/go.sh
+source "$HERE/build/go.sh"
+require_go 1.25 log
 
 GOOS="$(go env GOOS)"
 GOARCH="$(go env GOARCH)"

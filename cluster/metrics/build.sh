@@ -28,8 +28,9 @@ done
 
 log() { printf '[cluster/metrics-server %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-command -v go >/dev/null || for d in "${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"/tools/go*/bin; do [ -x "$d/go" ] && PATH="$d:$PATH"; done
-command -v go >/dev/null || { log "ERROR: go is not installed (Go >= 1.24 needed; scripts/setup-tools.sh --go installs one)"; exit 1; }
+# shellcheck source=../build/go.sh
+source "$HERE/../build/go.sh"
+require_go 1.24 log
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-buildvcs=false"
 
 CACHE_ROOT="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}"
