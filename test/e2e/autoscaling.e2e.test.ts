@@ -7,14 +7,11 @@
  * `cpu-heavy` test image (test/e2e/variants: every request does a fixed amount of CPU work; the production image has
  * no such code). Prints one `bench-autoscale: {…}` line.
  */
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { platformConfig } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startLoad, summarize } from '../support/load';
-import { envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, root, runDeploy, scheduleOn } from './helpers';
+import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
+import { freshNamespace } from './real-pods';
 
 const workload = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload;
 const NS = workload.namespace;
@@ -68,21 +65,8 @@ describeReal('autoscaling on the real node (metrics-server + the chart HPA)', ()
   beforeAll(async () => {
     expect(await hasRealNode()).toBe(true);
     await scheduleOn('real');
-    const built = execFileSync('bash', [join(root, 'cluster', 'node', 'image.sh'), '--tag', RUN, '--variants', 'cpu-heavy'], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    expect(built).toContain(IMAGE);
-    await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-    const secret = {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'web-database', namespace: NS },
-      stringData: { host: '127.0.0.1', port: '5432', dbname: 'app', username: 'app', password: randomBytes(18).toString('base64url') },
-    };
-    const created = await kubectl(['apply', '-f', '-'], [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, secret].map((o) => dump(o)).join('---\n'));
-    expect(created.stderr).toBe('');
+    expect(buildNodeImages(['--tag', RUN, '--variants', 'cpu-heavy'])).toContain(IMAGE);
+    await freshNamespace(NS);
     const deployed = await runDeploy(['--env', 'generic', '--image', IMAGE, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(deployed.code).toBe(EXIT.ok);
   });

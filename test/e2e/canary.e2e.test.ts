@@ -5,9 +5,8 @@
  * command runs with `--config local-canary` (config/examples/local-canary.ts): a third of the pods, 3 × 5 s.
  * Each scenario prints one `bench-rollout: {…}` line (`npm run bench:rollout`).
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { dump, loadAll } from 'js-yaml';
-import { join } from 'node:path';
 import { renderTarget } from '../../charts/app';
 import { platformConfig } from '../../config';
 import { LOCAL_CANARY } from '../../config/examples/local-canary';
@@ -15,7 +14,7 @@ import { canaryDeployment } from '../../deploy/canary/release';
 import { EXIT } from '../../deploy/errors';
 import { LOCK_DURATION_SECONDS, LOCK_NAME } from '../../deploy/phases/lock';
 import type { Sample } from '../support/load';
-import { envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, root, runDeploy, scheduleOn, type DeployRun } from './helpers';
+import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn, type DeployRun } from './helpers';
 import { bench, benchOf, deploymentImage, freshNamespace, runningPods, underLoad } from './real-pods';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
@@ -86,19 +85,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
   beforeAll(async () => {
     expect(await hasRealNode()).toBe(true);
     await scheduleOn('real');
-    const built = execFileSync(
-      'bash',
-      [
-        join(root, 'cluster', 'node', 'image.sh'),
-        '--tag',
-        `${RUN}-a`,
-        '--also-tag',
-        ['b', 'c', 'd'].map((t) => `${RUN}-${t}`).join(','),
-        '--variants',
-        'ok,http-5xx,slow,never-ready',
-      ],
-      { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const built = buildNodeImages(['--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'ok,http-5xx,slow,never-ready']);
     expect(built).toContain(variant('ok', 'd'));
     await freshNamespace(NS);
     const first = await deploy(variant('ok'));

@@ -36,15 +36,13 @@ async function deploymentImage(): Promise<string> {
  * file, the image, and the deploy arguments / environment that use them.
  */
 /**
- * prod releases through a canary, whose analysis reads the pods' own metrics: these pods are simulated (KWOK). Without
- * a Deployment, a prod release is a first release and rolls out plainly (the canary on real pods: canary.e2e.test.ts).
+ * A prod release's inputs. prod releases through a canary, whose analysis reads the pods' own metrics, and these pods
+ * are simulated (KWOK): so the Deployment is removed first, and the release is a first release that rolls out plainly
+ * (the canary on real pods: canary.e2e.test.ts).
  */
-async function firstProdRelease(): Promise<void> {
-  const r = await kubectl(['delete', 'deployment', 'web', '-n', NS, '--ignore-not-found', '--wait=true', '--timeout=120s']);
-  expect(r.code).toBe(0);
-}
-
 async function prodRelease(moto: Moto) {
+  const removed = await kubectl(['delete', 'deployment', 'web', '-n', NS, '--ignore-not-found', '--wait=true', '--timeout=120s']);
+  expect(removed.code).toBe(0);
   const env = platformConfig.environments.find((e) => e.name === 'prod')!;
   expect(env.region).not.toBe(platformConfig.identity.region);
   const awsEnv = {
@@ -316,7 +314,6 @@ describe('deploy command', () => {
   test('prod (ALB outside the user pool region: OIDC) gets its client Secret from Secrets Manager (moto), never printed', async () => {
     const moto: Moto = await startMoto();
     try {
-      await firstProdRelease();
       const prod = await prodRelease(moto);
       const run = await runDeploy(prod.args(kubeconfig()), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
@@ -408,9 +405,8 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   test('without the fix (access policy only): the prod release is refused, RBAC escalation check counts no webhook permission; nothing applied', async () => {
     const moto: Moto = await startMoto();
     try {
-      await firstProdRelease();
-      const before = await namespaceState();
       const prod = await prodRelease(moto);
+      const before = await namespaceState();
       const run = await runDeploy(prod.args(scoped), { env: prod.env });
       expect(run.code).toBe(EXIT.invalidInput);
       expect(run.stderr).toMatch(/the API server rejects the release \(server-side dry run; nothing applied\)/);
@@ -477,9 +473,8 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   test('prod: the Role/RoleBinding for the ALB controller and the OIDC client Secret are applied; the generic leftovers are pruned', async () => {
     const moto: Moto = await startMoto();
     try {
-      await firstProdRelease();
-      const before = await namespaceState();
       const prod = await prodRelease(moto);
+      const before = await namespaceState();
       const run = await runDeploy(prod.args(scoped), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
       // The prod Namespace wants the ALB readiness-gate label the generic one lacks: named, but not applied.

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { findKubectl, runProcess, type KubectlResult } from '../../deploy/kubectl';
 
@@ -126,6 +126,14 @@ export function lowest(samples: readonly Sample[]): { minReadyMinusDesired: numb
 }
 
 /** The real node's name (cluster/node/lib.sh) and the taints that keep pods off the nodes a test does not use. */
+/**
+ * Builds the sample image (and test variants) without Docker and imports it into the real node
+ * (cluster/node/image.sh with these arguments); returns its stdout, whose last line is the image reference.
+ */
+export function buildNodeImages(args: readonly string[]): string {
+  return execFileSync('bash', [join(root, 'cluster', 'node', 'image.sh'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
 export const REAL_NODE = 'real-node';
 const SIMULATED_TAINT = 'platform.local/simulated=true:NoSchedule';
 const REAL_TAINT = 'platform.local/real=true:NoSchedule';

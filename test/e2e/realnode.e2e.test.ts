@@ -4,7 +4,6 @@
  * node's bridge), every failed request counted. Images are built here without Docker (cluster/node/image.sh).
  * Each scenario prints one `bench-rollout: {…}` line (`npm run bench:rollout` runs this file alone).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +12,7 @@ import { renderTarget } from '../../charts/app';
 import { platformConfig } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { longRequest } from '../support/load';
-import { envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, root, runDeploy, scheduleOn } from './helpers';
+import { buildNodeImages, envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { bench, benchOf, deploymentImage as deploymentImageOf, freshNamespace, runningPods as runningPodsOf, serviceAddress, underLoad as underLoadOf } from './real-pods';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
@@ -34,15 +33,7 @@ describeReal('real pods under load (real node)', () => {
     expect(await hasRealNode()).toBe(true);
     await scheduleOn('real');
     // The images: the production one under several tags (one per release), and the faulty test variants.
-    const built = execFileSync(
-      'bash',
-      [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd', 'e'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'never-ready,crash'],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
+    const built = buildNodeImages(['--tag', `${RUN}-a`, '--also-tag', ['b', 'c', 'd', 'e'].map((t) => `${RUN}-${t}`).join(','), '--variants', 'never-ready,crash']);
     expect(built.trim().split('\n').pop()).toBe(image('a'));
     await freshNamespace(NS);
     const first = await deploy(image('a'));

@@ -5,14 +5,14 @@
  * the Service (its ClusterIP, through the node's bridge) answer 200, and the rendered pods' own request logs account
  * for every one of them. A second render + apply rolls a new image out, which serves the same way.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { platformConfig } from '../../config';
 import { startLoad, summarize } from '../support/load';
-import { hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
+import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
 const RUN = `render${Date.now().toString(36)}`;
@@ -117,11 +117,7 @@ describeReal('plain kubectl apply of rendered manifests (real node)', () => {
     expect(await hasRealNode()).toBe(true);
     await scheduleOn('real');
     // The real sample image, under two tags (one per release), built without Docker and imported into the node.
-    const built = execFileSync('bash', [join(root, 'cluster', 'node', 'image.sh'), '--tag', `${RUN}-a`, '--also-tag', `${RUN}-b`], {
-      cwd: root,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const built = buildNodeImages(['--tag', `${RUN}-a`, '--also-tag', `${RUN}-b`]);
     expect(built.trim().split('\n').pop()).toBe(image('a'));
     await cleanUp();
   });
