@@ -106,7 +106,7 @@ function workPayload(text: string): string {
   if (unknown.length > 0) throw new HttpError(400, `unknown field ${JSON.stringify(unknown[0].slice(0, 40))}; allowed: payload`);
   const { payload } = body as { payload?: unknown };
   if (typeof payload !== 'string')
-    throw new HttpError(400, `"payload" is ${payload === undefined ? 'missing' : `a ${payload === null ? 'null' : typeof payload}`}; expected ${WORK_BODY}`);
+    throw new HttpError(400, `"payload" is ${payload === undefined ? 'missing' : payload === null ? 'null' : `a ${typeof payload}`}; expected ${WORK_BODY}`);
   const bytes = Buffer.byteLength(payload);
   if (bytes > MAX_PAYLOAD_BYTES) throw new HttpError(400, `"payload" is ${bytes} bytes; allowed: at most ${MAX_PAYLOAD_BYTES} bytes (UTF-8)`);
   return payload;
