@@ -54,7 +54,7 @@ export default tseslint.config(
       'no-warning-comments': 'off',
     },
   },
-  // Layer directions (README "Repository layout"). Entry points (*/main.ts, scripts/) wire layers together.
+  // Layer directions (README.md#repository-layout). Entry points (*/main.ts, scripts/) wire layers together.
   {
     files: ['config/**/*.ts'],
     rules: restrict(

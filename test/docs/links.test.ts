@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { brokenLinks, githubSlug, headingAnchors, relativeLinks, type MarkdownTree } from './markdown-links';
+import { brokenLinks, githubSlug, headingAnchors, linkProblem, relativeLinks, type MarkdownTree } from './markdown-links';
 
 const root = join(__dirname, '..', '..');
 /** Installed, built or synthesized output: not the project's own documentation. */
@@ -47,6 +47,35 @@ describe('Markdown links of the repository', () => {
     const linked = new Set(relativeLinks(repository.read('README.md')).map((l) => l.target.split('#')[0]));
     const docs = files.filter((f) => f.startsWith('docs/'));
     expect(docs.filter((f) => !linked.has(f))).toEqual([]);
+  });
+});
+
+describe('pointers into the documentation from code, pipelines and tests', () => {
+  /** `docs/x.md`, `README.md`, `deploy/README.md`, each with an optional `#anchor`, written from the repository's root. */
+  const POINTER = /(?<![\w./-])((?:docs\/[\w.-]+|(?:[\w-]+\/)*README)\.md)(#[\w-]+)?/g;
+  const CODE = /\.(ts|mjs|js|sh|ya?ml)$|^(Jenkinsfile|run)$/;
+
+  function codeFiles(dir: string): string[] {
+    return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+      const path = relative(root, join(dir, entry.name)).split(sep).join('/');
+      if (entry.isDirectory()) return SKIPPED(entry.name) || /^(manifests|cluster\/build|test\/docs)/.test(path) ? [] : codeFiles(join(dir, entry.name));
+      return CODE.test(entry.name) ? [path] : [];
+    });
+  }
+
+  it('every docs/….md and README.md pointer (the alarms’ runbook, pipeline comments, …) names a file and heading that exist', () => {
+    const pointers = codeFiles(root).flatMap((file) =>
+      readFileSync(join(root, file), 'utf8')
+        .split('\n')
+        .flatMap((text, index) => [...text.matchAll(POINTER)].map((m) => ({ file, line: index + 1, target: m[0] }))),
+    );
+    expect(pointers.map((p) => p.target)).toEqual(expect.arrayContaining(['docs/operations.md#alarms-and-the-first-thing-to-check', 'deploy/README.md#exit-codes']));
+    // Written from the repository's root: resolved as a link of a file there.
+    const broken = pointers.flatMap((p) => {
+      const reason = linkProblem(repository, 'README.md', p.target);
+      return reason ? [{ ...p, reason }] : [];
+    });
+    expect(broken).toEqual([]);
   });
 });
 

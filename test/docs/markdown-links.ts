@@ -78,7 +78,7 @@ export function relativeLinks(markdown: string): Array<{ line: number; target: s
 }
 
 /** Why one link of `file` does not resolve, or undefined when it does. */
-function linkProblem(tree: MarkdownTree, file: string, target: string): string | undefined {
+export function linkProblem(tree: MarkdownTree, file: string, target: string): string | undefined {
   const hash = target.indexOf('#');
   const path = decodeURI(hash === -1 ? target : target.slice(0, hash));
   const anchor = hash === -1 ? undefined : decodeURIComponent(target.slice(hash + 1));
