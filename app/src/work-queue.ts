@@ -18,6 +18,9 @@ export const CREATE_WORK_ITEMS = `CREATE TABLE IF NOT EXISTS work_items (
   processed_by text
 )`;
 
+/** SQLSTATE 23505 unique_violation (on pg_type), 42P07 duplicate_table: a concurrent CREATE TABLE IF NOT EXISTS won. */
+const CONCURRENTLY_CREATED = new Set(['23505', '42P07']);
+
 /** A work item as the API shows it. The id is a bigint, kept as a string (exact beyond 2^53). */
 export interface WorkItem {
   readonly id: string;
@@ -65,7 +68,13 @@ export class WorkQueue {
   /** Creates the table when it is missing (once; again after a failure). */
   ensureTable(): Promise<void> {
     if (!this.table) {
-      const table = this.run((pool) => pool.query(CREATE_WORK_ITEMS)).then(() => undefined);
+      const table = this.run((pool) => pool.query(CREATE_WORK_ITEMS)).then(
+        () => undefined,
+        (error: unknown) => {
+          // Two web pods starting together: IF NOT EXISTS is not atomic, the other one created it meanwhile.
+          if (!CONCURRENTLY_CREATED.has((error as { code?: string }).code ?? '')) throw error;
+        },
+      );
       this.table = table;
       table.catch(() => {
         if (this.table === table) this.table = undefined;

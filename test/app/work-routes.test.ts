@@ -7,7 +7,7 @@ import { parseConfig } from '../../app/src/config';
 import { createLogger } from '../../app/src/logger';
 import { createMetrics, listenMetrics } from '../../app/src/metrics';
 import { createApp, type App, type WorkQueueApi } from '../../app/src/server';
-import type { WorkItem } from '../../app/src/work-queue';
+import { WorkQueue, type WorkItem } from '../../app/src/work-queue';
 import { METRIC_NAMES } from '../../config';
 import { parseExposition } from '../../deploy/canary/analysis';
 import { get, send } from './helpers';
@@ -106,5 +106,31 @@ describe('POST /work and GET /work/<id>', () => {
     } finally {
       listener.server.close();
     }
+  });
+});
+
+describe('WorkQueue.ensureTable', () => {
+  /** Stands in for DatabaseConnection.run: each call fails with the next SQLSTATE given (or succeeds on undefined). */
+  const failingWith = (...codes: Array<string | undefined>) => {
+    let calls = 0;
+    const run = (async () => {
+      const code = codes[calls++];
+      if (code) throw Object.assign(new Error(`database error ${code}`), { code });
+      return { rows: [] };
+    }) as unknown as ConstructorParameters<typeof WorkQueue>[0];
+    return { run, calls: () => calls };
+  };
+
+  it('accepts a table another web pod created at the same moment (IF NOT EXISTS is not atomic)', async () => {
+    for (const code of ['23505', '42P07']) await expect(new WorkQueue(failingWith(code).run).ensureTable()).resolves.toBeUndefined();
+  });
+
+  it('fails on any other error, and tries again on the next use', async () => {
+    const database = failingWith('42501', undefined);
+    const queue = new WorkQueue(database.run);
+    await expect(queue.ensureTable()).rejects.toMatchObject({ code: '42501' });
+    await expect(queue.ensureTable()).resolves.toBeUndefined();
+    await queue.ensureTable(); // once created, not asked again
+    expect(database.calls()).toBe(2);
   });
 });
