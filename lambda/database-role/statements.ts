@@ -181,6 +181,8 @@ function grantStatements(roleName: string, grant: SchemaGrant): string[] {
       ` SELECT nspowner::regrole::text INTO owner FROM pg_catalog.pg_namespace WHERE nspname = ${name};` +
       ` IF owner IS NULL THEN ${missing(`schema "${grant.schema}" does not exist`)}; END IF;` +
       ` IF owner <> ${name} THEN RAISE EXCEPTION 'schema "${grant.schema}" is owned by %, not by role "${grant.schema}": default privileges for the tables its workload creates cannot be granted', owner; END IF; END $$`,
+    // A master that is not a superuser (RDS) grants on the owner's tables, and sets its default privileges, as a member.
+    `GRANT ${owner} TO CURRENT_USER`,
     `REVOKE ALL ON SCHEMA ${schema} FROM ${role}`,
     `REVOKE ALL ON ALL TABLES IN SCHEMA ${schema} FROM ${role}`,
     `REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${schema} FROM ${role}`,
@@ -211,8 +213,13 @@ export function databaseRoleStatements(input: DatabaseRoleSpec): string[] {
   const searchPath = [...ownSchema, ...spec.grants.map((g) => g.schema)];
   return [
     `DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${lit(spec.roleName)}) THEN CREATE ROLE ${role}; END IF; END $$`,
+    // Only a superuser may even state SUPERUSER, REPLICATION or BYPASSRLS (or alter a role that has them), and RDS's
+    // master is not one (it has CREATEROLE and rds_superuser): it checks them, a superuser (self-managed) resets them.
+    `DO $$ BEGIN IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN ALTER ROLE ${role} WITH NOSUPERUSER NOREPLICATION NOBYPASSRLS;` +
+      ` ELSIF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${lit(spec.roleName)} AND (rolsuper OR rolreplication OR rolbypassrls)) THEN` +
+      ` RAISE EXCEPTION 'role "${spec.roleName}" has SUPERUSER, REPLICATION or BYPASSRLS, which only a superuser can take away'; END IF; END $$`,
     // Every attribute stated, so a role changed by hand is put back. PASSWORD NULL under IAM: no password login at all.
-    `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT CONNECTION LIMIT ${spec.connectionLimit}${spec.iamAuthentication ? ' PASSWORD NULL' : ''}`,
+    `ALTER ROLE ${role} WITH LOGIN NOCREATEDB NOCREATEROLE INHERIT CONNECTION LIMIT ${spec.connectionLimit}${spec.iamAuthentication ? ' PASSWORD NULL' : ''}`,
     // Memberships other than the wanted ones are revoked (a role granted by hand would lend its privileges).
     `DO $$ DECLARE granted record; BEGIN FOR granted IN SELECT r.rolname FROM pg_catalog.pg_auth_members m JOIN pg_catalog.pg_roles r ON r.oid = m.roleid JOIN pg_catalog.pg_roles u ON u.oid = m.member WHERE u.rolname = ${lit(spec.roleName)}${keep.map((k) => ` AND r.rolname <> ${lit(k)}`).join('')} LOOP EXECUTE format('REVOKE %I FROM %I', granted.rolname, ${lit(spec.roleName)}); END LOOP; END $$`,
     ...keep.map((k) => `GRANT ${q(k)} TO ${role}`),
@@ -223,6 +230,8 @@ export function databaseRoleStatements(input: DatabaseRoleSpec): string[] {
     // Nobody but owners creates objects in public (PostgreSQL 15+ default, stated for older servers and drift).
     'REVOKE CREATE ON SCHEMA public FROM PUBLIC',
     ...ownSchema.flatMap((name) => [
+      // A master that is not a superuser (RDS) must be a member of a role to give it a schema.
+      `GRANT ${role} TO CURRENT_USER`,
       `CREATE SCHEMA IF NOT EXISTS ${q(name)} AUTHORIZATION ${role}`,
       `ALTER SCHEMA ${q(name)} OWNER TO ${role}`,
       `REVOKE ALL ON SCHEMA ${q(name)} FROM PUBLIC`,

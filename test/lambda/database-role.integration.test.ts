@@ -1,6 +1,8 @@
 /**
  * The database-role bootstrap against a real PostgreSQL (Debian's packages, started in a temp dir, as the sample
- * service's tests do). `rds_iam` is created as RDS has it (a NOLOGIN role), since plain PostgreSQL lacks it.
+ * service's tests do). `rds_iam` is created as RDS has it (a NOLOGIN role), since plain PostgreSQL lacks it. The
+ * bootstrap logs in as RDS's master user is made: `master`, LOGIN CREATEROLE CREATEDB and not a superuser, owner of
+ * the application database it created; the test's own superuser only inspects the catalog and makes drift by hand.
  *
  * Shows: the role is created; a second run changes nothing in the catalog; a changed spec and hand-made drift are
  * converged; the role works in its own schema and cannot create roles, read other schemas, create in public,
@@ -21,9 +23,9 @@ const DATABASE = 'app';
 const spec: DatabaseRoleSpec = { roleName: 'web', databaseName: DATABASE, schemaName: 'web', iamAuthentication: true, connectionLimit: 50 };
 let pg: Postgres;
 
-/** Runs as the superuser on the application database (the Lambda connects there as the master user). */
-async function asMaster<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'master-password', database: DATABASE });
+/** Runs on the application database as the master user (what the Lambda connects as: not a superuser on RDS). */
+async function asMaster<T>(work: (client: Client) => Promise<T>, user = 'master'): Promise<T> {
+  const client = new Client({ host: '127.0.0.1', port: pg.port, user, password: 'master-password', database: DATABASE });
   await client.connect();
   try {
     return await work(client);
@@ -42,9 +44,12 @@ async function asWeb<T>(password: string, work: (client: Client) => Promise<T>):
   }
 }
 
+/** Runs on the application database as the test's superuser (reads pg_authid, makes drift a master could not). */
+const asSuperuser = <T>(work: (client: Client) => Promise<T>): Promise<T> => asMaster(work, 'postgres');
+
 /** Everything the bootstrap decides about the role, as the catalog shows it. */
 async function catalogState(): Promise<unknown> {
-  return asMaster(async (c) => {
+  return asSuperuser(async (c) => {
     const q = async (text: string) => (await c.query(text)).rows;
     return {
       role: await q(
@@ -63,13 +68,17 @@ const sqlState = (error: unknown) => (error as { code?: string }).code;
 beforeAll(async () => {
   pg = await startPostgres();
   await pg.sql(`ALTER ROLE postgres PASSWORD ${literal('master-password')}`);
+  // RDS's master: CREATE ROLE postgres WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE (RDS documentation).
+  await pg.sql(`CREATE ROLE master WITH LOGIN NOSUPERUSER INHERIT CREATEDB CREATEROLE PASSWORD ${literal('master-password')}`);
   await pg.sql('CREATE ROLE rds_iam NOLOGIN');
-  await pg.sql(`CREATE DATABASE ${DATABASE}`);
+  const master = new Client({ host: '127.0.0.1', port: pg.port, user: 'master', password: 'master-password', database: 'postgres' });
+  await master.connect();
+  await master.query(`CREATE DATABASE ${DATABASE}`);
+  await master.end();
   // Data the application must not see: another schema and a table in public, both the master's.
-  const admin = new Client({ host: '127.0.0.1', port: pg.port, user: 'postgres', password: 'master-password', database: DATABASE });
-  await admin.connect();
-  await admin.query("CREATE SCHEMA billing; CREATE TABLE billing.cards (number text); INSERT INTO billing.cards VALUES ('4111'); CREATE TABLE public.admin_notes (note text)");
-  await admin.end();
+  await asMaster((c) =>
+    c.query("CREATE SCHEMA billing; CREATE TABLE billing.cards (number text); INSERT INTO billing.cards VALUES ('4111'); CREATE TABLE public.admin_notes (note text)"),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -224,7 +233,7 @@ describe('ensureDatabaseRole on a real PostgreSQL', () => {
         },
       ],
       memberOf: [{ rolname: 'rds_iam' }],
-      database: [{ acl: ['postgres=CTc/postgres', 'web=Tc/postgres'] }],
+      database: [{ acl: ['master=CTc/master', 'web=Tc/master'] }],
       schema: [{ owner: 'web', acl: ['web=UC/web'] }],
       settings: [{ setconfig: ['search_path=web'] }],
     });
@@ -244,8 +253,16 @@ describe('ensureDatabaseRole on a real PostgreSQL', () => {
     const state = (await catalogState()) as { role: Array<Record<string, unknown>>; memberOf: unknown; database: unknown };
     expect(state.role[0]).toMatchObject({ rolcreaterole: false, rolcreatedb: false, rolconnlimit: 20 });
     expect(state.memberOf).toEqual([{ rolname: 'rds_iam' }]);
-    expect(state.database).toEqual([{ acl: ['postgres=CTc/postgres', 'web=Tc/postgres'] }]);
+    expect(state.database).toEqual([{ acl: ['master=CTc/master', 'web=Tc/master'] }]);
     await asMaster((c) => ensureDatabaseRole(c, spec));
+  });
+
+  it('fails when a superuser gave the role SUPERUSER, REPLICATION or BYPASSRLS by hand (only a superuser can take them away); a superuser run does', async () => {
+    await pg.sql('ALTER ROLE web BYPASSRLS REPLICATION');
+    const error = await asMaster((c) => ensureDatabaseRole(c, spec)).catch((e: Error) => e.message);
+    expect(error).toBe('role "web" has SUPERUSER, REPLICATION or BYPASSRLS, which only a superuser can take away');
+    await asSuperuser((c) => ensureDatabaseRole(c, spec)); // a self-managed server's master
+    expect(((await catalogState()) as { role: Array<Record<string, unknown>> }).role[0]).toMatchObject({ rolbypassrls: false, rolreplication: false, rolsuper: false });
   });
 
   it('the role works in its own schema and can do nothing else', async () => {
@@ -395,7 +412,7 @@ describe('grants on another workload’s schema, on a real PostgreSQL', () => {
     await converge(writer);
     expect(await acls()).toEqual(before);
     await asMaster((c) => c.query('GRANT TRUNCATE, TRIGGER ON orders.before_grant TO fulfil; GRANT CREATE ON SCHEMA orders TO fulfil; GRANT SELECT ON billing.cards TO fulfil'));
-    await asMaster((c) => c.query('ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA billing GRANT SELECT ON TABLES TO fulfil'));
+    await asMaster((c) => c.query('ALTER DEFAULT PRIVILEGES FOR ROLE master IN SCHEMA billing GRANT SELECT ON TABLES TO fulfil'));
     await converge(writer);
     expect(await privileges('fulfil', 'orders.before_grant')).toEqual(['DELETE', 'INSERT', 'SELECT', 'UPDATE']);
     expect(await inApp("SELECT has_schema_privilege('fulfil', 'orders', 'CREATE') AS create")).toEqual([{ create: false }]);
