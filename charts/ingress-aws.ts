@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME, type WorkloadOutputs } from '../config';
+import { ALB_CONTROLLER_SERVICE_ACCOUNT, OIDC_CLIENT_SECRET_NAME, type WorkloadOutputs } from '../config';
 import { ChartInputError } from './errors';
 import { checkDnsLabel, checkHostname, checkInteger } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
@@ -42,8 +42,33 @@ export interface AlbIngressProps extends AlbIngressOutputs {
   readonly workload: WebService;
   /** Namespace of the Ingress (and of the OIDC client Secret). */
   readonly namespace: string;
-  /** Public hostname served by the ALB. */
-  readonly hostname: string;
+  /**
+   * Host of the rule (a public service's `exposure.host`).
+   * @default - any host that reaches the ALB (then `path` is required)
+   */
+  readonly hostname?: string;
+  /**
+   * Path of the target group's health check (the service's readiness path).
+   * @default "/readyz"
+   */
+  readonly healthCheckPath?: string;
+  /**
+   * Path prefix of the rule (a public service's `exposure.path`).
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * IngressGroup (`alb.ingress.kubernetes.io/group.name`) the Ingress joins: the public services of an environment
+   * share one ALB, one rule each.
+   * @default - an ALB of its own
+   */
+  readonly groupName?: string;
+  /**
+   * Create the Role and RoleBinding that let the controller read the OIDC client Secret (auth-type oidc). Off when
+   * several Ingresses share the Secret and the namespace creates them once (`OidcSecretReader`).
+   * @default true
+   */
+  readonly oidcSecretReader?: boolean;
   /** Region of the ALB (the environment's region). */
   readonly region: string;
   /**
@@ -55,7 +80,7 @@ export interface AlbIngressProps extends AlbIngressOutputs {
   readonly userPoolInAnotherAccount?: boolean;
   /**
    * Name of the Ingress.
-   * @default WORKLOAD_NAME ("web")
+   * @default - the workload's name
    */
   readonly name?: string;
   /**
@@ -68,7 +93,7 @@ export interface AlbIngressProps extends AlbIngressOutputs {
   /**
    * Name of the Secret (keys `clientID`, `clientSecret`) the controller reads for `auth-type: oidc`.
    * Created at deploy time from Secrets Manager by the deploy command; never in git.
-   * @default "<WORKLOAD_NAME>-oidc-client" ("web-oidc-client")
+   * @default OIDC_CLIENT_SECRET_NAME
    */
   readonly oidcSecretName?: string;
   /**
@@ -106,14 +131,17 @@ export class AlbIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
     super(scope, id);
-    const name = props.name ?? WORKLOAD_NAME;
     checkDnsLabel('namespace', props.namespace);
-    checkHostname('hostname', props.hostname);
+    if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
+    const path = props.path ?? '/';
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) throw new ChartInputError(`path is ${JSON.stringify(path)}; expected a URL path such as "/api"`);
+    if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the ALB rule needs a hostname or a path');
+    if (props.groupName !== undefined) checkDnsLabel('groupName', props.groupName);
     const delay = props.deregistrationDelaySeconds ?? 15;
     checkInteger('deregistrationDelaySeconds', delay, 0, 3600);
     const sessionTimeout = props.sessionTimeoutSeconds ?? 28800;
     checkInteger('sessionTimeoutSeconds', sessionTimeout, 1, 604800);
-    const oidcSecretName = props.oidcSecretName ?? `${WORKLOAD_NAME}-oidc-client`;
+    const oidcSecretName = props.oidcSecretName ?? OIDC_CLIENT_SECRET_NAME;
     checkDnsLabel('oidcSecretName', oidcSecretName);
     for (const field of ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolRegion', 'userPoolDomain', 'userPoolClientId', 'region'] as const) {
       if (typeof props[field] !== 'string' || props[field].length === 0) {
@@ -121,7 +149,7 @@ export class AlbIngress extends Construct {
       }
     }
     this.deregistrationDelaySeconds = delay;
-    this.authType = props.region === props.userPoolRegion && !props.userPoolInAnotherAccount ? 'cognito' : 'oidc';
+    this.authType = albAuthType(props.region, props.userPoolRegion, props.userPoolInAnotherAccount ?? false);
 
     if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
       throw new ChartInputError(
@@ -130,6 +158,7 @@ export class AlbIngress extends Construct {
     }
     const annotations: Record<string, string> = {
       ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
+      ...(props.groupName ? { [`${ALB}/group.name`]: props.groupName } : {}),
       [`${ALB}/scheme`]: 'internet-facing',
       [`${ALB}/target-type`]: 'ip',
       [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
@@ -137,7 +166,7 @@ export class AlbIngress extends Construct {
       [`${ALB}/certificate-arn`]: props.certificateArn,
       [`${ALB}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
       [`${ALB}/backend-protocol`]: 'HTTP',
-      [`${ALB}/healthcheck-path`]: '/readyz',
+      [`${ALB}/healthcheck-path`]: props.healthCheckPath ?? '/readyz',
       [`${ALB}/healthcheck-port`]: 'traffic-port',
       [`${ALB}/success-codes`]: '200',
       // Fast enough for the pod readiness gate: a new target is healthy ~20 s after it starts answering.
@@ -177,22 +206,18 @@ export class AlbIngress extends Construct {
         userInfoEndpoint: `${hostedDomain}/oauth2/userInfo`,
         secretName: oidcSecretName,
       });
-      // The controller reads the client ID and secret from this Secret; grant it exactly that one Secret.
-      const controller = props.controllerServiceAccount ?? ALB_CONTROLLER_SERVICE_ACCOUNT;
-      const readerName = `${oidcSecretName}-reader`;
-      const role = new kplus.Role(this, 'OidcSecretReader', { metadata: { name: readerName, namespace: props.namespace } });
-      role.allow(['get', 'list', 'watch'], kplus.Secret.fromSecretName(this, 'OidcSecret', oidcSecretName));
-      const binding = new kplus.RoleBinding(this, 'OidcSecretReaderBinding', { metadata: { name: readerName, namespace: props.namespace }, role });
-      binding.addSubjects(kplus.ServiceAccount.fromServiceAccountName(this, 'Controller', controller.name, { namespaceName: controller.namespace }));
+      if (props.oidcSecretReader ?? true) {
+        new OidcSecretReader(this, 'OidcSecretReader', { namespace: props.namespace, secretName: oidcSecretName, controller: props.controllerServiceAccount });
+      }
     }
 
     this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: { name, namespace: props.namespace, annotations },
+      metadata: { name: props.name ?? props.workload.name, namespace: props.namespace, annotations },
       className: 'alb',
       rules: [
         {
-          host: props.hostname,
-          path: '/',
+          ...(props.hostname ? { host: props.hostname } : {}),
+          path,
           pathType: kplus.HttpIngressPathType.PREFIX,
           backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
         },
@@ -219,5 +244,27 @@ export class AlbIngress extends Construct {
         return problems;
       },
     });
+  }
+}
+
+/** Cognito in the user pool's own account and region; OIDC against the same pool elsewhere. */
+export function albAuthType(region: string, userPoolRegion: string, userPoolInAnotherAccount: boolean): AlbAuthType {
+  return region === userPoolRegion && !userPoolInAnotherAccount ? 'cognito' : 'oidc';
+}
+
+/** Lets the AWS Load Balancer Controller read exactly one Secret: the OIDC client of `auth-type: oidc`. */
+export class OidcSecretReader extends Construct {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { readonly namespace: string; readonly secretName: string; readonly controller?: { readonly name: string; readonly namespace: string } },
+  ) {
+    super(scope, id);
+    const controller = props.controller ?? ALB_CONTROLLER_SERVICE_ACCOUNT;
+    const readerName = `${props.secretName}-reader`;
+    const role = new kplus.Role(this, 'Role', { metadata: { name: readerName, namespace: props.namespace } });
+    role.allow(['get', 'list', 'watch'], kplus.Secret.fromSecretName(this, 'Secret', props.secretName));
+    const binding = new kplus.RoleBinding(this, 'Binding', { metadata: { name: readerName, namespace: props.namespace }, role });
+    binding.addSubjects(kplus.ServiceAccount.fromServiceAccountName(this, 'Controller', controller.name, { namespaceName: controller.namespace }));
   }
 }

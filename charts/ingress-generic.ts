@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { WORKLOAD_NAME } from '../config';
+import { ChartInputError } from './errors';
 import { checkDnsLabel, checkHostname } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
 
@@ -9,13 +9,21 @@ export interface StandardIngressProps {
   readonly workload: WebService;
   /** Namespace of the Ingress. */
   readonly namespace: string;
-  /** Public hostname. */
-  readonly hostname: string;
+  /**
+   * Host of the rule.
+   * @default - any host (then `path` is required)
+   */
+  readonly hostname?: string;
+  /**
+   * Path prefix of the rule.
+   * @default "/"
+   */
+  readonly path?: string;
   /** IngressClass of the cluster's ingress controller, e.g. "nginx" (ingress-nginx). */
   readonly ingressClassName: string;
   /**
    * Name of the Ingress.
-   * @default WORKLOAD_NAME ("web")
+   * @default - the workload's name
    */
   readonly name?: string;
   /**
@@ -32,21 +40,24 @@ export class StandardIngress extends Construct {
   constructor(scope: Construct, id: string, props: StandardIngressProps) {
     super(scope, id);
     checkDnsLabel('namespace', props.namespace);
-    checkHostname('hostname', props.hostname);
+    if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
+    if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the Ingress rule needs a hostname or a path');
+    const path = props.path ?? '/';
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) throw new ChartInputError(`path is ${JSON.stringify(path)}; expected a URL path such as "/api"`);
     checkDnsLabel('ingressClassName', props.ingressClassName);
     if (props.tlsSecretName !== undefined) checkDnsLabel('tlsSecretName', props.tlsSecretName);
     this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: { name: props.name ?? WORKLOAD_NAME, namespace: props.namespace },
+      metadata: { name: props.name ?? props.workload.name, namespace: props.namespace },
       className: props.ingressClassName,
       rules: [
         {
-          host: props.hostname,
-          path: '/',
+          ...(props.hostname ? { host: props.hostname } : {}),
+          path,
           pathType: kplus.HttpIngressPathType.PREFIX,
           backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
         },
       ],
-      tls: props.tlsSecretName ? [{ hosts: [props.hostname], secret: kplus.Secret.fromSecretName(this, 'Tls', props.tlsSecretName) }] : undefined,
+      tls: props.tlsSecretName && props.hostname ? [{ hosts: [props.hostname], secret: kplus.Secret.fromSecretName(this, 'Tls', props.tlsSecretName) }] : undefined,
     });
   }
 }

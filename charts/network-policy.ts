@@ -1,6 +1,5 @@
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { WORKLOAD_NAME } from '../config';
 import { ChartInputError } from './errors';
 import { checkCidr, checkDnsLabel, checkInteger } from './validation';
 
@@ -17,18 +16,26 @@ export interface EgressDestination {
   readonly except?: readonly string[];
 }
 
-export interface WebNetworkPolicyProps {
-  /** Namespace of the policies (and of the pods they select). */
-  readonly namespace: string;
-  /** Labels of the application's pods. */
+/** Pods of another workload in the namespace, by their selector labels. */
+export interface WorkloadPeer {
+  /** The workload's name (for the reader; the selector is what counts). */
+  readonly name: string;
+  /** Its pods' selector labels. */
   readonly podLabels: Readonly<Record<string, string>>;
-  /** Container port that receives traffic from the load-balancer path. */
-  readonly port: number;
+}
+
+export interface WorkloadNetworkPolicyProps {
+  /** Namespace of the policy (and of the pods it selects). */
+  readonly namespace: string;
+  /** Name of the policy: the workload's. */
+  readonly name: string;
+  /** Labels of the workload's pods. */
+  readonly podLabels: Readonly<Record<string, string>>;
   /**
-   * Name of the allow policy.
-   * @default WORKLOAD_NAME ("web")
+   * Container port that receives traffic (a service's HTTP port); none for a worker or a CronJob.
+   * @default - no ingress except `metrics`
    */
-  readonly name?: string;
+  readonly port?: number;
   /**
    * CIDRs allowed to reach `port`, e.g. the VPC (an ALB with `target-type: ip` connects from its ENIs in the VPC).
    * @default - none
@@ -40,15 +47,28 @@ export interface WebNetworkPolicyProps {
    */
   readonly ingressFromNamespaces?: readonly string[];
   /**
+   * Workloads of the namespace whose pods may reach `port` (the declaration's `allowFrom`).
+   * @default - none
+   */
+  readonly ingressFromWorkloads?: readonly WorkloadPeer[];
+  /**
    * The metrics port and where the API server's pod proxy connects from (the deploy command's canary analysis reads
    * each pod's metrics through `/api/v1/namespaces/<ns>/pods/<pod>:<port>/proxy/metrics`): only those sources.
    * @default - no ingress to a metrics port
    */
   readonly metrics?: { readonly port: number; readonly fromCidrs: readonly string[] };
-  /** Where the database is reachable. */
-  readonly database: EgressDestination;
   /**
-   * Further egress: AWS APIs over HTTPS, the EKS Pod Identity agent, …
+   * Where the database is reachable (only for a workload with database access).
+   * @default - no database
+   */
+  readonly database?: EgressDestination;
+  /**
+   * Services of the namespace it may call: their pods, on their ports.
+   * @default - none
+   */
+  readonly egressToWorkloads?: readonly (WorkloadPeer & { readonly port: number })[];
+  /**
+   * Further egress: AWS APIs over HTTPS, the EKS Pod Identity agent, named CIDRs, …
    * @default - none
    */
   readonly egress?: readonly EgressDestination[];
@@ -57,41 +77,37 @@ export interface WebNetworkPolicyProps {
    * @default "kube-system"
    */
   readonly dnsNamespace?: string;
-  /**
-   * Also create a `default-deny` policy selecting every pod of the namespace (no ingress, no egress).
-   * @default true
-   */
-  readonly defaultDeny?: boolean;
 }
 
-/** Default deny for the namespace, plus the application's allow-list: ingress only from the load-balancer path, egress only to DNS, the database and the listed destinations. */
-export class WebNetworkPolicy extends Construct {
-  constructor(scope: Construct, id: string, props: WebNetworkPolicyProps) {
+/**
+ * One workload's allow-list on top of the namespace's default deny (`DefaultDenyPolicy`): ingress only on its port
+ * from the declared callers (and, for a public service, the ingress path), egress only to DNS, the database, the
+ * services it may call and the listed destinations.
+ */
+export class WorkloadNetworkPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: WorkloadNetworkPolicyProps) {
     super(scope, id);
     checkDnsLabel('namespace', props.namespace);
-    checkInteger('port', props.port, 1, 65535);
+    checkDnsLabel('name', props.name);
     const dnsNamespace = props.dnsNamespace ?? 'kube-system';
     checkDnsLabel('dnsNamespace', dnsNamespace);
     const fromCidrs = props.ingressFromCidrs ?? [];
     const fromNamespaces = props.ingressFromNamespaces ?? [];
+    const fromWorkloads = props.ingressFromWorkloads ?? [];
     fromCidrs.forEach((cidr, i) => checkCidr(`ingressFromCidrs[${i}]`, cidr));
     fromNamespaces.forEach((ns, i) => checkDnsLabel(`ingressFromNamespaces[${i}]`, ns));
-    if (fromCidrs.length + fromNamespaces.length === 0) {
-      throw new ChartInputError('network policy allows ingress from nowhere; give ingressFromCidrs (e.g. the VPC CIDR) or ingressFromNamespaces (e.g. "ingress-nginx")');
+    if (props.port === undefined && fromCidrs.length + fromNamespaces.length + fromWorkloads.length > 0) {
+      throw new ChartInputError(`network policy "${props.name}" admits callers but has no port; give the port they call`);
     }
+    if (props.port !== undefined) checkInteger('port', props.port, 1, 65535);
 
-    if (props.defaultDeny ?? true) {
-      new k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
-        metadata: { name: 'default-deny', namespace: props.namespace },
-        spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
-      });
-    }
-
+    const ingress: k8s.NetworkPolicyIngressRule[] = [];
     const ingressPeers: k8s.NetworkPolicyPeer[] = [
       ...fromCidrs.map((cidr) => ({ ipBlock: { cidr } })),
       ...fromNamespaces.map((name) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } })),
+      ...fromWorkloads.map((peer) => ({ podSelector: { matchLabels: { ...peer.podLabels } } })),
     ];
-    const ingress: k8s.NetworkPolicyIngressRule[] = [{ from: ingressPeers, ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(props.port) }] }];
+    if (props.port !== undefined && ingressPeers.length > 0) ingress.push({ from: ingressPeers, ports: [tcp(props.port)] });
     if (props.metrics) ingress.push(metricsRule(props.metrics, props.port));
 
     const egress: k8s.NetworkPolicyEgressRule[] = [
@@ -107,18 +123,39 @@ export class WebNetworkPolicy extends Construct {
           { protocol: 'TCP', port: k8s.IntOrString.fromNumber(53) },
         ],
       },
-      ...[props.database, ...(props.egress ?? [])].map((destination, i) => toEgressRule(destination, i === 0 ? 'database' : `egress[${i - 1}]`)),
+      ...(props.database ? [toEgressRule(props.database, 'database')] : []),
+      ...(props.egressToWorkloads ?? []).map((peer, i) => {
+        checkInteger(`egressToWorkloads[${i}].port`, peer.port, 1, 65535);
+        return { to: [{ podSelector: { matchLabels: { ...peer.podLabels } } }], ports: [tcp(peer.port)] };
+      }),
+      ...(props.egress ?? []).map((destination, i) => toEgressRule(destination, `egress[${i}]`)),
     ];
 
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: props.name ?? WORKLOAD_NAME, namespace: props.namespace },
+      metadata: { name: props.name, namespace: props.namespace },
       spec: { podSelector: { matchLabels: { ...props.podLabels } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
     });
   }
 }
 
+/** The namespace's default deny: every pod, no ingress and no egress, unless a workload's own policy allows it. */
+export class DefaultDenyPolicy extends Construct {
+  constructor(scope: Construct, id: string, props: { readonly namespace: string }) {
+    super(scope, id);
+    checkDnsLabel('namespace', props.namespace);
+    new k8s.KubeNetworkPolicy(this, 'Resource', {
+      metadata: { name: 'default-deny', namespace: props.namespace },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+  }
+}
+
+function tcp(port: number): k8s.NetworkPolicyPort {
+  return { protocol: 'TCP', port: k8s.IntOrString.fromNumber(port) };
+}
+
 /** The metrics port, from the API server's proxy only (its own rule: the load-balancer path never reaches it). */
-function metricsRule(metrics: NonNullable<WebNetworkPolicyProps['metrics']>, servicePort: number): k8s.NetworkPolicyIngressRule {
+function metricsRule(metrics: NonNullable<WorkloadNetworkPolicyProps['metrics']>, servicePort: number | undefined): k8s.NetworkPolicyIngressRule {
   checkInteger('metrics.port', metrics.port, 1, 65535);
   if (metrics.port === servicePort) throw new ChartInputError(`metrics.port ${metrics.port} is the service port; the metrics need a port of their own`);
   if (metrics.fromCidrs.length === 0) throw new ChartInputError("metrics.fromCidrs is empty; give where the API server's pod proxy connects from (e.g. the VPC CIDR on EKS)");

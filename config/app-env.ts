@@ -14,6 +14,8 @@ export const APP_ENV = {
   version: 'APP_VERSION',
   region: 'AWS_REGION',
   bucketName: 'BUCKET_NAME',
+  /** The key prefix the workload may use in the bucket (its storage grant), ending in "/". */
+  bucketPrefix: 'BUCKET_PREFIX',
   /** Upper bound of the shutdown after SIGTERM (the chart sets it to its drain time). */
   shutdownTimeoutSeconds: 'SHUTDOWN_TIMEOUT_SECONDS',
   shutdownDelaySeconds: 'SHUTDOWN_DELAY_SECONDS',
@@ -48,3 +50,21 @@ export const APP_ENV = {
 } as const;
 
 export type AppEnvName = (typeof APP_ENV)[keyof typeof APP_ENV];
+
+/** Variables the charts set on a workload's pods: a workload's own `env` may not set them (config validation). */
+export const PLATFORM_ENV: readonly string[] = [
+  APP_ENV.port,
+  APP_ENV.shutdownTimeoutSeconds,
+  APP_ENV.environment,
+  APP_ENV.region,
+  APP_ENV.bucketName,
+  APP_ENV.bucketPrefix,
+  APP_ENV.databaseHost,
+  APP_ENV.databasePort,
+  APP_ENV.databaseName,
+  APP_ENV.databaseAuth,
+  APP_ENV.databaseUsername,
+  APP_ENV.databaseCredentialsDir,
+  APP_ENV.identitySource,
+  APP_ENV.albSigner,
+];

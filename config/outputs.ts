@@ -1,4 +1,3 @@
-import { WORKLOAD_NAME } from './workload';
 
 /**
  * The contract between the cloud side (CDK) and the workloads (cdk8s charts, deploy command).
@@ -88,12 +87,18 @@ export function environmentStackName(project: string, environment: string): stri
 export const MAX_LOAD_BALANCER_NAME_LENGTH = 32;
 
 /**
- * Name of an environment's ALB (the Ingress annotation `alb.ingress.kubernetes.io/load-balancer-name`). Without it
- * the AWS Load Balancer Controller derives a name from the Ingress; a fixed name keeps the load balancer (and the DNS
- * record external-dns points at it) recognisable across Ingress changes, in alarms and in the console.
+ * Name of an environment's ALB, shared by its public services (the Ingress annotation
+ * `alb.ingress.kubernetes.io/load-balancer-name`; one IngressGroup). Without it the AWS Load Balancer Controller
+ * derives a name from the Ingress; a fixed name that no workload's name is part of keeps the load balancer (and the
+ * DNS records external-dns points at it) recognisable across workload changes, in alarms and in the console.
  */
 export function loadBalancerName(project: string, environment: string): string {
-  return `${project}-${environment}-${WORKLOAD_NAME}`;
+  return `${project}-${environment}-ingress`;
+}
+
+/** The IngressGroup every public service of an environment joins (one ALB, one rule per service). */
+export function ingressGroupName(project: string, environment: string): string {
+  return `${project}-${environment}`;
 }
 
 /** Marks a value that only exists after `cdk deploy`. Manifests containing it must never be applied. */

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig, PlatformConfig } from './types';
+import type { Workload } from './workloads';
 
 /**
  * The platform's default configuration. Synthesizes with no AWS account: stacks are account-agnostic and the
@@ -17,6 +18,62 @@ const nonProductionCluster: EnvironmentConfig['cluster'] = {
   publicAccessCidrs: ['203.0.113.0/24'],
   adminRoleName: 'PlatformAdmin',
 };
+
+/** The sample application's one image (app/): three workloads run it in three modes. */
+export const SAMPLE_IMAGE = 'app';
+
+interface SampleSizing {
+  /** The web service's public host, or none (reached by path on any host of the target's ingress). */
+  readonly host: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly cpuMillis: number;
+  readonly memoryMiB: number;
+  readonly workerReplicas: number;
+}
+
+/**
+ * The sample application as three workloads of one image: `web` (public) records work in its schema, `worker`
+ * processes it (FOR UPDATE SKIP LOCKED), and the nightly `prune` CronJob deletes what is done. Each has its own
+ * database role: web owns the schema, the other two may read and write it.
+ */
+export function sampleWorkloads(sizing: SampleSizing): Workload[] {
+  const onWebSchema = { schemas: [{ workload: 'web', access: 'readWrite' as const }] };
+  return [
+    {
+      kind: 'service',
+      name: 'web',
+      image: SAMPLE_IMAGE,
+      exposure: { kind: 'public', host: sizing.host },
+      minReplicas: sizing.minReplicas,
+      maxReplicas: sizing.maxReplicas,
+      cpuMillis: sizing.cpuMillis,
+      memoryMiB: sizing.memoryMiB,
+      database: { ownSchema: true },
+      storage: { access: 'readWrite' },
+    },
+    {
+      kind: 'worker',
+      name: 'worker',
+      image: SAMPLE_IMAGE,
+      args: ['/app/server.js', 'worker'],
+      replicas: sizing.workerReplicas,
+      cpuMillis: 50,
+      memoryMiB: 128,
+      database: onWebSchema,
+    },
+    {
+      kind: 'cronJob',
+      name: 'prune',
+      image: SAMPLE_IMAGE,
+      args: ['/app/server.js', 'prune'],
+      schedule: '15 3 * * *',
+      cpuMillis: 50,
+      memoryMiB: 128,
+      database: onWebSchema,
+    },
+  ];
+}
 
 export const platformConfig: PlatformConfig = {
   project: 'platform',
@@ -51,7 +108,7 @@ export const platformConfig: PlatformConfig = {
     'eu-west-1': { domainName: '*.eu-west-1.example.com' },
     'eu-central-1': { domainName: 'app.example.com' },
   },
-  imageRepositoryName: 'platform/web',
+  images: [{ name: SAMPLE_IMAGE, context: 'app', dockerfile: 'app/Dockerfile', repositoryName: 'platform/web' }],
   environments: [
     {
       name: 'dev',
@@ -68,14 +125,8 @@ export const platformConfig: PlatformConfig = {
         multiAz: false,
         backupRetentionDays: 1,
       },
-      workload: {
-        namespace: 'web',
-        hostname: 'dev.eu-west-1.example.com',
-        minReplicas: 1,
-        maxReplicas: 3,
-        cpuMillis: 100,
-        memoryMiB: 128,
-      },
+      namespace: 'web',
+      workloads: sampleWorkloads({ host: 'dev.eu-west-1.example.com', minReplicas: 1, maxReplicas: 3, cpuMillis: 100, memoryMiB: 128, workerReplicas: 1 }),
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
       apiReservedConcurrency: 10,
@@ -97,14 +148,8 @@ export const platformConfig: PlatformConfig = {
         multiAz: false,
         backupRetentionDays: 7,
       },
-      workload: {
-        namespace: 'web',
-        hostname: 'staging.eu-west-1.example.com',
-        minReplicas: 2,
-        maxReplicas: 4,
-        cpuMillis: 200,
-        memoryMiB: 256,
-      },
+      namespace: 'web',
+      workloads: sampleWorkloads({ host: 'staging.eu-west-1.example.com', minReplicas: 2, maxReplicas: 4, cpuMillis: 200, memoryMiB: 256, workerReplicas: 2 }),
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
       apiReservedConcurrency: 20,
@@ -132,14 +177,8 @@ export const platformConfig: PlatformConfig = {
         multiAz: true,
         backupRetentionDays: 30,
       },
-      workload: {
-        namespace: 'web',
-        hostname: 'app.example.com',
-        minReplicas: 3,
-        maxReplicas: 10,
-        cpuMillis: 250,
-        memoryMiB: 512,
-      },
+      namespace: 'web',
+      workloads: sampleWorkloads({ host: 'app.example.com', minReplicas: 3, maxReplicas: 10, cpuMillis: 250, memoryMiB: 512, workerReplicas: 2 }),
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
       apiReservedConcurrency: 50,
@@ -164,14 +203,8 @@ export const platformConfig: PlatformConfig = {
       name: 'generic',
       ingressClassName: 'nginx',
       tlsSecretName: 'web-tls',
-      workload: {
-        namespace: 'web',
-        hostname: 'web.example.internal',
-        minReplicas: 2,
-        maxReplicas: 4,
-        cpuMillis: 100,
-        memoryMiB: 128,
-      },
+      namespace: 'web',
+      workloads: sampleWorkloads({ host: 'web.example.internal', minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, workerReplicas: 2 }),
     },
   ],
 };

@@ -9,6 +9,7 @@
  */
 
 import type { OperationsConfig } from './operations';
+import type { ImageConfig, Workload } from './workloads';
 
 /** What triggers a deployment of an environment from GitHub. */
 export type DeployTrigger =
@@ -69,22 +70,6 @@ export interface DatabaseConfig {
   readonly multiAz: boolean;
   /** Days of automated backups (1 to 35). */
   readonly backupRetentionDays: number;
-}
-
-/** Sizing and addressing of the web workload in this environment (consumed by the cdk8s charts). */
-export interface WorkloadConfig {
-  /** Kubernetes namespace of the application; the CI deploy role is scoped to it. */
-  readonly namespace: string;
-  /** Public hostname of the application, served by the ALB with the region's certificate. */
-  readonly hostname: string;
-  /** Minimum (and initial) number of pods. At least 2 in production. */
-  readonly minReplicas: number;
-  /** Upper bound for the HorizontalPodAutoscaler. */
-  readonly maxReplicas: number;
-  /** CPU request per pod in millicores. */
-  readonly cpuMillis: number;
-  /** Memory request (and limit) per pod in MiB. */
-  readonly memoryMiB: number;
 }
 
 /**
@@ -164,10 +149,13 @@ export interface EnvironmentConfig {
   readonly flowLogTraffic?: FlowLogTraffic;
   readonly cluster: ClusterConfig;
   readonly database: DatabaseConfig;
-  readonly workload: WorkloadConfig;
+  /** Kubernetes namespace of the workloads; the CI deploy role is scoped to it. */
+  readonly namespace: string;
+  /** The services, workers and CronJobs this environment runs (config/workloads.ts). */
+  readonly workloads: readonly Workload[];
   readonly dataRetention: DataRetentionConfig;
   /**
-   * How releases replace the running one.
+   * How the services' releases replace the running ones, unless a service says otherwise.
    * @default - production: a canary with DEFAULT_CANARY; otherwise the rolling update
    */
   readonly release?: ReleaseStrategy;
@@ -284,7 +272,10 @@ export interface DeliveryConfig {
 export interface PortableTargetConfig {
   /** Manifest folder name, e.g. "generic". Must not clash with an environment name. */
   readonly name: string;
-  readonly workload: WorkloadConfig;
+  /** Kubernetes namespace of the workloads. */
+  readonly namespace: string;
+  /** The services, workers and CronJobs this target runs (config/workloads.ts). */
+  readonly workloads: readonly Workload[];
   /** IngressClass of the cluster's ingress controller, e.g. "nginx" (ingress-nginx). */
   readonly ingressClassName: string;
   /**
@@ -319,8 +310,8 @@ export interface PlatformConfig {
   readonly identity: IdentityConfig;
   /** Certificates by region. Every region that hosts an environment needs one. */
   readonly certificates: Readonly<Record<string, CertificateConfig>>;
-  /** Name of the ECR repository of the web image (one repository, replicated to other environment regions). */
-  readonly imageRepositoryName: string;
+  /** The images the platform builds (one ECR repository each, replicated to the other environment regions). */
+  readonly images: readonly ImageConfig[];
   /**
    * AWS account ID (12 digits) of the shared services: sign-in (Cognito), the image registry (ECR and its replicas),
    * the image push role and the shared stacks' deploy role. Required when the environments name accounts.

@@ -1,13 +1,16 @@
 import { accountProblems } from './accounts';
 import { instanceArchitecture, nodeArchitectures } from './architecture';
 import { ALL_CONTROL_PLANE_LOG_TYPES } from './costs';
+import { Checker, DNS_LABEL, HOSTNAME, parseCidr } from './check';
+import { CLUSTER_KEYS, DATA_RETENTION_KEYS, DATABASE_KEYS, ENVIRONMENT_KEYS, PLATFORM_KEYS, PORTABLE_TARGET_KEYS } from './keys';
 import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH } from './outputs';
-import { WORKLOAD_NAME } from './workload';
 import { validateOperations } from './operations';
-import { AWS_REGIONS } from './regions';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 import { releaseStrategyProblems } from './release';
-import { workloadSizingProblems } from './workload';
+import { validateImages, validateWorkloads } from './validate-workloads';
+import { publicHosts } from './workloads';
+
+export { parseCidr } from './check';
 
 /** Invalid platform configuration. `problems` lists every rule that failed, each naming where, what and what is allowed. */
 export class ConfigError extends Error {
@@ -21,8 +24,6 @@ export class ConfigError extends Error {
 export const SUPPORTED_KUBERNETES_VERSIONS: readonly string[] = ['1.33', '1.34', '1.35', '1.36', '1.37'];
 
 const ENV_NAME = /^[a-z][a-z0-9]{0,11}$/;
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const GIT_BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*\/$)[A-Za-z0-9._/-]{1,100}$/;
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98})$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -38,6 +39,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
   const problems: string[] = [];
   const check = new Checker(problems);
 
+  check.knownKeys('platform', '', config, PLATFORM_KEYS);
   check.matches('platform', 'project', config.project, DNS_LABEL, 'a lowercase DNS label such as "platform"');
   if (check.present('platform', 'github', config.github)) {
     check.matches('platform', 'github.owner', config.github.owner, GITHUB_NAME, 'a GitHub user or organisation name');
@@ -59,7 +61,8 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     check.oneOf('platform', 'identity.mfa', config.identity.mfa, ['optional', 'required']);
     if (config.identity.threatProtection !== undefined) check.oneOf('platform', 'identity.threatProtection', config.identity.threatProtection, ['full', 'audit', 'off']);
   }
-  check.matches('platform', 'imageRepositoryName', config.imageRepositoryName, /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, 'an ECR repository name such as "platform/web"');
+  validateImages(config.images, check);
+  const imageNames = (Array.isArray(config.images) ? config.images : []).map((i) => i?.name);
 
   const certificates = config.certificates ?? {};
   if (check.present('platform', 'certificates', config.certificates)) {
@@ -89,7 +92,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     for (const env of config.environments) {
       if (seen.has(env.name)) problems.push(`environment "${env.name}": name is used twice; environment names must be unique`);
       seen.add(env.name);
-      validateEnvironment(env, config.project, certificates, check, problems);
+      validateEnvironment(env, config.project, certificates, imageNames, check, problems);
     }
     checkCidrOverlaps(config.environments, problems);
     problems.push(...accountProblems(config));
@@ -101,14 +104,12 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     if (check.matches(where, 'name', target.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits') && environmentNames.has(target.name)) {
       problems.push(`${where}: name clashes with the environment of the same name; manifest folders must be unique`);
     }
+    check.knownKeys(where, '', target, PORTABLE_TARGET_KEYS);
     check.matches(where, 'ingressClassName', target.ingressClassName, DNS_LABEL, 'an IngressClass name such as "nginx"');
     if (target.tlsSecretName !== undefined) check.matches(where, 'tlsSecretName', target.tlsSecretName, DNS_LABEL, 'a Secret name');
-    if (check.present(where, 'workload', target.workload)) {
-      check.matches(where, 'workload.namespace', target.workload.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
-      check.matches(where, 'workload.hostname', target.workload.hostname, HOSTNAME, 'a lowercase hostname');
-      // The same sizing rules as the environments (and the chart): a portable target runs the same workload.
-      problems.push(...workloadSizingProblems(target.workload, false, `${where}: workload.`));
-    }
+    check.matches(where, 'namespace', target.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
+    // The same rules as the environments (and the charts): a portable target runs the same workloads.
+    validateWorkloads(target.workloads, { where, production: false, images: imageNames }, check);
     if (target.release !== undefined) problems.push(...releaseStrategyProblems(target.release, `${where}: release`));
     if (target.metricsScrapeCidrs !== undefined) {
       if (!Array.isArray(target.metricsScrapeCidrs) || target.metricsScrapeCidrs.length === 0) {
@@ -126,8 +127,16 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
   return config;
 }
 
-function validateEnvironment(env: EnvironmentConfig, project: unknown, certificates: PlatformConfig['certificates'], check: Checker, problems: string[]): void {
+function validateEnvironment(
+  env: EnvironmentConfig,
+  project: unknown,
+  certificates: PlatformConfig['certificates'],
+  imageNames: readonly string[],
+  check: Checker,
+  problems: string[],
+): void {
   const where = `environment "${env.name}"`;
+  check.knownKeys(where, '', env, ENVIRONMENT_KEYS);
   check.matches(where, 'name', env.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits, starting with a letter');
   if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
   check.region(where, 'region', env.region);
@@ -136,7 +145,7 @@ function validateEnvironment(env: EnvironmentConfig, project: unknown, certifica
     const albName = loadBalancerName(project, env.name);
     if (albName.length > MAX_LOAD_BALANCER_NAME_LENGTH) {
       problems.push(
-        `${where}: the load balancer name "${albName}" (project-environment-${WORKLOAD_NAME}) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`,
+        `${where}: the load balancer name "${albName}" (project-environment-ingress) has ${albName.length} characters; Elastic Load Balancing allows at most ${MAX_LOAD_BALANCER_NAME_LENGTH}: shorten project or the environment name`,
       );
     }
   }
@@ -157,6 +166,7 @@ function validateEnvironment(env: EnvironmentConfig, project: unknown, certifica
 
   const cluster = env.cluster;
   if (check.present(where, 'cluster', cluster)) {
+    check.knownKeys(where, 'cluster', cluster, CLUSTER_KEYS);
     check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
@@ -208,6 +218,7 @@ function validateEnvironment(env: EnvironmentConfig, project: unknown, certifica
 
   const db = env.database;
   if (check.present(where, 'database', db)) {
+    check.knownKeys(where, 'database', db, DATABASE_KEYS);
     check.matches(where, 'database.instanceType', db.instanceType, INSTANCE_TYPE, 'an RDS instance class without "db.", such as "t4g.medium"');
     check.integer(where, 'database.allocatedStorageGiB', db.allocatedStorageGiB, 20, 65536);
     if (check.integer(where, 'database.maxAllocatedStorageGiB', db.maxAllocatedStorageGiB, 20, 65536) && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
@@ -217,26 +228,32 @@ function validateEnvironment(env: EnvironmentConfig, project: unknown, certifica
     check.integer(where, 'database.backupRetentionDays', db.backupRetentionDays, 1, 35);
   }
 
-  const workload = env.workload;
-  if (check.present(where, 'workload', workload)) {
-    check.matches(where, 'workload.namespace', workload.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
-    if (check.matches(where, 'workload.hostname', workload.hostname, HOSTNAME, 'a lowercase hostname such as "app.example.com"')) {
-      const certificate = certificates[env.region];
-      if (!certificate) {
-        problems.push(
-          `${where}: region "${env.region}" has no entry in certificates; every region that hosts an environment needs one (have: ${Object.keys(certificates).join(', ') || 'none'})`,
-        );
-      } else if (!certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], workload.hostname)) {
-        const names = [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', ');
-        problems.push(`${where}: workload.hostname "${workload.hostname}" is not covered by the ${env.region} certificate (${names})`);
-      }
-    }
-    problems.push(...workloadSizingProblems(workload, env.production, `${where}: workload.`));
+  check.matches(where, 'namespace', env.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
+  const certificate = certificates[env.region];
+  if (typeof env.region === 'string' && !certificate) {
+    problems.push(
+      `${where}: region "${env.region}" has no entry in certificates; every region that hosts an environment needs one (have: ${Object.keys(certificates).join(', ') || 'none'})`,
+    );
   }
+  if (Array.isArray(env.workloads) && env.workloads.some((w) => w?.kind === 'service' && w.exposure?.kind === 'public') && publicHosts(env.workloads).length === 0) {
+    problems.push(`${where}: no public service names exposure.host; the ALB's sign-in (Cognito callback) needs at least one host of the environment`);
+  }
+  validateWorkloads(env.workloads, {
+    where,
+    production: env.production === true,
+    images: imageNames,
+    ...(certificate
+      ? {
+          coversHost: (host: string) => certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], host),
+          certificateNames: [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', '),
+        }
+      : {}),
+  }, check);
   if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
 
   const retention = env.dataRetention;
   if (check.present(where, 'dataRetention', retention)) {
+    check.knownKeys(where, 'dataRetention', retention, DATA_RETENTION_KEYS);
     check.boolean(where, 'dataRetention.deletionProtection', retention.deletionProtection);
     check.oneOf(where, 'dataRetention.removal', retention.removal, ['destroy', 'snapshot', 'retain']);
     if (env.production && retention.deletionProtection !== true) {
@@ -272,20 +289,6 @@ function checkCidrOverlaps(environments: readonly EnvironmentConfig[], problems:
       }
     }
   }
-}
-
-/** Parses "a.b.c.d/n" into its first and last address as numbers; undefined when malformed or not aligned. */
-export function parseCidr(cidr: unknown): [number, number] | undefined {
-  if (typeof cidr !== 'string') return undefined;
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!match) return undefined;
-  const octets = match.slice(1, 5).map(Number);
-  const prefix = Number(match[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
-  const size = 2 ** (32 - prefix);
-  if (address % size !== 0) return undefined;
-  return [address, address + size - 1];
 }
 
 const UUID_IN_BRACES = /^\{[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\}$/;
@@ -344,77 +347,6 @@ function validateDelivery(config: PlatformConfig, check: Checker, problems: stri
     for (const name of Object.keys(delivery.jenkins.agentRoleNames ?? {}).filter((n) => environments.length > 0 && !allowed.includes(n))) {
       problems.push(`platform: delivery.jenkins.agentRoleNames has "${name}", which is no environment; allowed: ${allowed.map((n) => `"${n}"`).join(', ')}`);
     }
-  }
-}
-
-/** Small helpers that record a problem and return whether the value passed. */
-class Checker {
-  constructor(private readonly problems: string[]) {}
-
-  present(where: string, field: string, value: unknown): boolean {
-    if (value === undefined || value === null) {
-      this.problems.push(`${where}: ${field} is missing; it is required`);
-      return false;
-    }
-    return true;
-  }
-
-  matches(where: string, field: string, value: unknown, pattern: RegExp, allowed: string): value is string {
-    if (!this.present(where, field, value)) return false;
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected ${allowed}`);
-      return false;
-    }
-    return true;
-  }
-
-  oneOf(where: string, field: string, value: unknown, allowed: readonly string[]): boolean {
-    if (!this.present(where, field, value)) return false;
-    if (typeof value !== 'string' || !allowed.includes(value)) {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; allowed: ${allowed.map((a) => `"${a}"`).join(', ')}`);
-      return false;
-    }
-    return true;
-  }
-
-  region(where: string, field: string, value: unknown): boolean {
-    if (!this.present(where, field, value)) return false;
-    if (typeof value !== 'string' || !AWS_REGIONS.includes(value)) {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}, which is not a known AWS region; allowed: ${AWS_REGIONS.join(', ')}`);
-      return false;
-    }
-    return true;
-  }
-
-  integer(where: string, field: string, value: unknown, min: number, max: number): boolean {
-    if (!this.present(where, field, value)) return false;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`);
-      return false;
-    }
-    return true;
-  }
-
-  boolean(where: string, field: string, value: unknown): boolean {
-    if (!this.present(where, field, value)) return false;
-    if (typeof value !== 'boolean') {
-      this.problems.push(`${where}: ${field} is ${JSON.stringify(value)}; expected true or false`);
-      return false;
-    }
-    return true;
-  }
-
-  cidr(where: string, field: string, value: unknown, minPrefix: number, maxPrefix: number): boolean {
-    if (!this.present(where, field, value)) return false;
-    const range = parseCidr(value);
-    const prefix = typeof value === 'string' ? Number(value.split('/')[1]) : NaN;
-    if (!range || prefix < minPrefix || prefix > maxPrefix) {
-      this.problems.push(
-        `${where}: ${field} is ${JSON.stringify(value)}; expected an IPv4 CIDR with a prefix from /${minPrefix} to /${maxPrefix} (network address aligned, e.g. "10.10.0.0/16")`,
-      );
-      return false;
-    }
-    return true;
   }
 }
 

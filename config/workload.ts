@@ -1,32 +1,21 @@
 /**
- * Names and rules every layer shares about the workload (infra, charts, deploy, the sample app): defined once here,
- * imported everywhere, so a change reaches every user. test/config/workload.test.ts and the layer tests check
- * that the infra's and the charts' copies of these values agree.
+ * Names and rules every layer shares about the workloads' namespace and sizing (infra, charts, deploy): defined once
+ * here, imported everywhere. What each workload is lives in the declarations (config/workloads.ts).
  */
-import type { WorkloadConfig } from './types';
 
-/**
- * The workload's objects (Deployment, ServiceAccount, Service, ConfigMap, HPA, PDB, Ingress, NetworkPolicy) and its
- * container are named WORKLOAD_NAME: infra binds the Pod Identity role to that ServiceAccount, the deploy command
- * watches that Deployment.
- */
-export const WORKLOAD_NAME = 'web';
-/** The database the RDS instance creates and the application connects to. */
+/** The database the RDS instance creates and every workload's own role connects to (each in its own schema). */
 export const WORKLOAD_DATABASE_NAME = 'app';
-/**
- * The application's own PostgreSQL role and schema. The platform creates the role (infra DatabaseRole, at
- * `cdk deploy`); the workload logs in as it (IAM authentication on AWS), never as the master user, whose secret
- * is not a workload output.
- */
-export const WORKLOAD_DATABASE_USER = 'web';
-export const WORKLOAD_DATABASE_SCHEMA = 'web';
-/** Port the sample service listens on (PORT; the image's default and the chart's container port). */
-export const WORKLOAD_PORT = 8080;
 /** PostgreSQL's port: the RDS instance listens on it, the network policy allows it, the app defaults to it. */
 export const DATABASE_PORT = 5432;
 
 /** The AWS Load Balancer Controller's ServiceAccount (Helm chart defaults): Pod Identity, the chart, the OIDC Secret reader. */
 export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'aws-load-balancer-controller' } as const;
+
+/**
+ * The Secret (keys `clientID`, `clientSecret`) the AWS Load Balancer Controller reads for `auth-type: oidc`: one per
+ * namespace, shared by the environment's public services; created by the deploy command from Secrets Manager.
+ */
+export const OIDC_CLIENT_SECRET_NAME = 'alb-oidc-client';
 
 /** Pod Security Standards level enforced, audited and warned on in the workload namespace. */
 export const POD_SECURITY_LEVEL = 'restricted';
@@ -77,7 +66,7 @@ export function applyRank(kind: string): number {
   return i === -1 ? APPLY_ORDER.length : i;
 }
 
-/** Bounds of the workload's sizing, checked by config validation and by the chart's WebService alike. */
+/** Bounds of a workload's sizing, checked by config validation and by the charts alike. */
 export const WORKLOAD_LIMITS = {
   minReplicas: { min: 1, max: 100 },
   maxReplicas: { min: 1, max: 1000 },
@@ -92,7 +81,11 @@ export const PRODUCTION_MIN_REPLICAS = 2;
  * Problems of a workload's sizing, each naming the field (as `<prefix>minReplicas` …), the value and what is allowed.
  * Empty when valid.
  */
-export function workloadSizingProblems(workload: Pick<WorkloadConfig, 'minReplicas' | 'maxReplicas' | 'cpuMillis' | 'memoryMiB'>, production: boolean, prefix = ''): string[] {
+export function workloadSizingProblems(
+  workload: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuMillis: number; readonly memoryMiB: number },
+  production: boolean,
+  prefix = '',
+): string[] {
   const problems: string[] = [];
   for (const field of ['minReplicas', 'maxReplicas', 'cpuMillis', 'memoryMiB'] as const) {
     const { min, max } = WORKLOAD_LIMITS[field];

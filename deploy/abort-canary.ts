@@ -2,7 +2,6 @@
  * `npm run deploy -- --env <name> --abort-canary`: connect as a deploy does, take the namespace's lock, remove the
  * canary a stopped deploy left behind (or say there is none), release the lock. Nothing is rendered or applied.
  */
-import { WORKLOAD_NAME } from '../config';
 import type { DeployOptions } from './args';
 import { canaryName } from './canary/release';
 import { KubectlCluster } from './cluster';
@@ -33,8 +32,8 @@ export async function abortCanary(options: DeployOptions, deps: DeployDeps): Pro
     await checkCluster(cluster, target, { context: options.context, outputs }, log);
     const lock = await holdLock(cluster, target.namespace, deps.lockHolder ?? processLockHolder(deps.env), deps.now ?? (() => new Date()), log);
     try {
-      const removed = await removeLeftoverCanary(cluster, { deploymentName: WORKLOAD_NAME, namespace: target.namespace }, log);
-      if (!removed) log(`canary: no ${canaryName(WORKLOAD_NAME)} Deployment in ${target.namespace}: nothing to abort`);
+      const removed = await removeLeftoverCanary(cluster, { deploymentName: target.deploymentName, namespace: target.namespace }, log);
+      if (!removed) log(`canary: no ${canaryName(target.deploymentName)} Deployment in ${target.namespace}: nothing to abort`);
       return { outcome: removed ? 'canary-removed' : 'no-canary', exitCode: EXIT.ok };
     } finally {
       await lock.release();

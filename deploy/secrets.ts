@@ -2,7 +2,6 @@
  * The OIDC client Secret of a cross-region ALB (`auth-type: oidc`), created at deploy time from Secrets Manager.
  * The value is only ever held in memory and piped to kubectl's stdin: never logged, never written to a file.
  */
-import { WORKLOAD_NAME } from '../config';
 import { inputError } from './errors';
 import { clone, RELEASE_LABEL, type KubeObject } from './manifests';
 
@@ -19,7 +18,7 @@ export const OIDC_IDP_ANNOTATION = 'alb.ingress.kubernetes.io/auth-idp-oidc';
  */
 export function oidcSecretNames(objects: readonly KubeObject[]): string[] {
   const names = new Set<string>();
-  const example = '{"issuer": …, "authorizationEndpoint": …, "tokenEndpoint": …, "userInfoEndpoint": …, "secretName": "web-oidc-client"}';
+  const example = '{"issuer": …, "authorizationEndpoint": …, "tokenEndpoint": …, "userInfoEndpoint": …, "secretName": "alb-oidc-client"}';
   for (const o of objects) {
     if (o.kind !== 'Ingress' || o.metadata.annotations?.[AUTH_TYPE_ANNOTATION] !== 'oidc') continue;
     const idp = o.metadata.annotations?.[OIDC_IDP_ANNOTATION];
@@ -48,7 +47,7 @@ export function oidcClientSecretObject(name: string, namespace: string, credenti
     metadata: {
       name,
       namespace,
-      labels: { 'app.kubernetes.io/name': WORKLOAD_NAME, 'app.kubernetes.io/managed-by': 'platform-deploy', [RELEASE_LABEL]: release },
+      labels: { 'app.kubernetes.io/name': name, 'app.kubernetes.io/managed-by': 'platform-deploy', [RELEASE_LABEL]: release },
       annotations: { 'platform.local/source': 'secretsmanager:userPoolClientSecretArn' },
     },
     stringData: { clientID: credentials.clientID, clientSecret: credentials.clientSecret },

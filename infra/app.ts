@@ -7,7 +7,7 @@ import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { dnsZoneInAnotherAccount, type EnvironmentConfig, environmentsInAccount, isMultiAccount, type PlatformConfig } from '../config';
+import { dnsZoneInAnotherAccount, publicHosts, type EnvironmentConfig, environmentsInAccount, isMultiAccount, type PlatformConfig } from '../config';
 import { EksClusterChecks } from './checks/eks-checks';
 import { DnsRecordsRole } from './constructs/dns';
 import { environmentRegions, names, primaryImageRegion } from './names';
@@ -113,7 +113,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     new DnsRecordsRole(github, `DnsRecords-${env.name}`, {
       roleName: names.dnsRecordsRole(config, env),
       hostedZoneId: config.dns.hostedZoneId,
-      hostnames: [env.workload.hostname],
+      hostnames: publicHosts(env.workloads),
       sourceAccount: env.account!,
       sourceRoleArn: `arn:${github.partition}:iam::${env.account}:role/${names.externalDnsRole(config, env)}`,
     });

@@ -1,6 +1,7 @@
 import { APP_ENV } from '../../config/app-env';
 import { METRICS_PORT } from '../../config/metrics';
-import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
+import { DATABASE_PORT } from '../../config/workload';
+import { DEFAULT_WORKLOAD_PORT } from '../../config/workloads';
 
 /**
  * The sample application's configuration, read from its arguments and the environment once, in the composition root
@@ -157,7 +158,7 @@ export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
     return raw;
   };
 
-  const port = integer(E.port, WORKLOAD_PORT, 0, 65535);
+  const port = integer(E.port, DEFAULT_WORKLOAD_PORT, 0, 65535);
   const metricsPort = integer(E.metricsPort, METRICS_PORT, 0, 65535);
   if (port !== 0 && metricsPort === port) problems.push(`${E.metricsPort} (${metricsPort}) must differ from ${E.port}`);
   const environment = matching(E.environment, NAME, 'a lowercase name such as "dev"') ?? 'local';

@@ -1,5 +1,5 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
-import { releaseStrategy, WORKLOAD_NAME, type ReleaseStrategy } from '../../config';
+import { releaseStrategy, type ReleaseStrategy } from '../../config';
 import { canaryDeployment, canaryReplicas } from '../canary/release';
 import type { KubeObject } from '../manifests';
 import { autoscalerMinReplicas } from '../rollout';
@@ -35,14 +35,14 @@ export interface ReleasePlan {
 export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, secrets: readonly KubeObject[]): ReleasePlan {
   const { release, target } = prepared;
   const strategy = releaseStrategy(target.kind === 'aws' ? target.env : target.target);
-  const minReplicas = autoscalerMinReplicas(release.objects, WORKLOAD_NAME);
+  const minReplicas = autoscalerMinReplicas(release.objects, target.deploymentName);
   return {
     target: prepared.target,
     namespace: release.namespace,
     namespaceObject: access.namespaceObject,
     namespaceExists: access.exists,
     objects: [...secrets, ...release.objects],
-    deploymentName: WORKLOAD_NAME,
+    deploymentName: target.deploymentName,
     deployment: release.deployment,
     minReplicas,
     strategy,

@@ -13,7 +13,8 @@ import {
   OutputsError,
   parseImageReference,
   readWorkloadOutputs,
-  WORKLOAD_NAME,
+  imagesInUse,
+  releasedServiceName,
   type DeployTarget,
   type EnvironmentConfig,
   type PlatformConfig,
@@ -24,9 +25,13 @@ import { inputError } from '../errors';
 import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
 import { oidcSecretNames } from '../secrets';
 
-export type RenderFn = (config: PlatformConfig, target: string, options: { image: string; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
+export type RenderFn = (config: PlatformConfig, target: string, options: { images: Readonly<Record<string, string>>; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
 
-export type ResolvedTarget = DeployTarget & { readonly namespace: string };
+export type ResolvedTarget = DeployTarget & {
+  readonly namespace: string;
+  /** The Deployment this command releases and watches: the target's first service (config releasedServiceName). */
+  readonly deploymentName: string;
+};
 
 /** What `prepare` needs: the validated configuration and the chart renderer (charts/app.ts renderTarget). */
 export interface PrepareDeps {
@@ -55,9 +60,9 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   const outputs = cloudOutputs(options, deps.config, target);
   const sources = options.manifestsDir ? readManifestDir(options.manifestsDir) : [renderSource(options.image!, outputs, target, deps)];
   assertNoPlaceholders(sources);
-  const release = prepareRelease(parseManifests(sources), target.namespace, WORKLOAD_NAME, target.name);
+  const release = prepareRelease(parseManifests(sources), target.namespace, target.deploymentName, target.name);
   const images = podImages(release.deployment);
-  for (const image of images) checkImageReference(image, `Deployment ${WORKLOAD_NAME}`);
+  for (const image of images) checkImageReference(image, `Deployment ${target.deploymentName}`);
   const imageWarnings = images.flatMap((image) => imagePolicy(image, target));
   if (outputs) for (const image of images) checkImageRegistry(image, outputs, target.name);
   if (options.image && !images.includes(options.image)) {
@@ -73,7 +78,12 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
 /** Environment (aws) or portable target by name; the error lists every allowed name. */
 export function resolveTarget(config: PlatformConfig, name: string): ResolvedTarget {
   const target = findTarget(config, name);
-  if (target) return { ...target, namespace: target.kind === 'aws' ? target.env.workload.namespace : target.target.workload.namespace };
+  if (target) {
+    const declared = target.kind === 'aws' ? target.env : target.target;
+    const deploymentName = releasedServiceName(declared.workloads);
+    if (!deploymentName) throw inputError(`${target.kind === 'aws' ? 'environment' : 'target'} "${name}" declares no service; the deploy command releases a service (with the workloads beside it)`);
+    return { ...target, namespace: declared.namespace, deploymentName };
+  }
   const allowed = [...config.environments.map((e) => `"${e.name}" (aws)`), ...config.portableTargets.map((t) => `"${t.name}" (portable)`)];
   throw inputError(`unknown environment ${JSON.stringify(name)}; allowed: ${allowed.join(', ')}`);
 }
@@ -107,7 +117,7 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
     if (e instanceof OutputsError) throw inputError(`--outputs ${file}: ${e.message}`);
     throw e;
   }
-  const expected = { environment: env.name, region: env.region, namespace: env.workload.namespace, userPoolRegion: config.identity.region };
+  const expected = { environment: env.name, region: env.region, namespace: env.namespace, userPoolRegion: config.identity.region };
   const problems = outputMismatches(outputs, expected).map(({ field, actual }) =>
     field === 'region'
       ? `region is "${actual}" but environment "${env.name}" is configured in "${env.region}" (wrong region)`
@@ -119,7 +129,7 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
 
 function renderSource(image: string, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): ManifestSource {
   try {
-    return { name: `<rendered ${target.name}>`, text: deps.render(deps.config, target.name, { image, outputs }).yaml };
+    return { name: `<rendered ${target.name}>`, text: deps.render(deps.config, target.name, { images: imagesFor(deps.config, target, image), outputs }).yaml };
   } catch (e) {
     throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
   }
@@ -148,7 +158,7 @@ function imagePolicy(image: string, target: ResolvedTarget): readonly string[] {
   try {
     return checkDeployImage(image, { name: target.name, production: target.kind === 'aws' && target.env.production }).warnings;
   } catch (e) {
-    if (e instanceof ImageReferenceError) throw inputError(`Deployment ${WORKLOAD_NAME}: ${e.message}`);
+    if (e instanceof ImageReferenceError) throw inputError(`Deployment ${target.deploymentName}: ${e.message}`);
     throw e;
   }
 }
@@ -161,4 +171,17 @@ function checkImageReference(image: string, what: string): void {
     if (e instanceof ImageReferenceError) throw inputError(`${what}: ${e.message}`);
     throw e;
   }
+}
+
+/**
+ * The one --image for the image the target's workloads run. A target whose workloads run several images is released
+ * image by image (`--image <name>=<ref>`), which this command does not do yet: refused, nothing applied.
+ */
+function imagesFor(config: PlatformConfig, target: ResolvedTarget, image: string): Record<string, string> {
+  const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
+  const used = imagesInUse(config.images, workloads).map((i) => i.name);
+  if (used.length !== 1) {
+    throw inputError(`target "${target.name}" runs ${used.length} images (${used.join(', ')}); --image names one: release a target of one image, or render its manifests per image (npm run render -- --image <name>=<ref> …) and deploy them with --manifests`);
+  }
+  return { [used[0]]: image };
 }

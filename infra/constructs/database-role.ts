@@ -22,15 +22,16 @@ export interface DatabaseRoleProps {
   readonly masterSecret: secretsmanager.ISecret;
   /** The key of the secret and of the function's logs and environment. */
   readonly key: kms.IKey;
-  readonly spec: DatabaseRoleSpec;
+  /** One PostgreSQL role per workload with database access; a role that reads another's schema comes after its owner. */
+  readonly specs: readonly DatabaseRoleSpec[];
   /** Folder holding the bundled handler `index.js` (dist/database-role, written by `npm run build`). */
   readonly codeDir: string;
   readonly removal: RemovalPolicy;
 }
 
 /**
- * The application's own PostgreSQL role, created and kept as configured at every `cdk deploy` by a custom
- * resource whose function runs in the VPC and connects as the master user.
+ * The workloads' own PostgreSQL roles, each created and kept as declared at every `cdk deploy` by a custom resource
+ * (one function for all of them) that runs in the VPC and connects as the master user.
  *
  * Why here and not in a Kubernetes Job: the master secret then never becomes readable from inside the cluster.
  * A Job would need a Pod Identity role that reads it, bound to a ServiceAccount in the application namespace,
@@ -39,9 +40,9 @@ export interface DatabaseRoleProps {
  */
 export class DatabaseRole extends Construct {
   readonly function: lambda.Function;
-  readonly resource: CustomResource;
-  /** ARN to grant `rds-db:connect` on: exactly this database user of this instance. */
-  readonly connectArn: string;
+  /** The custom resource of each role, by role name. */
+  readonly resources = new Map<string, CustomResource>();
+  private readonly instance: rds.DatabaseInstance;
 
   constructor(scope: Construct, id: string, props: DatabaseRoleProps) {
     super(scope, id);
@@ -50,9 +51,9 @@ export class DatabaseRole extends Construct {
         `DatabaseRole ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/database-role/index.ts into dist/database-role/) before synth`,
       );
     }
-    const statements = databaseRoleStatements(props.spec); // validates the spec (names the bad value)
-    const spec = { iamAuthentication: true, connectionLimit: 50, ...props.spec };
+    for (const spec of props.specs) databaseRoleStatements(spec); // validates every spec (names the bad value) before anything is built
     const stack = Stack.of(this);
+    this.instance = props.instance;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -124,8 +125,25 @@ export class DatabaseRole extends Construct {
         'The provider framework invokes any version/alias of the bootstrap function (aws-cdk-lib custom resource framework)',
     });
 
-    this.resource = new CustomResource(this, 'Resource', {
-      serviceToken: provider.serviceToken,
+    for (const spec of props.specs) this.addRole(provider.serviceToken, props, spec);
+  }
+
+  /** ARN to grant `rds-db:connect` on: exactly this database user of this instance. */
+  connectArn(roleName: string): string {
+    if (!this.resources.has(roleName)) throw new Error(`DatabaseRole ${this.node.path}: no role "${roleName}" (have: ${[...this.resources.keys()].join(', ')})`);
+    return Stack.of(this).formatArn({
+      service: 'rds-db',
+      resource: 'dbuser',
+      resourceName: `${this.instance.instanceResourceId}/${roleName}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  private addRole(serviceToken: string, props: DatabaseRoleProps, input: DatabaseRoleSpec): void {
+    const spec = { iamAuthentication: true, connectionLimit: 50, ...input };
+    const statements = databaseRoleStatements(input);
+    const resource = new CustomResource(this, `Role-${spec.roleName}`, {
+      serviceToken,
       resourceType: 'Custom::DatabaseRole',
       properties: {
         SecretArn: props.masterSecret.secretArn,
@@ -133,19 +151,20 @@ export class DatabaseRole extends Construct {
         Port: props.instance.dbInstanceEndpointPort,
         RoleName: spec.roleName,
         DatabaseName: spec.databaseName,
-        SchemaName: spec.schemaName,
+        SchemaName: spec.schemaName ?? '',
+        Grants: JSON.stringify(spec.grants ?? []),
         IamAuthentication: String(spec.iamAuthentication),
         ConnectionLimit: String(spec.connectionLimit),
         // A changed statement (a new grant, a fix) is a changed property: CloudFormation sends an Update.
         StatementsHash: createHash('sha256').update(JSON.stringify(statements)).digest('hex').slice(0, 16),
       },
     });
-
-    this.connectArn = stack.formatArn({
-      service: 'rds-db',
-      resource: 'dbuser',
-      resourceName: `${props.instance.instanceResourceId}/${spec.roleName}`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    });
+    // A grant on another workload's schema needs that schema (and its owner) first.
+    for (const grant of spec.grants ?? []) {
+      const owner = this.resources.get(grant.schema);
+      if (!owner) throw new Error(`DatabaseRole ${this.node.path}: role "${spec.roleName}" reads schema "${grant.schema}", whose owner is not declared before it`);
+      resource.node.addDependency(owner);
+    }
+    this.resources.set(spec.roleName, resource);
   }
 }

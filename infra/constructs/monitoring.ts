@@ -9,14 +9,17 @@ import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import type { ResolvedOperations } from '../../config';
+import { pascalCase, publicServices, type ResolvedOperations, type Workload } from '../../config';
 import { encryptedLogGroup } from './log-groups';
 
 /** Log groups the amazon-cloudwatch-observability add-on writes to (Fluent Bit: the first three; the agent: performance). */
 export const CONTAINER_LOG_GROUP_KINDS = ['application', 'dataplane', 'host', 'performance'] as const;
 
 /** Namespace of the metrics this platform derives from logs (one per environment: `<project>-<env>`). */
-export const REQUEST_DURATION_METRIC = 'WebRequestDuration';
+/** Metric of a service's request duration (from its request logs), e.g. "WebRequestDuration" for `web`. */
+export function requestDurationMetric(workload: string): string {
+  return `${pascalCase(workload)}RequestDuration`;
+}
 
 export interface ContainerLogsProps {
   readonly clusterName: string;
@@ -55,9 +58,10 @@ export interface MonitoringProps {
   readonly loadBalancerTag: { readonly key: string; readonly value: string };
   /** Container log group of the application (Fluent Bit). */
   readonly applicationLogs: logs.ILogGroup;
-  /** Namespace and container name of the web workload. */
-  readonly workloadNamespace: string;
-  readonly workloadName: string;
+  /** Namespace of the workloads. */
+  readonly namespace: string;
+  /** The environment's workloads: each gets the alarms of its kind. */
+  readonly workloads: readonly Workload[];
   readonly api: apigw.HttpApi;
   readonly apiFunction: lambda.IFunction;
   readonly database: rds.DatabaseInstance;
@@ -92,7 +96,8 @@ const MIB = 1024 ** 2;
 
 /**
  * One SNS topic per environment (KMS, TLS-only publishers, subscriptions from configuration), the alarms of the
- * web service, the API and the database (OK and ALARM both notify), and the environment's dashboard.
+ * environment's ALB, of each workload (by kind), the API and the database (OK and ALARM both notify), and the
+ * environment's dashboard.
  *
  * Paging versus notifying: the severity is the environment's (`page` in production, `notify` elsewhere). It is
  * in every alarm's name and description and on the topic's `Severity` tag, and configuration validation allows
@@ -135,7 +140,12 @@ export class Monitoring extends Construct {
       );
     }
 
-    this.definitions = [...this.webAlarms(props), ...this.apiAlarms(props), ...this.databaseAlarms(props)];
+    this.definitions = [
+      ...(publicServices(props.workloads).length > 0 ? this.ingressAlarms(props) : []),
+      ...props.workloads.flatMap((workload) => this.workloadAlarms(props, workload)),
+      ...this.apiAlarms(props),
+      ...this.databaseAlarms(props),
+    ];
     // L1 alarms: the L2 Alarm costs ~5 ms each at synth (36 of them); the rendering below is all we use of it.
     for (const definition of this.definitions) {
       const alarmName = `${props.prefix}-${severity}-${definition.id}`;
@@ -158,45 +168,25 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * The web service behind the ALB. The ALB's ARN is unknown at synth (the controller creates it), so its metrics
-   * are selected by the tag the Ingress gives it, with Metrics Insights queries. Metrics Insights has no
-   * percentiles (AVG, COUNT, MAX, MIN, SUM only), so p99 latency comes from the service's own request logs.
+   * The environment's ALB, shared by its public services. Its ARN is unknown at synth (the controller creates it), so
+   * its metrics are selected by the tag the Ingresses give it, with Metrics Insights queries.
    */
-  private webAlarms(props: MonitoringProps): AlarmDefinition[] {
+  private ingressAlarms(props: MonitoringProps): AlarmDefinition[] {
     const t = props.operations.alarms;
-    const where = `WHERE tag.${props.loadBalancerTag.key} = '${props.loadBalancerTag.value}'`;
-    const albQuery = (fn: string, metric: string, schema = 'LoadBalancer') =>
-      new cloudwatch.MathExpression({ expression: `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/ApplicationELB", ${schema}) ${where}`, period: MINUTE, usingMetrics: {} });
-
     const fiveHundreds = new cloudwatch.MathExpression({
       label: 'ALB 5xx, % of requests',
       expression: '100 * (FILL(targetErrors, 0) + FILL(albErrors, 0)) / requests',
       period: MINUTE,
       usingMetrics: {
-        targetErrors: albQuery('SUM', 'HTTPCode_Target_5XX_Count'),
-        albErrors: albQuery('SUM', 'HTTPCode_ELB_5XX_Count'),
-        requests: albQuery('SUM', 'RequestCount'),
+        targetErrors: albQuery(props, 'SUM', 'HTTPCode_Target_5XX_Count'),
+        albErrors: albQuery(props, 'SUM', 'HTTPCode_ELB_5XX_Count'),
+        requests: albQuery(props, 'SUM', 'RequestCount'),
       },
     });
-
-    const requestLogs = new logs.MetricFilter(this, 'RequestDurationFilter', {
-      logGroup: props.applicationLogs,
-      // Fluent Bit (Merge_Log, Merge_Log_Key log_processed) nests the service's JSON request line under log_processed.
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.kubernetes.namespace_name', '=', props.workloadNamespace),
-        logs.FilterPattern.stringValue('$.kubernetes.container_name', '=', props.workloadName),
-        logs.FilterPattern.stringValue('$.log_processed.msg', '=', 'request'),
-      ),
-      metricNamespace: props.prefix,
-      metricName: REQUEST_DURATION_METRIC,
-      metricValue: '$.log_processed.durationMs',
-      unit: cloudwatch.Unit.MILLISECONDS,
-    });
-
     return [
       {
-        id: 'WebHttp5xxRate',
-        description: `More than ${t.loadBalancer5xxPercent}% of the web service's requests at the load balancer answered 5xx in 3 of 5 minutes.`,
+        id: 'IngressHttp5xxRate',
+        description: `More than ${t.loadBalancer5xxPercent}% of the public services' requests at the load balancer answered 5xx in 3 of 5 minutes.`,
         metric: fiveHundreds,
         threshold: t.loadBalancer5xxPercent,
         comparisonOperator: GT,
@@ -204,32 +194,91 @@ export class Monitoring extends Construct {
         treatMissingData: NOT_BREACHING, // no requests, no rate
       },
       {
-        id: 'WebUnhealthyTargets',
-        description: `${t.unhealthyTargets} or more of the web service's ALB targets were unhealthy for 3 minutes.`,
-        metric: albQuery('MAX', 'UnHealthyHostCount', 'LoadBalancer, TargetGroup'),
+        id: 'IngressUnhealthyTargets',
+        description: `${t.unhealthyTargets} or more of the public services' ALB targets were unhealthy for 3 minutes.`,
+        metric: albQuery(props, 'MAX', 'UnHealthyHostCount', 'LoadBalancer, TargetGroup'),
         threshold: t.unhealthyTargets,
         comparisonOperator: GTE,
         ...breachingIn(3, 3),
         treatMissingData: MISSING, // always reported while the ALB exists: no data means no (tagged) ALB yet
       },
       {
-        id: 'WebNoHealthyTargets',
-        description: "The web service's ALB had no healthy target for 2 minutes: the service is down.",
-        metric: albQuery('MIN', 'HealthyHostCount', 'LoadBalancer, TargetGroup'),
+        id: 'IngressNoHealthyTargets',
+        description: 'A target group of the ALB had no healthy target for 2 minutes: a public service is down.',
+        metric: albQuery(props, 'MIN', 'HealthyHostCount', 'LoadBalancer, TargetGroup'),
         threshold: 1,
         comparisonOperator: LT,
         ...breachingIn(2, 2),
         treatMissingData: MISSING,
       },
+    ];
+  }
+
+  /**
+   * The alarms that fit a workload's kind: request latency (from its own request logs; Metrics Insights has no
+   * percentiles) and restarts for services, restarts for workers (a stuck worker fails liveness), failed runs for
+   * CronJobs (error lines of its pods).
+   */
+  private workloadAlarms(props: MonitoringProps, workload: Workload): AlarmDefinition[] {
+    const t = props.operations.alarms;
+    const id = pascalCase(workload.name);
+    const logFilter = (suffix: string, metricName: string, ...patterns: logs.JsonPattern[]) =>
+      new logs.MetricFilter(this, `${id}${suffix}`, {
+        logGroup: props.applicationLogs,
+        // Fluent Bit (Merge_Log, Merge_Log_Key log_processed) nests the workload's JSON lines under log_processed.
+        filterPattern: logs.FilterPattern.all(
+          logs.FilterPattern.stringValue('$.kubernetes.namespace_name', '=', props.namespace),
+          logs.FilterPattern.stringValue('$.kubernetes.container_name', '=', workload.name),
+          ...patterns,
+        ),
+        metricNamespace: props.prefix,
+        metricName,
+        metricValue: metricName.endsWith('Duration') ? '$.log_processed.durationMs' : '1',
+        unit: metricName.endsWith('Duration') ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
+      });
+    // Container Insights aggregates a Deployment's pods under PodName = the Deployment's name.
+    const restarts: AlarmDefinition = {
+      id: `${id}Restarts`,
+      description: `Containers of ${workload.kind} ${workload.name} restarted 3 or more times in 5 minutes (crash loop, or a failing liveness probe).`,
+      metric: new cloudwatch.Metric({
+        namespace: 'ContainerInsights',
+        metricName: 'pod_number_of_container_restarts',
+        dimensionsMap: { ClusterName: props.clusterName, Namespace: props.namespace, PodName: workload.name },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 3,
+      comparisonOperator: GTE,
+      ...breachingIn(1, 1),
+      treatMissingData: NOT_BREACHING,
+    };
+    if (workload.kind === 'cronJob') {
+      const failures = logFilter('FailedRunFilter', `${id}FailedRuns`, logs.FilterPattern.stringValue('$.log_processed.level', '=', 'error'));
+      return [
+        {
+          id: `${id}FailedRuns`,
+          description: `A run of CronJob ${workload.name} logged an error in the last hour.`,
+          metric: failures.metric({ statistic: 'Sum', period: Duration.hours(1), label: `${workload.name} error lines` }),
+          threshold: 1,
+          comparisonOperator: GTE,
+          ...breachingIn(1, 1),
+          treatMissingData: NOT_BREACHING,
+        },
+      ];
+    }
+    if (workload.kind === 'worker') return [restarts];
+    const requestLogs = logFilter('RequestDurationFilter', requestDurationMetric(workload.name), logs.FilterPattern.stringValue('$.log_processed.msg', '=', 'request'));
+    return [
       {
-        id: 'WebLatencyP99',
-        description: `p99 of the web service's request duration was above ${t.serviceP99LatencyMs} ms in 3 of 5 minutes.`,
-        metric: requestLogs.metric({ statistic: 'p99', period: MINUTE, label: 'Web request duration p99 (ms)' }),
+        id: `${id}LatencyP99`,
+        description: `p99 of service ${workload.name}'s request duration was above ${t.serviceP99LatencyMs} ms in 3 of 5 minutes.`,
+        metric: requestLogs.metric({ statistic: 'p99', period: MINUTE, label: `${workload.name} request duration p99 (ms)` }),
         threshold: t.serviceP99LatencyMs,
         comparisonOperator: GT,
         ...breachingIn(3, 5),
         treatMissingData: NOT_BREACHING,
       },
+      restarts,
     ];
   }
 
@@ -352,15 +401,19 @@ export class Monitoring extends Construct {
     const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: props.prefix, defaultInterval: Duration.hours(3) });
     const alarms = this.alarmNames.map((name, i) => cloudwatch.Alarm.fromAlarmName(this, `AlarmRef${i}`, name));
     dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 }));
-    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '### Web service: golden signals', width: 24, height: 1 }));
+    const services = props.workloads.filter((w) => w.kind === 'service');
+    dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: '### Services: golden signals', width: 24, height: 1 }));
     dashboard.addWidgets(
       graph('Traffic: ALB requests', [requests]),
-      graph('Errors: ALB 5xx %', [byId.get('WebHttp5xxRate')!]),
-      graph('Latency: request duration p99 (ms)', [byId.get('WebLatencyP99')!]),
+      graph('Errors: ALB 5xx %', byId.has('IngressHttp5xxRate') ? [byId.get('IngressHttp5xxRate')!] : []),
+      graph(
+        'Latency: request duration p99 (ms)',
+        services.map((w) => byId.get(`${pascalCase(w.name)}LatencyP99`)!),
+      ),
       graph('Saturation: node and pod CPU %', [insights('node_cpu_utilization'), insights('pod_cpu_utilization', 'MAX', 'ContainerInsights', 'ClusterName, Namespace')]),
     );
     dashboard.addWidgets(
-      graph('Targets: healthy / unhealthy', [byId.get('WebNoHealthyTargets')!, byId.get('WebUnhealthyTargets')!]),
+      graph('Targets: healthy / unhealthy', byId.has('IngressNoHealthyTargets') ? [byId.get('IngressNoHealthyTargets')!, byId.get('IngressUnhealthyTargets')!] : []),
       graph('Nodes and pods', [insights('cluster_node_count', 'MAX'), insights('pod_number_of_container_restarts', 'SUM', 'ContainerInsights', 'ClusterName, Namespace')]),
       graph('Memory %', [insights('node_memory_utilization'), insights('pod_memory_utilization', 'MAX', 'ContainerInsights', 'ClusterName, Namespace')]),
     );
@@ -380,6 +433,12 @@ export class Monitoring extends Construct {
     );
     return dashboard;
   }
+}
+
+/** A Metrics Insights query over the environment's ALB, selected by the tag its Ingresses give it. */
+function albQuery(props: MonitoringProps, fn: string, metric: string, schema = 'LoadBalancer'): cloudwatch.MathExpression {
+  const where = `WHERE tag.${props.loadBalancerTag.key} = '${props.loadBalancerTag.value}'`;
+  return new cloudwatch.MathExpression({ expression: `SELECT ${fn}(${metric}) FROM SCHEMA("AWS/ApplicationELB", ${schema}) ${where}`, period: MINUTE, usingMetrics: {} });
 }
 
 /**

@@ -1,5 +1,4 @@
 import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
@@ -11,10 +10,11 @@ import {
   interfaceEndpoints,
   loadBalancerTag,
   resolveOperations,
+  databaseRoleName,
+  databaseRoleSpecs,
+  releasedServiceName,
+  publicHosts,
   WORKLOAD_DATABASE_NAME,
-  WORKLOAD_DATABASE_SCHEMA,
-  WORKLOAD_DATABASE_USER,
-  WORKLOAD_NAME,
   WORKLOAD_OUTPUT_FIELDS,
 } from '../../config';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -22,13 +22,12 @@ import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
 import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster } from '../constructs/cluster';
-import { bindPodIdentity, podIdentityRole } from '../constructs/pod-identity';
+import { addWorkloadIdentity, type WorkloadIdentity } from '../constructs/workload-identity';
 import { ClusterOperations } from '../constructs/cluster-operations';
 import { Database } from '../constructs/database';
 import { DatabaseRole } from '../constructs/database-role';
 import { ExternalDns } from '../constructs/dns';
 import { ContainerLogs, Monitoring } from '../constructs/monitoring';
-import { acknowledge, nagArn } from '../checks/nag';
 import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { Storage } from '../constructs/storage';
@@ -71,7 +70,8 @@ export class EnvironmentStack extends Stack {
   readonly database: Database;
   readonly databaseRole: DatabaseRole;
   readonly storage: Storage;
-  readonly podRole: iam.Role;
+  /** Each workload's Pod Identity role (and policy), by workload name. */
+  readonly workloadIdentities: ReadonlyMap<string, WorkloadIdentity>;
   readonly api: UploadApi;
   readonly monitoring: Monitoring;
   readonly clusterOperations: ClusterOperations;
@@ -110,7 +110,7 @@ export class EnvironmentStack extends Stack {
       vpc: this.network.vpc,
       key: this.key,
       deployRoleArn,
-      applicationNamespace: env.workload.namespace,
+      applicationNamespace: env.namespace,
       removal,
       controlPlaneLogTypes: controlPlaneLogTypes(env),
     });
@@ -121,7 +121,7 @@ export class EnvironmentStack extends Stack {
       cluster,
       hostedZoneId: config.dns.hostedZoneId,
       zoneName: config.dns.zoneName,
-      hostnames: [env.workload.hostname],
+      hostnames: publicHosts(env.workloads),
       after: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!],
       // Multi-account: the zone is the shared services'; external-dns works through their records role for this environment.
       zoneAccount: dnsZoneInAnotherAccount(config, env)
@@ -159,36 +159,35 @@ export class EnvironmentStack extends Stack {
     // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
     (this.database.instance.node.defaultChild as CfnResource).overrideLogicalId(DATABASE_LOGICAL_ID);
 
-    // The application's own role (IAM authentication, its own schema); only the bootstrap reads the master secret.
+    // Each workload's own role (IAM authentication, its schema and grants); only the bootstrap reads the master secret.
     this.databaseRole = new DatabaseRole(this, 'DatabaseRole', {
       vpc: this.network.vpc,
       instance: this.database.instance,
       masterSecret: this.database.secret,
       key: this.key,
-      spec: { roleName: WORKLOAD_DATABASE_USER, databaseName: WORKLOAD_DATABASE_NAME, schemaName: WORKLOAD_DATABASE_SCHEMA, iamAuthentication: true },
+      specs: databaseRoleSpecs(env.workloads, WORKLOAD_DATABASE_NAME),
       codeDir: props.databaseRoleCodeDir,
       removal,
     });
 
-    // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
-    const siteOrigin = apiClientOrigin(env.workload.hostname);
-    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: [siteOrigin] });
+    // The browser app is served from the public services' hosts: the only origins of the API and the bucket.
+    const siteOrigins = publicHosts(env.workloads).map(apiClientOrigin);
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: siteOrigins });
 
-    // The web workload's identity: its bucket (and key) and a login as its own database user. Never the master secret.
-    this.podRole = podIdentityRole(this, 'WebPodRole', `ServiceAccount ${env.workload.namespace}/${WORKLOAD_NAME}`);
-    const podPolicy = new iam.Policy(this, 'WebPodPolicy', {
-      statements: [
-        new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [this.storage.bucket.bucketArn] }),
-        new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [this.storage.bucket.arnForObjects('*')] }),
-        new iam.PolicyStatement({ sid: 'DatabaseLogin', actions: ['rds-db:connect'], resources: [this.databaseRole.connectArn] }),
-        new iam.PolicyStatement({ sid: 'Key', actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.key.keyArn] }),
-      ],
-    });
-    this.podRole.attachInlinePolicy(podPolicy);
-    acknowledge(podPolicy, {
-      [`AwsSolutions-IAM5[Resource::${nagArn(this.storage.bucket)}/*]`]: "Objects of the application bucket only (the bucket is the application's own)",
-    });
-    bindPodIdentity(this, 'WebPodIdentity', cluster.clusterName, { namespace: env.workload.namespace, name: WORKLOAD_NAME }, this.podRole);
+    // Each workload's identity: its bucket prefix (and key) and a login as its own database user. Never the master secret.
+    this.workloadIdentities = new Map(
+      env.workloads.map((workload) => [
+        workload.name,
+        addWorkloadIdentity(this, {
+          workload,
+          namespace: env.namespace,
+          clusterName: cluster.clusterName,
+          bucket: this.storage.bucket,
+          key: this.key,
+          databaseConnectArn: workload.database ? this.databaseRole.connectArn(databaseRoleName(workload.name)) : undefined,
+        }),
+      ]),
+    );
 
     const userPoolId = identity.userPool.userPoolId;
     this.api = new UploadApi(this, 'Api', {
@@ -199,7 +198,7 @@ export class EnvironmentStack extends Stack {
       jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
       // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
       jwtAudience: [identity.apiClient.userPoolClientId, identity.client.userPoolClientId],
-      corsOrigins: [siteOrigin],
+      corsOrigins: siteOrigins,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
       reservedConcurrency: env.apiReservedConcurrency,
@@ -222,8 +221,8 @@ export class EnvironmentStack extends Stack {
       clusterName,
       loadBalancerTag: loadBalancerTag(config.project, env.name),
       applicationLogs: containerLogs.groups.application,
-      workloadNamespace: env.workload.namespace,
-      workloadName: WORKLOAD_NAME,
+      namespace: env.namespace,
+      workloads: env.workloads,
       api: this.api.api,
       apiFunction: this.api.function,
       database: this.database.instance,
@@ -242,12 +241,13 @@ export class EnvironmentStack extends Stack {
 
     const certificate = props.regional.certificate;
     if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
-    const imageRepositoryUri = `${props.imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.imageRepositoryName}`;
+    // The registry the nodes pull from: the first declared image's repository names it (every image's is in the same registry).
+    const imageRepositoryUri = `${props.imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.images[0].repositoryName}`;
     this.workloadOutputs = {
       environment: env.name,
       clusterName: cluster.clusterName,
       region: this.region,
-      namespace: env.workload.namespace,
+      namespace: env.namespace,
       certificateArn: certificate.certificateArn,
       userPoolArn: identity.userPool.userPoolArn,
       userPoolId,
@@ -255,7 +255,7 @@ export class EnvironmentStack extends Stack {
       userPoolDomain: config.identity.domainPrefix,
       userPoolClientId: identity.client.userPoolClientId,
       userPoolClientSecretArn: identity.clientSecret.secretArn,
-      podRoleArn: this.podRole.roleArn,
+      podRoleArn: this.workloadIdentities.get(releasedServiceName(env.workloads) ?? env.workloads[0].name)!.role.roleArn,
       bucketName: this.storage.bucket.bucketName,
       databaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
       databasePort: this.database.instance.dbInstanceEndpointPort,

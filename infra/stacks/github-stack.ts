@@ -194,7 +194,8 @@ export class GitHubStack extends Stack {
       maxSessionDuration: Duration.hours(1),
       assumedBy: this.webIdentity(imagePushSubjects(config)),
     });
-    const repository = `arn:${this.partition}:ecr:${primaryImageRegion(config)}:${this.account}:repository/${config.imageRepositoryName}`;
+    // Exactly the declared images' repositories.
+    const repositories = config.images.map((image) => `arn:${this.partition}:ecr:${primaryImageRegion(config)}:${this.account}:repository/${image.repositoryName}`);
     const policy = new iam.Policy(this, 'ImagePushPolicy', {
       statements: [
         new iam.PolicyStatement({ sid: 'EcrLogin', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
@@ -209,7 +210,7 @@ export class GitHubStack extends Stack {
             'ecr:BatchGetImage',
             'ecr:DescribeImages',
           ],
-          resources: [repository],
+          resources: repositories,
         }),
       ],
     });
@@ -237,7 +238,7 @@ export class GitHubStack extends Stack {
     // `cdk deploy --exclusively <env stack>` deploys that stack alone (the shared stacks are deploy-shared.yml's,
     // with their own role): the bootstrap roles of the environment's region only, in its own account.
     const deployRegions = [region];
-    const envRepository = `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${config.imageRepositoryName}`;
+    const envRepositories = config.images.map((image) => `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${image.repositoryName}`);
     const clientSecretArn = `arn:${partition}:secretsmanager:${config.identity.region}:${sharedAccount}:secret:${names.clientSecret(config, env)}-*`;
     const statements = [
       new iam.PolicyStatement({
@@ -248,7 +249,7 @@ export class GitHubStack extends Stack {
       new iam.PolicyStatement({
         sid: 'InspectImage',
         actions: ['ecr:DescribeImages', 'ecr:DescribeImageScanFindings'],
-        resources: [envRepository],
+        resources: envRepositories,
       }),
       new iam.PolicyStatement({
         sid: 'CdkBootstrapRoles',

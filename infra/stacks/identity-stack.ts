@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { apiClientCallbackUrl, type EnvironmentConfig, type PlatformConfig, type ThreatProtection, threatProtection } from '../../config';
+import { apiClientCallbackUrl, publicHosts, type EnvironmentConfig, type PlatformConfig, type ThreatProtection, threatProtection } from '../../config';
 import { names } from '../names';
 import { acknowledge } from '../checks/nag';
 import { createPlatformKey } from '../constructs/keys';
@@ -103,7 +103,8 @@ export class IdentityStack extends Stack {
   }
 
   private addEnvironmentClient(config: PlatformConfig, env: EnvironmentConfig, crossAccountReaders: boolean): void {
-    const host = env.workload.hostname;
+    // Every public service's host: the ALB signs in on each (config validation requires at least one).
+    const hosts = publicHosts(env.workloads);
     const client = this.userPool.addClient(`AlbClient-${env.name}`, {
       userPoolClientName: `${config.project}-${env.name}-alb`,
       generateSecret: true,
@@ -111,8 +112,8 @@ export class IdentityStack extends Stack {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [`https://${host}/oauth2/idpresponse`],
-        logoutUrls: [`https://${host}/`],
+        callbackUrls: hosts.map((host) => `https://${host}/oauth2/idpresponse`),
+        logoutUrls: hosts.map((host) => `https://${host}/`),
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
@@ -147,8 +148,8 @@ export class IdentityStack extends Stack {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [apiClientCallbackUrl(host)],
-        logoutUrls: [`https://${host}/`],
+        callbackUrls: hosts.map(apiClientCallbackUrl),
+        logoutUrls: hosts.map((host) => `https://${host}/`),
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,

@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import type { Construct } from 'constructs';
-import { type PlatformConfig, RELEASE_TAG_PREFIX } from '../../config';
+import { type ImageConfig, type PlatformConfig, RELEASE_TAG_PREFIX, repositoryConstructId } from '../../config';
 import { createPlatformKey } from '../constructs/keys';
 import { RegionalOperations } from '../constructs/regional-operations';
 
@@ -44,8 +44,8 @@ export interface RegionalStackProps extends StackProps {
 export class RegionalStack extends Stack {
   /** Absent in the shared-services account of the multi-account layout (an ALB can only use its own account's). */
   readonly certificate?: acm.Certificate;
-  /** Absent in an environment account of the multi-account layout (the repository is the shared account's). */
-  readonly repository?: ecr.Repository;
+  /** One per declared image, by image name. Empty in an environment account of the multi-account layout (the repositories are the shared account's). */
+  readonly repositories: ReadonlyMap<string, ecr.Repository> = new Map();
   readonly key: kms.Key;
 
   constructor(scope: Construct, id: string, props: RegionalStackProps) {
@@ -61,7 +61,8 @@ export class RegionalStack extends Stack {
       this.certificate = this.addEnvironmentServices(id, config, props.validateInZone ?? true);
     }
     if (contents !== 'environment') {
-      this.repository = this.addRepository(config, retainData, props.replicateTo, props.pullAccounts ?? []);
+      this.repositories = new Map(config.images.map((image) => [image.name, this.addRepository(image, retainData, props.pullAccounts ?? [])]));
+      this.addReplication(config, props.replicateTo);
     }
   }
 
@@ -88,9 +89,9 @@ export class RegionalStack extends Stack {
     return certificate;
   }
 
-  private addRepository(config: PlatformConfig, retainData: boolean, replicateTo: readonly string[], pullAccounts: readonly string[]): ecr.Repository {
-    const repository = new ecr.Repository(this, 'WebRepository', {
-      repositoryName: config.imageRepositoryName,
+  private addRepository(image: ImageConfig, retainData: boolean, pullAccounts: readonly string[]): ecr.Repository {
+    const repository = new ecr.Repository(this, repositoryConstructId(image), {
+      repositoryName: image.repositoryName,
       imageScanOnPush: true,
       imageTagMutability: ecr.TagMutability.IMMUTABLE,
       encryption: ecr.RepositoryEncryption.KMS,
@@ -112,21 +113,22 @@ export class RegionalStack extends Stack {
         }),
       );
     }
-
-    if (replicateTo.length > 0) {
-      // Per account and region (the registry), so it lives in the stack of the source repository's region.
-      new ecr.CfnReplicationConfiguration(this, 'Replication', {
-        replicationConfiguration: {
-          rules: [
-            {
-              destinations: replicateTo.map((destination) => ({ region: destination, registryId: this.account })),
-              repositoryFilters: [{ filter: config.imageRepositoryName, filterType: 'PREFIX_MATCH' }],
-            },
-          ],
-        },
-      });
-    }
     return repository;
+  }
+
+  /** Per account and region (the registry), so it lives in the stack of the source repositories' region: every declared image's repository. */
+  private addReplication(config: PlatformConfig, replicateTo: readonly string[]): void {
+    if (replicateTo.length === 0) return;
+    new ecr.CfnReplicationConfiguration(this, 'Replication', {
+      replicationConfiguration: {
+        rules: [
+          {
+            destinations: replicateTo.map((destination) => ({ region: destination, registryId: this.account })),
+            repositoryFilters: config.images.map((image) => ({ filter: image.repositoryName, filterType: 'PREFIX_MATCH' })),
+          },
+        ],
+      },
+    });
   }
 }
 

@@ -1,0 +1,126 @@
+import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-34';
+import { k8s } from 'cdk8s-plus-34';
+import { Construct } from 'constructs';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, METRICS_PORT_NAME, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
+import { ChartInputError } from './errors';
+import { addFinalJsonPatch } from './escape-hatch';
+import { checkInteger } from './validation';
+import { ephemeralStoragePatches, LIVENESS_PROBE, READINESS_PROBE, STARTUP_BUDGET_SECONDS, STARTUP_PROBE } from './web-service';
+import { buildWorkloadPod, httpProbe, topologySpread, type WorkloadPodProps } from './workload-pod';
+
+/** Name of the worker's health port on the container. */
+export const HEALTH_PORT_NAME = 'health';
+
+export interface WorkerProps extends WorkloadPodProps {
+  /** Pods (a worker is not autoscaled on CPU: queue depth is the signal, and it is the application's). */
+  readonly replicas: number;
+  /**
+   * Port of the health endpoints (env PORT): never a Service, only the kubelet's probes.
+   * @default 8080
+   */
+  readonly healthPort?: number;
+  /**
+   * Paths of the probes on `healthPort`: liveness restarts a stuck worker, readiness gates a release.
+   * @default - "/healthz" and "/readyz"
+   */
+  readonly probes?: ProbePaths;
+  /**
+   * Production: at least 2 replicas are required.
+   * @default false
+   */
+  readonly production?: boolean;
+  /**
+   * Seconds the worker has after SIGTERM to finish its current batch (env SHUTDOWN_TIMEOUT_SECONDS); the grace
+   * period is this plus 5 s.
+   * @default 30
+   */
+  readonly drainSeconds?: number;
+  /**
+   * Seconds a new pod must stay Ready before it counts as available.
+   * @default 10
+   */
+  readonly minReadySeconds?: number;
+}
+
+/**
+ * A long-running process with no HTTP traffic (a queue consumer): ServiceAccount, ConfigMap, Deployment and
+ * PodDisruptionBudget; no Service. Its health port carries the same startup, readiness and liveness probes as a
+ * service, so a stuck worker is restarted and a release whose pods never become Ready is caught by the rollout.
+ */
+export class Worker extends Construct {
+  readonly name: string;
+  readonly deployment: kplus.Deployment;
+  readonly serviceAccount: kplus.ServiceAccount;
+  readonly configMap: kplus.ConfigMap;
+  readonly podDisruptionBudget: k8s.KubePodDisruptionBudget;
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  readonly healthPort: number;
+  readonly progressDeadlineSeconds: number;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    checkInteger('replicas', props.replicas, WORKLOAD_LIMITS.minReplicas.min, WORKLOAD_LIMITS.minReplicas.max);
+    if (props.production && props.replicas < PRODUCTION_MIN_REPLICAS) {
+      throw new ChartInputError(`replicas is ${props.replicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} so a rollout, a drain or a node loss never stops the work`);
+    }
+    const healthPort = props.healthPort ?? DEFAULT_WORKLOAD_PORT;
+    checkInteger('healthPort', healthPort, 1, 65535);
+    if (healthPort === METRICS_PORT) throw new ChartInputError(`healthPort is ${healthPort}, the metrics port; give the health endpoints a port of their own`);
+    const drain = props.drainSeconds ?? 30;
+    checkInteger('drainSeconds', drain, 1, 600);
+    const minReady = props.minReadySeconds ?? 10;
+    checkInteger('minReadySeconds', minReady, 0, 300);
+    const probes = { ...DEFAULT_PROBES, ...props.probes };
+
+    const pod = buildWorkloadPod(this, props, { [APP_ENV.port]: String(healthPort), [APP_ENV.shutdownTimeoutSeconds]: String(drain) });
+    this.name = props.name;
+    this.healthPort = healthPort;
+    this.selectorLabels = pod.selectorLabels;
+    this.serviceAccount = pod.serviceAccount;
+    this.configMap = pod.configMap;
+    this.progressDeadlineSeconds = STARTUP_BUDGET_SECONDS + minReady + 15;
+
+    this.deployment = new kplus.Deployment(this, 'Deployment', {
+      metadata: { name: props.name, namespace: props.namespace },
+      select: false,
+      replicas: props.replicas,
+      podMetadata: { labels: pod.podLabels, annotations: pod.podAnnotations },
+      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+      minReady: Duration.seconds(minReady),
+      revisionHistoryLimit: 10,
+      progressDeadline: Duration.seconds(this.progressDeadlineSeconds),
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      terminationGracePeriod: Duration.seconds(drain + 5),
+      securityContext: pod.securityContext,
+      volumes: pod.volumes,
+      containers: [
+        {
+          ...pod.container,
+          ports: [
+            { number: healthPort, name: HEALTH_PORT_NAME, protocol: kplus.Protocol.TCP },
+            { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
+          ],
+          startup: httpProbe(probes.liveness, healthPort, STARTUP_PROBE),
+          readiness: httpProbe(probes.readiness, healthPort, { ...READINESS_PROBE, successThreshold: 1 }),
+          liveness: httpProbe(probes.liveness, healthPort, LIVENESS_PROBE),
+        },
+      ],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+    const deployment = ApiObject.of(this.deployment);
+    deployment.addJsonPatch(
+      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(this.selectorLabels)),
+    );
+    addFinalJsonPatch(deployment, ...ephemeralStoragePatches(pod.ephemeralStorage));
+
+    // Drains take one pod at a time; a single-replica worker can still be drained (maxUnavailable, not minAvailable).
+    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } }, unhealthyPodEvictionPolicy: 'AlwaysAllow' },
+    });
+  }
+}
