@@ -74,10 +74,10 @@ export default tseslint.config(
   { files: ['infra/main.ts'], rules: restrict(rule(CDK8S, INFRA), rule(into('charts', 'deploy', 'app', 'scripts'), INFRA)) },
   {
     files: ['deploy/**/*.ts'],
-    ignores: ['deploy/main.ts'],
+    ignores: ['deploy/commands/*.ts'],
     rules: restrict(rule(AWS_CDK, DEPLOY), rule(CDK8S, DEPLOY), rule(into('infra', 'charts', 'lambda', 'app', 'scripts'), DEPLOY), PLATFORM_CONFIG),
   },
-  { files: ['deploy/main.ts', 'deploy/*-main.ts'], rules: restrict(rule(AWS_CDK, DEPLOY), rule(into('infra', 'lambda', 'app', 'scripts'), DEPLOY)) },
+  { files: ['deploy/commands/*.ts'], rules: restrict(rule(AWS_CDK, DEPLOY), rule(into('infra', 'lambda', 'app', 'scripts'), DEPLOY)) },
   {
     files: ['lambda/**/*.ts', 'app/**/*.ts'],
     rules: restrict(rule(AWS_CDK, RUNTIME), rule(CDK8S, RUNTIME), rule(into('infra', 'charts', 'deploy', 'scripts'), RUNTIME), PLATFORM_CONFIG),

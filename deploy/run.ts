@@ -1,19 +1,19 @@
 /**
  * The deploy command, phase by phase (deploy/phases/): prepare offline → connect → namespace access → preflight →
  * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks
- * to the cluster only through `Cluster`. `--abort-canary` is its own short flow (deploy/abort-canary.ts).
+ * to the cluster only through `Cluster`. `--abort-canary` is its own short flow (deploy/canary/abort-canary.ts).
  */
-import { abortCanary } from './abort-canary';
+import { abortCanary } from './canary/abort-canary';
 import type { DeployOptions } from './args';
-import { podProxyAccess } from './canary/metrics';
+import { podProxyAccess } from './canary/pod-metrics';
 import { systemClock, type Clock } from './clock';
-import { KubectlCluster, type Cluster } from './cluster';
+import { KubectlCluster, type Cluster } from './adapters/cluster';
 import { EXIT } from './errors';
-import { findKubectl, Kubectl } from './kubectl';
+import { findKubectl, Kubectl } from './adapters/kubectl';
 import { podImages } from './manifests';
 import { applyNamespace, applyRelease, readPrevious, type PreviousRelease } from './phases/apply';
-import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './phases/canary';
-import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './phases/canary-report';
+import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './canary/run-canary';
+import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './canary/report';
 import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
 import { holdLock, processLockHolder } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
@@ -61,7 +61,7 @@ export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<
   // The images must be where the environment's EKS cluster will pull them (ECR replication is asynchronous): checked
   // before anything else. With --kubeconfig the operator names another cluster, which may pull from elsewhere.
   if (source.kind === 'eks') {
-    const { checkReleaseImages } = await import('./image-availability');
+    const { checkReleaseImages } = await import('./phases/image-availability');
     await checkReleaseImages(podImages(prepared.release.deployment), { ...aws, waitSeconds: options.imageWaitSeconds ?? 600, log: deps.log });
   }
   const secrets = await releaseSecrets(prepared, aws, deps.log);

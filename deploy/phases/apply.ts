@@ -2,7 +2,7 @@
  * Phase 5: the Namespace first (never pruned), remember what runs now (the revision to return to), then apply the
  * release as one ApplySet (objects removed from it are pruned).
  */
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
 import { clusterError, DeployError, EXIT } from '../errors';
 import { podImages, type KubeObject } from '../manifests';
 import { applySetOf, type ReleasePlan } from './plan';

@@ -7,10 +7,10 @@ import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { WorkloadOutputs } from '../../config';
 import type { DeployOptions } from '../args';
-import type { Cluster } from '../cluster';
-import type { AwsClientOptions } from '../eks';
+import type { Cluster } from '../adapters/cluster';
+import type { AwsClientOptions } from '../adapters/eks';
 import { clusterError, inputError } from '../errors';
-import { parseMinor, type KubectlTarget } from '../kubectl';
+import { parseMinor, type KubectlTarget } from '../adapters/kubectl';
 import type { ResolvedTarget } from './prepare';
 
 /** Where the kubeconfig comes from: a file (--kubeconfig or a temporary EKS one), or KUBECONFIG read by kubectl itself. */
@@ -38,7 +38,7 @@ export interface Connection {
   dispose(): void;
 }
 
-/** Opens a `Cluster` for a kubeconfig target (deploy/main.ts: kubectl; tests: a fake). */
+/** Opens a `Cluster` for a kubeconfig target (deploy/commands/deploy.ts: kubectl; tests: a fake). */
 export type OpenCluster = (target: KubectlTarget) => Cluster;
 
 /** Opens the cluster; for `eks`, DescribeCluster + a temporary kubeconfig whose token is refreshed before each call. */
@@ -52,7 +52,7 @@ export async function connect(
     const cluster = open({ kubeconfig: source.kind === 'file' ? source.path : undefined, context: context.options.context });
     return { cluster, dispose: () => undefined };
   }
-  const { describeEksCluster, TemporaryEksKubeconfig } = await import('../eks');
+  const { describeEksCluster, TemporaryEksKubeconfig } = await import('../adapters/eks');
   // The outputs' account (the environment's): a cluster of the same name in another account is never the target.
   const described = await describeEksCluster(context.outputs!.clusterName, context.outputs!.region, context.aws, context.outputs!.account);
   const eks = await TemporaryEksKubeconfig.create(described);

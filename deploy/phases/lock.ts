@@ -5,7 +5,7 @@
  * replace at the read resourceVersion), so two deploys racing for a free or stale lock cannot both win.
  */
 import { hostname, userInfo } from 'node:os';
-import type { Cluster, LeaseLike } from '../cluster';
+import type { Cluster, LeaseLike } from '../adapters/cluster';
 import { clusterError, DeployError, EXIT } from '../errors';
 import type { KubeObject } from '../manifests';
 

@@ -4,7 +4,7 @@
  * includes get on it) but not patch it, or not even read it: then it must already exist (created with the cluster)
  * and is left as it is.
  */
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
 import { clusterError, inputError } from '../errors';
 import { namespaceLabelDrift, type KubeObject } from '../manifests';
 

@@ -1,8 +1,8 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
 import { releaseStrategy, WORKLOAD_NAME, type ReleaseStrategy } from '../../config';
-import { canaryDeployment, canaryReplicas } from '../canary/release';
+import { canaryDeployment, canaryReplicas } from '../canary/deployment';
 import type { KubeObject } from '../manifests';
-import { autoscalerMinReplicas } from '../rollout';
+import { autoscalerMinReplicas } from '../rules/rollout';
 import type { NamespaceAccess } from './namespace';
 import type { PreparedRelease, ResolvedTarget } from './prepare';
 

@@ -1,9 +1,9 @@
 /**
  * A RolloutCheck (phase 6, watch) that fails a release at once when one of its NEW pods fails in a way waiting
- * cannot fix (deploy/pod-failures.ts: crash loop, image pull, container config, startup budget), instead of after
+ * cannot fix (deploy/rules/pod-failures.ts: crash loop, image pull, container config, startup budget), instead of after
  * progressDeadlineSeconds. The reason names the pod, the container, why, and its last log lines (redacted).
  */
-import { describePodFailure, detectPodFailures, logSource, newPods, newReplicaSetHash, redactLogLines, type FailurePodLike, type ReplicaSetLike } from '../pod-failures';
+import { describePodFailure, detectPodFailures, logSource, newPods, newReplicaSetHash, redactLogLines, type FailurePodLike, type ReplicaSetLike } from '../rules/pod-failures';
 import type { RolloutCheck } from './watch';
 
 export interface PodFailureCheckOptions {

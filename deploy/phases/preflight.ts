@@ -2,7 +2,7 @@
  * Phase 4: nothing is applied until every check passes and the API server accepts every object (server-side dry
  * run, with admission). Further checks (e.g. that the image exists in its registry) plug in as `PreflightCheck`s.
  */
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
 import { inputError } from '../errors';
 import { bindingsToReleaseRoles, type KubeObject } from '../manifests';
 import { allObjects, type ReleasePlan } from './plan';

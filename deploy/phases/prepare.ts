@@ -22,7 +22,7 @@ import {
 import type { DeployOptions } from '../args';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
-import { oidcSecretNames } from '../secrets';
+import { oidcSecretNames } from '../rules/secrets';
 
 export type RenderFn = (config: PlatformConfig, target: string, options: { image: string; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
 

@@ -4,10 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
 import { clusterError, inputError } from '../errors';
 import { toYaml, type KubeObject } from '../manifests';
-import { redact } from '../secrets';
+import { redact } from '../rules/secrets';
 import { allObjects, applySetOf, type ReleasePlan } from './plan';
 import { indent } from './preflight';
 

@@ -2,9 +2,9 @@
  * Phase 7a, after a failed rollout: what went wrong (pods not Ready, their conditions, container states and events),
  * then `kubectl rollout undo` to the revision that ran before the apply, watched until it is healthy again.
  */
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
 import type { KubeObject } from '../manifests';
-import { describeUnreadyPods } from '../rollout';
+import { describeUnreadyPods } from '../rules/rollout';
 import type { PreviousRelease } from './apply';
 import type { ReleasePlan } from './plan';
 import { watchRollout, type RolloutOutcome, type WatchOptions } from './watch';

@@ -4,8 +4,8 @@
  */
 import type { Clock } from '../clock';
 import { seconds } from '../clock';
-import type { Cluster } from '../cluster';
-import { evaluateRollout, progressLine, type DeploymentLike, type RolloutState } from '../rollout';
+import type { Cluster } from '../adapters/cluster';
+import { evaluateRollout, progressLine, type DeploymentLike, type RolloutState } from '../rules/rollout';
 
 export interface RolloutCheckContext {
   readonly cluster: Cluster;

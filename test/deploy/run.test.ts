@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert';
 import { DEFAULT_CANARY } from '../../config';
-import { ok } from '../../deploy/cluster';
+import { ok } from '../../deploy/adapters/cluster';
 import { leaseObject } from '../../deploy/phases/lock';
 import { withTraffic } from './canary/support';
 import { EXIT } from '../../deploy/errors';

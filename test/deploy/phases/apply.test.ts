@@ -1,4 +1,4 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { applyNamespace, applyRelease, readPrevious } from '../../../deploy/phases/apply';
 import { deploymentStatus, FakeCluster } from '../fake-cluster';

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { checkCluster, connect, kubeconfigSource } from '../../../deploy/phases/connect';
 import { resolveTarget } from '../../../deploy/phases/prepare';

@@ -1,4 +1,4 @@
-import { failed } from '../../../deploy/cluster';
+import { failed } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { acquireLock, holdLock, leaseObject, lockHolder, LOCK_DURATION_SECONDS, LOCK_NAME, lockState } from '../../../deploy/phases/lock';
 import { FakeCluster } from '../fake-cluster';

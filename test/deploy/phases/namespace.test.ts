@@ -1,4 +1,4 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { namespaceAccess } from '../../../deploy/phases/namespace';
 import { FakeCluster } from '../fake-cluster';

@@ -1,6 +1,6 @@
-import { ok } from '../../../deploy/cluster';
+import { ok } from '../../../deploy/adapters/cluster';
 import { podFailureCheck } from '../../../deploy/phases/pod-failure-check';
-import { evaluateRollout, type PodLike } from '../../../deploy/rollout';
+import { evaluateRollout, type PodLike } from '../../../deploy/rules/rollout';
 import { FakeCluster } from '../fake-cluster';
 
 const NS = 'web';

@@ -1,4 +1,4 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { inputError, EXIT } from '../../../deploy/errors';
 import type { KubeObject } from '../../../deploy/manifests';
 import { preflight } from '../../../deploy/phases/preflight';

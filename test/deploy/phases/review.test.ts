@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import type { KubeObject } from '../../../deploy/manifests';
 import { DEFAULT_CANARY } from '../../../config';
-import { canaryDeployment } from '../../../deploy/canary/release';
+import { canaryDeployment } from '../../../deploy/canary/deployment';
 import { diffRelease, dryRunRelease, writeReviewCopy } from '../../../deploy/phases/review';
 import { FakeCluster } from '../fake-cluster';
 import { collect, plan, refusal } from './support';

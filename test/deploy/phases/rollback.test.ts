@@ -1,4 +1,4 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { diagnose, rollback } from '../../../deploy/phases/rollback';
 import { deploymentStatus, FakeClock, FakeCluster } from '../fake-cluster';
 import { collect, plan } from './support';

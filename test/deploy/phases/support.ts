@@ -1,5 +1,5 @@
 /** Shared inputs of the phase tests: a prepared generic release and its plan. */
-import { ok } from '../../../deploy/cluster';
+import { ok } from '../../../deploy/adapters/cluster';
 import type { KubeObject } from '../../../deploy/manifests';
 import { planRelease, type ReleasePlan } from '../../../deploy/phases/plan';
 import { prepare, type PreparedRelease } from '../../../deploy/phases/prepare';

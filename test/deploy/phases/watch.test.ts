@@ -1,4 +1,4 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { watchRollout, type WatchOptions } from '../../../deploy/phases/watch';
 import { deploymentStatus, FakeClock, FakeCluster } from '../fake-cluster';
 import { collect } from './support';
