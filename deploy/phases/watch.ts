@@ -5,7 +5,7 @@
 import type { Clock } from '../clock';
 import { seconds } from '../clock';
 import type { Cluster } from '../adapters/cluster';
-import { evaluateRollout, progressLine, type DeploymentLike, type RolloutState } from '../rules/rollout';
+import { everyReplicaUpdatedAndReady, evaluateRollout, progressLine, UPDATED_AND_READY, type DeploymentLike, type RolloutState } from '../rules/rollout';
 
 export interface RolloutCheckContext {
   readonly cluster: Cluster;
@@ -40,8 +40,7 @@ export interface WatchOptions {
    */
   readonly restoring?: boolean;
   /**
-   * Complete as soon as every replica is updated and Ready, before `minReadySeconds` makes it available: a canary,
-   * whose Ready pods already receive traffic (its analysis starts then).
+   * Complete as soon as every replica is updated and Ready (`everyReplicaUpdatedAndReady`): a canary.
    * @default false
    */
   readonly readyIsEnough?: boolean;
@@ -104,9 +103,7 @@ async function decide(cluster: Cluster, options: WatchOptions, deployment: Deplo
   if (state.phase === 'complete') return { phase: 'complete', state, reason: state.reason };
   if (options.restoring) return undefined;
   if (state.phase === 'failed') return { phase: 'failed', state, reason: state.reason };
-  if (options.readyIsEnough && state.desired > 0 && state.updated >= state.desired && state.current <= state.updated && state.ready >= state.desired) {
-    return { phase: 'complete', state, reason: 'every replica updated and Ready' };
-  }
+  if (options.readyIsEnough && everyReplicaUpdatedAndReady(state)) return { phase: 'complete', state, reason: UPDATED_AND_READY };
   for (const check of options.checks ?? []) {
     const reason = await check({ cluster, namespace: options.namespace, deployment, state });
     if (reason) return { phase: 'failed', state, reason };

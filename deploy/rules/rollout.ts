@@ -81,6 +81,16 @@ export function evaluateRollout(d: DeploymentLike, options: RolloutOptions = {})
 }
 
 /**
+ * A canary's rule (`readyIsEnough` in the watch): its rollout is done once every replica is updated and Ready, before
+ * `minReadySeconds` makes them available, because its Ready pods already receive traffic (the analysis starts then).
+ */
+export function everyReplicaUpdatedAndReady(s: RolloutState): boolean {
+  return s.desired > 0 && s.updated >= s.desired && s.current <= s.updated && s.ready >= s.desired;
+}
+
+export const UPDATED_AND_READY = 'every replica updated and Ready';
+
+/**
  * One progress line, e.g. "desired 2 · updated 1 · ready 3 · available 2 · pods 3", plus what it waits for when that
  * is the autoscaler (" — waiting for the HorizontalPodAutoscaler to scale up to minReplicas 2 (1 available)").
  */

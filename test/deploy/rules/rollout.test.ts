@@ -1,6 +1,6 @@
 import { renderTarget } from '../../../charts/app';
 import { platformConfig } from '../../../config';
-import { autoscalerMinReplicas, describeUnreadyPods, evaluateRollout, progressLine, type DeploymentLike } from '../../../deploy/rules/rollout';
+import { autoscalerMinReplicas, describeUnreadyPods, evaluateRollout, everyReplicaUpdatedAndReady, progressLine, type DeploymentLike } from '../../../deploy/rules/rollout';
 
 const deployment = (status: DeploymentLike['status'], extra: Partial<DeploymentLike> = {}): DeploymentLike => ({
   metadata: { generation: 3 },
@@ -18,6 +18,15 @@ describe('rollout state', () => {
       ready: 2,
       available: 2,
     });
+  });
+
+  test('a canary is done once every replica is updated and Ready, before it is available; not with an old pod left or none desired', () => {
+    const ready = (status: DeploymentLike['status'], replicas = 2) => everyReplicaUpdatedAndReady(evaluateRollout(deployment(status, { spec: { replicas } })));
+    expect(ready({ replicas: 2, updatedReplicas: 2, readyReplicas: 2, availableReplicas: 0 })).toBe(true);
+    expect(ready({ replicas: 2, updatedReplicas: 2, readyReplicas: 1, availableReplicas: 0 })).toBe(false);
+    expect(ready({ replicas: 3, updatedReplicas: 2, readyReplicas: 3, availableReplicas: 0 })).toBe(false);
+    expect(ready({ replicas: 2, updatedReplicas: 1, readyReplicas: 2, availableReplicas: 0 })).toBe(false);
+    expect(ready({ replicas: 0, updatedReplicas: 0, readyReplicas: 0 }, 0)).toBe(false);
   });
 
   test('progressing until the controller observed the new generation', () => {
