@@ -4,9 +4,8 @@
  * The namespace-scoped deploy credentials need `get pods/proxy` in the namespace (ClusterRole admin has it).
  */
 import { METRICS_PATH, METRICS_PORT } from '../../config';
-import type { Cluster } from '../adapters/cluster';
+import type { ClusterContext, PreflightCheck } from '../context';
 import { inputError } from '../errors';
-import type { PreflightCheck } from '../phases/preflight';
 import { trafficOf, type Traffic } from './verdict';
 
 export function podMetricsPath(namespace: string, pod: string, port: number = METRICS_PORT): string {
@@ -21,7 +20,7 @@ export interface Scrape {
 }
 
 /** Scrapes every pod (in parallel). A pod that does not answer is reported, not fatal: the analysis decides. */
-export async function scrapePods(cluster: Cluster, namespace: string, pods: readonly string[]): Promise<Scrape> {
+export async function scrapePods({ cluster }: ClusterContext, namespace: string, pods: readonly string[]): Promise<Scrape> {
   const replies = await Promise.all(pods.map(async (pod) => ({ pod, reply: await cluster.getRaw(podMetricsPath(namespace, pod)) })));
   const ok = new Map<string, Traffic>();
   const failed: { pod: string; error: string }[] = [];
@@ -35,7 +34,7 @@ export async function scrapePods(cluster: Cluster, namespace: string, pods: read
 /** Preflight for a canary: the credentials may read pods' metrics through the proxy (else the analysis could not run). */
 export const podProxyAccess: PreflightCheck = {
   name: 'pods/proxy access for the canary analysis',
-  async run({ cluster, plan }) {
+  async run({ cluster }, plan) {
     const can = await cluster.canI('get', 'pods/proxy', plan.namespace);
     if (can.ok && !can.value) {
       throw inputError(

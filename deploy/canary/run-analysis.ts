@@ -3,8 +3,7 @@
  * the pod proxy, judge the interval, print one line, and stop at the first decision (abort or promote).
  */
 import type { CanaryConfig } from '../../config';
-import type { Clock } from '../clock';
-import type { Cluster } from '../adapters/cluster';
+import type { ClusterContext } from '../context';
 import { decide, intervalLine, judgeInterval, sumTraffic, trafficBetween, type CanaryDecision, type IntervalVerdict, type Traffic } from './verdict';
 import { scrapePods } from './pod-metrics';
 import { CANARY_TRACK, TRACK_LABEL } from './deployment';
@@ -14,8 +13,6 @@ export interface AnalysisOptions {
   /** Labels of every pod of the workload (the Service's selector): canary pods carry TRACK_LABEL=canary too. */
   readonly selector: Readonly<Record<string, string>>;
   readonly config: CanaryConfig;
-  readonly clock: Clock;
-  readonly log: (line: string) => void;
 }
 
 export interface AnalysisResult {
@@ -26,7 +23,7 @@ export interface AnalysisResult {
 }
 
 /** Pods by track: Running and not being deleted (a terminating pod's counters would vanish mid-interval). */
-async function podsByTrack(cluster: Cluster, options: AnalysisOptions): Promise<{ canary: string[]; stable: string[] }> {
+async function podsByTrack({ cluster }: ClusterContext, options: AnalysisOptions): Promise<{ canary: string[]; stable: string[] }> {
   const pods = await cluster.listPods(options.namespace, options.selector);
   const live = (pods.ok ? pods.value : []).filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp);
   const isCanary = (p: (typeof live)[number]) => p.metadata?.labels?.[TRACK_LABEL] === CANARY_TRACK;
@@ -38,15 +35,16 @@ function intervalTraffic(previous: ReadonlyMap<string, Traffic>, current: Readon
   return sumTraffic(pods.filter((p) => current.has(p)).map((p) => trafficBetween(previous.get(p), current.get(p)!)));
 }
 
-export async function analyseCanary(cluster: Cluster, options: AnalysisOptions): Promise<AnalysisResult> {
-  const { config, clock, log } = options;
+export async function analyseCanary(context: ClusterContext, options: AnalysisOptions): Promise<AnalysisResult> {
+  const { clock, log } = context;
+  const { config } = options;
   const verdicts: IntervalVerdict[] = [];
-  let tracks = await podsByTrack(cluster, options);
-  let previous = (await scrapePods(cluster, options.namespace, [...tracks.canary, ...tracks.stable])).pods;
+  let tracks = await podsByTrack(context, options);
+  let previous = (await scrapePods(context, options.namespace, [...tracks.canary, ...tracks.stable])).pods;
   for (let interval = 1; ; interval++) {
     await clock.sleep(config.intervalSeconds * 1000);
-    tracks = await podsByTrack(cluster, options);
-    const scrape = await scrapePods(cluster, options.namespace, [...tracks.canary, ...tracks.stable]);
+    tracks = await podsByTrack(context, options);
+    const scrape = await scrapePods(context, options.namespace, [...tracks.canary, ...tracks.stable]);
     const verdict = judgeInterval(interval, intervalTraffic(previous, scrape.pods, tracks.canary), intervalTraffic(previous, scrape.pods, tracks.stable), config);
     verdicts.push(verdict);
     log(`  ${intervalLine(verdict, config.intervals)}${scrape.failed.length ? ` [no metrics from ${scrape.failed.map((f) => f.pod).join(', ')}]` : ''}`);

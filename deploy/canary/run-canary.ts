@@ -9,25 +9,14 @@ import type { CanaryConfig } from '../../config';
 import { analyseCanary, type AnalysisResult } from './run-analysis';
 import { intervalLine } from './verdict';
 import { canaryDeployment, canaryName, canaryReplicas } from './deployment';
-import type { Clock } from '../clock';
-import type { Cluster } from '../adapters/cluster';
+import type { ClusterContext, DeployContext } from '../context';
 import { DeployError, EXIT } from '../errors';
 import { podImages, type KubeObject } from '../manifests';
-import { indent } from '../phases/preflight';
 import type { PreviousRelease } from '../phases/apply';
 import type { ReleasePlan } from '../phases/plan';
 import { diagnose } from '../phases/rollback';
-import { watchRollout, type RolloutCheck } from '../phases/watch';
-
-export interface CanaryContext {
-  readonly clock: Clock;
-  readonly log: (line: string) => void;
-  readonly pollMs?: number;
-  /** Longest wait for the canary to become Ready (ms). */
-  readonly timeoutMs: number;
-  /** The rollout checks (fast failure detection) also watch the canary's pods. */
-  readonly checks?: readonly RolloutCheck[];
-}
+import { watchRollout } from '../phases/watch';
+import { indent } from '../text';
 
 /** Clock marks of a canary (ms of `Clock`): applied, Ready (when it became Ready), decided (canary removed on abort). */
 export interface CanaryMarks {
@@ -57,16 +46,19 @@ const selectorOf = (deployment: KubeObject) => (deployment as Selector).spec?.se
  * Whether this release goes through a canary: the strategy says so and a stable Deployment exists to compare with
  * (a first release has no stable pods: the plain rollout, said so).
  */
-export function usesCanary(plan: ReleasePlan, previous: PreviousRelease, log: (line: string) => void): plan is ReleasePlan & { strategy: { kind: 'canary' } } {
+export function usesCanary({ log }: DeployContext, plan: ReleasePlan, previous: PreviousRelease): plan is ReleasePlan & { strategy: { kind: 'canary' } } {
   if (plan.strategy.kind !== 'canary') return false;
   if (previous.images.length > 0) return true;
   log(`canary: no deployment/${plan.deploymentName} runs yet (first release), so there are no stable pods to compare a canary with: plain rollout`);
   return false;
 }
 
-/** Creates the canary, waits for it to be Ready, analyses it; on abort it is removed before this returns. */
-export async function runCanary(cluster: Cluster, plan: ReleasePlan & { strategy: CanaryConfig }, previous: PreviousRelease, context: CanaryContext): Promise<CanaryOutcome> {
-  const { clock, log } = context;
+/**
+ * Creates the canary, waits at most `timeoutMs` for it to be Ready (the context's rollout checks watch its pods too),
+ * analyses it; on abort it is removed before this returns.
+ */
+export async function runCanary(context: ClusterContext, plan: ReleasePlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
+  const { cluster, clock, log } = context;
   const started = clock.now();
   const canary = canaryDeployment(plan.deployment, canaryReplicas(previous.replicas ?? plan.minReplicas ?? 1, plan.strategy.sharePercent));
   const applied = await cluster.apply([canary]);
@@ -74,27 +66,18 @@ export async function runCanary(cluster: Cluster, plan: ReleasePlan & { strategy
     throw new DeployError(`creating the canary deployment/${canary.metadata.name} failed (the stable Deployment is untouched):\n${indent(applied.error)}`, EXIT.applyFailed);
   const appliedAt = clock.now();
   log(startLine(plan, canary, previous));
-  const ready = await watchRollout(cluster, {
-    namespace: plan.namespace,
-    name: canary.metadata.name,
-    timeoutMs: context.timeoutMs,
-    pollMs: context.pollMs,
-    checks: context.checks,
-    readyIsEnough: true,
-    clock,
-    log,
-  });
+  const ready = await watchRollout(context, { namespace: plan.namespace, name: canary.metadata.name, timeoutMs, readyIsEnough: true });
   if (ready.phase !== 'complete') {
-    const diagnosis = await diagnose(cluster, plan.namespace, canary);
-    const removed = await removeCanary(cluster, plan, log);
+    const diagnosis = await diagnose(context, plan.namespace, canary);
+    const removed = await removeCanary(context, plan);
     const marks = { started, applied: appliedAt, decided: clock.now() };
     return { kind: 'abort', stage: 'never-ready', reason: `the canary did not become Ready: ${ready.reason}`, inconclusive: false, details: [...diagnosis, removed.line], marks };
   }
   const readyAt = clock.now();
   log(`canary: ${ready.state.ready} pod${ready.state.ready === 1 ? '' : 's'} Ready (serving); analysing ${plan.strategy.intervals} × ${plan.strategy.intervalSeconds}s`);
-  const analysis = await analyseCanary(cluster, { namespace: plan.namespace, selector: selectorOf(plan.deployment), config: plan.strategy, clock, log });
+  const analysis = await analyseCanary(context, { namespace: plan.namespace, selector: selectorOf(plan.deployment), config: plan.strategy });
   if (analysis.decision.kind === 'promote') return { kind: 'promote', analysis, canary, marks: { started, applied: appliedAt, ready: readyAt, decided: clock.now() } };
-  const removed = await removeCanary(cluster, plan, log);
+  const removed = await removeCanary(context, plan);
   const details = [...podLines(analysis, canary, previous), ...analysis.verdicts.map((v) => intervalLine(v, plan.strategy.intervals)), removed.line];
   const marks = { started, applied: appliedAt, ready: readyAt, decided: clock.now() };
   return { kind: 'abort', stage: 'analysis', reason: analysis.decision.reason, inconclusive: analysis.decision.inconclusive, details, marks };
@@ -119,9 +102,8 @@ function podLines(analysis: AnalysisResult, canary: KubeObject, previous: Previo
 
 /** Deletes the canary Deployment (its pods go with it); `line` says what happened. Never throws. */
 export async function removeCanary(
-  cluster: Cluster,
+  { cluster, log }: ClusterContext,
   plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>,
-  log: (line: string) => void,
 ): Promise<{ readonly removed: boolean; readonly line: string }> {
   const name = canaryName(plan.deploymentName);
   const deleted = await cluster.delete('deployment', name, plan.namespace);
@@ -136,14 +118,15 @@ export async function removeCanary(
  * Before a release: a canary left by a deploy that stopped mid-canary (killed, or its machine gone) still serves its
  * share on the version that was being analysed. It is removed, and said so. Returns whether there was one.
  */
-export async function removeLeftoverCanary(cluster: Cluster, plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>, log: (line: string) => void): Promise<boolean> {
+export async function removeLeftoverCanary(context: ClusterContext, plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>): Promise<boolean> {
+  const { cluster, log } = context;
   const name = canaryName(plan.deploymentName);
   const got = await cluster.getDeployment(name, plan.namespace);
   if (!got.ok) throw new DeployError(`cannot read deployment/${name} in ${plan.namespace} (a canary left by a stopped deploy?): ${got.error}`, EXIT.clusterUnreachable);
   if (!got.value) return false;
   const images = podImages(got.value as unknown as KubeObject);
   log(`canary: found deployment/${name} (${images.join(', ')}) left by a deploy that stopped mid-canary; removing it`);
-  const removed = await removeCanary(cluster, plan, log);
+  const removed = await removeCanary(context, plan);
   if (!removed.removed) throw new DeployError(`the leftover canary deployment/${name} could not be removed; nothing applied`, EXIT.clusterUnreachable);
   return true;
 }

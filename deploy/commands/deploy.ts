@@ -1,11 +1,14 @@
 /**
- * `npm run deploy -- --env <name> --image <ref> [--outputs cdk-outputs.json] [--kubeconfig <path>] [--dry-run|--diff]`
- * See deploy/README.md for the flags, the flow and the exit codes.
+ * `npm run deploy -- --env <name> --image <ref> [--outputs cdk-outputs.json] [--kubeconfig <path>] [--dry-run|--diff]`,
+ * or `--abort-canary`. See deploy/README.md for the flags, the flow and the exit codes. The configuration, the flags
+ * and the process environment are read here, once; the dependencies are resolved into the deploy context here, once.
  */
 import { renderTarget } from '../../charts/app';
 import { ConfigError, validatePlatformConfig } from '../../config';
 import { configurationFromArgs } from '../../config/configurations';
 import { HelpRequested, parseDeployArgs } from '../args';
+import { abortCanary } from '../canary/abort-canary';
+import { deployContext } from '../context';
 import { DeployError, EXIT } from '../errors';
 import { podFailureCheck } from '../phases/pod-failure-check';
 import { resultLine } from '../phases/report';
@@ -17,7 +20,7 @@ async function main(): Promise<number> {
     const selected = configurationFromArgs(process.argv.slice(2));
     const options = parseDeployArgs(selected.rest, process.env);
     const config = validatePlatformConfig(selected.config);
-    const result = await deploy(options, {
+    const context = deployContext(options, {
       config,
       render: renderTarget,
       log: (line) => process.stdout.write(`${line}\n`),
@@ -27,6 +30,7 @@ async function main(): Promise<number> {
       // fails the release at once (not after progressDeadlineSeconds).
       rolloutChecks: [podFailureCheck()],
     });
+    const result = await (options.mode === 'abort-canary' ? abortCanary : deploy)(context, options);
     process.stdout.write(`${resultLine(result)}\n`);
     return result.exitCode;
   } catch (e) {

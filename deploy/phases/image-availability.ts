@@ -6,6 +6,7 @@
  */
 import { DescribeImagesCommand, ECRClient, type ImageIdentifier } from '@aws-sdk/client-ecr';
 import type { AwsClientOptions } from '../adapters/eks';
+import type { DeployContext, Log } from '../context';
 import { clusterError, inputError } from '../errors';
 
 /** An image in a private ECR registry, as the cluster will pull it. */
@@ -39,7 +40,7 @@ export interface ImageAvailabilityOptions extends AwsClientOptions {
    * @default 10000
    */
   readonly pollMs?: number;
-  readonly log: (line: string) => void;
+  readonly log: Log;
 }
 
 /** What one DescribeImages answered. */
@@ -102,9 +103,9 @@ export async function waitForEcrImage(image: EcrImage, options: ImageAvailabilit
 }
 
 /** Every ECR image of the release (others are skipped: nothing to check there), one after the other. */
-export async function checkReleaseImages(images: readonly string[], options: ImageAvailabilityOptions): Promise<void> {
+export async function checkReleaseImages({ aws, log }: DeployContext, images: readonly string[], waitSeconds: number): Promise<void> {
   for (const image of images) {
     const ecr = parseEcrImage(image);
-    if (ecr) await waitForEcrImage(ecr, options);
+    if (ecr) await waitForEcrImage(ecr, { ...aws, waitSeconds, log });
   }
 }

@@ -2,7 +2,7 @@ import { failed, ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { podMetricsPath, podProxyAccess, scrapePods } from '../../../deploy/canary/pod-metrics';
 import { FakeCluster } from '../fake-cluster';
-import { collect, plan, refusal } from '../phases/support';
+import { phaseContext, plan, refusal } from '../phases/support';
 
 const METRICS = 'http_requests_total{route="GET /",status_class="2xx"} 10\nhttp_requests_total{route="GET /",status_class="5xx"} 2\n';
 
@@ -15,7 +15,7 @@ describe('pod metrics through the API server proxy', () => {
     const cluster = new FakeCluster();
     cluster.raw[podMetricsPath('web', 'a')] = ok(METRICS);
     cluster.raw[podMetricsPath('web', 'b')] = failed('Error from server (ServiceUnavailable): the server is currently unable to handle the request\nmore');
-    const scrape = await scrapePods(cluster, 'web', ['a', 'b']);
+    const scrape = await scrapePods(phaseContext(cluster), 'web', ['a', 'b']);
     expect(scrape.pods.get('a')).toMatchObject({ requests: 12, errors: 2 });
     expect(scrape.failed).toEqual([{ pod: 'b', error: 'Error from server (ServiceUnavailable): the server is currently unable to handle the request' }]);
   });
@@ -23,10 +23,10 @@ describe('pod metrics through the API server proxy', () => {
   test('the preflight refuses a canary when the credentials may not use the pod proxy (exit 2, nothing applied)', async () => {
     const cluster = new FakeCluster();
     cluster.permissions['get pods/proxy'] = ok(false);
-    const r = await refusal(podProxyAccess.run({ cluster, plan: plan(), log: collect().log }));
+    const r = await refusal(podProxyAccess.run(phaseContext(cluster), plan()));
     expect(r.exitCode).toBe(EXIT.invalidInput);
     expect(r.message).toMatch(/may not "get pods\/proxy" in web: grant it .* nothing applied$/);
-    await podProxyAccess.run({ cluster: new FakeCluster(), plan: plan(), log: collect().log });
+    await podProxyAccess.run(phaseContext(new FakeCluster()), plan());
     expect(cluster.calls).toEqual(['canI get pods/proxy -n web']);
   });
 });

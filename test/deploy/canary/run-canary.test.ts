@@ -7,16 +7,17 @@ import { canaryAbortReport, canaryAbortResult, canarySummary } from '../../../de
 import type { ReleasePlan } from '../../../deploy/phases/plan';
 import { resultLine } from '../../../deploy/phases/report';
 import { withTraffic } from './support';
-import { deploymentStatus, FakeClock, FakeCluster } from '../fake-cluster';
-import { collect, plan as basePlan, refusal } from '../phases/support';
+import { deploymentStatus, FakeCluster } from '../fake-cluster';
+import type { RolloutCheck } from '../../../deploy/context';
+import { collect, phaseContext, plan as basePlan, refusal } from '../phases/support';
 
 const STABLE = { revision: '4', images: ['registry.local/web:1.0.0'], replicas: 3 };
 const canaryPlan = (config: Partial<CanaryConfig> = {}) => basePlan({ strategy: { kind: 'canary', ...DEFAULT_CANARY, ...config } }) as ReleasePlan & { strategy: CanaryConfig };
 
-function context(clock = new FakeClock()) {
-  const { lines, log } = collect();
-  return { lines, clock, ctx: { clock, log, timeoutMs: 600_000 } };
-}
+const TIMEOUT_MS = 600_000;
+
+/** The context a deploy gives the canary phase over `cluster` (a fake clock). */
+const context = (cluster: FakeCluster, rolloutChecks: readonly RolloutCheck[] = []) => phaseContext(cluster, { rolloutChecks });
 
 /** The canary Deployment: not there yet, then rolling, then `final`. */
 function canaryCluster(final = ok(deploymentStatus({ replicas: 1, updated: 1, available: 1 }))) {
@@ -28,17 +29,19 @@ function canaryCluster(final = ok(deploymentStatus({ replicas: 1, updated: 1, av
 describe('canary phase', () => {
   test('a canary runs only for the canary strategy and when stable pods exist; a first release says it rolls plainly', () => {
     const { lines, log } = collect();
-    expect(usesCanary(basePlan(), STABLE, log)).toBe(false);
-    expect(usesCanary(canaryPlan(), STABLE, log)).toBe(true);
+    const ctx = phaseContext(new FakeCluster(), { log });
+    expect(usesCanary(ctx, basePlan(), STABLE)).toBe(false);
+    expect(usesCanary(ctx, canaryPlan(), STABLE)).toBe(true);
     expect(lines).toEqual([]);
-    expect(usesCanary(canaryPlan(), { images: [] }, log)).toBe(false);
+    expect(usesCanary(ctx, canaryPlan(), { images: [] })).toBe(false);
     expect(lines).toEqual(['canary: no deployment/web runs yet (first release), so there are no stable pods to compare a canary with: plain rollout']);
   });
 
   test('a healthy canary: sized from the live stable replicas, applied outside the ApplySet, analysed, promoted; the stable Deployment is not touched', async () => {
     const cluster = withTraffic(canaryCluster(), { 'web-canary-a': [40, 0], 'web-1': [40, 0], 'web-2': [40, 0], 'web-3': [40, 0] });
-    const { lines, ctx } = context();
-    const outcome = await runCanary(cluster, canaryPlan(), STABLE, ctx);
+    const ctx = context(cluster);
+    const outcome = await runCanary(ctx, canaryPlan(), STABLE, TIMEOUT_MS);
+    const { lines } = ctx;
     expect(outcome.kind).toBe('promote');
     // 3 stable pods, 25 %: 1 canary pod (1 of 4).
     expect(cluster.applied).toHaveLength(1);
@@ -54,8 +57,7 @@ describe('canary phase', () => {
 
   test('a canary failing 10 % of its requests: aborted after one interval, removed; the report names metric, values and pods', async () => {
     const cluster = withTraffic(canaryCluster(), { 'web-canary-a': [40, 4], 'web-1': [60, 0], 'web-2': [60, 0] });
-    const { ctx } = context();
-    const outcome = await runCanary(cluster, canaryPlan(), STABLE, ctx);
+    const outcome = await runCanary(context(cluster), canaryPlan(), STABLE, TIMEOUT_MS);
     if (outcome.kind !== 'abort') throw new Error('expected an abort');
     expect(outcome).toMatchObject({
       stage: 'analysis',
@@ -82,7 +84,7 @@ describe('canary phase', () => {
 
   test('too little traffic with onInconclusive "fail": aborted, and the report says the analysis was inconclusive', async () => {
     const cluster = withTraffic(canaryCluster(), { 'web-canary-a': [2, 0], 'web-1': [6, 0] });
-    const outcome = await runCanary(cluster, canaryPlan(), STABLE, context().ctx);
+    const outcome = await runCanary(context(cluster), canaryPlan(), STABLE, TIMEOUT_MS);
     if (outcome.kind !== 'abort') throw new Error('expected an abort');
     expect(outcome.inconclusive).toBe(true);
     expect(canaryAbortReport('generic', 'web', ['x'], outcome, STABLE)).toMatch(/^✗ generic: canary of x aborted \(the analysis was inconclusive\): inconclusive: no interval had/);
@@ -90,7 +92,7 @@ describe('canary phase', () => {
 
   test('too little traffic with onInconclusive "promote": promoted, flagged as inconclusive', async () => {
     const cluster = withTraffic(canaryCluster(), { 'web-canary-a': [2, 0], 'web-1': [6, 0] });
-    const outcome = await runCanary(cluster, canaryPlan({ onInconclusive: 'promote' }), STABLE, context().ctx);
+    const outcome = await runCanary(context(cluster), canaryPlan({ onInconclusive: 'promote' }), STABLE, TIMEOUT_MS);
     expect(outcome.kind).toBe('promote');
     expect(canarySummary(outcome).inconclusive).toBe(true);
   });
@@ -98,10 +100,11 @@ describe('canary phase', () => {
   test('a canary that never becomes Ready is aborted as soon as a rollout check fails it, removed, nothing analysed', async () => {
     const cluster = new FakeCluster();
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ replicas: 1, updated: 1, available: 0 }))];
-    const { clock, ctx } = context();
     let polls = 0;
     const startupBudget = async () => (++polls >= 5 ? 'pod web-canary-x: StartupBudgetExceeded' : undefined);
-    const outcome = await runCanary(cluster, canaryPlan(), STABLE, { ...ctx, checks: [startupBudget] });
+    const ctx = context(cluster, [startupBudget]);
+    const { clock } = ctx;
+    const outcome = await runCanary(ctx, canaryPlan(), STABLE, TIMEOUT_MS);
     expect(outcome).toMatchObject({ kind: 'abort', stage: 'never-ready', reason: 'the canary did not become Ready: pod web-canary-x: StartupBudgetExceeded' });
     expect(clock.now()).toBe(4000);
     expect(cluster.mutations()).toEqual(['apply Deployment/web-canary', 'delete deployment web-canary -n web']);
@@ -114,7 +117,7 @@ describe('canary phase', () => {
   test('a canary the API server rejects: exit 5, nothing else changed', async () => {
     const cluster = new FakeCluster();
     cluster.applyReply = () => ({ ok: false, error: 'Error from server (Forbidden): deployments.apps is forbidden', forbidden: true });
-    expect(await refusal(runCanary(cluster, canaryPlan(), STABLE, context().ctx))).toMatchObject({
+    expect(await refusal(runCanary(context(cluster), canaryPlan(), STABLE, TIMEOUT_MS))).toMatchObject({
       exitCode: EXIT.applyFailed,
       message: expect.stringMatching(/stable Deployment is untouched/),
     });
@@ -124,11 +127,11 @@ describe('canary phase', () => {
     const cluster = new FakeCluster();
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ image: 'registry.local/web:0.9.9' }))];
     const { lines, log } = collect();
-    expect(await removeLeftoverCanary(cluster, basePlan(), log)).toBe(true);
+    expect(await removeLeftoverCanary(phaseContext(cluster, { log }), basePlan())).toBe(true);
     expect(cluster.mutations()).toEqual(['delete deployment web-canary -n web']);
     expect(lines[0]).toBe('canary: found deployment/web-canary (registry.local/web:0.9.9) left by a deploy that stopped mid-canary; removing it');
     const clean = new FakeCluster();
-    expect(await removeLeftoverCanary(clean, basePlan(), log)).toBe(false);
+    expect(await removeLeftoverCanary(phaseContext(clean, { log }), basePlan())).toBe(false);
     expect(clean.mutations()).toEqual([]);
   });
 
@@ -136,6 +139,6 @@ describe('canary phase', () => {
     const cluster = new FakeCluster();
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({}))];
     cluster.delete = async () => ({ ok: false, error: 'deployments.apps "web-canary" is forbidden', forbidden: true });
-    expect((await refusal(removeLeftoverCanary(cluster, basePlan(), collect().log))).exitCode).toBe(EXIT.clusterUnreachable);
+    expect((await refusal(removeLeftoverCanary(phaseContext(cluster), basePlan()))).exitCode).toBe(EXIT.clusterUnreachable);
   });
 });

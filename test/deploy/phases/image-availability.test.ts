@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { deployContext } from '../../../deploy/context';
 import { EXIT } from '../../../deploy/errors';
 import { parseEcrImage, waitForEcrImage, type EcrImage } from '../../../deploy/phases/image-availability';
 import { deploy } from '../../../deploy/run';
@@ -149,13 +150,9 @@ describe('the deploy command checks the image before anything else', () => {
     const ref = `${ACCOUNT}.dkr.ecr.${env.region}.amazonaws.com/${REPOSITORY}@${MISSING}`;
     const outputsFile = writeOutputsFile('prod', fakeOutputs('prod'));
     const lines: string[] = [];
-    const run = deploy(options({ env: 'prod', image: ref, outputsFile, awsEndpoint: moto.endpoint, imageWaitSeconds: 0 }), {
-      config,
-      render: fakeRender,
-      log: (l) => lines.push(l),
-      env: { ...process.env, KUBECTL: kubectl },
-      workdir: dir,
-    });
+    const release = options({ env: 'prod', image: ref, outputsFile, awsEndpoint: moto.endpoint, imageWaitSeconds: 0 });
+    const context = deployContext(release, { config, render: fakeRender, log: (l) => lines.push(l), env: { ...process.env, KUBECTL: kubectl }, workdir: dir });
+    const run = deploy(context, release);
     const e = await deployRefusal(run);
     expect(e.exitCode).toBe(EXIT.invalidInput);
     expect(e.message).toContain(`${MISSING} in repository ${REPOSITORY} (${env.region}, account ${ACCOUNT})`);
