@@ -1,7 +1,7 @@
 /**
  * The small interface the deploy phases use to talk to a cluster, and its kubectl implementation. Phases depend on
  * `Cluster` only, so each one is unit-tested with an in-memory fake (test/deploy/fake-cluster.ts) in milliseconds;
- * `KubectlCluster` maps every call to one kubectl invocation (covered by test/deploy/cluster.test.ts and the e2e suite).
+ * `KubectlCluster` maps every call to one kubectl invocation (covered by test/deploy/adapters/cluster.test.ts and the e2e suite).
  */
 import type { KubectlRunner } from './kubectl';
 import { toYaml, type KubeObject } from '../manifests';
