@@ -1,7 +1,9 @@
 // ESLint (typescript-eslint) for the whole repository, with the layer directions as rules: a dependency that points
-// the wrong way fails `npm run lint` (test/lint/layers.test.ts shows it on a deliberate violation).
+// the wrong way fails `npm run lint` (test/lint/layers.test.ts shows it on a deliberate violation), and so does an
+// import cycle (eslint-rules/no-import-cycle.mjs; test/lint/import-cycle.test.ts).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import noImportCycle from './eslint-rules/no-import-cycle.mjs';
 
 /** A relative import into one of these top-level folders, from any depth (`../infra/x`, `../../charts`). */
 const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
@@ -22,7 +24,8 @@ const DEPLOY = 'deploy/ reads rendered manifests and outputs, never CDK construc
 const RUNTIME = 'lambda/ and app/ import neither infra/ nor charts/ (shared names come from config/).';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'cdk.out.*/', 'manifests/', 'manifests.*/', '.deploy/', 'coverage/'] },
+  // test/lint/fixtures/ holds deliberate violations, linted by test/lint/ only.
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', 'cdk.out.*/', 'manifests/', 'manifests.*/', '.deploy/', 'coverage/', 'test/lint/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -47,7 +50,10 @@ export default tseslint.config(
       },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { local: { rules: { 'no-import-cycle': noImportCycle } } },
     rules: {
+      // No file imports itself back through its imports, type-only imports included (issue 24).
+      'local/no-import-cycle': 'error',
       // `_` marks a binding kept on purpose (destructuring a field away, an unused callback parameter).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // Every eslint-disable names the rule and says why.
@@ -74,10 +80,10 @@ export default tseslint.config(
   { files: ['infra/main.ts'], rules: restrict(rule(CDK8S, INFRA), rule(into('charts', 'deploy', 'app', 'scripts'), INFRA)) },
   {
     files: ['deploy/**/*.ts'],
-    ignores: ['deploy/main.ts'],
+    ignores: ['deploy/commands/*.ts'],
     rules: restrict(rule(AWS_CDK, DEPLOY), rule(CDK8S, DEPLOY), rule(into('infra', 'charts', 'lambda', 'app', 'scripts'), DEPLOY), PLATFORM_CONFIG),
   },
-  { files: ['deploy/main.ts', 'deploy/*-main.ts'], rules: restrict(rule(AWS_CDK, DEPLOY), rule(into('infra', 'lambda', 'app', 'scripts'), DEPLOY)) },
+  { files: ['deploy/commands/*.ts'], rules: restrict(rule(AWS_CDK, DEPLOY), rule(into('infra', 'lambda', 'app', 'scripts'), DEPLOY)) },
   {
     files: ['lambda/**/*.ts', 'app/**/*.ts'],
     rules: restrict(rule(AWS_CDK, RUNTIME), rule(CDK8S, RUNTIME), rule(into('infra', 'charts', 'deploy', 'scripts'), RUNTIME), PLATFORM_CONFIG),

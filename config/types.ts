@@ -1,7 +1,7 @@
 /**
  * The one typed description of the platform: every environment, the shared services and who may deploy.
  *
- * Read once at an entry point (infra/main.ts, charts/main.ts, deploy/main.ts), validated by
+ * Read once at an entry point (infra/main.ts, charts/main.ts, deploy/commands/deploy.ts), validated by
  * `validatePlatformConfig`, then passed down as props. Nothing below the entry points reads `process.env`.
  *
  * This module has no runtime dependencies so that `charts/` (portable workloads) and `lambda/` can share it

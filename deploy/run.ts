@@ -1,108 +1,71 @@
 /**
- * The deploy command, phase by phase (deploy/phases/): prepare offline → connect → namespace access → preflight →
- * lock → (canary → analysis → abort or promote) → apply → watch → rollback/report. Each phase has one job and talks
- * to the cluster only through `Cluster`. `--abort-canary` is its own short flow (deploy/abort-canary.ts).
+ * The deploy command's release, phase by phase (deploy/phases/): prepare offline → connect → namespace access →
+ * preflight → lock → (canary → analysis → abort or promote: deploy/canary/) → apply → watch → rollback/report. Each
+ * phase has one job, takes the deploy context (deploy/context.ts) and talks to the cluster only through `Cluster`.
+ * `--abort-canary` is its own short flow (deploy/canary/abort-canary.ts), chosen by the entry point.
  */
-import { abortCanary } from './abort-canary';
 import type { DeployOptions } from './args';
-import { podProxyAccess } from './canary/metrics';
-import { systemClock, type Clock } from './clock';
-import { KubectlCluster, type Cluster } from './cluster';
+import { podProxyAccess } from './canary/pod-metrics';
+import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './canary/report';
+import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './canary/run-canary';
+import type { ClusterContext, DeployContext } from './context';
 import { EXIT } from './errors';
-import { findKubectl, Kubectl } from './kubectl';
 import { podImages } from './manifests';
 import { applyNamespace, applyRelease, readPrevious, type PreviousRelease } from './phases/apply';
-import { removeCanary, removeLeftoverCanary, runCanary, usesCanary } from './phases/canary';
-import { canaryAbortReport, canaryAbortResult, canarySummary, promotionLine } from './phases/canary-report';
-import { checkCluster, connect, kubeconfigSource, type OpenCluster } from './phases/connect';
-import { holdLock, processLockHolder } from './phases/lock';
+import { kubeconfigSource, withCluster } from './phases/connect';
+import { withLock } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { planRelease, type ReleasePlan } from './phases/plan';
-import { preflight, type PreflightCheck } from './phases/preflight';
-import { prepare, type PrepareDeps } from './phases/prepare';
+import { preflight } from './phases/preflight';
+import { prepare } from './phases/prepare';
 import { failureReport, failureResult, successLine, successResult, watchingLine, type DeployResult } from './phases/report';
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback } from './phases/rollback';
-import { watchRollout, type RolloutCheck } from './phases/watch';
+import { watchRollout } from './phases/watch';
 
-export interface DeployDeps extends PrepareDeps {
-  readonly log: (line: string) => void;
-  /** The process environment, read once by the entry point (KUBECONFIG, KUBECTL, PLATFORM_CACHE_DIR; passed to kubectl). */
-  readonly env: NodeJS.ProcessEnv;
-  /** Where `.deploy/<env>/` is written (the repository root). */
-  readonly workdir: string;
-  /**
-   * Poll interval of the rollout watch (ms).
-   * @default 1000
-   */
-  readonly pollMs?: number;
-  /** @default - real time */
-  readonly clock?: Clock;
-  /** @default - kubectl (`KubectlCluster` over `findKubectl(env)`) */
-  readonly openCluster?: OpenCluster;
-  /** @default - none (the server-side dry run always runs) */
-  readonly preflightChecks?: readonly PreflightCheck[];
-  /** @default - none (progress deadline and timeout only); they watch a canary's pods too */
-  readonly rolloutChecks?: readonly RolloutCheck[];
-  /** @default - the CI run (when there is one), user@host and pid */
-  readonly lockHolder?: string;
-  /** Wall-clock time of the deploy lock's Lease. @default - the system time */
-  readonly now?: () => Date;
-}
-
-/** The whole command. Returns the result; throws DeployError for refusals before anything was applied. */
-export async function deploy(options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  if (options.mode === 'abort-canary') return abortCanary(options, deps);
-  const prepared = prepare(options, deps);
-  for (const warning of prepared.imageWarnings) deps.log(`warning: ${warning}`);
-  const source = kubeconfigSource(options, prepared.target, deps.env);
-  const aws = { endpoint: options.awsEndpoint };
+/** The whole release. Returns the result; throws DeployError for refusals before anything was applied. */
+export async function deploy(context: DeployContext, options: DeployOptions): Promise<DeployResult> {
+  const prepared = prepare(options, context);
+  for (const warning of prepared.imageWarnings) context.log(`warning: ${warning}`);
+  const source = kubeconfigSource(context, options, prepared.target);
   // The images must be where the environment's EKS cluster will pull them (ECR replication is asynchronous): checked
   // before anything else. With --kubeconfig the operator names another cluster, which may pull from elsewhere.
   if (source.kind === 'eks') {
-    const { checkReleaseImages } = await import('./image-availability');
-    await checkReleaseImages(podImages(prepared.release.deployment), { ...aws, waitSeconds: options.imageWaitSeconds ?? 600, log: deps.log });
+    const { checkReleaseImages } = await import('./phases/image-availability');
+    await checkReleaseImages(context, podImages(prepared.release.deployment), options.imageWaitSeconds ?? 600);
   }
-  const secrets = await releaseSecrets(prepared, aws, deps.log);
-  const open = deps.openCluster ?? ((target) => new KubectlCluster(new Kubectl(findKubectl(deps.env), target, deps.env)));
-  const connection = await connect(source, { options, outputs: prepared.outputs, aws }, open, deps.log);
-  try {
-    await checkCluster(connection.cluster, prepared.target, { context: options.context, outputs: prepared.outputs }, deps.log);
-    const access = await namespaceAccess(connection.cluster, prepared.release.namespace, prepared.release.namespaceObject, deps.log);
-    return await release(connection.cluster, planRelease(prepared, access, secrets), options, deps);
-  } finally {
-    connection.dispose();
-  }
+  const secrets = await releaseSecrets(context, prepared);
+  const expected = { target: prepared.target, kubeContext: options.context, outputs: prepared.outputs };
+  return withCluster(context, source, expected, async (connected) => {
+    const access = await namespaceAccess(connected, prepared.release.namespace, prepared.release.namespaceObject);
+    return release(connected, planRelease(prepared, access, secrets), options);
+  });
 }
 
-async function release(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  const { log } = deps;
-  const checks = [...(deps.preflightChecks ?? []), ...(plan.strategy.kind === 'canary' ? [podProxyAccess] : [])];
-  const { deferred } = await preflight({ cluster, plan, log }, checks);
-  log(`manifests: ${writeReviewCopy(deps.workdir, plan, options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${plan.target.name}, image ${options.image}`)}`);
+async function release(context: ClusterContext, plan: ReleasePlan, options: DeployOptions): Promise<DeployResult> {
+  const { log } = context;
+  const checks = [...context.preflightChecks, ...(plan.strategy.kind === 'canary' ? [podProxyAccess] : [])];
+  const { deferred } = await preflight(context, plan, checks);
+  log(`manifests: ${writeReviewCopy(context, plan, options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${plan.target.name}, image ${options.image}`)}`);
   if (options.mode === 'diff' || options.mode === 'dry-run') {
-    await (options.mode === 'diff' ? diffRelease : dryRunRelease)(cluster, plan, deferred, log);
+    await (options.mode === 'diff' ? diffRelease : dryRunRelease)(context, plan, deferred);
     return { outcome: options.mode, exitCode: EXIT.ok };
   }
   // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
-  await applyNamespace(cluster, plan, log);
-  const lock = await holdLock(cluster, plan.namespace, deps.lockHolder ?? processLockHolder(deps.env), deps.now ?? (() => new Date()), log);
-  try {
-    await removeLeftoverCanary(cluster, plan, log);
-    return await releaseLocked(cluster, plan, options, deps);
-  } finally {
-    await lock.release();
-  }
+  await applyNamespace(context, plan);
+  return withLock(context, plan.namespace, async () => {
+    await removeLeftoverCanary(context, plan);
+    return releaseLocked(context, plan, options);
+  });
 }
 
 /** Under the lock: a canary first when the strategy says so, then the rolling update of the stable Deployment. */
-async function releaseLocked(cluster: Cluster, plan: ReleasePlan, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  const { log } = deps;
-  const clock = deps.clock ?? systemClock;
-  const previous = await readPrevious(cluster, plan);
-  if (!usesCanary(plan, previous, log)) return rollOut(cluster, plan, previous, options, deps);
-  const canary = await runCanary(cluster, plan, previous, { clock, log, pollMs: deps.pollMs, timeoutMs: options.timeoutSeconds * 1000, checks: deps.rolloutChecks });
+async function releaseLocked(context: ClusterContext, plan: ReleasePlan, options: DeployOptions): Promise<DeployResult> {
+  const { log } = context;
+  const previous = await readPrevious(context, plan);
+  if (!usesCanary(context, plan, previous)) return rollOut(context, plan, previous, options);
+  const canary = await runCanary(context, plan, previous, options.timeoutSeconds * 1000);
   const images = podImages(plan.deployment);
   if (canary.kind === 'abort') {
     log(canaryAbortReport(plan.target.name, plan.deploymentName, images, canary, previous));
@@ -110,29 +73,21 @@ async function releaseLocked(cluster: Cluster, plan: ReleasePlan, options: Deplo
   }
   log(promotionLine(plan.deploymentName, images, canary));
   try {
-    return { ...(await rollOut(cluster, plan, previous, options, deps)), canary: canarySummary(canary) };
+    return { ...(await rollOut(context, plan, previous, options)), canary: canarySummary(canary) };
   } finally {
     // After the stable pods rolled (or were rolled back): the canary's share goes with the rest.
-    await removeCanary(cluster, plan, log);
+    await removeCanary(context, plan);
   }
 }
 
 /** The rolling update of the stable Deployment: apply, watch, and on failure diagnose and roll back. */
-async function rollOut(cluster: Cluster, plan: ReleasePlan, previous: PreviousRelease, options: DeployOptions, deps: DeployDeps): Promise<DeployResult> {
-  const { log } = deps;
-  const clock = deps.clock ?? systemClock;
+async function rollOut(context: ClusterContext, plan: ReleasePlan, previous: PreviousRelease, options: DeployOptions): Promise<DeployResult> {
+  const { clock, log } = context;
   const applyStarted = clock.now();
-  await applyRelease(cluster, plan, log);
+  await applyRelease(context, plan);
   const applied = clock.now();
   log(watchingLine(plan, applied - applyStarted, options.timeoutSeconds));
-  const watch = { clock, log, minReplicas: plan.minReplicas, pollMs: deps.pollMs };
-  const outcome = await watchRollout(cluster, {
-    ...watch,
-    namespace: plan.namespace,
-    name: plan.deploymentName,
-    timeoutMs: options.timeoutSeconds * 1000,
-    checks: deps.rolloutChecks,
-  });
+  const outcome = await watchRollout(context, { namespace: plan.namespace, name: plan.deploymentName, minReplicas: plan.minReplicas, timeoutMs: options.timeoutSeconds * 1000 });
   const settled = clock.now();
   const images = podImages(plan.deployment);
   if (outcome.phase === 'complete') {
@@ -140,8 +95,8 @@ async function rollOut(cluster: Cluster, plan: ReleasePlan, previous: PreviousRe
     log(successLine(plan.target.name, plan.deploymentName, images, outcome, result.timings!));
     return result;
   }
-  const diagnosis = await diagnose(cluster, plan.namespace, plan.deployment);
-  const undone = await rollback(cluster, plan, previous, { ...watch, timeoutMs: Math.max(options.timeoutSeconds, 120) * 1000 });
+  const diagnosis = await diagnose(context, plan.namespace, plan.deployment);
+  const undone = await rollback(context, plan, previous, Math.max(options.timeoutSeconds, 120) * 1000);
   const marks = { applyStarted, applied, settled, rollbackEnded: undone.kind === 'no-previous-revision' ? undefined : clock.now() };
   log(failureReport({ target: plan.target.name, deployment: plan.deploymentName, images, failure: outcome, diagnosis, previous, rollback: undone, marks }));
   return failureResult(marks, outcome, undone);

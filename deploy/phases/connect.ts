@@ -6,11 +6,11 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { WorkloadOutputs } from '../../config';
+import type { Cluster } from '../adapters/cluster';
+import { parseMinor } from '../adapters/kubectl';
 import type { DeployOptions } from '../args';
-import type { Cluster } from '../cluster';
-import type { AwsClientOptions } from '../eks';
+import type { ClusterContext, DeployContext } from '../context';
 import { clusterError, inputError } from '../errors';
-import { parseMinor, type KubectlTarget } from '../kubectl';
 import type { ResolvedTarget } from './prepare';
 
 /** Where the kubeconfig comes from: a file (--kubeconfig or a temporary EKS one), or KUBECONFIG read by kubectl itself. */
@@ -20,7 +20,7 @@ export type KubeconfigSource = { readonly kind: 'file'; readonly path: string } 
  * --kubeconfig, else for a portable target KUBECONFIG (kubectl reads it from its environment: a list "a:b" is fine
  * there, not in --kubeconfig), else (aws) a temporary one for the EKS cluster. Refuses missing files (exit 2).
  */
-export function kubeconfigSource(options: Pick<DeployOptions, 'kubeconfig'>, target: ResolvedTarget, env: NodeJS.ProcessEnv): KubeconfigSource {
+export function kubeconfigSource({ env }: DeployContext, options: Pick<DeployOptions, 'kubeconfig'>, target: ResolvedTarget): KubeconfigSource {
   if (options.kubeconfig) {
     if (!existsSync(options.kubeconfig)) throw inputError(`--kubeconfig ${options.kubeconfig} does not exist`);
     return { kind: 'file', path: options.kubeconfig };
@@ -32,32 +32,46 @@ export function kubeconfigSource(options: Pick<DeployOptions, 'kubeconfig'>, tar
   return { kind: 'environment', value };
 }
 
+/** The cluster a deploy expects: its target's, through `--context` when given, and (aws) the one its outputs name. */
+export interface ExpectedCluster {
+  readonly target: ResolvedTarget;
+  /** The kubeconfig context (`--context`). @default - the kubeconfig's current context */
+  readonly kubeContext?: string;
+  /** The environment's outputs (aws): cluster name, region and account. @default - none (a portable target) */
+  readonly outputs?: WorkloadOutputs;
+}
+
 /** An open cluster: the phases talk to `cluster`; `dispose` removes what connecting created (the EKS kubeconfig). */
 export interface Connection {
   readonly cluster: Cluster;
   dispose(): void;
 }
 
-/** Opens a `Cluster` for a kubeconfig target (deploy/main.ts: kubectl; tests: a fake). */
-export type OpenCluster = (target: KubectlTarget) => Cluster;
-
-/** Opens the cluster; for `eks`, DescribeCluster + a temporary kubeconfig whose token is refreshed before each call. */
-export async function connect(
-  source: KubeconfigSource,
-  context: { readonly options: Pick<DeployOptions, 'context'>; readonly outputs?: WorkloadOutputs; readonly aws: AwsClientOptions },
-  open: OpenCluster,
-  log: (line: string) => void,
-): Promise<Connection> {
+/** Opens the cluster (`context.openCluster`); for `eks`, DescribeCluster + a temporary kubeconfig whose token is refreshed before each call. */
+export async function connect(context: DeployContext, source: KubeconfigSource, expected: ExpectedCluster): Promise<Connection> {
+  const { kubeContext, outputs } = expected;
   if (source.kind !== 'eks') {
-    const cluster = open({ kubeconfig: source.kind === 'file' ? source.path : undefined, context: context.options.context });
+    const cluster = context.openCluster({ kubeconfig: source.kind === 'file' ? source.path : undefined, context: kubeContext });
     return { cluster, dispose: () => undefined };
   }
-  const { describeEksCluster, TemporaryEksKubeconfig } = await import('../eks');
+  const { describeEksCluster, TemporaryEksKubeconfig } = await import('../adapters/eks');
   // The outputs' account (the environment's): a cluster of the same name in another account is never the target.
-  const described = await describeEksCluster(context.outputs!.clusterName, context.outputs!.region, context.aws, context.outputs!.account);
+  const described = await describeEksCluster(outputs!.clusterName, outputs!.region, context.aws, outputs!.account);
   const eks = await TemporaryEksKubeconfig.create(described);
-  log(`cluster: EKS ${described.arn} (Kubernetes ${described.version ?? '?'}) at ${described.endpoint}`);
-  return { cluster: open({ kubeconfig: eks.path, context: context.options.context, beforeRun: () => eks.refresh() }), dispose: () => eks.dispose() };
+  context.log(`cluster: EKS ${described.arn} (Kubernetes ${described.version ?? '?'}) at ${described.endpoint}`);
+  return { cluster: context.openCluster({ kubeconfig: eks.path, context: kubeContext, beforeRun: () => eks.refresh() }), dispose: () => eks.dispose() };
+}
+
+/** Connects, checks that it is the expected cluster, runs `work` with it; what connecting created is always removed. */
+export async function withCluster<T>(context: DeployContext, source: KubeconfigSource, expected: ExpectedCluster, work: (context: ClusterContext) => Promise<T>): Promise<T> {
+  const connection = await connect(context, source, expected);
+  try {
+    const connected: ClusterContext = { ...context, cluster: connection.cluster };
+    await checkCluster(connected, expected);
+    return await work(connected);
+  } finally {
+    connection.dispose();
+  }
 }
 
 export interface ClusterIdentity {
@@ -67,19 +81,16 @@ export interface ClusterIdentity {
 }
 
 /** kubectl can prune with ApplySets, the kubeconfig has a context, the API server answers and is the expected one. */
-export async function checkCluster(
-  cluster: Cluster,
-  target: ResolvedTarget,
-  expected: { readonly context?: string; readonly outputs?: WorkloadOutputs },
-  log: (line: string) => void,
-): Promise<ClusterIdentity> {
+export async function checkCluster(context: ClusterContext, expected: ExpectedCluster): Promise<ClusterIdentity> {
+  const { cluster, log } = context;
+  const { target } = expected;
   const client = await cluster.clientVersion();
   const minor = client.ok ? parseMinor(client.value) : undefined;
   if (!minor || minor[0] < 1 || (minor[0] === 1 && minor[1] < 27)) {
     throw inputError(`${cluster.description} (${client.ok ? client.value : client.error}) cannot prune with ApplySets: kubectl 1.27 or newer is required (set KUBECTL)`);
   }
   const server = await cluster.server();
-  if (!server.ok) throw inputError(`the kubeconfig has no usable context${expected.context ? ` "${expected.context}"` : ''}: ${server.error}`);
+  if (!server.ok) throw inputError(`the kubeconfig has no usable context${expected.kubeContext ? ` "${expected.kubeContext}"` : ''}: ${server.error}`);
   const eksRegion = /\.([a-z]{2}(?:-[a-z]+)+-\d)\.eks\.amazonaws\.com/.exec(server.value)?.[1];
   if (target.kind === 'aws' && expected.outputs && eksRegion && eksRegion !== expected.outputs.region) {
     throw clusterError(

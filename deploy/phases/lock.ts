@@ -4,8 +4,8 @@
  * was not renewed within its duration (a killed deploy) is stale and taken over. Writes are optimistic (create, or
  * replace at the read resourceVersion), so two deploys racing for a free or stale lock cannot both win.
  */
-import { hostname, userInfo } from 'node:os';
-import type { Cluster, LeaseLike } from '../cluster';
+import type { Cluster, LeaseLike } from '../adapters/cluster';
+import type { ClusterContext } from '../context';
 import { clusterError, DeployError, EXIT } from '../errors';
 import type { KubeObject } from '../manifests';
 
@@ -49,8 +49,10 @@ export interface ReleaseLock {
   release(): Promise<void>;
 }
 
-/** Takes the namespace's lock, or refuses (exit 6) naming who holds it and since when. */
-export async function acquireLock(cluster: Cluster, namespace: string, holder: string, now: () => Date, log: (line: string) => void): Promise<ReleaseLock> {
+/** Takes the namespace's lock for `context.lockHolder()`, or refuses (exit 6) naming who holds it and since when. */
+export async function acquireLock(context: ClusterContext, namespace: string): Promise<ReleaseLock> {
+  const { cluster, now, log } = context;
+  const holder = context.lockHolder();
   const read = await cluster.getLease(LOCK_NAME, namespace);
   if (!read.ok) throw clusterError(`cannot read the deploy lock (Lease ${LOCK_NAME} in ${namespace}): ${read.error}`);
   const state = lockState(read.value, now());
@@ -93,39 +95,14 @@ function heldLock(cluster: Cluster, namespace: string, holder: string, acquired:
   };
 }
 
-/** This process as a lock holder. */
-export function processLockHolder(env: NodeJS.ProcessEnv): string {
-  return lockHolder(env, { user: userInfo().username, host: hostname(), pid: process.pid });
-}
-
-/** Who a deploy is, for the lock: the CI run when there is one, the user, the machine and the process. */
-export function lockHolder(env: NodeJS.ProcessEnv, who: { user: string; host: string; pid: number }): string {
-  const run = env.GITHUB_RUN_ID
-    ? `GitHub Actions run ${env.GITHUB_RUN_ID}`
-    : env.CI_JOB_ID
-      ? `GitLab job ${env.CI_JOB_ID}`
-      : env.BITBUCKET_BUILD_NUMBER
-        ? `Bitbucket build ${env.BITBUCKET_BUILD_NUMBER}`
-        : env.BUILD_TAG
-          ? `Jenkins ${env.BUILD_TAG}`
-          : undefined;
-  return `${run ? `${run}, ` : ''}${who.user}@${who.host} pid ${who.pid}`;
-}
-
 /**
  * Takes the lock and renews it every third of its duration until released (a timer that does not keep the process
  * alive). A failed renewal is reported once: the deploy goes on, but another deploy could take the lock once it
  * expires.
  */
-export async function holdLock(
-  cluster: Cluster,
-  namespace: string,
-  holder: string,
-  now: () => Date,
-  log: (line: string) => void,
-  renewEveryMs = (LOCK_DURATION_SECONDS * 1000) / 3,
-): Promise<ReleaseLock> {
-  const lock = await acquireLock(cluster, namespace, holder, now, log);
+export async function holdLock(context: ClusterContext, namespace: string, renewEveryMs = (LOCK_DURATION_SECONDS * 1000) / 3): Promise<ReleaseLock> {
+  const { log } = context;
+  const lock = await acquireLock(context, namespace);
   let warned = false;
   const timer = setInterval(() => {
     lock.renew().catch((e: Error) => {
@@ -141,4 +118,14 @@ export async function holdLock(
       await lock.release();
     },
   };
+}
+
+/** Runs `work` holding the namespace's lock (`holdLock`), and releases it whatever the outcome. */
+export async function withLock<T>(context: ClusterContext, namespace: string, work: () => Promise<T>): Promise<T> {
+  const lock = await holdLock(context, namespace);
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
 }

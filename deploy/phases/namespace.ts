@@ -4,18 +4,13 @@
  * includes get on it) but not patch it, or not even read it: then it must already exist (created with the cluster)
  * and is left as it is.
  */
-import type { Cluster } from '../cluster';
+import type { ClusterContext } from '../context';
 import { clusterError, inputError } from '../errors';
 import { namespaceLabelDrift, type KubeObject } from '../manifests';
+import type { NamespaceAccess } from './plan';
 
-export interface NamespaceAccess {
-  /** The Namespace to apply (first, outside the ApplySet); undefined when it is to be left as it is. */
-  readonly namespaceObject?: KubeObject;
-  /** The Namespace exists (or, when it may not even be read, is assumed to). */
-  readonly exists: boolean;
-}
-
-export async function namespaceAccess(cluster: Cluster, namespace: string, wanted: KubeObject | undefined, log: (line: string) => void): Promise<NamespaceAccess> {
+export async function namespaceAccess(context: ClusterContext, namespace: string, wanted: KubeObject | undefined): Promise<NamespaceAccess> {
+  const { cluster, log } = context;
   const got = await cluster.getNamespace(namespace);
   if (!got.ok && !got.forbidden) throw clusterError(`cannot read namespace ${namespace}: ${got.error}`);
   if (!got.ok) {

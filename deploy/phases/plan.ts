@@ -1,13 +1,20 @@
 /** What the cluster phases work on: the prepared release, adjusted to what the credentials may do. */
 import { releaseStrategy, type ReleaseStrategy } from '../../config';
-import { canaryDeployment, canaryReplicas } from '../canary/release';
+import { canaryDeployment, canaryReplicas } from '../canary/deployment';
 import type { KubeObject } from '../manifests';
-import { autoscalerMinReplicas } from '../rollout';
-import type { NamespaceAccess } from './namespace';
+import { autoscalerMinReplicas } from '../rules/rollout';
 import type { PreparedRelease, ResolvedTarget } from './prepare';
 
 /** Name of the ApplySet parent (a Secret in the workload namespace): one release per namespace. */
 export const APPLYSET_NAME = 'platform-release';
+
+/** What the credentials may do with the Namespace (phases/namespace.ts finds out). */
+export interface NamespaceAccess {
+  /** The Namespace to apply (first, outside the ApplySet); undefined when it is to be left as it is. */
+  readonly namespaceObject?: KubeObject;
+  /** The Namespace exists (or, when it may not even be read, is assumed to). */
+  readonly exists: boolean;
+}
 
 export interface ReleasePlan {
   readonly target: ResolvedTarget;

@@ -1,10 +1,10 @@
 /**
  * A RolloutCheck (phase 6, watch) that fails a release at once when one of its NEW pods fails in a way waiting
- * cannot fix (deploy/pod-failures.ts: crash loop, image pull, container config, startup budget), instead of after
+ * cannot fix (deploy/rules/pod-failures.ts: crash loop, image pull, container config, startup budget), instead of after
  * progressDeadlineSeconds. The reason names the pod, the container, why, and its last log lines (redacted).
  */
-import { describePodFailure, detectPodFailures, logSource, newPods, newReplicaSetHash, redactLogLines, type FailurePodLike, type ReplicaSetLike } from '../pod-failures';
-import type { RolloutCheck } from './watch';
+import { describePodFailure, detectPodFailures, logSource, newPods, newReplicaSetHash, redactLogLines, type FailurePodLike, type ReplicaSetLike } from '../rules/pod-failures';
+import type { RolloutCheck } from '../context';
 
 export interface PodFailureCheckOptions {
   /**
@@ -17,12 +17,10 @@ export interface PodFailureCheckOptions {
    * @default 15
    */
   readonly logLines?: number;
-  /** @default - the system clock */
-  readonly now?: () => Date;
 }
 
 export function podFailureCheck(options: PodFailureCheckOptions = {}): RolloutCheck {
-  return async ({ cluster, namespace, deployment }) => {
+  return async ({ cluster, now }, { namespace, deployment }) => {
     const selector = (deployment as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels ?? {};
     const name = (deployment as { metadata?: { name?: string } }).metadata?.name;
     const labels = Object.entries(selector)
@@ -37,7 +35,7 @@ export function podFailureCheck(options: PodFailureCheckOptions = {}): RolloutCh
     if (!hash || !name) return undefined;
     const pods = await cluster.listPods(namespace, selector);
     if (!pods.ok) return undefined;
-    const failures = detectPodFailures(newPods(pods.value as FailurePodLike[], hash), (options.now ?? (() => new Date()))());
+    const failures = detectPodFailures(newPods(pods.value as FailurePodLike[], hash), now());
     if (failures.length === 0) return undefined;
     const lines = [`${failures.length} new pod${failures.length === 1 ? '' : 's'} failed (${[...new Set(failures.map((f) => f.reason))].join(', ')}):`];
     for (const failure of failures.slice(0, 3)) {

@@ -2,23 +2,12 @@
  * Phase 4: nothing is applied until every check passes and the API server accepts every object (server-side dry
  * run, with admission). Further checks (e.g. that the image exists in its registry) plug in as `PreflightCheck`s.
  */
-import type { Cluster } from '../cluster';
+import type { Cluster } from '../adapters/cluster';
+import type { ClusterContext, PreflightCheck } from '../context';
 import { inputError } from '../errors';
 import { bindingsToReleaseRoles, type KubeObject } from '../manifests';
+import { indent } from '../text';
 import { allObjects, type ReleasePlan } from './plan';
-
-export interface PreflightContext {
-  readonly cluster: Cluster;
-  readonly plan: ReleasePlan;
-  readonly log: (line: string) => void;
-}
-
-/** One more check before anything is applied: throws a DeployError (with its exit code) to refuse the release. */
-export interface PreflightCheck {
-  /** Shown in the log when the check passes. */
-  readonly name: string;
-  run(context: PreflightContext): Promise<void>;
-}
 
 export interface PreflightResult {
   /** RoleBindings left out of the dry run (they bind a Role this release creates; the apply validates them). */
@@ -27,10 +16,11 @@ export interface PreflightResult {
   readonly accepted: number;
 }
 
-export async function preflight(context: PreflightContext, checks: readonly PreflightCheck[] = []): Promise<PreflightResult> {
-  const { cluster, plan, log } = context;
+/** `checks`: the context's, and those of the release's strategy (a canary's metrics access). */
+export async function preflight(context: ClusterContext, plan: ReleasePlan, checks: readonly PreflightCheck[]): Promise<PreflightResult> {
+  const { cluster, log } = context;
   for (const check of checks) {
-    await check.run(context);
+    await check.run(context, plan);
     log(`preflight: ${check.name}: ok`);
   }
   const deferred = await deferredBindings(cluster, plan);
@@ -67,11 +57,4 @@ async function deferredBindings(cluster: Cluster, plan: ReleasePlan): Promise<Ku
     if (exists.ok && !exists.value) deferred.push(binding);
   }
   return deferred;
-}
-
-export function indent(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => `  ${l}`)
-    .join('\n');
 }

@@ -23,7 +23,7 @@ import {
 import type { DeployOptions } from '../args';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
-import { oidcSecretNames } from '../secrets';
+import { oidcSecretNames } from '../rules/secrets';
 
 export type RenderFn = (config: PlatformConfig, target: string, options: { images: Readonly<Record<string, string>>; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
 

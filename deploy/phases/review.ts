@@ -4,15 +4,15 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Cluster } from '../cluster';
+import type { ClusterContext, DeployContext } from '../context';
 import { clusterError, inputError } from '../errors';
 import { toYaml, type KubeObject } from '../manifests';
-import { redact } from '../secrets';
+import { redact } from '../rules/secrets';
+import { indent } from '../text';
 import { allObjects, applySetOf, type ReleasePlan } from './plan';
-import { indent } from './preflight';
 
 /** Writes the review copy, every Secret redacted (the OIDC client Secret and any Secret of --manifests alike). */
-export function writeReviewCopy(workdir: string, plan: ReleasePlan, origin: string): string {
+export function writeReviewCopy({ workdir }: DeployContext, plan: ReleasePlan, origin: string): string {
   const dir = join(workdir, '.deploy', plan.target.name);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'manifests.yaml');
@@ -22,14 +22,14 @@ export function writeReviewCopy(workdir: string, plan: ReleasePlan, origin: stri
 }
 
 /** `kubectl diff --server-side` of every object, the canary Deployment of a canary release included (Secret values masked by kubectl). */
-export async function diffRelease(cluster: Cluster, plan: ReleasePlan, deferred: readonly KubeObject[], log: (line: string) => void): Promise<void> {
+export async function diffRelease({ cluster, log }: ClusterContext, plan: ReleasePlan, deferred: readonly KubeObject[]): Promise<void> {
   const diff = await cluster.diff([...allObjects(plan).filter((o) => !deferred.includes(o)), ...(plan.canary ? [plan.canary] : [])]);
   if (!diff.ok) throw clusterError(`kubectl diff failed: ${diff.error}`);
   log(diff.value === '' ? 'diff: no changes' : diff.value);
 }
 
 /** Server-side dry run of the ApplySet apply, pruning included (what would be pruned is listed). */
-export async function dryRunRelease(cluster: Cluster, plan: ReleasePlan, deferred: readonly KubeObject[], log: (line: string) => void): Promise<void> {
+export async function dryRunRelease({ cluster, log }: ClusterContext, plan: ReleasePlan, deferred: readonly KubeObject[]): Promise<void> {
   if (plan.namespaceExists) {
     const dry = await cluster.apply(
       plan.objects.filter((o) => !deferred.includes(o)),

@@ -2,12 +2,12 @@
  * Phase 7a, after a failed rollout: what went wrong (pods not Ready, their conditions, container states and events),
  * then `kubectl rollout undo` to the revision that ran before the apply, watched until it is healthy again.
  */
-import type { Cluster } from '../cluster';
+import type { ClusterContext } from '../context';
 import type { KubeObject } from '../manifests';
-import { describeUnreadyPods } from '../rollout';
+import { describeUnreadyPods } from '../rules/rollout';
 import type { PreviousRelease } from './apply';
 import type { ReleasePlan } from './plan';
-import { watchRollout, type RolloutOutcome, type WatchOptions } from './watch';
+import { watchRollout, type RolloutOutcome } from './watch';
 
 export type RollbackOutcome =
   /** First release: nothing to return to. */
@@ -16,22 +16,18 @@ export type RollbackOutcome =
   /** The previous revision is back; `restored.phase` says whether it became healthy again. */
   | { readonly kind: 'undone'; readonly revision: string; readonly restored: RolloutOutcome };
 
-export async function rollback(
-  cluster: Cluster,
-  plan: ReleasePlan,
-  previous: PreviousRelease,
-  watch: Omit<WatchOptions, 'namespace' | 'name' | 'restoring' | 'checks'>,
-): Promise<RollbackOutcome> {
+/** Undoes the rollout to `previous.revision`, then watches the restore for at most `timeoutMs`. */
+export async function rollback(context: ClusterContext, plan: ReleasePlan, previous: PreviousRelease, timeoutMs: number): Promise<RollbackOutcome> {
   if (!previous.revision) return { kind: 'no-previous-revision' };
-  watch.log(`rolling back deployment/${plan.deploymentName} to revision ${previous.revision} (${previous.images.join(', ')})`);
-  const undo = await cluster.rollbackDeployment(plan.deploymentName, plan.namespace, previous.revision);
+  context.log(`rolling back deployment/${plan.deploymentName} to revision ${previous.revision} (${previous.images.join(', ')})`);
+  const undo = await context.cluster.rollbackDeployment(plan.deploymentName, plan.namespace, previous.revision);
   if (!undo.ok) return { kind: 'undo-failed', error: undo.error };
-  const restored = await watchRollout(cluster, { ...watch, namespace: plan.namespace, name: plan.deploymentName, restoring: true });
+  const restored = await watchRollout(context, { namespace: plan.namespace, name: plan.deploymentName, minReplicas: plan.minReplicas, timeoutMs, restoring: true });
   return { kind: 'undone', revision: previous.revision, restored };
 }
 
 /** Which pods are not ready and why (conditions, container states, recent events). */
-export async function diagnose(cluster: Cluster, namespace: string, deployment: KubeObject): Promise<string[]> {
+export async function diagnose({ cluster }: ClusterContext, namespace: string, deployment: KubeObject): Promise<string[]> {
   const selector = (deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
   const pods = await cluster.listPods(namespace, selector);
   if (!pods.ok) return [`(could not list pods: ${pods.error})`];

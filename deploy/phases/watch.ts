@@ -2,32 +2,17 @@
  * Phase 6: polls the Deployment until it completes, fails (progress deadline, or a pluggable check such as
  * crash-looping pods) or times out; prints a line whenever the replica counts change.
  */
-import type { Clock } from '../clock';
 import { seconds } from '../clock';
-import type { Cluster } from '../cluster';
-import { evaluateRollout, progressLine, type DeploymentLike, type RolloutState } from '../rollout';
+import type { ClusterContext } from '../context';
+import { everyReplicaUpdatedAndReady, evaluateRollout, progressLine, UPDATED_AND_READY, type DeploymentLike, type RolloutState } from '../rules/rollout';
 
-export interface RolloutCheckContext {
-  readonly cluster: Cluster;
-  readonly namespace: string;
-  readonly deployment: DeploymentLike;
-  readonly state: RolloutState;
-}
-
-/** Runs on every poll while the rollout progresses; a returned reason fails the rollout at once (no waiting for the deadline). */
-export type RolloutCheck = (context: RolloutCheckContext) => Promise<string | undefined>;
-
+/** What to watch; the poll interval, the clock and the rollout checks (`context.rolloutChecks`) come from the context. */
 export interface WatchOptions {
   readonly namespace: string;
   /** The Deployment. */
   readonly name: string;
   /** Overall limit from the start of the watch. */
   readonly timeoutMs: number;
-  /**
-   * Time between two reads.
-   * @default 1000
-   */
-  readonly pollMs?: number;
   /**
    * minReplicas of the HorizontalPodAutoscaler that owns spec.replicas (complete only once that many are available).
    * @default - no autoscaler
@@ -40,23 +25,15 @@ export interface WatchOptions {
    */
   readonly restoring?: boolean;
   /**
-   * Complete as soon as every replica is updated and Ready, before `minReadySeconds` makes it available: a canary,
-   * whose Ready pods already receive traffic (its analysis starts then).
+   * Complete as soon as every replica is updated and Ready (`everyReplicaUpdatedAndReady`): a canary.
    * @default false
    */
   readonly readyIsEnough?: boolean;
-  /**
-   * Further failure detectors.
-   * @default - none
-   */
-  readonly checks?: readonly RolloutCheck[];
   /**
    * Consecutive failed reads after which the watch gives up.
    * @default 10
    */
   readonly maxReadErrors?: number;
-  readonly clock: Clock;
-  readonly log: (line: string) => void;
 }
 
 export interface RolloutOutcome {
@@ -65,8 +42,9 @@ export interface RolloutOutcome {
   readonly reason: string;
 }
 
-export async function watchRollout(cluster: Cluster, options: WatchOptions): Promise<RolloutOutcome> {
-  const { clock, namespace, name } = options;
+export async function watchRollout(context: ClusterContext, options: WatchOptions): Promise<RolloutOutcome> {
+  const { cluster, clock, log } = context;
+  const { namespace, name } = options;
   const t0 = clock.now();
   const maxErrors = options.maxReadErrors ?? 10;
   let last = '';
@@ -80,13 +58,13 @@ export async function watchRollout(cluster: Cluster, options: WatchOptions): Pro
       lastState = state;
       const line = `${options.restoring ? 'restore' : 'rollout'}: ${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
       if (line !== last)
-        options.log(
+        log(
           `  [${seconds(clock.now() - t0)
             .toFixed(1)
             .padStart(5)}s] ${line}`,
         );
       last = line;
-      const outcome = await decide(cluster, options, read.value, state);
+      const outcome = await decide(context, options, read.value, state);
       if (outcome) return outcome;
     } else if (++errors >= maxErrors) {
       const why = read.ok ? 'it does not exist' : read.error;
@@ -95,20 +73,18 @@ export async function watchRollout(cluster: Cluster, options: WatchOptions): Pro
     if (clock.now() - t0 > options.timeoutMs) {
       return { phase: 'failed', state: lastState ?? evaluateRollout({}), reason: `timeout after ${Math.round(options.timeoutMs / 1000)}s (${lastState?.reason ?? 'no status'})` };
     }
-    await clock.sleep(options.pollMs ?? 1000);
+    await clock.sleep(context.pollMs);
   }
 }
 
 /** Complete, failed (deadline or a check), or undefined to keep watching. */
-async function decide(cluster: Cluster, options: WatchOptions, deployment: DeploymentLike, state: RolloutState): Promise<RolloutOutcome | undefined> {
+async function decide(context: ClusterContext, options: WatchOptions, deployment: DeploymentLike, state: RolloutState): Promise<RolloutOutcome | undefined> {
   if (state.phase === 'complete') return { phase: 'complete', state, reason: state.reason };
   if (options.restoring) return undefined;
   if (state.phase === 'failed') return { phase: 'failed', state, reason: state.reason };
-  if (options.readyIsEnough && state.desired > 0 && state.updated >= state.desired && state.current <= state.updated && state.ready >= state.desired) {
-    return { phase: 'complete', state, reason: 'every replica updated and Ready' };
-  }
-  for (const check of options.checks ?? []) {
-    const reason = await check({ cluster, namespace: options.namespace, deployment, state });
+  if (options.readyIsEnough && everyReplicaUpdatedAndReady(state)) return { phase: 'complete', state, reason: UPDATED_AND_READY };
+  for (const check of context.rolloutChecks) {
+    const reason = await check(context, { namespace: options.namespace, deployment, state });
     if (reason) return { phase: 'failed', state, reason };
   }
   return undefined;

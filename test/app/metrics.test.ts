@@ -7,7 +7,7 @@ import { createLogger } from '../../app/src/logger';
 import { createMetrics, listenMetrics } from '../../app/src/metrics';
 import { createApp } from '../../app/src/server';
 import { METRIC_NAMES } from '../../config';
-import { parseExposition, quantileMs, trafficOf } from '../../deploy/canary/analysis';
+import { parseExposition, quantileMs, trafficOf } from '../../deploy/canary/verdict';
 import { get } from './helpers';
 
 const quiet = createLogger({ out: { write: () => undefined }, err: { write: () => undefined } });

@@ -3,9 +3,9 @@
  * (sleep advances it at once), so a 10-minute rollout is decided in microseconds.
  */
 import type { Clock } from '../../deploy/clock';
-import { failed, ok, type ApplyOptions, type Cluster, type LeaseLike, type Reply } from '../../deploy/cluster';
+import { failed, ok, type ApplyOptions, type Cluster, type LeaseLike, type Reply } from '../../deploy/adapters/cluster';
 import type { KubeObject } from '../../deploy/manifests';
-import type { DeploymentLike, EventLike, PodLike } from '../../deploy/rollout';
+import type { DeploymentLike, EventLike, PodLike } from '../../deploy/rules/rollout';
 
 export class FakeClock implements Clock {
   constructor(public t = 0) {}

@@ -2,13 +2,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import assert from 'node:assert';
 import { DEFAULT_CANARY } from '../../config';
-import { ok } from '../../deploy/cluster';
+import { ok } from '../../deploy/adapters/cluster';
 import { leaseObject } from '../../deploy/phases/lock';
 import { withTraffic } from './canary/support';
 import { EXIT } from '../../deploy/errors';
-import { deploy, type DeployDeps } from '../../deploy/run';
+import { deployContext, type DeployDeps } from '../../deploy/context';
+import { deploy } from '../../deploy/run';
+import type { DeployOptions } from '../../deploy/args';
 import { config, fakeRender, options } from './fixtures';
 import { deploymentStatus, FakeClock, FakeCluster } from './fake-cluster';
 
@@ -33,6 +34,9 @@ function setup(cluster: FakeCluster, platform = config): { deps: DeployDeps; lin
   return { deps, lines, workdir, kubeconfig };
 }
 
+/** The release flow as the entry point runs it: the dependencies resolved once into the context. */
+const run = (options: DeployOptions, deps: DeployDeps) => deploy(deployContext(options, deps), options);
+
 const release = (image: string, kubeconfig: string, mode: 'apply' | 'dry-run' | 'diff' = 'apply') => options({ image, kubeconfig, mode });
 
 describe('deploy (orchestrator)', () => {
@@ -45,7 +49,7 @@ describe('deploy (orchestrator)', () => {
       ok(deploymentStatus({ image: 'registry.local/web:1.0.1' })),
     ];
     const { deps, lines, workdir, kubeconfig } = setup(cluster);
-    const result = await deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
+    const result = await run(release('registry.local/web:1.0.1', kubeconfig), deps);
     expect(result).toEqual({ outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: 0, rolloutMs: 1100, totalMs: 1100 } });
     expect(cluster.calls.filter((c) => !c.startsWith('getDeployment') && !c.startsWith('canI'))).toEqual([
       'clientVersion',
@@ -74,7 +78,7 @@ describe('deploy (orchestrator)', () => {
       (fake) => (fake.undone.length ? ok(deploymentStatus({ revision: '6' })) : faulty),
     ];
     const { deps, lines, kubeconfig } = setup(cluster);
-    const result = await deploy(release('registry.local/web:faulty', kubeconfig), deps);
+    const result = await run(release('registry.local/web:faulty', kubeconfig), deps);
     expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: expect.stringMatching(/^progress deadline exceeded/) });
     expect(cluster.undone).toEqual([{ name: 'web', namespace: 'web', revision: '4' }]);
     expect(lines.join('\n')).toMatch(/rolled back to revision 4 \(registry.local\/web:1.0.0\): 2\/2 replicas available again/);
@@ -84,7 +88,7 @@ describe('deploy (orchestrator)', () => {
     const cluster = new FakeCluster();
     cluster.deployments = [ok(undefined), ok(deploymentStatus({ updated: 1, available: 0, deadlineExceeded: true }))];
     const { deps, kubeconfig } = setup(cluster);
-    expect(await deploy(release('registry.local/web:faulty', kubeconfig), deps)).toMatchObject({ outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed });
+    expect(await run(release('registry.local/web:faulty', kubeconfig), deps)).toMatchObject({ outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed });
     expect(cluster.undone).toEqual([]);
   });
 
@@ -93,7 +97,7 @@ describe('deploy (orchestrator)', () => {
       const cluster = new FakeCluster();
       cluster.diffReply = ok('+ image: registry.local/web:2.0.0');
       const { deps, lines, kubeconfig } = setup(cluster);
-      expect(await deploy(release('registry.local/web:2.0.0', kubeconfig, mode), deps)).toEqual({ outcome: mode, exitCode: EXIT.ok });
+      expect(await run(release('registry.local/web:2.0.0', kubeconfig, mode), deps)).toEqual({ outcome: mode, exitCode: EXIT.ok });
       expect(cluster.mutations()).toEqual([]);
       expect(cluster.calls.filter((c) => c.startsWith('getDeployment'))).toEqual([]);
       expect(lines.at(-1)).toBe(mode === 'diff' ? '+ image: registry.local/web:2.0.0' : 'dry run: nothing was changed');
@@ -103,7 +107,7 @@ describe('deploy (orchestrator)', () => {
   test('nothing reaches the cluster when the input is refused', async () => {
     const cluster = new FakeCluster();
     const { deps, kubeconfig } = setup(cluster);
-    await expect(deploy(release('registry.local/web:latest', kubeconfig), deps)).rejects.toMatchObject({ exitCode: EXIT.invalidInput });
+    await expect(run(release('registry.local/web:latest', kubeconfig), deps)).rejects.toMatchObject({ exitCode: EXIT.invalidInput });
     expect(cluster.calls).toEqual([]);
   });
 });
@@ -132,7 +136,7 @@ describe('deploy with a canary (orchestrator)', () => {
   test('a good release: canary, analysis, promotion (the stable Deployment rolls), canary removed, lock released; exit 0', async () => {
     const cluster = stableAndCanary({ 'web-canary-a': [40, 0], 'web-1': [60, 0], 'web-2': [60, 0] });
     const { deps, lines, kubeconfig } = setup(cluster, canaryConfig());
-    const result = await deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
+    const result = await run(release('registry.local/web:1.0.1', kubeconfig), deps);
     expect(result).toMatchObject({ outcome: 'applied', exitCode: EXIT.ok, canary: { decision: 'promoted', inconclusive: false, analysisMs: 30_000 } });
     expect(cluster.calls).toContain('canI get pods/proxy -n web');
     expect(changes(cluster)).toEqual([
@@ -151,7 +155,7 @@ describe('deploy with a canary (orchestrator)', () => {
   test('a Ready but failing release: aborted, canary removed, the stable Deployment never applied; exit 1 with the report', async () => {
     const cluster = stableAndCanary({ 'web-canary-a': [40, 8], 'web-1': [60, 0], 'web-2': [60, 0] });
     const { deps, lines, kubeconfig } = setup(cluster, canaryConfig());
-    const result = await deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
+    const result = await run(release('registry.local/web:1.0.1', kubeconfig), deps);
     expect(result).toMatchObject({ outcome: 'canary-aborted', exitCode: EXIT.rolledBack, canary: { decision: 'aborted', stage: 'analysis', analysisMs: 10_000 } });
     expect(changes(cluster)).toEqual([
       'apply Namespace/web',
@@ -169,7 +173,7 @@ describe('deploy with a canary (orchestrator)', () => {
     const cluster = new FakeCluster();
     cluster.deployments = [ok(undefined), ok(deploymentStatus({ image: 'registry.local/web:1.0.1' }))];
     const { deps, lines, kubeconfig } = setup(cluster, canaryConfig());
-    expect(await deploy(release('registry.local/web:1.0.1', kubeconfig), deps)).toMatchObject({ outcome: 'applied', exitCode: EXIT.ok });
+    expect(await run(release('registry.local/web:1.0.1', kubeconfig), deps)).toMatchObject({ outcome: 'applied', exitCode: EXIT.ok });
     expect(changes(cluster)).not.toContain('apply Deployment/web-canary');
     expect(lines).toContain('canary: no deployment/web runs yet (first release), so there are no stable pods to compare a canary with: plain rollout');
   });
@@ -179,7 +183,7 @@ describe('deploy with a canary (orchestrator)', () => {
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ image: 'registry.local/web:0.9.9' }))];
     cluster.deployments = [ok(deploymentStatus({ revision: '4', image: 'registry.local/web:1.0.0' })), ok(deploymentStatus({ image: 'registry.local/web:1.0.1' }))];
     const { deps, lines, kubeconfig } = setup(cluster);
-    expect(await deploy(release('registry.local/web:1.0.1', kubeconfig), deps)).toMatchObject({ exitCode: EXIT.ok });
+    expect(await run(release('registry.local/web:1.0.1', kubeconfig), deps)).toMatchObject({ exitCode: EXIT.ok });
     expect(changes(cluster).slice(0, 4)).toEqual([
       'apply Namespace/web',
       'create Lease/platform-deploy-lock',
@@ -193,7 +197,7 @@ describe('deploy with a canary (orchestrator)', () => {
     const cluster = new FakeCluster();
     await cluster.create(leaseObject('web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')));
     const { deps, kubeconfig } = setup(cluster);
-    const refused = deploy(release('registry.local/web:1.0.1', kubeconfig), deps);
+    const refused = run(release('registry.local/web:1.0.1', kubeconfig), deps);
     await expect(refused).rejects.toMatchObject({
       exitCode: EXIT.locked,
       message: expect.stringMatching(
@@ -201,16 +205,5 @@ describe('deploy with a canary (orchestrator)', () => {
       ),
     });
     expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock', 'apply Namespace/web']);
-  });
-
-  test('--abort-canary removes a leftover canary under the lock (no image, nothing rendered); without one it says there is nothing to abort', async () => {
-    const cluster = new FakeCluster();
-    cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ image: 'registry.local/web:0.9.9' })), ok(undefined)];
-    const { deps, lines, kubeconfig } = setup(cluster);
-    const abort = options({ kubeconfig, mode: 'abort-canary', image: undefined });
-    expect(await deploy(abort, { ...deps, render: () => assert.fail('nothing is rendered') })).toEqual({ outcome: 'canary-removed', exitCode: EXIT.ok });
-    expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock', 'delete deployment web-canary -n web', 'delete lease.coordination.k8s.io platform-deploy-lock -n web']);
-    expect(await deploy(abort, deps)).toEqual({ outcome: 'no-canary', exitCode: EXIT.ok });
-    expect(lines).toContain('canary: no web-canary Deployment in web: nothing to abort');
   });
 });

@@ -21,7 +21,7 @@ import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
 import { platformConfig } from '../../config';
 import { LOCAL_CANARY } from '../../config/examples/local-canary';
-import { canaryDeployment } from '../../deploy/canary/release';
+import { canaryDeployment } from '../../deploy/canary/deployment';
 import { EXIT } from '../../deploy/errors';
 import { LOCK_DURATION_SECONDS, LOCK_NAME } from '../../deploy/phases/lock';
 import type { Sample } from '../support/load';

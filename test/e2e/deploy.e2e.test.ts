@@ -11,7 +11,7 @@ import { renderTarget } from '../../charts/app';
 import { DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
-import { runProcess } from '../../deploy/kubectl';
+import { runProcess } from '../../deploy/adapters/kubectl';
 import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, scheduleOn, watchReplicas } from './helpers';
 
 const NS = 'web';

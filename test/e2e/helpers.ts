@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { findKubectl, runProcess, type KubectlResult } from '../../deploy/kubectl';
+import { findKubectl, runProcess, type KubectlResult } from '../../deploy/adapters/kubectl';
 
 export const root = join(__dirname, '..', '..');
 

@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
-import { runProcess } from '../../deploy/kubectl';
+import { runProcess } from '../../deploy/adapters/kubectl';
 import { kubectlBinary, root } from './helpers';
 
 const sh = (script: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env) =>

@@ -29,7 +29,10 @@ const ALLOWED: Case[] = [
   ['charts/allowed.ts', "import { WORKLOAD_NAME } from '../config';\nimport { App } from 'cdk8s';\nexport const x = [WORKLOAD_NAME, App];\n"],
   ['charts/allowed.ts', "import { renderTarget } from './app';\nexport const r = renderTarget;\n"],
   ['lambda/src/allowed.ts', "import { API_ROUTES } from '../../config/api';\nexport const r = API_ROUTES;\n"],
-  ['deploy/main.ts', "import { renderTarget } from '../charts/app';\nimport { platformConfig } from '../config';\nexport const x = [renderTarget, platformConfig];\n"],
+  [
+    'deploy/commands/deploy.ts',
+    "import { renderTarget } from '../../charts/app';\nimport { platformConfig } from '../../config';\nexport const x = [renderTarget, platformConfig];\n",
+  ],
   ['infra/main.ts', "import { platformConfig } from '../config';\nexport const c = platformConfig;\n"],
 ];
 

@@ -1,6 +1,6 @@
 /** Fake pods and their growing Prometheus counters, for the canary tests (analysis loop, canary phase, orchestrator). */
-import { podMetricsPath } from '../../../deploy/canary/metrics';
-import { ok } from '../../../deploy/cluster';
+import { podMetricsPath } from '../../../deploy/canary/pod-metrics';
+import { ok } from '../../../deploy/adapters/cluster';
 import type { FakeCluster } from '../fake-cluster';
 
 /** Exposition text of a pod that has served `requests` requests so far, `errors` of them 5xx, each in `ms`. */

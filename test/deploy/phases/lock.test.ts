@@ -1,8 +1,8 @@
-import { failed } from '../../../deploy/cluster';
+import { failed } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
-import { acquireLock, holdLock, leaseObject, lockHolder, LOCK_DURATION_SECONDS, LOCK_NAME, lockState } from '../../../deploy/phases/lock';
+import { acquireLock, holdLock, leaseObject, LOCK_DURATION_SECONDS, LOCK_NAME, lockState, withLock } from '../../../deploy/phases/lock';
 import { FakeCluster } from '../fake-cluster';
-import { collect, refusal } from './support';
+import { collect, phaseContext, refusal } from './support';
 
 const T0 = new Date('2026-12-01T21:00:00.000Z');
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
@@ -11,7 +11,7 @@ describe('deploy lock (a Lease in the namespace)', () => {
   test('a free namespace: the lock is created with who holds it and since when', async () => {
     const cluster = new FakeCluster();
     const { lines, log } = collect();
-    await acquireLock(cluster, 'web', 'ci run 42 (dev)', () => T0, log);
+    await acquireLock(phaseContext(cluster, { lockHolder: 'ci run 42 (dev)', now: () => T0, log }), 'web');
     const lease = cluster.store.get(`Lease/web/${LOCK_NAME}`) as any;
     expect(lease.spec).toEqual({
       holderIdentity: 'ci run 42 (dev)',
@@ -24,8 +24,8 @@ describe('deploy lock (a Lease in the namespace)', () => {
 
   test('fails when another deploy holds it (exit 6), naming the holder, since when and when it expires', async () => {
     const cluster = new FakeCluster();
-    await acquireLock(cluster, 'web', 'alice@laptop pid 7', () => T0, collect().log);
-    const r = await refusal(acquireLock(cluster, 'web', 'ci run 43', () => at(30), collect().log));
+    await acquireLock(phaseContext(cluster, { lockHolder: 'alice@laptop pid 7', now: () => T0 }), 'web');
+    const r = await refusal(acquireLock(phaseContext(cluster, { lockHolder: 'ci run 43', now: () => at(30) }), 'web'));
     expect(r).toEqual({
       exitCode: EXIT.locked,
       message: `another deploy holds the lock of namespace web (Lease ${LOCK_NAME}): alice@laptop pid 7, since 2026-12-01T21:00:00.000000Z; it expires at 2026-12-01T21:01:00.000Z unless renewed. Nothing applied.`,
@@ -34,9 +34,9 @@ describe('deploy lock (a Lease in the namespace)', () => {
 
   test('a lock its holder stopped renewing (killed deploy) is stale and taken over, saying so', async () => {
     const cluster = new FakeCluster();
-    await acquireLock(cluster, 'web', 'killed deploy', () => T0, collect().log);
+    await acquireLock(phaseContext(cluster, { lockHolder: 'killed deploy', now: () => T0 }), 'web');
     const { lines, log } = collect();
-    await acquireLock(cluster, 'web', 'next deploy', () => at(LOCK_DURATION_SECONDS + 1), log);
+    await acquireLock(phaseContext(cluster, { lockHolder: 'next deploy', now: () => at(LOCK_DURATION_SECONDS + 1), log }), 'web');
     expect((cluster.store.get(`Lease/web/${LOCK_NAME}`) as any).spec.holderIdentity).toBe('next deploy');
     expect(lines[0]).toBe(
       'deploy lock: taking over the stale lock of killed deploy (since 2026-12-01T21:00:00.000000Z, last renewed 2026-12-01T21:00:00.000000Z; its deploy stopped)',
@@ -46,17 +46,17 @@ describe('deploy lock (a Lease in the namespace)', () => {
   test('renewing keeps it held past its first duration; releasing frees it for the next deploy', async () => {
     const cluster = new FakeCluster();
     let now = T0;
-    const lock = await acquireLock(cluster, 'web', 'first', () => now, collect().log);
+    const lock = await acquireLock(phaseContext(cluster, { lockHolder: 'first', now: () => now }), 'web');
     now = at(50);
     await lock.renew();
-    await expect(acquireLock(cluster, 'web', 'second', () => at(90), collect().log)).rejects.toMatchObject({ exitCode: EXIT.locked });
+    await expect(acquireLock(phaseContext(cluster, { lockHolder: 'second', now: () => at(90) }), 'web')).rejects.toMatchObject({ exitCode: EXIT.locked });
     await lock.release();
-    await acquireLock(cluster, 'web', 'second', () => at(90), collect().log);
+    await acquireLock(phaseContext(cluster, { lockHolder: 'second', now: () => at(90) }), 'web');
   });
 
   test('two deploys racing for a stale lock: the one whose write lands second is refused, nothing applied', async () => {
     const cluster = new FakeCluster();
-    await acquireLock(cluster, 'web', 'killed', () => T0, collect().log);
+    await acquireLock(phaseContext(cluster, { lockHolder: 'killed', now: () => T0 }), 'web');
     // The other deploy took it over between our read and our write.
     const read = cluster.getLease.bind(cluster);
     cluster.getLease = async (name, ns) => {
@@ -65,7 +65,7 @@ describe('deploy lock (a Lease in the namespace)', () => {
       cluster.store.set(`Lease/web/${LOCK_NAME}`, { ...live, metadata: { ...live.metadata, resourceVersion: 'changed' } });
       return r;
     };
-    expect(await refusal(acquireLock(cluster, 'web', 'late', () => at(120), collect().log))).toEqual({
+    expect(await refusal(acquireLock(phaseContext(cluster, { lockHolder: 'late', now: () => at(120) }), 'web'))).toEqual({
       exitCode: EXIT.locked,
       message: 'another deploy took the lock of namespace web at the same moment; nothing applied (retry)',
     });
@@ -74,7 +74,7 @@ describe('deploy lock (a Lease in the namespace)', () => {
   test('fails with exit 3 when the lock cannot be read', async () => {
     const cluster = new FakeCluster();
     cluster.getLease = async () => failed('leases.coordination.k8s.io "platform-deploy-lock" is forbidden');
-    expect((await refusal(acquireLock(cluster, 'web', 'x', () => T0, collect().log))).exitCode).toBe(EXIT.clusterUnreachable);
+    expect((await refusal(acquireLock(phaseContext(cluster, { lockHolder: 'x', now: () => T0 }), 'web'))).exitCode).toBe(EXIT.clusterUnreachable);
   });
 
   test('lock state: released or missing is free; held until renewTime + duration', () => {
@@ -88,7 +88,7 @@ describe('deploy lock (a Lease in the namespace)', () => {
   test('a held lock is renewed on a timer while the deploy runs (so it never goes stale under a live deploy), and released at the end', async () => {
     const cluster = new FakeCluster();
     let now = T0;
-    const lock = await holdLock(cluster, 'web', 'live deploy', () => now, collect().log, 5);
+    const lock = await holdLock(phaseContext(cluster, { lockHolder: 'live deploy', now: () => now }), 'web', 5);
     now = at(50);
     await new Promise((r) => setTimeout(r, 40));
     expect(cluster.calls.filter((c) => c === 'replace Lease/platform-deploy-lock').length).toBeGreaterThanOrEqual(2);
@@ -100,10 +100,13 @@ describe('deploy lock (a Lease in the namespace)', () => {
     expect(cluster.store.size).toBe(0);
   });
 
-  test('the holder names the CI run when there is one, then user, machine and process', () => {
-    const who = { user: 'runner', host: 'ci-7', pid: 42 };
-    expect(lockHolder({ GITHUB_RUN_ID: '123' }, who)).toBe('GitHub Actions run 123, runner@ci-7 pid 42');
-    expect(lockHolder({ CI_JOB_ID: '9' }, who)).toBe('GitLab job 9, runner@ci-7 pid 42');
-    expect(lockHolder({}, who)).toBe('runner@ci-7 pid 42');
+  test('withLock releases the lock when the work fails, and passes the failure on', async () => {
+    const cluster = new FakeCluster();
+    const work = async () => {
+      expect(lockState(cluster.store.get(`Lease/web/${LOCK_NAME}`) as never, T0)).toMatchObject({ kind: 'held', holder: 'ci run 8' });
+      throw new Error('apply failed');
+    };
+    await expect(withLock(phaseContext(cluster, { lockHolder: 'ci run 8', now: () => T0 }), 'web', work)).rejects.toThrow('apply failed');
+    expect(cluster.store.size).toBe(0);
   });
 });

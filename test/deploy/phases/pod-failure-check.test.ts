@@ -1,7 +1,8 @@
-import { ok } from '../../../deploy/cluster';
+import { ok } from '../../../deploy/adapters/cluster';
 import { podFailureCheck } from '../../../deploy/phases/pod-failure-check';
-import { evaluateRollout, type PodLike } from '../../../deploy/rollout';
+import { evaluateRollout, type PodLike } from '../../../deploy/rules/rollout';
 import { FakeCluster } from '../fake-cluster';
+import { phaseContext } from './support';
 
 const NS = 'web';
 const deployment = {
@@ -32,7 +33,7 @@ const pod = (name: string, hash: string, waiting?: string): PodLike =>
   }) as unknown as PodLike;
 
 const run = (cluster: FakeCluster, options = {}) =>
-  podFailureCheck({ now: () => new Date('2026-12-01T20:00:20Z'), ...options })({ cluster, namespace: NS, deployment, state: evaluateRollout(deployment) });
+  podFailureCheck(options)(phaseContext(cluster, { now: () => new Date('2026-12-01T20:00:20Z') }), { namespace: NS, deployment, state: evaluateRollout(deployment) });
 
 describe('podFailureCheck', () => {
   test("a crash-looping NEW pod fails the rollout, naming pod, container, reason and its previous run's log lines (redacted)", async () => {

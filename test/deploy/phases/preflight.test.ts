@@ -1,9 +1,9 @@
-import { failed, ok } from '../../../deploy/cluster';
+import { failed, ok } from '../../../deploy/adapters/cluster';
 import { inputError, EXIT } from '../../../deploy/errors';
 import type { KubeObject } from '../../../deploy/manifests';
 import { preflight } from '../../../deploy/phases/preflight';
 import { FakeCluster } from '../fake-cluster';
-import { collect, plan, refusal } from './support';
+import { collect, phaseContext, plan, refusal } from './support';
 
 const rbac = 'rbac.authorization.k8s.io/v1';
 const role: KubeObject = { apiVersion: rbac, kind: 'Role', metadata: { name: 'reader', namespace: 'web' }, rules: [] };
@@ -18,7 +18,7 @@ describe('preflight', () => {
   test('dry-runs every object (Namespace included) before anything is applied', async () => {
     const cluster = new FakeCluster();
     const { lines, log } = collect();
-    const result = await preflight({ cluster, plan: plan(), log });
+    const result = await preflight(phaseContext(cluster, { log }), plan(), []);
     expect(result).toEqual({ deferred: [], accepted: 3 });
     expect(cluster.calls).toEqual(['apply --dry-run Namespace/web,ConfigMap/web,Deployment/web']);
     expect(lines).toEqual(['server-side dry run: 3 objects accepted']);
@@ -28,7 +28,7 @@ describe('preflight', () => {
     const cluster = new FakeCluster();
     cluster.permissions['bind roles.rbac.authorization.k8s.io'] = ok(false);
     const { lines, log } = collect();
-    const result = await preflight({ cluster, plan: plan({}, [role, binding]), log });
+    const result = await preflight(phaseContext(cluster, { log }), plan({}, [role, binding]), []);
     expect(result.deferred).toEqual([binding]);
     expect(cluster.applied[0].objects).toContain(role);
     expect(cluster.applied[0].objects).not.toContain(binding);
@@ -39,16 +39,16 @@ describe('preflight', () => {
     const existing = new FakeCluster();
     existing.permissions['bind roles.rbac.authorization.k8s.io'] = ok(false);
     existing.roles.add('reader');
-    expect((await preflight({ cluster: existing, plan: plan({}, [role, binding]), log: collect().log })).deferred).toEqual([]);
+    expect((await preflight(phaseContext(existing), plan({}, [role, binding]), [])).deferred).toEqual([]);
     const binder = new FakeCluster();
-    expect((await preflight({ cluster: binder, plan: plan({}, [role, binding]), log: collect().log })).deferred).toEqual([]);
+    expect((await preflight(phaseContext(binder), plan({}, [role, binding]), [])).deferred).toEqual([]);
     expect(binder.calls.filter((c) => c.startsWith('exists'))).toEqual([]);
   });
 
   test('a missing Namespace: only the Namespace is dry-run, the rest is validated by the apply', async () => {
     const cluster = new FakeCluster();
     const { lines, log } = collect();
-    await preflight({ cluster, plan: plan({ namespaceExists: false }), log });
+    await preflight(phaseContext(cluster, { log }), plan({ namespaceExists: false }), []);
     expect(cluster.calls).toEqual(['apply --dry-run Namespace/web']);
     expect(lines).toEqual(['namespace web does not exist yet: namespaced objects are validated by the apply itself']);
   });
@@ -56,7 +56,7 @@ describe('preflight', () => {
   test('fails when the API server rejects the release (exit 2), naming its reasons', async () => {
     const cluster = new FakeCluster();
     cluster.applyReply = () => failed('Error from server (Forbidden): pods "x" is forbidden: violates PodSecurity "restricted:latest"');
-    const r = await refusal(preflight({ cluster, plan: plan(), log: collect().log }));
+    const r = await refusal(preflight(phaseContext(cluster), plan(), []));
     expect(r.exitCode).toBe(EXIT.invalidInput);
     expect(r.message).toBe(
       'the API server rejects the release (server-side dry run; nothing applied):\n  Error from server (Forbidden): pods "x" is forbidden: violates PodSecurity "restricted:latest"',
@@ -77,7 +77,7 @@ describe('preflight', () => {
       },
     ];
     const { lines, log } = collect();
-    expect(await refusal(preflight({ cluster, plan: plan(), log }, checks))).toEqual({ exitCode: EXIT.invalidInput, message: 'prod deploys images by digest only' });
+    expect(await refusal(preflight(phaseContext(cluster, { log }), plan(), checks))).toEqual({ exitCode: EXIT.invalidInput, message: 'prod deploys images by digest only' });
     expect(seen).toEqual(['image exists']);
     expect(lines).toEqual(['preflight: image exists: ok']);
     expect(cluster.calls).toEqual([]);

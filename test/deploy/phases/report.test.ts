@@ -1,6 +1,6 @@
 import { EXIT } from '../../../deploy/errors';
 import { failureReport, failureResult, resultLine, successLine, successResult, watchingLine } from '../../../deploy/phases/report';
-import { evaluateRollout } from '../../../deploy/rollout';
+import { evaluateRollout } from '../../../deploy/rules/rollout';
 import { deploymentStatus } from '../fake-cluster';
 
 const failure = { phase: 'failed' as const, state: evaluateRollout(deploymentStatus({ deadlineExceeded: true })), reason: 'progress deadline exceeded (90s)' };

@@ -1,8 +1,11 @@
-/** Shared inputs of the phase tests: a prepared generic release and its plan. */
-import { ok } from '../../../deploy/cluster';
+/** Shared inputs of the phase tests: a prepared generic release, its plan, and the context a phase takes. */
+import { tmpdir } from 'node:os';
+import { ok, type Cluster } from '../../../deploy/adapters/cluster';
+import { deployContext, type ClusterContext, type DeployDeps } from '../../../deploy/context';
 import type { KubeObject } from '../../../deploy/manifests';
 import { planRelease, type ReleasePlan } from '../../../deploy/phases/plan';
 import { prepare, type PreparedRelease } from '../../../deploy/phases/prepare';
+import { FakeClock } from '../fake-cluster';
 import { config, fakeRender, options } from '../fixtures';
 
 export const IMAGE = 'registry.local/web:1.0.1';
@@ -31,4 +34,11 @@ export async function refusal(promise: Promise<unknown>): Promise<{ message: str
     return { message: (e as Error).message, exitCode: (e as { exitCode: number }).exitCode };
   }
   throw new Error('expected a refusal');
+}
+
+/** The context a phase gets in a deploy (`deployContext`: the production defaults, a fake clock), over `cluster`; its log lines in `lines`. */
+export function phaseContext(cluster: Cluster, deps: Partial<DeployDeps> = {}): ClusterContext & { readonly lines: string[] } {
+  const lines: string[] = [];
+  const context = deployContext({}, { config, render: fakeRender, log: (line) => lines.push(line), env: {}, workdir: tmpdir(), clock: new FakeClock(), ...deps });
+  return { ...context, cluster, lines };
 }
