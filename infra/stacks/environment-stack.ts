@@ -31,6 +31,7 @@ import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { acknowledge, nagArn } from '../checks/nag';
 import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
+import { destroyFixedNameLogGroups } from '../constructs/log-groups';
 import { Storage } from '../constructs/storage';
 import { names } from '../names';
 import type { EnvironmentIdentity, IdentityStack } from './identity-stack';
@@ -90,7 +91,7 @@ export class EnvironmentStack extends Stack {
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
     const operations = resolveOperations(env.operations, env.production);
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
+    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`, removal);
 
     this.network = new Network(this, 'Network', {
       cidr: env.vpcCidr,
@@ -270,6 +271,8 @@ export class EnvironmentStack extends Stack {
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
+    // A recreate of a non-production environment must not meet its previous log groups (names fixed by the services).
+    if (!env.production) destroyFixedNameLogGroups(this);
     // For administrators (break-glass, rotation checks): not part of the workload contract.
     new CfnOutput(this, 'DatabaseMasterSecretArn', {
       value: this.database.secret.secretArn,
