@@ -26,6 +26,11 @@ export interface DatabaseRoleProps {
   /** Folder holding the bundled handler `index.js` (dist/database-role, written by `npm run build`). */
   readonly codeDir: string;
   readonly removal: RemovalPolicy;
+  /**
+   * DbiResourceId named by `connectArn` (a restored instance has a new one: infra/constructs/database.ts `resourceId`).
+   * @default - the instance's own
+   */
+  readonly instanceResourceId?: string;
 }
 
 /**
@@ -144,7 +149,7 @@ export class DatabaseRole extends Construct {
     this.connectArn = stack.formatArn({
       service: 'rds-db',
       resource: 'dbuser',
-      resourceName: `${props.instance.instanceResourceId}/${spec.roleName}`,
+      resourceName: `${props.instanceResourceId ?? props.instance.instanceResourceId}/${spec.roleName}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }

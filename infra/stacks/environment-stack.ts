@@ -169,6 +169,8 @@ export class EnvironmentStack extends Stack {
       spec: { roleName: WORKLOAD_DATABASE_USER, databaseName: WORKLOAD_DATABASE_NAME, schemaName: WORKLOAD_DATABASE_SCHEMA, iamAuthentication: true },
       codeDir: props.databaseRoleCodeDir,
       removal,
+      // The restored instance's ID after `npm run restore:db -- --switch`, without a template change.
+      instanceResourceId: this.database.resourceId,
     });
 
     // The browser app is served from the environment's hostname: the only origin of the API and the bucket.
