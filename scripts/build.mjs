@@ -21,6 +21,7 @@ const entries = {
   'dist/image-platforms.js': 'scripts/image-platforms.ts',
   'dist/deploy-stacks.js': 'scripts/deploy-stacks.ts',
   'dist/restore-db.js': 'scripts/restore-db.ts',
+  'dist/recreate-import.js': 'scripts/recreate-import.ts',
 };
 
 /**

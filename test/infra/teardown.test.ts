@@ -8,30 +8,15 @@
  *   services fix (documented: the recreate imports them), and the backup vault's name is new for every stack.
  */
 import { environmentStackName, platformConfig } from '../../config';
+import { fixedName, isKept } from '../../scripts/recreate-import';
 import { platform } from './helpers';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
 
-/** The property holding the physical name, for each type that may outlive its stack. */
-const NAME_PROPERTY: Record<string, string> = {
-  'AWS::Logs::LogGroup': 'LogGroupName',
-  'AWS::S3::Bucket': 'BucketName',
-  'AWS::Backup::BackupVault': 'BackupVaultName',
-  'AWS::SecretsManager::Secret': 'Name',
-  'AWS::RDS::DBInstance': 'DBInstanceIdentifier',
-  'AWS::ECR::Repository': 'RepositoryName',
-  'AWS::KMS::Key': '', // no name: aliases are separate resources
-};
 /** Log group names that EKS, RDS, Container Insights, Lambda and CodeBuild write to: they cannot be chosen. */
 const SERVICE_FIXED_LOG_GROUP = /^\/aws\/(eks\/[^/]+\/cluster|rds\/instance\/[^/]+\/(postgresql|upgrade)|containerinsights\/[^/]+\/[a-z]+|lambda\/[^/]+|codebuild\/[^/]+)$/;
-
-const kept = (r: Resource) => r.DeletionPolicy === 'Retain' || r.DeletionPolicy === 'RetainExceptOnCreate';
-/** A literal name (a string in the template, not computed at deploy time). */
-function fixedName(r: Resource): string | undefined {
-  const property = NAME_PROPERTY[r.Type];
-  const value = property ? r.Properties?.[property] : undefined;
-  return typeof value === 'string' ? value : undefined;
-}
+// The same rule `npm run recreate:import` uses to find what a recreate must adopt.
+const kept = isKept;
 const resources = (env: string) => Object.entries(platform().json(environmentStackName(platformConfig.project, env)).Resources as Record<string, Resource>);
 
 describe.each(platformConfig.environments.map((e) => [e.name, e] as const))('%s', (name, env) => {
