@@ -4,7 +4,7 @@
  * `npm run restore:db -- [--config <name>] --env <name> --switch <restored instance>` then puts the restored instance
  * in the stack's place (renames) and points the workload's IAM database login at it (stack parameter).
  * Credentials and region: the default AWS credential chain, the environment's region from the configuration.
- * Steps and checks: scripts/database-restore.ts; the runbook: README "Backups and restoring".
+ * Steps and checks: scripts/database-restore.ts; the runbook: docs/operations.md "Restoring the database".
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { RDSClient } from '@aws-sdk/client-rds';

@@ -29,7 +29,7 @@ export function encryptedLogGroup(scope: Construct, id: string, key: kms.IKey, p
  * `/aws/rds/instance/<id>/<log>`, Container Insights, Lambda, CodeBuild) is deleted with the stack, whatever the data
  * removal: a kept group with a fixed name makes the next create of the same environment fail with "already exists".
  * Groups with generated names follow the data removal (kept ones never collide). Production keeps them (audit trail);
- * its recreate imports them (docs: "Tearing down and recreating"). Returns the groups it changed.
+ * its recreate imports them (`npm run recreate:import`, docs/operations.md). Returns the groups it changed.
  */
 export function destroyFixedNameLogGroups(scope: Construct): logs.CfnLogGroup[] {
   // A generated name is a token that resolves to nothing (the L2's physical name); a fixed one resolves to a value.
