@@ -232,6 +232,43 @@ describe('against moto_server', () => {
   const switchCommand = (restored: string) => ({ region: REGION, target: { identifier: IDENTIFIER, stackName: STACK }, action: { kind: 'switch' as const, restored } });
   let restoredName: string;
 
+  test("the request itself names every setting of the described instance (moto's restore copies the source anyway; RDS's does not)", async () => {
+    const source = (await describeInstance(rds, IDENTIFIER))!;
+    const to = new Date('2026-12-01T10:00:00Z');
+    expect(restoreRequest(source, 'target', to)).toEqual({
+      SourceDBInstanceIdentifier: IDENTIFIER,
+      TargetDBInstanceIdentifier: 'target',
+      RestoreTime: to,
+      DBInstanceClass: 'db.m7g.large',
+      Port: 5432,
+      DBSubnetGroupName: 'platform-prod-subnets',
+      VpcSecurityGroupIds: [securityGroup],
+      DBParameterGroupName: 'platform-prod-params',
+      OptionGroupName: 'platform-prod-options',
+      MultiAZ: true,
+      PubliclyAccessible: source.PubliclyAccessible,
+      AutoMinorVersionUpgrade: source.AutoMinorVersionUpgrade,
+      EnableIAMDatabaseAuthentication: true,
+      EnableCloudwatchLogsExports: ['postgresql', 'upgrade'],
+      DeletionProtection: true,
+      CopyTagsToSnapshot: true,
+      StorageType: 'gp3',
+      AllocatedStorage: 100,
+      MaxAllocatedStorage: 200,
+      BackupRetentionPeriod: 14,
+      PreferredBackupWindow: '02:00-03:00',
+      ...(source.CACertificateIdentifier ? { CACertificateIdentifier: source.CACertificateIdentifier } : {}),
+      ...(source.NetworkType ? { NetworkType: source.NetworkType } : {}),
+      ...(source.EngineLifecycleSupport ? { EngineLifecycleSupport: source.EngineLifecycleSupport } : {}),
+      Tags: [
+        { Key: 'Project', Value: 'platform' },
+        { Key: RESTORED_FROM_TAG, Value: IDENTIFIER },
+        { Key: 'platform:restored-to', Value: '2026-12-01T10:00:00.000Z' },
+      ],
+    });
+    expect(settingsAfterRestore(source, 'target')).toMatchObject({ PreferredMaintenanceWindow: 'sun:03:30-sun:04:30', ApplyImmediately: true });
+  });
+
   test('refuses a time outside the backup retention before any call that changes something', async () => {
     const before = await instanceNames();
     const now = new Date();
