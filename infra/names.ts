@@ -161,3 +161,10 @@ export function bitbucketIssuer(workspace: string): string {
 export function bitbucketAudience(workspaceUuid: string): string {
   return `ari:cloud:bitbucket::workspace/${workspaceUuid.replace(/^\{|\}$/g, '')}`;
 }
+
+/**
+ * Logical ID of the environment stack's parameter holding the DbiResourceId of a database restored into the stack's
+ * place (`npm run restore:db -- --switch`); empty: the stack's own instance. The workload's `rds-db:connect` grant
+ * names that resource ID (infra/constructs/database.ts `Database.resourceId`).
+ */
+export const RESTORED_DATABASE_PARAMETER = 'RestoredDatabaseResourceId';

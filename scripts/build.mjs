@@ -20,6 +20,8 @@ const entries = {
   'dist/scan-report.js': 'scripts/scan-report.ts',
   'dist/image-platforms.js': 'scripts/image-platforms.ts',
   'dist/deploy-stacks.js': 'scripts/deploy-stacks.ts',
+  'dist/restore-db.js': 'scripts/restore-db.ts',
+  'dist/recreate-import.js': 'scripts/recreate-import.ts',
 };
 
 /**

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { acknowledge } from '../checks/nag';
 
 export interface BackupProps {
-  /** `<project>-<env>`: vault and plan names. */
+  /** `<project>-<env>`: plan name, and the vault's name before its per-stack suffix. */
   readonly prefix: string;
   readonly key: kms.IKey;
   readonly retentionDays: number;
@@ -28,8 +28,18 @@ export function disasterRecoveryVaultName(prefix: string): string {
 }
 
 /**
+ * Name of the stack's vault: `<prefix>-<first 8 hex digits of the stack's ID>`. The vault outlives its stack (its
+ * recovery points must), so a fixed name would make the next create of the environment fail with "already exists";
+ * the stack ID is new at every create and fixed for the stack's life.
+ */
+export function vaultName(scope: Construct, prefix: string): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return Fn.join('-', [prefix, Fn.select(0, Fn.split('-', stackUuid))]);
+}
+
+/**
  * AWS Backup for a production environment's stateful resources: a vault encrypted with the environment key
- * (retained, so recovery points outlive the stack), a daily plan with the configured retention, optionally copied
+ * (retained, so recovery points outlive the stack; named per stack, see `vaultName`), a daily plan with the configured retention, optionally copied
  * to a vault in a second region, and a selection naming the database and every bucket explicitly.
  * S3 backups need versioning, which every bucket here has.
  */
@@ -43,15 +53,20 @@ export class PlatformBackup extends Construct {
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 7) {
       throw new Error(`PlatformBackup ${this.node.path}: retentionDays is ${JSON.stringify(props.retentionDays)}; expected a whole number of at least 7`);
     }
+    if (!/^[a-zA-Z0-9_-]{2,41}$/.test(props.prefix)) {
+      throw new Error(
+        `PlatformBackup ${this.node.path}: prefix is ${JSON.stringify(props.prefix)}; expected 2 to 41 letters, digits, "-" or "_" (the vault name adds "-" and 8 characters, 50 at most)`,
+      );
+    }
     const stack = Stack.of(this);
     if (props.copyToRegion !== undefined && props.copyToRegion === stack.region) {
       throw new Error(`PlatformBackup ${this.node.path}: copyToRegion is "${props.copyToRegion}", the stack's own region; a disaster-recovery copy must go elsewhere`);
     }
 
     this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: props.prefix,
+      backupVaultName: vaultName(this, props.prefix),
       encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, // fixed name: nothing left behind by a rolled-back first create
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     const deleteAfter = Duration.days(props.retentionDays);
     const copy = props.copyToRegion

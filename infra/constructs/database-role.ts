@@ -27,6 +27,11 @@ export interface DatabaseRoleProps {
   /** Folder holding the bundled handler `index.js` (dist/database-role, written by `npm run build`). */
   readonly codeDir: string;
   readonly removal: RemovalPolicy;
+  /**
+   * DbiResourceId named by `connectArn` (a restored instance has a new one: infra/constructs/database.ts `resourceId`).
+   * @default - the instance's own
+   */
+  readonly instanceResourceId?: string;
 }
 
 /**
@@ -42,7 +47,8 @@ export class DatabaseRole extends Construct {
   readonly function: lambda.Function;
   /** The custom resource of each role, by role name. */
   readonly resources = new Map<string, CustomResource>();
-  private readonly instance: rds.DatabaseInstance;
+  /** The instance's resource ID the grants name (a restored instance's, once `restore:db --switch` set it). */
+  private readonly instanceResourceId: string;
 
   constructor(scope: Construct, id: string, props: DatabaseRoleProps) {
     super(scope, id);
@@ -53,7 +59,7 @@ export class DatabaseRole extends Construct {
     }
     for (const spec of props.specs) databaseRoleStatements(spec); // validates every spec (names the bad value) before anything is built
     const stack = Stack.of(this);
-    this.instance = props.instance;
+    this.instanceResourceId = props.instanceResourceId ?? (props.instance.instanceResourceId as string);
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -134,7 +140,7 @@ export class DatabaseRole extends Construct {
     return Stack.of(this).formatArn({
       service: 'rds-db',
       resource: 'dbuser',
-      resourceName: `${this.instance.instanceResourceId}/${roleName}`,
+      resourceName: `${this.instanceResourceId}/${roleName}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnCondition, CfnParameter, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
@@ -8,6 +8,7 @@ import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '..
 import { DATABASE_BACKUP_WINDOW } from '../../config';
 import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
 import { acknowledge } from '../checks/nag';
+import { RESTORED_DATABASE_PARAMETER } from '../names';
 
 /** The pinned PostgreSQL engine (a minor version: cfn-lint W3691 flags major-only versions). */
 export const POSTGRES_VERSION = rds.PostgresEngineVersion.VER_17_9;
@@ -45,6 +46,14 @@ export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly secret: secretsmanager.ISecret;
   readonly securityGroup: ec2.SecurityGroup;
+  /**
+   * The DbiResourceId that `rds-db:connect` grants must name: the stack's own instance's, or, once
+   * `npm run restore:db -- --switch` has put a restored instance in its place (renamed to this identifier), the
+   * restored one's, which that command writes into the stack parameter RestoredDatabaseResourceId. CloudFormation
+   * does not re-read the attribute of an instance renamed outside it; the parameter keeps its value on every later
+   * `cdk deploy` (the CLI reuses previous parameter values).
+   */
+  readonly resourceId: string;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
@@ -112,5 +121,20 @@ export class Database extends Construct {
     if (!retention.deletionProtection)
       nagReasons['AwsSolutions-RDS10'] = 'Deletion protection is off by configuration (dataRetention.deletionProtection=false) in this non-production environment';
     acknowledge(this.instance, nagReasons);
+    this.resourceId = restoredResourceId(this, this.instance);
   }
+}
+
+/** `Fn::If` [restored, the parameter, the instance's own DbiResourceId]; the parameter and condition live at stack level. */
+function restoredResourceId(scope: Construct, instance: rds.DatabaseInstance): string {
+  const stack = Stack.of(scope);
+  const restored = new CfnParameter(stack, RESTORED_DATABASE_PARAMETER, {
+    type: 'String',
+    default: '',
+    allowedPattern: '^(db-[A-Z0-9]+)?$',
+    constraintDescription: 'empty, or the DbiResourceId of the restored instance (db- and capital letters or digits)',
+    description: "Set by npm run restore:db -- --switch: DbiResourceId of the restored database now serving under this stack's identifier (empty: the stack's own instance)",
+  });
+  const hasRestored = new CfnCondition(stack, 'HasRestoredDatabase', { expression: Fn.conditionNot(Fn.conditionEquals(restored.valueAsString, '')) });
+  return Token.asString(Fn.conditionIf(hasRestored.logicalId, restored.valueAsString, instance.instanceResourceId));
 }

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -21,8 +21,10 @@ export const PRESIGNED_PUT_HEADERS = ['content-type', 'x-amz-server-side-encrypt
 /**
  * The application's bucket (uploads of the web app and of the serverless API): KMS with the environment key and
  * S3 Bucket Keys, versioning, TLS-only, all public access blocked, server access logs into a second bucket.
- * Destroyable buckets get no auto-delete custom resource: a non-empty bucket fails the stack deletion instead of
- * silently losing data.
+ * Destroyable buckets (removal DESTROY: an environment whose data may go) are emptied when the stack is deleted
+ * (aws-cdk-lib's auto-delete custom resource, which first denies every s3:PutObject, so access logs still being
+ * delivered cannot refill them): otherwise CloudFormation cannot delete a versioned bucket that ever held an object
+ * and the teardown ends in DELETE_FAILED. Kept buckets never get it.
  */
 export class Storage extends Construct {
   readonly bucket: s3.Bucket;
@@ -31,6 +33,7 @@ export class Storage extends Construct {
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
     const removalPolicy = props.removal;
+    const autoDeleteObjects = removalPolicy === RemovalPolicy.DESTROY;
 
     // Server access log delivery supports SSE-S3 only, not SSE-KMS.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -40,6 +43,7 @@ export class Storage extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy,
+      autoDeleteObjects,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     acknowledge(this.accessLogs, {
@@ -57,6 +61,7 @@ export class Storage extends Construct {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'data/',
       removalPolicy,
+      autoDeleteObjects,
       // Presigned URLs are called by the browser app straight from its page: CORS for its origin, those methods only
       // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/cors.html).
       cors: [

@@ -30,6 +30,7 @@ import { ExternalDns } from '../constructs/dns';
 import { ContainerLogs, Monitoring } from '../constructs/monitoring';
 import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
+import { destroyFixedNameLogGroups } from '../constructs/log-groups';
 import { Storage } from '../constructs/storage';
 import { names } from '../names';
 import type { EnvironmentIdentity, IdentityStack } from './identity-stack';
@@ -90,7 +91,7 @@ export class EnvironmentStack extends Stack {
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
     const operations = resolveOperations(env.operations, env.production);
 
-    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`);
+    this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`, removal);
 
     this.network = new Network(this, 'Network', {
       cidr: env.vpcCidr,
@@ -168,6 +169,8 @@ export class EnvironmentStack extends Stack {
       specs: databaseRoleSpecs(env.workloads, WORKLOAD_DATABASE_NAME),
       codeDir: props.databaseRoleCodeDir,
       removal,
+      // The restored instance's ID after `npm run restore:db -- --switch`, without a template change.
+      instanceResourceId: this.database.resourceId,
     });
 
     // The browser app is served from the public services' hosts: the only origins of the API and the bucket.
@@ -270,6 +273,8 @@ export class EnvironmentStack extends Stack {
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
     }
+    // A recreate of a non-production environment must not meet its previous log groups (names fixed by the services).
+    if (!env.production) destroyFixedNameLogGroups(this);
     // For administrators (break-glass, rotation checks): not part of the workload contract.
     new CfnOutput(this, 'DatabaseMasterSecretArn', {
       value: this.database.secret.secretArn,

@@ -1,7 +1,9 @@
 /**
  * Which resources outlive their stack. Data (database, buckets, keys, the database secret, logs, the production image
  * repository, the user pool) is kept with retain-on-update-or-delete semantics; everything else (cluster, node
- * group, roles, functions, the kubectl provider) is deleted with the stack.
+ * group, roles, functions, the kubectl provider) is deleted with the stack. An environment whose data may be
+ * destroyed keeps nothing (its key included); outside production, log groups whose names a service fixes are
+ * deleted too (test/infra/teardown.test.ts: a kept one would block the next create).
  *
  * Why not plain "Retain": a create that fails rolls back, and CloudFormation leaves every "Retain" resource behind.
  * Resources with fixed names (the cluster, its log group, the ECR repository, ...) then make the retry fail with
@@ -46,7 +48,7 @@ function expectedPolicies(): Map<string, Partial<Record<DataType, Policy>>> {
     const keep = env.production || env.dataRetention.removal !== 'destroy';
     const database = { destroy: DELETED, snapshot: SNAPSHOT, retain: KEPT }[env.dataRetention.removal];
     expected.set(environmentStackName(platformConfig.project, env.name), {
-      'AWS::KMS::Key': KEPT,
+      'AWS::KMS::Key': keep ? KEPT : DELETED,
       'AWS::S3::Bucket': keep ? KEPT : DELETED,
       'AWS::Logs::LogGroup': keep ? KEPT : DELETED,
       'AWS::RDS::DBInstance': database,
@@ -62,7 +64,9 @@ const policyOf = (resource: { DeletionPolicy?: string; UpdateReplacePolicy?: str
   DeletionPolicy: resource.DeletionPolicy ?? 'Delete',
   UpdateReplacePolicy: resource.UpdateReplacePolicy ?? 'Delete',
 });
-const resources = (stack: string) => Object.entries(p.json(stack).Resources as Record<string, { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }>);
+const resources = (stack: string) =>
+  Object.entries(p.json(stack).Resources as Record<string, { Type: string; Properties?: { LogGroupName?: unknown }; DeletionPolicy?: string; UpdateReplacePolicy?: string }>);
+const nonProductionStacks = new Set(platformConfig.environments.filter((e) => !e.production).map((e) => environmentStackName(platformConfig.project, e.name)));
 
 describe('deletion and replacement policies', () => {
   const expected = expectedPolicies();
@@ -74,7 +78,8 @@ describe('deletion and replacement policies', () => {
   test.each([...expected.keys()])('%s: data types carry their policy, every other resource is deleted with the stack', (stack) => {
     const byType = expected.get(stack)!;
     for (const [id, resource] of resources(stack)) {
-      const want = (DATA_TYPES as readonly string[]).includes(resource.Type) ? byType[resource.Type as DataType] : DELETED;
+      const fixedNameLogs = resource.Type === 'AWS::Logs::LogGroup' && typeof resource.Properties?.LogGroupName === 'string' && nonProductionStacks.has(stack);
+      const want = fixedNameLogs ? DELETED : (DATA_TYPES as readonly string[]).includes(resource.Type) ? byType[resource.Type as DataType] : DELETED;
       expect({ id, type: resource.Type, ...policyOf(resource) }).toEqual({ id, type: resource.Type, ...(want ?? DELETED) });
     }
   });

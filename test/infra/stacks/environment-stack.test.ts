@@ -13,9 +13,13 @@ const devConfig = platformConfig.environments.find((e) => e.name === 'dev')!;
 const keyRef = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
 
 describe('environment stack: encryption', () => {
-  test.each([dev, prod])('one environment KMS key with rotation on, retained', (t) => {
+  test.each([
+    ['prod', 'RetainExceptOnCreate'],
+    ['dev', 'Delete'], // removal "destroy": nothing it encrypted outlives the stack
+  ])('%s: one environment KMS key with rotation on, deletion policy %s', (name, policy) => {
+    const t = name === 'dev' ? dev : prod;
     t.resourceCountIs('AWS::KMS::Key', 1);
-    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365 }, DeletionPolicy: 'RetainExceptOnCreate' });
+    t.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true, RotationPeriodInDays: 365, PendingWindowInDays: 30 }, DeletionPolicy: policy });
   });
 
   test.each([dev, prod])('every log group is encrypted with the environment key', (t) => {
@@ -255,10 +259,11 @@ describe('environment stack: S3', () => {
     }
   });
 
-  test('prod buckets are retained; dev buckets (removal "destroy") are deleted, with no auto-delete custom resource', () => {
+  test('prod buckets are retained and never emptied; dev buckets (removal "destroy") are deleted after being emptied', () => {
     for (const [, bucket] of resourcesOfType(prodJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(resourcesOfType(prodJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
     for (const [, bucket] of resourcesOfType(devJson, 'AWS::S3::Bucket')) expect(bucket.DeletionPolicy).toBe('Delete');
-    expect(resourcesOfType(devJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(0);
+    expect(resourcesOfType(devJson, 'Custom::S3AutoDeleteObjects')).toHaveLength(2); // the data bucket and its access logs
   });
 });
 
