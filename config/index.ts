@@ -14,3 +14,5 @@ export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';
 export * from './metrics';
+export * from './kubernetes';
+export * from './quotas';

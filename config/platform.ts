@@ -15,7 +15,7 @@ const nonProductionCluster: EnvironmentConfig['cluster'] = {
   endpointAccess: 'public-and-private',
   // Documentation range (RFC 5737): replace with your office / VPN egress CIDRs.
   publicAccessCidrs: ['203.0.113.0/24'],
-  adminRoleName: 'PlatformAdmin',
+  // No admin access entry until you name an existing role: cluster.adminPrincipalArn (config/types.ts).
 };
 
 export const platformConfig: PlatformConfig = {
@@ -78,7 +78,6 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
-      apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
@@ -107,7 +106,6 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
-      apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
@@ -142,7 +140,6 @@ export const platformConfig: PlatformConfig = {
       },
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
-      apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
       operations: {
         // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.
