@@ -47,7 +47,7 @@ export function nodeGroupMaxVcpus(env: Pick<EnvironmentConfig, 'cluster'>): numb
 function byAccountAndRegion(environments: readonly EnvironmentConfig[]): Map<string, EnvironmentConfig[]> {
   const groups = new Map<string, EnvironmentConfig[]>();
   for (const env of environments) {
-    const key = `${env.account ?? 'the deploying account'} / ${env.region}`;
+    const key = `${env.region} in ${env.account ? `account ${env.account}` : 'the deploying account'}`;
     groups.set(key, [...(groups.get(key) ?? []), env]);
   }
   return groups;
