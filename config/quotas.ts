@@ -1,6 +1,6 @@
 /**
  * AWS service quotas the platform's resources count against, by the names Service Quotas shows, and what the
- * configuration needs of them. New accounts start with low values of some (first-deployment docs, "Quotas"). Reaching a
+ * configuration needs of them. New accounts start with low values of some (docs/first-deployment.md#quotas). Reaching a
  * quota is not an invalid configuration, so these are warnings (printed by synth), never errors.
  */
 import type { EnvironmentConfig, PlatformConfig } from './types';

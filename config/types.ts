@@ -56,6 +56,7 @@ export interface ClusterConfig {
    * re-added: update the ARN then.
    * @default - no admin entry: only the pipeline has access (its CloudFormation role creates the cluster and keeps
    * cluster-admin, the deploy role is admin in the application namespace); add one when people need `kubectl`
+   * (docs/first-deployment.md#cluster-administrator)
    */
   readonly adminPrincipalArn?: string;
   /**
@@ -186,7 +187,7 @@ export interface EnvironmentConfig {
    * flood of uploads cannot starve the account's other functions (secret rotation, the database-role bootstrap).
    * Opt-in: a reservation needs room in the account's "Concurrent executions" quota (Lambda keeps at least 100
    * unreserved, and new accounts may start with a quota far below 1,000), otherwise the deploy fails with
-   * "decreases account's UnreservedConcurrentExecution below its minimum value" and rolls back (first-deployment docs, "Quotas").
+   * "decreases account's UnreservedConcurrentExecution below its minimum value" and rolls back (docs/first-deployment.md#quotas).
    * @default - no reservation: the function draws on the account's unreserved pool
    */
   readonly apiReservedConcurrency?: number;

@@ -314,7 +314,9 @@ function ecrPublicFinding(handler: lambda.Function): string {
 /** The principal ARN of the admin access entry, checked again here (config validation names the environment). */
 export function adminPrincipalArn(value: string, where: string): string {
   if (!IAM_PRINCIPAL_ARN.test(value)) {
-    throw new Error(`PlatformCluster ${where}: adminPrincipalArn is ${JSON.stringify(value)}; expected the full ARN of an IAM role or user, path included (arn:aws:iam::<account>:role/<path/><name>)`);
+    throw new Error(
+      `PlatformCluster ${where}: adminPrincipalArn is ${JSON.stringify(value)}; expected the full ARN of an IAM role or user, path included (arn:aws:iam::<account>:role/<path/><name>)`,
+    );
   }
   return value;
 }

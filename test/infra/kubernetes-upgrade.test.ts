@@ -106,7 +106,11 @@ describe(`Kubernetes upgrade ${FROM} → ${TO}: one configuration change moves e
     const [was, is] = [versions(before.get(stack)!), versions(after.get(stack)!)];
     const moved = Object.keys(is).filter((k) => is[k] !== was[k]);
     const [fromPins, toPins] = [expected(before.get(stack)!, FROM), expected(after.get(stack)!, TO)];
-    expect(moved.sort()).toEqual(Object.keys(toPins).filter((k) => toPins[k] !== fromPins[k]).sort());
+    expect(moved.sort()).toEqual(
+      Object.keys(toPins)
+        .filter((k) => toPins[k] !== fromPins[k])
+        .sort(),
+    );
     // The control plane, every node group, kube-proxy and the autoscaler move with every minor.
     expect(moved).toEqual(expect.arrayContaining(['control plane', 'add-on kube-proxy', 'Cluster Autoscaler image', ...Object.keys(is).filter((k) => k.startsWith('node group'))]));
   });

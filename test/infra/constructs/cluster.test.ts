@@ -65,7 +65,9 @@ describe('PlatformCluster', () => {
     });
 
     test('fails for a principal that is not a full role or user ARN, naming the value', () => {
-      expect(() => clusterStack({ adminPrincipalArn: 'PlatformAdmin' })).toThrow(/adminPrincipalArn is "PlatformAdmin"; expected the full ARN of an IAM role or user, path included/);
+      expect(() => clusterStack({ adminPrincipalArn: 'PlatformAdmin' })).toThrow(
+        /adminPrincipalArn is "PlatformAdmin"; expected the full ARN of an IAM role or user, path included/,
+      );
     });
   });
 

@@ -31,7 +31,7 @@ describe.each(environments)('%s: the VPC CNI enforces NetworkPolicies', (name) =
     expect(addon.Properties.ResolveConflicts).toBe('OVERWRITE');
   });
 
-  test('its version is the one pinned for the cluster\'s Kubernetes version, new enough for network policies (v1.14.0+)', () => {
+  test("its version is the one pinned for the cluster's Kubernetes version, new enough for network policies (v1.14.0+)", () => {
     const [, addon] = addons[0];
     expect(addon.Properties.AddonVersion).toBe(kubernetesVersionPins(kubernetesVersionOf(name)).addons['vpc-cni']);
     const [major, minor] = semver(addon.Properties.AddonVersion);

@@ -71,7 +71,9 @@ describe('environment stack: EKS', () => {
     const clusterWide = resourcesOfType(devJson, 'AWS::EKS::AccessEntry').filter(([, e]) =>
       (e.Properties.AccessPolicies as { AccessScope: { Type: string } }[]).some((p) => p.AccessScope.Type === 'cluster'),
     );
-    expect(JSON.stringify(clusterWide.map(([, e]) => e.Properties.PrincipalArn))).toMatch(/^\[\{"Fn::GetAtt":\["EksClusterKubectlProviderHandlerServiceRole[0-9A-F]+","Arn"\]\}\]$/);
+    expect(JSON.stringify(clusterWide.map(([, e]) => e.Properties.PrincipalArn))).toMatch(
+      /^\[\{"Fn::GetAtt":\["EksClusterKubectlProviderHandlerServiceRole[0-9A-F]+","Arn"\]\}\]$/,
+    );
     dev.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
       AccessPolicies: [
