@@ -25,9 +25,14 @@ interface CustomResourceDefinition {
   readonly [key: string]: unknown;
 }
 
+/** Parsed files, by path: every environment's cluster applies the same CRDs, and parsing ~130 KB of YAML is not free. */
+const parsed = new Map<string, readonly CustomResourceDefinition[]>();
+
 /** The CustomResourceDefinitions of one chart version, from `<dir>/aws-load-balancer-controller-<version>.yaml`. */
-export function albControllerCrds(chartVersion: string, dir = crdsDir()): CustomResourceDefinition[] {
+export function albControllerCrds(chartVersion: string, dir = crdsDir()): readonly CustomResourceDefinition[] {
   const file = join(dir, `aws-load-balancer-controller-${chartVersion}.yaml`);
+  const known = parsed.get(file);
+  if (known) return known;
   if (!existsSync(file)) {
     throw new Error(
       `AWS Load Balancer Controller chart ${chartVersion}: ${file} is missing; copy the chart's crds/*.yaml of that version there (helm upgrade does not update CRDs, the platform applies them)`,
@@ -38,6 +43,7 @@ export function albControllerCrds(chartVersion: string, dir = crdsDir()): Custom
   if (crds.length === 0 || crds.length !== documents.length) {
     throw new Error(`${file}: expected only CustomResourceDefinitions, found ${documents.length} documents of which ${crds.length} CRDs`);
   }
+  parsed.set(file, crds);
   return crds;
 }
 
