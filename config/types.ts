@@ -33,7 +33,10 @@ export type ThreatProtection = 'full' | 'audit' | 'off';
 export type RemovalBehaviour = 'destroy' | 'snapshot' | 'retain';
 
 export interface ClusterConfig {
-  /** Kubernetes minor version of the EKS control plane, e.g. "1.35". */
+  /**
+   * Kubernetes minor version of the cluster, e.g. "1.35": the control plane's, the node group's, and the row of pinned
+   * add-on versions in config/kubernetes.ts. Changing it is the whole upgrade, one minor at a time (docs/upgrades.md).
+   */
   readonly kubernetesVersion: string;
   /** EC2 instance types of the managed node group, e.g. ["t4g.large"] (Graviton). */
   readonly nodeInstanceTypes: readonly string[];
@@ -185,7 +188,7 @@ export interface EnvironmentConfig {
   /**
    * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool and its ceiling, so a
    * flood of uploads cannot starve the account's other functions (secret rotation, the database-role bootstrap).
-   * Opt-in: a reservation needs room in the account's "Concurrent executions" quota (Lambda keeps at least 100
+   * Opt-in: a reservation needs room in the account's "Concurrent executions" quota (Lambda always keeps part of it
    * unreserved, and new accounts may start with a quota far below 1,000), otherwise the deploy fails with
    * "decreases account's UnreservedConcurrentExecution below its minimum value" and rolls back (docs/first-deployment.md#quotas).
    * @default - no reservation: the function draws on the account's unreserved pool

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ClusterConfig, platformConfig } from '../../../config';
+import { type ClusterConfig, platformConfig, SUPPORTED_KUBERNETES_VERSIONS } from '../../../config';
 import { albControllerCrds, CHART_VERSION_LABEL, crdsDir } from '../../../infra/constructs/alb-controller-crds';
 import { ALB_CONTROLLER_CHART_VERSION, kubernetesVersion, PlatformCluster } from '../../../infra/constructs/cluster';
 import { resourcesOfType } from '../helpers';
@@ -33,6 +33,10 @@ describe('kubernetesVersion', () => {
   test('maps a configured minor version to aws-eks-v2', () => {
     expect(kubernetesVersion('1.35', 'here').version).toBe('1.35');
     expect(kubernetesVersion('1.36', 'here').version).toBe('1.36');
+  });
+
+  test.each(SUPPORTED_KUBERNETES_VERSIONS)('%s, a row of the pin table, is offered by aws-eks-v2 (aws-cdk-lib 2.276 has up to 1.37)', (version) => {
+    expect(kubernetesVersion(version, 'here').version).toBe(version);
   });
 
   test('fails when the Kubernetes version is unknown to aws-eks-v2', () => {
