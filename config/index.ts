@@ -17,3 +17,5 @@ export * from './release';
 export { platformConfig } from './platform';
 export { AWS_REGIONS } from './regions';
 export * from './metrics';
+export * from './kubernetes';
+export * from './quotas';

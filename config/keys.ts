@@ -53,7 +53,7 @@ export const CLUSTER_KEYS = keyList<ClusterConfig>({
   maxNodes: true,
   endpointAccess: true,
   publicAccessCidrs: true,
-  adminRoleName: true,
+  adminPrincipalArn: true,
   controlPlaneLogTypes: true,
 });
 

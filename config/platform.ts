@@ -16,7 +16,7 @@ const nonProductionCluster: EnvironmentConfig['cluster'] = {
   endpointAccess: 'public-and-private',
   // Documentation range (RFC 5737): replace with your office / VPN egress CIDRs.
   publicAccessCidrs: ['203.0.113.0/24'],
-  adminRoleName: 'PlatformAdmin',
+  // No admin access entry until you name an existing role: cluster.adminPrincipalArn (config/types.ts).
 };
 
 /** The sample application's one image (app/): three workloads run it in three modes. */
@@ -129,7 +129,6 @@ export const platformConfig: PlatformConfig = {
       workloads: sampleWorkloads({ host: 'dev.eu-west-1.example.com', minReplicas: 1, maxReplicas: 3, cpuMillis: 100, memoryMiB: 128, workerReplicas: 1 }),
       dataRetention: { deletionProtection: false, removal: 'destroy' },
       apiThrottleRatePerSecond: 20,
-      apiReservedConcurrency: 10,
       apiThrottleBurst: 40,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-dev-alarms@example.com' }], containerLogRetentionDays: 14, databaseLogRetentionDays: 14 },
     },
@@ -152,7 +151,6 @@ export const platformConfig: PlatformConfig = {
       workloads: sampleWorkloads({ host: 'staging.eu-west-1.example.com', minReplicas: 2, maxReplicas: 4, cpuMillis: 200, memoryMiB: 256, workerReplicas: 2 }),
       dataRetention: { deletionProtection: false, removal: 'snapshot' },
       apiThrottleRatePerSecond: 50,
-      apiReservedConcurrency: 20,
       apiThrottleBurst: 100,
       operations: { notifications: [{ kind: 'email', endpoint: 'platform-staging-alarms@example.com' }] },
     },
@@ -181,7 +179,6 @@ export const platformConfig: PlatformConfig = {
       workloads: sampleWorkloads({ host: 'app.example.com', minReplicas: 3, maxReplicas: 10, cpuMillis: 250, memoryMiB: 512, workerReplicas: 2 }),
       dataRetention: { deletionProtection: true, removal: 'snapshot' },
       apiThrottleRatePerSecond: 200,
-      apiReservedConcurrency: 50,
       apiThrottleBurst: 400,
       operations: {
         // Placeholders: your paging service's CloudWatch/SNS integration URL and the team's address.

@@ -34,7 +34,10 @@ export type ThreatProtection = 'full' | 'audit' | 'off';
 export type RemovalBehaviour = 'destroy' | 'snapshot' | 'retain';
 
 export interface ClusterConfig {
-  /** Kubernetes minor version of the EKS control plane, e.g. "1.35". */
+  /**
+   * Kubernetes minor version of the cluster, e.g. "1.35": the control plane's, the node group's, and the row of pinned
+   * add-on versions in config/kubernetes.ts. Changing it is the whole upgrade, one minor at a time (docs/upgrades.md).
+   */
   readonly kubernetesVersion: string;
   /** EC2 instance types of the managed node group, e.g. ["t4g.large"] (Graviton). */
   readonly nodeInstanceTypes: readonly string[];
@@ -49,10 +52,17 @@ export interface ClusterConfig {
   /** CIDRs allowed to reach the public endpoint. Required (and non-empty) when the endpoint is public. */
   readonly publicAccessCidrs: readonly string[];
   /**
-   * Name of an existing IAM role in the environment's account that gets cluster-admin through an EKS access entry.
-   * A name (not an ARN) keeps synth account-agnostic.
+   * Full ARN of the IAM role (or user) that gets cluster-admin through an EKS access entry, path included, e.g.
+   * "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef"
+   * (an IAM Identity Center permission set's role) or "arn:aws:iam::111122223333:role/PlatformAdmin". It must exist
+   * before the environment's first deploy: EKS refuses an access entry for a missing principal, 15 minutes into the
+   * create. Identity Center gives a permission set's role a new suffix when its last assignment is removed and
+   * re-added: update the ARN then.
+   * @default - no admin entry: only the pipeline has access (its CloudFormation role creates the cluster and keeps
+   * cluster-admin, the deploy role is admin in the application namespace); add one when people need `kubectl`
+   * (docs/first-deployment.md#cluster-administrator)
    */
-  readonly adminRoleName: string;
+  readonly adminPrincipalArn?: string;
   /**
    * Control-plane log types sent to CloudWatch Logs (billed per GB ingested; "api" and "audit" are the bulk).
    * Must include "audit".
@@ -164,11 +174,14 @@ export interface EnvironmentConfig {
   /** API Gateway burst. */
   readonly apiThrottleBurst: number;
   /**
-   * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool (which the secret
-   * rotation and the database-role functions share) and its ceiling, so a flood of uploads cannot starve them.
-   * AWS keeps at least 100 unreserved per account: leave room for that.
+   * Reserved concurrency of the API function: its guaranteed share of the account's Lambda pool and its ceiling, so a
+   * flood of uploads cannot starve the account's other functions (secret rotation, the database-role bootstrap).
+   * Opt-in: a reservation needs room in the account's "Concurrent executions" quota (Lambda always keeps part of it
+   * unreserved, and new accounts may start with a quota far below 1,000), otherwise the deploy fails with
+   * "decreases account's UnreservedConcurrentExecution below its minimum value" and rolls back (docs/first-deployment.md#quotas).
+   * @default - no reservation: the function draws on the account's unreserved pool
    */
-  readonly apiReservedConcurrency: number;
+  readonly apiReservedConcurrency?: number;
   /**
    * Alarms and who hears of them, log retention, database maintenance window, backups (config/operations.ts).
    * @default - the defaults of config/operations.ts (production must name a pager)

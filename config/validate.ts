@@ -5,6 +5,7 @@ import { Checker, DNS_LABEL, HOSTNAME, parseCidr } from './check';
 import { CLUSTER_KEYS, DATA_RETENTION_KEYS, DATABASE_KEYS, ENVIRONMENT_KEYS, PLATFORM_KEYS, PORTABLE_TARGET_KEYS } from './keys';
 import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH } from './outputs';
 import { validateOperations } from './operations';
+import { SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes';
 import type { EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
 import { releaseStrategyProblems } from './release';
 import { validateImages, validateWorkloads } from './validate-workloads';
@@ -20,13 +21,14 @@ export class ConfigError extends Error {
   }
 }
 
-/** Kubernetes minor versions that aws-cdk-lib's aws-eks-v2 offers and EKS supports today. */
-export const SUPPORTED_KUBERNETES_VERSIONS: readonly string[] = ['1.33', '1.34', '1.35', '1.36', '1.37'];
+export { SUPPORTED_KUBERNETES_VERSIONS } from './kubernetes';
 
 const ENV_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const GIT_BRANCH = /^(?!\/|.*\/\/|.*\.\.|.*\/$)[A-Za-z0-9._/-]{1,100}$/;
 const GITHUB_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98})$/;
 const IAM_ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** An IAM role or user ARN, path included (IAM: path segments of [\w+=,.@-], a name of 1-64 of them). */
+export const IAM_PRINCIPAL_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::\d{12}:(?:role|user)\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 /** Availability zones of every environment's VPC (infra/constructs/network.ts uses this value). */
 export const VPC_AZS = 2;
@@ -156,7 +158,7 @@ function validateEnvironment(
   if (env.flowLogTraffic !== undefined) check.oneOf(where, 'flowLogTraffic', env.flowLogTraffic, ['all', 'reject']);
   check.integer(where, 'apiThrottleRatePerSecond', env.apiThrottleRatePerSecond, 1, 10000);
   check.integer(where, 'apiThrottleBurst', env.apiThrottleBurst, 1, 5000);
-  check.integer(where, 'apiReservedConcurrency', env.apiReservedConcurrency, 1, 900);
+  if (env.apiReservedConcurrency !== undefined) check.integer(where, 'apiReservedConcurrency', env.apiReservedConcurrency, 1, 900);
 
   if (check.present(where, 'deployFrom', env.deployFrom)) {
     if (check.oneOf(where, 'deployFrom.kind', env.deployFrom.kind, ['branch', 'release']) && env.deployFrom.kind === 'branch') {
@@ -203,7 +205,20 @@ function validateEnvironment(
         });
       }
     }
-    check.matches(where, 'cluster.adminRoleName', cluster.adminRoleName, IAM_ROLE_NAME, 'an IAM role name (not an ARN)');
+    if ('adminRoleName' in cluster) {
+      problems.push(
+        `${where}: cluster.adminRoleName is ${JSON.stringify((cluster as { adminRoleName?: unknown }).adminRoleName)}; it was replaced by cluster.adminPrincipalArn, the role's full ARN (path included), or nothing for no admin entry`,
+      );
+    }
+    if (cluster.adminPrincipalArn !== undefined) {
+      check.matches(
+        where,
+        'cluster.adminPrincipalArn',
+        cluster.adminPrincipalArn,
+        IAM_PRINCIPAL_ARN,
+        'the full ARN of an IAM role or user, path included, such as "arn:aws:iam::111122223333:role/PlatformAdmin" or "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", or leave it out for no admin entry',
+      );
+    }
     if (cluster.controlPlaneLogTypes !== undefined) {
       const types = cluster.controlPlaneLogTypes as readonly unknown[];
       if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {

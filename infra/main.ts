@@ -1,6 +1,6 @@
 /** Entry point of the `cdk` CLI (cdk.json: `node scripts/build.mjs && node -r ./dist/compile-cache.js dist/infra.js`). */
 import { App } from 'aws-cdk-lib';
-import { validatePlatformConfig } from '../config';
+import { quotaWarnings, validatePlatformConfig } from '../config';
 import { configurationByName, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from './app';
 
@@ -13,6 +13,7 @@ function selectedConfiguration(): string {
 
 function main(): void {
   const config = validatePlatformConfig(configurationByName(selectedConfiguration()));
+  for (const warning of quotaWarnings(config)) process.stderr.write(`infra: warning: ${warning}\n`);
   const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
   const result = synthInfra(config, { outdir });
   if (result.unacknowledgedFindings > 0) {

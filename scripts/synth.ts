@@ -2,7 +2,7 @@
  * The main job: every environment's CloudFormation (with cdk-nag) into cdk.out/ and every target's manifests
  * into manifests/, in one node process. Reads the configuration once and passes it down.
  */
-import { validatePlatformConfig } from '../config';
+import { quotaWarnings, validatePlatformConfig } from '../config';
 import { configurationFromArgs, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from '../infra/app';
 import { synthManifests } from '../charts/app';
@@ -15,6 +15,8 @@ import { synthManifests } from '../charts/app';
 function main(): void {
   const selected = configurationFromArgs(process.argv.slice(2));
   const config = validatePlatformConfig(selected.config);
+  // Quotas a configuration reaches are not errors: printed first, synth goes on.
+  for (const warning of quotaWarnings(config)) process.stderr.write(`synth: warning: ${warning}\n`);
   const suffix = selected.name === DEFAULT_CONFIGURATION ? '' : `.${selected.name}`;
   const [outdir, manifestsDir] = [`cdk.out${suffix}`, `manifests${suffix}`];
   const started = Date.now();

@@ -16,11 +16,19 @@ export const MULTI_ACCOUNT_EXAMPLE_ACCOUNTS = {
   prod: '444455556666',
 } as const;
 
+/**
+ * The cluster-admin principal of an environment account: the role IAM Identity Center creates there for a permission
+ * set (a placeholder suffix: copy the real ARN from IAM, path included).
+ */
+export function identityCenterAdminRoleArn(account: string): string {
+  return `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_PlatformAdmin_0123456789abcdef`;
+}
+
 export const multiAccountConfig: PlatformConfig = {
   ...platformConfig,
   sharedServicesAccount: MULTI_ACCOUNT_EXAMPLE_ACCOUNTS.shared,
-  environments: platformConfig.environments.map((env) => ({
-    ...env,
-    account: MULTI_ACCOUNT_EXAMPLE_ACCOUNTS[env.name as keyof typeof MULTI_ACCOUNT_EXAMPLE_ACCOUNTS],
-  })),
+  environments: platformConfig.environments.map((env) => {
+    const account = MULTI_ACCOUNT_EXAMPLE_ACCOUNTS[env.name as keyof typeof MULTI_ACCOUNT_EXAMPLE_ACCOUNTS];
+    return { ...env, account, cluster: { ...env.cluster, adminPrincipalArn: identityCenterAdminRoleArn(account) } };
+  }),
 };

@@ -31,8 +31,12 @@ export interface UploadApiProps {
   readonly corsOrigins: readonly string[];
   readonly throttleRatePerSecond: number;
   readonly throttleBurst: number;
-  /** Reserved concurrency of the function (its share of the account's pool, and its ceiling). */
-  readonly reservedConcurrency: number;
+  /**
+   * Reserved concurrency of the function (its share of the account's pool, and its ceiling). Needs room in the
+   * account's "Concurrent executions" quota, which new accounts may not have.
+   * @default - none: the function draws on the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
   readonly removal: RemovalPolicy;
   /** Largest upload the handler accepts. @default 10 MiB */
   readonly maxUploadBytes?: number;
@@ -70,6 +74,9 @@ export class UploadApi extends Construct {
     }
     const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
     checkOrigins(`UploadApi ${this.node.path}`, props.corsOrigins);
+    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
+      throw new Error(`UploadApi ${this.node.path}: reservedConcurrency is ${JSON.stringify(props.reservedConcurrency)}; expected a whole number of at least 1, or none`);
+    }
     if (props.jwtAudience.length === 0) throw new Error(`UploadApi ${this.node.path}: jwtAudience is empty; give the app client IDs whose tokens the API accepts`);
 
     const functionLogs = encryptedLogGroup(this, 'FunctionLogs', props.key, { logGroupName: `/aws/lambda/${props.functionName}`, removal: props.removal });

@@ -4,24 +4,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import { acknowledge, nagAccount } from '../checks/nag';
+import { kubernetesVersionPins } from '../../config';
 
-/** EKS add-on versions, pinned (check `aws eks describe-addon-versions --kubernetes-version <v>` when upgrading). */
-export const CLOUDWATCH_OBSERVABILITY_ADDON_VERSION = 'v4.5.0-eksbuild.1';
-export const METRICS_SERVER_ADDON_VERSION = 'v0.8.0-eksbuild.6';
 /** Namespace and ServiceAccount of the CloudWatch agent and Fluent Bit (the add-on's defaults). */
 export const CLOUDWATCH_AGENT_SERVICE_ACCOUNT = { namespace: 'amazon-cloudwatch', name: 'cloudwatch-agent' } as const;
 
 /** Cluster Autoscaler Helm chart (https://kubernetes.github.io/autoscaler), pinned. */
 export const CLUSTER_AUTOSCALER_CHART_VERSION = '9.59.0';
-/** Cluster Autoscaler's minor must equal the cluster's Kubernetes minor: the image per supported minor. */
-export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = { '1.35': 'v1.35.2', '1.36': 'v1.36.1' };
 export const CLUSTER_AUTOSCALER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 'cluster-autoscaler' } as const;
 
 export interface ClusterOperationsProps {
   readonly cluster: eks.Cluster;
   /** The cluster's name as a plain string (IAM condition keys cannot hold tokens). */
   readonly clusterName: string;
-  /** Kubernetes minor of the cluster, e.g. "1.35" (picks the Cluster Autoscaler image). */
+  /** Kubernetes minor of the cluster, e.g. "1.35": picks the add-on versions and the Cluster Autoscaler image (config/kubernetes.ts). */
   readonly kubernetesVersion: string;
   /** Created first: the add-ons' and the autoscaler's pods need nodes and Pod Identity. */
   readonly dependsOn: Construct[];
@@ -46,12 +42,7 @@ export class ClusterOperations extends Construct {
     super(scope, id);
     const { cluster } = props;
     const stack = Stack.of(this);
-    const autoscalerImage = CLUSTER_AUTOSCALER_IMAGES[props.kubernetesVersion];
-    if (!autoscalerImage) {
-      throw new Error(
-        `ClusterOperations ${this.node.path}: no Cluster Autoscaler image is pinned for Kubernetes ${JSON.stringify(props.kubernetesVersion)}; its minor must match the cluster's (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(', ')})`,
-      );
-    }
+    const pins = kubernetesVersionPins(props.kubernetesVersion);
 
     this.observabilityRole = podIdentityRole(
       this,
@@ -66,14 +57,14 @@ export class ClusterOperations extends Construct {
     const observability = new eks.CfnAddon(this, 'CloudWatchObservability', {
       clusterName: cluster.clusterName,
       addonName: 'amazon-cloudwatch-observability',
-      addonVersion: CLOUDWATCH_OBSERVABILITY_ADDON_VERSION,
+      addonVersion: pins.addons['amazon-cloudwatch-observability'],
       resolveConflicts: 'OVERWRITE',
       podIdentityAssociations: [{ serviceAccount: CLOUDWATCH_AGENT_SERVICE_ACCOUNT.name, roleArn: this.observabilityRole.roleArn }],
     });
     const metricsServer = new eks.CfnAddon(this, 'MetricsServer', {
       clusterName: cluster.clusterName,
       addonName: 'metrics-server',
-      addonVersion: METRICS_SERVER_ADDON_VERSION,
+      addonVersion: pins.addons['metrics-server'],
       resolveConflicts: 'OVERWRITE',
     });
     for (const addon of [observability, metricsServer]) addon.node.addDependency(...props.dependsOn);
@@ -102,7 +93,7 @@ export class ClusterOperations extends Construct {
         cloudProvider: 'aws',
         awsRegion: stack.region,
         autoDiscovery: { clusterName: cluster.clusterName },
-        image: { tag: autoscalerImage },
+        image: { tag: pins.clusterAutoscalerImage },
         rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name } },
         extraArgs: { 'balance-similar-node-groups': true, expander: 'least-waste', 'skip-nodes-with-system-pods': false },
       },

@@ -15,6 +15,9 @@ import {
   DEPLOY_ACCESS_POLICY,
   deployerGroup,
   deployerRoleBinding,
+  type EksAddonName,
+  IAM_PRINCIPAL_ARN,
+  kubernetesVersionPins,
   type NodeArchitecture,
   nodeArchitecture,
   workloadNamespaceLabels,
@@ -23,6 +26,7 @@ import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
 import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
 import { acknowledge, nagArn } from '../checks/nag';
 import { encryptedLogGroup } from './log-groups';
+import { AlbControllerCrdManifests } from './alb-controller-crds';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;
@@ -66,12 +70,6 @@ export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
 /** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
 export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
 /**
- * Version of the Amazon VPC CNI add-on (`vpc-cni`), pinned so a cluster never changes its pod network on its own.
- * Network policy enforcement needs v1.14.0 or later. Check what a Kubernetes version offers with
- * `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version <version>`.
- */
-export const VPC_CNI_ADDON_VERSION = 'v1.21.1-eksbuild.5';
-/**
  * Configuration of the `vpc-cni` add-on. EKS enforces Kubernetes NetworkPolicies only when the VPC CNI's network
  * policy agent runs (`enableNetworkPolicy`); without it every NetworkPolicy, default-deny included, is ignored
  * (https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy-configure.html).
@@ -88,11 +86,17 @@ export class PlatformCluster extends Construct {
   readonly cluster: eks.Cluster;
   readonly nodegroup: eks.Nodegroup;
   readonly albControllerRole: iam.Role;
+  /**
+   * The EKS add-ons created here (vpc-cni, kube-proxy, coredns, eks-pod-identity-agent), each at the version pinned
+   * for the cluster's Kubernetes minor (config/kubernetes.ts).
+   */
+  readonly addons: ReadonlyMap<EksAddonName, eks.CfnAddon>;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     super(scope, id);
     const { config } = props;
     const version = kubernetesVersion(config.kubernetesVersion, this.node.path);
+    const pins = kubernetesVersionPins(config.kubernetesVersion);
     if (config.endpointAccess === 'public-and-private' && (config.publicAccessCidrs.length === 0 || config.publicAccessCidrs.some((c) => c.endsWith('/0')))) {
       throw new Error(
         `PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`,
@@ -152,19 +156,40 @@ export class PlatformCluster extends Construct {
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     this.nodegroup = nodegroup;
+    // The nodes' Kubernetes version from configuration: without it a node group stays on its version when the control
+    // plane moves, and EKS refuses the next control-plane upgrade until node groups match. Its Ref to the cluster
+    // makes CloudFormation update the control plane first.
+    (nodegroup.node.defaultChild as eks.CfnNodegroup).version = config.kubernetesVersion;
 
-    // The pod network as a managed add-on with the network policy agent on, so the charts' NetworkPolicies
-    // (default-deny first of all) are enforced. EKS installs vpc-cni self-managed with every cluster: OVERWRITE
-    // lets the add-on take over those objects instead of failing on the conflict. Nodes join once it is in place.
+    // The add-ons EKS would otherwise leave self-managed (never upgraded by EKS), as managed add-ons at the versions
+    // pinned for this Kubernetes minor. Each one's Ref to the cluster orders it after the control plane.
+    // The pod network first, with the network policy agent on, so the charts' NetworkPolicies (default-deny first of
+    // all) are enforced; nodes join once it is in place. OVERWRITE lets each add-on take over the objects EKS
+    // installed self-managed with the cluster instead of failing on the conflict.
     const vpcCni = new eks.Addon(this, 'VpcCni', {
       cluster: this.cluster,
       addonName: 'vpc-cni',
-      addonVersion: VPC_CNI_ADDON_VERSION,
+      addonVersion: pins.addons['vpc-cni'],
       configurationValues: { ...VPC_CNI_CONFIGURATION },
       preserveOnDelete: false,
     });
-    (vpcCni.node.defaultChild as eks.CfnAddon).resolveConflicts = 'OVERWRITE';
     nodegroup.node.addDependency(vpcCni);
+    // kube-proxy, CoreDNS and the Pod Identity agent after the nodes: EKS's documented order is the control plane,
+    // then the nodes, then these add-ons (kube-proxy may be newer than the kubelet, never than the API server).
+    const kubeProxy = new eks.Addon(this, 'KubeProxy', { cluster: this.cluster, addonName: 'kube-proxy', addonVersion: pins.addons['kube-proxy'], preserveOnDelete: false });
+    const coreDns = new eks.Addon(this, 'CoreDns', { cluster: this.cluster, addonName: 'coredns', addonVersion: pins.addons.coredns, preserveOnDelete: false });
+    // aws-eks-v2 creates the Pod Identity agent add-on (accessing the getter does) without a version: pinned here.
+    const podIdentityAgent = this.cluster.eksPodIdentityAgent as eks.Addon;
+    const addons = new Map<EksAddonName, eks.CfnAddon>([
+      ['vpc-cni', vpcCni.node.defaultChild as eks.CfnAddon],
+      ['kube-proxy', kubeProxy.node.defaultChild as eks.CfnAddon],
+      ['coredns', coreDns.node.defaultChild as eks.CfnAddon],
+      ['eks-pod-identity-agent', podIdentityAgent.node.defaultChild as eks.CfnAddon],
+    ]);
+    addons.get('eks-pod-identity-agent')!.addonVersion = pins.addons['eks-pod-identity-agent'];
+    for (const addon of addons.values()) addon.resolveConflicts = 'OVERWRITE';
+    for (const addon of [kubeProxy, coreDns, podIdentityAgent]) addon.node.addDependency(nodegroup);
+    this.addons = addons;
 
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]':
@@ -177,9 +202,11 @@ export class PlatformCluster extends Construct {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]': 'Nodes pull images from ECR (read-only); maintained by AWS',
     });
 
-    // Access entries: the admin role (an existing role, named in configuration) and the CI deploy role.
-    const adminRoleArn = stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: config.adminRoleName });
-    this.cluster.grantClusterAdmin('AdminAccess', adminRoleArn);
+    // Access entries: the admin principal (an existing role or user, its full ARN in configuration; none by default)
+    // and the CI deploy role.
+    if (config.adminPrincipalArn !== undefined) {
+      this.cluster.grantClusterAdmin('AdminAccess', adminPrincipalArn(config.adminPrincipalArn, this.node.path));
+    }
     // Kubernetes "admin" inside the application namespace only: besides workloads, the chart holds the Role and
     // RoleBinding that let the load balancer controller read the OIDC client Secret, which "edit" may not manage.
     // The access policy alone cannot create them: RBAC's escalation check counts only permissions held through RBAC,
@@ -193,9 +220,6 @@ export class PlatformCluster extends Construct {
     ]);
     const deployEntry = this.cluster.node.findChild('DeployAccess').node.defaultChild as eks.CfnAccessEntry;
     deployEntry.kubernetesGroups = [deployerGroup(props.project)];
-
-    // Pod Identity agent add-on (accessing the getter creates it).
-    void this.cluster.eksPodIdentityAgent;
 
     this.albControllerRole = podIdentityRole(this, 'AlbControllerRole', 'AWS Load Balancer Controller');
     const albDocument = albControllerPolicyFor(stack, props.clusterName, props.vpc.vpcId);
@@ -212,12 +236,16 @@ export class PlatformCluster extends Construct {
     );
     const albIdentity = bindPodIdentity(this, 'AlbControllerIdentity', this.cluster.clusterName, ALB_CONTROLLER_SERVICE_ACCOUNT, this.albControllerRole);
 
-    // The controller itself (Helm, through the kubectl provider), started once its Pod Identity is in place.
+    // The chart's CRDs as manifests, applied again whenever the chart version changes: helm upgrade never does it.
+    const albCrds = new AlbControllerCrdManifests(this, 'AlbControllerCrds', { cluster: this.cluster, chartVersion: ALB_CONTROLLER_CHART_VERSION });
+    // The controller itself (Helm, through the kubectl provider), started once its Pod Identity and CRDs are in place.
     const albChart = this.cluster.addHelmChart('AlbController', {
       chart: 'aws-load-balancer-controller',
       repository: 'https://aws.github.io/eks-charts',
       release: 'aws-load-balancer-controller',
       version: ALB_CONTROLLER_CHART_VERSION,
+      // The CRDs come from AlbControllerCrds below (Helm never upgrades them).
+      skipCrds: true,
       namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
       wait: true,
       timeout: Duration.minutes(15),
@@ -229,7 +257,7 @@ export class PlatformCluster extends Construct {
         serviceAccount: { create: true, name: ALB_CONTROLLER_SERVICE_ACCOUNT.name },
       },
     });
-    albChart.node.addDependency(albIdentity, this.cluster.eksPodIdentityAgent!, nodegroup);
+    albChart.node.addDependency(albIdentity, podIdentityAgent, nodegroup, albCrds);
 
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
     // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
@@ -281,6 +309,16 @@ function ecrPublicFinding(handler: lambda.Function): string {
   const logicalId = Stack.of(handler).getLogicalId(condition as CfnElement);
   const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly']] };
   return `AwsSolutions-IAM4[Policy::${JSON.stringify({ 'Fn::If': [logicalId, arn, { Ref: 'AWS::NoValue' }] })}]`;
+}
+
+/** The principal ARN of the admin access entry, checked again here (config validation names the environment). */
+export function adminPrincipalArn(value: string, where: string): string {
+  if (!IAM_PRINCIPAL_ARN.test(value)) {
+    throw new Error(
+      `PlatformCluster ${where}: adminPrincipalArn is ${JSON.stringify(value)}; expected the full ARN of an IAM role or user, path included (arn:aws:iam::<account>:role/<path/><name>)`,
+    );
+  }
+  return value;
 }
 
 /** Maps "1.35" to aws-eks-v2's KubernetesVersion, failing with the value received. */

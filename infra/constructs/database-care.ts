@@ -23,8 +23,8 @@ export interface DatabaseCareProps {
 }
 
 /**
- * What keeps the database looked after, as DatabaseInstance props: automatic minor-version upgrades in the
- * configured window, Performance Insights encrypted with the environment key, enhanced monitoring every minute,
+ * What keeps the database looked after, as DatabaseInstance props: the engine version exactly as pinned (no automatic
+ * minor-version upgrades: see below), maintenance in the configured window, Performance Insights encrypted with the environment key, enhanced monitoring every minute,
  * engine logs into KMS-encrypted log groups with a retention (created here, before the instance), and parameters
  * that log slow statements and every connection and disconnection (TLS stays forced).
  * Call `finishDatabaseCare` on the instance afterwards.
@@ -43,7 +43,11 @@ export function databaseCare(scope: Construct, key: kms.IKey, care: DatabaseCare
   }
   return {
     instanceIdentifier: care.instanceIdentifier,
-    autoMinorVersionUpgrade: true,
+    // One policy for the engine version: the template's pinned minor (database.ts, POSTGRES_VERSION) is what runs. An
+    // automatic minor upgrade would move the instance past the pin, and the next pin bump would then be a downgrade
+    // CloudFormation cannot apply ("Cannot upgrade postgres from X to Y"). Minor upgrades are a reviewed pin bump that
+    // goes through dev, staging and prod in turn (docs/upgrades.md).
+    autoMinorVersionUpgrade: false,
     preferredMaintenanceWindow: care.maintenanceWindow,
     enablePerformanceInsights: true,
     performanceInsightEncryptionKey: key,

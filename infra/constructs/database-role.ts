@@ -105,8 +105,8 @@ export class DatabaseRole extends Construct {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [securityGroup],
-      // Runs only at deploy time: one at a time, never drawing on the account's pool.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: it runs once per deploy, and a reservation would take a unit out of the account's
+      // pool for good (a new account may have none to spare: "UnreservedConcurrentExecution below its minimum").
       // The runtime's CA bundle with the RDS certificate authorities (Node.js 20+ runtimes no longer load it by default).
       environment: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
       environmentEncryption: props.key,

@@ -12,7 +12,10 @@ import { Construct } from 'constructs';
 import { pascalCase, publicServices, type ResolvedOperations, type Workload } from '../../config';
 import { encryptedLogGroup } from './log-groups';
 
-/** Log groups the amazon-cloudwatch-observability add-on writes to (Fluent Bit: the first three; the agent: performance). */
+/**
+ * Log groups the amazon-cloudwatch-observability add-on writes to (Fluent Bit: the first three; the agent: performance).
+ * On Amazon Linux 2023 nodes Fluent Bit feeds neither dataplane nor host (docs/operations.md#where-logs-and-metrics-are).
+ */
 export const CONTAINER_LOG_GROUP_KINDS = ['application', 'dataplane', 'host', 'performance'] as const;
 
 /** Namespace of the metrics this platform derives from logs (one per environment: `<project>-<env>`). */

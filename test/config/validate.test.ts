@@ -23,6 +23,11 @@ describe('validatePlatformConfig', () => {
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
+  test('reserved concurrency is opt-in: no environment of the default configuration reserves any, and 1 to 900 are accepted', () => {
+    expect(platformConfig.environments.filter((e) => e.apiReservedConcurrency !== undefined).map((e) => e.name)).toEqual([]);
+    expect(() => validatePlatformConfig(withEnvironment('prod', (env) => ({ ...env, apiReservedConcurrency: 50 })))).not.toThrow();
+  });
+
   test("fails when the API function's reserved concurrency is not an integer from 1 to 900, naming the environment and value", () => {
     const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, apiReservedConcurrency: 0 })));
     expect(problems).toHaveLength(1);
@@ -126,9 +131,54 @@ describe('validatePlatformConfig', () => {
     expect(problems).toEqual(['environment "dev": cluster.endpointAccess is "public"; allowed: "public-and-private", "private"']);
   });
 
-  test('fails when the Kubernetes version is unsupported', () => {
-    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, kubernetesVersion: '1.20' } })));
-    expect(problems.join('\n')).toContain('cluster.kubernetesVersion is "1.20"; allowed: "1.33"');
+  test('fails when the Kubernetes version has no row of pinned add-ons, listing the rows', () => {
+    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, kubernetesVersion: '1.34' } })));
+    expect(problems).toEqual(['environment "dev": cluster.kubernetesVersion is "1.34"; allowed: "1.35", "1.36"']);
+  });
+
+  test('accepts 1.36 (the next minor: an upgrade is one change of kubernetesVersion)', () => {
+    expect(() => validatePlatformConfig(withEnvironment('prod', (env) => ({ ...env, cluster: { ...env.cluster, kubernetesVersion: '1.36' } })))).not.toThrow();
+  });
+
+  describe('cluster.adminPrincipalArn', () => {
+    const withAdmin = (value: unknown) => withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, adminPrincipalArn: value } }));
+
+    test.each([
+      'arn:aws:iam::111122223333:role/PlatformAdmin',
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef',
+      'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123456789abcdef',
+      'arn:aws:iam::111122223333:user/ops/alice',
+      'arn:aws-cn:iam::111122223333:role/Admin',
+    ])('accepts the full principal ARN %s (path included)', (arn) => {
+      expect(() => validatePlatformConfig(withAdmin(arn))).not.toThrow();
+    });
+
+    test('is optional: without it there is no admin entry (the default configuration has none)', () => {
+      expect(platformConfig.environments.map((e) => e.cluster.adminPrincipalArn)).toEqual(platformConfig.environments.map(() => undefined));
+      expect(() => validatePlatformConfig(platformConfig)).not.toThrow();
+    });
+
+    test.each([
+      ['a bare role name', 'PlatformAdmin'],
+      ['an assumed-role session', 'arn:aws:sts::111122223333:assumed-role/Admin/alice'],
+      ['a group', 'arn:aws:iam::111122223333:group/Admins'],
+      ['a short account', 'arn:aws:iam::1234:role/Admin'],
+      ['a wildcard', 'arn:aws:iam::111122223333:role/*'],
+      ['a trailing slash', 'arn:aws:iam::111122223333:role/aws-reserved/'],
+      ['a number', 42],
+    ])('fails for %s, naming the environment, the field, the value and the allowed forms', (_what, value) => {
+      const problems = problemsOf(withAdmin(value));
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(`environment "dev": cluster.adminPrincipalArn is ${JSON.stringify(value)}; expected the full ARN of an IAM role or user, path included`);
+      expect(problems[0]).toContain('or leave it out for no admin entry');
+    });
+
+    test('the old adminRoleName field is refused with its replacement named', () => {
+      const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, cluster: { ...env.cluster, adminRoleName: 'PlatformAdmin' } })));
+      expect(problems).toEqual([
+        'environment "dev": cluster.adminRoleName is "PlatformAdmin"; it was replaced by cluster.adminPrincipalArn, the role\'s full ARN (path included), or nothing for no admin entry',
+      ]);
+    });
   });
 
   test('fails when node counts are out of order', () => {

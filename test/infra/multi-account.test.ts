@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validatePlatformConfig } from '../../config';
-import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
+import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, identityCenterAdminRoleArn, multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding, synthInfra } from '../../infra/app';
 import { deployStacksCommand } from '../../scripts/deploy-stacks';
 import { LAMBDA_FIXTURE } from './helpers';
@@ -42,6 +42,14 @@ const arn = (value: unknown): string => {
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 describe('multi-account example', () => {
+  test("each cluster's admin entry names its account's IAM Identity Center role by its full ARN, path included", () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const principals = resources(`platform-${env}`, 'AWS::EKS::AccessEntry').map((e) => e.Properties.PrincipalArn);
+      expect(principals).toContain(identityCenterAdminRoleArn(ACCOUNTS[env]));
+      expect(identityCenterAdminRoleArn(ACCOUNTS[env])).toContain(`:${ACCOUNTS[env]}:role/aws-reserved/sso.amazonaws.com/`);
+    }
+  });
+
   test('every stack is pinned to its account and region', () => {
     const shared = ACCOUNTS.shared;
     expect(environments).toEqual({

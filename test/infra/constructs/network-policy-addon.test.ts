@@ -6,11 +6,11 @@
  * EKS installs vpc-cni self-managed with every cluster; creating the managed add-on over it needs
  * `ResolveConflicts: OVERWRITE` (https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html).
  */
-import { platformConfig } from '../../../config';
-import { VPC_CNI_ADDON_VERSION } from '../../../infra/constructs/cluster';
+import { kubernetesVersionPins, platformConfig } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
 
 const environments = platformConfig.environments.map((e) => e.name);
+const kubernetesVersionOf = (name: string) => platformConfig.environments.find((e) => e.name === name)!.cluster.kubernetesVersion;
 
 /** [major, minor, patch] of an add-on version such as "v1.21.1-eksbuild.5". */
 function semver(version: string): [number, number, number] {
@@ -31,9 +31,9 @@ describe.each(environments)('%s: the VPC CNI enforces NetworkPolicies', (name) =
     expect(addon.Properties.ResolveConflicts).toBe('OVERWRITE');
   });
 
-  test('its version is pinned, and new enough for network policies (v1.14.0+)', () => {
+  test("its version is the one pinned for the cluster's Kubernetes version, new enough for network policies (v1.14.0+)", () => {
     const [, addon] = addons[0];
-    expect(addon.Properties.AddonVersion).toBe(VPC_CNI_ADDON_VERSION);
+    expect(addon.Properties.AddonVersion).toBe(kubernetesVersionPins(kubernetesVersionOf(name)).addons['vpc-cni']);
     const [major, minor] = semver(addon.Properties.AddonVersion);
     expect(major > 1 || (major === 1 && minor >= 14)).toBe(true);
   });

@@ -7,7 +7,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PlatformBackup } from '../../../infra/constructs/backup';
-import { clusterAutoscalerStatements, CLUSTER_AUTOSCALER_IMAGES, ClusterOperations } from '../../../infra/constructs/cluster-operations';
+import { clusterAutoscalerStatements, ClusterOperations } from '../../../infra/constructs/cluster-operations';
+import { SUPPORTED_KUBERNETES_VERSIONS } from '../../../config';
 import { databaseCare } from '../../../infra/constructs/database-care';
 import { alarmQueries } from '../../../infra/constructs/monitoring';
 
@@ -47,10 +48,10 @@ describe('PlatformBackup', () => {
 });
 
 describe('ClusterOperations', () => {
-  test('fails for a Kubernetes minor without a pinned Cluster Autoscaler image, naming the pinned ones', () => {
+  test('fails for a Kubernetes minor without pinned add-ons and Cluster Autoscaler image, naming the pinned ones', () => {
     const stack = new Stack(new App(), 'Test', { env: { region: 'eu-west-1' } });
     expect(() => new ClusterOperations(stack, 'Ops', { cluster: {} as never, clusterName: 'c', kubernetesVersion: '1.33', dependsOn: [] })).toThrow(
-      new RegExp(`no Cluster Autoscaler image is pinned for Kubernetes "1.33".*pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(', ')}`),
+      new RegExp(`Kubernetes version "1.33" has no row in config/kubernetes.ts.*pinned: ${SUPPORTED_KUBERNETES_VERSIONS.join(', ')}`),
     );
   });
 

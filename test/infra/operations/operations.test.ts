@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 /** Operations resources of every environment stack: topic, alarms, dashboard, add-ons, autoscaler, backups, database care. */
-import { platformConfig } from '../../../config';
+import { environmentStackName, platformConfig } from '../../../config';
+import { POSTGRES_VERSION } from '../../../infra/constructs/database';
 import { platform, resourcesOfType } from '../helpers';
 import { githubSlug, headingAnchors } from '../../docs/markdown-links';
 
@@ -293,13 +294,12 @@ describe('database care', () => {
   test.each([
     ['platform-prod', 90],
     ['platform-dev', 14],
-  ])('%s: minor upgrades in the window, Performance Insights with KMS, enhanced monitoring, engine logs into KMS groups first', (stack, days) => {
+  ])('%s: maintenance in the window, Performance Insights with KMS, enhanced monitoring, engine logs into KMS groups first', (stack, days) => {
     const json = p.json(stack);
     const [[dbId, db]] = resourcesOfType(json, 'AWS::RDS::DBInstance');
     const key = { 'Fn::GetAtt': [envKeyOf(json), 'Arn'] };
     expect(db.Properties).toMatchObject({
       DBInstanceIdentifier: stack,
-      AutoMinorVersionUpgrade: true,
       PreferredMaintenanceWindow: 'sun:03:30-sun:04:30',
       PreferredBackupWindow: '02:00-03:00',
       EnablePerformanceInsights: true,
@@ -317,6 +317,16 @@ describe('database care', () => {
     const params = json.Resources[db.Properties.DBParameterGroupName.Ref].Properties.Parameters;
     expect(params).toEqual({ 'rds.force_ssl': '1', log_min_duration_statement: '1000', log_connections: '1', log_disconnections: '1' });
   });
+
+  test.each(platformConfig.environments.map((e) => environmentStackName(platformConfig.project, e.name)))(
+    '%s: the engine version is exactly the pinned minor, never moved by automatic minor upgrades (a later pin bump would be a downgrade CloudFormation refuses)',
+    (stack) => {
+      const [[, db]] = resourcesOfType(p.json(stack), 'AWS::RDS::DBInstance');
+      expect(db.Properties.EngineVersion).toBe(POSTGRES_VERSION.postgresFullVersion);
+      expect(db.Properties.EngineVersion).toMatch(/^\d+\.\d+$/);
+      expect(db.Properties.AutoMinorVersionUpgrade).toBe(false);
+    },
+  );
 
   test('the shared regional stacks create the encrypted enhanced-monitoring log group and turn on resource tags for telemetry', () => {
     for (const region of ['eu-west-1', 'eu-central-1']) {

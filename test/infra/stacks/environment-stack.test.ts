@@ -70,11 +70,14 @@ describe('environment stack: EKS', () => {
     dev.hasResourceProperties('AWS::Logs::LogGroup', { LogGroupName: '/aws/eks/platform-dev/cluster', KmsKeyId: keyRef });
   });
 
-  test('access entries: admin role cluster-wide, CI deploy role only in the application namespace', () => {
-    dev.hasResourceProperties('AWS::EKS::AccessEntry', {
-      PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([`:role/${devConfig.cluster.adminRoleName}`])] },
-      AccessPolicies: [{ AccessScope: { Type: 'cluster' }, PolicyArn: Match.anyValue() }],
-    });
+  test('access entries: no admin principal by default (only the kubectl provider is cluster-wide), CI deploy role only in the application namespace', () => {
+    expect(devConfig.cluster.adminPrincipalArn).toBeUndefined();
+    const clusterWide = resourcesOfType(devJson, 'AWS::EKS::AccessEntry').filter(([, e]) =>
+      (e.Properties.AccessPolicies as { AccessScope: { Type: string } }[]).some((p) => p.AccessScope.Type === 'cluster'),
+    );
+    expect(JSON.stringify(clusterWide.map(([, e]) => e.Properties.PrincipalArn))).toMatch(
+      /^\[\{"Fn::GetAtt":\["EksClusterKubectlProviderHandlerServiceRole[0-9A-F]+","Arn"\]\}\]$/,
+    );
     dev.hasResourceProperties('AWS::EKS::AccessEntry', {
       PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
       AccessPolicies: [
@@ -215,7 +218,7 @@ describe('environment stack: database', () => {
     expect(functions).toHaveLength(1);
     const [, fn] = functions[0];
     expect(fn.Properties.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
-    expect(fn.Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn.Properties.ReservedConcurrentExecutions).toBeUndefined(); // once per deploy: a reservation would only take from the account's pool
     expect(fn.Properties.Environment.Variables).toEqual({ NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' });
     // Its egress: HTTPS and PostgreSQL to the database's group only.
     const sg = resourcesOfType(devJson, 'AWS::EC2::SecurityGroup').find(([id]) => id.startsWith('DatabaseRoleSecurityGroup'))!;
@@ -326,14 +329,15 @@ describe('environment stack: upload API', () => {
     });
   });
 
-  test('the API function has its reserved concurrency from configuration, per environment', () => {
+  test('no function reserves concurrency unless configured (new accounts have no room for it), and none is configured by default', () => {
     for (const [template, config] of [
       [dev, devConfig],
       [prod, prodConfig],
     ] as const) {
-      template.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Upload API'), ReservedConcurrentExecutions: config.apiReservedConcurrency });
+      expect(config.apiReservedConcurrency).toBeUndefined();
+      const reserving = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([, f]) => f.Properties.ReservedConcurrentExecutions !== undefined);
+      expect(reserving.map(([id]) => id)).toEqual([]);
     }
-    expect(devConfig.apiReservedConcurrency).not.toBe(prodConfig.apiReservedConcurrency);
   });
 
   test('the function role is least privilege on its bucket and key', () => {
