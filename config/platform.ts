@@ -201,7 +201,7 @@ export const platformConfig: PlatformConfig = {
       ingressClassName: 'nginx',
       tlsSecretName: 'web-tls',
       namespace: 'web',
-      workloads: sampleWorkloads({ host: 'web.example.internal', minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, workerReplicas: 2 }),
+      workloads: sampleWorkloads({ host: 'web.example.internal', minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, workerReplicas: 1 }),
     },
   ],
 };
