@@ -168,21 +168,23 @@ function runCdk(args: string[]): number {
   return cdk.status ?? 1;
 }
 
-async function main(): Promise<number> {
+/** The command: 0 deployed (or printed), 2 a usage error or a refusal (named on stderr), else the CLI's exit code. */
+export async function deployStacksMain(argv: readonly string[], options: RunOptions & { readonly out?: (text: string) => void }): Promise<number> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`deploy:stacks: ${line}\n`));
   try {
-    const plan = planDeployStacks(process.argv.slice(2));
+    const plan = planDeployStacks(argv);
     if (plan.print) {
-      process.stdout.write(`cdk ${cdkDeployArgs(plan, plan.stacks, { creating: [] }).join(' ')}\n`);
+      (options.out ?? ((text: string) => process.stdout.write(text)))(`cdk ${cdkDeployArgs(plan, plan.stacks, { creating: [] }).join(' ')}\n`);
       return 0;
     }
-    return await runDeployStacks(plan, { aws: awsClients(), cdk: runCdk });
+    return await runDeployStacks(plan, { ...options, log });
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
-      process.stderr.write(`deploy:stacks: ${e.message}\n`);
+      log(e.message);
       return 2;
     }
     throw e;
   }
 }
 
-if (require.main === module) void main().then((code) => (process.exitCode = code));
+if (require.main === module) void deployStacksMain(process.argv.slice(2), { aws: awsClients(), cdk: runCdk }).then((code) => (process.exitCode = code));
