@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 /** A relative import into one of these top-level folders, from any depth (`../infra/x`, `../../charts`). */
 const into = (...folders) => `^(\\.\\./)+(${folders.join('|')})(/|$)`;
 const AWS_CDK = '^(aws-cdk-lib|@aws-cdk/|cdk-nag)(/|$)';
-const CDK8S = '^cdk8s(-plus-28)?(/|$)';
+const CDK8S = '^cdk8s(-plus-34)?(/|$)';
 const AWS_SDK = '^@aws-sdk/';
 const rule = (regex, message) => ({ regex, message });
 /** The platform configuration (config/platform.ts) is read by the entry points only and passed down as props. */
@@ -54,7 +54,7 @@ export default tseslint.config(
       'no-warning-comments': 'off',
     },
   },
-  // Layer directions (README "Repository layout"). Entry points (*/main.ts, scripts/) wire layers together.
+  // Layer directions (README.md#repository-layout). Entry points (*/main.ts, scripts/) wire layers together.
   {
     files: ['config/**/*.ts'],
     rules: restrict(

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { ALB_CONTROLLER_SERVICE_ACCOUNT, WORKLOAD_NAME, type WorkloadOutputs } from '../config';
 import { ChartInputError } from './errors';

@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { WORKLOAD_NAME } from '../config';
 import { checkDnsLabel, checkHostname } from './validation';

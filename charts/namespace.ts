@@ -1,4 +1,4 @@
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { workloadNamespaceLabels } from '../config';
 import { ChartInputError } from './errors';

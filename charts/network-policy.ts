@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { WORKLOAD_NAME } from '../config';
 import { ChartInputError } from './errors';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
-import { k8s } from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
+import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { APP_ENV, METRICS_PORT, METRICS_PORT_NAME, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, WORKLOAD_NAME, WORKLOAD_PORT } from '../config';
 import { ChartInputError } from './errors';
@@ -308,6 +308,7 @@ export class WebService extends Construct {
         maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
       }),
       minReady: Duration.seconds(minReady),
+      revisionHistoryLimit: 10,
       progressDeadline: Duration.seconds(progressDeadline),
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
@@ -373,7 +374,7 @@ export class WebService extends Construct {
     });
     this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
 
-    // Escape hatches for what cdk8s-plus-28 does not model.
+    // Escape hatches for what cdk8s-plus-34 does not model.
     const deployment = ApiObject.of(this.deployment);
     deployment.addJsonPatch(
       // cdk8s-plus' internal address label is not needed: the selector above is explicit and stable.
@@ -386,14 +387,14 @@ export class WebService extends Construct {
         spread('topology.kubernetes.io/zone', this.selectorLabels),
         spread('kubernetes.io/hostname', this.selectorLabels),
       ]),
-      JsonPatch.add('/spec/revisionHistoryLimit', 10),
     );
-    // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+,
-    // on by default since 1.30). Newer than cdk8s-plus-28's schema, hence the final patch.
-    // Ephemeral storage in MiB: cdk8s-plus-28 renders it in whole GiB only, and its schema drops a plain quantity string.
+    // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+, on by
+    // default since 1.30), which cdk8s-plus' Handler does not offer.
+    deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }));
+    // Ephemeral storage in MiB: cdk8s-plus renders it in whole GiB only, and the L1 class's toJson drops a plain
+    // quantity string added by an ordinary patch.
     addFinalJsonPatch(
       deployment,
-      JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }),
       JsonPatch.add('/spec/template/spec/containers/0/resources/requests/ephemeral-storage', `${ephemeral}Mi`),
       JsonPatch.add('/spec/template/spec/containers/0/resources/limits/ephemeral-storage', `${ephemeralLimit}Mi`),
     );

@@ -19,7 +19,7 @@ export interface NotificationSubscription {
   readonly endpoint: string;
 }
 
-/** Alarm thresholds. Each alarm's period, datapoints and missing-data handling are fixed in infra (see README). */
+/** Alarm thresholds. Each alarm's period, datapoints and missing-data handling are fixed in infra (see docs/operations.md#alarms-and-the-first-thing-to-check). */
 export interface AlarmThresholds {
   /** Share of load balancer requests answered 5xx (by the targets or the ALB itself), percent. @default 1 */
   readonly loadBalancer5xxPercent?: number;
@@ -51,7 +51,7 @@ export interface BackupConfig {
   readonly retentionDays?: number;
   /**
    * Region whose vault receives a copy of every recovery point (disaster recovery). The vault named
-   * `<project>-<env>-dr` must exist there (README, "Restoring").
+   * `<project>-<env>-dr` must exist there (docs/operations.md#backups-and-restoring).
    * @default - no copy
    */
   readonly copyToRegion?: string;

@@ -21,7 +21,7 @@ const nonProductionCluster: EnvironmentConfig['cluster'] = {
 export const platformConfig: PlatformConfig = {
   project: 'platform',
   github: { owner: 'example-org', repository: 'platform' },
-  // Placeholders: replace with your GitLab project, Bitbucket workspace/repository/deployment UUIDs and Jenkins agent roles (README, Delivery).
+  // Placeholders: replace with your GitLab project, Bitbucket workspace/repository/deployment UUIDs and Jenkins agent roles (docs/delivery.md#one-time-setup-per-system-a-pipeline-cannot-do-it).
   delivery: {
     releaseTagPattern: 'v*',
     gitlab: { url: 'https://gitlab.com', projectPath: 'example-org/platform' },

@@ -1,5 +1,5 @@
 /**
- * Exit codes of `npm run deploy` (documented in the README; the pipeline relies on them).
+ * Exit codes of `npm run deploy` (documented in deploy/README.md#exit-codes; the pipeline relies on them).
  */
 export const EXIT = {
   /** Applied and rolled out (or: dry run / diff finished). */

@@ -1,6 +1,6 @@
 /**
  * `npm run render -- --env <name> --image <ref> [--outputs cdk-outputs.json] --out <dir>`: apply-ready manifests
- * (see deploy/render.ts and the README's "kubectl apply" path).
+ * (see deploy/render.ts and docs/kubectl-gitops-helm.md).
  */
 import { parseArgs } from 'node:util';
 import { renderTarget } from '../charts/app';

@@ -1,6 +1,6 @@
 /**
  * `npm run diff -- --base <git ref> [--head <git ref>] [--markdown <file>]`: what a change does to every stack's
- * CloudFormation and every target's manifests, offline (no AWS account). See README "Review before merge".
+ * CloudFormation and every target's manifests, offline (no AWS account). See docs/review-diff.md.
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -22,7 +22,7 @@ export interface BackupProps {
   readonly buckets: readonly s3.IBucket[];
 }
 
-/** Name of the disaster-recovery vault in `copyToRegion` (created there once, see README "Restoring"). */
+/** Name of the disaster-recovery vault in `copyToRegion` (created there once, see docs/operations.md#backups-and-restoring). */
 export function disasterRecoveryVaultName(prefix: string): string {
   return `${prefix}-dr`;
 }

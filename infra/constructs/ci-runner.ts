@@ -37,7 +37,8 @@ export interface CiRunnerProps {
  * The runner's role has no AWS or cluster rights of its own beyond running: the deploy job still assumes the
  * environment's deploy role through OIDC (the GitHub Environment's rules apply) and that role's access entry is
  * scoped to the application namespace. One-time step per account and region: a CodeConnections GitHub connection
- * imported as CodeBuild's source credential (docs; `npm run deploy:stacks` checks it before deploying the runner).
+ * imported as CodeBuild's source credential (docs/delivery.md#one-time-setup-per-system-a-pipeline-cannot-do-it;
+ * `npm run deploy:stacks` checks it before deploying the runner).
  */
 export class CiRunner extends Construct {
   readonly project: codebuild.Project;

@@ -64,7 +64,10 @@ export interface MonitoringProps {
   readonly databaseAllocatedStorageGiB: number;
 }
 
-/** What an alarm watches and when it fires; the README's runbook has one line per `id`. */
+/** Where the alarms' runbook is, from the repository's root: each alarm's description names it. */
+const RUNBOOK = 'docs/operations.md#alarms-and-the-first-thing-to-check';
+
+/** What an alarm watches and when it fires; the runbook ({@link RUNBOOK}) has one line per `id`. */
 export interface AlarmDefinition {
   readonly id: string;
   readonly description: string;
@@ -138,7 +141,7 @@ export class Monitoring extends Construct {
       const alarmName = `${props.prefix}-${severity}-${definition.id}`;
       new cloudwatch.CfnAlarm(this, definition.id, {
         alarmName,
-        alarmDescription: `[${severity}] ${definition.description} Runbook: README "Operating it", ${definition.id}.`,
+        alarmDescription: `[${severity}] ${definition.description} Runbook: ${RUNBOOK}, ${definition.id}.`,
         metrics: alarmQueries(definition.metric),
         threshold: definition.threshold,
         comparisonOperator: definition.comparisonOperator,

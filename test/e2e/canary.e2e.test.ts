@@ -4,6 +4,17 @@
  * pod that answered (the test variants name it in `x-platform-pod`; canary pods are `web-canary-…`). The deploy
  * command runs with `--config local-canary` (config/examples/local-canary.ts): a third of the pods, 3 × 5 s.
  * Each scenario prints one `bench-rollout: {…}` line (`npm run bench:rollout`).
+ *
+ * The tests share one namespace and run in the order they are declared and numbered; each starts from the state the
+ * ones before it left:
+ * - beforeAll: the images, a fresh namespace and the first release (ok, tag a): a plain rollout, 2 stable pods.
+ * - 1 (5xx), 2 (slow), 3 (never Ready): each needs the stable Deployment of beforeAll (ok-a, 2 pods: the canary's
+ *   share is measured against them) and leaves it untouched (aborted).
+ * - 4 (good release, ok-b): needs a stable Deployment on another image; promotes, so from here stable runs ok-b.
+ * - 5 (too little traffic, ok-c): needs a stable Deployment; aborted, stable stays on ok-b.
+ * - 6 (killed mid-analysis): needs a stable Deployment; its last deploy completes, so stable runs ok-d.
+ * - 7 (--abort-canary): creates its own leftover canary; needs the lock free (test 6's last deploy released it) and
+ *   checks that stable still runs ok-d, as test 6 left it.
  */
 import type { ChildProcess } from 'node:child_process';
 import { dump, loadAll } from 'js-yaml';
@@ -132,7 +143,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(all.failed).toBe(0);
   });
 
-  test('4. never Ready: aborted by the startup budget (faster than the 91 s of a plain rollout), stable pods untouched, 0 failed requests', async () => {
+  test('3. never Ready: aborted by the startup budget (faster than the 91 s of a plain rollout), stable pods untouched, 0 failed requests', async () => {
     const before = await stableState();
     const { result: run, all, samples, from } = await underLoad(NS, () => deploy(variant('never-ready')), { steadyMs: 3000, afterMs: 1000 });
     const seen = tracks(samples, from);
@@ -145,7 +156,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(all.failed).toBe(0);
   });
 
-  test('3. a good release: promoted after 3 passing intervals, every replica on the new image, 0 failed requests', async () => {
+  test('4. a good release: promoted after 3 passing intervals, every replica on the new image, 0 failed requests', async () => {
     const { result: run, all, samples, from } = await underLoad(NS, () => deploy(variant('ok', 'b')), { steadyMs: 3000, afterMs: 3000 });
     const seen = tracks(samples, from);
     bench(benchOf('canary-promoted', all, run.result, { abortSeconds: null, analysisSeconds: run.result?.analysisSeconds ?? null, ...seen }));
@@ -161,7 +172,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(all.failed).toBe(0);
   });
 
-  test('6. too little traffic (2 requests/s): every interval inconclusive, the policy ("fail") aborts, and the report says so', async () => {
+  test('5. too little traffic (2 requests/s): every interval inconclusive, the policy ("fail") aborts, and the report says so', async () => {
     const before = await stableState();
     const { result: run, all, samples, from } = await underLoad(NS, () => deploy(variant('ok', 'c')), { steadyMs: 2000, afterMs: 1000, rate: 2 });
     bench(benchOf('canary-low-traffic', all, run.result, { abortSeconds: run.result?.abortSeconds ?? null, ...tracks(samples, from) }));
@@ -175,7 +186,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(all.failed).toBe(0);
   });
 
-  test('5. a deploy killed during the analysis: a concurrent deploy is refused by the lock; once the lock is stale the next deploy removes the leftover canary and completes', async () => {
+  test('6. a deploy killed during the analysis: a concurrent deploy is refused by the lock; once the lock is stale the next deploy removes the leftover canary and completes', async () => {
     const { result, all, samples, from } = await underLoad(
       NS,
       async () => {
@@ -219,7 +230,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(all.failed).toBe(0);
   });
 
-  test('5b. --abort-canary removes a leftover canary explicitly, and says so', async () => {
+  test('7. --abort-canary removes a leftover canary explicitly, and says so', async () => {
     const objects = (loadAll(renderTarget(platformConfig, 'generic', { image: variant('ok', 'c') }).yaml) as any[]).filter(Boolean);
     const leftover = canaryDeployment(
       objects.find((o) => o.kind === 'Deployment'),

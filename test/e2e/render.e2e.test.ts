@@ -1,5 +1,5 @@
 /**
- * The "kubectl apply" path without the deploy command, on the REAL node with the real sample image: the README's
+ * The "kubectl apply" path without the deploy command, on the REAL node with the real sample image: docs/kubectl-gitops-helm.md's
  * `npm run render -- --env generic --image <ref> --out <dir>`, then only kubectl — `kubectl apply --server-side -f
  * <dir>`, the Secret the render names, `kubectl rollout status` — and the release serves: real HTTP requests through
  * the Service (its ClusterIP, through the node's bridge) answer 200, and the rendered pods' own request logs account
@@ -21,7 +21,7 @@ const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 const REQUESTS = 200;
 const RATE = 40;
 
-/** `npm run render` exactly as the README documents it. */
+/** `npm run render` exactly as docs/kubectl-gitops-helm.md documents it. */
 function render(img: string, out: string): string {
   const r = spawnSync('npm', ['run', 'render', '--', '--env', 'generic', '--image', img, '--out', out], { cwd: root, encoding: 'utf8' });
   expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });

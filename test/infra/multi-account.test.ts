@@ -219,7 +219,7 @@ describe('multi-account example', () => {
 
 describe('workflows in the multi-account layout', () => {
   // The same workflows serve both layouts: each job's role comes from its GitHub Environment, whose variable names a
-  // role in that Environment's account (README "Multi-account setup").
+  // role in that Environment's account (docs/multi-account.md, setup step 5).
   const workflow = (file: string): Json => load(readFileSync(join(__dirname, '..', '..', '.github', 'workflows', file), 'utf8')) as Json;
   const credentials = (job: Json) => job.steps.find((s: Json) => String(s.uses).startsWith('aws-actions/configure-aws-credentials@'))?.with;
 

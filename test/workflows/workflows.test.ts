@@ -412,9 +412,8 @@ describe('the configuration deployed: repository variable PLATFORM_CONFIG, passe
   });
 });
 
-describe('README: the one-time first deployment', () => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## First deployment'), readme.indexOf('\n## ', readme.indexOf('## First deployment') + 1));
+describe('docs/first-deployment.md: the one-time first deployment', () => {
+  const section = readFileSync(join(root, 'docs', 'first-deployment.md'), 'utf8');
 
   it('bootstraps every region the platform uses, then deploys the shared stacks with the command deploy-shared.yml runs', () => {
     expect(section.length).toBeGreaterThan(500);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 /** Operations resources of every environment stack: topic, alarms, dashboard, add-ons, autoscaler, backups, database care. */
 import { platformConfig } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
+import { githubSlug, headingAnchors } from '../../docs/markdown-links';
 
 const p = platform();
 const prod = p.json('platform-prod');
@@ -99,10 +100,22 @@ describe('alarms', () => {
 
   test('prod has exactly the expected alarms, all named and described as paging', () => {
     expect([...alarms.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
-    for (const alarm of alarms.values()) expect(alarm.AlarmDescription).toMatch(/^\[page\] .*Runbook: README "Operating it"/);
+    for (const alarm of alarms.values()) expect(alarm.AlarmDescription).toMatch(/^\[page\] .*Runbook: docs\/operations\.md#\S+, \w+\.$/);
     const devNames = resources(dev, 'AWS::CloudWatch::Alarm').map((a) => a.Properties.AlarmName);
     expect(devNames).toHaveLength(Object.keys(EXPECTED).length);
     for (const name of devNames) expect(name).toMatch(/^platform-dev-notify-/);
+  });
+
+  test('each description names the runbook: a heading of that file, with a row for that alarm', () => {
+    for (const [id, alarm] of alarms) {
+      const [, file, anchor, named] = /Runbook: ([^#\s]+)#(\S+), (\w+)\.$/.exec(alarm.AlarmDescription) ?? [];
+      expect(named).toBe(id);
+      const runbook = readFileSync(join(__dirname, '../../..', file), 'utf8');
+      expect(headingAnchors(runbook)).toContain(anchor);
+      // The text from that heading to the next one.
+      const section = runbook.split(/^#+ /m).find((s) => githubSlug(s.split('\n')[0]) === anchor);
+      expect(section).toContain(`| \`${id}\` |`);
+    }
   });
 
   test.each(Object.entries(EXPECTED))('%s: metric, statistic, threshold, period, datapoints, missing data, ALARM and OK actions', (id, e) => {
