@@ -128,10 +128,7 @@ export const SHARED_VALUES_NONCE = 'SharedValuesNonce';
 export function protectedStacks(config: PlatformConfig): { name: string; region: string }[] {
   const production = config.environments.filter((env) => env.production);
   if (production.length === 0) return [];
-  return [
-    { name: names.identityStack(config), region: config.identity.region },
-    ...production.map((env) => ({ name: names.environmentStack(config, env), region: env.region })),
-  ];
+  return [{ name: names.identityStack(config), region: config.identity.region }, ...production.map((env) => ({ name: names.environmentStack(config, env), region: env.region }))];
 }
 
 /** The audience every CI system's OIDC token is requested for (GitLab `id_tokens.aud`; GitHub's default). */

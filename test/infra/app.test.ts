@@ -48,7 +48,11 @@ describe('infra app', () => {
     const outputs = p.json(stackName).Outputs as Record<string, unknown>;
     // Plus the master secret's ARN for administrators, which is not part of the workload contract.
     // Besides them: the master secret's ARN (administrators) and what the runner stack reads (Runner*).
-    expect(Object.keys(outputs).filter((key) => !key.startsWith('Runner')).sort()).toEqual([...WORKLOAD_OUTPUT_FIELDS, 'DatabaseMasterSecretArn'].sort());
+    expect(
+      Object.keys(outputs)
+        .filter((key) => !key.startsWith('Runner'))
+        .sort(),
+    ).toEqual([...WORKLOAD_OUTPUT_FIELDS, 'DatabaseMasterSecretArn'].sort());
     // What `cdk deploy --outputs-file` would write for it (values stand in for the deployed ones).
     const written = { [stackName]: Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `value-of-${f}`])) };
     expect(readWorkloadOutputs(written, stackName).certificateArn).toBe('value-of-certificateArn');

@@ -51,18 +51,30 @@ describe('protections during a first create', () => {
     const result = synthInfra(config, { ...options, outdir, creating: stackNames });
     expect(result.findings).toEqual([]);
     const terminationProtected = new Set(result.stacks.filter((s) => s.terminationProtection).map((s) => s.stackName));
-    creatingAll = protections((s) => JSON.parse(readFileSync(join(outdir, `${s}.template.json`), 'utf8')), (s) => terminationProtected.has(s), stackNames);
+    creatingAll = protections(
+      (s) => JSON.parse(readFileSync(join(outdir, `${s}.template.json`), 'utf8')),
+      (s) => terminationProtected.has(s),
+      stackNames,
+    );
   });
 
   test('by default (a plain cdk deploy, npm run synth): prod and the user pool are protected, as before', () => {
-    const byDefault = protections((s) => platform().json(s), (s) => protectedByDefault.has(s), stackNames);
+    const byDefault = protections(
+      (s) => platform().json(s),
+      (s) => protectedByDefault.has(s),
+      stackNames,
+    );
     expect(byDefault[names.identityStack(config)]).toEqual(['user pool deletion protection']);
     expect(byDefault['platform-prod']).toEqual(['termination protection', 'database deletion protection']);
     // protectedStacks (what deploy:stacks checks before deploying) names exactly the stacks with a protection.
     const withProtection = Object.entries(byDefault)
       .filter(([, found]) => found.length > 0)
       .map(([stack]) => stack);
-    expect(protectedStacks(config).map((s) => s.name).sort()).toEqual(withProtection.sort());
+    expect(
+      protectedStacks(config)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(withProtection.sort());
     for (const { name, region } of protectedStacks(config)) expect([name, region]).toEqual([name, regions.get(name)]);
   });
 
@@ -77,17 +89,20 @@ describe('protections during a first create', () => {
 });
 
 describe('a changed shared value reaches the environment on its next deploy (item 9)', () => {
-  test.each(platformConfig.environments.map((env) => names.environmentStack(platformConfig, env)))('%s reads the shared stacks through its relay only, and the relay changes on every deploy', (stack) => {
-    const json = platform().json(stack);
-    const readers = Object.entries(json.Resources as Json)
-      .filter(([, r]) => /Fn::GetStackOutput|Fn::ImportValue/.test(JSON.stringify(r.Properties ?? {})))
-      .map(([id]) => id);
-    // CDK's cross-region reader (single account, another region than the pool's) writes SSM parameters it reads back.
-    expect(readers.filter((id) => !/^ExportsReader/.test(id))).toEqual(['SharedValues']);
-    expect(json.Parameters[SHARED_VALUES_NONCE]).toMatchObject({ Type: 'String' });
-    expect(JSON.stringify(json.Resources.SharedValues.Properties.Description)).toContain(JSON.stringify({ Ref: SHARED_VALUES_NONCE }));
-    // The API's token check uses the relayed client IDs: a replaced client updates it too.
-    const [, authorizer] = resourcesOfType(json, 'AWS::ApiGatewayV2::Authorizer')[0];
-    for (const audience of authorizer.Properties.JwtConfiguration.Audience) expect(JSON.stringify(audience)).toContain('"SharedValues","Value"');
-  });
+  test.each(platformConfig.environments.map((env) => names.environmentStack(platformConfig, env)))(
+    '%s reads the shared stacks through its relay only, and the relay changes on every deploy',
+    (stack) => {
+      const json = platform().json(stack);
+      const readers = Object.entries(json.Resources as Json)
+        .filter(([, r]) => /Fn::GetStackOutput|Fn::ImportValue/.test(JSON.stringify(r.Properties ?? {})))
+        .map(([id]) => id);
+      // CDK's cross-region reader (single account, another region than the pool's) writes SSM parameters it reads back.
+      expect(readers.filter((id) => !/^ExportsReader/.test(id))).toEqual(['SharedValues']);
+      expect(json.Parameters[SHARED_VALUES_NONCE]).toMatchObject({ Type: 'String' });
+      expect(JSON.stringify(json.Resources.SharedValues.Properties.Description)).toContain(JSON.stringify({ Ref: SHARED_VALUES_NONCE }));
+      // The API's token check uses the relayed client IDs: a replaced client updates it too.
+      const [, authorizer] = resourcesOfType(json, 'AWS::ApiGatewayV2::Authorizer')[0];
+      for (const audience of authorizer.Properties.JwtConfiguration.Audience) expect(JSON.stringify(audience)).toContain('"SharedValues","Value"');
+    },
+  );
 });

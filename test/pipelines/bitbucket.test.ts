@@ -41,7 +41,11 @@ const stepsOf = (pipeline: Dict[]): Dict[] =>
       : item.parallel
         ? stepsOf(item.parallel.steps ?? item.parallel)
         : item.stage
-          ? (item.stage.steps as Dict[]).map((s, i) => ({ deployment: item.stage.deployment, ...(i === 0 && item.stage.trigger ? { trigger: item.stage.trigger } : {}), ...s.step }))
+          ? (item.stage.steps as Dict[]).map((s, i) => ({
+              deployment: item.stage.deployment,
+              ...(i === 0 && item.stage.trigger ? { trigger: item.stage.trigger } : {}),
+              ...s.step,
+            }))
           : [],
   );
 /** The steps as written (a stage's without the stage's keys), for the key check. */

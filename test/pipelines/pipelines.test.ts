@@ -81,10 +81,15 @@ function deploysOf(jobs: Job[]): Record<string, Deploy> {
   return deploys;
 }
 
+/** Every node reachable from `id` through `direct` (its transitive predecessors), without `id` itself. */
 const closure = (id: string, direct: (id: string) => string[]): string[] => {
   const seen = new Set<string>();
   const visit = (n: string) => {
-    for (const d of direct(n)) if (!seen.has(d)) (seen.add(d), visit(d));
+    for (const d of direct(n)) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      visit(d);
+    }
   };
   visit(id);
   return [...seen];
@@ -153,10 +158,7 @@ function github(): Pipeline {
 // --- GitLab CI/CD -----------------------------------------------------------------------------------------------
 function gitlab(): Pipeline {
   const doc = { ...yaml('.gitlab-ci.yml') };
-  const all = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [
-    string,
-    Dict,
-  ][];
+  const all = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [string, Dict][];
   const byName = Object.fromEntries(all);
   /** A job with its `extends` merged in (one level of keys, as GitLab does for these). */
   const resolved = (job: Dict): Dict => {
@@ -399,7 +401,10 @@ describe.each(pipelines)('%s', (system, pipeline) => {
 function stacksDeployedBy(command: string): string[] {
   const match = /^npm run deploy:stacks -- (.*)$/.exec(command);
   if (!match) return [];
-  const argv = match[1].split(' ').map((arg) => arg.replace(/^"|"$/g, '')).map((arg) => (arg.startsWith('$') ? 'default' : arg));
+  const argv = match[1]
+    .split(' ')
+    .map((arg) => arg.replace(/^"|"$/g, ''))
+    .map((arg) => (arg.startsWith('$') ? 'default' : arg));
   return [...planDeployStacks(argv).stacks];
 }
 
@@ -429,7 +434,12 @@ describe.each(pipelines)('%s: no job waits for a runner that only it or a later 
       expect([job.id, needed.filter((stack) => deployedBy.get(job.id)!.includes(stack))]).toEqual([job.id, []]);
     }
     // The environment's stack is deployed by this delivery, and the workload by a job on a runner inside the VPC.
-    expect(jobs.flatMap((j) => deployedBy.get(j.id)!)).toContain(names.environmentStack(platformConfig, platformConfig.environments.find((e) => e.name === name)!));
+    expect(jobs.flatMap((j) => deployedBy.get(j.id)!)).toContain(
+      names.environmentStack(
+        platformConfig,
+        platformConfig.environments.find((e) => e.name === name)!,
+      ),
+    );
     const workload = jobs.filter((j) => j.commands.some((c) => c.startsWith('npm run deploy -- ')));
     expect(workload.map((j) => [j.id, j.runner === 'hosted'])).toEqual(workload.map((j) => [j.id, false]));
   });

@@ -121,7 +121,9 @@ describe('item 3: protections only once a stack has been created', () => {
     expect(failed.cdk).toHaveLength(1);
     expect(contextOf(failed.cdk[0])).toContain('creating=platform-prod');
     // What a create whose change set never ran leaves behind (REVIEW_IN_PROGRESS) still counts as never created.
-    await cfn('eu-central-1').send(new CreateChangeSetCommand({ StackName: 'platform-prod', ChangeSetName: 'cdk-deploy-change-set', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE }));
+    await cfn('eu-central-1').send(
+      new CreateChangeSetCommand({ StackName: 'platform-prod', ChangeSetName: 'cdk-deploy-change-set', ChangeSetType: 'CREATE', TemplateBody: TEMPLATE }),
+    );
     try {
       const retry = await run(['--env', 'prod']);
       expect(retry.code).toBe(0);

@@ -249,7 +249,9 @@ describe('deploy', () => {
     for (const job of [stacks, deploy]) expect(aws(job)?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
     expect(stacks['runs-on']).toBe('ubuntu-24.04');
     expect([deploy.needs].flat()).toEqual(['stacks']);
-    const cdk = names(stacks).findIndex((name) => /^npm run deploy:stacks -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --outputs-file cdk-outputs\.json$/.test(name ?? ''));
+    const cdk = names(stacks).findIndex((name) =>
+      /^npm run deploy:stacks -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --outputs-file cdk-outputs\.json$/.test(name ?? ''),
+    );
     expect(cdk).toBeGreaterThan(names(stacks).indexOf('aws-actions/configure-aws-credentials'));
     expect(steps(stacks)[cdk].env).toEqual({ ENVIRONMENT: '${{ inputs.environment }}' });
     expect(runs(stacks).filter((run) => run.startsWith('npm run deploy -- '))).toEqual([]);
