@@ -148,7 +148,8 @@ export async function runDeployStacks(plan: DeployStacksPlan, options: RunOption
   const status = options.cdk(first);
   if (status !== 0 || creating.length === 0) return status;
   // Created: the same stacks once more with their protections (the template's and the CLI's termination protection).
-  const protect = cdkDeployArgs(plan, creating, { creating: [], sharedValuesNonce: deployState.sharedValuesNonce });
+  // Same nonce (nothing to re-read) and no outputs file: the first deploy's holds every stack's outputs, unchanged since.
+  const protect = cdkDeployArgs({ ...plan, outputsFile: undefined }, creating, { creating: [], sharedValuesNonce: deployState.sharedValuesNonce });
   log(`created; turning the protections on: cdk ${protect.join(' ')}`);
   return options.cdk(protect);
 }

@@ -92,9 +92,11 @@ describe('item 3: protections only once a stack has been created', () => {
   });
 
   test('first create of prod: without its protections, then once more with them', async () => {
-    const { code, cdk, log } = await run(['--env', 'prod']);
+    const { code, cdk, log } = await run(['--env', 'prod', '--outputs-file', 'cdk-outputs.json']);
     expect(code).toBe(0);
     expect(cdk).toHaveLength(2);
+    // The outputs file is the first deploy's (every stack of the delivery); the second deploy leaves it alone.
+    expect(cdk.map((args) => args.includes('--outputs-file'))).toEqual([true, false]);
     expect(contextOf(cdk[0])).toEqual(['config=default', 'creating=platform-prod']);
     expect(stacksOf(cdk[0])).toEqual(['platform-prod', 'platform-prod-runner']);
     expect(contextOf(cdk[1])).toEqual(['config=default']);
