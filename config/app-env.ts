@@ -1,6 +1,7 @@
 /**
- * Environment variables of the sample service (app/): set by the charts (ConfigMap, Secret references) and the
- * image, read by app/src/config.ts. One name per setting, used on both sides.
+ * Environment variables of the sample application (app/, in each of its modes: serve, worker, prune): set by the
+ * charts (ConfigMap, Secret references) and the image, read by app/src/config.ts. One name per setting, used on both
+ * sides.
  */
 export const APP_ENV = {
   /** TCP port to listen on. */
@@ -36,6 +37,14 @@ export const APP_ENV = {
   albSigner: 'ALB_SIGNER',
   /** Override of the regional public key endpoint (tests only). */
   albPublicKeysUrl: 'ALB_PUBLIC_KEYS_URL',
+  /** Worker mode: most work items claimed (and processed) in one transaction. */
+  workerBatchSize: 'WORKER_BATCH_SIZE',
+  /** Worker mode: wait between polls while the queue is empty or the database failed (milliseconds). */
+  workerPollMs: 'WORKER_POLL_MS',
+  /** Worker mode: `/healthz` fails when no loop iteration completed for this long (seconds): a stuck worker is restarted. */
+  workerStallSeconds: 'WORKER_STALL_SECONDS',
+  /** Prune mode: processed work items older than this (seconds) are deleted. */
+  pruneAfterSeconds: 'PRUNE_AFTER_SECONDS',
 } as const;
 
 export type AppEnvName = (typeof APP_ENV)[keyof typeof APP_ENV];

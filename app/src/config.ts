@@ -3,9 +3,26 @@ import { METRICS_PORT } from '../../config/metrics';
 import { DATABASE_PORT, WORKLOAD_PORT } from '../../config/workload';
 
 /**
- * The sample service's configuration, read from the environment once, in the composition root (main.ts).
- * Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
+ * The sample application's configuration, read from its arguments and the environment once, in the composition root
+ * (main.ts). Every problem is reported at once, each naming its variable; nothing else reads `process.env`.
  */
+
+/**
+ * What the one image does, chosen by its first argument (the container's args): `serve` (the default) the HTTP
+ * service, `worker` the work-queue consumer, `prune` the nightly clean-up (one run, then exit).
+ */
+export type AppMode = 'serve' | 'worker' | 'prune';
+export const APP_MODES: readonly AppMode[] = ['serve', 'worker', 'prune'];
+
+/** Worker mode: how it claims work and when it counts as stuck. */
+export interface WorkerConfig {
+  /** Most items claimed in one transaction. */
+  readonly batchSize: number;
+  /** Wait between polls while the queue is empty or the database failed. */
+  readonly pollMs: number;
+  /** `/healthz` fails when no loop iteration (successful or failed) completed for this long. */
+  readonly stallMs: number;
+}
 
 /**
  * How the service logs in to PostgreSQL, always as the application's own role (never the master user).
@@ -64,6 +81,17 @@ export interface AppConfig {
   readonly shutdownDelayMs: number;
   /** Upper bound of the whole shutdown (delay + drain); past it open connections are cut and the process exits 1. */
   readonly shutdownTimeoutMs: number;
+  readonly worker: WorkerConfig;
+  /** Prune mode: processed work items older than this are deleted. */
+  readonly pruneAfterSeconds: number;
+}
+
+/** The mode from the process arguments (after the script); one argument at most, and only a known mode. */
+export function parseMode(args: readonly string[]): AppMode {
+  const [mode = 'serve', ...rest] = args;
+  if (!APP_MODES.includes(mode as AppMode)) throw new ConfigError([`argument ${JSON.stringify(mode.slice(0, 40))} is not a mode; allowed: ${APP_MODES.join(', ')}`]);
+  if (rest.length > 0) throw new ConfigError([`unexpected argument ${JSON.stringify(rest[0].slice(0, 40))} after mode ${mode}; allowed: one mode (${APP_MODES.join(', ')})`]);
+  return mode as AppMode;
 }
 
 export class ConfigError extends Error {
@@ -91,8 +119,11 @@ const DATABASE_AUTH_MODES = ['iam', 'files'] as const;
 export const DEFAULT_CREDENTIALS_DIRECTORY = '/var/run/secrets/platform/database';
 const SSL_MODES: readonly DatabaseSslMode[] = ['disable', 'require', 'verify-full'];
 
-/** Parses and validates the service's environment. Throws `ConfigError` listing every bad or missing variable. */
-export function parseConfig(env: Env): AppConfig {
+/**
+ * Parses and validates the environment for a mode. Throws `ConfigError` listing every bad or missing variable.
+ * The worker and prune modes need a database (they have no other work).
+ */
+export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
   const problems: string[] = [];
   const value = (name: string): string | undefined => {
     const raw = env[name];
@@ -203,6 +234,17 @@ export function parseConfig(env: Env): AppConfig {
     if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.identitySource} is not alb`);
   }
   if (bucketName !== undefined && region === undefined) problems.push(`${E.region} is required when ${E.bucketName} is set`);
+  if (mode !== 'serve' && host === undefined && value(E.databaseHost) === undefined) {
+    problems.push(`${E.databaseHost} is required in ${mode} mode (its work is in the database)`);
+  }
+
+  const batchSize = integer(E.workerBatchSize, 10, 1, 1000);
+  const pollMs = integer(E.workerPollMs, 1000, 10, 600_000);
+  const stallSeconds = seconds(E.workerStallSeconds, 30, 1, 3600);
+  if (pollMs >= stallSeconds * 1000) {
+    problems.push(`${E.workerPollMs} (${pollMs}) must be less than ${E.workerStallSeconds} (${stallSeconds}) in milliseconds, or an idle worker would count as stuck`);
+  }
+  const pruneAfterSeconds = integer(E.pruneAfterSeconds, 7 * 24 * 3600, 0, 10 * 365 * 24 * 3600);
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -216,6 +258,8 @@ export function parseConfig(env: Env): AppConfig {
     identity,
     shutdownDelayMs: Math.round(shutdownDelay * 1000),
     shutdownTimeoutMs: Math.round(shutdownTimeout * 1000),
+    worker: { batchSize, pollMs, stallMs: Math.round(stallSeconds * 1000) },
+    pruneAfterSeconds,
   };
 }
 

@@ -113,52 +113,80 @@ function elapsed(start: bigint): number {
 /** SQLSTATE 28P01 invalid_password, 28000 invalid_authorization_specification: rotated, expired or wrong credentials. */
 const AUTHENTICATION_FAILURES = new Set(['28P01', '28000']);
 
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = (error as { code?: string } | undefined)?.code;
+  return code !== undefined && AUTHENTICATION_FAILURES.has(code);
+}
+
 /**
- * A short reason for a failed check. PostgreSQL's own messages for authentication errors name the user, never the
- * password (e.g. `password authentication failed for user "web"`); other errors are reduced to their code.
+ * A short reason for a failed database call. PostgreSQL's own messages for authentication errors name the user,
+ * never the password (e.g. `password authentication failed for user "web"`); other errors are reduced to their code.
  */
-function describeDatabaseError(error: unknown, hint: string): string {
+export function describeDatabaseError(error: unknown, hint: string): string {
   const { code, message } = error as { code?: string; message?: string };
-  if (code !== undefined && AUTHENTICATION_FAILURES.has(code)) {
+  if (isAuthenticationFailure(error)) {
     return `database authentication failed (${code}): ${message ?? 'unknown reason'}; ${hint}`;
   }
   return code ? `database error ${code}` : String(message ?? error);
 }
 
-/** Checks PostgreSQL with `SELECT 1` over a small pool (created on first use, with credentials fetched then). */
-export class PostgresProbe implements Probe {
-  /** A promise, so concurrent first checks share one pool instead of each creating (and leaking) their own. */
+export interface DatabaseConnectionOptions {
+  /**
+   * Most connections of the pool.
+   * @default 2
+   */
+  readonly max?: number;
+  /**
+   * Connect and query timeout (milliseconds).
+   * @default 3000
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Query timeout (milliseconds), for work longer than a probe (the nightly prune).
+   * @default - timeoutMs
+   */
+  readonly queryTimeoutMs?: number;
+  /**
+   * `application_name` of the sessions (what pg_stat_activity shows).
+   * @default 'platform-web'
+   */
+  readonly applicationName?: string;
+}
+
+/**
+ * A pool to PostgreSQL as the workload's own role, created on first use with credentials fetched then. After an
+ * authentication failure the pool is dropped and the credentials read again (the Secret may have been rotated), and
+ * the work is retried once at once: a rotation costs no failed call.
+ */
+export class DatabaseConnection {
+  /** A promise, so concurrent first calls share one pool instead of each creating (and leaking) their own. */
   private pool?: Promise<Pool>;
 
   constructor(
     private readonly config: DatabaseConfig,
-    private readonly credentials: CredentialsSource,
-    private readonly timeoutMs = 3000,
+    readonly credentials: CredentialsSource,
+    private readonly options: DatabaseConnectionOptions = {},
   ) {}
 
-  /**
-   * After an authentication failure the pool is dropped and the credentials re-read (the Secret may have been
-   * rotated), and the check is retried once at once: a rotation costs no failed check.
-   */
-  async check(): Promise<CheckResult> {
-    const start = process.hrtime.bigint();
+  /** Runs `work` with the pool (retried once after an authentication failure). */
+  async run<T>(work: (pool: Pool) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const pool = await this.connect();
-        await pool.query('SELECT 1');
-        return { ok: true, latencyMs: elapsed(start) };
+        return await work(await this.connect());
       } catch (error) {
-        const code = (error as { code?: string }).code;
-        const authentication = code !== undefined && AUTHENTICATION_FAILURES.has(code);
-        if (authentication) await this.reset();
+        const authentication = isAuthenticationFailure(error);
+        if (authentication) await this.close();
         if (authentication && attempt === 1) continue;
-        return { ok: false, latencyMs: elapsed(start), detail: describeDatabaseError(error, this.credentials.failureHint) };
+        throw error;
       }
     }
   }
 
+  /** Ends the pool; the next call opens a new one. */
   async close(): Promise<void> {
-    await this.reset();
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.then((open) => open.end()).catch(() => undefined);
   }
 
   private connect(): Promise<Pool> {
@@ -166,7 +194,7 @@ export class PostgresProbe implements Probe {
     const pool = this.createPool();
     this.pool = pool;
     pool.catch(() => {
-      if (this.pool === pool) this.pool = undefined; // credentials unreadable: try again on the next check
+      if (this.pool === pool) this.pool = undefined; // credentials unreadable: try again on the next call
     });
     return pool;
   }
@@ -174,6 +202,7 @@ export class PostgresProbe implements Probe {
   private async createPool(): Promise<Pool> {
     const { username, password } = await this.credentials.login();
     const { host, port, name, ssl } = this.config;
+    const timeoutMs = this.options.timeoutMs ?? 3000;
     const pool = new Pool({
       host,
       port,
@@ -181,20 +210,37 @@ export class PostgresProbe implements Probe {
       user: username,
       password,
       ssl: ssl === 'disable' ? false : { rejectUnauthorized: ssl === 'verify-full' },
-      max: 2,
-      connectionTimeoutMillis: this.timeoutMs,
-      query_timeout: this.timeoutMs,
+      max: this.options.max ?? 2,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: this.options.queryTimeoutMs ?? timeoutMs,
       idleTimeoutMillis: 30_000,
-      application_name: 'platform-web',
+      application_name: this.options.applicationName ?? 'platform-web',
     });
-    pool.on('error', () => undefined); // idle client errors surface on the next check
+    pool.on('error', () => undefined); // idle client errors surface on the next call
     return pool;
   }
+}
 
-  private async reset(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.then((open) => open.end()).catch(() => undefined);
+/** Checks PostgreSQL with `SELECT 1` (over its own small pool, or one it shares with the work queue). */
+export class PostgresProbe implements Probe {
+  private readonly connection: DatabaseConnection;
+
+  constructor(config: DatabaseConfig, credentials: CredentialsSource, timeoutMs = 3000, connection?: DatabaseConnection) {
+    this.connection = connection ?? new DatabaseConnection(config, credentials, { timeoutMs });
+  }
+
+  async check(): Promise<CheckResult> {
+    const start = process.hrtime.bigint();
+    try {
+      await this.connection.run((pool) => pool.query('SELECT 1'));
+      return { ok: true, latencyMs: elapsed(start) };
+    } catch (error) {
+      return { ok: false, latencyMs: elapsed(start), detail: describeDatabaseError(error, this.connection.credentials.failureHint) };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close();
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * The service's Prometheus metrics (prom-client), on a listener of their own (METRICS_PORT): requests by route and
- * status class, a latency histogram, requests in flight. The deploy command's canary analysis reads them through
+ * The application's Prometheus metrics (prom-client), on a listener of their own (METRICS_PORT). The web service:
+ * requests by route and status class, a latency histogram, requests in flight; the worker: items processed and
+ * failed iterations. The deploy command's canary analysis reads them through
  * the API server's pod proxy; names, port and buckets are shared with it in config/metrics.ts.
  */
 import { createServer, type Server } from 'node:http';
@@ -41,8 +42,31 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** What the worker reports per loop iteration. */
+export interface WorkerMetrics {
+  /** Items processed (a committed batch). */
+  processed(items: number): void;
+  /** An iteration that failed (the database unreachable, a failed transaction). */
+  failed(): void;
+}
+
+/** Names of the worker's metrics (its own; the canary analysis reads only the HTTP ones). */
+export const WORKER_METRIC_NAMES = {
+  /** Counter. */
+  processed: 'work_items_processed_total',
+  /** Counter. */
+  failed: 'worker_iterations_failed_total',
+} as const;
+
+export function createWorkerMetrics(): WorkerMetrics & { readonly registry: Registry } {
+  const registry = new Registry();
+  const processed = new Counter({ name: WORKER_METRIC_NAMES.processed, help: 'Work items processed (committed) by this worker.', registers: [registry] });
+  const failed = new Counter({ name: WORKER_METRIC_NAMES.failed, help: 'Worker loop iterations that failed.', registers: [registry] });
+  return { registry, processed: (items) => processed.inc(items), failed: () => failed.inc() };
+}
+
 /** The metrics listener: GET /metrics only. Resolves with the bound port. */
-export function listenMetrics(metrics: Metrics, port: number, host?: string): Promise<{ server: Server; port: number }> {
+export function listenMetrics(metrics: { readonly registry: Registry }, port: number, host?: string): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== METRICS_PATH) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

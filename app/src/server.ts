@@ -14,6 +14,13 @@ import { errorFields, type Logger } from './logger';
 import type { CheckResult, Probe } from './dependencies';
 import { ALB_IDENTITY_HEADER, type Verification } from './alb-identity';
 import type { RequestMetrics } from './metrics';
+import { MAX_PAYLOAD_BYTES, type WorkItem } from './work-queue';
+
+/** The web service's side of the work queue (./work-queue.ts). */
+export interface WorkQueueApi {
+  add(payload: string): Promise<string>;
+  get(id: string): Promise<WorkItem | undefined>;
+}
 
 /** Verifies the identity header a trusted proxy added; absent when the target has no such proxy (`/api/me` is 401). */
 export interface IdentityVerifier {
@@ -31,6 +38,11 @@ export interface AppDependencies {
    * @default - not counted
    */
   readonly metrics?: RequestMetrics;
+  /**
+   * Where `POST /work` records items and `GET /work/<id>` reads them.
+   * @default - no database: both answer 503
+   */
+  readonly workQueue?: WorkQueueApi;
 }
 
 export type LifecycleState = 'starting' | 'serving' | 'draining' | 'stopped';
@@ -46,6 +58,13 @@ export interface App {
 
 /** Largest request body accepted by POST /api/echo. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest request body accepted by POST /work: a 1 KiB payload, JSON-escaped (up to 6 bytes per byte), with room. */
+export const MAX_WORK_BODY_BYTES = 8 * 1024;
+const WORK_BODY = `{"payload": "<text of at most ${MAX_PAYLOAD_BYTES} bytes>"}`;
+
+/** Paths with a parameter, and the route they count under (bounded metric labels). */
+const PATTERNS: ReadonlyArray<[RegExp, string]> = [[/^\/work\/[^/]+$/, '/work/:id']];
+const routePath = (path: string): string => PATTERNS.find(([pattern]) => pattern.test(path))?.[1] ?? path;
 
 class HttpError extends Error {
   constructor(
@@ -60,6 +79,37 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+/** Reads a small body whole; larger than `limit` is 413. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > limit) throw new HttpError(413, `body larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The payload of a POST /work body, or a 400 naming what is wrong. */
+function workPayload(text: string): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, `body is not valid JSON; expected ${WORK_BODY}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, `body is not a JSON object; expected ${WORK_BODY}`);
+  const unknown = Object.keys(body).filter((key) => key !== 'payload');
+  if (unknown.length > 0) throw new HttpError(400, `unknown field ${JSON.stringify(unknown[0].slice(0, 40))}; allowed: payload`);
+  const { payload } = body as { payload?: unknown };
+  if (typeof payload !== 'string')
+    throw new HttpError(400, `"payload" is ${payload === undefined ? 'missing' : payload === null ? 'null' : `a ${typeof payload}`}; expected ${WORK_BODY}`);
+  const bytes = Buffer.byteLength(payload);
+  if (bytes > MAX_PAYLOAD_BYTES) throw new HttpError(400, `"payload" is ${bytes} bytes; allowed: at most ${MAX_PAYLOAD_BYTES} bytes (UTF-8)`);
+  return payload;
 }
 
 function checkBody(result: CheckResult): Record<string, unknown> {
@@ -115,6 +165,30 @@ export function createApp(deps: AppDependencies): App {
       }
       sendJson(res, 200, { bytes, sha256: hash.digest('hex') });
     },
+    // Records work for the worker; 202: it is processed later (GET /work/<id> shows when and by whom).
+    'POST /work': async (req, res) => {
+      const payload = workPayload(await readBody(req, MAX_WORK_BODY_BYTES));
+      if (!deps.workQueue) return sendJson(res, 503, { error: 'no database configured (DATABASE_HOST)' });
+      const id = await queueCall(() => deps.workQueue!.add(payload));
+      sendJson(res, 202, { id });
+    },
+    'GET /work/:id': async (req, res) => {
+      if (!deps.workQueue) return sendJson(res, 503, { error: 'no database configured (DATABASE_HOST)' });
+      const id = (req.url ?? '').split('?')[0].slice('/work/'.length);
+      const item = await queueCall(() => deps.workQueue!.get(id));
+      if (!item) return sendJson(res, 404, { error: `no work item ${JSON.stringify(id.slice(0, 40))}` });
+      sendJson(res, 200, item);
+    },
+  };
+
+  /** A work-queue call; a database failure is 503 (logged without secrets), not a 500. */
+  const queueCall = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      logger.error('work queue unavailable', errorFields(error));
+      throw new HttpError(503, 'work queue unavailable');
+    }
   };
 
   const server = createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000, requestTimeout: 120_000 }, (req, res) => {
@@ -124,12 +198,13 @@ export function createApp(deps: AppDependencies): App {
     // While draining, every response closes its connection, so keep-alive clients reconnect elsewhere.
     if (state !== 'serving') res.setHeader('connection', 'close');
     const path = (req.url ?? '/').split('?')[0];
+    const route = routePath(path);
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
-    const handler = routes[`${method} ${path}`];
+    const handler = routes[`${method} ${route}`];
     res.on('close', () => {
       inFlight -= 1;
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      deps.metrics?.finished(Object.hasOwn(routes, `${method} ${path}`) ? `${method} ${path}` : 'unmatched', res.statusCode, seconds);
+      deps.metrics?.finished(Object.hasOwn(routes, `${method} ${route}`) ? `${method} ${route}` : 'unmatched', res.statusCode, seconds);
       const durationMs = Math.round(seconds * 1e4) / 10;
       if (path !== '/healthz' && path !== '/readyz') {
         logger.info('request', { method: req.method, path, status: res.statusCode, durationMs, completed: res.writableFinished });
@@ -138,7 +213,7 @@ export function createApp(deps: AppDependencies): App {
     });
     const run = async (): Promise<void> => {
       if (!handler) {
-        const allowed = Object.keys(routes).filter((key) => key.endsWith(` ${path}`));
+        const allowed = Object.keys(routes).filter((key) => key.endsWith(` ${route}`));
         if (allowed.length > 0) {
           res.setHeader('allow', allowed.map((key) => key.split(' ')[0]).join(', '));
           throw new HttpError(405, 'method not allowed');

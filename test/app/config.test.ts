@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, parseConfig } from '../../app/src/config';
+import { ConfigError, describeConfig, parseConfig, parseMode } from '../../app/src/config';
 import { renderTarget } from '../../charts/app';
 import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, WORKLOAD_PORT } from '../../config';
 import { realOutputs } from '../charts/helpers';
@@ -154,6 +154,58 @@ describe('parseConfig', () => {
   it('describes how it logs in, which holds no secret', () => {
     const config = parseConfig({ DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files', DATABASE_CREDENTIALS_DIR: '/etc/db' });
     expect(describeConfig(config).database).toEqual({ host: 'db', port: 5432, name: 'app', ssl: 'disable', credentials: 'files', directory: '/etc/db' });
+  });
+});
+
+describe('modes and their settings', () => {
+  const database = { DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files' };
+
+  it('reads the mode from the first argument: serve by default, worker, prune', () => {
+    expect(parseMode([])).toBe('serve');
+    expect(parseMode(['serve'])).toBe('serve');
+    expect(parseMode(['worker'])).toBe('worker');
+    expect(parseMode(['prune'])).toBe('prune');
+  });
+
+  it('refuses an argument that is not a mode, or more than one argument, naming it and the modes', () => {
+    expect(() => parseMode(['faulty'])).toThrow(new ConfigError(['argument "faulty" is not a mode; allowed: serve, worker, prune']));
+    expect(() => parseMode(['worker', '--fast'])).toThrow(new ConfigError(['unexpected argument "--fast" after mode worker; allowed: one mode (serve, worker, prune)']));
+  });
+
+  it('has working worker and prune defaults', () => {
+    expect(parseConfig(database, 'worker')).toMatchObject({ worker: { batchSize: 10, pollMs: 1000, stallMs: 30_000 }, pruneAfterSeconds: 604_800 });
+    expect(parseConfig({ ...database, WORKER_BATCH_SIZE: '50', WORKER_POLL_MS: '250', WORKER_STALL_SECONDS: '2.5', PRUNE_AFTER_SECONDS: '0' }, 'prune')).toMatchObject({
+      worker: { batchSize: 50, pollMs: 250, stallMs: 2500 },
+      pruneAfterSeconds: 0,
+    });
+  });
+
+  it('fails when the worker or prune mode has no database, naming the variable and the mode', () => {
+    expect(() => parseConfig({}, 'worker')).toThrow(new ConfigError(['DATABASE_HOST is required in worker mode (its work is in the database)']));
+    expect(() => parseConfig({}, 'prune')).toThrow(new ConfigError(['DATABASE_HOST is required in prune mode (its work is in the database)']));
+    expect(parseConfig({}, 'serve').database).toBeUndefined(); // the web service runs without one (POST /work is 503)
+  });
+
+  it('fails on bad worker and prune values, naming the variable, the value and what is allowed', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        parseConfig({ ...database, ...env }, 'worker');
+      } catch (error) {
+        return [...(error as ConfigError).problems];
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(problems({ WORKER_BATCH_SIZE: '0' })).toEqual(['WORKER_BATCH_SIZE="0" is not an integer from 1 to 1000']);
+    expect(problems({ WORKER_BATCH_SIZE: 'many' })).toEqual(['WORKER_BATCH_SIZE="many" is not an integer from 1 to 1000']);
+    expect(problems({ WORKER_POLL_MS: '1.5' })).toEqual(['WORKER_POLL_MS="1.5" is not an integer from 10 to 600000']);
+    expect(problems({ WORKER_STALL_SECONDS: '0' })).toEqual(['WORKER_STALL_SECONDS="0" is not a number of seconds from 1 to 3600']);
+    expect(problems({ PRUNE_AFTER_SECONDS: '-1' })).toEqual(['PRUNE_AFTER_SECONDS="-1" is not an integer from 0 to 315360000']);
+  });
+
+  it('fails when the worker polls less often than its stall time allows (an idle worker would be restarted)', () => {
+    expect(() => parseConfig({ ...database, WORKER_POLL_MS: '5000', WORKER_STALL_SECONDS: '5' }, 'worker')).toThrow(
+      new ConfigError(['WORKER_POLL_MS (5000) must be less than WORKER_STALL_SECONDS (5) in milliseconds, or an idle worker would count as stuck']),
+    );
   });
 });
 

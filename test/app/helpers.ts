@@ -22,6 +22,19 @@ export function get(port: number, path: string, method = 'GET'): Promise<Reply> 
   });
 }
 
+/** One request with a body (JSON unless a string is given) on a new connection to 127.0.0.1. */
+export function send(port: number, path: string, method: string, body: unknown): Promise<Reply> {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, method, agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (res) => readReply(res, resolve),
+    );
+    req.on('error', reject);
+    req.end(text);
+  });
+}
+
 export interface SlowUpload {
   /** Resolves once the server has accepted the request (it answered `100 Continue`): the request is in flight. */
   accepted: Promise<void>;

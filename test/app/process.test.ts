@@ -21,8 +21,8 @@ interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function run(env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [bundle], {
+function run(env: Record<string, string>, args: string[] = []): Running {
+  const child = spawn(process.execPath, [bundle, ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', METRICS_PORT: '0', APP_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,6 +106,36 @@ describe('bundled server process', () => {
     expect(problems).toContain('PORT=\\"abc\\" is not an integer');
     expect(problems).toContain('DATABASE_NAME is required');
     expect(server.logs.some((line) => line.msg === 'listening')).toBe(false);
+  }, 20_000);
+
+  it('refuses an argument that is not a mode (the image has no other), exit 64 before doing anything', async () => {
+    const server = run({}, ['faulty']);
+    children.push(server.child);
+    expect(await server.exited).toEqual({ code: 64, signal: null });
+    expect(server.logs).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'invalid arguments', problems: ['argument "faulty" is not a mode; allowed: serve, worker, prune'] }),
+    ]);
+  }, 20_000);
+
+  it('refuses the worker and prune modes without a database, naming the variable, exit 78', async () => {
+    for (const mode of ['worker', 'prune']) {
+      const server = run({}, [mode]);
+      children.push(server.child);
+      expect(await server.exited).toEqual({ code: 78, signal: null });
+      expect(server.logs).toEqual([
+        expect.objectContaining({ msg: 'invalid configuration', mode, problems: [`DATABASE_HOST is required in ${mode} mode (its work is in the database)`] }),
+      ]);
+    }
+  }, 20_000);
+
+  it('serve is the default mode and can be named', async () => {
+    const server = run({}, ['serve']);
+    children.push(server.child);
+    const port = (await server.waitFor('listening')).port as number;
+    expect((await get(port, '/readyz')).status).toBe(200);
+    expect(server.logs.find((line) => line.msg === 'listening')).toMatchObject({ mode: 'serve' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
   }, 20_000);
 
   it('logs structured JSON without secrets', async () => {
