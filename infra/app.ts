@@ -15,6 +15,7 @@ import { EnvironmentStack } from './stacks/environment-stack';
 import { GitHubStack } from './stacks/github-stack';
 import { IdentityStack } from './stacks/identity-stack';
 import { RegionalStack } from './stacks/regional-stack';
+import { RunnerStack } from './stacks/runner-stack';
 
 export interface InfraOptions {
   /** Cloud assembly directory (templates, assets, validation-report.json). */
@@ -29,6 +30,14 @@ export interface InfraOptions {
    * @default <repo>/dist/database-role (written by `npm run build`)
    */
   readonly databaseRoleCodeDir?: string;
+  /**
+   * Stacks being created (first deploy, or again after a failed first create): synthesized without the protections
+   * that keep a failed create from rolling back cleanly (termination protection, deletion protection of the user pool
+   * and of a production database). `npm run deploy:stacks` passes them (context `creating`) from the stacks' state and
+   * deploys them once more with the protections on right after a successful create.
+   * @default - none: every protection on
+   */
+  readonly creating?: readonly string[];
 }
 
 export interface InfraApp {
@@ -42,6 +51,8 @@ export interface InfraApp {
   /** Multi-account layout: the certificate and operations stack of each environment account and region (key "<account>/<region>"). */
   readonly accountRegional: ReadonlyMap<string, RegionalStack>;
   readonly environments: ReadonlyMap<string, EnvironmentStack>;
+  /** Each environment's GitHub Actions runner (key: environment name). */
+  readonly runners: ReadonlyMap<string, RunnerStack>;
 }
 
 export interface InfraSynthResult {
@@ -83,6 +94,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
   const databaseRoleCodeDir = options.databaseRoleCodeDir ?? DEFAULT_DATABASE_ROLE_CODE_DIR;
   const identityRegion = config.identity.region;
   const multiAccount = isMultiAccount(config);
+  const creating = new Set(options.creating ?? []);
   // Single account: account-agnostic. Multi-account: the shared stacks in the shared-services account.
   const account = config.sharedServicesAccount ?? config.environments.find((e) => e.account)?.account;
   const envOf = (region: string, acct = account) => (acct ? { region, account: acct } : { region });
@@ -96,6 +108,7 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     config,
     crossRegionReferences,
     crossAccountReaders: multiAccount,
+    creating: creating.has(names.identityStack(config)),
     description: `${config.project}: central Cognito user pool and one ALB app client per environment`,
   });
   const github = new GitHubStack(app, names.githubStack(config), {
@@ -202,7 +215,8 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
       lambdaCodeDir,
       databaseRoleCodeDir,
       crossRegionReferences: !multiAccount && env.region !== identityRegion,
-      terminationProtection: env.production,
+      terminationProtection: env.production && !creating.has(names.environmentStack(config, env)),
+      creating: creating.has(names.environmentStack(config, env)),
       description: `${config.project}: environment ${env.name} (${env.region})`,
     });
     // EKS refuses an access entry for a role that does not exist yet; the name alone creates no reference.
@@ -216,8 +230,24 @@ export function buildInfraApp(config: PlatformConfig, options: InfraOptions): In
     environments.set(env.name, stack);
   }
 
-  const stacks: Stack[] = [identity, github, ...accountGithub.values(), ...regional.values(), ...accountRegional.values(), ...environments.values()];
-  return { app, stacks, identity, github, accountGithub, regional, accountRegional, environments };
+  const runners = new Map<string, RunnerStack>();
+  for (const env of config.environments) {
+    const environmentStack = environments.get(env.name)!;
+    const name = names.runnerStack(config, env);
+    const runner = new RunnerStack(app, name, {
+      stackName: name,
+      env: envOf(env.region, env.account ?? account),
+      config,
+      environment: env,
+      environmentStackName: environmentStack.stackName,
+      description: `${config.project}: GitHub Actions runner of ${env.name} (CodeBuild, in its VPC)`,
+    });
+    runner.addStackDependency(environmentStack, "the runner runs in the environment's VPC (Fn::GetStackOutput)");
+    runners.set(env.name, runner);
+  }
+
+  const stacks: Stack[] = [identity, github, ...accountGithub.values(), ...regional.values(), ...accountRegional.values(), ...environments.values(), ...runners.values()];
+  return { app, stacks, identity, github, accountGithub, regional, accountRegional, environments, runners };
 }
 
 /** Multi-account layout: the environment accounts other than the shared-services account, each with its environments. */

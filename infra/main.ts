@@ -11,11 +11,17 @@ function selectedConfiguration(): string {
   return typeof value === 'string' ? value : DEFAULT_CONFIGURATION;
 }
 
+/** `-c creating=<stack>,<stack>` (set by `npm run deploy:stacks`): stacks synthesized without their protections. */
+function creatingStacks(): string[] {
+  const value: unknown = new App({ autoSynth: false }).node.tryGetContext('creating');
+  return typeof value === 'string' ? value.split(',').filter((name) => name !== '') : [];
+}
+
 function main(): void {
   const config = validatePlatformConfig(configurationByName(selectedConfiguration()));
   for (const warning of quotaWarnings(config)) process.stderr.write(`infra: warning: ${warning}\n`);
   const outdir = process.env.CDK_OUTDIR ?? 'cdk.out';
-  const result = synthInfra(config, { outdir });
+  const result = synthInfra(config, { outdir, creating: creatingStacks() });
   if (result.unacknowledgedFindings > 0) {
     for (const f of result.findings) process.stderr.write(`[${f.plugin}] ${f.rule} at ${f.constructPath}: ${f.description}\n`);
     process.stderr.write(`infra: ${result.unacknowledgedFindings} unacknowledged finding(s); see ${outdir}/validation-report.json\n`);

@@ -21,6 +21,8 @@ export const names = {
   imagePushRole: (config: PlatformConfig) => `${config.project}-github-image-push`,
   sharedDeployRole: (config: PlatformConfig) => `${config.project}-github-shared-deploy`,
   apiFunction: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-api`,
+  /** The GitHub Actions runner of one environment (deployed after the environment stack, by a hosted job). */
+  runnerStack: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
   /** CodeBuild project of the environment's CI runner (GitHub Actions `runs-on: codebuild-<this>-<run id>-<attempt>`). */
   runnerProject: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}-${env.name}-runner`,
   clientSecret: (config: PlatformConfig, env: EnvironmentConfig) => `${config.project}/${env.name}/alb-oidc-client`,
@@ -102,10 +104,31 @@ export function environmentAccountStackNames(config: PlatformConfig, env: Enviro
 
 /**
  * What an environment's delivery deploys (`cdk deploy --exclusively`, with the environment's deploy role): its
- * account's stacks (multi-account layout) and its own stack, last. The shared stacks are deploy-shared.yml's.
+ * account's stacks (multi-account layout), its own stack, then its GitHub Actions runner's stack (which needs the
+ * environment's VPC), unless `withRunner` is false (the other CI systems bring their own runners). The shared stacks
+ * are deploy-shared.yml's.
  */
-export function environmentDeliveryStackNames(config: PlatformConfig, env: EnvironmentConfig): string[] {
-  return [...environmentAccountStackNames(config, env), names.environmentStack(config, env)];
+export function environmentDeliveryStackNames(config: PlatformConfig, env: EnvironmentConfig, withRunner = true): string[] {
+  return [...environmentAccountStackNames(config, env), names.environmentStack(config, env), ...(withRunner ? [names.runnerStack(config, env)] : [])];
+}
+
+/**
+ * Parameter of every environment stack that `npm run deploy:stacks` sets to a new value on each run: it changes the
+ * shared-values relay, so CloudFormation re-reads the shared stacks' outputs (a replaced certificate or app client)
+ * even when nothing else in the template changed (`cdk deploy` skips an unchanged stack otherwise).
+ */
+export const SHARED_VALUES_NONCE = 'SharedValuesNonce';
+
+/**
+ * The stacks with protections that would keep a failed first create from rolling back: the identity stack (the user
+ * pool's deletion protection, when an environment is production) and each production environment's stack
+ * (termination protection, the database's deletion protection). infra/app.ts drops them for the stacks named in
+ * its `creating` option; test/scripts/deploy-stacks.test.ts compares this list with the app.
+ */
+export function protectedStacks(config: PlatformConfig): { name: string; region: string }[] {
+  const production = config.environments.filter((env) => env.production);
+  if (production.length === 0) return [];
+  return [{ name: names.identityStack(config), region: config.identity.region }, ...production.map((env) => ({ name: names.environmentStack(config, env), region: env.region }))];
 }
 
 /** The audience every CI system's OIDC token is requested for (GitLab `id_tokens.aud`; GitHub's default). */

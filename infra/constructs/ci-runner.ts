@@ -1,7 +1,6 @@
 import { type CfnElement, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
@@ -16,8 +15,8 @@ export interface CiRunnerProps {
   readonly projectName: string;
   /** The environment's VPC: the runner gets its network interfaces in the private subnets. */
   readonly vpc: ec2.IVpc;
-  /** The environment's cluster: the runner may reach its endpoint (443) through the cluster security group. */
-  readonly cluster: eks.ICluster;
+  /** The environment's cluster security group: it admits the runner on 443 (the cluster endpoint). */
+  readonly clusterSecurityGroup: ec2.ISecurityGroup;
   /** Encrypts the build logs and CodeBuild's own artifacts. */
   readonly key: kms.IKey;
   /** The repository whose queued workflow jobs start the runner. */
@@ -37,8 +36,9 @@ export interface CiRunnerProps {
  *
  * The runner's role has no AWS or cluster rights of its own beyond running: the deploy job still assumes the
  * environment's deploy role through OIDC (the GitHub Environment's rules apply) and that role's access entry is
- * scoped to the application namespace. One-time step per region: a CodeConnections GitHub connection imported as
- * CodeBuild's source credential (docs/delivery.md#one-time-setup-per-system-a-pipeline-cannot-do-it).
+ * scoped to the application namespace. One-time step per account and region: a CodeConnections GitHub connection
+ * imported as CodeBuild's source credential (docs/delivery.md#one-time-setup-per-system-a-pipeline-cannot-do-it;
+ * `npm run deploy:stacks` checks it before deploying the runner).
  */
 export class CiRunner extends Construct {
   readonly project: codebuild.Project;
@@ -61,9 +61,11 @@ export class CiRunner extends Construct {
       allowAllOutbound: false,
     });
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: EKS endpoint, AWS APIs, GitHub, package registries');
-    props.cluster.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), `CI runner ${props.projectName} to the EKS endpoint`);
+    props.clusterSecurityGroup.connections.allowFrom(this.securityGroup, ec2.Port.tcp(443), `CI runner ${props.projectName} to the EKS endpoint`);
 
-    const logs = encryptedLogGroup(this, 'Logs', props.key, { logGroupName: `/aws/codebuild/${props.projectName}`, removal: props.removal });
+    // A generated name: a kept group of an earlier runner (or of the runner that lived in the environment stack) never
+    // blocks a new one.
+    const logs = encryptedLogGroup(this, 'Logs', props.key, { removal: props.removal });
 
     this.project = new codebuild.Project(this, 'Project', {
       projectName: props.projectName,

@@ -1,4 +1,4 @@
-import { CfnOutput, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, CfnResource, Fn, RemovalPolicy, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig, PlatformConfig, WorkloadOutputs } from '../../config';
@@ -20,7 +20,6 @@ import {
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { UploadApi } from '../constructs/api';
 import { PlatformBackup } from '../constructs/backup';
-import { CiRunner } from '../constructs/ci-runner';
 import { PlatformCluster } from '../constructs/cluster';
 import { addWorkloadIdentity, type WorkloadIdentity } from '../constructs/workload-identity';
 import { ClusterOperations } from '../constructs/cluster-operations';
@@ -32,9 +31,10 @@ import { createPlatformKey } from '../constructs/keys';
 import { Network } from '../constructs/network';
 import { destroyFixedNameLogGroups } from '../constructs/log-groups';
 import { Storage } from '../constructs/storage';
-import { names } from '../names';
+import { names, SHARED_VALUES_NONCE } from '../names';
 import type { EnvironmentIdentity, IdentityStack } from './identity-stack';
 import type { RegionalStack } from './regional-stack';
+import { addRunnerNetworkOutputs } from './runner-stack';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly config: PlatformConfig;
@@ -50,6 +50,12 @@ export interface EnvironmentStackProps extends StackProps {
   readonly imageRegistryAccount?: string;
   /** Folder of the bundled database-role bootstrap handler (dist/database-role). */
   readonly databaseRoleCodeDir: string;
+  /**
+   * The stack is being created: the database without deletion protection, so a failed create can roll back (delete
+   * the new, empty instance). `npm run deploy:stacks` turns it on right after a successful create.
+   * @default false
+   */
+  readonly creating?: boolean;
 }
 
 /** The WorkloadOutputs fields whose values come from the shared stacks. */
@@ -66,8 +72,6 @@ export class EnvironmentStack extends Stack {
   readonly key: kms.Key;
   readonly network: Network;
   readonly platformCluster: PlatformCluster;
-  /** The CI runner inside the VPC: reaches the cluster endpoint whatever its public access. */
-  readonly runner: CiRunner;
   readonly database: Database;
   readonly databaseRole: DatabaseRole;
   readonly storage: Storage;
@@ -133,20 +137,14 @@ export class EnvironmentStack extends Stack {
         : undefined,
     });
 
-    this.runner = new CiRunner(this, 'Runner', {
-      projectName: names.runnerProject(config, env),
-      vpc: this.network.vpc,
-      cluster,
-      key: this.key,
-      github: config.github,
-      removal,
-    });
+    // The CI runner is the runner stack's (deployed after this one, from a hosted job): it reads these outputs.
+    addRunnerNetworkOutputs(this, { vpc: this.network.vpc, clusterSecurityGroup: cluster.clusterSecurityGroup, key: this.key });
 
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
       config: env.database,
-      retention: env.dataRetention,
+      retention: { ...env.dataRetention, deletionProtection: env.dataRetention.deletionProtection && !props.creating },
       clientSecurityGroup: cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
       care: {
@@ -192,7 +190,19 @@ export class EnvironmentStack extends Stack {
       ]),
     );
 
-    const userPoolId = identity.userPool.userPoolId;
+    // Every value of the shared stacks is read once, through the relay (see relayShared): so a changed one reaches
+    // every resource that uses it on the next deploy.
+    const certificate = props.regional.certificate;
+    if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
+    const shared = this.relayShared(config, env, {
+      certificateArn: certificate.certificateArn,
+      userPoolArn: identity.userPool.userPoolArn,
+      userPoolId: identity.userPool.userPoolId,
+      userPoolClientId: identity.client.userPoolClientId,
+      userPoolClientSecretArn: identity.clientSecret.secretArn,
+      apiClientId: identity.apiClient.userPoolClientId,
+    });
+    const userPoolId = shared.userPoolId;
     this.api = new UploadApi(this, 'Api', {
       functionName: names.apiFunction(config, env),
       codeDir: props.lambdaCodeDir,
@@ -200,7 +210,7 @@ export class EnvironmentStack extends Stack {
       key: this.key,
       jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
       // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
-      jwtAudience: [identity.apiClient.userPoolClientId, identity.client.userPoolClientId],
+      jwtAudience: [shared.apiClientId, shared.userPoolClientId],
       corsOrigins: siteOrigins,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
@@ -242,8 +252,6 @@ export class EnvironmentStack extends Stack {
       });
     }
 
-    const certificate = props.regional.certificate;
-    if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
     // The registry the nodes pull from: the first declared image's repository names it (every image's is in the same registry).
     const imageRepositoryUri = `${props.imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.images[0].repositoryName}`;
     this.workloadOutputs = {
@@ -251,13 +259,9 @@ export class EnvironmentStack extends Stack {
       clusterName: cluster.clusterName,
       region: this.region,
       namespace: env.namespace,
-      certificateArn: certificate.certificateArn,
-      userPoolArn: identity.userPool.userPoolArn,
-      userPoolId,
+      ...shared,
       userPoolRegion: config.identity.region,
       userPoolDomain: config.identity.domainPrefix,
-      userPoolClientId: identity.client.userPoolClientId,
-      userPoolClientSecretArn: identity.clientSecret.secretArn,
       podRoleArn: this.workloadIdentities.get(releasedServiceName(env.workloads) ?? env.workloads[0].name)!.role.roleArn,
       bucketName: this.storage.bucket.bucketName,
       databaseEndpoint: this.database.instance.dbInstanceEndpointAddress,
@@ -265,13 +269,9 @@ export class EnvironmentStack extends Stack {
       account: this.account,
       imageRepositoryUri,
       apiUrl: this.api.url,
-      apiClientId: identity.apiClient.userPoolClientId,
     };
-    // The shared values arrive as Fn::GetStackOutput (weak references, so a replaced certificate or client never
-    // blocks the shared stack), which CloudFormation does not take in an output's value: relayed through SSM.
-    const emitted = this.relayShared(config, env, this.workloadOutputs);
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
-      new CfnOutput(this, field, { key: field, value: emitted[field], description: `WorkloadOutputs.${field}` });
+      new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
     }
     // A recreate of a non-production environment must not meet its previous log groups (names fixed by the services).
     if (!env.production) destroyFixedNameLogGroups(this);
@@ -292,11 +292,20 @@ export class EnvironmentStack extends Stack {
 
   /**
    * The shared values, resolved at deploy time into one SSM parameter (standard tier, no secret: IDs and ARNs) and
-   * read back from it, so the outputs alone still form the whole WorkloadOutputs contract. A plain CfnResource: the
-   * aws-ssm module would be parsed on every synth for it.
+   * read back from it; every resource and output of this stack uses the values read back. They arrive as
+   * Fn::GetStackOutput (weak references, so a replaced certificate or client never blocks the shared stack), which
+   * CloudFormation does not take in an output's value. The parameter's description carries SHARED_VALUES_NONCE, new
+   * on every `npm run deploy:stacks`: the relay is updated on each deploy, CloudFormation re-reads the shared outputs,
+   * and a changed value then updates whatever uses it. A plain CfnResource: the aws-ssm module would be parsed on
+   * every synth for it.
    */
-  private relayShared(config: PlatformConfig, env: EnvironmentConfig, outputs: WorkloadOutputs): WorkloadOutputs {
+  private relayShared(config: PlatformConfig, env: EnvironmentConfig, values: SharedValues): SharedValues {
     const separator = '|';
+    const nonce = new CfnParameter(this, SHARED_VALUES_NONCE, {
+      type: 'String',
+      default: 'none',
+      description: 'Set anew by npm run deploy:stacks on every deploy: the shared values are read again (scripts/deploy-stacks.ts)',
+    });
     const parameter = new CfnResource(this, 'SharedValues', {
       type: 'AWS::SSM::Parameter',
       properties: {
@@ -304,12 +313,15 @@ export class EnvironmentStack extends Stack {
         Type: 'String',
         Value: Fn.join(
           separator,
-          SHARED_OUTPUT_FIELDS.map((field) => outputs[field]),
+          SHARED_OUTPUT_FIELDS.map((field) => values[field]),
         ),
-        Description: `${SHARED_OUTPUT_FIELDS.join(separator)} of the shared stacks, read when this stack deploys`,
+        Description: Fn.join('', [`${SHARED_OUTPUT_FIELDS.join(separator)} of the shared stacks, read by deploy `, nonce.valueAsString]),
       },
     });
     const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')));
-    return { ...outputs, ...Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) };
+    return Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) as unknown as SharedValues;
   }
 }
+
+/** The WorkloadOutputs values of the shared stacks. */
+type SharedValues = Pick<WorkloadOutputs, (typeof SHARED_OUTPUT_FIELDS)[number]>;

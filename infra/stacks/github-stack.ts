@@ -165,6 +165,12 @@ export class GitHubStack extends Stack {
           actions: ['sts:AssumeRole'],
           resources: regions.map((r) => `arn:${this.partition}:iam::${this.account}:role/cdk-*-${this.account}-${r}`),
         }),
+        // npm run deploy:stacks reads the identity stack's state: its user pool is protected once created, not before.
+        new iam.PolicyStatement({
+          sid: 'ReadIdentityStackState',
+          actions: ['cloudformation:DescribeStacks'],
+          resources: [`arn:${this.partition}:cloudformation:${config.identity.region}:${this.account}:stack/${names.identityStack(config)}/*`],
+        }),
       ],
     });
     role.attachInlinePolicy(policy);
@@ -177,6 +183,10 @@ export class GitHubStack extends Stack {
         ]),
       ),
     );
+    acknowledge(policy, {
+      [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${config.identity.region}:${nagAccount(this)}:stack/${names.identityStack(config)}/*]`]:
+        'A stack ARN ends with its generated stack ID; the stack name is exact',
+    });
     new CfnOutput(this, 'sharedDeployRoleArn', { value: role.roleArn, description: `Set as DEPLOY_ROLE_ARN on the GitHub Environment "${SHARED_DEPLOY_ENVIRONMENT}"` });
     return role;
   }
@@ -266,6 +276,8 @@ export class GitHubStack extends Stack {
         actions: ['cloudformation:DescribeStacks'],
         resources: [`arn:${partition}:cloudformation:${region}:${account}:stack/${names.environmentStack(config, env)}/*`],
       }),
+      // npm run deploy:stacks checks, before it deploys the runner stack, that CodeBuild has a GitHub source credential.
+      new iam.PolicyStatement({ sid: 'CheckRunnerConnection', actions: ['codebuild:ListSourceCredentials'], resources: ['*'] }),
       new iam.PolicyStatement({
         sid: 'ReadAlbClientSecret',
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -305,6 +317,7 @@ export class GitHubStack extends Stack {
         'Secrets Manager appends a random 6-character suffix to the ARN; the name before it is exact',
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:cloudformation:${region}:${ownAccount}:stack/${names.environmentStack(config, env)}/*]`]:
         'A stack ARN ends with its generated stack ID; the stack name is exact',
+      'AwsSolutions-IAM5[Resource::*]': 'codebuild:ListSourceCredentials has no resource-level permissions (it lists names and types, never a token)',
       ...(props.identityKey
         ? {}
         : {

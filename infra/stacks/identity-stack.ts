@@ -23,6 +23,12 @@ export interface IdentityStackProps extends StackProps {
    * @default false (single account: the deploy roles' own IAM policies grant the read)
    */
   readonly crossAccountReaders?: boolean;
+  /**
+   * The stack is being created: the user pool without deletion protection, so a failed create can roll back (delete
+   * it) instead of ending in ROLLBACK_FAILED. `npm run deploy:stacks` turns it on right after a successful create.
+   * @default false
+   */
+  readonly creating?: boolean;
 }
 
 /** What an environment needs from the central user pool. */
@@ -75,7 +81,7 @@ export class IdentityStack extends Stack {
       // Threat protection needs the Plus plan (billed per monthly active user); off, the pool uses Essentials.
       featurePlan: protection === 'off' ? cognito.FeaturePlan.ESSENTIALS : cognito.FeaturePlan.PLUS,
       standardThreatProtectionMode: THREAT_PROTECTION_MODE[protection],
-      deletionProtection: anyProduction,
+      deletionProtection: anyProduction && !props.creating,
       removalPolicy: removal,
     });
     acknowledge(this.userPool, {

@@ -22,11 +22,14 @@ describe('all environments in one region', () => {
   test('one shared regional stack', () => {
     expect(result.stacks.map((s) => s.stackName).sort()).toEqual([
       'platform-dev',
+      'platform-dev-runner',
       'platform-github',
       'platform-identity',
       'platform-prod',
+      'platform-prod-runner',
       'platform-shared-eu-west-1',
       'platform-staging',
+      'platform-staging-runner',
     ]);
   });
 

@@ -9,7 +9,18 @@ const p = platform();
 describe('infra app', () => {
   test('synthesizes every environment stack and the shared stacks', () => {
     expect(p.stackNames.sort()).toEqual(
-      ['platform-dev', 'platform-github', 'platform-identity', 'platform-prod', 'platform-shared-eu-central-1', 'platform-shared-eu-west-1', 'platform-staging'].sort(),
+      [
+        'platform-dev',
+        'platform-dev-runner',
+        'platform-github',
+        'platform-identity',
+        'platform-prod',
+        'platform-prod-runner',
+        'platform-shared-eu-central-1',
+        'platform-shared-eu-west-1',
+        'platform-staging',
+        'platform-staging-runner',
+      ].sort(),
     );
   });
 
@@ -36,7 +47,12 @@ describe('infra app', () => {
     const stackName = environmentStackName(platformConfig.project, name);
     const outputs = p.json(stackName).Outputs as Record<string, unknown>;
     // Plus the master secret's ARN for administrators, which is not part of the workload contract.
-    expect(Object.keys(outputs).sort()).toEqual([...WORKLOAD_OUTPUT_FIELDS, 'DatabaseMasterSecretArn'].sort());
+    // Besides them: the master secret's ARN (administrators) and what the runner stack reads (Runner*).
+    expect(
+      Object.keys(outputs)
+        .filter((key) => !key.startsWith('Runner'))
+        .sort(),
+    ).toEqual([...WORKLOAD_OUTPUT_FIELDS, 'DatabaseMasterSecretArn'].sort());
     // What `cdk deploy --outputs-file` would write for it (values stand in for the deployed ones).
     const written = { [stackName]: Object.fromEntries(WORKLOAD_OUTPUT_FIELDS.map((f) => [f, `value-of-${f}`])) };
     expect(readWorkloadOutputs(written, stackName).certificateArn).toBe('value-of-certificateArn');

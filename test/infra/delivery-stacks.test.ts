@@ -60,6 +60,7 @@ test('single account: an environment delivery deploys its own stack only', () =>
 
 test("an account's GitHub stack goes with the environment of its region, not with the other region's", () => {
   const [dev, staging] = sharedNonProdAccount.environments;
-  expect(environmentDeliveryStackNames(sharedNonProdAccount, dev)).toEqual(['platform-github-dev-staging', 'platform-dev-eu-west-1', 'platform-dev']);
-  expect(environmentDeliveryStackNames(sharedNonProdAccount, staging)).toEqual(['platform-staging-eu-central-1', 'platform-staging']);
+  expect(environmentDeliveryStackNames(sharedNonProdAccount, dev)).toEqual(['platform-github-dev-staging', 'platform-dev-eu-west-1', 'platform-dev', 'platform-dev-runner']);
+  expect(environmentDeliveryStackNames(sharedNonProdAccount, staging)).toEqual(['platform-staging-eu-central-1', 'platform-staging', 'platform-staging-runner']);
+  expect(environmentDeliveryStackNames(sharedNonProdAccount, staging, false)).toEqual(['platform-staging-eu-central-1', 'platform-staging']);
 });

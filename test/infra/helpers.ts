@@ -85,9 +85,14 @@ export function resourcesOfType(json: Record<string, any>, type: string): [strin
  * parameter's `Fn::Join` that the output selects (`Fn::Select [i, Fn::Split ["|", SharedValues.Value]]`).
  */
 export function relayedOutput(json: Record<string, any>, output: string): unknown {
-  const [index, split] = json.Outputs[output].Value['Fn::Select'];
+  return relayedValue(json, json.Outputs[output].Value);
+}
+
+/** The value behind any use of the SharedValues relay in an environment stack (an output, a resource property). */
+export function relayedValue(json: Record<string, any>, value: any): unknown {
+  const [index, split] = value['Fn::Select'] ?? [];
   if (JSON.stringify(split) !== JSON.stringify({ 'Fn::Split': ['|', { 'Fn::GetAtt': ['SharedValues', 'Value'] }] })) {
-    throw new Error(`output ${output} is not relayed through SharedValues: ${JSON.stringify(json.Outputs[output].Value)}`);
+    throw new Error(`value is not relayed through SharedValues: ${JSON.stringify(value)}`);
   }
   return json.Resources.SharedValues.Properties.Value['Fn::Join'][1][index];
 }

@@ -66,6 +66,9 @@ describe('multi-account example', () => {
       'platform-dev': `aws://${ACCOUNTS.dev}/eu-west-1`,
       'platform-staging': `aws://${ACCOUNTS.staging}/eu-west-1`,
       'platform-prod': `aws://${ACCOUNTS.prod}/eu-central-1`,
+      'platform-dev-runner': `aws://${ACCOUNTS.dev}/eu-west-1`,
+      'platform-staging-runner': `aws://${ACCOUNTS.staging}/eu-west-1`,
+      'platform-prod-runner': `aws://${ACCOUNTS.prod}/eu-central-1`,
     });
   });
 
@@ -269,7 +272,7 @@ describe('workflows in the multi-account layout', () => {
       const role = roleOfEnvironment(env);
       expect(role).toMatchObject({ stack: `platform-github-${env}`, name: `platform-${env}-github-deploy`, account: ACCOUNTS[env] });
       const stacks = deployedBy(['--env', env]);
-      expect(stacks[stacks.length - 1]).toBe(`platform-${env}`);
+      expect(stacks.slice(-2)).toEqual([`platform-${env}`, `platform-${env}-runner`]);
       for (const stack of stacks) {
         const [, , account, region] = environments[stack].split('/');
         expect([stack, account]).toEqual([stack, ACCOUNTS[env]]);

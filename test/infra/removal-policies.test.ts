@@ -55,6 +55,8 @@ function expectedPolicies(): Map<string, Partial<Record<DataType, Policy>>> {
       'AWS::SecretsManager::Secret': env.dataRetention.removal === 'destroy' ? DELETED : KEPT,
       'AWS::Backup::BackupVault': KEPT,
     });
+    // The runner's build logs follow the environment's data (a generated name: a kept group never blocks a new one).
+    expected.set(`${platformConfig.project}-${env.name}-runner`, { 'AWS::Logs::LogGroup': keep ? KEPT : DELETED });
   }
   return expected;
 }

@@ -32,7 +32,25 @@ const STEP_KEYS = [
   'fail-fast',
   'condition',
 ];
-const stepsOf = (pipeline: Dict[]): Dict[] => pipeline.flatMap((item) => (item.step ? [item.step] : item.parallel ? stepsOf(item.parallel.steps ?? item.parallel) : []));
+const STAGE_KEYS = ['name', 'deployment', 'trigger', 'steps', 'condition'];
+/** The steps as they run: a stage's steps with its deployment environment (and, on the first, its trigger). */
+const stepsOf = (pipeline: Dict[]): Dict[] =>
+  pipeline.flatMap((item) =>
+    item.step
+      ? [item.step]
+      : item.parallel
+        ? stepsOf(item.parallel.steps ?? item.parallel)
+        : item.stage
+          ? (item.stage.steps as Dict[]).map((s, i) => ({
+              deployment: item.stage.deployment,
+              ...(i === 0 && item.stage.trigger ? { trigger: item.stage.trigger } : {}),
+              ...s.step,
+            }))
+          : [],
+  );
+/** The steps as written (a stage's without the stage's keys), for the key check. */
+const writtenStepsOf = (pipeline: Dict[]): Dict[] =>
+  pipeline.flatMap((item) => (item.step ? [item.step] : item.parallel ? writtenStepsOf(item.parallel.steps ?? item.parallel) : item.stage ? writtenStepsOf(item.stage.steps) : []));
 const allPipelines = (): [string, Dict[]][] => [
   ...Object.entries(doc.pipelines.branches as Record<string, Dict[]>).map(([b, p]): [string, Dict[]] => [`branch ${b}`, p]),
   ...Object.entries(doc.pipelines.tags as Record<string, Dict[]>).map(([t, p]): [string, Dict[]] => [`tag ${t}`, p]),
@@ -48,8 +66,11 @@ describe('bitbucket-pipelines.yml structure', () => {
 
   test('every step uses only keys Bitbucket knows', () => {
     for (const [where, pipeline] of allPipelines()) {
-      for (const item of pipeline) expect([where, Object.keys(item)]).toEqual([where, [expect.stringMatching(/^(step|parallel)$/)]]);
-      for (const step of stepsOf(pipeline)) {
+      for (const item of pipeline) expect([where, Object.keys(item)]).toEqual([where, [expect.stringMatching(/^(step|parallel|stage)$/)]]);
+      for (const stage of pipeline.filter((item) => item.stage).map((item) => item.stage as Dict)) {
+        for (const key of Object.keys(stage)) expect([where, stage.name, key, STAGE_KEYS.includes(key)]).toEqual([where, stage.name, key, true]);
+      }
+      for (const step of writtenStepsOf(pipeline)) {
         for (const key of Object.keys(step)) expect([where, step.name, key, STEP_KEYS.includes(key)]).toEqual([where, step.name, key, true]);
         expect([where, step.name, Array.isArray(step.script) && step.script.length > 0]).toEqual([where, step.name, true]);
       }
@@ -77,21 +98,24 @@ describe('bitbucket-pipelines.yml structure', () => {
     }
   });
 
-  test('deployment steps: OIDC, a self-hosted runner labelled with their environment, UUIDs configured for their trust', () => {
+  test('deployment steps: OIDC, UUIDs configured for their trust; the deploy command on a self-hosted runner labelled with their environment, the stacks on a Bitbucket Cloud runner', () => {
     const uuids = platformConfig.delivery!.bitbucket!.deploymentEnvironmentUuids;
     for (const [where, pipeline] of allPipelines()) {
       for (const step of stepsOf(pipeline).filter((s) => s.deployment)) {
         expect([where, step.deployment, step.oidc]).toEqual([where, step.deployment, true]);
         expect(uuids[step.deployment]).toMatch(/^\{[0-9a-f-]{36}\}$/);
         if (step.deployment === 'images') continue;
-        expect(step['runs-on']).toEqual(['self.hosted', 'linux', `platform-${step.deployment}`]);
+        const script = (step.script as string[]).join('\n');
+        if (script.includes('npm run deploy -- ')) expect([step.name, step['runs-on']]).toEqual([step.name, ['self.hosted', 'linux', `platform-${step.deployment}`]]);
+        else expect([step.name, script.includes('npm run deploy:stacks -- '), step['runs-on']]).toEqual([step.name, true, undefined]);
       }
     }
   });
 
-  test('the prod step is manual, the others automatic', () => {
+  test('the first prod step is manual (its stage), the others automatic', () => {
     for (const [, pipeline] of allPipelines()) {
-      for (const step of stepsOf(pipeline).filter((s) => s.deployment && s.deployment !== 'images')) {
+      const seen = new Set<string>();
+      for (const step of stepsOf(pipeline).filter((s) => s.deployment && s.deployment !== 'images' && !seen.has(s.deployment) && seen.add(s.deployment))) {
         const env = platformConfig.environments.find((e) => e.name === step.deployment)!;
         expect([step.deployment, step.trigger ?? 'automatic']).toEqual([step.deployment, env.production ? 'manual' : 'automatic']);
       }

@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { type EnvironmentConfig, platformConfig } from '../../config';
+import { names } from '../../infra/names';
+import { planDeployStacks } from '../../scripts/deploy-stacks';
 import { ciRunChecks as readCiRunChecks } from '../support/ci-run';
 
 type Dict = Record<string, any>;
@@ -22,24 +24,76 @@ const releaseTags = platformConfig.delivery!.releaseTagPattern;
 interface Deploy {
   /** Branch, or "tag:<glob>" / "release" (GitHub: a published release). */
   readonly trigger: string;
-  /** Started only after a person's approval or by hand. */
+  /** Started only after a person's approval or by hand (its first job). */
   readonly gated: boolean;
   /** The lock that keeps one deploy at a time for this environment (resource group, concurrency group, lock). */
   readonly serializedBy: string | undefined;
-  /** Where it runs (runner label / tag / agent label). */
+  /** Where the deploy command runs (runner label / tag / agent label). */
   readonly runsOn: string;
-  /** The commands, with this environment's variables filled in. */
+  /** The commands of the environment's jobs in order (stacks, then deploy), with its variables filled in. */
+  readonly commands: string[];
+}
+
+/** One job (step, stage) of a delivery, in the job graph. */
+interface Job {
+  /** Unique in the pipeline. */
+  readonly id: string;
+  /** The environment it delivers. */
+  readonly env: string;
+  readonly trigger: string;
+  readonly gated: boolean;
+  readonly serializedBy: string | undefined;
+  /** Runner label(s) / tags / agent label. */
+  readonly runsOn: string;
+  /** What kind of runner that is: hosted (the CI system's), inside the environment's VPC, or the GitHub CodeBuild runner. */
+  readonly runner: 'hosted' | 'vpc' | 'codebuild';
+  /** Ids of every job that has finished before this one starts (transitively). */
+  readonly after: string[];
   readonly commands: string[];
 }
 
 interface Pipeline {
   readonly file: string;
   readonly text: string;
+  /** The delivery jobs of every environment (stacks and deploy), with their predecessors. */
+  readonly jobs: Job[];
   readonly deploys: Record<string, Deploy>;
   readonly checks: string[];
   /** Every command line of every job/step. */
   readonly commands: string[];
 }
+
+/** An environment's deploy as one unit: its jobs in graph order. */
+function deploysOf(jobs: Job[]): Record<string, Deploy> {
+  const deploys: Record<string, Deploy> = {};
+  for (const env of platformConfig.environments) {
+    const own = jobs.filter((j) => j.env === env.name).sort((a, b) => (b.after.includes(a.id) ? -1 : a.after.includes(b.id) ? 1 : 0));
+    const workload = own.find((j) => j.commands.some((c) => c.startsWith('npm run deploy -- ')));
+    if (!workload) continue;
+    deploys[env.name] = {
+      trigger: own[0].trigger,
+      gated: own[0].gated,
+      serializedBy: workload.serializedBy,
+      runsOn: workload.runsOn,
+      commands: own.flatMap((j) => j.commands),
+    };
+  }
+  return deploys;
+}
+
+/** Every node reachable from `id` through `direct` (its transitive predecessors), without `id` itself. */
+const closure = (id: string, direct: (id: string) => string[]): string[] => {
+  const seen = new Set<string>();
+  const visit = (n: string) => {
+    for (const d of direct(n)) {
+      if (seen.has(d)) continue;
+      seen.add(d);
+      visit(d);
+    }
+  };
+  visit(id);
+  return [...seen];
+};
 
 // --- GitHub Actions ---------------------------------------------------------------------------------------------
 function github(): Pipeline {
@@ -47,58 +101,75 @@ function github(): Pipeline {
   const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
   const workflows = Object.fromEntries(files.map((f) => [f, yaml(`${dir}/${f}`)]));
   const runsOf = (job: Dict) => ((job.steps ?? []) as Dict[]).filter((s) => s.run).map((s) => String(s.run).trim());
-  const deployJob = workflows['deploy.yml'].jobs.deploy;
-  const deploys: Record<string, Deploy> = {};
+  const jobs: Job[] = [];
   for (const env of platformConfig.environments) {
     const caller = workflows[`deploy-${env.name}.yml`];
     const on = caller.on as Dict;
+    const trigger = on.push ? on.push.branches.join(',') : on.release?.types?.includes('published') ? 'release' : '?';
     const inputs = caller.jobs.deploy.with as Dict;
     const fill = (text: string) => text.replaceAll('${{ inputs.environment }}', inputs.environment);
-    deploys[env.name] = {
-      trigger: on.push ? on.push.branches.join(',') : on.release?.types?.includes('published') ? 'release' : '?',
-      // GitHub Environment protection (required reviewers) gates a job that runs in that Environment.
-      gated:
-        deployJob.environment?.name === '${{ inputs.environment }}' &&
-        inputs.environment === env.name &&
-        /required reviewers/i.test(JSON.stringify(caller) + read(`${dir}/deploy-${env.name}.yml`)),
-      serializedBy: deployJob.concurrency?.['cancel-in-progress'] === false ? fill(deployJob.concurrency.group) : undefined,
-      runsOn: fill(deployJob['runs-on']),
-      // Each step's env filled in (with the caller's inputs), as the runner would.
-      commands: ((deployJob.steps ?? []) as Dict[])
-        .filter((step) => step.run)
-        .map((step) =>
-          Object.entries((step.env ?? {}) as Dict).reduce(
-            (command, [name, value]) =>
-              command.replaceAll(
-                `"$${name}"`,
-                name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
-              ),
-            String(step.run).trim(),
-          ),
-        ),
+    /** Every job that runs for a caller job: itself or the jobs of the reusable workflow it calls. */
+    const inner = (name: string): [string, Dict][] => {
+      const job = caller.jobs[name] as Dict;
+      const uses = String(job.uses ?? '');
+      return uses.startsWith('./') ? Object.entries(workflows[uses.replace('./.github/workflows/', '')].jobs as Dict) : [[name, job]];
     };
+    const id = (callerJob: string, job: string) => `deploy-${env.name}.yml#${callerJob}/${job}`;
+    const callerNeeds = (name: string) => [caller.jobs[name].needs ?? []].flat() as string[];
+    for (const callerJob of Object.keys(caller.jobs)) {
+      for (const [name, job] of inner(callerJob)) {
+        const before = closure(callerJob, callerNeeds).flatMap((c) => inner(c).map(([n]) => id(c, n)));
+        const innerNeeds = (n: string) => [(inner(callerJob).find(([m]) => m === n)?.[1] as Dict).needs ?? []].flat() as string[];
+        const within = closure(name, innerNeeds).map((n) => id(callerJob, n));
+        const runsOn = fill(String(job['runs-on'] ?? ''));
+        jobs.push({
+          id: id(callerJob, name),
+          env: job.environment?.name === '${{ inputs.environment }}' ? inputs.environment : (job.environment?.name ?? job.environment ?? ''),
+          trigger,
+          // GitHub Environment protection (required reviewers) gates a job that runs in that Environment.
+          gated: job.environment?.name === '${{ inputs.environment }}' && /required reviewers/i.test(read(`${dir}/deploy-${env.name}.yml`)),
+          serializedBy: job.concurrency?.['cancel-in-progress'] === false ? fill(job.concurrency.group) : undefined,
+          runsOn,
+          runner: runsOn.startsWith('codebuild-') ? 'codebuild' : 'hosted',
+          after: [...before, ...within],
+          // Each step's env filled in (with the caller's inputs), as the runner would.
+          commands: ((job.steps ?? []) as Dict[])
+            .filter((step) => step.run)
+            .map((step) =>
+              Object.entries((step.env ?? {}) as Dict).reduce(
+                (command, [name, value]) =>
+                  command.replaceAll(
+                    `"$${name}"`,
+                    name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
+                  ),
+                String(step.run).trim(),
+              ),
+            ),
+        });
+      }
+    }
   }
   const checks = Object.values(workflows['ci.yml'].jobs as Dict).flatMap(runsOf);
   const commands = Object.values(workflows).flatMap((wf) => Object.values(wf.jobs as Dict).flatMap(runsOf));
-  return { file: dir, text: files.map((f) => read(`${dir}/${f}`)).join('\n'), deploys, checks, commands };
+  const delivery = jobs.filter((j) => platformConfig.environments.some((e) => e.name === j.env));
+  return { file: dir, text: files.map((f) => read(`${dir}/${f}`)).join('\n'), jobs: delivery, deploys: deploysOf(delivery), checks, commands };
 }
 
 // --- GitLab CI/CD -----------------------------------------------------------------------------------------------
 function gitlab(): Pipeline {
   const doc = { ...yaml('.gitlab-ci.yml') };
-  const jobs = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [
-    string,
-    Dict,
-  ][];
-  const byName = Object.fromEntries(jobs);
+  const all = Object.entries(doc).filter(([name, job]) => typeof job === 'object' && !['workflow', 'stages', 'include', 'default', 'variables'].includes(name)) as [string, Dict][];
+  const byName = Object.fromEntries(all);
   /** A job with its `extends` merged in (one level of keys, as GitLab does for these). */
   const resolved = (job: Dict): Dict => {
     const parents = [job.extends ?? []].flat().map((p: string) => resolved(byName[p]));
     return Object.assign({}, ...parents, job, { variables: Object.assign({}, ...parents.map((p) => p.variables ?? {}), job.variables ?? {}) });
   };
   const lines = (job: Dict) => [...(job.before_script ?? []), ...(job.script ?? [])].map(String);
-  const deploys: Record<string, Deploy> = {};
-  for (const [, raw] of jobs.filter(([name]) => !name.startsWith('.'))) {
+  // Jobs of the included templates (GitLab's scanners) deploy nothing: their own needs do not matter here.
+  const needsOf = (name: string) => (byName[name] ? ((resolved(byName[name]).needs ?? []) as (string | Dict)[]) : []).map((n) => (typeof n === 'string' ? n : String(n.job)));
+  const jobs: Job[] = [];
+  for (const [name, raw] of all.filter(([n]) => !n.startsWith('.'))) {
     const job = resolved(raw);
     const env = job.environment?.name as string | undefined;
     if (!env) continue;
@@ -106,39 +177,67 @@ function gitlab(): Pipeline {
     const branch = /^\$CI_COMMIT_BRANCH == "([^"]+)"$/.exec(rule.if)?.[1];
     const tag = /^\$CI_COMMIT_TAG =~ \/\^([^/]+)\/$/.exec(rule.if)?.[1];
     const fill = (text: string) => Object.entries(job.variables as Dict).reduce((t, [k, v]) => t.replaceAll(`"$${k}"`, String(v)).replaceAll(`$${k}`, String(v)), text);
-    deploys[env] = {
+    const tags = (job.tags ?? []) as string[];
+    jobs.push({
+      id: name,
+      env,
       trigger: branch ?? (tag ? `tag:${tag}*` : '?'),
       gated: rule.when === 'manual' && rule.allow_failure === false,
       serializedBy: job.resource_group,
-      runsOn: (job.tags ?? []).join(','),
+      runsOn: tags.join(','),
+      // Without tags: any runner of the instance (GitLab.com's hosted runners); with platform-<env>: the one in its VPC.
+      runner: tags.length === 0 ? 'hosted' : 'vpc',
+      after: closure(name, needsOf),
       commands: lines(job).map(fill),
-    };
+    });
   }
-  const checks = jobs.filter(([name, job]) => !name.startsWith('.') && resolved(job).stage === 'check').flatMap(([, job]) => lines(resolved(job)));
-  const commands = jobs.filter(([name]) => !name.startsWith('.')).flatMap(([, job]) => lines(resolved(job)));
-  return { file: '.gitlab-ci.yml', text: read('.gitlab-ci.yml') + read('.gitlab/ci/security.gitlab-ci.yml'), deploys, checks, commands };
+  const checks = all.filter(([name, job]) => !name.startsWith('.') && resolved(job).stage === 'check').flatMap(([, job]) => lines(resolved(job)));
+  const commands = all.filter(([name]) => !name.startsWith('.')).flatMap(([, job]) => lines(resolved(job)));
+  return { file: '.gitlab-ci.yml', text: read('.gitlab-ci.yml') + read('.gitlab/ci/security.gitlab-ci.yml'), jobs, deploys: deploysOf(jobs), checks, commands };
 }
 
 // --- Bitbucket Pipelines ----------------------------------------------------------------------------------------
+/** The steps of a pipeline in order, each with the deployment and trigger of its stage, and the group it runs in parallel with. */
+function bitbucketSteps(pipeline: Dict[]): { step: Dict; item: number }[] {
+  return pipeline.flatMap((entry, item) => {
+    if (entry.step) return [{ step: entry.step as Dict, item }];
+    if (entry.parallel) return ((entry.parallel.steps ?? entry.parallel) as Dict[]).map((p) => ({ step: p.step as Dict, item }));
+    if (entry.stage) {
+      // Steps of a stage run one after the other, in the stage's deployment environment; a manual stage waits before its first step.
+      return (entry.stage.steps as Dict[]).map((p, i) => ({
+        step: { deployment: entry.stage.deployment, ...(i === 0 && entry.stage.trigger ? { trigger: entry.stage.trigger } : {}), ...p.step },
+        item: item + i / 100,
+      }));
+    }
+    return [];
+  });
+}
+
 function bitbucket(): Pipeline {
   const doc = yaml('bitbucket-pipelines.yml');
-  const stepsOf = (pipeline: Dict[]): Dict[] => pipeline.flatMap((item) => (item.step ? [item.step] : item.parallel ? stepsOf(item.parallel.steps ?? item.parallel) : []));
-  const deploys: Record<string, Deploy> = {};
+  const jobs: Job[] = [];
   const sections: [string, Dict[]][] = [
     ...Object.entries(doc.pipelines.branches as Record<string, Dict[]>),
     ...Object.entries(doc.pipelines.tags as Record<string, Dict[]>).map(([glob, p]): [string, Dict[]] => [`tag:${glob}`, p]),
   ];
   for (const [trigger, pipeline] of sections) {
-    for (const step of stepsOf(pipeline).filter((s) => s.deployment && s.deployment !== 'images')) {
-      deploys[step.deployment] = {
+    const steps = bitbucketSteps(pipeline).map(({ step, item }, i) => ({ step, item, id: `${trigger}#${i}:${step.name}` }));
+    for (const { step, item, id } of steps.filter((s) => s.step.deployment && s.step.deployment !== 'images')) {
+      const runsOn = [step['runs-on'] ?? []].flat() as string[];
+      jobs.push({
+        id,
+        env: step.deployment,
         trigger,
         gated: step.trigger === 'manual',
         serializedBy: step['concurrency-group'],
-        runsOn: [step['runs-on']].flat().join(','),
+        runsOn: runsOn.join(','),
+        runner: runsOn.includes('self.hosted') ? 'vpc' : 'hosted',
+        after: steps.filter((s) => s.item < item).map((s) => s.id),
         commands: step.script.map(String),
-      };
+      });
     }
   }
+  const stepsOf = (p: Dict[]) => bitbucketSteps(p).map((s) => s.step);
   const checks = stepsOf(doc.pipelines['pull-requests']['**']).flatMap((s) => s.script.map(String));
   const all = [
     ...Object.values(doc.pipelines.branches as Record<string, Dict[]>),
@@ -146,7 +245,7 @@ function bitbucket(): Pipeline {
     doc.pipelines['pull-requests']['**'],
   ];
   const commands = all.flatMap((p) => stepsOf(p).flatMap((s) => s.script.map(String)));
-  return { file: 'bitbucket-pipelines.yml', text: read('bitbucket-pipelines.yml'), deploys, checks, commands };
+  return { file: 'bitbucket-pipelines.yml', text: read('bitbucket-pipelines.yml'), jobs, deploys: deploysOf(jobs), checks, commands };
 }
 
 // --- Jenkins (declarative) --------------------------------------------------------------------------------------
@@ -169,25 +268,33 @@ function jenkins(): Pipeline {
   const code = text.replace(/^\s*\/\/.*$/gm, '');
   const stage = (name: string) => block(code, code.indexOf(`stage('${name}')`));
   const shLines = (body: string) => [...body.matchAll(/^\s*sh '([^']*)'$/gm)].map((m) => m[1]);
-  const deploys: Record<string, Deploy> = {};
-  for (const env of platformConfig.environments) {
-    const at = code.indexOf(`stage('deploy ${env.name}')`);
-    if (at < 0) continue;
-    const body = stage(`deploy ${env.name}`);
+  // Top-level stages run one after the other, in file order.
+  const topLevel = [...block(code, code.indexOf('stages')).matchAll(/^ {8}stage\('([^']+)'\)/gm)].map((m) => m[1]);
+  const jobs: Job[] = [];
+  for (const [index, name] of topLevel.entries()) {
+    const env = platformConfig.environments.find((e) => name === `deploy ${e.name}` || name === `stacks ${e.name}`);
+    if (!env) continue;
+    const body = stage(name);
     const when = block(body, body.indexOf('when'));
     const branch = /branch '([^']+)'/.exec(when)?.[1];
     const tag = /tag pattern: '([^']+)', comparator: 'GLOB'/.exec(when)?.[1];
     const vars = Object.fromEntries([...block(body, body.indexOf('environment')).matchAll(/(\w+) = '([^']*)'/g)].map((m) => [m[1], m[2]]));
     const fill = (line: string) => Object.entries(vars).reduce((t, [k, v]) => t.replaceAll(`"$${k}"`, v).replaceAll(`$${k}`, v), line);
-    deploys[env.name] = {
+    const label = /agent \{ label '([^']+)' \}/.exec(body)?.[1] ?? '?';
+    jobs.push({
+      id: name,
+      env: env.name,
       trigger: branch ?? (tag ? `tag:${tag}` : '?'),
       gated: /input\s*\{[^}]*submitter '[^']+'/.test(body),
       serializedBy: /options \{ lock\('([^']+)'\) \}/.exec(body)?.[1],
-      runsOn: /agent \{ label '([^']+)' \}/.exec(body)?.[1] ?? '?',
+      runsOn: label,
+      // platform-<env>: the agent inside the environment's VPC; any other label is an agent outside it.
+      runner: label === `platform-${env.name}` ? 'vpc' : 'hosted',
+      after: topLevel.slice(0, index),
       commands: shLines(body).map(fill),
-    };
+    });
   }
-  return { file: 'Jenkinsfile', text, deploys, checks: shLines(stage('check')), commands: shLines(code) };
+  return { file: 'Jenkinsfile', text, jobs, deploys: deploysOf(jobs), checks: shLines(stage('check')), commands: shLines(code) };
 }
 
 const pipelines: [string, Pipeline][] = [
@@ -254,7 +361,7 @@ describe.each(pipelines)('%s', (system, pipeline) => {
     for (const env of platformConfig.environments) {
       const commands = pipeline.deploys[env.name].commands;
       expect(commands.filter((c) => c.startsWith('npx cdk'))).toEqual([]);
-      const cdk = commands.findIndex((c) => new RegExp(`^npm run deploy:stacks -- ${config} --env "?${env.name}"? --outputs-file cdk-outputs\\.json$`).test(c));
+      const cdk = commands.findIndex((c) => new RegExp(`^npm run deploy:stacks -- ${config} --env "?${env.name}"?( --without-runner)? --outputs-file cdk-outputs\\.json$`).test(c));
       const deploy = commands.findIndex((c) => new RegExp(`^npm run deploy -- ${config} --env ${env.name} `).test(c));
       expect([env.name, cdk >= 0, deploy > cdk]).toEqual([env.name, true, true]);
       expect(commands[deploy]).toMatch(/--image "[^"]*@[^"]+" --outputs cdk-outputs\.json$/);
@@ -284,6 +391,57 @@ describe.each(pipelines)('%s', (system, pipeline) => {
       const script = /^npm run ([a-z0-9:-]+)/.exec(command)?.[1];
       if (script) expect([command, packageScripts.includes(script)]).toEqual([command, true]);
     }
+  });
+});
+
+/**
+ * The stacks a `npm run deploy:stacks` command line deploys (the configured configuration: "default"), as the
+ * command itself decides them.
+ */
+function stacksDeployedBy(command: string): string[] {
+  const match = /^npm run deploy:stacks -- (.*)$/.exec(command);
+  if (!match) return [];
+  const argv = match[1]
+    .split(' ')
+    .map((arg) => arg.replace(/^"|"$/g, ''))
+    .map((arg) => (arg.startsWith('$') ? 'default' : arg));
+  return [...planDeployStacks(argv).stacks];
+}
+
+/** The stacks that must exist before a job can start on its runner. */
+function stacksNeededByRunner(job: Job): string[] {
+  const env = platformConfig.environments.find((e) => e.name === job.env)!;
+  if (job.runner === 'codebuild') {
+    // codebuild-<project>-<run id>-<attempt>: the CodeBuild project of one environment's runner stack.
+    const owner = platformConfig.environments.find((e) => job.runsOn.startsWith(`codebuild-${names.runnerProject(platformConfig, e)}-`));
+    expect([job.id, owner?.name]).toEqual([job.id, env.name]);
+    return [names.runnerStack(platformConfig, env)];
+  }
+  // A runner (agent) inside the environment's VPC, which the environment stack creates.
+  if (job.runner === 'vpc') return [names.environmentStack(platformConfig, env)];
+  return [];
+}
+
+describe.each(pipelines)('%s: no job waits for a runner that only it or a later job creates', (_system, pipeline) => {
+  test.each(platformConfig.environments.map((env) => env.name))('%s: the stacks its runners need are deployed by earlier jobs, from runners that need none of them', (name) => {
+    const jobs = pipeline.jobs.filter((j) => j.env === name);
+    expect(jobs.length).toBeGreaterThanOrEqual(2);
+    const deployedBy = new Map(pipeline.jobs.map((j) => [j.id, j.commands.flatMap(stacksDeployedBy)]));
+    for (const job of jobs) {
+      const needed = stacksNeededByRunner(job);
+      const before = new Set(job.after.flatMap((id) => deployedBy.get(id) ?? []));
+      expect([job.id, needed.filter((stack) => !before.has(stack))]).toEqual([job.id, []]);
+      expect([job.id, needed.filter((stack) => deployedBy.get(job.id)!.includes(stack))]).toEqual([job.id, []]);
+    }
+    // The environment's stack is deployed by this delivery, and the workload by a job on a runner inside the VPC.
+    expect(jobs.flatMap((j) => deployedBy.get(j.id)!)).toContain(
+      names.environmentStack(
+        platformConfig,
+        platformConfig.environments.find((e) => e.name === name)!,
+      ),
+    );
+    const workload = jobs.filter((j) => j.commands.some((c) => c.startsWith('npm run deploy -- ')));
+    expect(workload.map((j) => [j.id, j.runner === 'hosted'])).toEqual(workload.map((j) => [j.id, false]));
   });
 });
 

@@ -202,9 +202,11 @@ describe('third-party actions', () => {
 
 describe('deploy', () => {
   const deploy = workflows['deploy.yml'].jobs.deploy;
+  const stacks = workflows['deploy.yml'].jobs.stacks;
 
-  it('runs in the GitHub Environment of its input, so prod waits for the prod reviewers', () => {
+  it('both jobs run in the GitHub Environment of its input, so prod waits for the prod reviewers', () => {
     expect(deploy.environment).toEqual({ name: '${{ inputs.environment }}' });
+    expect(stacks.environment).toEqual({ name: '${{ inputs.environment }}' });
     expect(workflows['deploy-prod.yml'].jobs.deploy).toMatchObject({ uses: './.github/workflows/deploy.yml', with: { environment: 'prod' } });
     expect(workflows['deploy-prod.yml'].text).toMatch(/required reviewers/i);
   });
@@ -231,7 +233,9 @@ describe('deploy', () => {
   });
 
   it('one deploy at a time per environment, never cancelled midway; callers use their own group (no deadlock)', () => {
-    expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    // Two groups: a pending deploy job of one run must not cancel (replace) the pending stacks job of another.
+    expect(stacks.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}', 'cancel-in-progress': false });
+    expect(deploy.concurrency).toEqual({ group: 'deploy-${{ inputs.environment }}-workload', 'cancel-in-progress': false });
     for (const env of platformConfig.environments) {
       const caller = workflows[`deploy-${env.name}.yml`];
       expect(caller.concurrency).toEqual({ group: `deliver-${env.name}`, 'cancel-in-progress': false });
@@ -239,18 +243,29 @@ describe('deploy', () => {
     }
   });
 
-  it("assumes the environment role through OIDC, then deploys the environment's stacks, then the deploy command", () => {
-    const names = steps(deploy).map((step) => step.uses?.split('@')[0] ?? step.run);
-    const aws = steps(deploy).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
-    expect(aws?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
-    const cdk = names.findIndex((name) => /^npm run deploy:stacks -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --outputs-file cdk-outputs\.json$/.test(name ?? ''));
-    const command = names.findIndex((name) =>
+  it("stacks: a hosted runner assumes the environment role through OIDC and deploys the environment's stacks; deploy: after it, on the environment's runner, the deploy command", () => {
+    const names = (job: Job) => steps(job).map((step) => step.uses?.split('@')[0] ?? step.run);
+    const aws = (job: Job) => steps(job).find((step) => step.uses?.startsWith('aws-actions/configure-aws-credentials@'));
+    for (const job of [stacks, deploy]) expect(aws(job)?.with).toMatchObject({ 'role-to-assume': '${{ vars.DEPLOY_ROLE_ARN }}', 'aws-region': '${{ inputs.aws-region }}' });
+    expect(stacks['runs-on']).toBe('ubuntu-24.04');
+    expect([deploy.needs].flat()).toEqual(['stacks']);
+    const cdk = names(stacks).findIndex((name) =>
+      /^npm run deploy:stacks -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --outputs-file cdk-outputs\.json$/.test(name ?? ''),
+    );
+    expect(cdk).toBeGreaterThan(names(stacks).indexOf('aws-actions/configure-aws-credentials'));
+    expect(steps(stacks)[cdk].env).toEqual({ ENVIRONMENT: '${{ inputs.environment }}' });
+    expect(runs(stacks).filter((run) => run.startsWith('npm run deploy -- '))).toEqual([]);
+    // The outputs file travels from the stacks job to the deploy job (IDs and ARNs only).
+    const upload = steps(stacks).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
+    const download = steps(deploy).find((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(upload?.with).toMatchObject({ path: 'cdk-outputs.json', name: 'cdk-outputs-${{ inputs.environment }}' });
+    expect(download?.with).toEqual({ name: upload?.with?.name });
+    const command = names(deploy).findIndex((name) =>
       /^npm run deploy -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''),
     );
-    expect(steps(deploy)[cdk].env).toEqual({ ENVIRONMENT: '${{ inputs.environment }}' });
-    expect(names.indexOf('aws-actions/configure-aws-credentials')).toBeGreaterThan(-1);
-    expect(cdk).toBeGreaterThan(names.indexOf('aws-actions/configure-aws-credentials'));
-    expect(command).toBeGreaterThan(cdk);
+    expect(command).toBeGreaterThan(names(deploy).indexOf('aws-actions/configure-aws-credentials'));
+    expect(command).toBeGreaterThan(names(deploy).indexOf('actions/download-artifact'));
+    expect(runs(deploy).filter((run) => run.startsWith('npm run deploy:stacks'))).toEqual([]);
     const env = steps(deploy)[command].env ?? {};
     expect(env.IMAGE).toMatch(/@\$\{\{ inputs\.image-digest \}\}$/); // by digest, never by tag
   });
@@ -263,10 +278,10 @@ describe('deploy', () => {
         (job.environment !== undefined && job.environment !== 'images' && (job.environment as { name?: string }).name !== 'shared') ||
         job.uses === './.github/workflows/deploy.yml',
     );
-    expect(deploying.length).toBe(1 + platformConfig.environments.length);
+    expect(deploying.length).toBe(2 + platformConfig.environments.length);
     for (const { wf, name, job } of deploying) {
       const commands = effectiveJobs(job).flatMap(runs);
-      expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy -- '))]).toEqual([`${wf.file}#${name}`, true]);
+      expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy -- '))]).toEqual([`${wf.file}#${name}`, name !== 'stacks']);
     }
   });
 
@@ -329,7 +344,7 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
     );
     for (const [config, env] of Object.values(CONFIGURATIONS).flatMap((c) => c.environments.map((e) => [c, e] as const))) {
       const stacks = environmentDeliveryStackNames(config, env);
-      expect(stacks[stacks.length - 1]).toBe(names.environmentStack(config, env));
+      expect(stacks.slice(-2)).toEqual([names.environmentStack(config, env), names.runnerStack(config, env)]);
       expect(stacks.filter((stack) => sharedStackNames(config).includes(stack))).toEqual([]);
     }
   });

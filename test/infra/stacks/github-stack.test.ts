@@ -87,7 +87,9 @@ describe('GitHub OIDC stack', () => {
     });
     const [, policy] = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('SharedDeployPolicy'))!;
     const statements = policy.Properties.PolicyDocument.Statement as any[];
-    expect(statements.map((s) => s.Action)).toEqual(['sts:AssumeRole']);
+    expect(statements.map((s) => s.Action)).toEqual(['sts:AssumeRole', 'cloudformation:DescribeStacks']);
+    // deploy:stacks reads the identity stack's state (its user pool is protected once created): that stack only.
+    expect(JSON.stringify(statements[1].Resource)).toMatch(/:stack\/platform-identity\/\*"\]\]\}$/);
     const regions = statements[0].Resource.map((r: any) => JSON.stringify(r).match(/-([a-z]+-[a-z]+-\d)"\]\]\}$/)?.[1]);
     expect(regions.sort()).toEqual(['eu-central-1', 'eu-west-1']);
     template.hasOutput('sharedDeployRoleArn', {});
@@ -128,6 +130,9 @@ describe('GitHub OIDC stack', () => {
     expect(text).not.toContain('platform-dev');
     expect(text).not.toContain('ecr:PutImage'); // pushing is the image push role's job
     expect(text).not.toMatch(/"Action":"(\w+:)?\*"/);
+    // The one action on "*": deploy:stacks checks the runner's GitHub source credential (no resource-level permission).
+    const onAnything = (prod.Properties.PolicyDocument.Statement as any[]).filter((st) => st.Resource === '*');
+    expect(onAnything.map((st) => st.Action)).toEqual(['codebuild:ListSourceCredentials']);
   });
 
   test('one GitLab OIDC provider (the configured instance) and one Bitbucket provider (the workspace issuer and audience)', () => {
