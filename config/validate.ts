@@ -168,7 +168,8 @@ function validateEnvironment(
 
   const cluster = env.cluster;
   if (check.present(where, 'cluster', cluster)) {
-    check.knownKeys(where, 'cluster', cluster, CLUSTER_KEYS);
+    // adminRoleName has a rule of its own below that names its replacement.
+    check.knownKeys(where, 'cluster', cluster, [...CLUSTER_KEYS, 'adminRoleName']);
     check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);

@@ -260,7 +260,7 @@ export function calleesOf(caller: string, workloads: readonly Workload[]): Servi
 
 /** The public services (reached through the ingress). */
 export function publicServices(workloads: readonly Workload[]): ServiceWorkload[] {
-  return workloads.filter((w): w is ServiceWorkload => w.kind === 'service' && w.exposure.kind === 'public');
+  return workloads.filter((w): w is ServiceWorkload => w?.kind === 'service' && w.exposure?.kind === 'public');
 }
 
 /** The distinct hosts of the public services, in declaration order (certificates, DNS records, sign-in callbacks, CORS). */
