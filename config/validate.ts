@@ -254,17 +254,21 @@ function validateEnvironment(
   if (Array.isArray(env.workloads) && env.workloads.some((w) => w?.kind === 'service' && w.exposure?.kind === 'public') && publicHosts(env.workloads).length === 0) {
     problems.push(`${where}: no public service names exposure.host; the ALB's sign-in (Cognito callback) needs at least one host of the environment`);
   }
-  validateWorkloads(env.workloads, {
-    where,
-    production: env.production === true,
-    images: imageNames,
-    ...(certificate
-      ? {
-          coversHost: (host: string) => certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], host),
-          certificateNames: [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', '),
-        }
-      : {}),
-  }, check);
+  validateWorkloads(
+    env.workloads,
+    {
+      where,
+      production: env.production === true,
+      images: imageNames,
+      ...(certificate
+        ? {
+            coversHost: (host: string) => certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], host),
+            certificateNames: [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', '),
+          }
+        : {}),
+    },
+    check,
+  );
   if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
 
   const retention = env.dataRetention;

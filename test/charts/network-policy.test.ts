@@ -63,7 +63,11 @@ describe('NetworkPolicy', () => {
   });
 
   test('aws: the worker reaches DNS, the database and the Pod Identity agent (its IAM database login), not AWS APIs', () => {
-    expect(policy('prod', 'worker').spec.egress).toEqual([DNS, { to: [{ ipBlock: { cidr: '10.30.0.0/16' } }], ports: [tcp(5432)] }, { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [tcp(80)] }]);
+    expect(policy('prod', 'worker').spec.egress).toEqual([
+      DNS,
+      { to: [{ ipBlock: { cidr: '10.30.0.0/16' } }], ports: [tcp(5432)] },
+      { to: [{ ipBlock: { cidr: '169.254.170.23/32' } }], ports: [tcp(80)] },
+    ]);
   });
 
   test("the CronJob's pods take no ingress at all", () => {
