@@ -6,7 +6,7 @@
  *
  * Rules: config/validate-workloads.ts. Defaults: the `workload*` functions below (one home each).
  */
-import type { ReleaseStrategy } from './types';
+import type { ReleaseStrategy } from './release-strategy';
 
 /** A container image the platform builds, scans and pushes (one ECR repository each, replicated to every region). */
 export interface ImageConfig {
