@@ -81,7 +81,7 @@ describe('workload declarations', () => {
       expect(problemsOf(withDev('web', (w) => ({ ...w, exposure: { kind: 'public', host: 'dev.eu-west-1.example.com', hots: 'x' } })))).toEqual([
         expect.stringContaining('exposure.hots is not a known setting; did you mean "host"?'),
       ]);
-      expect(problemsOf({ ...platformConfig, images: [{ ...platformConfig.images[0], dockrfile: 'x' }] } as PlatformConfig)).toEqual([
+      expect(problemsOf({ ...platformConfig, images: [{ ...platformConfig.images[0], dockrfile: 'x' }] } as unknown as PlatformConfig)).toEqual([
         expect.stringContaining('image "app": dockrfile is not a known setting; did you mean "dockerfile"?'),
       ]);
     });
