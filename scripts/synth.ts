@@ -3,7 +3,7 @@
  * into manifests/, in one node process. Reads the configuration once and passes it down.
  */
 import { quotaWarnings, validatePlatformConfig } from '../config';
-import { configurationFromArgs, DEFAULT_CONFIGURATION } from '../config/configurations';
+import { BENCHMARK_CONFIGURATIONS, CONFIGURATIONS, configurationFromArgs, DEFAULT_CONFIGURATION } from '../config/configurations';
 import { synthInfra } from '../infra/app';
 import { synthManifests } from '../charts/app';
 
@@ -13,7 +13,8 @@ import { synthManifests } from '../charts/app';
  * cdk.out.<name>/ and manifests.<name>/ (not committed), offline as well.
  */
 function main(): void {
-  const selected = configurationFromArgs(process.argv.slice(2));
+  // The benchmark configurations synthesize here (npm run bench:synth), never in a deploy.
+  const selected = configurationFromArgs(process.argv.slice(2), { ...CONFIGURATIONS, ...BENCHMARK_CONFIGURATIONS });
   const config = validatePlatformConfig(selected.config);
   // Quotas a configuration reaches are not errors: printed first, synth goes on.
   for (const warning of quotaWarnings(config)) process.stderr.write(`synth: warning: ${warning}\n`);
