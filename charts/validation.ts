@@ -1,8 +1,9 @@
+/**
+ * The charts' input checks: the rules and patterns of config/check.ts (one home each), thrown as `ChartInputError`
+ * because a construct has no problem list to add to.
+ */
+import { DNS_LABEL, HOSTNAME, parseCidr } from '../config';
 import { ChartInputError } from './errors';
-
-const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 export function checkDnsLabel(field: string, value: unknown): asserts value is string {
   if (typeof value !== 'string' || !DNS_LABEL.test(value)) {
@@ -19,9 +20,11 @@ export function checkHostname(field: string, value: unknown): asserts value is s
   }
 }
 
+/** An IPv4 CIDR; unlike the VPC rule, the network address need not be aligned (an `except` may name a host). */
 export function checkCidr(field: string, value: unknown): asserts value is string {
-  const match = typeof value === 'string' ? CIDR.exec(value) : null;
-  if (!match || match.slice(1, 5).some((o) => Number(o) > 255) || Number(match[5]) > 32) {
+  const [address, prefix] = typeof value === 'string' ? value.split('/') : [];
+  const aligned = prefix === undefined ? undefined : parseCidr(`${address}/32`);
+  if (typeof value !== 'string' || !aligned || !/^\d{1,2}$/.test(prefix) || Number(prefix) > 32) {
     throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected an IPv4 CIDR such as "10.0.0.0/16"`);
   }
 }

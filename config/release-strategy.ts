@@ -20,7 +20,7 @@ export interface CanaryConfig {
   readonly maxP95IncreasePercent: number;
   /** Requests the canary must serve in an interval for it to count; fewer make the interval inconclusive (1 to 1000000). */
   readonly minRequestsPerInterval: number;
-  /** Failed intervals tolerated; one more aborts (0 to `intervals`). */
+  /** Failed intervals tolerated; one more aborts. Its range is the rule in config/release.ts (below `intervals`). */
   readonly failureLimit: number;
   /**
    * When no interval was conclusive (too little traffic): "fail" aborts, "promote" promotes without evidence.
