@@ -5,8 +5,7 @@ import { cronScheduleProblem, DEFAULT_CRON_TIME_ZONE, isTimeZone, type Concurren
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkInteger } from './validation';
-import { ephemeralStoragePatches } from './web-service';
-import { buildWorkloadPod, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, ephemeralStoragePatches, type WorkloadPodProps } from './workload-pod';
 
 export interface ScheduledJobProps extends WorkloadPodProps {
   /** Five-field cron expression (or a macro such as "@daily"), as the CronJob controller reads it. */

@@ -1,14 +1,13 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, METRICS_PORT_NAME, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
 import { ChartInputError } from './errors';
-import { addFinalJsonPatch } from './escape-hatch';
 import { checkInteger } from './validation';
-import { buildWorkloadPod, httpProbe, topologySpread, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
 
-export { RUN_AS_ID, type SecretEnvVar, type SecretFiles } from './workload-pod';
+export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, STARTUP_BUDGET_SECONDS, STARTUP_PROBE, type SecretEnvVar, type SecretFiles } from './workload-pod';
 
 /** Port the application listens on by default (env `PORT`), named `http` on the container. */
 export const CONTAINER_PORT = DEFAULT_WORKLOAD_PORT;
@@ -16,17 +15,6 @@ export const CONTAINER_PORT_NAME = 'http';
 /** Port of the ClusterIP Service (→ `http`). */
 export const SERVICE_PORT = 80;
 
-/** The container's startup probe (on /healthz): up to periodSeconds × failureThreshold = 60 s to start. */
-export const STARTUP_PROBE = { periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 } as const;
-/** The readiness probe (on /readyz): fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out. */
-export const READINESS_PROBE = { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 } as const;
-/** The liveness probe (on /healthz): three misses 10 s apart restart a hung process. */
-export const LIVENESS_PROBE = { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 } as const;
-/**
- * Startup budget of a new pod: the startup probe's whole window, then the first readiness probe. (Crashes and image
- * pull errors show in the pod's status long before: the deploy command need not wait for the deadline to see them.)
- */
-export const STARTUP_BUDGET_SECONDS = STARTUP_PROBE.periodSeconds * STARTUP_PROBE.failureThreshold + READINESS_PROBE.periodSeconds;
 /** Margin of the default progress deadline over the slowest good rollout step (scheduling, controller latency). */
 export const PROGRESS_DEADLINE_MARGIN_SECONDS = 15;
 
@@ -178,54 +166,16 @@ export class WebService extends Construct {
     this.configMap = pod.configMap;
     const metadata = { name, namespace: props.namespace };
 
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata,
-      select: false,
-      podMetadata: { labels: pod.podLabels, annotations: pod.podAnnotations },
-      strategy: kplus.DeploymentStrategy.rollingUpdate({
-        maxSurge: kplus.PercentOrAbsolute.percent(25),
-        maxUnavailable: kplus.PercentOrAbsolute.absolute(0),
-      }),
-      minReady: Duration.seconds(minReady),
-      revisionHistoryLimit: 10,
-      progressDeadline: Duration.seconds(progressDeadline),
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      terminationGracePeriod: Duration.seconds(this.terminationGracePeriodSeconds),
-      securityContext: pod.securityContext,
-      volumes: pod.volumes,
-      containers: [
-        {
-          ...pod.container,
-          ports: [
-            { number: port, name: CONTAINER_PORT_NAME, protocol: kplus.Protocol.TCP },
-            // Read through the API server's pod proxy only (the canary analysis); no Service port routes to it.
-            { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
-          ],
-          // Up to 60 s to start; liveness and readiness only begin once startup succeeded.
-          startup: httpProbe(probes.liveness, port, STARTUP_PROBE),
-          // /readyz fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out of the Service.
-          readiness: httpProbe(probes.readiness, port, { ...READINESS_PROBE, successThreshold: 1 }),
-          liveness: httpProbe(probes.liveness, port, LIVENESS_PROBE),
-        },
-      ],
+    this.deployment = rollingDeployment(this, props, pod, {
+      minReadySeconds: minReady,
+      progressDeadlineSeconds: progressDeadline,
+      terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
+      port: { number: port, name: CONTAINER_PORT_NAME },
+      probes,
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-
-    // Escape hatches for what cdk8s-plus does not model.
-    const deployment = ApiObject.of(this.deployment);
-    deployment.addJsonPatch(
-      // cdk8s-plus' internal address label is not needed: the selector above is explicit and stable.
-      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-      // Preferences, not hard rules: never leave a pod (or a surge pod) pending on a small or zone-less cluster;
-      // matchLabelKeys spreads a rollout's new pods on their own instead of around the old ones.
-      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(this.selectorLabels)),
-      // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+, on
-      // by default since 1.30), which cdk8s-plus' Handler does not offer.
-      JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }),
-    );
-    addFinalJsonPatch(deployment, ...ephemeralStoragePatches(pod.ephemeralStorage));
+    // The distroless image has no shell and no sleep binary: the kubelet's own sleep action (Kubernetes 1.29+, on by
+    // default since 1.30), which cdk8s-plus' Handler does not offer. Load balancers stop sending first.
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }));
 
     this.service = new kplus.Service(this, 'Service', {
       metadata,
@@ -262,12 +212,4 @@ export class WebService extends Construct {
       },
     });
   }
-}
-
-/** Ephemeral storage in MiB: cdk8s-plus renders it in whole GiB only, and its L1 class drops a plain quantity added by an ordinary patch. */
-export function ephemeralStoragePatches(storage: { readonly requestMiB: number; readonly limitMiB: number }, containerPath = '/spec/template/spec/containers/0'): JsonPatch[] {
-  return [
-    JsonPatch.add(`${containerPath}/resources/requests/ephemeral-storage`, `${storage.requestMiB}Mi`),
-    JsonPatch.add(`${containerPath}/resources/limits/ephemeral-storage`, `${storage.limitMiB}Mi`),
-  ];
 }

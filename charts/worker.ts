@@ -1,13 +1,10 @@
-import { ApiObject, Duration, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-34';
+import type * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, METRICS_PORT_NAME, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
 import { ChartInputError } from './errors';
-import { addFinalJsonPatch } from './escape-hatch';
 import { checkInteger } from './validation';
-import { ephemeralStoragePatches, LIVENESS_PROBE, READINESS_PROBE, STARTUP_BUDGET_SECONDS, STARTUP_PROBE } from './web-service';
-import { buildWorkloadPod, httpProbe, topologySpread, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
 
 /** Name of the worker's health port on the container. */
 export const HEALTH_PORT_NAME = 'health';
@@ -83,41 +80,14 @@ export class Worker extends Construct {
     this.configMap = pod.configMap;
     this.progressDeadlineSeconds = STARTUP_BUDGET_SECONDS + minReady + 15;
 
-    this.deployment = new kplus.Deployment(this, 'Deployment', {
-      metadata: { name: props.name, namespace: props.namespace },
-      select: false,
+    this.deployment = rollingDeployment(this, props, pod, {
       replicas: props.replicas,
-      podMetadata: { labels: pod.podLabels, annotations: pod.podAnnotations },
-      strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
-      minReady: Duration.seconds(minReady),
-      revisionHistoryLimit: 10,
-      progressDeadline: Duration.seconds(this.progressDeadlineSeconds),
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: false,
-      terminationGracePeriod: Duration.seconds(drain + 5),
-      securityContext: pod.securityContext,
-      volumes: pod.volumes,
-      containers: [
-        {
-          ...pod.container,
-          ports: [
-            { number: healthPort, name: HEALTH_PORT_NAME, protocol: kplus.Protocol.TCP },
-            { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
-          ],
-          startup: httpProbe(probes.liveness, healthPort, STARTUP_PROBE),
-          readiness: httpProbe(probes.readiness, healthPort, { ...READINESS_PROBE, successThreshold: 1 }),
-          liveness: httpProbe(probes.liveness, healthPort, LIVENESS_PROBE),
-        },
-      ],
+      minReadySeconds: minReady,
+      progressDeadlineSeconds: this.progressDeadlineSeconds,
+      terminationGracePeriodSeconds: drain + 5,
+      port: { number: healthPort, name: HEALTH_PORT_NAME },
+      probes,
     });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-    const deployment = ApiObject.of(this.deployment);
-    deployment.addJsonPatch(
-      JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
-      JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
-      JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(this.selectorLabels)),
-    );
-    addFinalJsonPatch(deployment, ...ephemeralStoragePatches(pod.ephemeralStorage));
 
     // Drains take one pod at a time; a single-replica worker can still be drained (maxUnavailable, not minAvailable).
     this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {

@@ -5,16 +5,29 @@
  * cron-job.ts) add their controller and probes.
  */
 import { createHash } from 'node:crypto';
-import { Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
-import { ENV_VAR_NAME, WORKLOAD_LIMITS } from '../config';
+import { ENV_VAR_NAME, METRICS_PORT, METRICS_PORT_NAME, WORKLOAD_LIMITS } from '../config';
 import { ChartInputError } from './errors';
+import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
 import { checkDnsLabel, checkInteger } from './validation';
 
 /** uid/gid of the distroless `nonroot` user. */
 export const RUN_AS_ID = 65532;
+
+/** The container's startup probe (on /healthz): up to periodSeconds × failureThreshold = 60 s to start. */
+export const STARTUP_PROBE = { periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 } as const;
+/** The readiness probe (on /readyz): fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out. */
+export const READINESS_PROBE = { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 } as const;
+/** The liveness probe (on /healthz): three misses 10 s apart restart a hung process. */
+export const LIVENESS_PROBE = { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 } as const;
+/**
+ * Startup budget of a new pod: the startup probe's whole window, then the first readiness probe. (Crashes and image
+ * pull errors show in the pod's status long before: the deploy command need not wait for the deadline to see them.)
+ */
+export const STARTUP_BUDGET_SECONDS = STARTUP_PROBE.periodSeconds * STARTUP_PROBE.failureThreshold + READINESS_PROBE.periodSeconds;
 
 /** An environment variable read from a key of a Secret that the cluster operator (or the deploy command) creates. */
 export interface SecretEnvVar {
@@ -262,4 +275,75 @@ export function topologySpread(labels: Readonly<Record<string, string>>): object
     labelSelector: { matchLabels: { ...labels } },
     matchLabelKeys: ['pod-template-hash'],
   }));
+}
+
+/** Ephemeral storage in MiB: cdk8s-plus renders it in whole GiB only, and its L1 class drops a plain quantity added by an ordinary patch. */
+export function ephemeralStoragePatches(storage: { readonly requestMiB: number; readonly limitMiB: number }, containerPath = '/spec/template/spec/containers/0'): JsonPatch[] {
+  return [
+    JsonPatch.add(`${containerPath}/resources/requests/ephemeral-storage`, `${storage.requestMiB}Mi`),
+    JsonPatch.add(`${containerPath}/resources/limits/ephemeral-storage`, `${storage.limitMiB}Mi`),
+  ];
+}
+
+/** How a service's or a worker's Deployment rolls and how its pods are probed. */
+export interface RollingDeploymentOptions {
+  /** Fixed replicas (a worker); none where a HorizontalPodAutoscaler owns them (a service). */
+  readonly replicas?: number;
+  readonly minReadySeconds: number;
+  readonly progressDeadlineSeconds: number;
+  readonly terminationGracePeriodSeconds: number;
+  /** The port the probes call, and its name on the container. */
+  readonly port: { readonly number: number; readonly name: string };
+  readonly probes: { readonly liveness: string; readonly readiness: string };
+}
+
+/**
+ * A Deployment of the workload's pods that never lowers availability in a rollout (surge 25 %, maxUnavailable 0),
+ * with startup, readiness and liveness probes on its port and the metrics port beside it, selecting its pods by
+ * explicit labels and spreading them over zones and nodes.
+ */
+export function rollingDeployment(scope: Construct, props: WorkloadPodProps, pod: WorkloadPod, options: RollingDeploymentOptions): kplus.Deployment {
+  const { port, probes } = options;
+  const deployment = new kplus.Deployment(scope, 'Deployment', {
+    metadata: { name: props.name, namespace: props.namespace },
+    select: false,
+    ...(options.replicas !== undefined ? { replicas: options.replicas } : {}),
+    podMetadata: { labels: pod.podLabels, annotations: pod.podAnnotations },
+    strategy: kplus.DeploymentStrategy.rollingUpdate({ maxSurge: kplus.PercentOrAbsolute.percent(25), maxUnavailable: kplus.PercentOrAbsolute.absolute(0) }),
+    minReady: Duration.seconds(options.minReadySeconds),
+    revisionHistoryLimit: 10,
+    progressDeadline: Duration.seconds(options.progressDeadlineSeconds),
+    serviceAccount: pod.serviceAccount,
+    automountServiceAccountToken: false,
+    terminationGracePeriod: Duration.seconds(options.terminationGracePeriodSeconds),
+    securityContext: pod.securityContext,
+    volumes: pod.volumes,
+    containers: [
+      {
+        ...pod.container,
+        ports: [
+          { number: port.number, name: port.name, protocol: kplus.Protocol.TCP },
+          // Read through the API server's pod proxy only (the canary analysis); no Service port routes to it.
+          { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
+        ],
+        // Up to 60 s to start; liveness and readiness only begin once startup succeeded.
+        startup: httpProbe(probes.liveness, port.number, STARTUP_PROBE),
+        // Readiness fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out.
+        readiness: httpProbe(probes.readiness, port.number, { ...READINESS_PROBE, successThreshold: 1 }),
+        liveness: httpProbe(probes.liveness, port.number, LIVENESS_PROBE),
+      },
+    ],
+  });
+  deployment.select(kplus.LabelSelector.of({ labels: pod.selectorLabels }));
+  const object = ApiObject.of(deployment);
+  object.addJsonPatch(
+    // cdk8s-plus' internal address label is not needed: the selector above is explicit and stable.
+    JsonPatch.remove('/spec/template/metadata/labels/cdk8s.io~1metadata.addr'),
+    JsonPatch.add('/spec/template/spec/securityContext/seccompProfile', { type: 'RuntimeDefault' }),
+    // Preferences, not hard rules: never leave a pod (or a surge pod) pending on a small or zone-less cluster;
+    // matchLabelKeys spreads a rollout's new pods on their own instead of around the old ones.
+    JsonPatch.add('/spec/template/spec/topologySpreadConstraints', topologySpread(pod.selectorLabels)),
+  );
+  addFinalJsonPatch(object, ...ephemeralStoragePatches(pod.ephemeralStorage));
+  return deployment;
 }

@@ -5,6 +5,7 @@
  *
  * No runtime dependencies, like the rest of config/.
  */
+import { loadBalancerName } from './outputs';
 import { AWS_REGIONS } from './regions';
 
 /** Where alarm notifications go. */
@@ -283,5 +284,5 @@ function overlaps([a, b]: [number, number], [c, d]: [number, number]): boolean {
  * A key of letters only, so Metrics Insights needs no quoting (`WHERE tag.PlatformService = '…'`).
  */
 export function loadBalancerTag(project: string, environment: string): { readonly key: string; readonly value: string } {
-  return { key: 'PlatformService', value: `${project}-${environment}-web` };
+  return { key: 'PlatformService', value: loadBalancerName(project, environment) };
 }
