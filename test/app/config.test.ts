@@ -1,6 +1,6 @@
 import { ConfigError, describeConfig, parseConfig, parseMode } from '../../app/src/config';
 import { renderTarget } from '../../charts/app';
-import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, WORKLOAD_PORT } from '../../config';
+import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, DEFAULT_WORKLOAD_PORT } from '../../config';
 import { realOutputs } from '../charts/helpers';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -211,7 +211,7 @@ describe('modes and their settings', () => {
 
 describe('the settings the charts give the service (shared names, config/app-env.ts)', () => {
   const objects = (target: string, outputs?: ReturnType<typeof realOutputs>) =>
-    renderTarget(platformConfig, target, { image: 'registry.local/web:1.0.0', outputs }).objects as { kind: string; data?: Record<string, string>; spec?: any }[];
+    renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as { kind: string; data?: Record<string, string>; spec?: any }[];
 
   it('an aws environment: the rendered ConfigMap is a complete, valid configuration of the service', () => {
     const outputs = { ...realOutputs(platformConfig, 'dev'), bucketName: 'platform-dev-uploads', databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com' };
@@ -219,7 +219,7 @@ describe('the settings the charts give the service (shared names, config/app-env
     const names: string[] = Object.values(APP_ENV);
     expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
     const config = parseConfig(data);
-    expect(config).toMatchObject({ port: WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads' });
+    expect(config).toMatchObject({ port: DEFAULT_WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads' });
     expect(config.database).toMatchObject({ host: outputs.databaseEndpoint, name: WORKLOAD_DATABASE_NAME, ssl: 'require', credentials: { kind: 'iam', username: 'web' } });
   });
 

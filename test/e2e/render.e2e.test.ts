@@ -14,7 +14,7 @@ import { platformConfig } from '../../config';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
+const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `render${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 /** Requests sent to each release: bounded in count and time. */
