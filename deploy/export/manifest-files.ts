@@ -5,7 +5,6 @@
  * refusals; no cluster, no AWS call. Secrets are never written: the ones the release needs are named instead.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { NAMESPACE_FILE } from '../../charts/app';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, toYaml, type KubeObject } from '../manifests';
@@ -90,12 +89,14 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
   const imageList = Object.entries(images)
     .map(([name, ref]) => `${name}=${ref}`)
     .join(', ');
+  // The file of the namespace-level objects (charts/app.ts NAMESPACE_FILE): applied before the workloads' files.
+  const namespaceFile = join(options.outDir, prepared.files!.find((f) => !f.workload)!.file);
   const texts = prepared.files!.map((f) => {
     const header = [
       `${RENDERED_MARKER} for "${prepared.target.name}" with image ${imageList}; do not edit (render again).`,
       f.workload
-        ? `# Workload ${f.workload}. Apply: kubectl apply --server-side -f ${join(options.outDir, NAMESPACE_FILE)} first, then -f ${options.outDir}`
-        : `# The namespace-level objects (the Namespace first): apply this file first (kubectl apply --server-side -f ${join(options.outDir, NAMESPACE_FILE)}), then -f ${options.outDir}`,
+        ? `# Workload ${f.workload}. Apply: kubectl apply --server-side -f ${namespaceFile} first, then -f ${options.outDir}`
+        : `# The namespace-level objects (the Namespace first): apply this file first (kubectl apply --server-side -f ${namespaceFile}), then -f ${options.outDir}`,
       ...(f.workload ? [] : notes.map((n) => `# Needs: ${n}`)),
     ].join('\n');
     return { name: join(outDir, f.file), text: `${header}\n---\n${toYaml(f.objects)}` };
