@@ -229,7 +229,12 @@ describe('modes and their settings', () => {
 
 describe('the settings the charts give the service (shared names, config/app-env.ts)', () => {
   const objects = (target: string, outputs?: ReturnType<typeof fakeOutputs>) =>
-    renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as { kind: string; data?: Record<string, string>; spec?: any }[];
+    renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as {
+      kind: string;
+      metadata: { name: string };
+      data?: Record<string, string>;
+      spec?: any;
+    }[];
 
   it('an aws environment: the rendered ConfigMap is a complete, valid configuration of the service', () => {
     const outputs = fakeOutputs('dev', {
@@ -238,7 +243,7 @@ describe('the settings the charts give the service (shared names, config/app-env
       databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
       databasePort: '5432',
     });
-    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap')!.data!;
+    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!;
     const names: string[] = Object.values(APP_ENV);
     expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
     const config = parseConfig(data);
@@ -248,9 +253,9 @@ describe('the settings the charts give the service (shared names, config/app-env
 
   it('a portable target: every variable from the ConfigMap or a Secret is one the service reads', () => {
     const generic = objects('generic');
-    const container = generic.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    const container = generic.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!.spec.template.spec.containers[0];
     const fromSecrets = (container.env as { name: string }[]).map((e) => e.name);
-    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap')!.data!);
+    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!);
     const names: string[] = Object.values(APP_ENV);
     expect([...fromSecrets, ...fromConfigMap].filter((k) => !names.includes(k))).toEqual([]);
     // Only where the database is; the login itself is mounted as files, never a variable.
