@@ -75,6 +75,11 @@ export interface AppConfig {
   /** AWS region for the SDK clients; required with the bucket or IAM database authentication. */
   readonly region?: string;
   readonly bucketName?: string;
+  /**
+   * The key prefix this workload was granted in the bucket (ends in "/"): its role may list only under it, so the
+   * bucket check lists that prefix instead of HeadBucket.
+   */
+  readonly bucketPrefix?: string;
   readonly database?: DatabaseConfig;
   /** Where the signed-in user comes from (`/api/me`); anything unverifiable is 401. */
   readonly identity: IdentityConfig;
@@ -110,6 +115,8 @@ const E = APP_ENV;
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** An S3 key prefix ending in "/" (no leading "/", no empty segment): the unit of a workload's storage grant. */
+const BUCKET_PREFIX = /^([A-Za-z0-9!_.*'()-]+\/)+$/;
 const HOST = /^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/;
 const DIRECTORY = /^\/[A-Za-z0-9._/-]*$/;
 const ROLE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -165,6 +172,7 @@ export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
   const version = value(E.version) ?? 'dev';
   const region = matching(E.region, REGION, 'an AWS region such as "eu-west-1"');
   const bucketName = matching(E.bucketName, BUCKET, 'a valid S3 bucket name');
+  const bucketPrefix = matching(E.bucketPrefix, BUCKET_PREFIX, 'a key prefix ending in "/", such as "web/"');
   const shutdownTimeout = seconds(E.shutdownTimeoutSeconds, 25, 1, 3600);
   const shutdownDelay = seconds(E.shutdownDelaySeconds, 0, 0, 3600);
   if (shutdownDelay >= shutdownTimeout) {
@@ -235,6 +243,7 @@ export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
     if (stray.length > 0) problems.push(`${stray.join(', ')} set but ${E.identitySource} is not alb`);
   }
   if (bucketName !== undefined && region === undefined) problems.push(`${E.region} is required when ${E.bucketName} is set`);
+  if (value(E.bucketPrefix) !== undefined && value(E.bucketName) === undefined) problems.push(`${E.bucketPrefix} is set but ${E.bucketName} is not`);
   if (mode !== 'serve' && host === undefined && value(E.databaseHost) === undefined) {
     problems.push(`${E.databaseHost} is required in ${mode} mode (its work is in the database)`);
   }
@@ -255,6 +264,7 @@ export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
     version,
     region,
     bucketName,
+    bucketPrefix,
     database,
     identity,
     shutdownDelayMs: Math.round(shutdownDelay * 1000),
@@ -272,6 +282,7 @@ export function describeConfig(config: AppConfig): Record<string, unknown> {
     version: config.version,
     region: config.region ?? null,
     bucketName: config.bucketName ?? null,
+    bucketPrefix: config.bucketPrefix ?? null,
     database: config.database
       ? {
           host: config.database.host,

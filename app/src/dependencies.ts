@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Signer, type SignerConfig } from '@aws-sdk/rds-signer';
 import { Pool } from 'pg';
 import type { DatabaseConfig } from './config';
@@ -244,21 +244,29 @@ export class PostgresProbe implements Probe {
   }
 }
 
-/** Checks the bucket with HeadBucket (needs s3:ListBucket on it). */
+/**
+ * Checks the bucket. With a prefix (a workload's storage grant allows s3:ListBucket only with `s3:prefix` =
+ * `<prefix>*`, so HeadBucket would be denied): lists at most one key under it. Without one: HeadBucket (needs
+ * s3:ListBucket on the whole bucket).
+ */
 export class S3BucketProbe implements Probe {
+  /** @param prefix the granted key prefix, ending in "/" (`BUCKET_PREFIX`). @default - none: HeadBucket */
   constructor(
     private readonly client: Pick<S3Client, 'send'>,
     private readonly bucketName: string,
+    private readonly prefix?: string,
   ) {}
 
-  static create(region: string, bucketName: string): S3BucketProbe {
-    return new S3BucketProbe(new S3Client({ region }), bucketName);
+  static create(region: string, bucketName: string, prefix?: string): S3BucketProbe {
+    return new S3BucketProbe(new S3Client({ region }), bucketName, prefix);
   }
 
   async check(): Promise<CheckResult> {
     const start = process.hrtime.bigint();
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucketName }));
+      await this.client.send(
+        this.prefix === undefined ? new HeadBucketCommand({ Bucket: this.bucketName }) : new ListObjectsV2Command({ Bucket: this.bucketName, Prefix: this.prefix, MaxKeys: 1 }),
+      );
       return { ok: true, latencyMs: elapsed(start) };
     } catch (error) {
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

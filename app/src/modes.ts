@@ -35,7 +35,7 @@ export function startServe(config: AppConfig, logger: Logger): Running {
   const connection = config.database && connect(config.database, config.region, { max: 4 });
   const database = connection && new PostgresProbe(config.database!, connection.credentials, 3000, connection);
   const workQueue = connection && new WorkQueue((work) => connection.run(work), { createTable: true });
-  const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName) : undefined;
+  const bucket = config.bucketName && config.region ? S3BucketProbe.create(config.region, config.bucketName, config.bucketPrefix) : undefined;
   const identity = config.identity.kind === 'alb' ? new AlbIdentityVerifier({ signer: config.identity.signer, publicKeysUrl: config.identity.publicKeysUrl }) : undefined;
   const metrics = createMetrics();
   const app = createApp({ config, logger, database, bucket, identity, metrics, workQueue });

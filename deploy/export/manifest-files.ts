@@ -4,31 +4,56 @@
  * the deploy command (`prepare`: target, image grammar, outputs checks, placeholders, release shape), so the same
  * refusals; no cluster, no AWS call. Secrets are never written: the ones the release needs are named instead.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, toYaml, type KubeObject } from '../manifests';
-import { prepare, type PrepareDeps, type PrepareOptions } from '../phases/prepare';
+import { prepare, resolveTarget, targetImages, type PrepareDeps, type PrepareOptions } from '../phases/prepare';
 
 export interface RenderCommandOptions {
   readonly env: string;
-  readonly image: string;
+  /**
+   * The `--image` values as given: `<name>=<ref>` per image name of the configuration, or one bare `<ref>` when the
+   * target runs exactly one image.
+   */
+  readonly images: readonly string[];
   /** `cdk deploy --outputs-file` JSON; required for aws environments, refused for portable targets. */
   readonly outputsFile?: string;
   /** Output folder (created when missing). */
   readonly outDir: string;
 }
 
-/** File written into the output folder. */
-export const RENDERED_FILE = 'web.k8s.yaml';
 /** First line of every rendered file: how `render` recognizes its own output when it writes the folder again. */
 export const RENDERED_MARKER = '# Rendered by `npm run render`';
 
 export interface RenderCommandResult {
-  readonly file: string;
+  /** Files written, namespace file first, then one per workload. */
+  readonly files: readonly string[];
   readonly objects: readonly KubeObject[];
   /** What the operator must still provide (Secrets that are never written). */
   readonly notes: readonly string[];
+}
+
+/** The --image values: `<name>=<ref>` by name, or one bare reference. A name given twice is refused. */
+export function parseImageArgs(values: readonly string[]): { readonly bare?: string; readonly named: Readonly<Record<string, string>> } {
+  if (values.length === 0) throw inputError('--image required: --image <name>=<ref> per image the target runs (or --image <ref> when it runs one)');
+  const named: Record<string, string> = {};
+  const bare: string[] = [];
+  for (const value of values) {
+    const eq = value.indexOf('=');
+    if (eq < 0) {
+      bare.push(value);
+      continue;
+    }
+    const name = value.slice(0, eq);
+    if (name === '') throw inputError(`--image ${value}: the image name before "=" is empty; expected --image <name>=<ref>`);
+    if (name in named) throw inputError(`--image ${name} is given twice (${named[name]}, ${value.slice(eq + 1)}); give each image name once`);
+    named[name] = value.slice(eq + 1);
+  }
+  if (bare.length > 0 && (bare.length > 1 || Object.keys(named).length > 0)) {
+    throw inputError(`--image ${bare[0]}: a bare reference is accepted only alone (for a target of one image); name each image: --image <name>=<ref>`);
+  }
+  return { ...(bare.length ? { bare: bare[0] } : {}), named };
 }
 
 /**
@@ -43,7 +68,8 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
     );
   }
   const outDir = checkOutDir(options.outDir, deps.repoRoot);
-  const prepareOptions: PrepareOptions = { env: options.env, image: options.image, outputsFile: options.outputsFile };
+  const images = imagesByName(options.images, deps, options.env);
+  const prepareOptions: PrepareOptions = { env: options.env, images, outputsFile: options.outputsFile };
   const prepared = prepare(prepareOptions, deps);
   const { release } = prepared;
   const objects = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects];
@@ -56,22 +82,52 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
         `the deploy command creates it from Secrets Manager (${prepared.outputs!.userPoolClientSecretArn}); render never writes it`,
     );
   }
-  for (const [name, keys] of referencedSecrets(release.deployment)) {
+  for (const [name, keys] of referencedSecrets(release.objects)) {
     if (!prepared.oidcSecrets.includes(name))
       notes.push(`Secret ${name}${keys.length ? ` (keys ${keys.join(', ')})` : ''} must exist in namespace ${release.namespace}: the pods read it (the operator creates it)`);
   }
-  const header = [
-    `${RENDERED_MARKER} for "${prepared.target.name}" with image ${options.image}; do not edit (render again).`,
-    `# Apply: kubectl apply --server-side -f ${options.outDir}   (the Namespace comes first in this file)`,
-    ...notes.map((n) => `# Needs: ${n}`),
-  ].join('\n');
-  const text = `${header}\n---\n${toYaml(objects)}`;
-  assertNoPlaceholders([{ name: join(outDir, RENDERED_FILE), text }]);
+  const imageList = Object.entries(images)
+    .map(([name, ref]) => `${name}=${ref}`)
+    .join(', ');
+  // The file of the namespace-level objects (charts/app.ts NAMESPACE_FILE): applied before the workloads' files.
+  const namespaceFile = join(options.outDir, prepared.files!.find((f) => !f.workload)!.file);
+  const texts = prepared.files!.map((f) => {
+    const header = [
+      `${RENDERED_MARKER} for "${prepared.target.name}" with image ${imageList}; do not edit (render again).`,
+      f.workload
+        ? `# Workload ${f.workload}. Apply: kubectl apply --server-side -f ${namespaceFile} first, then -f ${options.outDir}`
+        : `# The namespace-level objects (the Namespace first): apply this file first (kubectl apply --server-side -f ${namespaceFile}), then -f ${options.outDir}`,
+      ...(f.workload ? [] : notes.map((n) => `# Needs: ${n}`)),
+    ].join('\n');
+    return { name: join(outDir, f.file), text: `${header}\n---\n${toYaml(f.objects)}` };
+  });
+  assertNoPlaceholders(texts);
 
   mkdirSync(outDir, { recursive: true });
-  const file = join(outDir, RENDERED_FILE);
-  writeFileSync(file, text);
-  return { file, objects, notes };
+  for (const stale of ownFiles(outDir).filter((f) => !texts.some((t) => t.name === join(outDir, f)))) rmSync(join(outDir, stale));
+  for (const t of texts) writeFileSync(t.name, t.text);
+  return { files: texts.map((t) => t.name), objects, notes };
+}
+
+/**
+ * A reference per image name the target runs. A bare reference stands for the target's one image; with several
+ * images it is refused, naming them. Unknown and missing names are refused by `prepare`.
+ */
+function imagesByName(values: readonly string[], deps: PrepareDeps, env: string): Record<string, string> {
+  const { bare, named } = parseImageArgs(values);
+  if (bare === undefined) return { ...named };
+  const used = targetImages(deps.config, resolveTarget(deps.config, env));
+  if (used.length !== 1) {
+    throw inputError(
+      `--image ${bare}: "${env}" runs ${used.length} images (${used.map((n) => `"${n}"`).join(', ')}); name each: ${used.map((n) => `--image ${n}=<ref>`).join(' ')}`,
+    );
+  }
+  return { [used[0]]: bare };
+}
+
+/** The YAML files in the folder that an earlier render wrote. */
+function ownFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && readFileSync(join(dir, f), 'utf8').startsWith(RENDERED_MARKER));
 }
 
 /** The output folder: not the committed review manifests, and holding no YAML that render did not write. */
@@ -95,11 +151,11 @@ function checkOutDir(outDir: string, repoRoot: string): string {
   return dir;
 }
 
-/** Secrets the pod template reads (env, envFrom, volumes), with the keys it reads, by name. */
-function referencedSecrets(workload: KubeObject): Map<string, string[]> {
+/** Secrets the pod templates (Deployments, CronJobs) read (env, envFrom, volumes), with the keys they read, by name. */
+function referencedSecrets(objects: readonly KubeObject[]): Map<string, string[]> {
   type Container = { env?: { valueFrom?: { secretKeyRef?: { name?: string; key?: string } } }[]; envFrom?: { secretRef?: { name?: string } }[] };
-  const pod =
-    (workload.spec as { template?: { spec?: { containers?: Container[]; initContainers?: Container[]; volumes?: { secret?: { secretName?: string } }[] } } })?.template?.spec ?? {};
+  type PodSpec = { containers?: Container[]; initContainers?: Container[]; volumes?: { secret?: { secretName?: string } }[] };
+  type Spec = { template?: { spec?: PodSpec }; jobTemplate?: { spec?: { template?: { spec?: PodSpec } } } };
   const found = new Map<string, string[]>();
   const add = (name: string | undefined, key?: string) => {
     if (!name) return;
@@ -107,10 +163,15 @@ function referencedSecrets(workload: KubeObject): Map<string, string[]> {
     if (key && !keys.includes(key)) keys.push(key);
     found.set(name, keys);
   };
-  for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
-    for (const e of c.env ?? []) add(e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key);
-    for (const e of c.envFrom ?? []) add(e.secretRef?.name);
+  for (const o of objects) {
+    const spec = o.spec as Spec | undefined;
+    const pod = spec?.template?.spec ?? spec?.jobTemplate?.spec?.template?.spec;
+    if (!pod) continue;
+    for (const c of [...(pod.initContainers ?? []), ...(pod.containers ?? [])]) {
+      for (const e of c.env ?? []) add(e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key);
+      for (const e of c.envFrom ?? []) add(e.secretRef?.name);
+    }
+    for (const v of pod.volumes ?? []) add(v.secret?.secretName);
   }
-  for (const v of pod.volumes ?? []) add(v.secret?.secretName);
   return found;
 }

@@ -22,14 +22,28 @@ import {
 } from '../../config';
 import type { DeployOptions } from '../args';
 import { inputError } from '../errors';
-import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
+import { assertNoPlaceholders, objectRef, parseManifests, podImages, prepareRelease, readManifestDir, type KubeObject, type ManifestSource, type ReleaseSet } from '../manifests';
 import { oidcSecretNames } from '../rules/secrets';
+
+/** One rendered file (charts/app.ts RenderedFile): the namespace-level objects, or one workload's. */
+export interface RenderedFileSource {
+  readonly file: string;
+  readonly workload?: string;
+  readonly objects: readonly object[];
+}
 
 export type RenderFn = (
   config: PlatformConfig,
   target: string,
   options: { images: Readonly<Record<string, string>>; outputs?: WorkloadOutputs },
-) => { yaml: string; objects?: unknown[] };
+) => { yaml: string; objects?: unknown[]; files?: readonly RenderedFileSource[] };
+
+/** A file of the prepared release: its objects as they are applied (release label, namespace). */
+export interface ReleaseFile {
+  readonly file: string;
+  readonly workload?: string;
+  readonly objects: readonly KubeObject[];
+}
 
 export type ResolvedTarget = DeployTarget & {
   readonly namespace: string;
@@ -53,19 +67,33 @@ export interface PreparedRelease {
   readonly oidcSecrets: readonly string[];
   /** Warnings of the image policy (`checkDeployImage`), printed before anything is applied. */
   readonly imageWarnings: readonly string[];
+  /**
+   * The release split as the chart renders it (namespace file first, then one file per workload).
+   * @default - undefined with --manifests (the files are the operator's)
+   */
+  readonly files?: readonly ReleaseFile[];
 }
 
 /** The options `prepare` reads (a `render` command passes the same). */
-export type PrepareOptions = Pick<DeployOptions, 'env' | 'image' | 'outputsFile' | 'manifestsDir' | 'kubeconfig'>;
+export type PrepareOptions = Pick<DeployOptions, 'env' | 'image' | 'outputsFile' | 'manifestsDir' | 'kubeconfig'> & {
+  /**
+   * A reference per image name (`render -- --image <name>=<ref>`), instead of `image`: every image the target runs,
+   * no other.
+   * @default - `image` for the target's one image
+   */
+  readonly images?: Readonly<Record<string, string>>;
+};
 
 export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRelease {
   const target = resolveTarget(deps.config, options.env);
   if (options.image !== undefined) checkImageReference(options.image, '--image');
+  for (const [name, ref] of Object.entries(options.images ?? {})) checkImageReference(ref, `--image ${name}=${ref}`);
   const outputs = cloudOutputs(options, deps.config, target);
-  const sources = options.manifestsDir ? readManifestDir(options.manifestsDir) : [renderSource(options.image!, outputs, target, deps)];
+  const rendered = options.manifestsDir ? undefined : renderSource(imagesFor(deps.config, target, options), outputs, target, deps);
+  const sources = rendered ? [rendered.source] : readManifestDir(options.manifestsDir!);
   assertNoPlaceholders(sources);
   const release = prepareRelease(parseManifests(sources), target.namespace, target.deploymentName, target.name);
-  const images = podImages(release.deployment);
+  const images = [...new Set([...podImages(release.deployment), ...Object.values(options.images ?? {})])];
   for (const image of images) checkImageReference(image, `Deployment ${target.deploymentName}`);
   const imageWarnings = images.flatMap((image) => imagePolicy(image, target));
   if (outputs) for (const image of images) checkImageRegistry(image, outputs, target.name);
@@ -76,7 +104,19 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   if (oidcSecrets.length > 0 && !outputs) {
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
-  return { target, outputs, release, sources, oidcSecrets, imageWarnings };
+  const files = rendered?.files && releaseFiles(release, rendered.files);
+  return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...(files ? { files } : {}) };
+}
+
+/** The release's objects grouped by the file the chart rendered each into (kind, namespace and name identify them). */
+function releaseFiles(release: ReleaseSet, rendered: readonly RenderedFileSource[]): ReleaseFile[] {
+  const all = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects];
+  const key = (o: { kind?: string; metadata?: { name?: string } }) => `${o.kind}/${o.metadata?.name}`;
+  const fileOf = new Map<string, string>();
+  for (const f of rendered) for (const o of f.objects) fileOf.set(key(o as KubeObject), f.file);
+  const unplaced = all.filter((o) => !fileOf.has(key(o)));
+  if (unplaced.length > 0) throw new Error(`prepare: ${unplaced.map(objectRef).join(', ')} belong to no rendered file`);
+  return rendered.map((f) => ({ file: f.file, ...(f.workload ? { workload: f.workload } : {}), objects: all.filter((o) => fileOf.get(key(o)) === f.file) }));
 }
 
 /** Environment (aws) or portable target by name; the error lists every allowed name. */
@@ -132,9 +172,15 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
   return outputs;
 }
 
-function renderSource(image: string, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): ManifestSource {
+function renderSource(
+  images: Readonly<Record<string, string>>,
+  outputs: WorkloadOutputs | undefined,
+  target: ResolvedTarget,
+  deps: PrepareDeps,
+): { source: ManifestSource; files?: readonly RenderedFileSource[] } {
   try {
-    return { name: `<rendered ${target.name}>`, text: deps.render(deps.config, target.name, { images: imagesFor(deps.config, target, image), outputs }).yaml };
+    const rendered = deps.render(deps.config, target.name, { images, outputs });
+    return { source: { name: `<rendered ${target.name}>`, text: rendered.yaml }, files: rendered.files };
   } catch (e) {
     throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
   }
@@ -178,17 +224,43 @@ function checkImageReference(image: string, what: string): void {
   }
 }
 
-/**
- * The one --image for the image the target's workloads run. A target whose workloads run several images is released
- * image by image (`--image <name>=<ref>`), which this command does not do yet: refused, nothing applied.
- */
-function imagesFor(config: PlatformConfig, target: ResolvedTarget, image: string): Record<string, string> {
+/** The images the target's workloads run, in the order of the configuration's `images`. */
+export function targetImages(config: PlatformConfig, target: ResolvedTarget): string[] {
   const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
-  const used = imagesInUse(config.images, workloads).map((i) => i.name);
+  return imagesInUse(config.images, workloads).map((i) => i.name);
+}
+
+/**
+ * A reference for every image the target runs: `images` by name (render), or the one --image for a target of one
+ * image. A target whose workloads run several images is released image by image (`--image <name>=<ref>`), which the
+ * deploy command does not do yet: refused, nothing applied.
+ */
+function imagesFor(config: PlatformConfig, target: ResolvedTarget, options: PrepareOptions): Record<string, string> {
+  const used = targetImages(config, target);
+  const allowed = used.map((n) => `"${n}"`).join(', ');
+  if (options.images) {
+    const declared = config.images.map((i) => i.name);
+    const problems: string[] = [];
+    for (const name of Object.keys(options.images)) {
+      if (!declared.includes(name)) problems.push(`--image ${name}=…: the configuration declares no image "${name}"; allowed: ${allowed}`);
+      else if (!used.includes(name)) problems.push(`--image ${name}=…: no workload of "${target.name}" runs image "${name}"; allowed: ${allowed}`);
+    }
+    for (const name of used) if (!(name in options.images)) problems.push(`image "${name}" (run by ${runBy(target, name)}) has no reference: add --image ${name}=<ref>`);
+    if (problems.length > 0) throw inputError(problems.join('\n'));
+    return { ...options.images };
+  }
   if (used.length !== 1) {
     throw inputError(
       `target "${target.name}" runs ${used.length} images (${used.join(', ')}); --image names one: release a target of one image, or render its manifests per image (npm run render -- --image <name>=<ref> …) and deploy them with --manifests`,
     );
   }
-  return { [used[0]]: image };
+  return { [used[0]]: options.image! };
+}
+
+function runBy(target: ResolvedTarget, image: string): string {
+  const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
+  return workloads
+    .filter((w) => w.image === image)
+    .map((w) => `workload "${w.name}"`)
+    .join(', ');
 }

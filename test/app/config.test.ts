@@ -1,7 +1,7 @@
 import { ConfigError, describeConfig, parseConfig, parseMode } from '../../app/src/config';
 import { renderTarget } from '../../charts/app';
-import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, WORKLOAD_PORT } from '../../config';
-import { realOutputs } from '../charts/helpers';
+import { APP_ENV, platformConfig, WORKLOAD_DATABASE_NAME, DEFAULT_WORKLOAD_PORT } from '../../config';
+import { fakeOutputs } from '../deploy/fixtures';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -54,6 +54,24 @@ describe('parseConfig', () => {
     });
     expect(config.shutdownTimeoutMs).toBe(30_000);
     expect(config.shutdownDelayMs).toBe(5_000);
+  });
+
+  it('reads the granted bucket prefix', () => {
+    const config = parseConfig({ AWS_REGION: 'eu-west-1', BUCKET_NAME: 'platform-dev-data', BUCKET_PREFIX: 'web/' });
+    expect(config).toMatchObject({ bucketName: 'platform-dev-data', bucketPrefix: 'web/' });
+    expect(describeConfig(config)).toMatchObject({ bucketName: 'platform-dev-data', bucketPrefix: 'web/' });
+    expect(parseConfig({ AWS_REGION: 'eu-west-1', BUCKET_NAME: 'platform-dev-data', BUCKET_PREFIX: 'team/web/' }).bucketPrefix).toBe('team/web/');
+    expect(parseConfig({ AWS_REGION: 'eu-west-1', BUCKET_NAME: 'platform-dev-data' }).bucketPrefix).toBeUndefined();
+  });
+
+  it('refuses a bucket prefix that does not end in "/", or one without a bucket', () => {
+    expect(problemsOf({ AWS_REGION: 'eu-west-1', BUCKET_NAME: 'platform-dev-data', BUCKET_PREFIX: 'web' })).toEqual([
+      'BUCKET_PREFIX="web" is not a key prefix ending in "/", such as "web/"',
+    ]);
+    expect(problemsOf({ AWS_REGION: 'eu-west-1', BUCKET_NAME: 'platform-dev-data', BUCKET_PREFIX: '/web/' })).toEqual([
+      'BUCKET_PREFIX="/web/" is not a key prefix ending in "/", such as "web/"',
+    ]);
+    expect(problemsOf({ BUCKET_PREFIX: 'web/' })).toEqual(['BUCKET_PREFIX is set but BUCKET_NAME is not']);
   });
 
   it('reads a portable environment (credentials as files from a mounted Kubernetes Secret, no AWS, no identity)', () => {
@@ -210,24 +228,34 @@ describe('modes and their settings', () => {
 });
 
 describe('the settings the charts give the service (shared names, config/app-env.ts)', () => {
-  const objects = (target: string, outputs?: ReturnType<typeof realOutputs>) =>
-    renderTarget(platformConfig, target, { image: 'registry.local/web:1.0.0', outputs }).objects as { kind: string; data?: Record<string, string>; spec?: any }[];
+  const objects = (target: string, outputs?: ReturnType<typeof fakeOutputs>) =>
+    renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as {
+      kind: string;
+      metadata: { name: string };
+      data?: Record<string, string>;
+      spec?: any;
+    }[];
 
   it('an aws environment: the rendered ConfigMap is a complete, valid configuration of the service', () => {
-    const outputs = { ...realOutputs(platformConfig, 'dev'), bucketName: 'platform-dev-uploads', databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com' };
-    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap')!.data!;
+    const outputs = fakeOutputs('dev', {
+      account: '123456789012',
+      bucketName: 'platform-dev-uploads',
+      databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
+      databasePort: '5432',
+    });
+    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!;
     const names: string[] = Object.values(APP_ENV);
     expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
     const config = parseConfig(data);
-    expect(config).toMatchObject({ port: WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads' });
+    expect(config).toMatchObject({ port: DEFAULT_WORKLOAD_PORT, environment: 'dev', region: outputs.region, bucketName: 'platform-dev-uploads', bucketPrefix: 'web/' });
     expect(config.database).toMatchObject({ host: outputs.databaseEndpoint, name: WORKLOAD_DATABASE_NAME, ssl: 'require', credentials: { kind: 'iam', username: 'web' } });
   });
 
   it('a portable target: every variable from the ConfigMap or a Secret is one the service reads', () => {
     const generic = objects('generic');
-    const container = generic.find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    const container = generic.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!.spec.template.spec.containers[0];
     const fromSecrets = (container.env as { name: string }[]).map((e) => e.name);
-    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap')!.data!);
+    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!);
     const names: string[] = Object.values(APP_ENV);
     expect([...fromSecrets, ...fromConfigMap].filter((k) => !names.includes(k))).toEqual([]);
     // Only where the database is; the login itself is mounted as files, never a variable.

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { FileCredentials, PostgresProbe, S3BucketProbe, type CredentialsSource } from '../../app/src/dependencies';
+import { FAKE_AWS_CREDENTIALS, startMoto, type Moto } from '../support/moto';
 
 const STATIC: CredentialsSource = { failureHint: 'test', login: async () => ({ username: 'u', password: async () => 'p' }) };
 
@@ -40,6 +42,43 @@ describe('S3BucketProbe', () => {
     const denied = Object.assign(new Error('Forbidden'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
     const failing = new S3BucketProbe({ send: jest.fn().mockRejectedValue(denied) } as never, 'assets');
     await expect(failing.check()).resolves.toMatchObject({ ok: false, detail: 'AccessDenied (HTTP 403)' });
+  });
+});
+
+describe('S3BucketProbe with a granted prefix (moto_server)', () => {
+  let moto: Moto;
+  let s3: S3Client;
+  const sent: object[] = [];
+  const recording = { send: (command: never) => (sent.push(command), s3.send(command)) } as unknown as S3Client;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    s3 = new S3Client({ region: 'eu-west-1', endpoint: moto.endpoint, forcePathStyle: true, credentials: FAKE_AWS_CREDENTIALS });
+    await s3.send(new CreateBucketCommand({ Bucket: 'platform-dev-data', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+    await s3.send(new PutObjectCommand({ Bucket: 'platform-dev-data', Key: 'web/a.txt', Body: 'a' }));
+  }, 60_000);
+  afterAll(async () => {
+    s3?.destroy();
+    await moto?.stop();
+  });
+  beforeEach(() => sent.splice(0));
+
+  it('lists at most one key under the prefix instead of HeadBucket (the grant allows s3:ListBucket only there)', async () => {
+    await expect(new S3BucketProbe(recording, 'platform-dev-data', 'web/').check()).resolves.toMatchObject({ ok: true });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toBeInstanceOf(ListObjectsV2Command);
+    expect((sent[0] as ListObjectsV2Command).input).toEqual({ Bucket: 'platform-dev-data', Prefix: 'web/', MaxKeys: 1 });
+    // An empty prefix (nothing stored yet) is a healthy bucket too.
+    await expect(new S3BucketProbe(recording, 'platform-dev-data', 'worker/').check()).resolves.toMatchObject({ ok: true });
+  });
+
+  it('without a prefix, checks the bucket with HeadBucket', async () => {
+    await expect(new S3BucketProbe(recording, 'platform-dev-data').check()).resolves.toMatchObject({ ok: true });
+    expect(sent[0]).toBeInstanceOf(HeadBucketCommand);
+  });
+
+  it('reports a missing bucket as not ok, naming the error and status', async () => {
+    await expect(new S3BucketProbe(recording, 'platform-dev-missing', 'web/').check()).resolves.toMatchObject({ ok: false, detail: 'NoSuchBucket (HTTP 404)' });
   });
 });
 

@@ -20,7 +20,7 @@ import { Client } from 'pg';
 import { DatabaseConnection, FileCredentials } from '../../app/src/dependencies';
 import { WORKER_METRIC_NAMES } from '../../app/src/metrics';
 import { WorkQueue, type ClaimedItem } from '../../app/src/work-queue';
-import { parseExposition } from '../../deploy/canary/analysis';
+import { parseExposition } from '../../deploy/canary/verdict';
 import { ensureDatabaseRole } from '../../lambda/database-role/role';
 import { get, send, sleep } from './helpers';
 import { literal, startPostgres, type Postgres } from './postgres';

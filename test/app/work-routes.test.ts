@@ -9,7 +9,7 @@ import { createMetrics, listenMetrics } from '../../app/src/metrics';
 import { createApp, type App, type WorkQueueApi } from '../../app/src/server';
 import { WorkQueue, type WorkItem } from '../../app/src/work-queue';
 import { METRIC_NAMES } from '../../config';
-import { parseExposition } from '../../deploy/canary/analysis';
+import { parseExposition } from '../../deploy/canary/verdict';
 import { get, send } from './helpers';
 
 const quiet = createLogger({ out: { write: () => undefined }, err: { write: () => undefined } });

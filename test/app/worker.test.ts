@@ -6,7 +6,7 @@
 import { createLogger } from '../../app/src/logger';
 import { createWorkerMetrics, listenMetrics, WORKER_METRIC_NAMES } from '../../app/src/metrics';
 import { createWorker, listenHealth, type BatchSource, type Worker } from '../../app/src/worker';
-import { parseExposition } from '../../deploy/canary/analysis';
+import { parseExposition } from '../../deploy/canary/verdict';
 import { get, sleep } from './helpers';
 
 const quiet = createLogger({ out: { write: () => undefined }, err: { write: () => undefined } });

@@ -17,7 +17,7 @@ export function fakeOutputs(envName: string, overrides: Partial<Record<keyof Wor
     ...values,
     environment: env.name,
     region: env.region,
-    namespace: env.workload.namespace,
+    namespace: env.namespace,
     clusterName: `platform-${env.name}`,
     userPoolRegion: config.identity.region,
     userPoolClientSecretArn: `arn:aws:secretsmanager:${env.region}:123456789012:secret:platform/${env.name}/oidc-AbCdEf`,
@@ -53,8 +53,8 @@ export function releaseObjects(image: string, extra: { annotations?: Record<stri
   ];
 }
 
-export const fakeRender: RenderFn = (_config, _target, { image }) => ({
-  yaml: releaseObjects(image)
+export const fakeRender: RenderFn = (_config, _target, { images }) => ({
+  yaml: releaseObjects(images.app)
     .map((o) => dump(o))
     .join('---\n'),
 });

@@ -140,9 +140,9 @@ describe('npm run diff: the review of two synthesized sides', () => {
     const generic = section(text, 'Manifests generic');
     expect(generic).toContain('  - PodDisruptionBudget web (namespace web) (removed)');
     expect(generic).toContain('  ~ Deployment web (namespace web)');
-    expect(generic).toContain('      ~ spec.template.spec.containers[web].image: "<placeholder:image>" → "registry.example/web:1.5.0"');
+    expect(generic).toContain('      ~ spec.template.spec.containers[web].image: "<placeholder:image-app>" → "registry.example/web:1.5.0"');
     expect(text).not.toContain('Manifests dev');
-    expect(text).toContain('! image in generic, Deployment web, container web: <placeholder:image> → registry.example/web:1.5.0');
+    expect(text).toContain('! image in generic, Deployment web, container web: <placeholder:image-app> → registry.example/web:1.5.0');
     expect(text).toContain('! generic: PodDisruptionBudget web (namespace web) is removed');
     const md = toMarkdown(review);
     expect(md).toMatch(/<summary><b>generic<\/b><\/summary>\n\n```diff\n[\s\S]*- PodDisruptionBudget web[\s\S]*```/);

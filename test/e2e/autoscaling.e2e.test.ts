@@ -7,14 +7,15 @@
  * `cpu-heavy` test image (test/e2e/variants: every request does a fixed amount of CPU work; the production image has
  * no such code). Prints one `bench-autoscale: {…}` line.
  */
-import { platformConfig } from '../../config';
+import { platformConfig, type ServiceWorkload } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { freshNamespace } from './real-pods';
 
-const workload = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload;
-const NS = workload.namespace;
+const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
+const workload = generic.workloads.find((w): w is ServiceWorkload => w.name === 'web' && w.kind === 'service')!;
+const NS = generic.namespace;
 const RUN = `scale${Date.now().toString(36)}`;
 const IMAGE = `platform.local/web-test:cpu-heavy-${RUN}`;
 /**

@@ -28,7 +28,7 @@ import type { Sample } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn, type DeployRun } from './helpers';
 import { bench, benchOf, deploymentImage, freshNamespace, runningPods, underLoad } from './real-pods';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
+const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `c${Date.now().toString(36)}`;
 /** A test variant under one of the run's tags (cluster/node/image.sh --also-tag tags the variants too). */
 const variant = (v: string, tag = 'a') => `platform.local/web-test:${v}-${RUN}-${tag}`;
@@ -231,7 +231,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
   });
 
   test('7. --abort-canary removes a leftover canary explicitly, and says so', async () => {
-    const objects = (loadAll(renderTarget(platformConfig, 'generic', { image: variant('ok', 'c') }).yaml) as any[]).filter(Boolean);
+    const objects = (loadAll(renderTarget(platformConfig, 'generic', { images: { app: variant('ok', 'c') } }).yaml) as any[]).filter(Boolean);
     const leftover = canaryDeployment(
       objects.find((o) => o.kind === 'Deployment'),
       1,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
-import { DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS } from '../../config';
+import { DEPLOY_ACCESS_POLICY, deployerGroup, deployerRoleBinding, environmentStackName, platformConfig, WORKLOAD_OUTPUT_FIELDS, type ServiceWorkload } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/adapters/kubectl';
@@ -59,7 +59,7 @@ async function prodRelease(moto: Moto) {
   Object.assign(outputs, {
     environment: 'prod',
     region: env.region,
-    namespace: env.workload.namespace,
+    namespace: env.namespace,
     clusterName: 'platform-prod',
     userPoolRegion: platformConfig.identity.region,
     userPoolClientSecretArn: arn,
@@ -180,7 +180,7 @@ describe('deploy command', () => {
     expect(readFileSync(join(root, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toContain('registry.local/web:1.0.0');
     // The chart leaves spec.replicas to the HorizontalPodAutoscaler (a first release starts at 1): the command only
     // reports success once the autoscaler has raised the Deployment to minReplicas and those replicas are available.
-    const minReplicas = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.minReplicas;
+    const minReplicas = (platformConfig.portableTargets.find((t) => t.name === 'generic')!.workloads.find((w) => w.name === 'web') as ServiceWorkload).minReplicas;
     expect(minReplicas).toBeGreaterThanOrEqual(2);
     expect(run.stdout).toMatch(new RegExp(`done when at least ${minReplicas} replicas \\(HorizontalPodAutoscaler minReplicas\\) are available`));
     const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
@@ -247,7 +247,7 @@ describe('deploy command', () => {
   });
 
   test('an object removed from the release is pruned by the next deploy', async () => {
-    const { yaml } = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.1' });
+    const { yaml } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
     const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
     writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
@@ -284,7 +284,7 @@ describe('deploy command', () => {
     Object.assign(outputs, {
       environment: 'dev',
       region: env.region,
-      namespace: env.workload.namespace,
+      namespace: env.namespace,
       clusterName: 'platform-dev',
       userPoolRegion: platformConfig.identity.region,
       certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/00000000-0000-0000-0000-000000000000`,
@@ -313,8 +313,8 @@ describe('deploy command', () => {
     expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(outputs.certificateArn);
     expect(await deploymentImage()).toBe(image);
     // The generic release's objects that dev does not have were pruned (same ApplySet: one release per namespace).
-    const generic = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.1' }).objects as any[];
-    const dev = renderTarget(platformConfig, 'dev', { image, outputs: outputs as any }).objects as any[];
+    const generic = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } }).objects as any[];
+    const dev = renderTarget(platformConfig, 'dev', { images: { app: image }, outputs: outputs as any }).objects as any[];
     const key = (o: any) => `${o.kind}/${o.metadata.name}`;
     for (const gone of generic.filter((g) => !dev.some((d) => key(d) === key(g)))) {
       const r = await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name']);
@@ -376,10 +376,10 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   };
 
   beforeAll(async () => {
-    expect(prodEnv.workload.namespace).toBe(NS);
+    expect(prodEnv.namespace).toBe(NS);
     // Start from what the infrastructure leaves: the Namespace (Pod Security restricted), created by cluster-admin.
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-    const namespace = (renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[]).find((o) => o.kind === 'Namespace');
+    const namespace = (renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const applied = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], dump(namespace));
     expect(applied.stderr).toBe('');
@@ -453,7 +453,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     expect(run.stdout).not.toMatch(/namespace\/web serverside-applied/);
     expect(await namespaceState()).toEqual(before);
     expect(before.managers).toEqual([INFRA_MANAGER]);
-    const objects = (renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[]).filter((o) => o.kind !== 'Namespace');
+    const objects = (renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).filter((o) => o.kind !== 'Namespace');
     for (const o of objects) {
       const group = (o.apiVersion as string).includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
       const r = await kubectl(['get', `${o.kind}${group}`, o.metadata.name, '-n', NS, '-o', 'name']);
@@ -464,7 +464,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   });
 
   test('generic: ApplySet pruning works with these credentials', async () => {
-    const { yaml } = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' });
+    const { yaml } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
     const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
     writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
@@ -495,7 +495,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       expect(await namespaceState()).toEqual(before);
       // First prod release in this namespace: its RoleBinding binds a Role the release creates (admin has no `bind`).
       expect(run.stdout).toMatch(/RoleBinding web-oidc-client-reader: not in the dry run \(binds a Role this release creates first\)/);
-      const rendered = renderTarget(platformConfig, 'prod', { image: prod.image, outputs: prod.outputs as any }).objects as any[];
+      const rendered = renderTarget(platformConfig, 'prod', { images: { app: prod.image }, outputs: prod.outputs as any }).objects as any[];
       const rbac = rendered.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
       expect(rbac.length).toBeGreaterThanOrEqual(2);
       for (const o of rbac) {
@@ -504,7 +504,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       }
       const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
       expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
-      const generic = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[];
+      const generic = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[];
       const key = (o: any) => `${o.kind}/${o.metadata.name}`;
       for (const gone of generic.filter((g) => g.kind !== 'Namespace' && !rendered.some((d) => key(d) === key(g)))) {
         const r = await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name']);

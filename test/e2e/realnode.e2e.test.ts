@@ -15,7 +15,7 @@ import { longRequest } from '../support/load';
 import { buildNodeImages, envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { bench, benchOf, deploymentImage as deploymentImageOf, freshNamespace, runningPods as runningPodsOf, serviceAddress, underLoad as underLoadOf } from './real-pods';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
+const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `e2e${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 const variant = (v: string) => `platform.local/web-test:${v}-${RUN}-a`;
@@ -180,7 +180,7 @@ describeReal('real pods under load (real node)', () => {
   });
 
   test('5. the harness has teeth: the same load against the chart without its preStop wait fails requests', async () => {
-    const { yaml } = renderTarget(platformConfig, 'generic', { image: image('d') });
+    const { yaml } = renderTarget(platformConfig, 'generic', { images: { app: image('d') } });
     const objects = (loadAll(yaml) as any[]).filter(Boolean);
     const d = objects.find((o) => o.kind === 'Deployment');
     expect(d.spec.template.spec.containers[0].lifecycle.preStop).toBeDefined();

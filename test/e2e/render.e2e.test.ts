@@ -1,6 +1,6 @@
 /**
  * The "kubectl apply" path without the deploy command, on the REAL node with the real sample image: docs/kubectl-gitops-helm.md's
- * `npm run render -- --env generic --image <ref> --out <dir>`, then only kubectl — `kubectl apply --server-side -f
+ * `npm run render -- --env generic --image app=<ref> --out <dir>`, then only kubectl — `kubectl apply --server-side -f
  * <dir>`, the Secret the render names, `kubectl rollout status` — and the release serves: real HTTP requests through
  * the Service (its ClusterIP, through the node's bridge) answer 200, and the rendered pods' own request logs account
  * for every one of them. A second render + apply rolls a new image out, which serves the same way.
@@ -14,7 +14,7 @@ import { platformConfig } from '../../config';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.workload.namespace;
+const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `render${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 /** Requests sent to each release: bounded in count and time. */
@@ -23,7 +23,7 @@ const RATE = 40;
 
 /** `npm run render` exactly as docs/kubectl-gitops-helm.md documents it. */
 function render(img: string, out: string): string {
-  const r = spawnSync('npm', ['run', 'render', '--', '--env', 'generic', '--image', img, '--out', out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', 'render', '--', '--env', 'generic', '--image', `app=${img}`, '--out', out], { cwd: root, encoding: 'utf8' });
   expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   return r.stdout;
 }
@@ -126,11 +126,14 @@ describeReal('plain kubectl apply of rendered manifests (real node)', () => {
   test('npm run render + kubectl apply --server-side rolls out and serves (200 from the rendered pods), and rolls a new image out', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'render-e2e-')), 'generic');
     const stdout = render(image('a'), out);
-    expect(stdout).toContain('Secret web-database');
+    for (const w of ['web', 'worker', 'prune']) expect(stdout).toContain(`Secret ${w}-database`);
 
+    // As render prints it: the namespace file first, then the folder (one file per workload).
+    const namespaceApplied = await kubectl(['apply', '--server-side', '-f', join(out, 'namespace.k8s.yaml')]);
+    expect({ code: namespaceApplied.code, stderr: namespaceApplied.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(namespaceApplied.stdout).toMatch(/^namespace\/web serverside-applied$/m);
     const applied = await kubectl(['apply', '--server-side', '-f', out]);
     expect({ code: applied.code, stderr: applied.stderr }).toEqual({ code: 0, stderr: '' }); // no Pod Security warning either
-    expect(applied.stdout).toMatch(/^namespace\/web serverside-applied$/m);
     expect(applied.stdout).toMatch(/^deployment\.apps\/web serverside-applied$/m);
     // The Secret the render named (never written by it): created by the operator.
     const secret = await kubectl([

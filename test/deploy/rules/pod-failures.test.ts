@@ -16,7 +16,7 @@ import {
 
 /** The generic target's real container spec (probes as the chart renders them). */
 const chartContainer = (): ContainerSpecLike => {
-  const objects = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' }).objects as any[];
+  const objects = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[];
   return objects.find((o) => o.kind === 'Deployment').spec.template.spec.containers[0];
 };
 

@@ -1,5 +1,5 @@
 import { renderTarget } from '../../../charts/app';
-import { platformConfig } from '../../../config';
+import { platformConfig, type ServiceWorkload } from '../../../config';
 import { autoscalerMinReplicas, describeUnreadyPods, evaluateRollout, everyReplicaUpdatedAndReady, progressLine, type DeploymentLike } from '../../../deploy/rules/rollout';
 
 const deployment = (status: DeploymentLike['status'], extra: Partial<DeploymentLike> = {}): DeploymentLike => ({
@@ -138,9 +138,11 @@ describe('rollout state with a HorizontalPodAutoscaler (it owns spec.replicas)',
   });
 
   test('minReplicas comes from the HorizontalPodAutoscaler that targets the Deployment in the rendered manifests', () => {
-    const { objects } = renderTarget(platformConfig, 'generic', { image: 'registry.local/web:1.0.0' });
+    const { objects } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
     const target = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
-    expect(autoscalerMinReplicas(objects, 'web')).toBe(target.workload.minReplicas);
+    const web = target.workloads.find((w) => w.name === 'web');
+    expect(web?.kind).toBe('service');
+    expect(autoscalerMinReplicas(objects, 'web')).toBe((web as ServiceWorkload).minReplicas);
     expect(autoscalerMinReplicas(objects, 'other')).toBeUndefined();
     expect(
       autoscalerMinReplicas(
