@@ -10,7 +10,7 @@ function moreLikeDev(count: number, natGateways = dev.natGateways): EnvironmentC
     name: `extra${i}`,
     vpcCidr: `10.${50 + i}.0.0/16`,
     natGateways,
-    workload: { ...dev.workload, hostname: `extra${i}.eu-west-1.example.com` },
+    workloads: dev.workloads.map((w) => (w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host: `extra${i}.eu-west-1.example.com` } } : w)),
   }));
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { platformConfig, validatePlatformConfig } from '../../config';
+import { platformConfig, validatePlatformConfig, type Workload } from '../../config';
 import { type Finding, readFindings, synthInfra } from '../../infra/app';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -95,4 +95,9 @@ export function relayedValue(json: Record<string, any>, value: any): unknown {
     throw new Error(`value is not relayed through SharedValues: ${JSON.stringify(value)}`);
   }
   return json.Resources.SharedValues.Properties.Value['Fn::Join'][1][index];
+}
+
+/** The workloads with every public service moved to `host` (a test environment in another region or domain). */
+export function withPublicHost(workloads: readonly Workload[], host: string): Workload[] {
+  return workloads.map((w) => (w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host } } : w));
 }

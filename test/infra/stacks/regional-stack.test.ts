@@ -20,9 +20,9 @@ describe('regional shared stacks', () => {
     });
   });
 
-  test.each([primary, secondary])('ECR repository: scan on push, immutable tags, KMS, lifecycle rules', (template) => {
+  test.each([primary, secondary].flatMap((template) => platformConfig.images.map((image) => [image.repositoryName, template] as const)))('ECR repository %s: scan on push, immutable tags, KMS, lifecycle rules', (repositoryName, template) => {
     template.hasResourceProperties('AWS::ECR::Repository', {
-      RepositoryName: platformConfig.imageRepositoryName,
+      RepositoryName: repositoryName,
       ImageScanningConfiguration: { ScanOnPush: true },
       ImageTagMutability: 'IMMUTABLE',
       EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
@@ -37,7 +37,7 @@ describe('regional shared stacks', () => {
         Rules: [
           {
             Destinations: [{ Region: 'eu-central-1', RegistryId: { Ref: 'AWS::AccountId' } }],
-            RepositoryFilters: [{ Filter: platformConfig.imageRepositoryName, FilterType: 'PREFIX_MATCH' }],
+            RepositoryFilters: platformConfig.images.map((image) => ({ Filter: image.repositoryName, FilterType: 'PREFIX_MATCH' })),
           },
         ],
       },
