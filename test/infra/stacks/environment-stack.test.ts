@@ -147,8 +147,8 @@ describe('environment stack: EKS', () => {
 
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
-    // web workload, ALB controller, external-dns, CloudWatch agent (observability add-on), Cluster Autoscaler
-    expect(podRoles).toHaveLength(5);
+    // One per declared workload (web, worker, prune), ALB controller, external-dns, CloudWatch agent (observability add-on), Cluster Autoscaler
+    expect(podRoles).toHaveLength(devConfig.workloads.length + 4);
     for (const [, role] of podRoles) {
       const actions = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
       expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:TagSession']));
