@@ -122,3 +122,10 @@ export function relayedValue(json: Record<string, any>, value: any): unknown {
 export function withPublicHost(workloads: readonly Workload[], host: string): Workload[] {
   return workloads.map((w) => (w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host } } : w));
 }
+
+/** A test configuration synthesized into a fresh directory: call once per test file (module level or beforeAll). */
+export function synthesizeConfig(config: PlatformConfig, name: string): Platform {
+  const dir = mkdtempSync(join(tmpdir(), `platform-${name}-`));
+  synthInfra(validatePlatformConfig(config), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
+  return readPlatform(dir);
+}
