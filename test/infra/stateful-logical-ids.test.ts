@@ -52,7 +52,15 @@ describe.each(Object.keys(ON_MAIN))('stateful resources keep their logical IDs (
   test.each(stacks)('%s: the stateful resources are exactly those of main, under the same logical IDs', (stack) => {
     const json = assembly.json(stack);
     const actual = Object.fromEntries(
-      STATEFUL_TYPES.map((type) => [type, resourcesOfType(json, type).map(([id]) => id).sort()] as const).filter(([, ids]) => ids.length > 0),
+      STATEFUL_TYPES.map(
+        (type) =>
+          [
+            type,
+            resourcesOfType(json, type)
+              .map(([id]) => id)
+              .sort(),
+          ] as const,
+      ).filter(([, ids]) => ids.length > 0),
     );
     const expected = Object.fromEntries(Object.entries(ON_MAIN[configuration][stack]).map(([type, ids]) => [type, [...ids!].sort()]));
     expect(actual).toEqual(expected);

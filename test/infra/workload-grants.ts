@@ -26,7 +26,11 @@ export interface Grant {
   readonly condition?: Json;
 }
 
-const grant = (actions: string[], resources: string[], condition?: Json): Grant => ({ actions: [...actions].sort(), resources: [...resources].sort(), ...(condition ? { condition } : {}) });
+const grant = (actions: string[], resources: string[], condition?: Json): Grant => ({
+  actions: [...actions].sort(),
+  resources: [...resources].sort(),
+  ...(condition ? { condition } : {}),
+});
 
 /** The grants of a workload's Pod Identity role (its `<Pascal>PodPolicy`), or undefined when it has no policy. */
 export function podGrants(json: Json, workload: string): Grant[] | undefined {
@@ -120,7 +124,5 @@ export function alarmsById(json: Json, project: string, env: EnvironmentConfig):
 
 /** The database-role custom resources by role name, with their logical IDs. */
 export function databaseRoles(json: Json): Map<string, { id: string; properties: Json; dependsOn: string[] }> {
-  return new Map(
-    resourcesOfType(json, 'Custom::DatabaseRole').map(([id, r]) => [r.Properties.RoleName, { id, properties: r.Properties, dependsOn: [r.DependsOn ?? []].flat() }]),
-  );
+  return new Map(resourcesOfType(json, 'Custom::DatabaseRole').map(([id, r]) => [r.Properties.RoleName, { id, properties: r.Properties, dependsOn: [r.DependsOn ?? []].flat() }]));
 }
