@@ -76,6 +76,8 @@ describe.each(stacks)('%s', (_name, stackName, region, workloads) => {
   });
 
   test.each(withDatabase)("after `restore:db --switch`, %s's grant names the restored instance (from the parameter), still its own user only", (workload) => {
-    expect(grant(workload, { [RESTORED_DATABASE_PARAMETER]: 'db-RESTORED0123456789ABCDEFGH' })).toBe(`${prefix}:dbuser:db-RESTORED0123456789ABCDEFGH/${databaseRoleName(workload)}`);
+    expect(grant(workload, { [RESTORED_DATABASE_PARAMETER]: 'db-RESTORED0123456789ABCDEFGH' })).toBe(
+      `${prefix}:dbuser:db-RESTORED0123456789ABCDEFGH/${databaseRoleName(workload)}`,
+    );
   });
 });

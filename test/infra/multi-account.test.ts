@@ -212,7 +212,9 @@ describe('multi-account example', () => {
       const [policy] = resources('platform-github', 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === recordsId));
       const change = policy.Properties.PolicyDocument.Statement.find((st: Json) => st.Action === 'route53:ChangeResourceRecordSets');
       expect(arn(change.Resource)).toBe(zone);
-      expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(publicHosts(env.workloads).flatMap((host) => [host, `*-${host}`]));
+      expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(
+        publicHosts(env.workloads).flatMap((host) => [host, `*-${host}`]),
+      );
     }
   });
 

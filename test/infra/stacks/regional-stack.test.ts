@@ -20,16 +20,19 @@ describe('regional shared stacks', () => {
     });
   });
 
-  test.each([primary, secondary].flatMap((template) => platformConfig.images.map((image) => [image.repositoryName, template] as const)))('ECR repository %s: scan on push, immutable tags, KMS, lifecycle rules', (repositoryName, template) => {
-    template.hasResourceProperties('AWS::ECR::Repository', {
-      RepositoryName: repositoryName,
-      ImageScanningConfiguration: { ScanOnPush: true },
-      ImageTagMutability: 'IMMUTABLE',
-      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
-      LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('untagged') },
-    });
-    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-  });
+  test.each([primary, secondary].flatMap((template) => platformConfig.images.map((image) => [image.repositoryName, template] as const)))(
+    'ECR repository %s: scan on push, immutable tags, KMS, lifecycle rules',
+    (repositoryName, template) => {
+      template.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: repositoryName,
+        ImageScanningConfiguration: { ScanOnPush: true },
+        ImageTagMutability: 'IMMUTABLE',
+        EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+        LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('untagged') },
+      });
+      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    },
+  );
 
   test('the primary region replicates images to the prod region; the other region does not replicate', () => {
     primary.hasResourceProperties('AWS::ECR::ReplicationConfiguration', {
