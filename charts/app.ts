@@ -164,7 +164,9 @@ function render(config: PlatformConfig, target: string, images: Readonly<Record<
     const objects = sortForApply(documents[i]);
     return { file, ...(workload ? { workload } : {}), yaml: toYaml(objects), objects };
   });
-  return { yaml: files.map((f) => f.yaml).join(''), objects: files.flatMap((f) => f.objects), files };
+  // The whole target in the shared apply order (what the deploy command applies); each file in that order too.
+  const objects = sortForApply(documents.flat());
+  return { yaml: toYaml(objects), objects, files };
 }
 
 interface KubeObject {

@@ -46,8 +46,9 @@ export function awsTarget(props: AwsTargetProps): TargetProfile {
   const inAnotherAccount = userPoolInAnotherAccount(config, env);
   const oidc = albAuthType(env.region, outputs.userPoolRegion, inAnotherAccount) === 'oidc';
   const partition = partitionOf(outputs.region);
-  // Pod Identity credentials for a workload that calls AWS (its bucket prefix) or signs database logins (IAM auth).
-  const callsAws = (w: Workload) => w.storage !== undefined || w.database !== undefined;
+  // HTTPS to AWS APIs for a workload with a bucket prefix; the Pod Identity agent's credentials for it and for one
+  // that signs database logins (IAM authentication signs locally: no API call).
+  const egressOf = (w: Workload) => [...(w.storage ? [AWS_APIS] : []), ...(w.storage || w.database ? [POD_IDENTITY_AGENT] : []), ...declaredEgress(w)];
 
   return {
     name: env.name,
@@ -84,7 +85,7 @@ export function awsTarget(props: AwsTargetProps): TargetProfile {
       },
       secretEnv: secretRefs(workload),
     }),
-    egressOf: (workload) => [...(callsAws(workload) ? [AWS_APIS, POD_IDENTITY_AGENT] : []), ...declaredEgress(workload)],
+    egressOf,
     addNamespaceObjects: (scope) => {
       if (oidc) new OidcSecretReader(scope, 'OidcSecretReader', { namespace: env.namespace, secretName: OIDC_CLIENT_SECRET_NAME });
     },

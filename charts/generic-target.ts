@@ -65,9 +65,7 @@ export function genericTarget(props: GenericTargetProps): TargetProfile {
         // Where the database is: not secret, read from the same Secret. The login itself only as files.
         secretEnv: {
           ...secretRefs(workload),
-          ...(workload.database
-            ? { [APP_ENV.databaseHost]: fromSecret('host'), [APP_ENV.databasePort]: fromSecret('port'), [APP_ENV.databaseName]: fromSecret('dbname') }
-            : {}),
+          ...(workload.database ? { [APP_ENV.databaseHost]: fromSecret('host'), [APP_ENV.databasePort]: fromSecret('port'), [APP_ENV.databaseName]: fromSecret('dbname') } : {}),
         },
         ...(workload.database ? { secretFiles: { secretName: secret, keys: ['username', 'password'], mountPath: DATABASE_CREDENTIALS_DIR } } : {}),
       };

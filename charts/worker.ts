@@ -62,7 +62,9 @@ export class Worker extends Construct {
     super(scope, id);
     checkInteger('replicas', props.replicas, WORKLOAD_LIMITS.minReplicas.min, WORKLOAD_LIMITS.minReplicas.max);
     if (props.production && props.replicas < PRODUCTION_MIN_REPLICAS) {
-      throw new ChartInputError(`replicas is ${props.replicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} so a rollout, a drain or a node loss never stops the work`);
+      throw new ChartInputError(
+        `replicas is ${props.replicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} so a rollout, a drain or a node loss never stops the work`,
+      );
     }
     const healthPort = props.healthPort ?? DEFAULT_WORKLOAD_PORT;
     checkInteger('healthPort', healthPort, 1, 65535);

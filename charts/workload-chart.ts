@@ -66,7 +66,8 @@ export class WorkloadChart extends Chart {
       podLabels = service.selectorLabels;
       if (isPublic) profile.exposePublic(this, service, workload as ServiceWorkload);
     } else if (workload.kind === 'worker') {
-      podLabels = new Worker(this, 'Worker', { ...common, production: profile.production, replicas: workload.replicas, healthPort: workload.healthPort, probes: workload.probes }).selectorLabels;
+      podLabels = new Worker(this, 'Worker', { ...common, production: profile.production, replicas: workload.replicas, healthPort: workload.healthPort, probes: workload.probes })
+        .selectorLabels;
     } else {
       podLabels = new ScheduledJob(this, 'CronJob', { ...common, ...cronJobSettings(workload) }).selectorLabels;
     }

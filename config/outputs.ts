@@ -1,4 +1,3 @@
-
 /**
  * The contract between the cloud side (CDK) and the workloads (cdk8s charts, deploy command).
  *

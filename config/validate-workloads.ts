@@ -38,7 +38,11 @@ export function validateImages(images: unknown, check: Checker): void {
       repositories.add(image.repositoryName);
       const id = repositoryConstructId(image);
       const other = constructIds.get(id);
-      if (other) check.fail(where, `repositoryName "${image.repositoryName}" ends like "${other}"; repositories' last path segments must differ (they name the repository's CloudFormation resource)`);
+      if (other)
+        check.fail(
+          where,
+          `repositoryName "${image.repositoryName}" ends like "${other}"; repositories' last path segments must differ (they name the repository's CloudFormation resource)`,
+        );
       constructIds.set(id, image.repositoryName);
     }
   });
@@ -107,7 +111,8 @@ function validateCommon(workload: Workload, where: string, target: WorkloadTarge
     workload.egress.forEach((destination, i) => {
       const field = `egress[${i}]`;
       check.knownKeys(where, field, destination, NAMED_CIDR_KEYS);
-      if (check.matches(where, `${field}.name`, destination.name, DNS_LABEL, 'a lowercase DNS label') && seen.has(destination.name)) check.fail(where, `${field}.name "${destination.name}" is used twice`);
+      if (check.matches(where, `${field}.name`, destination.name, DNS_LABEL, 'a lowercase DNS label') && seen.has(destination.name))
+        check.fail(where, `${field}.name "${destination.name}" is used twice`);
       seen.add(destination.name);
       check.cidr(where, `${field}.cidr`, destination.cidr, 0, 32);
       check.integer(where, `${field}.port`, destination.port, 1, 65535);
@@ -157,8 +162,14 @@ function validateService(service: Extract<Workload, { kind: 'service' }>, where:
     else {
       check.knownKeys(where, 'exposure', exposure, ['kind', 'host', 'path']);
       const { host, path } = exposure as { host?: unknown; path?: unknown };
-      if (host === undefined && path === undefined) check.fail(where, 'exposure is public without a host or path; give exposure.host (e.g. "app.example.com") and/or exposure.path (e.g. "/api")');
-      if (host !== undefined && check.matches(where, 'exposure.host', host, HOSTNAME, 'a lowercase hostname such as "app.example.com"') && target.coversHost && !target.coversHost(host)) {
+      if (host === undefined && path === undefined)
+        check.fail(where, 'exposure is public without a host or path; give exposure.host (e.g. "app.example.com") and/or exposure.path (e.g. "/api")');
+      if (
+        host !== undefined &&
+        check.matches(where, 'exposure.host', host, HOSTNAME, 'a lowercase hostname such as "app.example.com"') &&
+        target.coversHost &&
+        !target.coversHost(host)
+      ) {
         check.fail(where, `exposure.host "${host}" is not covered by the region's certificate (${target.certificateNames})`);
       }
       if (path !== undefined) check.matches(where, 'exposure.path', path, URL_PATH, 'a URL path such as "/api"');
@@ -170,7 +181,10 @@ function validateService(service: Extract<Workload, { kind: 'service' }>, where:
 function validateWorker(worker: Extract<Workload, { kind: 'worker' }>, where: string, target: WorkloadTarget, check: Checker): void {
   const { min, max } = WORKLOAD_LIMITS.minReplicas;
   if (check.integer(where, 'replicas', worker.replicas, min, max) && target.production && worker.replicas < PRODUCTION_MIN_REPLICAS) {
-    check.fail(where, `replicas is ${worker.replicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} so a rollout, a drain or a node loss never stops the work`);
+    check.fail(
+      where,
+      `replicas is ${worker.replicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} so a rollout, a drain or a node loss never stops the work`,
+    );
   }
   validatePort(where, 'healthPort', worker.healthPort, check);
   validateProbes(worker.probes, where, check);
@@ -180,7 +194,8 @@ function validateWorker(worker: Extract<Workload, { kind: 'worker' }>, where: st
 function validateCronJob(job: Extract<Workload, { kind: 'cronJob' }>, where: string, check: Checker): void {
   const scheduleProblem = typeof job.schedule === 'string' ? cronScheduleProblem(job.schedule) : 'expected a five-field cron expression such as "15 3 * * *"';
   if (check.present(where, 'schedule', job.schedule) && scheduleProblem) check.fail(where, `schedule is ${JSON.stringify(job.schedule)}; ${scheduleProblem}`);
-  if (job.timeZone !== undefined && !isTimeZone(job.timeZone)) check.fail(where, `timeZone is ${JSON.stringify(job.timeZone)}; expected an IANA time zone such as "Etc/UTC" or "Europe/Berlin"`);
+  if (job.timeZone !== undefined && !isTimeZone(job.timeZone))
+    check.fail(where, `timeZone is ${JSON.stringify(job.timeZone)}; expected an IANA time zone such as "Etc/UTC" or "Europe/Berlin"`);
   if (job.concurrencyPolicy !== undefined) check.oneOf(where, 'concurrencyPolicy', job.concurrencyPolicy, ['Forbid', 'Allow', 'Replace']);
   if (job.startingDeadlineSeconds !== undefined) check.integer(where, 'startingDeadlineSeconds', job.startingDeadlineSeconds, 10, 86400);
   if (job.activeDeadlineSeconds !== undefined) check.integer(where, 'activeDeadlineSeconds', job.activeDeadlineSeconds, 1, 86400);
@@ -206,13 +221,18 @@ function validateEdges(workloads: readonly Workload[], target: WorkloadTarget, c
     const callers = workload?.kind === 'service' ? (workload.allowFrom ?? []) : [];
     callers.forEach((caller, i) => {
       if (caller === workload.name) check.fail(where, `allowFrom[${i}] is its own name; a workload's pods need no policy to reach themselves`);
-      else if (!byName.has(caller)) check.fail(where, `allowFrom[${i}] is ${JSON.stringify(caller)}, which is no workload of this target; allowed: ${quoted(known.filter((n) => n !== workload.name))}`);
+      else if (!byName.has(caller))
+        check.fail(where, `allowFrom[${i}] is ${JSON.stringify(caller)}, which is no workload of this target; allowed: ${quoted(known.filter((n) => n !== workload.name))}`);
     });
     if (new Set(callers).size !== callers.length) check.fail(where, `allowFrom ${JSON.stringify(callers)} names a workload twice`);
     (workload?.database?.schemas ?? []).forEach((grant, i) => {
       const owner = byName.get(grant?.workload);
       if (grant?.workload === workload.name) check.fail(where, `database.schemas[${i}].workload is its own name; use database.ownSchema: true`);
-      else if (!owner) check.fail(where, `database.schemas[${i}].workload is ${JSON.stringify(grant?.workload)}, which is no workload of this target; allowed: ${quoted(known.filter((n) => n !== workload.name))}`);
+      else if (!owner)
+        check.fail(
+          where,
+          `database.schemas[${i}].workload is ${JSON.stringify(grant?.workload)}, which is no workload of this target; allowed: ${quoted(known.filter((n) => n !== workload.name))}`,
+        );
       else if (owner.database?.ownSchema !== true) check.fail(where, `database.schemas[${i}].workload "${grant.workload}" owns no schema (its database.ownSchema is not true)`);
     });
   }

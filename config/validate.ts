@@ -168,7 +168,8 @@ function validateEnvironment(
 
   const cluster = env.cluster;
   if (check.present(where, 'cluster', cluster)) {
-    check.knownKeys(where, 'cluster', cluster, CLUSTER_KEYS);
+    // adminRoleName has a rule of its own below that names its replacement.
+    check.knownKeys(where, 'cluster', cluster, [...CLUSTER_KEYS, 'adminRoleName']);
     check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
     if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
       problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
@@ -253,17 +254,21 @@ function validateEnvironment(
   if (Array.isArray(env.workloads) && env.workloads.some((w) => w?.kind === 'service' && w.exposure?.kind === 'public') && publicHosts(env.workloads).length === 0) {
     problems.push(`${where}: no public service names exposure.host; the ALB's sign-in (Cognito callback) needs at least one host of the environment`);
   }
-  validateWorkloads(env.workloads, {
-    where,
-    production: env.production === true,
-    images: imageNames,
-    ...(certificate
-      ? {
-          coversHost: (host: string) => certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], host),
-          certificateNames: [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', '),
-        }
-      : {}),
-  }, check);
+  validateWorkloads(
+    env.workloads,
+    {
+      where,
+      production: env.production === true,
+      images: imageNames,
+      ...(certificate
+        ? {
+            coversHost: (host: string) => certificateCovers(certificate.domainName, certificate.subjectAlternativeNames ?? [], host),
+            certificateNames: [certificate.domainName, ...(certificate.subjectAlternativeNames ?? [])].join(', '),
+          }
+        : {}),
+    },
+    check,
+  );
   if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
 
   const retention = env.dataRetention;

@@ -55,6 +55,7 @@ export const APPLY_ORDER: readonly string[] = [
   'NetworkPolicy',
   'Service',
   'Deployment',
+  'CronJob',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'Ingress',

@@ -6,7 +6,7 @@
  *
  * Rules: config/validate-workloads.ts. Defaults: the `workload*` functions below (one home each).
  */
-import type { ReleaseStrategy } from './types';
+import type { ReleaseStrategy } from './release-strategy';
 
 /** A container image the platform builds, scans and pushes (one ECR repository each, replicated to every region). */
 export interface ImageConfig {
@@ -260,7 +260,7 @@ export function calleesOf(caller: string, workloads: readonly Workload[]): Servi
 
 /** The public services (reached through the ingress). */
 export function publicServices(workloads: readonly Workload[]): ServiceWorkload[] {
-  return workloads.filter((w): w is ServiceWorkload => w.kind === 'service' && w.exposure.kind === 'public');
+  return workloads.filter((w): w is ServiceWorkload => w?.kind === 'service' && w.exposure?.kind === 'public');
 }
 
 /** The distinct hosts of the public services, in declaration order (certificates, DNS records, sign-in callbacks, CORS). */

@@ -25,7 +25,11 @@ import { inputError } from '../errors';
 import { assertNoPlaceholders, parseManifests, podImages, prepareRelease, readManifestDir, type ManifestSource, type ReleaseSet } from '../manifests';
 import { oidcSecretNames } from '../rules/secrets';
 
-export type RenderFn = (config: PlatformConfig, target: string, options: { images: Readonly<Record<string, string>>; outputs?: WorkloadOutputs }) => { yaml: string; objects?: unknown[] };
+export type RenderFn = (
+  config: PlatformConfig,
+  target: string,
+  options: { images: Readonly<Record<string, string>>; outputs?: WorkloadOutputs },
+) => { yaml: string; objects?: unknown[] };
 
 export type ResolvedTarget = DeployTarget & {
   readonly namespace: string;
@@ -81,7 +85,8 @@ export function resolveTarget(config: PlatformConfig, name: string): ResolvedTar
   if (target) {
     const declared = target.kind === 'aws' ? target.env : target.target;
     const deploymentName = releasedServiceName(declared.workloads);
-    if (!deploymentName) throw inputError(`${target.kind === 'aws' ? 'environment' : 'target'} "${name}" declares no service; the deploy command releases a service (with the workloads beside it)`);
+    if (!deploymentName)
+      throw inputError(`${target.kind === 'aws' ? 'environment' : 'target'} "${name}" declares no service; the deploy command releases a service (with the workloads beside it)`);
     return { ...target, namespace: declared.namespace, deploymentName };
   }
   const allowed = [...config.environments.map((e) => `"${e.name}" (aws)`), ...config.portableTargets.map((t) => `"${t.name}" (portable)`)];
@@ -181,7 +186,9 @@ function imagesFor(config: PlatformConfig, target: ResolvedTarget, image: string
   const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
   const used = imagesInUse(config.images, workloads).map((i) => i.name);
   if (used.length !== 1) {
-    throw inputError(`target "${target.name}" runs ${used.length} images (${used.join(', ')}); --image names one: release a target of one image, or render its manifests per image (npm run render -- --image <name>=<ref> …) and deploy them with --manifests`);
+    throw inputError(
+      `target "${target.name}" runs ${used.length} images (${used.join(', ')}); --image names one: release a target of one image, or render its manifests per image (npm run render -- --image <name>=<ref> …) and deploy them with --manifests`,
+    );
   }
   return { [used[0]]: image };
 }

@@ -2,7 +2,7 @@ import { renderTarget } from '../../charts/app';
 import { container, find, IMAGE, platformConfig } from './helpers';
 
 describe('generic target', () => {
-  const { yaml, objects } = renderTarget(platformConfig, 'generic', { image: IMAGE });
+  const { yaml, objects } = renderTarget(platformConfig, 'generic', { images: { app: IMAGE } });
 
   test('has no AWS-specific field, annotation, label or value', () => {
     // The image registry in this test is an ECR host; strip it so only the chart's own output is checked.
@@ -81,7 +81,7 @@ describe('generic target', () => {
       ...platformConfig,
       portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, metricsScrapeCidrs: ['192.0.2.10/32', '192.0.2.11/32'] })),
     };
-    const policy = find(renderTarget(config, 'generic', { image: IMAGE }).objects, 'NetworkPolicy');
+    const policy = find(renderTarget(config, 'generic', { images: { app: IMAGE } }).objects, 'NetworkPolicy');
     expect(policy.spec.ingress[1]).toEqual({ from: [{ ipBlock: { cidr: '192.0.2.10/32' } }, { ipBlock: { cidr: '192.0.2.11/32' } }], ports: [{ protocol: 'TCP', port: 9090 }] });
   });
 });

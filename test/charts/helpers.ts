@@ -1,4 +1,4 @@
-import { platformConfig, type PlatformConfig, type WorkloadOutputs } from '../../config';
+import { platformConfig, type PlatformConfig, type Workload, type WorkloadOutputs } from '../../config';
 
 export const IMAGE = '123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/web:3f2c1a9';
 export const DIGEST_IMAGE = `ghcr.io/example-org/web@sha256:${'a'.repeat(64)}`;
@@ -28,7 +28,7 @@ export function realOutputs(config: PlatformConfig, environment: string): Worklo
     environment,
     clusterName: `platform-${environment}`,
     region: env.region,
-    namespace: env.workload.namespace,
+    namespace: env.namespace,
     certificateArn: `arn:aws:acm:${env.region}:123456789012:certificate/0b1e2c3d-4e5f-6789-abcd-ef0123456789`,
     userPoolArn: `arn:aws:cognito-idp:${poolRegion}:123456789012:userpool/${poolRegion}_AbCdEfGhI`,
     userPoolId: `${poolRegion}_AbCdEfGhI`,
@@ -48,3 +48,16 @@ export function realOutputs(config: PlatformConfig, environment: string): Worklo
 }
 
 export { platformConfig };
+
+/** The configuration with one workload of every environment and portable target changed (e.g. web's sizing). */
+export function withWorkload(config: PlatformConfig, name: string, change: (w: Workload) => Workload, targets?: readonly string[]): PlatformConfig {
+  const apply = <T extends { name: string; workloads: readonly Workload[] }>(t: T): T =>
+    targets && !targets.includes(t.name) ? t : { ...t, workloads: t.workloads.map((w) => (w.name === name ? change(w) : w)) };
+  return { ...config, environments: config.environments.map(apply), portableTargets: config.portableTargets.map(apply) };
+}
+
+/** The configuration with workloads added to every environment and portable target. */
+export function withExtraWorkloads(config: PlatformConfig, ...extra: Workload[]): PlatformConfig {
+  const add = <T extends { workloads: readonly Workload[] }>(t: T): T => ({ ...t, workloads: [...t.workloads, ...extra] });
+  return { ...config, environments: config.environments.map(add), portableTargets: config.portableTargets.map(add) };
+}

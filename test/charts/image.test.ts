@@ -1,4 +1,7 @@
-import { checkImage, parseImageReference, PLACEHOLDER_IMAGE } from '../../charts/image';
+import { checkImage, parseImageReference } from '../../charts/image';
+import { placeholderImage } from '../../charts/app';
+
+const PLACEHOLDER_IMAGE = placeholderImage('app');
 import { ChartInputError } from '../../charts/errors';
 
 // The grammar itself is tested in test/config/image.test.ts; here: what the charts add to it.

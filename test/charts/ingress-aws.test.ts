@@ -13,7 +13,7 @@ describe('ALB Ingress', () => {
   // and the ELB limit (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateLoadBalancer.html:
   // at most 32 characters, alphanumerics and hyphens, not beginning or ending with a hyphen, not beginning with "internal-").
   test.each(platformConfig.environments.map((e) => e.name))('%s: the ALB has a fixed name from the configuration, valid for Elastic Load Balancing', (name) => {
-    const { objects } = renderTarget(platformConfig, name, { image: IMAGE, outputs: realOutputs(platformConfig, name) });
+    const { objects } = renderTarget(platformConfig, name, { images: { app: IMAGE }, outputs: realOutputs(platformConfig, name) });
     const albName = find(objects, 'Ingress').metadata.annotations[`${A}/load-balancer-name`];
     expect(albName).toBe(loadBalancerName(platformConfig.project, name));
     expect(albName).toMatch(/^(?!internal-)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,30}[a-zA-Z0-9])?$/);
@@ -33,7 +33,7 @@ describe('ALB Ingress', () => {
 
   test('dev (same region as the user pool) uses auth-type cognito with the pool ARN, client ID and domain prefix', () => {
     const outputs = realOutputs(platformConfig, 'dev');
-    const { objects } = renderTarget(platformConfig, 'dev', { image: IMAGE, outputs });
+    const { objects } = renderTarget(platformConfig, 'dev', { images: { app: IMAGE }, outputs });
     const ingress = find(objects, 'Ingress');
     const a = ingress.metadata.annotations;
     expect(a[`${A}/auth-type`]).toBe('cognito');
@@ -53,7 +53,7 @@ describe('ALB Ingress', () => {
 
   test('prod (another region than the user pool) uses auth-type oidc against the central pool, secret from a Kubernetes Secret', () => {
     const outputs = realOutputs(platformConfig, 'prod');
-    const { objects, yaml } = renderTarget(platformConfig, 'prod', { image: IMAGE, outputs });
+    const { objects, yaml } = renderTarget(platformConfig, 'prod', { images: { app: IMAGE }, outputs });
     const a = find(objects, 'Ingress').metadata.annotations;
     expect(a[`${A}/auth-type`]).toBe('oidc');
     expect(a[`${A}/auth-idp-cognito`]).toBeUndefined();
@@ -63,20 +63,20 @@ describe('ALB Ingress', () => {
       authorizationEndpoint: `${domain}/oauth2/authorize`,
       tokenEndpoint: `${domain}/oauth2/token`,
       userInfoEndpoint: `${domain}/oauth2/userInfo`,
-      secretName: 'web-oidc-client',
+      secretName: 'alb-oidc-client',
     });
     expect(yaml).not.toMatch(/clientSecret/);
     // The controller may read exactly that Secret.
-    const role = find(objects, 'Role', 'web-oidc-client-reader');
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['web-oidc-client'], verbs: ['get', 'list', 'watch'] }]);
-    const binding = find(objects, 'RoleBinding', 'web-oidc-client-reader');
+    const role = find(objects, 'Role', 'alb-oidc-client-reader');
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], resourceNames: ['alb-oidc-client'], verbs: ['get', 'list', 'watch'] }]);
+    const binding = find(objects, 'RoleBinding', 'alb-oidc-client-reader');
     expect(binding.metadata.namespace).toBe('web');
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'aws-load-balancer-controller', namespace: 'kube-system' })]);
   });
 
   test.each(['dev', 'prod'])('%s: HTTPS with the certificate, HTTP redirected, ip targets health-checked on /readyz', (env) => {
     const outputs = realOutputs(platformConfig, env);
-    const ingress = find(renderTarget(platformConfig, env, { image: IMAGE, outputs }).objects, 'Ingress');
+    const ingress = find(renderTarget(platformConfig, env, { images: { app: IMAGE }, outputs }).objects, 'Ingress');
     expect(ingress.spec.ingressClassName).toBe('alb');
     expect(ingress.metadata.annotations).toMatchObject({
       [`${A}/scheme`]: 'internet-facing',
@@ -96,7 +96,7 @@ describe('ALB Ingress', () => {
   });
 
   test('the deregistration delay is shorter than the preStop sleep', () => {
-    const { objects } = renderTarget(platformConfig, 'staging', { image: IMAGE });
+    const { objects } = renderTarget(platformConfig, 'staging', { images: { app: IMAGE } });
     const delay = Number(/timeout_seconds=(\d+)/.exec(find(objects, 'Ingress').metadata.annotations[`${A}/target-group-attributes`])![1]);
     const sleep = find(objects, 'Deployment').spec.template.spec.containers[0].lifecycle.preStop.sleep.seconds;
     expect(delay).toBeLessThan(sleep);
@@ -105,6 +105,7 @@ describe('ALB Ingress', () => {
   function chartWith(props: Partial<AlbIngressProps>, preStopSleepSeconds = 25): Chart {
     const chart = new Chart(Testing.app(), 'test');
     const workload = new WebService(chart, 'Web', {
+      name: 'web',
       namespace: 'web',
       image: IMAGE,
       minReplicas: 1,
@@ -155,7 +156,7 @@ describe('ALB Ingress', () => {
 
   test("each AWS environment's Ingress tags its ALB with the tag the infra alarms select by", () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
-      const { objects } = renderTarget(platformConfig, env, { image: IMAGE, outputs: realOutputs(platformConfig, env) });
+      const { objects } = renderTarget(platformConfig, env, { images: { app: IMAGE }, outputs: realOutputs(platformConfig, env) });
       expect(find(objects, 'Ingress').metadata.annotations[`${A}/tags`]).toBe(`PlatformService=platform-${env}-web`);
     }
   });

@@ -3,7 +3,7 @@ import { find, IMAGE, platformConfig } from './helpers';
 
 describe('Namespace', () => {
   test.each(['dev', 'staging', 'prod', 'generic'])('%s enforces, audits and warns on Pod Security restricted', (target) => {
-    const ns = find(renderTarget(platformConfig, target, { image: IMAGE }).objects, 'Namespace');
+    const ns = find(renderTarget(platformConfig, target, { images: { app: IMAGE } }).objects, 'Namespace');
     const version = target === 'generic' ? 'latest' : 'v1.35';
     expect(ns.metadata.labels).toMatchObject({
       'pod-security.kubernetes.io/enforce': 'restricted',
@@ -16,12 +16,12 @@ describe('Namespace', () => {
   });
 
   test.each(['dev', 'staging', 'prod'])('%s (aws) carries the ALB pod readiness gate label', (target) => {
-    const ns = find(renderTarget(platformConfig, target, { image: IMAGE }).objects, 'Namespace');
+    const ns = find(renderTarget(platformConfig, target, { images: { app: IMAGE } }).objects, 'Namespace');
     expect(ns.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
   });
 
   test('generic does not carry the ALB pod readiness gate label', () => {
-    const ns = find(renderTarget(platformConfig, 'generic', { image: IMAGE }).objects, 'Namespace');
+    const ns = find(renderTarget(platformConfig, 'generic', { images: { app: IMAGE } }).objects, 'Namespace');
     expect(Object.keys(ns.metadata.labels).filter((k) => k.startsWith('elbv2'))).toEqual([]);
   });
 });

@@ -38,7 +38,7 @@ describe('progressDeadlineSeconds per target', () => {
   });
 
   test.each(awsTargets)('%s: the deadline outlasts startup + ALB registration + healthy threshold × interval + minReadySeconds', (name) => {
-    const { objects } = renderTarget(platformConfig, name, { image: IMAGE, outputs: realOutputs(platformConfig, name) });
+    const { objects } = renderTarget(platformConfig, name, { images: { app: IMAGE }, outputs: realOutputs(platformConfig, name) });
     const deployment = find(objects, 'Deployment');
     const namespace = (objects as Obj[]).find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels['elbv2.k8s.aws/pod-readiness-gate-inject']).toBe('enabled');
@@ -50,13 +50,13 @@ describe('progressDeadlineSeconds per target', () => {
   });
 
   test('the generic target (no readiness gate) keeps a shorter deadline: startup + minReadySeconds + margin', () => {
-    const { objects } = renderTarget(platformConfig, 'generic', { image: IMAGE });
+    const { objects } = renderTarget(platformConfig, 'generic', { images: { app: IMAGE } });
     const { startup, gate, minReady } = stepFromManifests(objects);
     expect(gate).toBe(0);
     const generic = find(objects, 'Deployment').spec.progressDeadlineSeconds;
     expect(generic).toBe(startup + minReady + 15);
     expect(generic).toBe(90);
-    const prod = find(renderTarget(platformConfig, 'prod', { image: IMAGE, outputs: realOutputs(platformConfig, 'prod') }).objects, 'Deployment');
+    const prod = find(renderTarget(platformConfig, 'prod', { images: { app: IMAGE }, outputs: realOutputs(platformConfig, 'prod') }).objects, 'Deployment');
     expect(generic).toBeLessThan(prod.spec.progressDeadlineSeconds);
   });
 
@@ -73,6 +73,7 @@ describe('progressDeadlineSeconds per target', () => {
     expect(
       () =>
         new WebService(chart, 'Web', {
+          name: 'web',
           namespace: 'web',
           image: IMAGE,
           minReplicas: 2,
@@ -87,7 +88,7 @@ describe('progressDeadlineSeconds per target', () => {
 
   test('fails at synth when a web service behind the ALB does not count the readiness gate', () => {
     const chart = new Chart(Testing.app(), 'test');
-    const workload = new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128 });
+    const workload = new WebService(chart, 'Web', { name: 'web', namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128 });
     const outputs = realOutputs(platformConfig, 'dev');
     new AlbIngress(chart, 'Ingress', {
       workload,

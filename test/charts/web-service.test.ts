@@ -1,16 +1,17 @@
 import { Chart, Testing } from 'cdk8s';
 import { WebService, type WebServiceProps } from '../../charts/web-service';
 import { renderTarget } from '../../charts/app';
+import type { ServiceWorkload } from '../../config';
 import { container, find, IMAGE, DIGEST_IMAGE, platformConfig, podSpec } from './helpers';
 
 function synth(props: Partial<WebServiceProps> = {}): object[] {
   const chart = new Chart(Testing.app(), 'test');
-  new WebService(chart, 'Web', { namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, ...props });
+  new WebService(chart, 'Web', { name: 'web', namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128, ...props });
   return chart.toJson();
 }
 
 describe.each(['dev', 'staging', 'prod', 'generic'])('the %s Deployment', (target) => {
-  const { objects } = renderTarget(platformConfig, target, { image: IMAGE });
+  const { objects } = renderTarget(platformConfig, target, { images: { app: IMAGE } });
   const deployment = find(objects, 'Deployment');
 
   test('rolls out with a surge and never below the desired count', () => {
@@ -24,7 +25,7 @@ describe.each(['dev', 'staging', 'prod', 'generic'])('the %s Deployment', (targe
   test('leaves spec.replicas to the HorizontalPodAutoscaler, whose minimum is the configured one', () => {
     expect(deployment.spec.replicas).toBeUndefined();
     const hpa = find(objects, 'HorizontalPodAutoscaler');
-    const workload = [...platformConfig.environments, ...platformConfig.portableTargets].find((t) => t.name === target)!.workload;
+    const workload = [...platformConfig.environments, ...platformConfig.portableTargets].find((t) => t.name === target)!.workloads.find((w) => w.name === 'web') as ServiceWorkload;
     expect(hpa.spec).toMatchObject({ minReplicas: workload.minReplicas, maxReplicas: workload.maxReplicas, scaleTargetRef: { kind: 'Deployment', name: 'web' } });
     expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }]);
   });

@@ -10,9 +10,7 @@ function moreLikeDev(count: number, natGateways = dev.natGateways): EnvironmentC
     name: `extra${i}`,
     vpcCidr: `10.${50 + i}.0.0/16`,
     natGateways,
-    workloads: dev.workloads.map((w) =>
-      w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host: `extra${i}.eu-west-1.example.com` } } : w,
-    ),
+    workloads: dev.workloads.map((w) => (w.kind === 'service' ? { ...w, exposure: { kind: 'public' as const, host: `extra${i}.eu-west-1.example.com` } } : w)),
   }));
 }
 

@@ -1,6 +1,11 @@
 import { certificateCovers, environmentByName, findTarget, parseCidr, platformConfig, validatePlatformConfig } from '../../config';
-import type { EnvironmentConfig, PlatformConfig } from '../../config';
+import type { EnvironmentConfig, PlatformConfig, ServiceWorkload } from '../../config';
 import { problemsOf } from './support';
+
+/** An environment with its `web` workload changed (a service: the sample's public one). */
+function withWeb(env: EnvironmentConfig, change: (web: ServiceWorkload) => Record<string, unknown>): Record<string, unknown> {
+  return { ...env, workloads: env.workloads.map((w) => (w.name === 'web' ? change(w as ServiceWorkload) : w)) };
+}
 
 /** The default configuration with one environment changed. */
 function withEnvironment(name: string, change: (env: EnvironmentConfig) => Record<string, unknown>): PlatformConfig {
@@ -19,7 +24,7 @@ describe('validatePlatformConfig', () => {
   });
 
   test('accepts prod in the same region as dev and staging', () => {
-    const sameRegion = withEnvironment('prod', (env) => ({ ...env, region: 'eu-west-1', workload: { ...env.workload, hostname: 'app.eu-west-1.example.com' } }));
+    const sameRegion = withEnvironment('prod', (env) => ({ ...withWeb(env, (web) => ({ ...web, exposure: { kind: 'public', host: 'app.eu-west-1.example.com' } })), region: 'eu-west-1' }));
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
@@ -37,10 +42,10 @@ describe('validatePlatformConfig', () => {
   test('adding an environment is one entry', () => {
     const qa = {
       ...platformConfig.environments[0],
+      ...withWeb(platformConfig.environments[0], (web) => ({ ...web, exposure: { kind: 'public', host: 'qa.eu-west-1.example.com' } })),
       name: 'qa',
       vpcCidr: '10.40.0.0/16',
-      workload: { ...platformConfig.environments[0].workload, hostname: 'qa.eu-west-1.example.com' },
-    };
+    } as EnvironmentConfig;
     expect(() => validatePlatformConfig({ ...platformConfig, environments: [...platformConfig.environments, qa] })).not.toThrow();
   });
 
@@ -52,10 +57,10 @@ describe('validatePlatformConfig', () => {
     expect(problem).toContain('eu-west-1');
   });
 
-  test('fails when the load balancer name (project-environment-web) would exceed the 32 characters ELB allows', () => {
+  test('fails when the load balancer name (project-environment-ingress) would exceed the 32 characters ELB allows', () => {
     const problems = problemsOf({ ...platformConfig, project: 'averyveryverylongprojectname' });
     expect(problems).toContain(
-      'environment "staging": the load balancer name "averyveryverylongprojectname-staging-web" (project-environment-web) has 40 characters; Elastic Load Balancing allows at most 32: shorten project or the environment name',
+      'environment "staging": the load balancer name "averyveryverylongprojectname-staging-ingress" (project-environment-ingress) has 44 characters; Elastic Load Balancing allows at most 32: shorten project or the environment name',
     );
   });
 
@@ -70,8 +75,8 @@ describe('validatePlatformConfig', () => {
   });
 
   test('fails when prod runs fewer than two replicas', () => {
-    const problems = problemsOf(withEnvironment('prod', (env) => ({ ...env, workload: { ...env.workload, minReplicas: 1 } })));
-    expect(problems.join('\n')).toContain('environment "prod": workload.minReplicas is 1 in production; production needs at least 2 replicas');
+    const problems = problemsOf(withEnvironment('prod', (env) => withWeb(env, (web) => ({ ...web, minReplicas: 1 }))));
+    expect(problems.join('\n')).toContain('environment "prod", workload "web": minReplicas is 1 in production; production needs at least 2 replicas');
   });
 
   test('fails when VPC CIDRs overlap, naming both environments', () => {
@@ -85,13 +90,13 @@ describe('validatePlatformConfig', () => {
   });
 
   test('fails when the hostname is not covered by the region certificate', () => {
-    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: 'dev.example.com' } })));
-    expect(problems).toEqual(['environment "dev": workload.hostname "dev.example.com" is not covered by the eu-west-1 certificate (*.eu-west-1.example.com)']);
+    const problems = problemsOf(withEnvironment('dev', (env) => withWeb(env, (web) => ({ ...web, exposure: { kind: 'public', host: 'dev.example.com' } }))));
+    expect(problems).toEqual(['environment "dev", workload "web": exposure.host "dev.example.com" is not covered by the region\'s certificate (*.eu-west-1.example.com)']);
   });
 
   test('fails when a wildcard would have to cover two labels', () => {
-    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: 'a.dev.eu-west-1.example.com' } })));
-    expect(problems.join('\n')).toContain('is not covered by the eu-west-1 certificate');
+    const problems = problemsOf(withEnvironment('dev', (env) => withWeb(env, (web) => ({ ...web, exposure: { kind: 'public', host: 'a.dev.eu-west-1.example.com' } }))));
+    expect(problems.join('\n')).toContain("is not covered by the region's certificate");
   });
 
   test('fails when the region of an environment has no certificate', () => {
@@ -110,8 +115,8 @@ describe('validatePlatformConfig', () => {
   });
 
   test('fails when a nested required field is missing', () => {
-    const problems = problemsOf(withEnvironment('dev', (env) => ({ ...env, workload: { ...env.workload, hostname: undefined } })));
-    expect(problems).toEqual(['environment "dev": workload.hostname is missing; it is required']);
+    const problems = problemsOf(withEnvironment('dev', (env) => withWeb(env, (web) => ({ ...web, exposure: undefined }))));
+    expect(problems).toEqual(['environment "dev", workload "web": exposure is missing; it is required']);
   });
 
   test('fails when the public endpoint has no CIDR or is open to the internet', () => {

@@ -10,9 +10,9 @@ import {
   WORKLOAD_LIMITS,
   workloadNamespaceLabels,
   workloadSizingProblems,
-  type PlatformConfig,
-  type WorkloadConfig,
+  type ServiceWorkload,
 } from '../../config';
+import { withWorkload } from '../charts/helpers';
 import { prepareRelease, type KubeObject } from '../../deploy/manifests';
 
 const sizing = { minReplicas: 2, maxReplicas: 4, cpuMillis: 100, memoryMiB: 128 };
@@ -37,25 +37,21 @@ describe('workload sizing rules', () => {
   test.each(FIELDS)('%s: one past the limit is refused by config validation (environments and portable targets) and by the chart', (field) => {
     const tooBig = { ...sizing, maxReplicas: WORKLOAD_LIMITS.maxReplicas.max, [field]: WORKLOAD_LIMITS[field].max + 1 };
     const atLimit = { ...sizing, maxReplicas: WORKLOAD_LIMITS.maxReplicas.max, [field]: WORKLOAD_LIMITS[field].max };
-    const withWorkload = (w: Partial<WorkloadConfig>): PlatformConfig => ({
-      ...platformConfig,
-      environments: platformConfig.environments.map((e) => (e.name === 'dev' ? { ...e, workload: { ...e.workload, ...w } } : e)),
-      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, workload: { ...t.workload, ...w } })),
-    });
+    const withWeb = (w: Partial<ServiceWorkload>) => withWorkload(platformConfig, 'web', (web) => ({ ...web, ...w }) as ServiceWorkload, ['dev', 'generic']);
     const problems = (() => {
       try {
-        validatePlatformConfig(withWorkload(tooBig));
+        validatePlatformConfig(withWeb(tooBig));
         return [];
       } catch (e) {
         return [...(e as ConfigError).problems];
       }
     })();
     expect(problems).toEqual([
-      expect.stringMatching(new RegExp(`^environment "dev": workload\\.${field} is ${tooBig[field]}; expected a whole number`)),
-      expect.stringMatching(new RegExp(`^portable target "generic": workload\\.${field} is ${tooBig[field]}; expected a whole number`)),
+      expect.stringMatching(new RegExp(`^environment "dev", workload "web": ${field} is ${tooBig[field]}; expected a whole number`)),
+      expect.stringMatching(new RegExp(`^portable target "generic", workload "web": ${field} is ${tooBig[field]}; expected a whole number`)),
     ]);
-    expect(() => validatePlatformConfig(withWorkload(atLimit))).not.toThrow();
-    const chart = (w: typeof sizing) => () => new WebService(new Chart(Testing.app(), 'test'), 'Web', { namespace: 'web', image: 'registry.local/web:1.0.0', ...w });
+    expect(() => validatePlatformConfig(withWeb(atLimit))).not.toThrow();
+    const chart = (w: typeof sizing) => () => new WebService(new Chart(Testing.app(), 'test'), 'Web', { name: 'web', namespace: 'web', image: 'registry.local/web:1.0.0', ...w });
     expect(chart(tooBig)).toThrow(new RegExp(`^${field} is ${tooBig[field]}`));
     expect(chart(atLimit)).not.toThrow();
   });
@@ -86,11 +82,11 @@ describe('apply order', () => {
     ]) {
       expect(applyRank(first)).toBeLessThan(applyRank(then));
     }
-    expect(applyRank('CronJob')).toBe(APPLY_ORDER.length);
+    expect(applyRank('Job')).toBe(APPLY_ORDER.length);
   });
 
   test.each(['prod', 'generic'])('%s: the deploy command applies the objects in the order the chart renders them', (target) => {
-    const rendered = renderTarget(platformConfig, target, { image: 'registry.local/web:1.0.0' }).objects as KubeObject[];
+    const rendered = renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' } }).objects as KubeObject[];
     const shuffled = [...rendered].reverse();
     const release = prepareRelease(shuffled, 'web', 'web', target);
     expect(release.objects.map((o) => o.kind)).toEqual(rendered.filter((o) => o.kind !== 'Namespace').map((o) => o.kind));

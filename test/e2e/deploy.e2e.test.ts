@@ -82,14 +82,19 @@ async function prodRelease(moto: Moto) {
 }
 
 describe('committed manifests on a real API server', () => {
-  const targets = readdirSync(join(root, 'manifests')).filter((d) => existsSync(join(root, 'manifests', d, 'web.k8s.yaml')));
+  const targets = readdirSync(join(root, 'manifests')).filter((d) => existsSync(join(root, 'manifests', d, 'namespace.k8s.yaml')));
 
   test('there is a manifest folder per target', () => {
     expect(targets.sort()).toEqual([...platformConfig.environments.map((e) => e.name), ...platformConfig.portableTargets.map((t) => t.name)].sort());
   });
 
-  test.each(targets)('%s: every object is accepted (server-side dry run) with Pod Security "restricted" enforced', async (target) => {
-    const text = readFileSync(join(root, 'manifests', target, 'web.k8s.yaml'), 'utf8');
+  test.each(targets)('%s: every object of every workload (service, worker, CronJob) is accepted (server-side dry run) with Pod Security "restricted" enforced', async (target) => {
+    const folder = join(root, 'manifests', target);
+    const text = readdirSync(folder)
+      .filter((f) => f.endsWith('.k8s.yaml'))
+      .sort()
+      .map((f) => readFileSync(join(folder, f), 'utf8'))
+      .join('\n');
     // A namespace of its own per target so the real "web" namespace stays untouched; names are otherwise as committed.
     const ns = `check-${target}`;
     const objects = (loadAll(text) as any[]).filter(Boolean).map((o) => {
@@ -100,9 +105,10 @@ describe('committed manifests on a real API server', () => {
     });
     const namespace = objects.find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': 'restricted' });
-    // The Namespace and the ServiceAccount for real (the Pod check below needs the ServiceAccount); the rest in dry run.
-    const serviceAccount = objects.find((o) => o.kind === 'ServiceAccount');
-    const created = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '-f', '-'], [namespace, serviceAccount].map((o) => dump(o)).join('---\n'));
+    // The Namespace and the ServiceAccounts for real (the Pod checks below need them); the rest in dry run.
+    const serviceAccounts = objects.filter((o) => o.kind === 'ServiceAccount');
+    expect(serviceAccounts.map((o) => o.metadata.name).sort()).toEqual(['prune', 'web', 'worker']);
+    const created = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '-f', '-'], [namespace, ...serviceAccounts].map((o) => dump(o)).join('---\n'));
     expect(created.stderr).toBe('');
 
     const dry = await kubectl(['apply', '--server-side', '--field-manager=e2e-check', '--dry-run=server', '-f', '-'], objects.map((o) => dump(o)).join('---\n'));
@@ -110,7 +116,14 @@ describe('committed manifests on a real API server', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout.trim().split('\n')).toHaveLength(objects.length);
 
-    // Enforcement, not just a warning: a Pod made from the Deployment's template is admitted…
+    // Enforcement, not just a warning: a Pod made from each pod template (the Deployments', the CronJob's) is admitted…
+    const templates = objects.flatMap((o) => (o.kind === 'Deployment' ? [o.spec.template] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template] : []));
+    expect(templates).toHaveLength(3);
+    for (const [i, template] of templates.entries()) {
+      const candidate = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `template-check-${i}`, namespace: ns, labels: template.metadata.labels }, spec: template.spec };
+      const admitted = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(candidate));
+      expect(admitted.stderr).toBe('');
+    }
     const deployment = objects.find((o) => o.kind === 'Deployment');
     const pod = {
       apiVersion: 'v1',
@@ -118,8 +131,6 @@ describe('committed manifests on a real API server', () => {
       metadata: { name: 'template-check', namespace: ns, labels: deployment.spec.template.metadata.labels },
       spec: deployment.spec.template.spec,
     };
-    const admitted = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(pod));
-    expect(admitted.stderr).toBe('');
     // …and the same Pod made privileged is rejected by Pod Security admission.
     const privileged = JSON.parse(JSON.stringify(pod));
     privileged.spec.containers[0].securityContext = { ...privileged.spec.containers[0].securityContext, privileged: true, allowPrivilegeEscalation: true };
