@@ -60,6 +60,12 @@ describe.each(configurations)('%s', (_name, config, assembly) => {
     expect(filters.sort()).toEqual(declared);
   });
 
+  test('no IAM policy of any stack names an ECR repository that is not declared (every CI system, every role)', () => {
+    const named = assembly().stackNames.flatMap((stack) => resourcesOfType(assembly().json(stack), 'AWS::IAM::Policy').flatMap(([, policy]) => ecrRepositories(policy)));
+    expect(named.length).toBeGreaterThan(0);
+    for (const arn of named) expect(declared.map((name) => `:repository/${name}`)).toContain(arn.slice(arn.indexOf(':repository/')));
+  });
+
   test("the image push role's ECR statements cover exactly the declared repositories in the primary region", () => {
     const json = assembly().json(`${config.project}-github`);
     const [[, push]] = resourcesOfType(json, 'AWS::IAM::Policy').filter(([id]) => id.startsWith('ImagePushPolicy'));
