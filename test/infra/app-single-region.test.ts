@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type PlatformConfig, platformConfig, validatePlatformConfig } from '../../config';
 import { readFindings, synthInfra } from '../../infra/app';
-import { LAMBDA_FIXTURE } from './helpers';
+import { LAMBDA_FIXTURE, withPublicHost } from './helpers';
 
 const config: PlatformConfig = validatePlatformConfig({
   ...platformConfig,
   certificates: { 'eu-west-1': platformConfig.certificates['eu-west-1'] },
   environments: platformConfig.environments.map((env) =>
-    env.name === 'prod' ? { ...env, region: 'eu-west-1', workload: { ...env.workload, hostname: 'app.eu-west-1.example.com' } } : env,
+    env.name === 'prod' ? { ...env, region: 'eu-west-1', workloads: withPublicHost(env.workloads, 'app.eu-west-1.example.com') } : env,
   ),
 });
 const outdir = mkdtempSync(join(tmpdir(), 'infra-single-region-'));

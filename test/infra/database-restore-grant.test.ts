@@ -3,9 +3,10 @@
  * `dbuser:<DbiResourceId>/<user>`, and a restored instance has a new DbiResourceId. Every environment template's
  * grant reads the stack parameter RestoredDatabaseResourceId (written by `npm run restore:db -- --switch`,
  * test/scripts/restore-db.test.ts) and falls back to the stack's own instance: evaluated here for both values, it is
- * always exactly one user of one instance, in the stack's own account and region.
+ * always exactly one user of one instance, in the stack's own account and region: for each workload with database
+ * access, its own user.
  */
-import { environmentStackName, platformConfig, WORKLOAD_DATABASE_USER } from '../../config';
+import { databaseRoleName, environmentStackName, pascalCase, platformConfig } from '../../config';
 import { RESTORED_DATABASE_PARAMETER } from '../../infra/names';
 import { platform, resourcesOfType } from './helpers';
 
@@ -44,18 +45,19 @@ function condition(template: Json, name: string, parameters: Record<string, stri
   return check(template.Conditions[name]);
 }
 
-const stacks = platformConfig.environments.map((e) => [e.name, environmentStackName(platformConfig.project, e.name), e.region] as const);
+const stacks = platformConfig.environments.map((e) => [e.name, environmentStackName(platformConfig.project, e.name), e.region, e.workloads] as const);
 
-describe.each(stacks)('%s', (_name, stackName, region) => {
+describe.each(stacks)('%s', (_name, stackName, region, workloads) => {
   // The stack's own account (account-agnostic here) and region.
   const prefix = `arn:<AWS::Partition>:rds-db:${region}:<AWS::AccountId>`;
   const template = () => platform().json(stackName);
-  const grant = (parameters: Record<string, string>) => {
-    const [, policy] = resourcesOfType(template(), 'AWS::IAM::Policy').find(([id]) => id.startsWith('WebPodPolicy'))!;
+  const grant = (workload: string, parameters: Record<string, string>) => {
+    const [, policy] = resourcesOfType(template(), 'AWS::IAM::Policy').find(([id]) => id.startsWith(`${pascalCase(workload)}PodPolicy`))!;
     const login = (policy.Properties.PolicyDocument.Statement as Json[]).filter((s) => ([] as string[]).concat(s.Action).includes('rds-db:connect'));
     expect(login).toHaveLength(1);
     return evaluate(template(), login[0].Resource, parameters);
   };
+  const withDatabase = workloads.filter((w) => w.database !== undefined).map((w) => w.name);
 
   test('the parameter exists, empty by default, and takes only a DbiResourceId', () => {
     const parameter = template().Parameters[RESTORED_DATABASE_PARAMETER];
@@ -65,11 +67,17 @@ describe.each(stacks)('%s', (_name, stackName, region) => {
     expect(['*', 'db-*', 'db-ABC/other', 'arn:aws:rds:x'].some((v) => pattern.test(v))).toBe(false);
   });
 
-  test("without a restore, the grant names the stack's own instance and the workload's user only", () => {
-    expect(grant({ [RESTORED_DATABASE_PARAMETER]: '' })).toBe(`${prefix}:dbuser:<Database.DbiResourceId>/${WORKLOAD_DATABASE_USER}`);
+  test('the sample declares several workloads with database access', () => {
+    expect(withDatabase).toEqual(['web', 'worker', 'prune']);
   });
 
-  test('after `restore:db --switch`, the grant names the restored instance (from the parameter), still one user only', () => {
-    expect(grant({ [RESTORED_DATABASE_PARAMETER]: 'db-RESTORED0123456789ABCDEFGH' })).toBe(`${prefix}:dbuser:db-RESTORED0123456789ABCDEFGH/${WORKLOAD_DATABASE_USER}`);
+  test.each(withDatabase)("without a restore, %s's grant names the stack's own instance and its own user only", (workload) => {
+    expect(grant(workload, { [RESTORED_DATABASE_PARAMETER]: '' })).toBe(`${prefix}:dbuser:<Database.DbiResourceId>/${databaseRoleName(workload)}`);
+  });
+
+  test.each(withDatabase)("after `restore:db --switch`, %s's grant names the restored instance (from the parameter), still its own user only", (workload) => {
+    expect(grant(workload, { [RESTORED_DATABASE_PARAMETER]: 'db-RESTORED0123456789ABCDEFGH' })).toBe(
+      `${prefix}:dbuser:db-RESTORED0123456789ABCDEFGH/${databaseRoleName(workload)}`,
+    );
   });
 });

@@ -9,14 +9,14 @@ import { CONFIGURATIONS } from '../../config/configurations';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, multiAccountConfig } from '../../config/examples/multi-account';
 import { buildInfraApp } from '../../infra/app';
 import { environmentAccountStackNames, environmentDeliveryStackNames, sharedStackNames } from '../../infra/names';
-import { LAMBDA_FIXTURE } from './helpers';
+import { LAMBDA_FIXTURE, withPublicHost } from './helpers';
 
 /** dev and staging share one account, in two regions: the account's GitHub stack goes with dev (its region). */
 const sharedNonProdAccount: PlatformConfig = {
   ...multiAccountConfig,
   certificates: { ...multiAccountConfig.certificates, 'eu-central-1': { domainName: 'app.example.com', subjectAlternativeNames: ['staging.example.com'] } },
   environments: multiAccountConfig.environments.map((env) =>
-    env.name === 'staging' ? { ...env, account: ACCOUNTS.dev, region: 'eu-central-1', workload: { ...env.workload, hostname: 'staging.example.com' } } : env,
+    env.name === 'staging' ? { ...env, account: ACCOUNTS.dev, region: 'eu-central-1', workloads: withPublicHost(env.workloads, 'staging.example.com') } : env,
   ),
 };
 

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { platformConfig, validatePlatformConfig } from '../../config';
+import { type PlatformConfig, platformConfig, validatePlatformConfig, type Workload } from '../../config';
+import { multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding, readFindings, synthInfra } from '../../infra/app';
 
 export const ROOT = resolve(__dirname, '..', '..');
@@ -37,30 +38,51 @@ function sourceHash(): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-let cached: Platform | undefined;
+const cached = new Map<string, Platform>();
 
 /** The default configuration's cloud assembly, synthesized at most once per source state. */
 export function platform(): Platform {
-  if (cached) return cached;
+  return synthesizedOnce('default', () => platformConfig);
+}
+
+/** The multi-account example's cloud assembly (config/examples/multi-account.ts), synthesized at most once per source state. */
+export function multiAccountPlatform(): Platform {
+  return synthesizedOnce('multi-account', () => multiAccountConfig);
+}
+
+/**
+ * A configuration from config/ (or fixtures) synthesized once per source state, shared by every test file and jest
+ * worker. `name` tells configurations apart; the configuration must be defined under the hashed folders.
+ */
+function synthesizedOnce(name: string, config: () => PlatformConfig): Platform {
+  const found = cached.get(name);
+  if (found) return found;
   const base = join(tmpdir(), 'platform-infra-tests');
   mkdirSync(base, { recursive: true });
-  const dir = join(base, sourceHash());
+  const dir = join(base, `${name}-${sourceHash()}`);
   if (!existsSync(join(dir, 'manifest.json'))) {
     const scratch = mkdtempSync(join(base, 'synth-'));
-    synthInfra(validatePlatformConfig(platformConfig), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
+    synthInfra(validatePlatformConfig(config()), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
     try {
       renameSync(scratch, dir);
     } catch {
       rmSync(scratch, { recursive: true, force: true }); // another worker won the race: same content
     }
   }
+  const result = readPlatform(dir);
+  cached.set(name, result);
+  return result;
+}
+
+/** A synthesized cloud assembly in `dir`, its templates parsed on first use. */
+export function readPlatform(dir: string): Platform {
   const templates = new Map<string, Template>();
   const jsons = new Map<string, Record<string, any>>();
   const json = (name: string) => {
     if (!jsons.has(name)) jsons.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
     return jsons.get(name)!;
   };
-  cached = {
+  return {
     dir,
     json,
     template: (name) => {
@@ -72,7 +94,6 @@ export function platform(): Platform {
       .map((f) => f.replace('.template.json', '')),
     findings: readFindings(dir),
   };
-  return cached;
 }
 
 /** Resources of one type in a template JSON, as [logicalId, resource] pairs. */
@@ -95,4 +116,16 @@ export function relayedValue(json: Record<string, any>, value: any): unknown {
     throw new Error(`value is not relayed through SharedValues: ${JSON.stringify(value)}`);
   }
   return json.Resources.SharedValues.Properties.Value['Fn::Join'][1][index];
+}
+
+/** The workloads with every public service moved to `host` (a test environment in another region or domain). */
+export function withPublicHost(workloads: readonly Workload[], host: string): Workload[] {
+  return workloads.map((w) => (w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host } } : w));
+}
+
+/** A test configuration synthesized into a fresh directory: call once per test file (module level or beforeAll). */
+export function synthesizeConfig(config: PlatformConfig, name: string): Platform {
+  const dir = mkdtempSync(join(tmpdir(), `platform-${name}-`));
+  synthInfra(validatePlatformConfig(config), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
+  return readPlatform(dir);
 }

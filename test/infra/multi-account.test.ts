@@ -6,7 +6,7 @@ import { load } from 'js-yaml';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validatePlatformConfig } from '../../config';
+import { publicHosts, validatePlatformConfig } from '../../config';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, identityCenterAdminRoleArn, multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding, synthInfra } from '../../infra/app';
 import { deployStacksCommand } from '../../scripts/deploy-stacks';
@@ -212,7 +212,9 @@ describe('multi-account example', () => {
       const [policy] = resources('platform-github', 'AWS::IAM::Policy').filter((p) => p.Properties.Roles.some((r: Json) => r.Ref === recordsId));
       const change = policy.Properties.PolicyDocument.Statement.find((st: Json) => st.Action === 'route53:ChangeResourceRecordSets');
       expect(arn(change.Resource)).toBe(zone);
-      expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual([env.workload.hostname, `*-${env.workload.hostname}`]);
+      expect(change.Condition['ForAllValues:StringLike']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(
+        publicHosts(env.workloads).flatMap((host) => [host, `*-${host}`]),
+      );
     }
   });
 

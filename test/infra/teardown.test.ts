@@ -9,6 +9,7 @@
  */
 import { environmentStackName, platformConfig } from '../../config';
 import { fixedName, isKept } from '../../scripts/recreate-import';
+import { names } from '../../infra/names';
 import { platform } from './helpers';
 
 type Resource = { Type: string; Properties?: Record<string, unknown>; DeletionPolicy?: string };
@@ -52,7 +53,7 @@ describe.each(platformConfig.environments.map((e) => [e.name, e] as const))('%s'
 
   test('no log group with a service-fixed name is kept outside production', () => {
     const logGroups = resources(name).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup' && fixedName(r) !== undefined);
-    expect(logGroups.length).toBeGreaterThanOrEqual(9); // cluster, 2 RDS, 4 Container Insights, Lambda, CodeBuild
+    expect(logGroups.length).toBeGreaterThanOrEqual(8); // cluster, 2 RDS, 4 Container Insights, Lambda (the CodeBuild runner's is in the runner stack)
     for (const [id, group] of logGroups) expect({ id, kept: kept(group) }).toEqual({ id, kept: env.production });
   });
 });
@@ -69,5 +70,14 @@ test("production's backup vault is kept under a name new for every stack (the st
       '-',
       [`${platformConfig.project}-${prod.name}`, { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }],
     ],
+  });
+});
+
+describe.each(platformConfig.environments.map((e) => [e.name, e] as const))('%s runner stack', (_name, env) => {
+  test('kept resources never carry a fixed name: the runner stack is recreated without an import (its log group name is generated)', () => {
+    const json = platform().json(names.runnerStack(platformConfig, env));
+    const all = Object.entries(json.Resources as Record<string, Resource>);
+    expect(all.some(([, r]) => r.Type === 'AWS::Logs::LogGroup')).toBe(true);
+    expect(all.filter(([, r]) => kept(r) && fixedName(r) !== undefined).map(([id]) => id)).toEqual([]);
   });
 });

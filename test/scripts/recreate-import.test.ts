@@ -1,6 +1,6 @@
 /**
  * Recreating a deleted production stack: the import plan (`npm run recreate:import`) adopts exactly the resources a
- * delete keeps under a fixed name (the nine service-named log groups), with the identifiers CloudFormation's resource
+ * delete keeps under a fixed name (the eight service-named log groups; the CodeBuild runner's log group is in the runner stack, under a generated name), with the identifiers CloudFormation's resource
  * import needs, so the create meets no "already exists". moto_server cannot check it: its IMPORT change set creates
  * the resources instead of adopting them. Non-production stacks need no import (test/infra/teardown.test.ts).
  */
@@ -13,12 +13,11 @@ import { platform } from '../infra/helpers';
 
 const stack = (env: string) => environmentStackName(platformConfig.project, env);
 
-test('production: the nine log groups whose names EKS, RDS, Container Insights, Lambda and CodeBuild fix, and nothing else', () => {
+test('production: the eight log groups whose names EKS, RDS, Container Insights and Lambda fix, and nothing else', () => {
   const plan = importPlan(platform().json(stack('prod')) as never);
   const names = plan.resourcesToImport.map((r) => r.ResourceIdentifier.LogGroupName).sort();
   expect(names).toEqual(
     [
-      '/aws/codebuild/platform-prod-runner',
       '/aws/containerinsights/platform-prod/application',
       '/aws/containerinsights/platform-prod/dataplane',
       '/aws/containerinsights/platform-prod/host',
@@ -54,11 +53,11 @@ test('the command writes both files and prints the change-set commands; bad inpu
   const out = join(fakeRoot, 'plan');
   symlinkSync(platform().dir, join(fakeRoot, 'cdk.out'));
   const lines = writeImportPlan(['--env', 'prod', '--out', out], fakeRoot);
-  expect(lines[0]).toMatch(/^platform-prod: 9 kept resources with fixed names/);
+  expect(lines[0]).toMatch(/^platform-prod: 8 kept resources with fixed names/);
   expect(lines[1]).toContain('--change-set-type IMPORT');
   expect(lines[1]).toContain('--region eu-central-1');
-  expect(JSON.parse(readFileSync(join(out, 'resources-to-import.json'), 'utf8'))).toHaveLength(9);
-  expect(Object.keys(JSON.parse(readFileSync(join(out, 'import-template.json'), 'utf8')).Resources)).toHaveLength(9);
+  expect(JSON.parse(readFileSync(join(out, 'resources-to-import.json'), 'utf8'))).toHaveLength(8);
+  expect(Object.keys(JSON.parse(readFileSync(join(out, 'import-template.json'), 'utf8')).Resources)).toHaveLength(8);
   expect(writeImportPlan(['--env', 'dev', '--out', out], fakeRoot)).toEqual(['platform-dev: no kept resource has a fixed name; deploy it again as usual']);
   expect(() => writeImportPlan(['--env', 'qa'], fakeRoot)).toThrow(UsageError);
   expect(() => writeImportPlan(['--env', 'qa'], fakeRoot)).toThrow('unknown environment "qa"; allowed: "dev", "staging", "prod"');

@@ -135,7 +135,7 @@ describe.each(modes)('CI runner, cluster endpoint %s', (mode, load) => {
     expect(entries).toHaveLength(1);
     expect(entries[0][1].Properties.AccessPolicies).toEqual([
       {
-        AccessScope: { Type: 'namespace', Namespaces: [env.workload.namespace] },
+        AccessScope: { Type: 'namespace', Namespaces: [env.namespace] },
         PolicyArn: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':eks::aws:cluster-access-policy/AmazonEKSAdminPolicy']] },
       },
     ]);

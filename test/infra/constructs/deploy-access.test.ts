@@ -29,7 +29,7 @@ function manifests(json: Record<string, any>): [string, any][] {
 
 describe.each(platformConfig.environments)('$name: the CI deploy role holds admin in its namespace through RBAC', (env) => {
   const json = platform().json(`${project}-${env.name}`);
-  const namespace = env.workload.namespace;
+  const namespace = env.namespace;
   const deployEntry = () => {
     const entries = resourcesOfType(json, 'AWS::EKS::AccessEntry').filter(([, r]) =>
       JSON.stringify(r.Properties.PrincipalArn).includes(`:role/${names.deployRole(platformConfig, env)}`),

@@ -6,7 +6,7 @@
  */
 import { Stack } from 'aws-cdk-lib';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
-import { environmentStackName, platformConfig } from '../../../config';
+import { environmentStackName, platformConfig, publicHosts } from '../../../config';
 import { EXTERNAL_DNS_CHART_VERSION, EXTERNAL_DNS_SERVICE_ACCOUNT, ExternalDns } from '../../../infra/constructs/dns';
 import { platform, resourcesOfType } from '../helpers';
 
@@ -50,7 +50,7 @@ describe.each(platformConfig.environments.map((env) => [env.name, env] as const)
     expect(change).toHaveLength(1);
     expect(resolveJoin(change[0].Resource)).toBe(`arn:<token>:route53:::hostedzone/${platformConfig.dns.hostedZoneId}`);
     expect(change[0].Condition).toEqual({
-      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': [env.workload.hostname, `*-${env.workload.hostname}`] },
+      'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': publicHosts(env.workloads).flatMap((host) => [host, `*-${host}`]) },
       'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA', 'TXT'] },
     });
     // Only ListHostedZones (no resource-level permissions) is on "*".

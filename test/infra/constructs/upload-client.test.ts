@@ -7,7 +7,7 @@
  * the environment's https origin only.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { apiClientCallbackUrl, apiClientOrigin, platformConfig } from '../../../config';
+import { apiClientCallbackUrl, apiClientOrigin, platformConfig, publicHosts } from '../../../config';
 import { createS3Storage } from '../../../lambda/src/s3-storage';
 import { PRESIGNED_PUT_HEADERS } from '../../../infra/constructs/storage';
 import { platform, relayedOutput, relayedValue, resourcesOfType } from '../helpers';
@@ -17,19 +17,20 @@ const identity = platform().json(`${project}-identity`);
 
 describe.each(platformConfig.environments)('$name: the upload API has a browser client', (env) => {
   const json = platform().json(`${project}-${env.name}`);
-  const origin = apiClientOrigin(env.workload.hostname);
+  const hosts = publicHosts(env.workloads);
   const clients = resourcesOfType(identity, 'AWS::Cognito::UserPoolClient');
   const publicClient = clients.find(([, c]) => c.Properties.ClientName === `${project}-${env.name}-web`);
 
-  test('a public app client: no secret, authorization code flow only, callback on the environment host', () => {
+  test("a public app client: no secret, authorization code flow only, callbacks on the public services' hosts", () => {
     expect(publicClient).toBeDefined();
     const p = publicClient![1].Properties;
     expect(p.GenerateSecret).toBe(false);
     expect(p.AllowedOAuthFlows).toEqual(['code']);
     expect(p.AllowedOAuthFlowsUserPoolClient).toBe(true);
     expect(p.AllowedOAuthScopes).toContain('openid');
-    expect(p.CallbackURLs).toEqual([apiClientCallbackUrl(env.workload.hostname)]);
-    expect(p.CallbackURLs[0].startsWith(`${origin}/`)).toBe(true);
+    expect(hosts.length).toBeGreaterThan(0);
+    expect(p.CallbackURLs).toEqual(hosts.map(apiClientCallbackUrl));
+    hosts.forEach((host, i) => expect(p.CallbackURLs[i].startsWith(`${apiClientOrigin(host)}/`)).toBe(true));
     expect(p.SupportedIdentityProviders).toEqual(['COGNITO']);
     // No password (SRP/custom) flows outside the hosted sign-in: tokens only from the code exchange, then refresh.
     expect(p.ExplicitAuthFlows).toEqual(['ALLOW_REFRESH_TOKEN_AUTH']);
@@ -52,7 +53,7 @@ describe.each(platformConfig.environments)('$name: the upload API has a browser 
   test("CORS on the HTTP API: the environment's https origin only, the routes' methods, bearer tokens (no credentials)", () => {
     const [[, api]] = resourcesOfType(json, 'AWS::ApiGatewayV2::Api');
     const cors = api.Properties.CorsConfiguration;
-    expect(cors.AllowOrigins).toEqual([origin]);
+    expect(cors.AllowOrigins).toEqual(hosts.map(apiClientOrigin));
     expect([...cors.AllowMethods].sort()).toEqual(['DELETE', 'GET', 'POST']);
     expect(cors.AllowHeaders).toEqual(expect.arrayContaining(['authorization', 'content-type']));
     expect(cors.AllowCredentials).toBe(false);
@@ -64,7 +65,7 @@ describe.each(platformConfig.environments)('$name: the upload API has a browser 
     const [, bucket] = buckets[0];
     expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
     const [rule] = bucket.Properties.CorsConfiguration.CorsRules;
-    expect(rule.AllowedOrigins).toEqual([origin]);
+    expect(rule.AllowedOrigins).toEqual(hosts.map(apiClientOrigin));
     expect([...rule.AllowedMethods].sort()).toEqual(['GET', 'HEAD', 'PUT']);
     // Every header the API tells the browser to send with the PUT (lambda/src/s3-storage.ts) passes the preflight.
     const client = new S3Client({ region: env.region, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'example' }, requestChecksumCalculation: 'WHEN_REQUIRED' });

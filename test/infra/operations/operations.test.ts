@@ -58,16 +58,38 @@ const albQuery = (stat: 'MAX' | 'MIN', name: string) =>
  * `breaching`: [datapoints, evaluation periods], i.e. M out of N.
  */
 const EXPECTED: Record<string, { threshold: number; op: string; breaching: [number, number]; missing: string; metric: RegExp | ReturnType<typeof metric> }> = {
-  WebHttp5xxRate: {
+  IngressHttp5xxRate: {
     threshold: 1,
     op: 'GreaterThanThreshold',
     breaching: [3, 5],
     missing: 'notBreaching',
     metric: /^100 \* \(FILL\(targetErrors, 0\) \+ FILL\(albErrors, 0\)\) \/ requests$/,
   },
-  WebUnhealthyTargets: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', breaching: [3, 3], missing: 'missing', metric: albQuery('MAX', 'UnHealthyHostCount') },
-  WebNoHealthyTargets: { threshold: 1, op: 'LessThanThreshold', breaching: [2, 2], missing: 'missing', metric: albQuery('MIN', 'HealthyHostCount') },
+  IngressUnhealthyTargets: { threshold: 1, op: 'GreaterThanOrEqualToThreshold', breaching: [3, 3], missing: 'missing', metric: albQuery('MAX', 'UnHealthyHostCount') },
+  IngressNoHealthyTargets: { threshold: 1, op: 'LessThanThreshold', breaching: [2, 2], missing: 'missing', metric: albQuery('MIN', 'HealthyHostCount') },
   WebLatencyP99: { threshold: 1000, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: metric('platform-prod', 'WebRequestDuration', 'p99', 60) },
+  // Per workload, by kind: restarts for the service and the worker, failed runs for the CronJob.
+  WebRestarts: {
+    threshold: 3,
+    op: 'GreaterThanOrEqualToThreshold',
+    breaching: [1, 1],
+    missing: 'notBreaching',
+    metric: metric('ContainerInsights', 'pod_number_of_container_restarts', 'Sum', 300),
+  },
+  WorkerRestarts: {
+    threshold: 3,
+    op: 'GreaterThanOrEqualToThreshold',
+    breaching: [1, 1],
+    missing: 'notBreaching',
+    metric: metric('ContainerInsights', 'pod_number_of_container_restarts', 'Sum', 300),
+  },
+  PruneFailedRuns: {
+    threshold: 1,
+    op: 'GreaterThanOrEqualToThreshold',
+    breaching: [1, 1],
+    missing: 'notBreaching',
+    metric: metric('platform-prod', 'PruneFailedRuns', 'Sum', 3600),
+  },
   ApiHttp5xxRate: { threshold: 1, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: /^100 \* FILL\(errors, 0\) \/ requests$/ },
   ApiLatencyP99: { threshold: 2000, op: 'GreaterThanThreshold', breaching: [3, 5], missing: 'notBreaching', metric: metric('AWS/ApiGateway', 'Latency', 'p99', 60) },
   ApiFunctionErrors: { threshold: 5, op: 'GreaterThanOrEqualToThreshold', breaching: [1, 1], missing: 'notBreaching', metric: metric('AWS/Lambda', 'Errors', 'Sum', 300) },
@@ -143,8 +165,8 @@ describe('alarms', () => {
     }
   });
 
-  test('the web 5xx rate sums target and load balancer 5xx over requests, each selected by the Ingress tag every minute', () => {
-    const queries = alarms.get('WebHttp5xxRate')!.Metrics.filter((m: any) => !m.ReturnData);
+  test("the ingress 5xx rate sums target and load balancer 5xx over requests, each selected by the environment's Ingress tag every minute", () => {
+    const queries = alarms.get('IngressHttp5xxRate')!.Metrics.filter((m: any) => !m.ReturnData);
     expect(queries.map((q: any) => [q.Id, q.Period, q.Expression])).toEqual([
       ['targetErrors', 60, `SELECT SUM(HTTPCode_Target_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-web'`],
       ['albErrors', 60, `SELECT SUM(HTTPCode_ELB_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-web'`],
@@ -158,7 +180,7 @@ describe('alarms', () => {
   });
 
   test("the p99 latency metric is extracted from the web container's request logs in its KMS-encrypted log group", () => {
-    const [filter] = resources(prod, 'AWS::Logs::MetricFilter');
+    const filter = resources(prod, 'AWS::Logs::MetricFilter').find((f) => f.Properties.MetricTransformations[0].MetricName === 'WebRequestDuration')!;
     expect(filter.Properties.FilterPattern).toBe('{ ($.kubernetes.namespace_name = "web") && ($.kubernetes.container_name = "web") && ($.log_processed.msg = "request") }');
     expect(filter.Properties.MetricTransformations).toEqual([
       { MetricNamespace: 'platform-prod', MetricName: 'WebRequestDuration', MetricValue: '$.log_processed.durationMs', Unit: 'Milliseconds' },
@@ -189,7 +211,7 @@ describe('dashboard', () => {
     ]) {
       expect(body).toContain(`\\"title\\":\\"${title}\\"`);
     }
-    for (const section of ['### Web service: golden signals', '### Database', '### Upload API']) expect(body).toContain(section);
+    for (const section of ['### Services: golden signals', '### Database', '### Upload API']) expect(body).toContain(section);
     expect(body).toContain("WHERE ClusterName = 'platform-prod'");
   });
 });

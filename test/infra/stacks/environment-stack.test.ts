@@ -82,7 +82,7 @@ describe('environment stack: EKS', () => {
       PrincipalArn: { 'Fn::Join': ['', Match.arrayWith([':role/platform-dev-github-deploy'])] },
       AccessPolicies: [
         {
-          AccessScope: { Type: 'namespace', Namespaces: [devConfig.workload.namespace] },
+          AccessScope: { Type: 'namespace', Namespaces: [devConfig.namespace] },
           PolicyArn: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonEKSAdminPolicy')])] },
         },
       ],
@@ -91,7 +91,7 @@ describe('environment stack: EKS', () => {
 
   test('Pod Identity agent add-on, and Pod Identity for the web app and the Load Balancer Controller', () => {
     dev.hasResourceProperties('AWS::EKS::Addon', { AddonName: 'eks-pod-identity-agent' });
-    dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: devConfig.workload.namespace, ServiceAccount: 'web' });
+    dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: devConfig.namespace, ServiceAccount: 'web' });
     dev.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: 'kube-system', ServiceAccount: 'aws-load-balancer-controller' });
     dev.hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['elasticloadbalancing:CreateLoadBalancer']) })]) },
@@ -115,7 +115,7 @@ describe('environment stack: EKS', () => {
   test('the application namespace is created with the readiness-gate and Pod Security labels', () => {
     const [, ns] = resourcesOfType(devJson, 'Custom::AWSCDK-EKS-KubernetesResource').find(([, r]) => String(r.Properties.Manifest).includes('"kind":"Namespace"'))!;
     const [manifest] = JSON.parse(ns.Properties.Manifest);
-    expect(manifest.metadata.name).toBe(devConfig.workload.namespace);
+    expect(manifest.metadata.name).toBe(devConfig.namespace);
     expect(manifest.metadata.labels).toMatchObject({
       'elbv2.k8s.aws/pod-readiness-gate-inject': 'enabled',
       'pod-security.kubernetes.io/enforce': 'restricted',
@@ -128,7 +128,7 @@ describe('environment stack: EKS', () => {
     const [, ns] = resourcesOfType(json, 'Custom::AWSCDK-EKS-KubernetesResource').find(([, r]) => String(r.Properties.Manifest).includes('"kind":"Namespace"'))!;
     const [manifest] = JSON.parse(ns.Properties.Manifest);
     const chart = (
-      renderTarget(platformConfig, env, { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string; labels: Record<string, string> } }[]
+      renderTarget(platformConfig, env, { images: { app: 'registry.local/web:1.0.0' } }).objects as { kind: string; metadata: { name: string; labels: Record<string, string> } }[]
     ).find((o) => o.kind === 'Namespace')!;
     const workloadLabels = Object.fromEntries(Object.entries(chart.metadata.labels).filter(([k]) => !k.startsWith('app.kubernetes.io/')));
     expect(manifest.metadata.name).toBe(chart.metadata.name);
@@ -139,7 +139,7 @@ describe('environment stack: EKS', () => {
 
   test("the ALB controller's Pod Identity, its Helm release and the chart's OIDC Secret reader name the same ServiceAccount", () => {
     prod.hasResourceProperties('AWS::EKS::PodIdentityAssociation', { Namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, ServiceAccount: ALB_CONTROLLER_SERVICE_ACCOUNT.name });
-    const objects = renderTarget(platformConfig, 'prod', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; subjects?: unknown[] }[];
+    const objects = renderTarget(platformConfig, 'prod', { images: { app: 'registry.local/web:1.0.0' } }).objects as { kind: string; subjects?: unknown[] }[];
     expect(objects.find((o) => o.kind === 'RoleBinding')!.subjects).toEqual([
       { kind: 'ServiceAccount', name: ALB_CONTROLLER_SERVICE_ACCOUNT.name, namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace, apiGroup: '' },
     ]);
@@ -147,8 +147,8 @@ describe('environment stack: EKS', () => {
 
   test('pod roles trust pods.eks.amazonaws.com with AssumeRole and TagSession', () => {
     const podRoles = resourcesOfType(devJson, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('pods.eks.amazonaws.com'));
-    // web workload, ALB controller, external-dns, CloudWatch agent (observability add-on), Cluster Autoscaler
-    expect(podRoles).toHaveLength(5);
+    // One per declared workload (web, worker, prune), ALB controller, external-dns, CloudWatch agent (observability add-on), Cluster Autoscaler
+    expect(podRoles).toHaveLength(devConfig.workloads.length + 4);
     for (const [, role] of podRoles) {
       const actions = role.Properties.AssumeRolePolicyDocument.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
       expect(actions).toEqual(expect.arrayContaining(['sts:AssumeRole', 'sts:TagSession']));
@@ -173,7 +173,7 @@ describe('environment stack: EKS', () => {
 describe('environment stack: database', () => {
   test("RDS listens on the shared port, and the chart's network policy lets the pods reach it in the VPC", () => {
     dev.hasResourceProperties('AWS::RDS::DBInstance', { Port: String(DATABASE_PORT) });
-    const objects = renderTarget(platformConfig, 'dev', { image: 'registry.local/web:1.0.0' }).objects as { kind: string; metadata: { name: string }; spec?: any }[];
+    const objects = renderTarget(platformConfig, 'dev', { images: { app: 'registry.local/web:1.0.0' } }).objects as { kind: string; metadata: { name: string }; spec?: any }[];
     const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'web')!;
     expect(policy.spec.egress).toContainEqual({ to: [{ ipBlock: { cidr: devConfig.vpcCidr } }], ports: [{ protocol: 'TCP', port: DATABASE_PORT }] });
   });

@@ -67,7 +67,7 @@ describe('GitHub OIDC stack', () => {
     const push = resourcesOfType(json, 'AWS::IAM::Policy').find(([id]) => id.startsWith('ImagePushPolicy'))![1];
     const text = JSON.stringify(push.Properties.PolicyDocument);
     expect(text).toContain(`:ecr:eu-west-1:`);
-    expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
+    for (const image of platformConfig.images) expect(text).toContain(`:repository/${image.repositoryName}`);
     expect(text).not.toMatch(/eks:|lambda:|sts:AssumeRole"|secretsmanager:/);
     template.hasOutput('imagePushRoleArn', {});
   });
@@ -120,7 +120,7 @@ describe('GitHub OIDC stack', () => {
     expect(text).toContain(':eks:eu-central-1:');
     expect(text).toContain(':cluster/platform-prod');
     expect(text).toContain(':function:platform-prod-api');
-    expect(text).toContain(`:repository/${platformConfig.imageRepositoryName}`);
+    for (const image of platformConfig.images) expect(text).toContain(`:repository/${image.repositoryName}`);
     expect(text).toContain(':role/cdk-*-');
     // `cdk deploy --exclusively` of its own stack: the bootstrap roles of its own region only (shared stacks are
     // deploy-shared.yml's, with the shared deploy role).

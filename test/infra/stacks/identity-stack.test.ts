@@ -1,5 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { platformConfig } from '../../../config';
+import { platformConfig, publicHosts } from '../../../config';
 import { platform, resourcesOfType } from '../helpers';
 
 const template = platform().template('platform-identity');
@@ -20,18 +20,21 @@ describe('identity stack (central Cognito)', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: platformConfig.identity.domainPrefix });
   });
 
-  test.each(platformConfig.environments.map((e) => [e.name, e.workload.hostname]))('ALB app client of %s: secret, code flow, openid, idpresponse callback', (name, host) => {
-    template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
-      ClientName: `platform-${name}-alb`,
-      GenerateSecret: true,
-      AllowedOAuthFlows: ['code'],
-      AllowedOAuthFlowsUserPoolClient: true,
-      AllowedOAuthScopes: Match.arrayWith(['openid']),
-      CallbackURLs: [`https://${host}/oauth2/idpresponse`],
-      LogoutURLs: [`https://${host}/`],
-      SupportedIdentityProviders: ['COGNITO'],
-    });
-  });
+  test.each(platformConfig.environments.map((e) => [e.name, publicHosts(e.workloads)[0]]))(
+    'ALB app client of %s: secret, code flow, openid, idpresponse callback',
+    (name, host) => {
+      template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+        ClientName: `platform-${name}-alb`,
+        GenerateSecret: true,
+        AllowedOAuthFlows: ['code'],
+        AllowedOAuthFlowsUserPoolClient: true,
+        AllowedOAuthScopes: Match.arrayWith(['openid']),
+        CallbackURLs: [`https://${host}/oauth2/idpresponse`],
+        LogoutURLs: [`https://${host}/`],
+        SupportedIdentityProviders: ['COGNITO'],
+      });
+    },
+  );
 
   test('client secrets live in KMS-encrypted Secrets Manager secrets, never as literals', () => {
     const secrets = resourcesOfType(json, 'AWS::SecretsManager::Secret');

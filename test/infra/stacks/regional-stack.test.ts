@@ -20,16 +20,19 @@ describe('regional shared stacks', () => {
     });
   });
 
-  test.each([primary, secondary])('ECR repository: scan on push, immutable tags, KMS, lifecycle rules', (template) => {
-    template.hasResourceProperties('AWS::ECR::Repository', {
-      RepositoryName: platformConfig.imageRepositoryName,
-      ImageScanningConfiguration: { ScanOnPush: true },
-      ImageTagMutability: 'IMMUTABLE',
-      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
-      LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('untagged') },
-    });
-    template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
-  });
+  test.each([primary, secondary].flatMap((template) => platformConfig.images.map((image) => [image.repositoryName, template] as const)))(
+    'ECR repository %s: scan on push, immutable tags, KMS, lifecycle rules',
+    (repositoryName, template) => {
+      template.hasResourceProperties('AWS::ECR::Repository', {
+        RepositoryName: repositoryName,
+        ImageScanningConfiguration: { ScanOnPush: true },
+        ImageTagMutability: 'IMMUTABLE',
+        EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+        LifecyclePolicy: { LifecyclePolicyText: Match.stringLikeRegexp('untagged') },
+      });
+      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    },
+  );
 
   test('the primary region replicates images to the prod region; the other region does not replicate', () => {
     primary.hasResourceProperties('AWS::ECR::ReplicationConfiguration', {
@@ -37,7 +40,7 @@ describe('regional shared stacks', () => {
         Rules: [
           {
             Destinations: [{ Region: 'eu-central-1', RegistryId: { Ref: 'AWS::AccountId' } }],
-            RepositoryFilters: [{ Filter: platformConfig.imageRepositoryName, FilterType: 'PREFIX_MATCH' }],
+            RepositoryFilters: platformConfig.images.map((image) => ({ Filter: image.repositoryName, FilterType: 'PREFIX_MATCH' })),
           },
         ],
       },
