@@ -140,7 +140,7 @@ describe('ALB Ingress', () => {
         JSON.stringify(
           chartWith({
             tags: [
-              { key: 'PlatformService', value: 'platform-dev-web' },
+              { key: 'PlatformService', value: 'platform-dev-ingress' },
               { key: 'Team', value: 'ops' },
             ],
           }).toJson(),
@@ -157,7 +157,7 @@ describe('ALB Ingress', () => {
   test("each AWS environment's Ingress tags its ALB with the tag the infra alarms select by", () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const { objects } = renderTarget(platformConfig, env, { images: { app: IMAGE }, outputs: realOutputs(platformConfig, env) });
-      expect(find(objects, 'Ingress').metadata.annotations[`${A}/tags`]).toBe(`PlatformService=platform-${env}-web`);
+      expect(find(objects, 'Ingress').metadata.annotations[`${A}/tags`]).toBe(`PlatformService=platform-${env}-ingress`);
     }
   });
 });

@@ -51,7 +51,7 @@ describe('alarm topic', () => {
 /** An alarm's metric: namespace, name, statistic, period in seconds. */
 const metric = (namespace: string, name: string, stat: string, period: number) => ({ namespace, name, stat, period });
 const albQuery = (stat: 'MAX' | 'MIN', name: string) =>
-  new RegExp(`^SELECT ${stat}\\(${name}\\) FROM SCHEMA\\("AWS/ApplicationELB", LoadBalancer, TargetGroup\\) WHERE tag\\.PlatformService = 'platform-prod-web'$`);
+  new RegExp(`^SELECT ${stat}\\(${name}\\) FROM SCHEMA\\("AWS/ApplicationELB", LoadBalancer, TargetGroup\\) WHERE tag\\.PlatformService = 'platform-prod-ingress'$`);
 
 /**
  * Expected alarms of prod (prod's thresholds: defaults except databaseConnections 400; 100 GiB allocated).
@@ -168,15 +168,15 @@ describe('alarms', () => {
   test("the ingress 5xx rate sums target and load balancer 5xx over requests, each selected by the environment's Ingress tag every minute", () => {
     const queries = alarms.get('IngressHttp5xxRate')!.Metrics.filter((m: any) => !m.ReturnData);
     expect(queries.map((q: any) => [q.Id, q.Period, q.Expression])).toEqual([
-      ['targetErrors', 60, `SELECT SUM(HTTPCode_Target_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-web'`],
-      ['albErrors', 60, `SELECT SUM(HTTPCode_ELB_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-web'`],
-      ['requests', 60, `SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-web'`],
+      ['targetErrors', 60, `SELECT SUM(HTTPCode_Target_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-ingress'`],
+      ['albErrors', 60, `SELECT SUM(HTTPCode_ELB_5XX_Count) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-ingress'`],
+      ['requests', 60, `SELECT SUM(RequestCount) FROM SCHEMA("AWS/ApplicationELB", LoadBalancer) WHERE tag.PlatformService = 'platform-prod-ingress'`],
     ]);
   });
 
   test('the tag the alarms select by is the one the prod Ingress gives its ALB', () => {
     const manifest = readFileSync(join(__dirname, '../../../manifests/prod/web.k8s.yaml'), 'utf8');
-    expect(manifest).toContain('alb.ingress.kubernetes.io/tags: PlatformService=platform-prod-web');
+    expect(manifest).toContain('alb.ingress.kubernetes.io/tags: PlatformService=platform-prod-ingress');
   });
 
   test("the p99 latency metric is extracted from the web container's request logs in its KMS-encrypted log group", () => {
