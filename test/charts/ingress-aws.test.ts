@@ -148,7 +148,7 @@ describe('ALB Ingress', () => {
       ),
       'Ingress',
     );
-    expect(tagged.metadata.annotations[`${A}/tags`]).toBe('PlatformService=platform-dev-web,Team=ops');
+    expect(tagged.metadata.annotations[`${A}/tags`]).toBe('PlatformService=platform-dev-ingress,Team=ops');
     expect(find(JSON.parse(JSON.stringify(chartWith({}).toJson())), 'Ingress').metadata.annotations[`${A}/tags`]).toBeUndefined();
     expect(() => chartWith({ tags: [{ key: 'Service', value: 'a,b' }] })).toThrow('tags: {"key":"Service","value":"a,b"} is not a valid AWS tag');
     expect(() => chartWith({ tags: [{ key: 'a=b', value: 'c' }] })).toThrow('is not a valid AWS tag');
