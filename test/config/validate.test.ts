@@ -24,7 +24,10 @@ describe('validatePlatformConfig', () => {
   });
 
   test('accepts prod in the same region as dev and staging', () => {
-    const sameRegion = withEnvironment('prod', (env) => ({ ...withWeb(env, (web) => ({ ...web, exposure: { kind: 'public', host: 'app.eu-west-1.example.com' } })), region: 'eu-west-1' }));
+    const sameRegion = withEnvironment('prod', (env) => ({
+      ...withWeb(env, (web) => ({ ...web, exposure: { kind: 'public', host: 'app.eu-west-1.example.com' } })),
+      region: 'eu-west-1',
+    }));
     expect(() => validatePlatformConfig(sameRegion)).not.toThrow();
   });
 
