@@ -329,8 +329,8 @@ describe('deploy command', () => {
       const run = await runDeploy(prod.args(kubeconfig()), { env: prod.env });
       expect(run.code).toBe(EXIT.ok);
       expect(run.stdout).toMatch(/canary: no deployment\/web runs yet \(first release\)/);
-      expect(run.stdout).toMatch(/OIDC client Secret web-oidc-client: read from Secrets Manager \(value not shown\)/);
-      const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
+      expect(run.stdout).toMatch(/OIDC client Secret alb-oidc-client: read from Secrets Manager \(value not shown\)/);
+      const secret = await kubectlJson(['get', 'secret', 'alb-oidc-client', '-n', NS]);
       expect(Buffer.from(secret.data.clientID, 'base64').toString()).toBe(prod.value.clientID);
       expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
       const ingress = await kubectlJson(['get', 'ingress', 'web', '-n', NS]);
@@ -423,7 +423,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       expect(run.stderr).toMatch(/the API server rejects the release \(server-side dry run; nothing applied\)/);
       // Kubernetes: "You can only create/update a role if … you already have all the permissions contained in the
       // role" — held through RBAC (https://kubernetes.io/docs/reference/access-authn-authz/rbac/#privilege-escalation-prevention-and-bootstrapping).
-      expect(run.stderr).toMatch(/roles\.rbac\.authorization\.k8s\.io "web-oidc-client-reader" is forbidden: .*attempting to grant RBAC permissions not currently held/);
+      expect(run.stderr).toMatch(/roles\.rbac\.authorization\.k8s\.io "alb-oidc-client-reader" is forbidden: .*attempting to grant RBAC permissions not currently held/);
       expect((await kubectl(['get', 'role,rolebinding,secret,deployment', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('');
       expect(await namespaceState()).toEqual(before);
     } finally {
@@ -494,7 +494,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       );
       expect(await namespaceState()).toEqual(before);
       // First prod release in this namespace: its RoleBinding binds a Role the release creates (admin has no `bind`).
-      expect(run.stdout).toMatch(/RoleBinding web-oidc-client-reader: not in the dry run \(binds a Role this release creates first\)/);
+      expect(run.stdout).toMatch(/RoleBinding alb-oidc-client-reader: not in the dry run \(binds a Role this release creates first\)/);
       const rendered = renderTarget(platformConfig, 'prod', { images: { app: prod.image }, outputs: prod.outputs as any }).objects as any[];
       const rbac = rendered.filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding');
       expect(rbac.length).toBeGreaterThanOrEqual(2);
@@ -502,7 +502,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
         const r = await kubectl(['get', `${o.kind.toLowerCase()}.rbac.authorization.k8s.io`, o.metadata.name, '-n', NS, '-o', 'name']);
         expect(r.stdout.trim()).toBe(`${o.kind.toLowerCase()}.rbac.authorization.k8s.io/${o.metadata.name}`);
       }
-      const secret = await kubectlJson(['get', 'secret', 'web-oidc-client', '-n', NS]);
+      const secret = await kubectlJson(['get', 'secret', 'alb-oidc-client', '-n', NS]);
       expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
       const generic = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[];
       const key = (o: any) => `${o.kind}/${o.metadata.name}`;
