@@ -2,6 +2,7 @@ import {
   closestKey,
   cronScheduleProblem,
   databaseRoleSpecs,
+  DEFAULT_CANARY,
   isTimeZone,
   platformConfig,
   repositoryConstructId,
