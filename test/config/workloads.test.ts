@@ -162,20 +162,7 @@ describe('workload declarations', () => {
   });
 
   test('refuses a worker or a CronJob asking for a canary (no HTTP traffic for its metrics to judge)', () => {
-    const canary = {
-      kind: 'canary',
-      ...{
-        sharePercent: 25,
-        intervalSeconds: 10,
-        intervals: 3,
-        minSuccessRatePercent: 99,
-        maxP95LatencyMs: 500,
-        maxP95IncreasePercent: 50,
-        minRequestsPerInterval: 20,
-        failureLimit: 0,
-        onInconclusive: 'fail',
-      },
-    };
+    const canary = { kind: 'canary', ...DEFAULT_CANARY };
     expect(problemsOf(withDev('worker', (w) => ({ ...w, release: canary })))).toEqual([
       'environment "dev", workload "worker": release.kind is "canary"; a worker serves no HTTP traffic for a canary\'s HTTP metrics to judge: allowed: "rolling"',
     ]);
