@@ -1,7 +1,7 @@
 /**
  * Entry points of the workload manifests (no aws-cdk-lib: only config/ and cdk8s).
  *
- * - `synthManifests`: offline, every target into `<outdir>/<target>/web.k8s.yaml` (committed, reviewed in PRs).
+ * - `synthManifests`: offline, every target into `<outdir>/<target>/` (one file per workload and the namespace's; committed, reviewed in PRs).
  *   AWS environments carry `<placeholder:…>` markers where a value only exists after `cdk deploy`, and every
  *   target carries `<placeholder:image>`: the committed files document the desired state; they are never applied.
  * - `renderTarget`: in memory, one target with a real image and, for AWS environments, the real stack outputs

@@ -41,8 +41,9 @@ checkov --directory cdk.out --framework cloudformation > "$out/checkov-cloudform
 checkov --directory manifests --framework kubernetes > "$out/checkov-kubernetes.json"
 checkov --directory .github/workflows --framework github_actions > "$out/checkov-github-actions.json"
 checkov --file app/Dockerfile --framework dockerfile > "$out/checkov-dockerfile.json"
-for manifest in manifests/*/web.k8s.yaml; do
-  kube_score "$manifest" > "$out/kube-score-$(basename "$(dirname "$manifest")").json"
+# Every workload's file and each target's namespace file.
+for manifest in manifests/*/*.k8s.yaml; do
+  kube_score "$manifest" > "$out/kube-score-$(basename "$(dirname "$manifest")")-$(basename "$manifest" .k8s.yaml).json"
 done
 node dist/scan-report.js --skips scripts/scan-skips.json "$out"/*.json
 
