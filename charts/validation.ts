@@ -2,7 +2,7 @@
  * The charts' input checks: the rules and patterns of config/check.ts (one home each), thrown as `ChartInputError`
  * because a construct has no problem list to add to.
  */
-import { DNS_LABEL, HOSTNAME, parseCidr } from '../config';
+import { Checker, DNS_LABEL, HOSTNAME, parseCidr } from '../config';
 import { ChartInputError } from './errors';
 
 export function checkDnsLabel(field: string, value: unknown): asserts value is string {
@@ -30,7 +30,7 @@ export function checkCidr(field: string, value: unknown): asserts value is strin
 }
 
 export function checkInteger(field: string, value: unknown, min: number, max: number): asserts value is number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`);
-  }
+  const check = new Checker();
+  check.integer('', field, value, min, max);
+  check.throwFirst((message) => new ChartInputError(message));
 }

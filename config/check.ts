@@ -58,9 +58,9 @@ export function closestKey(key: string, known: readonly string[]): string | unde
 export class Checker {
   constructor(readonly problems: string[] = []) {}
 
-  /** Records a problem as it is (a rule that needs more than one field). */
+  /** Records a problem as it is (a rule that needs more than one field). An empty `where`: the message alone (a sub-rule, a construct). */
   fail(where: string, message: string): false {
-    this.problems.push(`${where}: ${message}`);
+    this.problems.push(where ? `${where}: ${message}` : message);
     return false;
   }
 
@@ -111,6 +111,20 @@ export class Checker {
       return this.fail(where, `${field} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`);
     }
     return true;
+  }
+
+  /** A number that may be fractional (a percentage such as 99.5). */
+  number(where: string, field: string, value: unknown, min: number, max: number): value is number {
+    if (!this.present(where, field, value)) return false;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      return this.fail(where, `${field} is ${JSON.stringify(value)}; expected a number from ${min} to ${max}`);
+    }
+    return true;
+  }
+
+  /** Throws `error(message)` for the first problem recorded (a construct's input check: it has no problem list to add to). */
+  throwFirst(error: (message: string) => Error): void {
+    if (this.problems.length > 0) throw error(this.problems[0]);
   }
 
   boolean(where: string, field: string, value: unknown): boolean {

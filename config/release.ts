@@ -2,6 +2,7 @@
  * Release strategies: the canary's defaults and rules, and which strategy a target uses. Checked by
  * validatePlatformConfig; read by the deploy command.
  */
+import { Checker } from './check';
 import type { CanaryConfig, EnvironmentConfig, ReleaseStrategy } from './types';
 
 /**
@@ -38,25 +39,25 @@ const RANGES: Record<Exclude<keyof CanaryConfig, 'onInconclusive'>, [number, num
   failureLimit: [0, 100],
 };
 
-/** Problems of a release strategy, each naming the field (`<prefix>…`), the value and what is allowed. */
+/** Problems of a release strategy, each naming the field (`<prefix>…`), the value and what is allowed (config/check.ts' vocabulary). */
 export function releaseStrategyProblems(strategy: unknown, prefix: string): string[] {
-  if (typeof strategy !== 'object' || strategy === null) return [`${prefix} is ${JSON.stringify(strategy)}; expected { kind: "rolling" } or { kind: "canary", … }`];
+  const check = new Checker();
+  if (typeof strategy !== 'object' || strategy === null) {
+    check.fail('', `${prefix} is ${JSON.stringify(strategy)}; expected { kind: "rolling" } or { kind: "canary", … }`);
+    return [...check.problems];
+  }
   const s = strategy as Partial<ReleaseStrategy> & Record<string, unknown>;
-  if (s.kind === 'rolling') return [];
-  if (s.kind !== 'canary') return [`${prefix}.kind is ${JSON.stringify(s.kind)}; allowed: "rolling", "canary"`];
-  const problems: string[] = [];
+  if (!check.oneOf('', `${prefix}.kind`, s.kind, ['rolling', 'canary']) || s.kind === 'rolling') return [...check.problems];
   for (const [field, [min, max]] of Object.entries(RANGES)) {
     const value = s[field];
+    if (value === undefined) check.fail('', `${prefix}.${field} is missing; it is required (e.g. ${DEFAULT_CANARY[field as keyof CanaryConfig]})`);
     // Percentages may be fractional (99.5 %); counts and durations are whole numbers.
-    const whole = !field.endsWith('Percent');
-    if (value === undefined) problems.push(`${prefix}.${field} is missing; it is required (e.g. ${DEFAULT_CANARY[field as keyof CanaryConfig]})`);
-    else if (typeof value !== 'number' || !Number.isFinite(value) || (whole && !Number.isInteger(value)) || value < min || value > max) {
-      problems.push(`${prefix}.${field} is ${JSON.stringify(value)}; expected ${whole ? 'a whole number' : 'a number'} from ${min} to ${max}`);
-    }
+    else if (field.endsWith('Percent')) check.number('', `${prefix}.${field}`, value, min, max);
+    else check.integer('', `${prefix}.${field}`, value, min, max);
   }
-  if (s.onInconclusive !== 'fail' && s.onInconclusive !== 'promote') problems.push(`${prefix}.onInconclusive is ${JSON.stringify(s.onInconclusive)}; allowed: "fail", "promote"`);
-  if (problems.length === 0 && (s.failureLimit as number) >= (s.intervals as number)) {
-    problems.push(`${prefix}.failureLimit is ${s.failureLimit}; it must be below intervals (${s.intervals}), or no canary could ever be aborted`);
+  check.oneOf('', `${prefix}.onInconclusive`, s.onInconclusive, ['fail', 'promote']);
+  if (check.problems.length === 0 && (s.failureLimit as number) >= (s.intervals as number)) {
+    check.fail('', `${prefix}.failureLimit is ${s.failureLimit}; it must be below intervals (${s.intervals}), or no canary could ever be aborted`);
   }
-  return problems;
+  return [...check.problems];
 }

@@ -1,3 +1,5 @@
+import { Checker } from './check';
+
 /**
  * Names and rules every layer shares about the workloads' namespace and sizing (infra, charts, deploy): defined once
  * here, imported everywhere. What each workload is lives in the declarations (config/workloads.ts).
@@ -79,29 +81,25 @@ export const WORKLOAD_LIMITS = {
 export const PRODUCTION_MIN_REPLICAS = 2;
 
 /**
- * Problems of a workload's sizing, each naming the field (as `<prefix>minReplicas` …), the value and what is allowed.
- * Empty when valid.
+ * Problems of a workload's sizing, each naming the field (as `<prefix>minReplicas` …), the value and what is allowed
+ * (config/check.ts' vocabulary). Empty when valid.
  */
 export function workloadSizingProblems(
   workload: { readonly minReplicas: number; readonly maxReplicas: number; readonly cpuMillis: number; readonly memoryMiB: number },
   production: boolean,
   prefix = '',
 ): string[] {
-  const problems: string[] = [];
-  for (const field of ['minReplicas', 'maxReplicas', 'cpuMillis', 'memoryMiB'] as const) {
-    const { min, max } = WORKLOAD_LIMITS[field];
-    const value = workload[field] as unknown;
-    if (value === undefined || value === null) problems.push(`${prefix}${field} is missing; it is required`);
-    else if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-      problems.push(`${prefix}${field} is ${JSON.stringify(value)}; expected a whole number from ${min} to ${max}`);
-    }
-  }
-  if (problems.length > 0) return problems;
-  if (workload.maxReplicas < workload.minReplicas) problems.push(`${prefix}maxReplicas is ${workload.maxReplicas}; it must be at least minReplicas (${workload.minReplicas})`);
+  const check = new Checker();
+  const sized = (['minReplicas', 'maxReplicas', 'cpuMillis', 'memoryMiB'] as const).map((field) =>
+    check.integer('', `${prefix}${field}`, workload[field], WORKLOAD_LIMITS[field].min, WORKLOAD_LIMITS[field].max),
+  );
+  if (!sized.every(Boolean)) return [...check.problems];
+  if (workload.maxReplicas < workload.minReplicas) check.fail('', `${prefix}maxReplicas is ${workload.maxReplicas}; it must be at least minReplicas (${workload.minReplicas})`);
   if (production && workload.minReplicas < PRODUCTION_MIN_REPLICAS) {
-    problems.push(
+    check.fail(
+      '',
       `${prefix}minReplicas is ${workload.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`,
     );
   }
-  return problems;
+  return [...check.problems];
 }
