@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { ALB_CONTROLLER_SERVICE_ACCOUNT, OIDC_CLIENT_SECRET_NAME, type WorkloadOutputs } from '../config';
 import { ChartInputError } from './errors';
-import { checkDnsLabel, checkHostname, checkInteger } from './validation';
+import { checkDnsLabel, checkHostname, checkUrlPath, checkInteger } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
 
 const ALB = 'alb.ingress.kubernetes.io';
@@ -134,7 +134,7 @@ export class AlbIngress extends Construct {
     checkDnsLabel('namespace', props.namespace);
     if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
     const path = props.path ?? '/';
-    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) throw new ChartInputError(`path is ${JSON.stringify(path)}; expected a URL path such as "/api"`);
+    checkUrlPath('path', path);
     if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the ALB rule needs a hostname or a path');
     if (props.groupName !== undefined) checkDnsLabel('groupName', props.groupName);
     const delay = props.deregistrationDelaySeconds ?? 15;

@@ -1,7 +1,7 @@
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { ChartInputError } from './errors';
-import { checkDnsLabel, checkHostname } from './validation';
+import { checkDnsLabel, checkHostname, checkUrlPath } from './validation';
 import { SERVICE_PORT, WebService } from './web-service';
 
 export interface StandardIngressProps {
@@ -43,7 +43,7 @@ export class StandardIngress extends Construct {
     if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
     if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the Ingress rule needs a hostname or a path');
     const path = props.path ?? '/';
-    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) throw new ChartInputError(`path is ${JSON.stringify(path)}; expected a URL path such as "/api"`);
+    checkUrlPath('path', path);
     checkDnsLabel('ingressClassName', props.ingressClassName);
     if (props.tlsSecretName !== undefined) checkDnsLabel('tlsSecretName', props.tlsSecretName);
     this.ingress = new kplus.Ingress(this, 'Resource', {

@@ -2,7 +2,7 @@
  * The charts' input checks: the rules and patterns of config/check.ts (one home each), thrown as `ChartInputError`
  * because a construct has no problem list to add to.
  */
-import { Checker, DNS_LABEL, HOSTNAME, parseCidr } from '../config';
+import { Checker, DNS_LABEL, HOSTNAME, parseCidr, URL_PATH } from '../config';
 import { ChartInputError } from './errors';
 
 export function checkDnsLabel(field: string, value: unknown): asserts value is string {
@@ -33,4 +33,9 @@ export function checkInteger(field: string, value: unknown, min: number, max: nu
   const check = new Checker();
   check.integer('', field, value, min, max);
   check.throwFirst((message) => new ChartInputError(message));
+}
+
+/** An Ingress rule's path prefix. */
+export function checkUrlPath(field: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !URL_PATH.test(value)) throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected a URL path such as "/api"`);
 }

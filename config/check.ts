@@ -9,6 +9,8 @@ import { AWS_REGIONS } from './regions';
 export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** A lowercase hostname with at least two labels. */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+/** A URL path (an Ingress rule's prefix, a probe's path). */
+export const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 /** An environment variable name. */
 export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 

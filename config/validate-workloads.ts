@@ -2,7 +2,7 @@
  * Rules of the workload declarations (config/workloads.ts): images, then each target's workloads. Called from
  * validatePlatformConfig; every message names the target, the workload, the field, the value and what is allowed.
  */
-import { Checker, DNS_LABEL, ENV_VAR_NAME, HOSTNAME, quoted } from './check';
+import { Checker, DNS_LABEL, ENV_VAR_NAME, HOSTNAME, quoted, URL_PATH } from './check';
 import { IMAGE_KEYS, NAMED_CIDR_KEYS, PROBE_KEYS, SECRET_REF_KEYS, WORKLOAD_DATABASE_KEYS, WORKLOAD_KEYS, WORKLOAD_STORAGE_KEYS } from './keys';
 import { METRICS_PORT } from './metrics';
 import { releaseStrategyProblems } from './release';
@@ -14,7 +14,6 @@ import { publicServices, repositoryConstructId, WORKLOAD_KINDS, type ImageConfig
 export const MAX_WORKLOAD_NAME_LENGTH = 40;
 const ECR_REPOSITORY = /^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/;
 const RELATIVE_PATH = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/;
-const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const STORAGE_PREFIX = /^[a-z0-9][a-z0-9._/-]*\/$/;
 const SECRET_KEY = /^[-._a-zA-Z0-9]+$/;
 
