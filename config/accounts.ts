@@ -2,9 +2,8 @@
  * Where each stack lives: one account (account-agnostic, as deployed) or AWS's multi-account layout, a
  * shared-services account (sign-in, image registry, CI trust of the shared stacks) plus one account per environment.
  */
+import { ACCOUNT_ID } from './check';
 import type { EnvironmentConfig, PlatformConfig } from './types';
-
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** True when the environments (and the shared services) name their accounts. */
 export function isMultiAccount(config: PlatformConfig): boolean {

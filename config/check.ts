@@ -11,6 +11,8 @@ export const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 /** A URL path (an Ingress rule's prefix, a probe's path). */
 export const URL_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+/** A 12-digit AWS account ID. */
+export const ACCOUNT_ID = /^\d{12}$/;
 /** An environment variable name. */
 export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
 

@@ -1,7 +1,7 @@
 import { accountProblems } from './accounts';
 import { instanceArchitecture, nodeArchitectures } from './architecture';
 import { ALL_CONTROL_PLANE_LOG_TYPES } from './costs';
-import { Checker, DNS_LABEL, HOSTNAME, parseCidr } from './check';
+import { ACCOUNT_ID, Checker, DNS_LABEL, HOSTNAME, parseCidr } from './check';
 import { CLUSTER_KEYS, DATA_RETENTION_KEYS, DATABASE_KEYS, ENVIRONMENT_KEYS, PLATFORM_KEYS, PORTABLE_TARGET_KEYS } from './keys';
 import { loadBalancerName, MAX_LOAD_BALANCER_NAME_LENGTH } from './outputs';
 import { validateOperations } from './operations';
@@ -140,7 +140,7 @@ function validateEnvironment(
   const where = `environment "${env.name}"`;
   check.knownKeys(where, '', env, ENVIRONMENT_KEYS);
   check.matches(where, 'name', env.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits, starting with a letter');
-  if (env.account !== undefined) check.matches(where, 'account', env.account, /^\d{12}$/, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
+  if (env.account !== undefined) check.matches(where, 'account', env.account, ACCOUNT_ID, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
   check.region(where, 'region', env.region);
   check.boolean(where, 'production', env.production);
   if (typeof project === 'string' && typeof env.name === 'string') {
