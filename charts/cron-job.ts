@@ -1,7 +1,7 @@
 import { ApiObject, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { cronScheduleProblem, DEFAULT_CRON_TIME_ZONE, isTimeZone, type ConcurrencyPolicy } from '../config';
+import { cronJobSettings, cronScheduleProblem, isTimeZone, type ConcurrencyPolicy } from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkInteger } from './validation';
@@ -63,19 +63,19 @@ export class ScheduledJob extends Construct {
     super(scope, id);
     const problem = typeof props.schedule === 'string' ? cronScheduleProblem(props.schedule) : 'expected a cron expression';
     if (problem) throw new ChartInputError(`schedule is ${JSON.stringify(props.schedule)}; ${problem}`);
-    const timeZone = props.timeZone ?? DEFAULT_CRON_TIME_ZONE;
+    const settings = cronJobSettings(props);
+    const { timeZone, concurrencyPolicy: policy } = settings;
     if (!isTimeZone(timeZone)) throw new ChartInputError(`timeZone is ${JSON.stringify(timeZone)}; expected an IANA time zone such as "Etc/UTC"`);
-    const policy = props.concurrencyPolicy ?? 'Forbid';
     if (!(policy in POLICIES)) throw new ChartInputError(`concurrencyPolicy is ${JSON.stringify(policy)}; allowed: "Forbid", "Allow", "Replace"`);
-    const startingDeadline = props.startingDeadlineSeconds ?? 300;
+    const startingDeadline = settings.startingDeadlineSeconds;
     checkInteger('startingDeadlineSeconds', startingDeadline, 10, 86400);
-    const activeDeadline = props.activeDeadlineSeconds ?? 3600;
+    const activeDeadline = settings.activeDeadlineSeconds;
     checkInteger('activeDeadlineSeconds', activeDeadline, 1, 86400);
-    const backoffLimit = props.backoffLimit ?? 2;
+    const backoffLimit = settings.backoffLimit;
     checkInteger('backoffLimit', backoffLimit, 0, 10);
-    const successful = props.successfulJobsHistoryLimit ?? 3;
+    const successful = settings.successfulJobsHistoryLimit;
     checkInteger('successfulJobsHistoryLimit', successful, 0, 100);
-    const failed = props.failedJobsHistoryLimit ?? 3;
+    const failed = settings.failedJobsHistoryLimit;
     checkInteger('failedJobsHistoryLimit', failed, 0, 100);
 
     const pod = buildWorkloadPod(this, props);

@@ -234,8 +234,10 @@ export function storagePrefix(workload: Workload): string | undefined {
   return workload.storage ? (workload.storage.prefix ?? `${workload.name}/`) : undefined;
 }
 
-/** The CronJob settings with their defaults. */
-export function cronJobSettings(job: CronJobWorkload): Required<Omit<CronJobWorkload, keyof WorkloadBase | 'kind' | 'release'>> {
+export type CronJobSettings = Omit<CronJobWorkload, keyof WorkloadBase | 'kind' | 'release'>;
+
+/** The CronJob settings with their defaults (one home: config validation, the declaration and the chart read them). */
+export function cronJobSettings(job: CronJobSettings): Required<CronJobSettings> {
   return {
     schedule: job.schedule,
     timeZone: job.timeZone ?? DEFAULT_CRON_TIME_ZONE,
