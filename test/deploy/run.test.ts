@@ -37,7 +37,8 @@ function setup(cluster: FakeCluster, platform = config): { deps: DeployDeps; lin
 /** The release flow as the entry point runs it: the dependencies resolved once into the context. */
 const run = (options: DeployOptions, deps: DeployDeps) => deploy(deployContext(options, deps), options);
 
-const release = (image: string, kubeconfig: string, mode: 'apply' | 'dry-run' | 'diff' = 'apply') => options({ image, kubeconfig, mode });
+/** A release of web alone (`--workload web`): the sample's three workloads all run image app. */
+const release = (image: string, kubeconfig: string, mode: 'apply' | 'dry-run' | 'diff' = 'apply') => options({ image, kubeconfig, mode, workloads: ['web'] });
 
 describe('deploy (orchestrator)', () => {
   test('a good release: checks, dry run, review copy, apply, watch; exit 0 with timings', async () => {
@@ -50,24 +51,33 @@ describe('deploy (orchestrator)', () => {
     ];
     const { deps, lines, workdir, kubeconfig } = setup(cluster);
     const result = await run(release('registry.local/web:1.0.1', kubeconfig), deps);
-    expect(result).toEqual({ outcome: 'applied', exitCode: EXIT.ok, timings: { applyMs: 0, rolloutMs: 1100, totalMs: 1100 } });
+    const timings = { applyMs: 0, rolloutMs: 1100, totalMs: 1100 };
+    expect(result).toEqual({ outcome: 'applied', exitCode: EXIT.ok, timings, workloads: { web: { outcome: 'applied', exitCode: EXIT.ok, timings } } });
     expect(cluster.calls.filter((c) => !c.startsWith('getDeployment') && !c.startsWith('canI'))).toEqual([
       'clientVersion',
       'server',
       'serverVersion',
       'getNamespace web',
-      'apply --dry-run Namespace/web,ConfigMap/web,Deployment/web',
+      'apply --dry-run Namespace/web,NetworkPolicy/default-deny,ConfigMap/web,Deployment/web',
       'apply Namespace/web',
-      // One release at a time: the namespace's Lease around everything that changes the release.
-      'getLease platform-deploy-lock -n web',
-      'create Lease/platform-deploy-lock',
-      'apply --applyset=platform-release ConfigMap/web,Deployment/web',
-      'getLease platform-deploy-lock -n web',
-      'delete lease.coordination.k8s.io platform-deploy-lock -n web',
+      // One release at a time per workload: web's Lease around everything that changes it.
+      'getLease platform-deploy-lock-web -n web',
+      'create Lease/platform-deploy-lock-web',
+      // The namespace-level objects: their own ApplySet, under the namespace's short lock.
+      'getLease platform-namespace-lock -n web',
+      'create Lease/platform-namespace-lock',
+      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+      'getLease platform-namespace-lock -n web',
+      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
+      'apply --applyset=platform-release-web ConfigMap/web,Deployment/web',
+      'exists secret platform-release -n web',
+      'getLease platform-deploy-lock-web -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
     ]);
     expect(cluster.calls).toContain('getDeployment web-canary -n web'); // a leftover canary would have been removed first
-    expect(lines.at(-1)).toMatch(/^✓ generic: deployment\/web rolled out \(2 replicas available, image registry.local\/web:1.0.1\)/);
-    expect(readFileSync(join(workdir, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toMatch(/^# rendered for generic, image registry.local\/web:1.0.1 — /);
+    expect(lines.at(-2)).toMatch(/^✓ generic: deployment\/web rolled out \(2 replicas available, image registry.local\/web:1.0.1\)/);
+    expect(lines.at(-1)).toMatch(/^release of generic \(1 workload\), exit 0:\n {2}web: applied \(exit 0\) in 1.1s$/);
+    expect(readFileSync(join(workdir, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toMatch(/^# rendered for generic, workloads web \(registry.local\/web:1.0.1\) — /);
   });
 
   test('a faulty release is rolled back to the revision that ran before: exit 1', async () => {
@@ -141,11 +151,14 @@ describe('deploy with a canary (orchestrator)', () => {
     expect(cluster.calls).toContain('canI get pods/proxy -n web');
     expect(changes(cluster)).toEqual([
       'apply Namespace/web',
-      'create Lease/platform-deploy-lock',
+      'create Lease/platform-deploy-lock-web',
+      'create Lease/platform-namespace-lock',
+      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
       'apply Deployment/web-canary',
-      'apply --applyset=platform-release ConfigMap/web,Deployment/web',
+      'apply --applyset=platform-release-web ConfigMap/web,Deployment/web',
       'delete deployment web-canary -n web',
-      'delete lease.coordination.k8s.io platform-deploy-lock -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
     ]);
     expect(lines).toContainEqual(
       expect.stringMatching(/^canary passed \(3 of 3 intervals passed, 0 failed \(failureLimit 0\)\); promoting: deployment\/web rolls to registry.local\/web:1.0.1$/),
@@ -159,10 +172,13 @@ describe('deploy with a canary (orchestrator)', () => {
     expect(result).toMatchObject({ outcome: 'canary-aborted', exitCode: EXIT.rolledBack, canary: { decision: 'aborted', stage: 'analysis', analysisMs: 10_000 } });
     expect(changes(cluster)).toEqual([
       'apply Namespace/web',
-      'create Lease/platform-deploy-lock',
+      'create Lease/platform-deploy-lock-web',
+      'create Lease/platform-namespace-lock',
+      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
       'apply Deployment/web-canary',
       'delete deployment web-canary -n web',
-      'delete lease.coordination.k8s.io platform-deploy-lock -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
     ]);
     expect(cluster.undone).toEqual([]);
     expect(lines.join('\n')).toMatch(/✗ generic: canary of registry.local\/web:1.0.1 aborted: interval 1: success rate 80 % \(8 of 40 requests 5xx\) is below 99 %/);
@@ -184,26 +200,29 @@ describe('deploy with a canary (orchestrator)', () => {
     cluster.deployments = [ok(deploymentStatus({ revision: '4', image: 'registry.local/web:1.0.0' })), ok(deploymentStatus({ image: 'registry.local/web:1.0.1' }))];
     const { deps, lines, kubeconfig } = setup(cluster);
     expect(await run(release('registry.local/web:1.0.1', kubeconfig), deps)).toMatchObject({ exitCode: EXIT.ok });
-    expect(changes(cluster).slice(0, 4)).toEqual([
+    expect(changes(cluster).slice(0, 7)).toEqual([
       'apply Namespace/web',
-      'create Lease/platform-deploy-lock',
+      'create Lease/platform-deploy-lock-web',
+      'create Lease/platform-namespace-lock',
+      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
       'delete deployment web-canary -n web',
-      'apply --applyset=platform-release ConfigMap/web,Deployment/web',
+      'apply --applyset=platform-release-web ConfigMap/web,Deployment/web',
     ]);
     expect(lines).toContain('canary: found deployment/web-canary (registry.local/web:0.9.9) left by a deploy that stopped mid-canary; removing it');
   });
 
   test('a second deploy while the lock is held: exit 6 naming the holder and since when, nothing of the release applied', async () => {
     const cluster = new FakeCluster();
-    await cluster.create(leaseObject('web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')));
+    await cluster.create(leaseObject('platform-deploy-lock-web', 'web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')));
     const { deps, kubeconfig } = setup(cluster);
     const refused = run(release('registry.local/web:1.0.1', kubeconfig), deps);
     await expect(refused).rejects.toMatchObject({
       exitCode: EXIT.locked,
       message: expect.stringMatching(
-        /^another deploy holds the lock of namespace web \(Lease platform-deploy-lock\): GitHub Actions run 41, runner@host pid 9, since 2026-12-01T22:59:30.000000Z/,
+        /^another deploy holds the lock of workload web in namespace web \(Lease platform-deploy-lock-web\): GitHub Actions run 41, runner@host pid 9, since 2026-12-01T22:59:30.000000Z/,
       ),
     });
-    expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock', 'apply Namespace/web']);
+    expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock-web', 'apply Namespace/web']);
   });
 });
