@@ -110,9 +110,9 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   for (const [name, ref] of Object.entries(options.images ?? {})) checkImageReference(ref, `--image ${name}=${ref}`);
   const selection = options.manifestsDir ? undefined : selectWorkloads(deps.config, target, options);
   const outputs = cloudOutputs(options, deps.config, target);
-  const files = selection ? renderSelected(selection, outputs, target, deps) : classifyManifestFiles(readManifestDir(options.manifestsDir!), target, options.workloads);
-  const sources = files.map((f) => ({ name: f.file, text: toYaml(f.objects) }));
-  assertNoPlaceholders(options.manifestsDir ? readManifestDir(options.manifestsDir) : sources);
+  const files = selection ? renderSelected(selection, outputs, target, deps) : manifestFiles(options.manifestsDir!, target, options.workloads);
+  const sources = files.map((f) => ({ name: selection ? `<rendered ${target.name}>/${f.file}` : f.file, text: toYaml(f.objects) }));
+  if (selection) assertNoPlaceholders(sources);
   const release = prepareRelease(
     files.flatMap((f) => f.objects),
     target.namespace,
@@ -125,6 +125,13 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
   return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...placed, ...(selection ? { files: placed.files } : {}) };
+}
+
+/** `--manifests`: the folder's files, refused while they hold placeholders, each one the namespace's or one workload's. */
+function manifestFiles(dir: string, target: ResolvedTarget, workloads: readonly string[] | undefined): SelectedFile[] {
+  const sources = readManifestDir(dir);
+  assertNoPlaceholders(sources);
+  return classifyManifestFiles(sources, target, workloads);
 }
 
 /** Renders the target and keeps the namespace-level file and the selected workloads' files. */

@@ -54,7 +54,7 @@ export function selectWorkloads(config: PlatformConfig, target: ResolvedTarget, 
   for (const w of named ?? []) {
     if (!(w.image in images)) problems.push(`--workload ${w.name}: it runs image "${w.image}", which was not given: add --image ${w.image}=<ref> (a release changes a workload's image)`);
   }
-  for (const name of named ? Object.keys(images).filter((i) => used.includes(i)) : []) {
+  for (const name of named?.length ? Object.keys(images).filter((i) => used.includes(i)) : []) {
     if (!named!.some((w) => w.image === name)) problems.push(`--image ${name}=…: no workload named by --workload (${named!.map((w) => w.name).join(', ')}) runs it`);
   }
   if (problems.length > 0) throw inputError(problems.join('\n'));
