@@ -105,9 +105,10 @@ export function rolledBackWorkloads(result: DeployResult): string[] {
 /** The last section: one line per workload (what happened to it), and what was rolled back. */
 export function releaseSummary(target: string, result: DeployResult): string {
   const lines = Object.entries(result.workloads ?? {}).map(([name, r]) => `  ${name}: ${workloadLine(r)}`);
+  const count = lines.length;
   const rolledBack = rolledBackWorkloads(result);
   if (rolledBack.length) lines.push(`  rolled back: ${rolledBack.join(', ')} (restored to what ran before)`);
-  return [`release of ${target} (${lines.length} workload${lines.length === 1 ? '' : 's'}), exit ${result.exitCode}:`, ...lines].join('\n');
+  return [`release of ${target} (${count} workload${count === 1 ? '' : 's'}), exit ${result.exitCode}:`, ...lines].join('\n');
 }
 
 function workloadLine(r: WorkloadResult): string {
