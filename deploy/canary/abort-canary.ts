@@ -42,12 +42,15 @@ function canaryService(target: ResolvedTarget, named: string | undefined): strin
   const services = target.workloads.filter((w): w is ServiceWorkload => w.kind === 'service');
   const quoted = (ws: readonly { name: string }[]) => ws.map((w) => `"${w.name}"`).join(', ');
   if (named !== undefined) {
-    if (!services.some((w) => w.name === named)) throw inputError(`--workload ${named}: "${target.name}" has no service "${named}" (only services have canaries); allowed: ${quoted(services)}`);
+    if (!services.some((w) => w.name === named))
+      throw inputError(`--workload ${named}: "${target.name}" has no service "${named}" (only services have canaries); allowed: ${quoted(services)}`);
     return named;
   }
   const declared = target.kind === 'aws' ? target.env : target.target;
   const canaries = services.filter((w) => (w.release ?? releaseStrategy(declared)).kind === 'canary');
   if (canaries.length === 1) return canaries[0].name;
   if (canaries.length === 0 && services.length === 1) return services[0].name;
-  throw inputError(`--abort-canary: "${target.name}" has ${canaries.length || services.length} services (${quoted(canaries.length ? canaries : services)}) that may have a canary: name one with --workload <name>`);
+  throw inputError(
+    `--abort-canary: "${target.name}" has ${canaries.length || services.length} services (${quoted(canaries.length ? canaries : services)}) that may have a canary: name one with --workload <name>`,
+  );
 }

@@ -89,7 +89,9 @@ export async function acquireLock(context: ClusterContext, ref: LockRef): Promis
   if (!write.ok) {
     const lost = /AlreadyExists|Conflict|modified/i.test(write.error);
     throw new DeployError(
-      lost ? `another deploy took the lock of ${ref.of} in namespace ${namespace} at the same moment; nothing applied (retry)` : `cannot take the deploy lock ${name} in ${namespace}: ${write.error}`,
+      lost
+        ? `another deploy took the lock of ${ref.of} in namespace ${namespace} at the same moment; nothing applied (retry)`
+        : `cannot take the deploy lock ${name} in ${namespace}: ${write.error}`,
       lost ? EXIT.locked : EXIT.clusterUnreachable,
     );
   }

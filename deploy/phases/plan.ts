@@ -105,7 +105,8 @@ function planWorkload(prepared: PreparedRelease, w: PreparedWorkload): WorkloadP
   const { target } = prepared;
   const base = { name: w.name, workload: w.workload, target, namespace: prepared.release.namespace, objects: w.objects, applySet: applySetOf(prepared.release.namespace, w.name) };
   if (w.workload.kind === 'cronJob') return { ...base, kind: 'cronJob', cronJob: w.owner };
-  const strategy: ReleaseStrategy = w.workload.kind === 'service' ? (w.workload.release ?? releaseStrategy(target.kind === 'aws' ? target.env : target.target)) : { kind: 'rolling' };
+  const strategy: ReleaseStrategy =
+    w.workload.kind === 'service' ? (w.workload.release ?? releaseStrategy(target.kind === 'aws' ? target.env : target.target)) : { kind: 'rolling' };
   const minReplicas = autoscalerMinReplicas(w.objects, w.name);
   return {
     ...base,

@@ -237,12 +237,7 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
   return outputs;
 }
 
-function renderFiles(
-  images: Readonly<Record<string, string>>,
-  outputs: WorkloadOutputs | undefined,
-  target: ResolvedTarget,
-  deps: PrepareDeps,
-): readonly RenderedFileSource[] {
+function renderFiles(images: Readonly<Record<string, string>>, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): readonly RenderedFileSource[] {
   let rendered: ReturnType<RenderFn>;
   try {
     rendered = deps.render(deps.config, target.name, { images, outputs });

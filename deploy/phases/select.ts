@@ -6,7 +6,16 @@
 import { imagesInUse, type PlatformConfig, type Workload } from '../../config';
 import { inputError } from '../errors';
 import { parseManifests, type KubeObject, type ManifestSource } from '../manifests';
-import type { PrepareOptions, ResolvedTarget } from './prepare';
+import type { DeployOptions } from '../args';
+
+/** What the selection reads of a target (phases/prepare.ts ResolvedTarget). */
+interface ResolvedTarget {
+  readonly name: string;
+  readonly workloads: readonly Workload[];
+}
+
+/** What the selection reads of the options (phases/prepare.ts PrepareOptions). */
+type PrepareOptions = Pick<DeployOptions, 'image' | 'images' | 'workloads'>;
 
 /** What a rendered release holds: a reference per image name and the workloads released (config order). */
 export interface Selection {
@@ -48,11 +57,13 @@ export function selectWorkloads(config: PlatformConfig, target: ResolvedTarget, 
     if (!declared.includes(name)) problems.push(`--image ${name}=…: the configuration declares no image "${name}"; allowed: ${quoted(used)}`);
     else if (!used.includes(name)) problems.push(`--image ${name}=…: no workload of "${target.name}" runs image "${name}"; allowed: ${quoted(used)}`);
   }
-  if (options.everyImage) for (const name of used) if (!(name in images)) problems.push(`image "${name}" (run by ${runBy(target, name)}) has no reference: add --image ${name}=<ref>`);
+  if (options.everyImage)
+    for (const name of used) if (!(name in images)) problems.push(`image "${name}" (run by ${runBy(target, name)}) has no reference: add --image ${name}=<ref>`);
   problems.push(...unknownWorkloads(target, options.workloads));
   const named = options.workloads && target.workloads.filter((w) => options.workloads!.includes(w.name));
   for (const w of named ?? []) {
-    if (!(w.image in images)) problems.push(`--workload ${w.name}: it runs image "${w.image}", which was not given: add --image ${w.image}=<ref> (a release changes a workload's image)`);
+    if (!(w.image in images))
+      problems.push(`--workload ${w.name}: it runs image "${w.image}", which was not given: add --image ${w.image}=<ref> (a release changes a workload's image)`);
   }
   for (const name of named?.length ? Object.keys(images).filter((i) => used.includes(i)) : []) {
     if (!named!.some((w) => w.image === name)) problems.push(`--image ${name}=…: no workload named by --workload (${named!.map((w) => w.name).join(', ')}) runs it`);
@@ -103,8 +114,10 @@ export function classifyManifestFiles(sources: readonly ManifestSource[], target
     if (!workloads || workloads.includes(workload.name)) selected.push({ file: source.name, workload, objects });
   }
   for (const name of workloads ?? []) if (target.workloads.some((w) => w.name === name) && !seen.has(name)) problems.push(`--workload ${name}: no file of the folder holds it`);
-  if (problems.length > 0) throw inputError(`the manifests are not a release of "${target.name}" (one file per workload, as npm run render writes them):\n  - ${problems.join('\n  - ')}`);
-  if (!selected.some((f) => f.workload)) throw inputError(`the manifests hold no workload of "${target.name}" (a Deployment or CronJob named ${quoted(target.workloads.map((w) => w.name))})`);
+  if (problems.length > 0)
+    throw inputError(`the manifests are not a release of "${target.name}" (one file per workload, as npm run render writes them):\n  - ${problems.join('\n  - ')}`);
+  if (!selected.some((f) => f.workload))
+    throw inputError(`the manifests hold no workload of "${target.name}" (a Deployment or CronJob named ${quoted(target.workloads.map((w) => w.name))})`);
   return selected;
 }
 
@@ -117,7 +130,8 @@ function ownerWorkload(file: string, owners: readonly KubeObject[], target: Reso
   }
   const workload = target.workloads.find((w) => w.name === owners[0].metadata.name);
   if (!workload) problems.push(`${file}: ${refs[0]} is no workload of "${target.name}"; allowed: ${quoted(target.workloads.map((w) => w.name))}`);
-  else if (OWNER_KIND[workload.kind] !== owners[0].kind) problems.push(`${file}: ${refs[0]}, but workload "${workload.name}" is a ${workload.kind} (a ${OWNER_KIND[workload.kind]})`);
+  else if (OWNER_KIND[workload.kind] !== owners[0].kind)
+    problems.push(`${file}: ${refs[0]}, but workload "${workload.name}" is a ${workload.kind} (a ${OWNER_KIND[workload.kind]})`);
   return workload && OWNER_KIND[workload.kind] === owners[0].kind ? workload : undefined;
 }
 

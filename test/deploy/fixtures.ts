@@ -63,10 +63,7 @@ export const pruneObjects = (image: string): object[] => [
 
 /** A minimal release of web as the chart would render it (the Namespace first, then web.k8s.yaml's objects). */
 export function releaseObjects(image: string, extra: { annotations?: Record<string, string>; ingressAnnotations?: Record<string, string> } = {}): object[] {
-  return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
-    ...webObjects(image, extra),
-  ];
+  return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } }, ...webObjects(image, extra)];
 }
 
 /** web.k8s.yaml's objects. */

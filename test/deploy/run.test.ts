@@ -217,7 +217,9 @@ describe('deploy with a canary (orchestrator)', () => {
 
   test('a second deploy while the lock is held: exit 6 naming the holder and since when, nothing of the release applied', async () => {
     const cluster = new FakeCluster();
-    await cluster.create(leaseObject('platform-deploy-lock-web', 'web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')));
+    await cluster.create(
+      leaseObject('platform-deploy-lock-web', 'web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')),
+    );
     const { deps, kubeconfig } = setup(cluster);
     const refused = run(release('registry.local/web:1.0.1', kubeconfig), deps);
     await expect(refused).rejects.toMatchObject({
@@ -323,16 +325,25 @@ describe('a release of several workloads (orchestrator)', () => {
       'apply --dry-run Pod/prune-admission-check',
     ]);
     expect(lines).toContain('✓ cronjob/prune: accepted (registry.local/web:1.0.1), its pods admitted under Pod Security "restricted" (server-side dry run)');
-    expect(resultLine(result)).toMatch(/^deploy-result: \{"outcome":"applied","exitCode":0,.*"workloads":\{"web":\{"outcome":"applied","exitCode":0,.*\},"worker":\{.*\},"prune":\{"outcome":"applied","exitCode":0,/);
+    expect(resultLine(result)).toMatch(
+      /^deploy-result: \{"outcome":"applied","exitCode":0,.*"workloads":\{"web":\{"outcome":"applied","exitCode":0,.*\},"worker":\{.*\},"prune":\{"outcome":"applied","exitCode":0,/,
+    );
   });
 
   test('a failing worker is rolled back and stops the release: the CronJob is not released, web stays released; exit 1 naming what was rolled back', async () => {
     const cluster = sample();
     const crashing = ok(deploymentStatus({ updated: 1, available: 0, current: 3, deadlineExceeded: true }));
-    cluster.namedDeployments.worker = [ok(deploymentStatus({ revision: '3', image: 'registry.local/web:1.0.0' })), (fake) => (fake.undone.length ? ok(deploymentStatus({ revision: '5' })) : crashing)];
+    cluster.namedDeployments.worker = [
+      ok(deploymentStatus({ revision: '3', image: 'registry.local/web:1.0.0' })),
+      (fake) => (fake.undone.length ? ok(deploymentStatus({ revision: '5' })) : crashing),
+    ];
     const { deps, lines, kubeconfig } = setup(cluster);
     const result = await run(options({ images: { app: NEW }, kubeconfig }), deps);
-    expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, workloads: { web: { outcome: 'applied' }, worker: { outcome: 'rolled-back' }, prune: { outcome: 'not-released' } } });
+    expect(result).toMatchObject({
+      outcome: 'rolled-back',
+      exitCode: EXIT.rolledBack,
+      workloads: { web: { outcome: 'applied' }, worker: { outcome: 'rolled-back' }, prune: { outcome: 'not-released' } },
+    });
     expect(cluster.undone).toEqual([{ name: 'worker', namespace: 'web', revision: '3' }]);
     expect(changes(cluster).filter((c) => c.includes('prune') && !c.includes('platform-deploy-lock-prune'))).toEqual([]);
     expect(resultLine(result)).toMatch(/"rolledBack":\["worker"\],"workloads":\{"web":\{"outcome":"applied".*"prune":\{"outcome":"not-released"\}\}\}$/);
@@ -342,10 +353,15 @@ describe('a release of several workloads (orchestrator)', () => {
   test('the API server rejects a workload midway: exit 5 (worse than a rollback), the rest is not released', async () => {
     const cluster = sample();
     const accept = cluster.applyReply;
-    cluster.applyReply = (objects, o) => (o.applySet?.name === 'platform-release-worker' && !o.dryRun ? failed('Error from server (Invalid): Deployment.apps "worker" is invalid') : accept(objects, o));
+    cluster.applyReply = (objects, o) =>
+      o.applySet?.name === 'platform-release-worker' && !o.dryRun ? failed('Error from server (Invalid): Deployment.apps "worker" is invalid') : accept(objects, o);
     const { deps, kubeconfig } = setup(cluster);
     const result = await run(options({ images: { app: NEW }, kubeconfig }), deps);
-    expect(result).toMatchObject({ outcome: 'apply-failed', exitCode: EXIT.applyFailed, workloads: { web: { outcome: 'applied' }, worker: { outcome: 'apply-failed' }, prune: { outcome: 'not-released' } } });
+    expect(result).toMatchObject({
+      outcome: 'apply-failed',
+      exitCode: EXIT.applyFailed,
+      workloads: { web: { outcome: 'applied' }, worker: { outcome: 'apply-failed' }, prune: { outcome: 'not-released' } },
+    });
   });
 
   test('a CronJob whose pods would be rejected: refused by the preflight when the namespace exists (exit 2, nothing applied)', async () => {
@@ -354,7 +370,10 @@ describe('a release of several workloads (orchestrator)', () => {
     const rejected = 'Error from server (Forbidden): pods "prune-admission-check" is forbidden: violates PodSecurity "restricted:latest": runAsNonRoot != true';
     cluster.applyReply = (objects, o) => (o.dryRun && objects.some((x) => x.kind === 'Pod') ? failed(rejected) : accept(objects, o));
     const { deps, kubeconfig } = setup(cluster);
-    await expect(run(options({ image: NEW, kubeconfig, workloads: ['prune'] }), deps)).rejects.toMatchObject({ exitCode: EXIT.invalidInput, message: expect.stringContaining(rejected) });
+    await expect(run(options({ image: NEW, kubeconfig, workloads: ['prune'] }), deps)).rejects.toMatchObject({
+      exitCode: EXIT.invalidInput,
+      message: expect.stringContaining(rejected),
+    });
     expect(cluster.mutations()).toEqual([]);
   });
 
@@ -362,12 +381,17 @@ describe('a release of several workloads (orchestrator)', () => {
     const cluster = sample();
     cluster.namespaceReply = ok(undefined);
     const accept = cluster.applyReply;
-    cluster.applyReply = (objects, o) => (o.dryRun && objects.some((x) => x.kind === 'Pod') ? failed('pods "prune-admission-check" is forbidden: violates PodSecurity') : accept(objects, o));
+    cluster.applyReply = (objects, o) =>
+      o.dryRun && objects.some((x) => x.kind === 'Pod') ? failed('pods "prune-admission-check" is forbidden: violates PodSecurity') : accept(objects, o);
     const { deps, lines, kubeconfig } = setup(cluster);
     const result = await run(options({ image: NEW, kubeconfig, workloads: ['prune'] }), deps);
     expect(result).toMatchObject({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, workloads: { prune: { outcome: 'rolled-back' } } });
-    expect(cluster.applied.at(-1)!.objects.map((o) => [o.kind, (o.spec as any).jobTemplate.spec.template.spec.containers[0].image])).toEqual([['CronJob', 'registry.local/web:1.0.0']]);
-    expect(lines.join('\n')).toMatch(/the release of cronjob\/prune failed: the pods of cronjob\/prune would not be admitted .*\n.*\n {2}cronjob\/prune restored to the CronJob that ran before/);
+    expect(cluster.applied.at(-1)!.objects.map((o) => [o.kind, (o.spec as any).jobTemplate.spec.template.spec.containers[0].image])).toEqual([
+      ['CronJob', 'registry.local/web:1.0.0'],
+    ]);
+    expect(lines.join('\n')).toMatch(
+      /the release of cronjob\/prune failed: the pods of cronjob\/prune would not be admitted .*\n.*\n {2}cronjob\/prune restored to the CronJob that ran before/,
+    );
   });
 
   test('refuses an unknown --workload or --image name with the allowed names: exit 2, nothing reaches the cluster', async () => {
@@ -377,7 +401,10 @@ describe('a release of several workloads (orchestrator)', () => {
       exitCode: EXIT.invalidInput,
       message: '--workload wrker: "generic" declares no workload "wrker"; allowed: "web", "worker", "prune"',
     });
-    await expect(run(options({ images: { ap: NEW }, kubeconfig }), deps)).rejects.toMatchObject({ exitCode: EXIT.invalidInput, message: expect.stringMatching(/^--image ap=…: the configuration declares no image "ap"; allowed: "app"/) });
+    await expect(run(options({ images: { ap: NEW }, kubeconfig }), deps)).rejects.toMatchObject({
+      exitCode: EXIT.invalidInput,
+      message: expect.stringMatching(/^--image ap=…: the configuration declares no image "ap"; allowed: "app"/),
+    });
     expect(cluster.calls).toEqual([]);
   });
 

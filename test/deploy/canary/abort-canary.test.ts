@@ -40,7 +40,11 @@ describe('--abort-canary', () => {
     const cluster = new FakeCluster();
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ image: 'registry.local/web:0.9.9' })), ok(undefined)];
     expect(await abort(cluster).result).toEqual({ outcome: 'canary-removed', exitCode: EXIT.ok });
-    expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock-web', 'delete deployment web-canary -n web', 'delete lease.coordination.k8s.io platform-deploy-lock-web -n web']);
+    expect(changes(cluster)).toEqual([
+      'create Lease/platform-deploy-lock-web',
+      'delete deployment web-canary -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
+    ]);
     const again = abort(cluster);
     expect(await again.result).toEqual({ outcome: 'no-canary', exitCode: EXIT.ok });
     expect(again.lines).toContain('canary: no web-canary Deployment in web: nothing to abort');
@@ -49,7 +53,9 @@ describe('--abort-canary', () => {
   test('a live deploy holding the lock is reported (exit 6) and the canary is left alone', async () => {
     const cluster = new FakeCluster();
     cluster.namedDeployments['web-canary'] = [ok(deploymentStatus({ image: 'registry.local/web:0.9.9' }))];
-    await cluster.create(leaseObject('platform-deploy-lock-web', 'web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')));
+    await cluster.create(
+      leaseObject('platform-deploy-lock-web', 'web', 'GitHub Actions run 41, runner@host pid 9', new Date('2026-12-01T22:59:30Z'), new Date('2026-12-01T22:59:50Z')),
+    );
     expect((await refusal(abort(cluster).result)).exitCode).toBe(EXIT.locked);
     expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock-web']);
   });
@@ -70,7 +76,10 @@ describe('--abort-canary', () => {
 
   test('two services releasing through a canary: --workload is required', async () => {
     const api = { ...config.portableTargets[0].workloads[0], name: 'api' };
-    const two = { ...config, portableTargets: config.portableTargets.map((t) => ({ ...t, release: { kind: 'canary' as const, ...DEFAULT_CANARY }, workloads: [...t.workloads, api] })) };
+    const two = {
+      ...config,
+      portableTargets: config.portableTargets.map((t) => ({ ...t, release: { kind: 'canary' as const, ...DEFAULT_CANARY }, workloads: [...t.workloads, api] })),
+    };
     const cluster = new FakeCluster();
     expect(await refusal(abort(cluster, {}, two).result)).toEqual({
       exitCode: EXIT.invalidInput,

@@ -51,7 +51,10 @@ describe('apply', () => {
     const context = phaseContext(cluster, { now: () => new Date('2026-12-01T23:00:00Z') });
     let polls = 0;
     const sleep = context.clock.sleep.bind(context.clock);
-    const released = { ...context, clock: { now: () => context.clock.now(), sleep: async (ms: number) => (++polls === 2 && (await cluster.delete('lease', NAMESPACE_LOCK_NAME, 'web')), sleep(ms)) } };
+    const released = {
+      ...context,
+      clock: { now: () => context.clock.now(), sleep: async (ms: number) => (++polls === 2 && (await cluster.delete('lease', NAMESPACE_LOCK_NAME, 'web')), sleep(ms)) },
+    };
     await applyNamespaceSet(released, plan());
     expect(polls).toBe(2);
     expect(cluster.calls.filter((c) => c.startsWith('apply'))).toEqual(['apply --applyset=platform-namespace NetworkPolicy/default-deny']);

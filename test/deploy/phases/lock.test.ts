@@ -118,7 +118,10 @@ describe('deploy lock (a Lease per workload in the namespace)', () => {
     // web is free although worker is held: another release of web goes ahead.
     await withLocks(phaseContext(cluster, { lockHolder: 'web release', now: () => T0 }), [WEB], async () => undefined);
     const both = withLocks(phaseContext(cluster, { lockHolder: 'both', now: () => at(1) }), [WEB, workloadLock('web', 'worker')], async () => 'ran');
-    expect(await refusal(both)).toMatchObject({ exitCode: EXIT.locked, message: expect.stringMatching(/^another deploy holds the lock of workload worker in namespace web \(Lease platform-deploy-lock-worker\): worker release/) });
+    expect(await refusal(both)).toMatchObject({
+      exitCode: EXIT.locked,
+      message: expect.stringMatching(/^another deploy holds the lock of workload worker in namespace web \(Lease platform-deploy-lock-worker\): worker release/),
+    });
     expect([...cluster.store.keys()]).toEqual(['Lease/web/platform-deploy-lock-worker']);
     await worker.release();
   });

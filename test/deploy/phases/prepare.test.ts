@@ -3,7 +3,19 @@ import { dump } from 'js-yaml';
 import { DeployError, EXIT } from '../../../deploy/errors';
 import { RELEASE_LABEL } from '../../../deploy/manifests';
 import { prepare, resolveTarget } from '../../../deploy/phases/prepare';
-import { config, fakeOutputs, fakeRender, namespaceObjects, options, releaseObjects, renderWebAs, webObjects, workerObjects, writeManifestDir, writeOutputsFile } from '../fixtures';
+import {
+  config,
+  fakeOutputs,
+  fakeRender,
+  namespaceObjects,
+  options,
+  releaseObjects,
+  renderWebAs,
+  webObjects,
+  workerObjects,
+  writeManifestDir,
+  writeOutputsFile,
+} from '../fixtures';
 
 const deps = { config, render: fakeRender };
 /** Production takes images by digest only. */
@@ -121,7 +133,9 @@ describe('input refusal (nothing reaches a cluster)', () => {
 
   test('fails when the manifests have stray namespaces', () => {
     const objects = releaseObjects('registry.local/web:1.0.0');
-    const dir = writeManifestDir({ 'x.yaml': [objects[0], { ...(objects[1] as object), metadata: { name: 'web', namespace: 'other' } }, objects[2]].map((o) => dump(o)).join('---\n') });
+    const dir = writeManifestDir({
+      'x.yaml': [objects[0], { ...(objects[1] as object), metadata: { name: 'web', namespace: 'other' } }, objects[2]].map((o) => dump(o)).join('---\n'),
+    });
     expect(refused(() => prepare(options({ manifestsDir: dir }), deps))).toContain('ConfigMap/web -n other is not in the workload\'s namespace "web"');
   });
 
@@ -136,7 +150,9 @@ describe('input refusal (nothing reaches a cluster)', () => {
     const both = writeManifestDir({ 'all.yaml': yaml([...webObjects('registry.local/web:1.0.1'), ...workerObjects('registry.local/web:1.0.1')]) });
     expect(refused(() => prepare(options({ manifestsDir: both }), deps))).toContain(`${both}/all.yaml holds Deployment web, Deployment worker: one workload per file`);
     const stranger = writeManifestDir({ 'api.yaml': yaml([{ ...(workerObjects('registry.local/web:1.0.1')[1] as object), metadata: { name: 'api', namespace: 'web' } }]) });
-    expect(refused(() => prepare(options({ manifestsDir: stranger }), deps))).toContain(`${stranger}/api.yaml: Deployment api is no workload of "generic"; allowed: "web", "worker", "prune"`);
+    expect(refused(() => prepare(options({ manifestsDir: stranger }), deps))).toContain(
+      `${stranger}/api.yaml: Deployment api is no workload of "generic"; allowed: "web", "worker", "prune"`,
+    );
     expect(refused(() => prepare(options({ manifestsDir: dir, workloads: ['web'] }), deps))).toContain('--workload web: no file of the folder holds it');
   });
 
@@ -147,7 +163,10 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(refused(() => prepare(options({ images: { api: image } }), deps))).toBe('--image api=…: the configuration declares no image "api"; allowed: "app"');
     expect(refused(() => prepare(options({ image, workloads: ['cron'] }), deps))).toBe('--workload cron: "generic" declares no workload "cron"; allowed: "web", "worker", "prune"');
     const twoImages = { ...config, images: [...config.images, { ...config.images[0], name: 'jobs', repositoryName: 'platform/jobs' }] };
-    const jobs = { ...twoImages, portableTargets: twoImages.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map((w) => (w.name === 'prune' ? { ...w, image: 'jobs' } : w)) })) };
+    const jobs = {
+      ...twoImages,
+      portableTargets: twoImages.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map((w) => (w.name === 'prune' ? { ...w, image: 'jobs' } : w)) })),
+    };
     expect(refused(() => prepare(options({ images: { app: image }, workloads: ['prune'] }), { config: jobs, render: fakeRender }))).toBe(
       '--workload prune: it runs image "jobs", which was not given: add --image jobs=<ref> (a release changes a workload\'s image)\n--image app=…: no workload named by --workload (prune) runs it',
     );

@@ -1,5 +1,15 @@
 import { EXIT } from '../../../deploy/errors';
-import { combinedResult, failureReport, failureResult, releaseSummary, resultLine, successLine, successResult, watchingLine, type DeployResult } from '../../../deploy/phases/report';
+import {
+  combinedResult,
+  failureReport,
+  failureResult,
+  releaseSummary,
+  resultLine,
+  successLine,
+  successResult,
+  watchingLine,
+  type DeployResult,
+} from '../../../deploy/phases/report';
 import { evaluateRollout } from '../../../deploy/rules/rollout';
 import { deploymentStatus } from '../fake-cluster';
 
@@ -85,9 +95,14 @@ describe('report', () => {
     expect(resultLine({ outcome: 'refused', exitCode: EXIT.invalidInput })).toBe('deploy-result: {"outcome":"refused","exitCode":2}');
   });
 
-  test('several workloads: the exit code is the worst (4 > 5 > 1 > 0), the top-level fields are that workload\'s, every workload in the map', () => {
+  test("several workloads: the exit code is the worst (4 > 5 > 1 > 0), the top-level fields are that workload's, every workload in the map", () => {
     const applied = successResult({ applyStarted: 0, applied: 1000, settled: 5000 });
-    const rolledBack: DeployResult = { outcome: 'rolled-back', exitCode: EXIT.rolledBack, reason: 'crash', timings: { applyMs: 500, detectMs: 9000, restoreMs: 4000, totalMs: 13_500 } };
+    const rolledBack: DeployResult = {
+      outcome: 'rolled-back',
+      exitCode: EXIT.rolledBack,
+      reason: 'crash',
+      timings: { applyMs: 500, detectMs: 9000, restoreMs: 4000, totalMs: 13_500 },
+    };
     const partly: DeployResult = { outcome: 'apply-failed', exitCode: EXIT.applyFailed, reason: 'rejected' };
     const stuck: DeployResult = { outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed, reason: 'no previous revision' };
     const worst = (...results: DeployResult[]) => combinedResult(results.map((r, i) => [`w${i}`, r] as const)).exitCode;

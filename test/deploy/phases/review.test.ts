@@ -40,7 +40,10 @@ describe('review', () => {
   test('--dry-run runs the ApplySet apply on the server (pruning shown), and only when the Namespace exists', async () => {
     const cluster = new FakeCluster();
     await dryRunRelease(phaseContext(cluster), plan(), []);
-    expect(cluster.calls).toEqual(['apply --dry-run --applyset=platform-namespace NetworkPolicy/default-deny', 'apply --dry-run --applyset=platform-release-web ConfigMap/web,Deployment/web']);
+    expect(cluster.calls).toEqual([
+      'apply --dry-run --applyset=platform-namespace NetworkPolicy/default-deny',
+      'apply --dry-run --applyset=platform-release-web ConfigMap/web,Deployment/web',
+    ]);
     const missing = new FakeCluster();
     const { lines, log } = collect();
     await dryRunRelease(phaseContext(missing, { log }), plan({ namespaceExists: false }), []);
