@@ -69,8 +69,10 @@ export type WorkloadPlan = DeploymentPlan | CronJobPlan;
 export interface NamespaceSetPlan {
   readonly objects: readonly KubeObject[];
   /**
-   * Applied as the ApplySet `platform-namespace` (members that left it are pruned); false: `--manifests` without a
-   * namespace-level file, so only the deploy-time Secrets are applied, without pruning.
+   * Applied as the ApplySet `platform-namespace` (members that left it are pruned) when the chart was rendered: the
+   * set is then complete, whichever workloads are released. false with `--manifests`: a folder may hold some of the
+   * workloads only (and not every shared Secret their Ingresses need), so its namespace-level objects are applied
+   * without pruning.
    */
   readonly pruned: boolean;
 }
@@ -96,7 +98,7 @@ export function planRelease(prepared: PreparedRelease, access: NamespaceAccess, 
     namespace: release.namespace,
     namespaceObject: access.namespaceObject,
     namespaceExists: access.exists,
-    ...(namespaceObjects.length > 0 || prepared.namespaceObjects ? { namespaceSet: { objects: namespaceObjects, pruned: prepared.namespaceObjects !== undefined } } : {}),
+    ...(namespaceObjects.length > 0 || prepared.namespaceObjects ? { namespaceSet: { objects: namespaceObjects, pruned: prepared.files !== undefined } } : {}),
     workloads: prepared.workloads.map((w) => planWorkload(prepared, w)),
   };
 }

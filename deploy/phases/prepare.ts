@@ -110,7 +110,8 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   for (const [name, ref] of Object.entries(options.images ?? {})) checkImageReference(ref, `--image ${name}=${ref}`);
   const selection = options.manifestsDir ? undefined : selectWorkloads(deps.config, target, options);
   const outputs = cloudOutputs(options, deps.config, target);
-  const files = selection ? renderSelected(selection, outputs, target, deps) : manifestFiles(options.manifestsDir!, target, options.workloads);
+  const rendered = selection && renderSelected(selection, outputs, target, deps);
+  const files = rendered ? rendered.selected : manifestFiles(options.manifestsDir!, target, options.workloads);
   const sources = files.map((f) => ({ name: selection ? `<rendered ${target.name}>/${f.file}` : f.file, text: toYaml(f.objects) }));
   if (selection) assertNoPlaceholders(sources);
   const release = prepareRelease(
@@ -120,11 +121,14 @@ export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRel
   );
   const placed = placeObjects(release, files);
   const imageWarnings = checkImages(placed.workloads, target, outputs, options);
-  const oidcSecrets = oidcSecretNames(release.objects);
+  // The shared Secrets the target's Ingresses need, released or not: they are namespace-level (a release of the worker
+  // applies the namespace-level set too, and must not prune the Secret web's Ingress reads).
+  const oidcSecrets = oidcSecretNames(rendered ? rendered.all : release.objects);
   if (oidcSecrets.length > 0 && !outputs) {
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
-  return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...placed, ...(selection ? { files: placed.files } : {}) };
+  const { files: split, ...byWorkload } = placed;
+  return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...byWorkload, ...(selection ? { files: split } : {}) };
 }
 
 /** `--manifests`: the folder's files, refused while they hold placeholders, each one the namespace's or one workload's. */
@@ -135,13 +139,14 @@ function manifestFiles(dir: string, target: ResolvedTarget, workloads: readonly 
 }
 
 /** Renders the target and keeps the namespace-level file and the selected workloads' files. */
-function renderSelected(selection: Selection, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): SelectedFile[] {
+function renderSelected(selection: Selection, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): { selected: SelectedFile[]; all: KubeObject[] } {
   const images = Object.fromEntries(target.workloads.map((w) => [w.image, selection.images[w.image] ?? UNRELEASED_IMAGE(w.image)]));
   const rendered = renderFiles(images, outputs, target, deps);
   const byName = new Map(selection.workloads.map((w) => [w.name, w]));
-  return rendered
+  const selected = rendered
     .filter((f) => !f.workload || byName.has(f.workload))
     .map((f) => ({ file: f.file, ...(f.workload ? { workload: byName.get(f.workload)! } : {}), objects: f.objects as KubeObject[] }));
+  return { selected, all: rendered.flatMap((f) => f.objects as KubeObject[]) };
 }
 
 /**

@@ -417,7 +417,8 @@ describe('a release of several workloads (orchestrator)', () => {
     expect(result).toMatchObject({ exitCode: EXIT.ok, workloads: { worker: { outcome: 'applied' } } });
     expect(changes(cluster).filter((c) => c.startsWith('apply'))).toEqual([
       'apply Namespace/web',
-      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+      // A folder may hold some workloads only: its namespace-level objects are applied, never pruned.
+      'apply NetworkPolicy/default-deny',
       'apply --applyset=platform-release-worker ConfigMap/worker,Deployment/worker',
     ]);
   });

@@ -489,9 +489,9 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
     expect((await kubectl(['get', 'namespace', NS, '-o', 'name'])).stdout.trim()).toBe(`namespace/${NS}`);
-    // One ApplySet parent per workload and one for the namespace-level objects.
+    // One ApplySet parent per workload.
     const parents = (await kubectl(['get', 'secrets', '-n', NS, '-o', 'name'])).stdout;
-    for (const set of ['platform-namespace', 'platform-release-web', 'platform-release-worker', 'platform-release-prune']) expect(parents).toContain(`secret/${set}`);
+    for (const set of ['platform-release-web', 'platform-release-worker', 'platform-release-prune']) expect(parents).toContain(`secret/${set}`);
   });
 
   test('prod: the Role/RoleBinding for the ALB controller and the OIDC client Secret are applied; the generic leftovers are pruned', async () => {

@@ -220,6 +220,21 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
   });
 
+  test("a release of the worker alone still names the Secret web's OIDC Ingress needs: it is namespace-level, applied (never pruned) with any release", () => {
+    const file = writeOutputsFile('prod', fakeOutputs('prod'));
+    const render = renderWebAs((image) =>
+      webObjects(image, {
+        ingressAnnotations: {
+          'alb.ingress.kubernetes.io/auth-type': 'oidc',
+          'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+        },
+      }),
+    );
+    const worker = prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file, workloads: ['worker'] }), { config, render });
+    expect(worker.workloads.map((w) => w.name)).toEqual(['worker']);
+    expect(worker.oidcSecrets).toEqual(['web-oidc-client']);
+  });
+
   test('production refuses an image by tag, from --image or from --manifests; elsewhere a tag outside ECR only warns', () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
     expect(refused(() => prepare(options({ env: 'prod', image: 'registry.local/web:1.0.0', outputsFile: file }), deps))).toMatch(
