@@ -45,14 +45,24 @@ async function checkCronJob({ cluster }: ClusterContext, plan: CronJobPlan): Pro
   return undefined;
 }
 
-/** A Pod as a run of the CronJob would create it (its jobTemplate's pod template), for a server-side dry run only. */
-export function admissionPod(plan: CronJobPlan): KubeObject {
-  const template = clone(podTemplate(plan.cronJob) ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: unknown };
+/**
+ * A Pod as a run of the CronJob would create it (its jobTemplate's pod template), for a server-side dry run only.
+ * `anyServiceAccount`: before the release's first apply its ServiceAccount may not exist yet, and the ServiceAccount
+ * admission plugin rejects a Pod naming a missing one; Pod Security does not look at it, so the preflight's Pod names
+ * none (the namespace's default). After the apply the Pod is checked as it is.
+ */
+export function admissionPod(plan: CronJobPlan, anyServiceAccount = false): KubeObject {
+  const template = clone(podTemplate(plan.cronJob) ?? {}) as { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> };
+  const spec = { ...template.spec };
+  if (anyServiceAccount) {
+    delete spec.serviceAccountName;
+    delete spec.serviceAccount;
+  }
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `${plan.name}-admission-check`, namespace: plan.namespace, labels: { ...template.metadata?.labels, [RELEASE_LABEL]: plan.target.name } },
-    spec: template.spec ?? {},
+    spec,
   };
 }
 

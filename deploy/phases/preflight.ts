@@ -30,7 +30,7 @@ export async function preflight(context: ClusterContext, plan: ReleasePlan, chec
   }
   // Without the Namespace, namespaced objects cannot be dry-run: only the Namespace itself is.
   // A CronJob's pods are admitted (Pod Security) only when a run creates them: a Pod from its jobTemplate is dry-run too.
-  const pods = plan.workloads.flatMap((w) => (w.kind === 'cronJob' ? [admissionPod(w)] : []));
+  const pods = plan.workloads.flatMap((w) => (w.kind === 'cronJob' ? [admissionPod(w, true)] : []));
   const objects = plan.namespaceExists ? [...allObjects(plan).filter((o) => !deferred.includes(o)), ...pods] : plan.namespaceObject ? [plan.namespaceObject] : [];
   if (objects.length > 0) {
     const dry = await cluster.apply(objects, { dryRun: true });

@@ -57,7 +57,10 @@ export const pruneObjects = (image: string): object[] => [
     apiVersion: 'batch/v1',
     kind: 'CronJob',
     metadata: { name: 'prune', namespace: 'web' },
-    spec: { schedule: '15 3 * * *', jobTemplate: { spec: { template: { ...podSpec('prune', image), spec: { restartPolicy: 'Never', containers: [{ name: 'prune', image }] } } } } },
+    spec: {
+      schedule: '15 3 * * *',
+      jobTemplate: { spec: { template: { ...podSpec('prune', image), spec: { serviceAccountName: 'prune', restartPolicy: 'Never', containers: [{ name: 'prune', image }] } } } },
+    },
   },
 ];
 

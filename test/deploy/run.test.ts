@@ -302,8 +302,11 @@ describe('a release of several workloads (orchestrator)', () => {
       ['worker', 'applied'],
       ['prune', 'applied'],
     ]);
-    // The preflight dry-runs a Pod made from the CronJob's jobTemplate too (Pod Security applies to pods).
+    // The preflight dry-runs a Pod made from the CronJob's jobTemplate too (Pod Security applies to pods), naming no
+    // ServiceAccount (prune's may not exist before the first apply); after the apply, the Pod as it is.
     expect(cluster.calls.find((c) => c.startsWith('apply --dry-run'))).toMatch(/,CronJob\/prune,Pod\/prune-admission-check$/);
+    const pods = cluster.applied.filter((a) => a.options.dryRun).map((a) => a.objects.find((o) => o.kind === 'Pod')!);
+    expect(pods.map((p) => (p.spec as { serviceAccountName?: string }).serviceAccountName)).toEqual([undefined, 'prune']);
     expect(changes(cluster)).toEqual([
       'apply Namespace/web',
       'create Lease/platform-deploy-lock-web',
