@@ -17,7 +17,7 @@ import { podImages } from './manifests';
 import { applyNamespace, applyNamespaceSet, applyWorkload, handOverLegacySet, readPrevious, type PreviousRelease } from './phases/apply';
 import { kubeconfigSource, withCluster } from './phases/connect';
 import { releaseCronJob } from './phases/cron-job';
-import { withLocks, workloadLock } from './phases/lock';
+import { checkEarlierLock, withLocks, workloadLock } from './phases/lock';
 import { namespaceAccess } from './phases/namespace';
 import { releaseSecrets } from './phases/oidc-secret';
 import { deploymentPlans, planRelease, type CronJobPlan, type DeploymentPlan, type ReleasePlan, type WorkloadPlan } from './phases/plan';
@@ -58,6 +58,7 @@ async function release(context: ClusterContext, plan: ReleasePlan, options: Depl
   }
   // The locks (Leases) live in the namespace: the Namespace first, then one release at a time per workload.
   await applyNamespace(context, plan);
+  await checkEarlierLock(context, plan.namespace);
   return withLocks(
     context,
     plan.workloads.map((w) => workloadLock(plan.namespace, w.name)),

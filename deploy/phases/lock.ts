@@ -142,6 +142,23 @@ export async function holdLock(context: ClusterContext, ref: LockRef, renewEvery
 }
 
 /**
+ * The earlier deploy command held one Lease for the whole namespace (`platform-deploy-lock`). While one of its deploys
+ * may still run (a mixed upgrade), a held one refuses this release (exit 6, naming it); a released or stale one is
+ * ignored (it expires by itself, and is never written by this command).
+ */
+export async function checkEarlierLock(context: ClusterContext, namespace: string): Promise<void> {
+  const read = await context.cluster.getLease(LOCK_NAME, namespace);
+  if (!read.ok) throw clusterError(`cannot read the earlier deploy command's lock (Lease ${LOCK_NAME} in ${namespace}): ${read.error}`);
+  const state = lockState(read.value, context.now());
+  if (state.kind !== 'held') return;
+  throw new DeployError(
+    `a deploy of the earlier deploy command holds the whole namespace ${namespace} (Lease ${LOCK_NAME}): ${state.holder}, since ${state.since}; ` +
+      `it expires at ${state.expires.toISOString()} unless renewed. Nothing applied.`,
+    EXIT.locked,
+  );
+}
+
+/**
  * Runs `work` holding every lock of `refs` (`holdLock`, taken in the given order: one held by another deploy refuses
  * the whole release, exit 6, releasing those taken), and releases them whatever the outcome.
  */

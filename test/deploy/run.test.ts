@@ -63,6 +63,8 @@ describe('deploy (orchestrator)', () => {
       'getNamespace web',
       'apply --dry-run Namespace/web,NetworkPolicy/default-deny,ConfigMap/web,Deployment/web',
       'apply Namespace/web',
+      // A deploy of the earlier command (one Lease for the whole namespace) would be waited out: none runs.
+      'getLease platform-deploy-lock -n web',
       // One release at a time per workload: web's Lease around everything that changes it.
       'getLease platform-deploy-lock-web -n web',
       'create Lease/platform-deploy-lock-web',
@@ -273,6 +275,17 @@ describe('a release of several workloads (orchestrator)', () => {
     expect(cluster.calls.filter((c) => c.startsWith('getDeployment')).every((c) => c === 'getDeployment worker -n web')).toBe(true);
     expect(cluster.calls.filter((c) => /Deployment\/web\b|ConfigMap\/web\b|platform-release-web|deployment web|rollback web/.test(c))).toEqual([]);
     expect(lines).toContainEqual(expect.stringMatching(/^✓ generic: deployment\/worker rolled out \(2 replicas available, image registry.local\/web:1.0.1\)/));
+  });
+
+  test('a deploy of the earlier command (one Lease for the namespace) still running refuses the release (exit 6), nothing applied', async () => {
+    const cluster = sample();
+    await cluster.create(leaseObject('platform-deploy-lock', 'web', 'old deploy', new Date('2026-12-01T22:59:50Z'), new Date('2026-12-01T22:59:50Z')));
+    const { deps, kubeconfig } = setup(cluster);
+    await expect(run(options({ image: NEW, kubeconfig, workloads: ['worker'] }), deps)).rejects.toMatchObject({
+      exitCode: EXIT.locked,
+      message: expect.stringMatching(/^a deploy of the earlier deploy command holds the whole namespace web \(Lease platform-deploy-lock\): old deploy/),
+    });
+    expect(changes(cluster)).toEqual(['create Lease/platform-deploy-lock', 'apply Namespace/web']);
   });
 
   test('the same workload twice at once: the second is refused (exit 6), nothing applied', async () => {
