@@ -33,6 +33,12 @@ export interface DeployTimings {
 
 export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed' | 'canary-aborted' | 'canary-removed' | 'no-canary';
 
+/**
+ * How a deploy ended without a result: refused (a DeployError), an invalid configuration, cancelled by a signal, or
+ * an internal error (a bug).
+ */
+export type EndedOutcome = 'refused' | 'invalid-input' | 'cancelled' | 'internal-error';
+
 /** What the canary of a canary release did. */
 export interface CanarySummary {
   readonly decision: 'promoted' | 'aborted';
@@ -127,7 +133,7 @@ function timingsLine(m: ReleaseMarks): string {
 
 /** The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and benchmarks. */
 export function resultLine(
-  result: (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary'> & { readonly timings?: DeployTimings }) | { readonly outcome: 'refused'; readonly exitCode: ExitCode },
+  result: (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary'> & { readonly timings?: DeployTimings }) | { readonly outcome: EndedOutcome; readonly exitCode: ExitCode },
 ): string {
   const t = 'timings' in result ? result.timings : undefined;
   const c = 'canary' in result ? result.canary : undefined;
