@@ -50,7 +50,10 @@ export async function undoIfCancelled<T>(context: ClusterContext, plan: ReleaseP
 }
 
 /** Which pods are not ready and why (conditions, container states, recent events). */
-export async function diagnose({ cluster }: ClusterContext, namespace: string, deployment: KubeObject): Promise<string[]> {
+export async function diagnose(context: ClusterContext, namespace: string, deployment: KubeObject): Promise<string[]> {
+  // Cancelled right after the failure: no diagnosis, but the rollback that follows still runs.
+  if (context.cancellation.aborted) return ['(no diagnosis: the deploy was cancelled)'];
+  const { cluster } = context;
   const selector = (deployment.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
   const pods = await cluster.listPods(namespace, selector);
   if (!pods.ok) return [`(could not list pods: ${pods.error})`];

@@ -172,6 +172,24 @@ describe('a cancelled deploy', () => {
     });
   });
 
+  test('right after the rollout failed: the failed release is still rolled back before the deploy ends (exit 8)', async () => {
+    const cluster = runningStable();
+    const controller = new AbortController();
+    const failing = ok(deploymentStatus({ updated: 1, available: 0, current: 3, deadlineExceeded: true }));
+    cluster.deployments = [
+      ok(deploymentStatus({ revision: '4', image: 'registry.local/web:1.0.0' })),
+      () => {
+        controller.abort('SIGTERM'); // arrives as the watch reads the exceeded deadline
+        return failing;
+      },
+    ];
+    const { lines, ended } = run(cluster, new FakeClock(), controller);
+    expect(await ended).toMatchObject({ exitCode: EXIT.cancelled });
+    expect(cluster.undone).toEqual([{ name: 'web', namespace: 'web', revision: '4' }]);
+    expect(lines).toContain('rolling back deployment/web to revision 4 (registry.local/web:1.0.0)');
+    expect(cluster.store.size).toBe(0);
+  });
+
   test('while connecting: nothing is applied and no lock taken', async () => {
     const cluster = runningStable();
     const controller = new AbortController();
