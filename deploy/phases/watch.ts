@@ -94,10 +94,12 @@ function progressLog(context: ClusterContext, options: WatchOptions, t0: number)
       return;
     }
     // The next poll would come too late for the next line: say what it waits for now.
-    if (state.phase !== 'progressing' || now - lastAt + context.pollMs < context.progressMs) return;
+    if (state.phase === 'complete' || now - lastAt + context.pollMs < context.progressMs) return;
     const selector = (deployment as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels;
     const pods = selector ? await context.cluster.listPods(options.namespace, selector) : undefined;
-    log(`${stamp(now)}${waitingLine(options.name, state, pods?.ok ? pods.value : [], now - t0, options.timeoutMs)}`);
+    // Restoring, a lingering ProgressDeadlineExceeded is not what it waits for: the previous revision's pods are.
+    const waiting = state.phase === 'failed' ? { ...state, reason: `${state.available} of ${state.desired} replicas available` } : state;
+    log(`${stamp(now)}${waitingLine(options.name, waiting, pods?.ok ? pods.value : [], now - t0, options.timeoutMs)}`);
     lastAt = now;
   };
 }

@@ -136,4 +136,11 @@ describe('rollout watch', () => {
     await watchRollout(context, { namespace: 'web', name: 'web', timeoutMs: 10_000 });
     expect(context.lines.filter((l) => l.includes('waits: 1 of 2 new replicas updated — '))).toHaveLength(2);
   });
+
+  test('restoring with a lingering ProgressDeadlineExceeded: the lines say how many replicas are back, not the old deadline', async () => {
+    const cluster = new FakeCluster();
+    cluster.deployments = [ok(deploymentStatus({ updated: 1, available: 1, current: 3, deadlineExceeded: true }))];
+    const { lines } = await watch(cluster, new FakeClock(), { restoring: true, timeoutMs: 20_000 });
+    expect(lines[1]).toBe('  [ 14.0s] restore: deployment/web waits: 1 of 2 replicas available — 14 s of 20 s');
+  });
 });
