@@ -89,7 +89,8 @@ Exit codes (several workloads: the worst, 4 > 5 > 1 > 0): 0 ok | 1 a workload's 
             revision was restored, or its canary was aborted (stable untouched) | 2 invalid input, nothing applied
             3 cluster unreachable or not the expected one, nothing applied
             4 rollout failed and restoring the previous revision failed (or none existed) | 5 apply rejected midway
-            6 another deploy holds a released workload's lock, nothing applied`;
+            6 another deploy holds a released workload's lock, nothing applied | 7 internal error (a bug)
+            8 cancelled by SIGINT/SIGTERM and cleaned up (canary removed, rollout undone, lock released); a second signal exits at once`;
 
 export class HelpRequested extends Error {}
 

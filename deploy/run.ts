@@ -25,7 +25,7 @@ import { preflight } from './phases/preflight';
 import { prepare } from './phases/prepare';
 import { combinedResult, failureReport, failureResult, releaseSummary, successLine, successResult, watchingLine, type DeployResult, type WorkloadResult } from './phases/report';
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
-import { diagnose, rollback } from './phases/rollback';
+import { diagnose, rollback, undoIfCancelled } from './phases/rollback';
 import { watchRollout } from './phases/watch';
 
 /** The whole release. Returns the result; throws DeployError for refusals before anything was applied. */
@@ -142,7 +142,8 @@ async function rollOut(context: ClusterContext, plan: DeploymentPlan, previous: 
   await applyWorkload(context, plan);
   const applied = clock.now();
   log(watchingLine(plan, applied - applyStarted, options.timeoutSeconds));
-  const outcome = await watchRollout(context, { namespace: plan.namespace, name: plan.deploymentName, minReplicas: plan.minReplicas, timeoutMs: options.timeoutSeconds * 1000 });
+  const watch = { namespace: plan.namespace, name: plan.deploymentName, minReplicas: plan.minReplicas, timeoutMs: options.timeoutSeconds * 1000 };
+  const outcome = await undoIfCancelled(context, plan, previous, () => watchRollout(context, watch));
   const settled = clock.now();
   const images = podImages(plan.deployment);
   if (outcome.phase === 'complete') {

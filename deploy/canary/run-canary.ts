@@ -9,6 +9,7 @@ import type { CanaryConfig } from '../../config';
 import { analyseCanary, type AnalysisResult } from './run-analysis';
 import { intervalLine } from './verdict';
 import { canaryDeployment, canaryName, canaryReplicas } from './deployment';
+import { Cancelled } from '../cancellation';
 import type { ClusterContext, DeployContext } from '../context';
 import { DeployError, EXIT } from '../errors';
 import { podImages, type KubeObject } from '../manifests';
@@ -55,7 +56,7 @@ export function usesCanary({ log }: DeployContext, plan: DeploymentPlan, previou
 
 /**
  * Creates the canary, waits at most `timeoutMs` for it to be Ready (the context's rollout checks watch its pods too),
- * analyses it; on abort it is removed before this returns.
+ * analyses it; on abort, and when the deploy is cancelled meanwhile, it is removed before this returns (or throws).
  */
 export async function runCanary(context: ClusterContext, plan: DeploymentPlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
   const { cluster, clock, log } = context;
@@ -66,6 +67,34 @@ export async function runCanary(context: ClusterContext, plan: DeploymentPlan & 
     throw new DeployError(`creating the canary deployment/${canary.metadata.name} failed (the stable Deployment is untouched):\n${indent(applied.error)}`, EXIT.applyFailed);
   const appliedAt = clock.now();
   log(startLine(plan, canary, previous));
+  return removedIfStopped(context, plan, () => judgeCanary(context, plan, { canary, previous, timeoutMs, started, appliedAt }));
+}
+
+/**
+ * Whatever stops a canary before its verdict (a cancelled deploy, an error) removes it: it serves a share of the
+ * traffic on a version nobody judged. A cancelled deploy whose canary cannot be removed ends with exit 4.
+ */
+async function removedIfStopped<T>(context: ClusterContext, plan: DeploymentPlan, judge: () => Promise<T>): Promise<T> {
+  try {
+    return await judge();
+  } catch (e) {
+    const removed = await removeCanary(context, plan);
+    throw e instanceof Cancelled && !removed.removed ? e.unfinished(removed.line) : e;
+  }
+}
+
+interface Started {
+  readonly canary: KubeObject;
+  readonly previous: PreviousRelease;
+  readonly timeoutMs: number;
+  readonly started: number;
+  readonly appliedAt: number;
+}
+
+/** The applied canary: Ready wait, then the analysis; on abort it is removed before this returns. */
+async function judgeCanary(context: ClusterContext, plan: DeploymentPlan & { strategy: CanaryConfig }, run: Started): Promise<CanaryOutcome> {
+  const { clock, log } = context;
+  const { canary, previous, timeoutMs, started, appliedAt } = run;
   const ready = await watchRollout(context, { namespace: plan.namespace, name: canary.metadata.name, timeoutMs, readyIsEnough: true });
   if (ready.phase !== 'complete') {
     const diagnosis = await diagnose(context, plan.namespace, canary);

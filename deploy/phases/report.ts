@@ -47,6 +47,12 @@ export type DeployOutcome =
 /** A workload that was not released: an earlier workload of the same release failed, so the release stopped. */
 export type NotReleased = 'not-released';
 
+/**
+ * How a deploy ended without a result: refused (a DeployError), an invalid configuration, cancelled by a signal, or
+ * an internal error (a bug).
+ */
+export type EndedOutcome = 'refused' | 'invalid-input' | 'cancelled' | 'internal-error';
+
 /** What the canary of a canary release did. */
 export interface CanarySummary {
   readonly decision: 'promoted' | 'aborted';
@@ -193,7 +199,7 @@ type ResultFields = (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary' | 'wor
  * benchmarks; a release of workloads adds `"workloads":{"<name>":{"outcome":…,…}}` (each with the same fields) and
  * `"rolledBack":[…]`.
  */
-export function resultLine(result: ResultFields | { readonly outcome: 'refused'; readonly exitCode: ExitCode }): string {
+export function resultLine(result: ResultFields | { readonly outcome: EndedOutcome; readonly exitCode: ExitCode }): string {
   const workloads = 'workloads' in result && result.workloads ? result.workloads : undefined;
   const rolledBack = workloads ? rolledBackWorkloads(result as DeployResult) : [];
   const fields = {
@@ -204,7 +210,7 @@ export function resultLine(result: ResultFields | { readonly outcome: 'refused';
   return `deploy-result: ${JSON.stringify(fields)}`;
 }
 
-function resultFields(result: ResultFields | { readonly outcome: 'refused'; readonly exitCode: ExitCode }): Record<string, unknown> {
+function resultFields(result: ResultFields | { readonly outcome: EndedOutcome; readonly exitCode: ExitCode }): Record<string, unknown> {
   const t = 'timings' in result ? result.timings : undefined;
   const c = 'canary' in result ? result.canary : undefined;
   return {
