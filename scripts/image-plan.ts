@@ -63,7 +63,7 @@ export interface ImagePlan {
 export type Changes = { readonly kind: 'files'; readonly base: string; readonly files: readonly string[] } | { readonly kind: 'all'; readonly reason: string };
 
 /** Where a planned image's archive goes. */
-export const archiveOf = (name: string) => `images/${name}.tar`;
+export const archiveOf = (name: string) => `image-${name}.tar`;
 
 /** The ignore file BuildKit uses for an image (the Dockerfile's own first), as candidates in that order. */
 export const ignoreFileCandidates = (image: Pick<ImageConfig, 'context' | 'dockerfile'>): string[] => [

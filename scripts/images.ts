@@ -150,7 +150,6 @@ function eachMain(command: 'build' | 'scan' | 'push', argv: readonly string[], i
     io.log(`images:${command}: ${values.image ? `"${values.image}" is` : 'no image is'} not in the plan (unchanged since ${plan.base}): nothing to ${command}`);
     return 0;
   }
-  if (command === 'build') mkdirSync(join(io.cwd, 'images'), { recursive: true });
   if (command === 'push') mkdirSync(join(io.cwd, values.digests!), { recursive: true });
   const failed: string[] = [];
   for (const [i, line] of imageCommands(command, images, values).entries()) {

@@ -95,7 +95,7 @@ describe('images:plan: an image is built when a file that enters its build chang
     expect(result.plan.images[0]).toMatchObject({
       context: 'services/reports',
       dockerfile: 'services/reports/Dockerfile',
-      archive: 'images/reports.tar',
+      archive: 'image-reports.tar',
       because: ['services/reports/main.go'],
     });
     expect(result.plan.declared).toEqual(['app', 'reports']);
@@ -158,7 +158,7 @@ describe('images:plan: an image is built when a file that enters its build chang
     expect(JSON.parse(readFileSync(join(repo, 'images-plan.json'), 'utf8'))).toEqual(JSON.parse(run.out.join('')));
     const lines = readFileSync(output, 'utf8').trim().split('\n');
     expect(lines).toEqual([
-      `matrix=${JSON.stringify({ include: [{ name: 'reports', context: 'services/reports', dockerfile: 'services/reports/Dockerfile', repository: 'platform/reports', archive: 'images/reports.tar' }] })}`,
+      `matrix=${JSON.stringify({ include: [{ name: 'reports', context: 'services/reports', dockerfile: 'services/reports/Dockerfile', repository: 'platform/reports', archive: 'image-reports.tar' }] })}`,
       'count=1',
       'names=reports',
     ]);
@@ -235,7 +235,7 @@ function readdirOrFile(path: string): boolean {
 
 describe('images:build / scan / push: one run per planned image, with its own context, Dockerfile and archive', () => {
   const writePlan = (names: string[]) => {
-    const images = IMAGES.filter((i) => names.includes(i.name)).map((i) => ({ ...i, archive: `images/${i.name}.tar`, because: ['x'] }));
+    const images = IMAGES.filter((i) => names.includes(i.name)).map((i) => ({ ...i, archive: `image-${i.name}.tar`, because: ['x'] }));
     writeFileSync(join(repo, 'images-plan.json'), JSON.stringify({ base, head: base, reason: 'changes', declared: ['app', 'reports'], images }));
   };
 
@@ -246,12 +246,12 @@ describe('images:build / scan / push: one run per planned image, with its own co
     expect(await imagesMain(['scan', '--plan', 'images-plan.json'], run.io)).toBe(0);
     expect(await imagesMain(['push', '--plan', 'images-plan.json', '--registry', '1.dkr.ecr.eu-west-1.amazonaws.com', '--tag', 'abc123', '--digests', 'digests'], run.io)).toBe(0);
     expect(run.runs).toEqual([
-      ['bash', 'scripts/build-image.sh', '.', 'app/Dockerfile', 'images/app.tar', 'app:abc123'],
-      ['bash', 'scripts/build-image.sh', 'services/reports', 'services/reports/Dockerfile', 'images/reports.tar', 'reports:abc123'],
-      ['bash', 'scripts/scan.sh', 'image', 'images/app.tar', 'sbom-app.cdx.json'],
-      ['bash', 'scripts/scan.sh', 'image', 'images/reports.tar', 'sbom-reports.cdx.json'],
-      ['bash', '.github/scripts/push-image.sh', 'images/app.tar', '1.dkr.ecr.eu-west-1.amazonaws.com/platform/web', 'abc123', 'digests/app.env'],
-      ['bash', '.github/scripts/push-image.sh', 'images/reports.tar', '1.dkr.ecr.eu-west-1.amazonaws.com/platform/reports', 'abc123', 'digests/reports.env'],
+      ['bash', 'scripts/build-image.sh', '.', 'app/Dockerfile', 'image-app.tar', 'app:abc123'],
+      ['bash', 'scripts/build-image.sh', 'services/reports', 'services/reports/Dockerfile', 'image-reports.tar', 'reports:abc123'],
+      ['bash', 'scripts/scan.sh', 'image', 'image-app.tar', 'sbom-app.cdx.json'],
+      ['bash', 'scripts/scan.sh', 'image', 'image-reports.tar', 'sbom-reports.cdx.json'],
+      ['bash', '.github/scripts/push-image.sh', 'image-app.tar', '1.dkr.ecr.eu-west-1.amazonaws.com/platform/web', 'abc123', 'digests/app.env'],
+      ['bash', '.github/scripts/push-image.sh', 'image-reports.tar', '1.dkr.ecr.eu-west-1.amazonaws.com/platform/reports', 'abc123', 'digests/reports.env'],
     ]);
   });
 
@@ -262,14 +262,14 @@ describe('images:build / scan / push: one run per planned image, with its own co
     expect(run.runs).toEqual([]);
     expect(run.logs.join('\n')).toContain('"app" is not in the plan');
     expect(await imagesMain(['build', '--plan', 'images-plan.json', '--tag', 't', '--image', 'reports'], run.io)).toBe(0);
-    expect(run.runs.map((r) => r[4])).toEqual(['images/reports.tar']);
+    expect(run.runs.map((r) => r[4])).toEqual(['image-reports.tar']);
     expect(await imagesMain(['build', '--plan', 'images-plan.json', '--tag', 't', '--image', 'web'], run.io)).toBe(2);
     expect(run.logs.at(-1)).toBe('--image "web" is not a declared image; allowed: "app", "reports"');
   });
 
   test('a failed scan of one image fails the step after scanning the others; a failed build stops at once', async () => {
     writePlan(['app', 'reports']);
-    const failing = io({ run: (line) => (failing.runs.push([...line]), line.includes('images/app.tar') ? 1 : 0) });
+    const failing = io({ run: (line) => (failing.runs.push([...line]), line.includes('image-app.tar') ? 1 : 0) });
     expect(await imagesMain(['scan', '--plan', 'images-plan.json'], failing.io)).toBe(1);
     expect(failing.runs).toHaveLength(2);
     expect(failing.logs.at(-1)).toBe('images:scan: failed for "app": nothing may be pushed');
