@@ -254,7 +254,6 @@ describe('deploy', () => {
     expect(runs(stacks).filter((run) => run.startsWith('npm run deploy -- '))).toEqual([]);
     // The outputs file travels from the stacks job to the deploy job (IDs and ARNs only).
     const upload = steps(stacks).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
-    const download = steps(deploy).find((step) => step.uses?.startsWith('actions/download-artifact@'));
     expect(upload?.with).toMatchObject({ path: 'cdk-outputs.json', name: 'cdk-outputs-${{ inputs.environment }}' });
     const downloads = steps(deploy).filter((step) => step.uses?.startsWith('actions/download-artifact@'));
     expect(downloads.map((step) => step.with)).toEqual([{ name: upload?.with?.name }, { pattern: 'digest-*', path: 'digests' }]);
