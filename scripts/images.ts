@@ -19,8 +19,9 @@
  * Exit codes: 0 done | 2 a usage error (named on stderr) | else the failing tool's.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, type PlatformConfig, validatePlatformConfig } from '../config';
 import { configurationFromArgs } from '../config/configurations';
@@ -89,7 +90,7 @@ function planMain(argv: readonly string[], io: Io): number {
     const image = plan.images.find((i) => i.name === name);
     io.log(`images:plan: ${name}: ${image ? `build (${image.because.join(', ')})` : `unchanged since ${plan.base}: not built`}`);
   }
-  if (out) writeFileSync(join(io.cwd, out), `${json}\n`);
+  if (out) writeFileSync(resolve(io.cwd, out), `${json}\n`);
   if (io.env.GITHUB_OUTPUT) {
     appendFileSync(io.env.GITHUB_OUTPUT, `matrix=${JSON.stringify(githubMatrix(plan))}\ncount=${plan.images.length}\nnames=${plan.images.map((i) => i.name).join(' ')}\n`);
   }
@@ -103,7 +104,7 @@ function planMain(argv: readonly string[], io: Io): number {
 export function readPlan(cwd: string, file: string): ImagePlan {
   let plan: ImagePlan;
   try {
-    plan = JSON.parse(readFileSync(join(cwd, file), 'utf8')) as ImagePlan;
+    plan = JSON.parse(readFileSync(resolve(cwd, file), 'utf8')) as ImagePlan;
   } catch (e) {
     throw new UsageError(`--plan ${file}: ${(e as Error).message.replace(/, open .*$/, '')} (write it with npm run images:plan -- --out ${file})`);
   }
@@ -150,7 +151,7 @@ function eachMain(command: 'build' | 'scan' | 'push', argv: readonly string[], i
     io.log(`images:${command}: ${values.image ? `"${values.image}" is` : 'no image is'} not in the plan (unchanged since ${plan.base}): nothing to ${command}`);
     return 0;
   }
-  if (command === 'push') mkdirSync(join(io.cwd, values.digests!), { recursive: true });
+  if (command === 'push') mkdirSync(resolve(io.cwd, values.digests!), { recursive: true });
   const failed: string[] = [];
   for (const [i, line] of imageCommands(command, images, values).entries()) {
     io.log(`images:${command}: ${images[i].name}: ${line.join(' ')}`);
@@ -215,7 +216,7 @@ export function deployBuiltArgs(config: PlatformConfig, configName: string, argv
 async function deployMain(argv: readonly string[], io: Io): Promise<number> {
   const selected = configurationFromArgs(argv, io.configurations);
   const config = validatePlatformConfig(selected.config);
-  const args = deployBuiltArgs(config, selected.name, selected.rest, readDigests(join(io.cwd, splitDeployArgs(selected.rest).own.digests)));
+  const args = deployBuiltArgs(config, selected.name, selected.rest, readDigests(resolve(io.cwd, splitDeployArgs(selected.rest).own.digests)));
   if (!args) {
     io.log(`deploy:built: no image was pushed in this run (no change to any image since the base): no workload to release`);
     return 0;
@@ -267,14 +268,19 @@ export async function imagesMain(argv: readonly string[], io: Io): Promise<numbe
   }
 }
 
-/** The deploy command (dist/deploy.js, built beside this file) as a child: SIGINT/SIGTERM go to it, so it cleans up. */
+/**
+ * The deploy command (dist/deploy.js, built beside this file) as a child in its own process group: a signal sent to
+ * this command's group (Ctrl-C) or to it alone (npm, a CI system) reaches the deploy command exactly once, forwarded
+ * here, so it cleans up (a second signal means "exit at once" to it). A process-tree kill still reaches it.
+ */
 function runDeploy(args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(__dirname, 'deploy.js'), ...args], { stdio: 'inherit' });
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [join(__dirname, 'deploy.js'), ...args], { stdio: ['ignore', 'inherit', 'inherit'], detached: true });
     const forward = (signal: NodeJS.Signals) => child.kill(signal);
     process.on('SIGINT', forward).on('SIGTERM', forward);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGINT' ? 2 : 15)));
+    process.on('exit', () => child.exitCode === null && child.kill('SIGTERM'));
+    child.on('error', fail);
+    child.on('exit', (code, signal) => done(code ?? 128 + (signal ? osConstants.signals[signal] : 1)));
   });
 }
 
