@@ -219,6 +219,9 @@ describe('the shared paths', () => {
     ]) {
       expect(SHARED_PATHS).toContain(path);
     }
+    // docs/delivery.md names each one (the list a team reads to know what releases everything).
+    const docs = readFileSync(join(ROOT, 'docs/delivery.md'), 'utf8');
+    for (const path of SHARED_PATHS) expect([path, docs.includes(`\`${path}\``)]).toEqual([path, true]);
     // Each one exists in this repository (a renamed folder would silently stop releasing everything).
     for (const path of SHARED_PATHS) expect([path, readdirOrFile(join(ROOT, path))]).toEqual([path, true]);
   });
