@@ -12,7 +12,11 @@ import type { ReleaseStrategy } from './release-strategy';
 export interface ImageConfig {
   /** Name the workloads refer to, e.g. "app" (lowercase DNS label). */
   readonly name: string;
-  /** Build context, relative to the repository root, e.g. "app". A change under it rebuilds the image. */
+  /**
+   * Build context, relative to the repository root, e.g. "app" ("." = the root). A change to a file under it that
+   * its Docker ignore file lets in (`<dockerfile>.dockerignore`, else `<context>/.dockerignore`) rebuilds the image
+   * (`npm run images:plan`, scripts/image-plan.ts).
+   */
   readonly context: string;
   /** Dockerfile, relative to the repository root, e.g. "app/Dockerfile". */
   readonly dockerfile: string;
