@@ -118,7 +118,7 @@ function github(): Pipeline {
   const dir = '.github/workflows';
   const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
   const workflows = Object.fromEntries(files.map((f) => [f, yaml(`${dir}/${f}`)]));
-  const runsOf = (job: Dict) => ((job.steps ?? []) as Dict[]).filter((s) => s.run).map((s) => String(s.run).trim());
+  const runsOf = (job: Dict) => ((job.steps ?? []) as Dict[]).filter((s) => s.run).map((s) => String(s.run).trim().replace(/^exec /, ''));
   const jobs: Job[] = [];
   for (const env of platformConfig.environments) {
     const caller = workflows[`deploy-${env.name}.yml`];
@@ -160,7 +160,8 @@ function github(): Pipeline {
                     `"$${name}"`,
                     name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
                   ),
-                String(step.run).trim(),
+                // `exec` (the deploy step) only hands the runner's signal to the command: not part of the command.
+                String(step.run).trim().replace(/^exec /, ''),
               ),
             ),
         });

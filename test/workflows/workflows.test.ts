@@ -53,7 +53,8 @@ const packageScripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.
 
 const allJobs = () => Object.values(workflows).flatMap((wf) => Object.entries(wf.jobs).map(([name, job]) => ({ wf, name, job })));
 const steps = (job: Job): Step[] => job.steps ?? [];
-const runs = (job: Job): string[] => steps(job).flatMap((step) => (step.run === undefined ? [] : [step.run.trim()]));
+/** A step's command; `exec` (the deploy step: the runner signals only the step's shell on a cancel) is not part of it. */
+const runs = (job: Job): string[] => steps(job).flatMap((step) => (step.run === undefined ? [] : [step.run.trim().replace(/^exec /, '')]));
 const localWorkflow = (uses: string): Workflow => {
   const file = uses.replace(/^\.\/\.github\/workflows\//, '');
   expect(workflows[file]).toBeDefined();
@@ -258,7 +259,7 @@ describe('deploy', () => {
     const downloads = steps(deploy).filter((step) => step.uses?.startsWith('actions/download-artifact@'));
     expect(downloads.map((step) => step.with)).toEqual([{ name: upload?.with?.name }, { pattern: 'digest-*', path: 'digests' }]);
     const command = names(deploy).findIndex((name) =>
-      /^npm run deploy:built -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --registry "\$REGISTRY" --digests digests --outputs cdk-outputs\.json$/.test(name ?? ''),
+      /^exec npm run deploy:built -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --registry "\$REGISTRY" --digests digests --outputs cdk-outputs\.json$/.test(name ?? ''),
     );
     expect(command).toBeGreaterThan(names(deploy).indexOf('aws-actions/configure-aws-credentials'));
     expect(command).toBeGreaterThan(steps(deploy).lastIndexOf(downloads[1]));
@@ -448,6 +449,12 @@ describe('thin workflows', () => {
         if (script) expect([where, packageScripts.includes(script)]).toEqual([where, true]);
       }
     }
+  });
+
+  it('the deploy step execs the deploy command, so a cancelled run signals the deploy itself (it cleans up: deploy/README.md#cancelling-a-deploy)', () => {
+    const deploySteps = allJobs().flatMap(({ job }) => steps(job).flatMap((step) => (step.run?.includes('npm run deploy:built') ? [step.run.trim()] : [])));
+    expect(deploySteps.length).toBeGreaterThan(0);
+    for (const run of deploySteps) expect(run).toMatch(/^exec npm run deploy:built -- /);
   });
 
   it('CI runs the same checks as .ci/run', () => {
