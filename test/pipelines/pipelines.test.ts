@@ -118,7 +118,14 @@ function github(): Pipeline {
   const dir = '.github/workflows';
   const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
   const workflows = Object.fromEntries(files.map((f) => [f, yaml(`${dir}/${f}`)]));
-  const runsOf = (job: Dict) => ((job.steps ?? []) as Dict[]).filter((s) => s.run).map((s) => String(s.run).trim().replace(/^exec /, ''));
+  const runsOf = (job: Dict) =>
+    ((job.steps ?? []) as Dict[])
+      .filter((s) => s.run)
+      .map((s) =>
+        String(s.run)
+          .trim()
+          .replace(/^exec /, ''),
+      );
   const jobs: Job[] = [];
   for (const env of platformConfig.environments) {
     const caller = workflows[`deploy-${env.name}.yml`];
@@ -161,7 +168,9 @@ function github(): Pipeline {
                     name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
                   ),
                 // `exec` (the deploy step) only hands the runner's signal to the command: not part of the command.
-                String(step.run).trim().replace(/^exec /, ''),
+                String(step.run)
+                  .trim()
+                  .replace(/^exec /, ''),
               ),
             ),
         });
