@@ -73,6 +73,8 @@ export const APPLY_ORDER: readonly string[] = [
   'Service',
   'Deployment',
   'CronJob',
+  // A migration Job: run by the deploy command in its own phase, never applied with the others.
+  'Job',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'Ingress',
