@@ -1,6 +1,17 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { calleesOf, callersOf, cronJobSettings, METRICS_PORT, MIGRATION_PHASE, PHASE_ANNOTATION, workloadMigration, workloadPort, type ServiceWorkload, type Workload } from '../config';
+import {
+  calleesOf,
+  callersOf,
+  cronJobSettings,
+  METRICS_PORT,
+  MIGRATION_PHASE,
+  PHASE_ANNOTATION,
+  workloadMigration,
+  workloadPort,
+  type ServiceWorkload,
+  type Workload,
+} from '../config';
 import { ScheduledJob } from './cron-job';
 import { ChartInputError } from './errors';
 import { migrationPodLabels } from './migration-job';
@@ -76,8 +87,7 @@ export class WorkloadChart extends Chart {
         healthPort: workload.healthPort,
         probes: workload.probes,
         migration,
-      })
-        .selectorLabels;
+      }).selectorLabels;
     } else {
       podLabels = new ScheduledJob(this, 'CronJob', { ...common, ...cronJobSettings(workload) }).selectorLabels;
     }

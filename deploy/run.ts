@@ -23,6 +23,8 @@ import { failureReport, failureResult, successLine, successResult, watchingLine,
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback } from './phases/rollback';
 import { watchRollout } from './phases/watch';
+import { afterRelease, beforePodsChange, withReleasePhases } from './phases/workload-phases';
+import type { ReleasePhases } from './rules/release-phases';
 
 /** The whole release. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(context: DeployContext, options: DeployOptions): Promise<DeployResult> {
@@ -54,16 +56,21 @@ async function release(context: ClusterContext, plan: ReleasePlan, options: Depl
   }
   // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
   await applyNamespace(context, plan);
+  const { plan: members, phases } = withReleasePhases(plan);
   return withLock(context, plan.namespace, async () => {
-    await removeLeftoverCanary(context, plan);
-    return releaseLocked(context, plan, options);
+    await removeLeftoverCanary(context, members);
+    const result = await releaseLocked(context, members, options, phases);
+    if (result.exitCode === EXIT.ok) await afterRelease(context, members, phases);
+    return result;
   });
 }
 
-/** Under the lock: a canary first when the strategy says so, then the rolling update of the stable Deployment. */
-async function releaseLocked(context: ClusterContext, plan: ReleasePlan, options: DeployOptions): Promise<DeployResult> {
+/** Under the lock: configuration and migrations, a canary first when the strategy says so, then the rolling update of the stable Deployment. */
+async function releaseLocked(context: ClusterContext, plan: ReleasePlan, options: DeployOptions, phases: ReleasePhases): Promise<DeployResult> {
   const { log } = context;
   const previous = await readPrevious(context, plan);
+  const stopped = await beforePodsChange(context, plan, phases);
+  if (stopped) return stopped;
   if (!usesCanary(context, plan, previous)) return rollOut(context, plan, previous, options);
   const canary = await runCanary(context, plan, previous, options.timeoutSeconds * 1000);
   const images = podImages(plan.deployment);

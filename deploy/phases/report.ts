@@ -31,7 +31,7 @@ export interface DeployTimings {
   readonly totalMs?: number;
 }
 
-export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed' | 'canary-aborted' | 'canary-removed' | 'no-canary';
+export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed' | 'canary-aborted' | 'canary-removed' | 'no-canary' | 'migration-failed';
 
 /** What the canary of a canary release did. */
 export interface CanarySummary {
@@ -112,7 +112,7 @@ export function failureReport(r: FailureReport): string {
   if (rb.kind === 'undo-failed') lines.push(`  rollback failed: ${rb.error}`);
   if (rb.kind === 'undone' && rb.restored.phase === 'complete') {
     lines.push(`  rolled back to revision ${rb.revision} (${r.previous.images.join(', ')}): ${rb.restored.state.available}/${rb.restored.state.desired} replicas available again`);
-    lines.push('  note: only the Deployment was rolled back; the other applied objects (ConfigMap, Service, …) stay at the new version');
+    lines.push('  its configuration came back with it (content-addressed ConfigMaps); the other applied objects (Service, NetworkPolicy, …) stay at the new version');
   }
   if (rb.kind === 'undone' && rb.restored.phase !== 'complete') lines.push(`  the previous revision did not become healthy again: ${rb.restored.reason}`);
   lines.push(`  ${timingsLine(r.marks)}`);

@@ -233,7 +233,7 @@ describe('the settings the charts give the service (shared names, config/app-env
   const objects = (target: string, outputs?: ReturnType<typeof fakeOutputs>) =>
     renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as {
       kind: string;
-      metadata: { name: string };
+      metadata: { name: string; labels?: Record<string, string> };
       data?: Record<string, string>;
       spec?: any;
     }[];

@@ -306,8 +306,8 @@ describe('web records, workers process, prune deletes (real PostgreSQL, the bund
   });
 });
 
-describe('migrate: web\'s migration Job (real PostgreSQL, the bundled mode; after web created its table at start-up)', () => {
-  it('migrate brings the schema up to date as web\'s role, twice over (idempotent), and exits 0; the queue works on', async () => {
+describe("migrate: web's migration Job (real PostgreSQL, the bundled mode; after web created its table at start-up)", () => {
+  it("migrate brings the schema up to date as web's role, twice over (idempotent), and exits 0; the queue works on", async () => {
     const index = "SELECT indexname FROM pg_indexes WHERE schemaname = 'web' AND indexname = 'work_items_unprocessed'";
     expect(await inApp(index)).toEqual([]); // web created the table at start-up, not the index
     for (let i = 0; i < 2; i += 1) {

@@ -125,7 +125,18 @@ describe('renderTarget', () => {
   test('each kind gets its own objects: a service its Service, HPA and PDB (web its migration Job and policy); a worker no Service; a CronJob only a CronJob', () => {
     const { files } = renderTarget(platformConfig, 'generic', { images: { app: IMAGE } });
     const kinds = (workload: string) => (files.find((f) => f.workload === workload)!.objects as { kind: string }[]).map((o) => o.kind);
-    expect(kinds('web')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'NetworkPolicy', 'Service', 'Deployment', 'Job', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress']);
+    expect(kinds('web')).toEqual([
+      'ServiceAccount',
+      'ConfigMap',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'Service',
+      'Deployment',
+      'Job',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Ingress',
+    ]);
     expect(kinds('worker')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'Deployment', 'PodDisruptionBudget']);
     expect(kinds('prune')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'CronJob']);
   });

@@ -10,14 +10,14 @@ import { find, IMAGE, platformConfig, withWorkload, type Obj } from './helpers';
 const jobsOf = (objects: readonly object[]): Obj[] => (objects as Obj[]).filter((o) => o.kind === 'Job');
 const matches = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
 
-describe.each(['dev', 'prod', 'generic'])('web\'s migration on %s', (target) => {
+describe.each(['dev', 'prod', 'generic'])("web's migration on %s", (target) => {
   const { objects, files } = renderTarget(platformConfig, target, { images: { app: IMAGE } });
   const [job] = jobsOf(objects);
   const deployment = find(objects, 'Deployment');
   const pod = job.spec.template.spec;
   const web = deployment.spec.template.spec;
 
-  test('is one Job in web\'s file, named per release, marked for the migration phase, one attempt, its timeout, kept a day', () => {
+  test("is one Job in web's file, named per release, marked for the migration phase, one attempt, its timeout, kept a day", () => {
     expect(jobsOf(objects)).toHaveLength(1);
     expect(files.find((f) => f.workload === 'web')!.objects).toContain(job);
     expect(job.metadata.name).toMatch(/^web-migrate-[0-9a-f]{10}$/);

@@ -145,6 +145,40 @@ export class FakeCluster implements Cluster {
     return ok('');
   }
 
+  /** Answers of list(resource): by resource as kubectl names it (e.g. "configmaps", "replicasets.apps"); unlisted: none. */
+  lists: Record<string, Reply<KubeObject[]>> = {};
+  /** Answers of logs(pod); unlisted: no output. */
+  podLogs: Record<string, Reply<string>> = {};
+  /**
+   * How an object read with get() looks now: called with the stored object (created with create()) and the number of
+   * reads of it so far, e.g. to let a Job finish after a few polls.
+   * @default - the object as stored
+   */
+  progress?: (object: KubeObject, reads: number) => KubeObject;
+  private readonly reads = new Map<string, number>();
+
+  async get(resource: string, name: string, namespace: string) {
+    this.calls.push(`get ${resource} ${name} -n ${namespace}`);
+    this.onRead?.();
+    const key = [...this.store.keys()].find((k) => k.endsWith(`/${namespace}/${name}`) && resource.toLowerCase().startsWith(k.split('/')[0].toLowerCase()));
+    const stored = key ? this.store.get(key) : undefined;
+    if (!stored || !key) return ok(undefined);
+    const reads = (this.reads.get(key) ?? 0) + 1;
+    this.reads.set(key, reads);
+    return ok(this.progress ? this.progress(stored, reads) : stored);
+  }
+  async list(resource: string, namespace: string, selector: Readonly<Record<string, string>> = {}) {
+    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`);
+    this.calls.push(`list ${resource} -n ${namespace}${labels.length ? ` -l ${labels.join(',')}` : ''}`);
+    const answer = this.lists[resource] ?? ok([]);
+    if (!answer.ok) return answer;
+    return ok(answer.value.filter((o) => Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v)));
+  }
+  async logs(pod: string, namespace: string, tailLines: number) {
+    this.calls.push(`logs ${pod} -n ${namespace} --tail=${tailLines}`);
+    return this.podLogs[pod] ?? ok('');
+  }
+
   /** Calls that changed the cluster (an apply that is not a dry run, a rollback, a delete). */
   mutations(): string[] {
     return this.calls.filter((c) => (c.startsWith('apply') && !c.startsWith('apply --dry-run')) || c.startsWith('rollback') || c.startsWith('delete deployment'));

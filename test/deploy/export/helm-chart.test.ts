@@ -23,7 +23,7 @@ const workloads = generic.workloads.map((w) => w.name);
 /** `--set workloads.<name>.image=<ref>` for every workload of the generic target. */
 const images = (ref = image) => workloads.map((w) => `workloads.${w}.image=${ref}`);
 
-type Obj = { kind: string; metadata: { name: string; namespace?: string }; spec?: any };
+type Obj = { kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: any };
 const byKey = (objects: Obj[]) => Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`, o]));
 
 let chartDir: string;
