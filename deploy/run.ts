@@ -47,16 +47,18 @@ export async function deploy(context: DeployContext, options: DeployOptions): Pr
 
 async function release(context: ClusterContext, plan: ReleasePlan, options: DeployOptions): Promise<DeployResult> {
   const { log } = context;
+  // The ApplySet gets its members only; configuration and migrations have phases of their own (checked before anything is sent).
+  const { plan: members, phases } = withReleasePhases(plan);
   const checks = [...context.preflightChecks, ...(plan.strategy.kind === 'canary' ? [podProxyAccess] : [])];
   const { deferred } = await preflight(context, plan, checks);
   log(`manifests: ${writeReviewCopy(context, plan, options.manifestsDir ? `from ${options.manifestsDir}` : `rendered for ${plan.target.name}, image ${options.image}`)}`);
   if (options.mode === 'diff' || options.mode === 'dry-run') {
-    await (options.mode === 'diff' ? diffRelease : dryRunRelease)(context, plan, deferred);
+    // --diff shows every object; --dry-run the ApplySet's apply and prune (the configuration and migrations passed the preflight above).
+    await (options.mode === 'diff' ? diffRelease(context, plan, deferred) : dryRunRelease(context, members, deferred));
     return { outcome: options.mode, exitCode: EXIT.ok };
   }
   // The lock (a Lease) lives in the namespace: the Namespace first, then one release at a time.
   await applyNamespace(context, plan);
-  const { plan: members, phases } = withReleasePhases(plan);
   return withLock(context, plan.namespace, async () => {
     await removeLeftoverCanary(context, members);
     const result = await releaseLocked(context, members, options, phases);

@@ -5,7 +5,7 @@
  */
 import { CONFIG_OF_LABEL } from '../../config';
 import type { ClusterContext } from '../context';
-import { EXIT } from '../errors';
+import { EXIT, inputError } from '../errors';
 import { secretValues } from '../rules/migration-job';
 import { splitReleasePhases, type ReleasePhases } from '../rules/release-phases';
 import { applyConfigs, pruneConfigs } from './configuration';
@@ -15,7 +15,12 @@ import type { DeployResult } from './report';
 
 /** The plan whose ApplySet holds its members only, and the objects of the other phases. */
 export function withReleasePhases(plan: ReleasePlan): { readonly plan: ReleasePlan; readonly phases: ReleasePhases } {
-  const phases = splitReleasePhases(plan.objects);
+  let phases: ReleasePhases;
+  try {
+    phases = splitReleasePhases(plan.objects);
+  } catch (e) {
+    throw inputError(`the manifests are not a valid release (nothing applied): ${(e as Error).message}`);
+  }
   return { plan: { ...plan, objects: phases.members }, phases };
 }
 

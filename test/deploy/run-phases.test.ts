@@ -92,3 +92,33 @@ describe('deploy: configuration and migrations', () => {
     expect(report).not.toMatch(/rolled out|rolled back to/);
   });
 });
+
+describe('deploy: release phases refused before anything is sent', () => {
+  test('a migration object that belongs to no migration Job (hand-edited manifests): exit 2, nothing applied', async () => {
+    const cluster = new FakeCluster();
+    const { deps, kubeconfig } = setup(cluster);
+    const stray = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: 'web', annotations: { 'platform.local/phase': 'migration' } } };
+    const render: DeployDeps['render'] = (c, t, o) => {
+      const rendered = renderTarget(c, t, o);
+      return { ...rendered, yaml: `${rendered.yaml}---\n${JSON.stringify(stray)}\n`, files: undefined };
+    };
+    const refused = await run(kubeconfig, { ...deps, render }).catch((e: { exitCode: number; message: string }) => e);
+    expect(refused).toMatchObject({
+      exitCode: EXIT.invalidInput,
+      message: expect.stringContaining('ServiceAccount/x -n web: annotated platform.local/phase: migration but belong to no migration Job'),
+    });
+    expect(changes(cluster)).toEqual([]);
+  });
+
+  test('--dry-run sends the ApplySet its members only; the configuration and the migration were dry-run in the preflight', async () => {
+    const cluster = new FakeCluster();
+    const { deps, kubeconfig } = setup(cluster);
+    const o = options({ image: IMAGE, kubeconfig, mode: 'dry-run' });
+    expect(await deploy(deployContext(o, deps), o)).toEqual({ outcome: 'dry-run', exitCode: EXIT.ok });
+    const dryRuns = cluster.calls.filter((c) => c.startsWith('apply --dry-run')).map(hashless);
+    expect(dryRuns[0]).toMatch(/ConfigMap\/web-config-<hash>.*NetworkPolicy\/web-migration.*Job\/web-migrate-<hash>/);
+    expect(dryRuns[1]).toMatch(/^apply --dry-run --applyset=platform-release /);
+    expect(dryRuns[1]).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);
+    expect(changes(cluster)).toEqual([]);
+  });
+});
