@@ -331,8 +331,8 @@ export function imagesInUse(images: readonly ImageConfig[], workloads: readonly 
 }
 
 /**
- * The Deployment the deploy command releases and watches today: the first service declared (releases of each
- * workload on its own are the next step). Undefined when the target declares no service.
+ * The first service declared (the stack's `podRoleArn` output names its pod role). The deploy command no longer uses
+ * it: it releases each workload on its own. Undefined when the target declares no service.
  */
 export function releasedServiceName(workloads: readonly Workload[]): string | undefined {
   return workloads.find((w) => w.kind === 'service')?.name;

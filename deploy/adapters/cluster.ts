@@ -42,6 +42,8 @@ export interface Cluster {
   /** Whether the object `<resource>/<name>` exists in the namespace (resource as kubectl names it, e.g. role.rbac.authorization.k8s.io). */
   exists(resource: string, name: string, namespace: string): Promise<Reply<boolean>>;
   getDeployment(name: string, namespace: string): Promise<Reply<DeploymentLike | undefined>>;
+  /** Any namespaced object (`<resource>` as kubectl names it, e.g. cronjob.batch), or undefined when it does not exist. */
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>>;
   /** Server-side apply (field manager FIELD_MANAGER, conflicts forced); the value is kubectl's report. */
   apply(objects: readonly KubeObject[], options?: ApplyOptions): Promise<Reply<string>>;
   /** `kubectl diff --server-side`: the diff text, empty when nothing would change. */
@@ -60,8 +62,6 @@ export interface Cluster {
   replace(object: KubeObject): Promise<Reply<string>>;
   /** `kubectl delete <resource> <name> -n <namespace> --ignore-not-found`. */
   delete(resource: string, name: string, namespace: string): Promise<Reply<string>>;
-  /** `kubectl get <resource> <name> -n <namespace>`, or undefined when it does not exist. */
-  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>>;
   /** `kubectl get <resource> -n <namespace> [-l selector]`: the items. */
   list(resource: string, namespace: string, selector?: Readonly<Record<string, string>>): Promise<Reply<KubeObject[]>>;
   /** The last `tailLines` lines of a pod's containers' logs (`kubectl logs --tail`). */
@@ -122,6 +122,10 @@ export class KubectlCluster implements Cluster {
     return this.optionalJson<DeploymentLike>(['get', 'deployment', name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
   }
 
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>> {
+    return this.optionalJson<KubeObject>(['get', resource, name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
+  }
+
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<Reply<string>> {
     const args = [
       ...APPLY,
@@ -178,10 +182,6 @@ export class KubectlCluster implements Cluster {
   async delete(resource: string, name: string, namespace: string): Promise<Reply<string>> {
     const r = await this.kubectl.run(['delete', resource, name, '-n', namespace, '--ignore-not-found']);
     return r.code === 0 ? ok(r.stdout.trim()) : failed(r.stderr.trim());
-  }
-
-  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>> {
-    return this.optionalJson<KubeObject>(['get', resource, name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
   }
 
   async list(resource: string, namespace: string, selector: Readonly<Record<string, string>> = {}): Promise<Reply<KubeObject[]>> {

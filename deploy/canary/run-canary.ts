@@ -13,7 +13,7 @@ import type { ClusterContext, DeployContext } from '../context';
 import { DeployError, EXIT } from '../errors';
 import { podImages, type KubeObject } from '../manifests';
 import type { PreviousRelease } from '../phases/apply';
-import type { ReleasePlan } from '../phases/plan';
+import type { DeploymentPlan } from '../phases/plan';
 import { diagnose } from '../phases/rollback';
 import { watchRollout } from '../phases/watch';
 import { indent } from '../text';
@@ -46,7 +46,7 @@ const selectorOf = (deployment: KubeObject) => (deployment as Selector).spec?.se
  * Whether this release goes through a canary: the strategy says so and a stable Deployment exists to compare with
  * (a first release has no stable pods: the plain rollout, said so).
  */
-export function usesCanary({ log }: DeployContext, plan: ReleasePlan, previous: PreviousRelease): plan is ReleasePlan & { strategy: { kind: 'canary' } } {
+export function usesCanary({ log }: DeployContext, plan: DeploymentPlan, previous: PreviousRelease): plan is DeploymentPlan & { strategy: { kind: 'canary' } } {
   if (plan.strategy.kind !== 'canary') return false;
   if (previous.images.length > 0) return true;
   log(`canary: no deployment/${plan.deploymentName} runs yet (first release), so there are no stable pods to compare a canary with: plain rollout`);
@@ -57,7 +57,7 @@ export function usesCanary({ log }: DeployContext, plan: ReleasePlan, previous: 
  * Creates the canary, waits at most `timeoutMs` for it to be Ready (the context's rollout checks watch its pods too),
  * analyses it; on abort it is removed before this returns.
  */
-export async function runCanary(context: ClusterContext, plan: ReleasePlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
+export async function runCanary(context: ClusterContext, plan: DeploymentPlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
   const { cluster, clock, log } = context;
   const started = clock.now();
   const canary = canaryDeployment(plan.deployment, canaryReplicas(previous.replicas ?? plan.minReplicas ?? 1, plan.strategy.sharePercent));
@@ -83,7 +83,7 @@ export async function runCanary(context: ClusterContext, plan: ReleasePlan & { s
   return { kind: 'abort', stage: 'analysis', reason: analysis.decision.reason, inconclusive: analysis.decision.inconclusive, details, marks };
 }
 
-function startLine(plan: ReleasePlan & { strategy: CanaryConfig }, canary: KubeObject, previous: PreviousRelease): string {
+function startLine(plan: DeploymentPlan & { strategy: CanaryConfig }, canary: KubeObject, previous: PreviousRelease): string {
   const pods = (canary.spec as { replicas: number }).replicas;
   const stable = previous.replicas ?? plan.minReplicas ?? 1;
   const share = Math.round((100 * pods) / (pods + stable));
@@ -103,7 +103,7 @@ function podLines(analysis: AnalysisResult, canary: KubeObject, previous: Previo
 /** Deletes the canary Deployment (its pods go with it); `line` says what happened. Never throws. */
 export async function removeCanary(
   { cluster, log }: ClusterContext,
-  plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>,
+  plan: Pick<DeploymentPlan, 'deploymentName' | 'namespace'>,
 ): Promise<{ readonly removed: boolean; readonly line: string }> {
   const name = canaryName(plan.deploymentName);
   const deleted = await cluster.delete('deployment', name, plan.namespace);
@@ -118,7 +118,7 @@ export async function removeCanary(
  * Before a release: a canary left by a deploy that stopped mid-canary (killed, or its machine gone) still serves its
  * share on the version that was being analysed. It is removed, and said so. Returns whether there was one.
  */
-export async function removeLeftoverCanary(context: ClusterContext, plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>): Promise<boolean> {
+export async function removeLeftoverCanary(context: ClusterContext, plan: Pick<DeploymentPlan, 'deploymentName' | 'namespace'>): Promise<boolean> {
   const { cluster, log } = context;
   const name = canaryName(plan.deploymentName);
   const got = await cluster.getDeployment(name, plan.namespace);

@@ -6,7 +6,7 @@ import type { ClusterContext } from '../context';
 import type { KubeObject } from '../manifests';
 import { describeUnreadyPods } from '../rules/rollout';
 import type { PreviousRelease } from './apply';
-import type { ReleasePlan } from './plan';
+import type { DeploymentPlan } from './plan';
 import { watchRollout, type RolloutOutcome } from './watch';
 
 export type RollbackOutcome =
@@ -17,7 +17,7 @@ export type RollbackOutcome =
   | { readonly kind: 'undone'; readonly revision: string; readonly restored: RolloutOutcome };
 
 /** Undoes the rollout to `previous.revision`, then watches the restore for at most `timeoutMs`. */
-export async function rollback(context: ClusterContext, plan: ReleasePlan, previous: PreviousRelease, timeoutMs: number): Promise<RollbackOutcome> {
+export async function rollback(context: ClusterContext, plan: DeploymentPlan, previous: PreviousRelease, timeoutMs: number): Promise<RollbackOutcome> {
   if (!previous.revision) return { kind: 'no-previous-revision' };
   context.log(`rolling back deployment/${plan.deploymentName} to revision ${previous.revision} (${previous.images.join(', ')})`);
   const undo = await context.cluster.rollbackDeployment(plan.deploymentName, plan.namespace, previous.revision);

@@ -17,13 +17,19 @@ export interface Migration {
   readonly serviceAccount?: KubeObject;
 }
 
-export interface ReleasePhases {
-  /** The ApplySet members. */
-  readonly members: readonly KubeObject[];
+/** What of a workload's objects is not an ApplySet member. */
+export interface WorkloadPhases {
   /** Content-addressed configuration, applied before any pod changes and never pruned by the ApplySet. */
   readonly configs: readonly KubeObject[];
-  /** One per workload that declares a migration. */
+  /** The workload's migration, when it declares one. */
   readonly migrations: readonly Migration[];
+  /** Values that must never appear in a report (the release's Secrets'). */
+  readonly secrets: readonly string[];
+}
+
+export interface ReleasePhases extends Omit<WorkloadPhases, 'secrets'> {
+  /** The ApplySet members. */
+  readonly members: readonly KubeObject[];
 }
 
 /** Label of a migration's objects naming the workload (charts/migration-job.ts MIGRATION_POD_LABEL). */

@@ -30,8 +30,9 @@ function setup(cluster: FakeCluster): { deps: DeployDeps; lines: string[]; kubec
   return { deps, lines, kubeconfig };
 }
 
+/** A release of web (the workload with a migration). */
 const run = (kubeconfig: string, deps: DeployDeps) => {
-  const o = options({ image: IMAGE, kubeconfig });
+  const o = options({ image: IMAGE, kubeconfig, workloads: ['web'] });
   return deploy(deployContext(o, deps), o);
 };
 const hashless = (call: string) => call.replace(/-[0-9a-f]{10}\b/g, '-<hash>');
@@ -46,17 +47,19 @@ describe('deploy: configuration and migrations', () => {
     const { deps, lines, kubeconfig } = setup(cluster);
     const result = await run(kubeconfig, deps);
     expect(result).toMatchObject({ outcome: 'applied', exitCode: EXIT.ok });
-    const calls = changes(cluster);
-    expect(calls.slice(0, 6)).toEqual([
+    const calls = changes(cluster).filter((c) => !/Lease\/platform-namespace-lock|platform-namespace-lock -n/.test(c));
+    expect(calls).toEqual([
       'apply Namespace/web',
-      'create Lease/platform-deploy-lock',
-      'apply ConfigMap/prune-config-<hash>,ConfigMap/web-config-<hash>,ConfigMap/worker-config-<hash>',
+      'create Lease/platform-deploy-lock-web',
+      expect.stringMatching(/^apply --applyset=platform-namespace /),
+      'apply ConfigMap/web-config-<hash>',
       'apply ServiceAccount/web,NetworkPolicy/web-migration',
       'create Job/web-migrate-<hash>',
-      expect.stringMatching(/^apply --applyset=platform-release /),
+      expect.stringMatching(/^apply --applyset=platform-release-web ServiceAccount\/web,/),
+      'delete configmap web-config-<hash> -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
     ]);
-    expect(calls[5]).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);
-    expect(calls.slice(6)).toEqual(['delete configmap web-config-<hash> -n web', 'delete lease.coordination.k8s.io platform-deploy-lock -n web']);
+    expect(calls[6]).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);
     expect(cluster.calls).toContain('delete configmap web-config-0123456789 -n web');
     expect(lines.join('\n')).toMatch(/migration of web: job\/web-migrate-[0-9a-f]{10} completed in/);
   });
@@ -72,24 +75,50 @@ describe('deploy: configuration and migrations', () => {
     cluster.lists.pods = ok([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: `${jobName}-x7k2p`, labels: { 'job-name': jobName } } }]);
     cluster.podLogs[`${jobName}-x7k2p`] = ok('{"level":"error","msg":"migration failed","error":{"message":"permission denied for schema web","code":"42501"}}\n');
     const result = await run(kubeconfig, deps);
+    const reason = 'migration of web: BackoffLimitExceeded: Job has reached the specified backoff limit';
     expect(result).toEqual({
       outcome: 'migration-failed',
       exitCode: EXIT.rolledBack,
-      reason: 'migration of web: BackoffLimitExceeded: Job has reached the specified backoff limit',
+      reason,
+      workloads: { web: { outcome: 'migration-failed', exitCode: EXIT.rolledBack, reason } },
     });
-    expect(changes(cluster)).toEqual([
+    expect(changes(cluster).filter((c) => !/platform-namespace/.test(c))).toEqual([
       'apply Namespace/web',
-      'create Lease/platform-deploy-lock',
-      'apply ConfigMap/prune-config-<hash>,ConfigMap/web-config-<hash>,ConfigMap/worker-config-<hash>',
+      'create Lease/platform-deploy-lock-web',
+      'apply ConfigMap/web-config-<hash>',
       'apply ServiceAccount/web,NetworkPolicy/web-migration',
       'create Job/web-migrate-<hash>',
-      'delete lease.coordination.k8s.io platform-deploy-lock -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
     ]);
     expect(cluster.undone).toEqual([]);
     const report = lines.join('\n');
     expect(report).toContain(`✗ generic: the migration of web failed (job/${jobName}`);
     expect(report).toContain('    | {"level":"error","msg":"migration failed","error":{"message":"permission denied for schema web","code":"42501"}}');
     expect(report).not.toMatch(/rolled out|rolled back to/);
+  });
+});
+
+describe("deploy: a CronJob's configuration", () => {
+  test('applied before the CronJob, outside its set; afterwards what no CronJob, Job or Pod reads is pruned', async () => {
+    const cluster = new FakeCluster();
+    const { deps, kubeconfig } = setup(cluster);
+    const cronJob = (renderTarget(config, 'generic', { images: { app: IMAGE } }).objects as KubeObject[]).find((o) => o.kind === 'CronJob')!;
+    const live = { ...cronJob, metadata: { ...cronJob.metadata, namespace: 'web' } };
+    cluster.objects['cronjob.batch/prune'] = [ok(live)];
+    cluster.lists['cronjobs.batch'] = ok([live]);
+    cluster.lists.configmaps = ok([{ ...oldConfig, metadata: { ...oldConfig.metadata, name: 'prune-config-0123456789', labels: { 'platform.local/config-of': 'prune' } } }]);
+    const o = options({ image: IMAGE, kubeconfig, workloads: ['prune'] });
+    expect(await deploy(deployContext(o, deps), o)).toMatchObject({ outcome: 'applied', exitCode: EXIT.ok });
+    const calls = changes(cluster).filter((c) => !/platform-namespace/.test(c));
+    expect(calls).toEqual([
+      'apply Namespace/web',
+      'create Lease/platform-deploy-lock-prune',
+      'apply ConfigMap/prune-config-<hash>',
+      expect.stringMatching(/^apply --applyset=platform-release-prune ServiceAccount\/prune,NetworkPolicy\/prune,CronJob\/prune$/),
+      'delete configmap prune-config-<hash> -n web',
+      'delete lease.coordination.k8s.io platform-deploy-lock-prune -n web',
+    ]);
+    expect(cluster.calls).toContain('delete configmap prune-config-0123456789 -n web');
   });
 });
 
@@ -100,7 +129,8 @@ describe('deploy: release phases refused before anything is sent', () => {
     const stray = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'x', namespace: 'web', annotations: { 'platform.local/phase': 'migration' } } };
     const render: DeployDeps['render'] = (c, t, o) => {
       const rendered = renderTarget(c, t, o);
-      return { ...rendered, yaml: `${rendered.yaml}---\n${JSON.stringify(stray)}\n`, files: undefined };
+      const files = rendered.files.map((f) => (f.workload === 'web' ? { ...f, yaml: `${f.yaml}---\n${JSON.stringify(stray)}\n`, objects: [...f.objects, stray] } : f));
+      return { ...rendered, yaml: `${rendered.yaml}---\n${JSON.stringify(stray)}\n`, objects: [...rendered.objects, stray], files };
     };
     const refused = await run(kubeconfig, { ...deps, render }).catch((e: { exitCode: number; message: string }) => e);
     expect(refused).toMatchObject({
@@ -113,12 +143,13 @@ describe('deploy: release phases refused before anything is sent', () => {
   test('--dry-run sends the ApplySet its members only; the configuration and the migration were dry-run in the preflight', async () => {
     const cluster = new FakeCluster();
     const { deps, kubeconfig } = setup(cluster);
-    const o = options({ image: IMAGE, kubeconfig, mode: 'dry-run' });
+    const o = options({ image: IMAGE, kubeconfig, mode: 'dry-run', workloads: ['web'] });
     expect(await deploy(deployContext(o, deps), o)).toEqual({ outcome: 'dry-run', exitCode: EXIT.ok });
     const dryRuns = cluster.calls.filter((c) => c.startsWith('apply --dry-run')).map(hashless);
     expect(dryRuns[0]).toMatch(/ConfigMap\/web-config-<hash>.*NetworkPolicy\/web-migration.*Job\/web-migrate-<hash>/);
-    expect(dryRuns[1]).toMatch(/^apply --dry-run --applyset=platform-release /);
-    expect(dryRuns[1]).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);
+    const webSet = dryRuns.find((c) => c.startsWith('apply --dry-run --applyset=platform-release-web '));
+    expect(webSet).toMatch(/Deployment\/web/);
+    expect(webSet).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);
     expect(changes(cluster)).toEqual([]);
   });
 });
