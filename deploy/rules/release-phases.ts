@@ -5,7 +5,7 @@
  * workload's pods change).
  */
 import { CONFIG_OF_LABEL, MIGRATION_PHASE, PHASE_ANNOTATION } from '../../config';
-import { objectRef, type KubeObject } from '../manifests';
+import { clone, objectRef, type KubeObject } from '../manifests';
 
 /** A workload's migration: its Job, and what must exist before the Job can run. */
 export interface Migration {
@@ -56,4 +56,24 @@ export function splitReleasePhases(objects: readonly KubeObject[]): ReleasePhase
   const stray = phased.filter((o) => !placed.has(o));
   if (stray.length > 0) throw new Error(`${stray.map(objectRef).join(', ')}: annotated ${PHASE_ANNOTATION}: ${MIGRATION_PHASE} but belong to no migration Job`);
   return { members, configs, migrations };
+}
+
+/**
+ * A Pod made from each migration Job's template, for the preflight's server-side dry run: Pod Security is enforced on
+ * pods only, so a Job whose pods it would reject is accepted and then never runs. It names no ServiceAccount (a first
+ * release has not created the workload's yet; Pod Security does not look at it).
+ */
+export function migrationAdmissionPods(objects: readonly KubeObject[]): KubeObject[] {
+  return objects
+    .filter((o) => o.kind === 'Job' && isMigrationObject(o))
+    .map((job) => {
+      const template = clone((job.spec as { template?: { metadata?: { labels?: Record<string, string> }; spec?: Record<string, unknown> } } | undefined)?.template ?? {});
+      const { serviceAccountName: _name, serviceAccount: _account, ...spec } = template.spec ?? {};
+      return {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `${job.metadata.name}-admission-check`, namespace: job.metadata.namespace, labels: { ...template.metadata?.labels } },
+        spec,
+      };
+    });
 }

@@ -147,6 +147,8 @@ describe('deploy: release phases refused before anything is sent', () => {
     expect(await deploy(deployContext(o, deps), o)).toEqual({ outcome: 'dry-run', exitCode: EXIT.ok });
     const dryRuns = cluster.calls.filter((c) => c.startsWith('apply --dry-run')).map(hashless);
     expect(dryRuns[0]).toMatch(/ConfigMap\/web-config-<hash>.*NetworkPolicy\/web-migration.*Job\/web-migrate-<hash>/);
+    // Pod Security is enforced on pods: a Pod of the migration's template is admitted first.
+    expect(dryRuns[0]).toMatch(/Pod\/web-migrate-<hash>-admission-check/);
     const webSet = dryRuns.find((c) => c.startsWith('apply --dry-run --applyset=platform-release-web '));
     expect(webSet).toMatch(/Deployment\/web/);
     expect(webSet).not.toMatch(/ConfigMap|[ ,]Job\/|web-migration/);

@@ -1,7 +1,7 @@
 /** Which objects of the rendered release are ApplySet members, configuration or migrations. */
 import { renderTarget } from '../../../charts/app';
 import type { KubeObject } from '../../../deploy/manifests';
-import { splitReleasePhases } from '../../../deploy/rules/release-phases';
+import { migrationAdmissionPods, splitReleasePhases } from '../../../deploy/rules/release-phases';
 import { config } from '../fixtures';
 
 const objects = renderTarget(config, 'generic', { images: { app: 'registry.local/web:1.0.1' } }).objects as KubeObject[];
@@ -26,4 +26,20 @@ describe('splitReleasePhases', () => {
     const unlabelled = { ...job, metadata: { ...job.metadata, labels: {} } };
     expect(() => splitReleasePhases([unlabelled])).toThrow(/has no platform.local\/migration-of label naming its workload/);
   });
+});
+
+test("migrationAdmissionPods: a Pod of each migration Job's template (its restricted security context), naming no ServiceAccount", () => {
+  const job = objects.find((o) => o.kind === 'Job')!;
+  const pods = migrationAdmissionPods(objects.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: 'web' } })));
+  expect(pods).toHaveLength(1);
+  const template = (job.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+  expect(pods[0]).toMatchObject({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `${job.metadata.name}-admission-check`, namespace: 'web', labels: { 'platform.local/migration-of': 'web' } },
+  });
+  const { serviceAccountName, ...rest } = template;
+  expect(serviceAccountName).toBe('web');
+  expect(pods[0].spec).toEqual(rest);
+  expect(migrationAdmissionPods(objects.filter((o) => o.kind !== 'Job'))).toEqual([]);
 });
