@@ -51,6 +51,8 @@ export function sampleWorkloads(sizing: SampleSizing): Workload[] {
       memoryMiB: sizing.memoryMiB,
       database: { ownSchema: true },
       storage: { access: 'readWrite' },
+      // Creates or updates web's schema (idempotent) before web's pods change: app/src/migrate.ts.
+      migration: { command: ['/app/server.js', 'migrate'] },
     },
     {
       kind: 'worker',

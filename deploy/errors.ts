@@ -4,7 +4,7 @@
 export const EXIT = {
   /** Applied and rolled out (or: dry run / diff finished). */
   ok: 0,
-  /** The new release failed (progress deadline exceeded or --timeout); the previous revision was restored and is healthy. */
+  /** The new release failed (progress deadline exceeded or --timeout; or its migration failed, before any pod changed); the previous revision runs, restored and healthy. */
   rolledBack: 1,
   /** Invalid input: arguments, unknown environment, malformed image, an image missing from the environment's ECR repository, outputs, placeholders, manifests the API server rejects before anything is applied. Nothing was applied. */
   invalidInput: 2,

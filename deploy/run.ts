@@ -27,6 +27,7 @@ import { combinedResult, failureReport, failureResult, releaseSummary, successLi
 import { diffRelease, dryRunRelease, writeReviewCopy } from './phases/review';
 import { diagnose, rollback, undoIfCancelled } from './phases/rollback';
 import { watchRollout } from './phases/watch';
+import { afterRelease, beforePodsChange, withReleasePhases } from './phases/workload-phases';
 
 /** The whole release. Returns the result; throws DeployError for refusals before anything was applied. */
 export async function deploy(context: DeployContext, options: DeployOptions): Promise<DeployResult> {
@@ -52,8 +53,10 @@ async function release(context: ClusterContext, plan: ReleasePlan, options: Depl
   const canary = deploymentPlans(plan).some((w) => w.strategy.kind === 'canary');
   const { deferred } = await preflight(context, plan, [...context.preflightChecks, ...(canary ? [podProxyAccess] : [])]);
   log(`manifests: ${writeReviewCopy(context, plan, origin(plan, options))}`);
+  // Each workload's ApplySet gets its members only: its configuration and migration have phases of their own (all passed the preflight above).
+  const phased = withReleasePhases(plan);
   if (options.mode === 'diff' || options.mode === 'dry-run') {
-    await (options.mode === 'diff' ? diffRelease : dryRunRelease)(context, plan, deferred);
+    await (options.mode === 'diff' ? diffRelease(context, plan, deferred) : dryRunRelease(context, phased, deferred));
     return { outcome: options.mode, exitCode: EXIT.ok };
   }
   // The locks (Leases) live in the namespace: the Namespace first, then one release at a time per workload.
@@ -62,7 +65,7 @@ async function release(context: ClusterContext, plan: ReleasePlan, options: Depl
   return withLocks(
     context,
     plan.workloads.map((w) => workloadLock(plan.namespace, w.name)),
-    () => releaseLocked(context, plan, options),
+    () => releaseLocked(context, phased, options),
   );
 }
 
@@ -91,7 +94,9 @@ async function releaseLocked(context: ClusterContext, plan: ReleasePlan, options
 async function releaseWorkload(context: ClusterContext, plan: WorkloadPlan, options: DeployOptions): Promise<DeployResult> {
   context.log(`── ${plan.kind} ${plan.name} (${podImages(plan.kind === 'cronJob' ? plan.cronJob : plan.deployment).join(', ')})`);
   try {
-    return plan.kind === 'cronJob' ? await cronJobRelease(context, plan) : await deploymentRelease(context, plan, options);
+    const result = plan.kind === 'cronJob' ? await cronJobRelease(context, plan) : await deploymentRelease(context, plan, options);
+    if (result.exitCode === EXIT.ok) await afterRelease(context, plan);
+    return result;
   } catch (e) {
     if (!(e instanceof DeployError) || e.exitCode !== EXIT.applyFailed) throw e;
     context.log(`✗ ${plan.target.name}: ${e.message}`);
@@ -103,6 +108,8 @@ async function releaseWorkload(context: ClusterContext, plan: WorkloadPlan, opti
 async function cronJobRelease(context: ClusterContext, plan: CronJobPlan): Promise<DeployResult> {
   const { clock, log } = context;
   const applyStarted = clock.now();
+  const stopped = await beforePodsChange(context, plan); // its configuration (a CronJob declares no migration)
+  if (stopped) return stopped;
   const outcome = await releaseCronJob(context, plan);
   const settled = clock.now();
   if (outcome.kind === 'accepted') return successResult({ applyStarted, applied: settled, settled });
@@ -119,6 +126,8 @@ async function deploymentRelease(context: ClusterContext, plan: DeploymentPlan, 
   const { log } = context;
   if (plan.kind === 'service') await removeLeftoverCanary(context, plan);
   const previous = await readPrevious(context, plan);
+  const stopped = await beforePodsChange(context, plan);
+  if (stopped) return stopped;
   if (!usesCanary(context, plan, previous)) return rollOut(context, plan, previous, options);
   const canary = await runCanary(context, plan, previous, options.timeoutSeconds * 1000);
   const images = podImages(plan.deployment);

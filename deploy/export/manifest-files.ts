@@ -9,6 +9,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { parseImageArgs } from '../args';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, toYaml, type KubeObject } from '../manifests';
+import { isMigrationObject } from '../rules/release-phases';
 import { prepare, resolveTarget, targetImages, type PrepareDeps, type PrepareOptions } from '../phases/prepare';
 
 export interface RenderCommandOptions {
@@ -67,6 +68,12 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
   for (const [name, keys] of referencedSecrets(release.objects)) {
     if (!prepared.oidcSecrets.includes(name))
       notes.push(`Secret ${name}${keys.length ? ` (keys ${keys.join(', ')})` : ''} must exist in namespace ${release.namespace}: the pods read it (the operator creates it)`);
+  }
+  for (const job of release.objects.filter((o) => o.kind === 'Job' && isMigrationObject(o))) {
+    notes.push(
+      `job/${job.metadata.name} is a migration (annotation platform.local/phase: migration): npm run deploy runs it before the pods change; ` +
+        `with kubectl, apply it (and its NetworkPolicy) first and wait for it (kubectl wait --for=condition=complete job/${job.metadata.name} -n ${release.namespace}) before the rest`,
+    );
   }
   const imageList = Object.entries(images)
     .map(([name, ref]) => `${name}=${ref}`)

@@ -5,6 +5,7 @@
 import { releaseStrategy, type ReleaseStrategy, type Workload } from '../../config';
 import { canaryDeployment, canaryReplicas } from '../canary/deployment';
 import type { KubeObject } from '../manifests';
+import type { WorkloadPhases } from '../rules/release-phases';
 import { autoscalerMinReplicas } from '../rules/rollout';
 import type { PreparedRelease, PreparedWorkload, ResolvedTarget } from './prepare';
 
@@ -38,6 +39,12 @@ interface WorkloadPlanBase {
   /** The members of its ApplySet, in apply order. */
   readonly objects: readonly KubeObject[];
   readonly applySet: ApplySetRef;
+  /**
+   * Its objects outside the ApplySet, with phases of their own (workload-phases.ts): its content-addressed
+   * configuration and its migration, before its pods change.
+   * @default - none (the plan before `withReleasePhases`: every object is in `objects`)
+   */
+  readonly outside?: WorkloadPhases;
 }
 
 /** A service or a worker: a Deployment, watched by its rollout (its pods' readiness probes). */

@@ -7,6 +7,7 @@ import type { ClusterContext, PreflightCheck } from '../context';
 import { inputError } from '../errors';
 import { bindingsToReleaseRoles, type KubeObject } from '../manifests';
 import { indent } from '../text';
+import { migrationAdmissionPods } from '../rules/release-phases';
 import { admissionPod } from './cron-job';
 import { allObjects, type ReleasePlan } from './plan';
 
@@ -30,7 +31,8 @@ export async function preflight(context: ClusterContext, plan: ReleasePlan, chec
   }
   // Without the Namespace, namespaced objects cannot be dry-run: only the Namespace itself is.
   // A CronJob's pods are admitted (Pod Security) only when a run creates them: a Pod from its jobTemplate is dry-run too.
-  const pods = plan.workloads.flatMap((w) => (w.kind === 'cronJob' ? [admissionPod(w, true)] : []));
+  // So is a migration Job's: a Pod from its template.
+  const pods = plan.workloads.flatMap((w) => [...(w.kind === 'cronJob' ? [admissionPod(w, true)] : []), ...migrationAdmissionPods(w.objects)]);
   const objects = plan.namespaceExists ? [...allObjects(plan).filter((o) => !deferred.includes(o)), ...pods] : plan.namespaceObject ? [plan.namespaceObject] : [];
   if (objects.length > 0) {
     const dry = await cluster.apply(objects, { dryRun: true });

@@ -42,7 +42,9 @@ export type DeployOutcome =
   | 'canary-removed'
   | 'no-canary'
   /** The API server rejected a workload's apply (exit 5): it may be partly applied. */
-  | 'apply-failed';
+  | 'apply-failed'
+  /** The workload's migration failed or timed out (exit 1): none of its pods changed, nothing was rolled back. */
+  | 'migration-failed';
 
 /** A workload that was not released: an earlier workload of the same release failed, so the release stopped. */
 export type NotReleased = 'not-released';
@@ -179,7 +181,7 @@ export function failureReport(r: FailureReport): string {
   if (rb.kind === 'undo-failed') lines.push(`  rollback failed: ${rb.error}`);
   if (rb.kind === 'undone' && rb.restored.phase === 'complete') {
     lines.push(`  rolled back to revision ${rb.revision} (${r.previous.images.join(', ')}): ${rb.restored.state.available}/${rb.restored.state.desired} replicas available again`);
-    lines.push('  note: only the Deployment was rolled back; the other applied objects (ConfigMap, Service, …) stay at the new version');
+    lines.push('  its configuration came back with it (content-addressed ConfigMaps); the other applied objects (Service, NetworkPolicy, …) stay at the new version');
   }
   if (rb.kind === 'undone' && rb.restored.phase !== 'complete') lines.push(`  the previous revision did not become healthy again: ${rb.restored.reason}`);
   lines.push(`  ${timingsLine(r.marks)}`);

@@ -79,10 +79,12 @@ describe('apply order', () => {
       ['ConfigMap', 'Deployment'],
       ['ServiceAccount', 'Deployment'],
       ['Namespace', 'ServiceAccount'],
+      ['ConfigMap', 'Job'],
+      ['ServiceAccount', 'Job'],
     ]) {
       expect(applyRank(first)).toBeLessThan(applyRank(then));
     }
-    expect(applyRank('Job')).toBe(APPLY_ORDER.length);
+    expect(applyRank('PersistentVolumeClaim')).toBe(APPLY_ORDER.length);
   });
 
   test.each(['prod', 'generic'])('%s: the deploy command applies the objects in the order the chart renders them', (target) => {

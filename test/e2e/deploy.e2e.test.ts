@@ -116,9 +116,9 @@ describe('committed manifests on a real API server', () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout.trim().split('\n')).toHaveLength(objects.length);
 
-    // Enforcement, not just a warning: a Pod made from each pod template (the Deployments', the CronJob's) is admitted…
-    const templates = objects.flatMap((o) => (o.kind === 'Deployment' ? [o.spec.template] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template] : []));
-    expect(templates).toHaveLength(3);
+    // Enforcement, not just a warning: a Pod made from each pod template (the Deployments', the CronJob's, web's migration Job's) is admitted…
+    const templates = objects.flatMap((o) => (o.kind === 'Deployment' || o.kind === 'Job' ? [o.spec.template] : o.kind === 'CronJob' ? [o.spec.jobTemplate.spec.template] : []));
+    expect(templates).toHaveLength(4);
     for (const [i, template] of templates.entries()) {
       const candidate = { apiVersion: 'v1', kind: 'Pod', metadata: { name: `template-check-${i}`, namespace: ns, labels: template.metadata.labels }, spec: template.spec };
       const admitted = await kubectl(['create', '--dry-run=server', '-f', '-'], JSON.stringify(candidate));
@@ -267,7 +267,9 @@ describe('deploy command', () => {
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
     // Everything else is still there, the Namespace first of all.
     expect((await kubectl(['get', 'namespace', NS, '-o', 'name'])).stdout.trim()).toBe(`namespace/${NS}`);
-    expect((await kubectl(['get', 'configmap,service,deployment', 'web', '-n', NS, '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(3);
+    expect((await kubectl(['get', 'service,deployment', 'web', '-n', NS, '-o', 'name'])).stdout.trim().split('\n')).toHaveLength(2);
+    // web's content-addressed configuration (outside the ApplySet): the one its pods read is there.
+    expect((await kubectl(['get', 'configmap', '-l', 'platform.local/config-of=web', '-n', NS, '-o', 'name'])).stdout).toMatch(/configmap\/web-config-[0-9a-f]{10}/);
   });
 
   test('--dry-run and --diff change nothing', async () => {

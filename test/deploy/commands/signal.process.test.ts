@@ -23,6 +23,7 @@ const line = args.join(' ');
 fs.appendFileSync(path.join(dir, 'calls.log'), line + '\\n');
 // One file per Lease (the workload's lock, the namespace-level objects' lock).
 const lease = (name) => path.join(dir, 'lease-' + name + '.json');
+const job = (name) => path.join(dir, 'job-' + name + '.json');
 const stdin = () => fs.readFileSync(0, 'utf8');
 const out = (v) => process.stdout.write(typeof v === 'string' ? v : JSON.stringify(v));
 const deployment = {
@@ -37,10 +38,14 @@ else if (line.startsWith('get namespace')) out({ apiVersion: 'v1', kind: 'Namesp
 else if (line.startsWith('auth can-i')) out('yes\\n');
 else if (line.startsWith('get deployment web -n')) out(deployment);
 else if (line.startsWith('get lease')) out(fs.existsSync(lease(args[2])) ? fs.readFileSync(lease(args[2]), 'utf8') : '');
+else if (line.startsWith('get job.batch')) out(fs.existsSync(job(args[2])) ? fs.readFileSync(job(args[2]), 'utf8') : '');
 else if (line.startsWith('create -f -') || line.startsWith('replace -f -')) {
   const object = yaml.load(stdin());
-  fs.writeFileSync(lease(object.metadata.name), JSON.stringify({ ...object, metadata: { ...object.metadata, resourceVersion: String(Date.now()) } }));
-  out('lease.coordination.k8s.io/' + object.metadata.name + ' created\\n');
+  const stored = { ...object, metadata: { ...object.metadata, resourceVersion: String(Date.now()) } };
+  // web's migration Job completes at once; a Lease is kept as the deploy wrote it.
+  if (object.kind === 'Job') fs.writeFileSync(job(object.metadata.name), JSON.stringify({ ...stored, status: { succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] } }));
+  else fs.writeFileSync(lease(object.metadata.name), JSON.stringify(stored));
+  out(object.kind.toLowerCase() + '/' + object.metadata.name + ' created\\n');
 } else if (line.startsWith('delete lease')) { fs.rmSync(lease(args[2]), { force: true }); out('deleted\\n'); }
 else if (line.startsWith('apply')) { stdin(); out('applied\\n'); }
 else if (line.startsWith('get pods') || line.startsWith('get events') || line.startsWith('get --raw')) out({ items: [] });

@@ -56,7 +56,7 @@ describe('report', () => {
       '  pods not ready:',
       '    pod web-2',
       '  rolled back to revision 3 (registry.local/web:1.0.0): 2/2 replicas available again',
-      '  note: only the Deployment was rolled back; the other applied objects (ConfigMap, Service, …) stay at the new version',
+      '  its configuration came back with it (content-addressed ConfigMaps); the other applied objects (Service, NetworkPolicy, …) stay at the new version',
       '  timings: apply 2.5s · apply→failure detected 92s · detected→restored 14.5s · apply→restored 106.5s',
     ]);
   });
