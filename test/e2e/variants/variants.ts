@@ -1,5 +1,5 @@
 /** The faulty (and one labelled good) variants of the sample service built as test images (see main.ts). */
-export const VARIANTS = ['ok', 'never-ready', 'crash', 'http-5xx', 'slow', 'cpu-heavy'] as const;
+export const VARIANTS = ['ok', 'never-ready', 'crash', 'http-5xx', 'slow', 'cpu-heavy', 'migration-fails'] as const;
 export type Variant = (typeof VARIANTS)[number];
 
 /** Fixed per variant, so that load tests (rollouts, canaries) know what to expect. */
@@ -10,6 +10,7 @@ export const VARIANT_FAULTS: Readonly<Record<Variant, { readonly errorShare: num
   'http-5xx': { errorShare: 0.2, extraLatencyMs: 0 },
   slow: { errorShare: 0, extraLatencyMs: 400 },
   'cpu-heavy': { errorShare: 0, extraLatencyMs: 0 },
+  'migration-fails': { errorShare: 0, extraLatencyMs: 0 },
 };
 
 /** CPU work of the `cpu-heavy` variant per request: PBKDF2-SHA256 iterations (~6 ms of one core on these machines). */
