@@ -15,6 +15,7 @@
  * - 6 (killed mid-analysis): needs a stable Deployment; its last deploy completes, so stable runs ok-d.
  * - 7 (--abort-canary): creates its own leftover canary; needs the lock free (test 6's last deploy released it) and
  *   checks that stable still runs ok-d, as test 6 left it.
+ * - 8 (SIGTERM mid-analysis): needs a stable Deployment (ok-d) and the lock free; cancelled, so stable stays on ok-d.
  */
 import type { ChildProcess } from 'node:child_process';
 import { dump, loadAll } from 'js-yaml';
@@ -23,7 +24,7 @@ import { platformConfig } from '../../config';
 import { LOCAL_CANARY } from '../../config/examples/local-canary';
 import { canaryDeployment } from '../../deploy/canary/deployment';
 import { EXIT } from '../../deploy/errors';
-import { LOCK_DURATION_SECONDS, LOCK_NAME } from '../../deploy/phases/lock';
+import { LOCK_DURATION_SECONDS, workloadLockName } from '../../deploy/phases/lock';
 import type { Sample } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn, type DeployRun } from './helpers';
 import { bench, benchOf, deploymentImage, freshNamespace, runningPods, underLoad } from './real-pods';
@@ -207,7 +208,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
         child!.kill('SIGKILL');
         const first = await killed;
         const leftover = await canaryExists();
-        const lease = await kubectlJson(['get', 'lease', LOCK_NAME, '-n', NS]);
+        const lease = await kubectlJson(['get', 'lease', workloadLockName('web'), '-n', NS]);
         // A killed deploy stops renewing: its lock is stale LOCK_DURATION_SECONDS after its last renewal.
         const staleAt = Date.parse(lease.spec.renewTime) + LOCK_DURATION_SECONDS * 1000 + 1000;
         await new Promise((r) => setTimeout(r, Math.max(0, staleAt - Date.now())));
@@ -244,5 +245,44 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(run.stdout).toMatch(/canary: deployment\/web-canary removed/);
     expect(await canaryExists()).toBe(false);
     expect(await deploymentImage(NS)).toBe(variant('ok', 'd'));
+  });
+
+  test('8. a deploy sent SIGTERM during its canary analysis, under load: the canary gone and the lock released within 10 s, the stable pods never changed, 0 failed requests from stable pods', async () => {
+    const before = await stableState();
+    const { result, all, samples, from } = await underLoad(
+      NS,
+      async () => {
+        let child: ChildProcess | undefined;
+        let analysing!: () => void;
+        const inAnalysis = new Promise<void>((r) => (analysing = r));
+        let out = '';
+        const running = deploy(variant('ok', 'c'), (c) => {
+          child = c;
+          c.stdout!.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (/canary interval 1\/3/.test(out)) analysing();
+          });
+        });
+        await inAnalysis;
+        const signalled = Date.now();
+        child!.kill('SIGTERM');
+        const ended = await running;
+        const exitedMs = Date.now() - signalled;
+        const canaryLeft = await canaryExists();
+        const lease = await kubectl(['get', 'lease', workloadLockName('web'), '-n', NS, '--ignore-not-found', '-o', 'name']);
+        return { ended, exitedMs, canaryLeft, leaseLeft: lease.stdout.trim(), checkedMs: Date.now() - signalled };
+      },
+      { steadyMs: 2000, afterMs: 2000 },
+    );
+    const seen = tracks(samples, from);
+    process.stderr.write(`[e2e] SIGTERM mid-analysis: ${JSON.stringify({ all, ...seen, exitedMs: result.exitedMs, checkedMs: result.checkedMs })}\n`);
+    bench(benchOf('canary-sigterm', all, result.ended.result, { abortSeconds: null, cancelSeconds: result.exitedMs / 1000, ...seen }));
+    expect(result.ended.code).toBe(EXIT.cancelled);
+    expect(result.ended.result).toMatchObject({ outcome: 'cancelled', exitCode: EXIT.cancelled });
+    expect(result.canaryLeft).toBe(false);
+    expect(result.leaseLeft).toBe('');
+    expect(result.checkedMs).toBeLessThanOrEqual(10_000);
+    expect(await stableState()).toEqual(before);
+    expect(seen.failedOnStable).toBe(0);
   });
 });

@@ -208,6 +208,7 @@ describeReal('real pods under load (real node)', () => {
       restoreSeconds: null,
     });
     expect(all.failed).toBe(0);
-    expect(all2.failed).toBeGreaterThan(0);
+    // Clearly, every run: the endpoints change ~1 s after each old pod got SIGTERM (cluster/kwokctl.yaml), at 110 requests/s.
+    expect(all2.failed).toBeGreaterThanOrEqual(10);
   });
 });
