@@ -40,16 +40,16 @@ find_binaries || true
 pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
 stop_pid() { # pid, seconds before SIGKILL
   local pid=$1 deadline=$((SECONDS + $2))
-  pid_alive "$pid" || return 0
+  pid_ours "$pid" || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  while pid_alive "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
-  if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  while pid_alive "$pid"; do sleep 0.1; done
+  while pid_ours "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
+  if pid_ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  while pid_ours "$pid"; do sleep 0.1; done
 }
-containerd_up() { pid_alive "$(pid_of containerd)" && nctr version >/dev/null 2>&1; }
+containerd_up() { pid_ours "$(pid_of containerd)" && nctr version >/dev/null 2>&1; }
 
 # 1. The pods, through the kubelet (so that the CNI plugin releases their network) while it runs.
-if pid_alive "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=3s >/dev/null 2>&1; then
+if pid_ours "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=3s >/dev/null 2>&1; then
   kctl delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" --grace-period=1 --wait=false >/dev/null 2>&1 || true
   deadline=$((SECONDS + 30))
   running_tasks() { nctr tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"' || true; }

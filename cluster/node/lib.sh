@@ -70,4 +70,3 @@ cannot run a real node on this machine: $(paste -sd ';' - <<<"$1" | sed 's/;/; /
 EOF
 }
 
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }

@@ -21,6 +21,7 @@ declare -A NEEDED=(
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
   [ip]=iproute2
   [mount]=mount
+  [envsubst]=gettext-base
 )
 
 missing=()
