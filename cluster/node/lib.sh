@@ -19,6 +19,8 @@ POD_RANGE_END=198.18.0.250
 SERVICE_CIDR=198.19.0.0/24
 GUARD_RANGE=198.18.0.0/15
 GUARD_TABLE=platform_node_guard
+# kube-router's metrics (on 127.0.0.1): proof that its policy controller runs.
+KUBE_ROUTER_METRICS_PORT=20245
 
 # Per-node state (configs, certificates, logs, containerd's root, kubelet's root) lives with the cluster's
 # state and is deleted with it; runtime files (sockets, containerd state) under one directory in /run.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real node of the local cluster: containerd + runc, a CNI bridge + host-local network,
-# kubelet and kube-proxy (same Kubernetes version as the control plane), as processes on this machine.
+# kubelet and kube-proxy (same Kubernetes version as the control plane), and kube-router's NetworkPolicy controller
+# (the only part of it that runs: iptables + ipset), as processes on this machine.
 # Called by cluster/up.sh once the control plane is ready; safe to re-run (a running node is reused,
 # a half-started or changed one is stopped and started again).
 #
@@ -23,6 +24,7 @@ missing="$(node_unsupported_reasons)"
 [[ -z "$missing" ]] || { node_unsupported_message "$missing" >&2; exit 1; }
 find_binaries || ndie "the Kubernetes binaries are not built (cluster/build.sh)"
 for b in kubelet kube-proxy kubectl; do [[ -x "$BIN/$b" ]] || ndie "$BIN/$b is missing (cluster/build.sh builds it)"; done
+KUBE_ROUTER="$("$NODE_SCRIPTS/kube-router-build.sh" | tail -n 1)"
 [[ -f "$KUBECONFIG_PATH" ]] || ndie "no control plane: $KUBECONFIG_PATH does not exist (run cluster/up.sh)"
 bash "$NODE_PACKAGES_SCRIPT"
 
@@ -45,7 +47,7 @@ if [[ -f "$OWNER_FILE" && "$(cat "$OWNER_FILE")" != "$CLUSTER_WORKDIR" ]]; then
   PLATFORM_NODE_OWNER="$other" "$NODE_SCRIPTS/down.sh"
 fi
 
-if running containerd && running kubelet && running kube-proxy && [[ "$(cat "$NODE_RUN/fingerprint" 2>/dev/null)" == "$NODE_FINGERPRINT" ]] && node_ready; then
+if running containerd && running kubelet && running kube-proxy && running kube-router && [[ "$(cat "$NODE_RUN/fingerprint" 2>/dev/null)" == "$NODE_FINGERPRINT" ]] && node_ready; then
   nlog "$NODE_NAME is already running: reusing it"
   exit 0
 fi
@@ -65,6 +67,7 @@ if [[ ! -f "$NODE_BEFORE/complete" ]]; then
   nft list tables 2>/dev/null | awk '{print $2, $3}' >"$NODE_BEFORE/nft-tables"
   while read -r family name; do nft list table "$family" "$name" >"$NODE_BEFORE/nft/$family-$name"; done <"$NODE_BEFORE/nft-tables"
   for p in "${NODE_FIXED_PATHS[@]}"; do [[ -e "$p" ]] && echo "$p"; done >"$NODE_BEFORE/fixed-paths"
+  ipset list -n | sort >"$NODE_BEFORE/ipsets"
   while read -r h; do [[ -e "$h/$CGROUP_ROOT" ]] || echo "$h/$CGROUP_ROOT"; done < <(cgroup_hierarchies) >"$NODE_BEFORE/cgroups"
   touch "$NODE_BEFORE/complete"
 fi
@@ -104,6 +107,8 @@ issue() { # name, subject
 }
 issue kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
 issue kube-proxy "/CN=system:kube-proxy"
+KUBE_ROUTER_USER=platform:kube-router
+issue kube-router "/CN=$KUBE_ROUTER_USER"
 # The kubelet's serving certificate from the same CA (instead of the self-signed one it would make), so that its
 # clients can verify it: metrics-server does (cluster/metrics/metrics.sh, --kubelet-certificate-authority).
 openssl req -newkey rsa:2048 -nodes -keyout "$NODE_STATE/pki/kubelet-serving.key" -subj "/CN=system:node:$NODE_NAME" \
@@ -158,5 +163,19 @@ start kube-proxy "$BIN/kube-proxy" --kubeconfig="$NODE_STATE/kube-proxy.kubeconf
 
 wait_for 90 "$NODE_NAME did not become Ready" node_ready
 wait_for 30 "kube-proxy is not healthy" curl -sf --max-time 2 http://127.0.0.1:10256/healthz
+
+# --- NetworkPolicy enforcement: kube-router's policy controller only (iptables + ipset) ---------------------------
+# No routing, no service proxy (kube-proxy's job); metrics on loopback; its health port is off (it can only bind
+# every interface). Reads what it needs through platform:kube-router (templates/kube-router-rbac.yaml).
+render_template "$TEMPLATES/kube-router-rbac.yaml" "$NODE_STATE/kube-router-rbac.yaml"
+kctl apply -f "$NODE_STATE/kube-router-rbac.yaml" >/dev/null || ndie "could not grant kube-router its read access"
+start kube-router "$KUBE_ROUTER" --kubeconfig="$NODE_STATE/kube-router.kubeconfig" --hostname-override="$NODE_NAME" \
+  --run-router=false --run-service-proxy=false --run-firewall=true --run-loadbalancer=false \
+  --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SERVICE_CIDR" \
+  --health-port=0 --metrics-addr=127.0.0.1 --metrics-port="$KUBE_ROUTER_METRICS_PORT" -v=1
+kube_router_synced() {
+  curl -sf --max-time 2 "http://127.0.0.1:$KUBE_ROUTER_METRICS_PORT/metrics" >/dev/null && iptables -w 5 -S KUBE-ROUTER-FORWARD >/dev/null
+}
+wait_for 60 "kube-router's policy controller did not install its chains" kube_router_synced
 echo "$NODE_FINGERPRINT" >"$NODE_RUN/fingerprint"
-nlog "$NODE_NAME Ready in $((SECONDS - START))s (pods $POD_CIDR on $NODE_BRIDGE, services $SERVICE_CIDR; logs $NODE_STATE/logs)"
+nlog "$NODE_NAME Ready in $((SECONDS - START))s (pods $POD_CIDR on $NODE_BRIDGE, services $SERVICE_CIDR, NetworkPolicy enforced by kube-router $KUBE_ROUTER_VERSION; logs $NODE_STATE/logs)"
