@@ -27,7 +27,7 @@ node "$ROOT/dist/local-database.js" --target "$TARGET" --socket-dir "$PG_SOCKET_
 image="$(bash "$CLUSTER_DIR/node/image.sh" --tag "local-$(date -u +%Y%m%d%H%M%S)" | tail -n 1)"
 node "$ROOT/dist/deploy.js" --env "$TARGET" --image "$image" --kubeconfig "$kubeconfig" >&2 || die "npm run deploy failed (above)"
 
-namespace="$(kctl get deployment -A -l app.kubernetes.io/name=web -o jsonpath='{.items[0].metadata.namespace}')"
+namespace="$(kctl get deployments -A --field-selector metadata.name=web -o jsonpath='{.items[0].metadata.namespace}')"
 web="$(kctl get service web -n "$namespace" -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}')"
 cat >&2 <<MSG
 
