@@ -10,20 +10,15 @@
  * Depends on: the cluster of global-setup with a real node; the PostgreSQL port 5432 on 198.18.0.1 free or already the
  * local environment's.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { dump, loadAll } from 'js-yaml';
-import { renderTarget } from '../../charts/app';
+import { dump } from 'js-yaml';
 import { platformConfig, type PlatformConfig, type Workload } from '../../config';
 import { SAMPLE_IMAGE } from '../../config/platform';
-import { runLocalDatabase } from '../../scripts/local-database';
-import { buildNodeImages, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
+import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, scheduleOn } from './helpers';
+import { applyTarget, DATABASE_PORT as DB_PORT, NODE_IP, startLocalDatabase, stopLocalDatabase } from './local-env';
 
 const NS = 'netpol';
 const RUN = `np${Date.now().toString(36)}`;
 const IMAGE = `platform.local/web:${RUN}`;
-const NODE_IP = '198.18.0.1';
-const DB_PORT = 5432;
 
 const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
 const echo: Workload = {
@@ -105,27 +100,14 @@ const realNodeExpected = process.env.PLATFORM_NODE !== 'kwok';
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
 
     // The real database and the workloads' roles and Secrets, as local:up makes them.
-    const [socketDir] = execFileSync('bash', [join(root, 'cluster', 'local', 'db.sh'), 'start'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
-      .trim()
-      .split('\n')
-      .pop()!
-      .split(' ');
-    const lines = await runLocalDatabase({ target, socketDir, host: NODE_IP, port: DB_PORT, kubeconfig: kubeconfig() });
-    expect(lines).toHaveLength(3); // web, worker, prune
+    expect(await startLocalDatabase(target)).toHaveLength(3); // web, worker, prune
 
     // The stand-in cluster DNS: a pod labelled as kube-dns answering TCP on 53 (a safe sysctl lets uid 65532 bind it).
     const dnsPod = nodePod('kube-dns-standin', 'kube-system', { 'k8s-app': 'kube-dns' }, "require('net').createServer((s)=>s.end()).listen(53)", [
       { name: 'net.ipv4.ip_unprivileged_port_start', value: '0' },
     ]);
     await kubectl(['delete', 'pod', 'kube-dns-standin', '-n', 'kube-system', '--ignore-not-found', '--wait=true']);
-    const { yaml } = renderTarget(config, 'generic', { images: { [SAMPLE_IMAGE]: IMAGE } });
-    const objects = (loadAll(yaml) as any[]).filter(Boolean);
-    const applied = await kubectl(['apply', '--server-side', '-f', '-'], [...objects, dnsPod].map((o) => dump(o)).join('---\n'));
-    expect(applied.stderr).toBe('');
-    for (const d of ['web', 'worker', 'echo']) {
-      const r = await kubectl(['rollout', 'status', `deployment/${d}`, '-n', NS, '--timeout=180s']);
-      expect([d, r.code, r.stderr]).toEqual([d, 0, '']);
-    }
+    await applyTarget(config, target, IMAGE, [dnsPod]);
     expect((await kubectl(['wait', '--for=condition=Ready', 'pod/kube-dns-standin', '-n', 'kube-system', '--timeout=90s'])).code).toBe(0);
     [web, worker, echoPod] = await Promise.all([podOf(NS, 'web'), podOf(NS, 'worker'), podOf(NS, 'echo')]);
     const standin = await kubectlJson(['get', 'pod', 'kube-dns-standin', '-n', 'kube-system']);
@@ -140,7 +122,7 @@ const realNodeExpected = process.env.PLATFORM_NODE !== 'kwok';
   afterAll(async () => {
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=false']);
     await kubectl(['delete', 'pod', 'kube-dns-standin', '-n', 'kube-system', '--ignore-not-found', '--wait=false']);
-    execFileSync('bash', [join(root, 'cluster', 'local', 'db.sh'), 'stop'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    stopLocalDatabase();
   });
 
   test('web reaches the internal service it may call; the worker does not', async () => {
