@@ -32,7 +32,8 @@ const echo: Workload = {
   cpuMillis: 50,
   memoryMiB: 128,
 };
-const target = { ...generic, namespace: NS, workloads: [...generic.workloads, echo] };
+// The database egress narrowed to the local PostgreSQL's address (the target's databaseCidr).
+const target = { ...generic, namespace: NS, databaseCidr: `${NODE_IP}/32`, workloads: [...generic.workloads, echo] };
 const config: PlatformConfig = { ...platformConfig, portableTargets: [target] };
 
 type Outcome = 'connected' | 'refused' | 'timeout' | string;
