@@ -137,6 +137,9 @@ wait_for() { # seconds, description, command...
 }
 start containerd containerd --config "$NODE_STATE/containerd.toml"
 wait_for 30 "containerd did not start" nctr version
+# Its CRI service initializes after containerd answers (recovering the state of earlier containers first: 0.5 s seen);
+# a kubelet started before that exits ("server is not initialized yet"). containerd 1.6 logs this line right before.
+wait_for 30 "containerd's CRI service did not initialize" grep -q "Start streaming server" "$NODE_STATE/logs/containerd.log"
 
 # --- the pause (sandbox) image: a static C program, built once --------------------------------------------
 PAUSE_CACHE="$CACHE_ROOT/node/pause-$(sha256sum "$NODE_SCRIPTS/pause.c" | cut -c1-12)"
