@@ -33,7 +33,12 @@ export function parseLocalDatabaseCommand(argv: readonly string[]): LocalDatabas
   const selected = configurationFromArgs(argv);
   const config = validatePlatformConfig(selected.config);
   const options = { target: { type: 'string' }, 'socket-dir': { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, kubeconfig: { type: 'string' } } as const;
-  const { values } = parseArgs({ args: selected.rest, strict: true, allowPositionals: false, options });
+  let values;
+  try {
+    values = parseArgs({ args: selected.rest, strict: true, allowPositionals: false, options }).values;
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`, { cause: error });
+  }
   for (const name of Object.keys(options) as (keyof typeof options)[]) {
     if (!values[name]) throw new Error(`--${name} is required\n${USAGE}`);
   }
