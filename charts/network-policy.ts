@@ -77,6 +77,11 @@ export interface WorkloadNetworkPolicyProps {
    * @default "kube-system"
    */
   readonly dnsNamespace?: string;
+  /**
+   * Annotations of the policy (e.g. the deploy phase that applies it).
+   * @default - none
+   */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -132,7 +137,7 @@ export class WorkloadNetworkPolicy extends Construct {
     ];
 
     new k8s.KubeNetworkPolicy(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace },
+      metadata: { name: props.name, namespace: props.namespace, ...(props.annotations ? { annotations: { ...props.annotations } } : {}) },
       spec: { podSelector: { matchLabels: { ...props.podLabels } }, policyTypes: ['Ingress', 'Egress'], ingress, egress },
     });
   }

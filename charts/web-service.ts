@@ -2,9 +2,10 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths, type WorkloadMigration } from '../config';
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
+import { MigrationJob } from './migration-job';
 import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
 
 export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, STARTUP_BUDGET_SECONDS, STARTUP_PROBE, type SecretEnvVar, type SecretFiles } from './workload-pod';
@@ -89,6 +90,11 @@ export interface WebServiceProps extends WorkloadPodProps {
    * @default 70
    */
   readonly targetCpuUtilization?: number;
+  /**
+   * A migration the deploy command runs as a Job before the pods change (`MigrationJob`).
+   * @default - none
+   */
+  readonly migration?: Required<WorkloadMigration>;
 }
 
 /**
@@ -113,6 +119,8 @@ export class WebService extends Construct {
   /** The parts of a new pod's way to available that the progress deadline covers. */
   readonly rolloutStep: RolloutStep;
   readonly progressDeadlineSeconds: number;
+  /** The migration Job, when the service declares a migration. */
+  readonly migration?: MigrationJob;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
@@ -164,6 +172,7 @@ export class WebService extends Construct {
     this.selectorLabels = pod.selectorLabels;
     this.serviceAccount = pod.serviceAccount;
     this.configMap = pod.configMap;
+    if (props.migration) this.migration = new MigrationJob(this, 'Migration', { workload: props, pod, migration: props.migration });
     const metadata = { name, namespace: props.namespace };
 
     this.deployment = rollingDeployment(this, props, pod, {

@@ -1,9 +1,10 @@
 import type * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths } from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths, type WorkloadMigration } from '../config';
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
+import { MigrationJob } from './migration-job';
 import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
 
 /** Name of the worker's health port on the container. */
@@ -38,6 +39,11 @@ export interface WorkerProps extends WorkloadPodProps {
    * @default 10
    */
   readonly minReadySeconds?: number;
+  /**
+   * A migration the deploy command runs as a Job before the pods change (`MigrationJob`).
+   * @default - none
+   */
+  readonly migration?: Required<WorkloadMigration>;
 }
 
 /**
@@ -54,6 +60,8 @@ export class Worker extends Construct {
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly healthPort: number;
   readonly progressDeadlineSeconds: number;
+  /** The migration Job, when the worker declares a migration. */
+  readonly migration?: MigrationJob;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
@@ -78,6 +86,7 @@ export class Worker extends Construct {
     this.selectorLabels = pod.selectorLabels;
     this.serviceAccount = pod.serviceAccount;
     this.configMap = pod.configMap;
+    if (props.migration) this.migration = new MigrationJob(this, 'Migration', { workload: props, pod, migration: props.migration });
     this.progressDeadlineSeconds = STARTUP_BUDGET_SECONDS + minReady + 15;
 
     this.deployment = rollingDeployment(this, props, pod, {

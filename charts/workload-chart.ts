@@ -1,8 +1,20 @@
 import { Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
-import { calleesOf, callersOf, cronJobSettings, METRICS_PORT, workloadPort, type ServiceWorkload, type Workload } from '../config';
+import {
+  calleesOf,
+  callersOf,
+  cronJobSettings,
+  METRICS_PORT,
+  MIGRATION_PHASE,
+  PHASE_ANNOTATION,
+  workloadMigration,
+  workloadPort,
+  type ServiceWorkload,
+  type Workload,
+} from '../config';
 import { ScheduledJob } from './cron-job';
 import { ChartInputError } from './errors';
+import { migrationPodLabels } from './migration-job';
 import { WebNamespace } from './namespace';
 import { DefaultDenyPolicy, WorkloadNetworkPolicy, type WorkloadPeer } from './network-policy';
 import type { TargetProfile } from './target';
@@ -50,6 +62,7 @@ export class WorkloadChart extends Chart {
       secretEnv: environment.secretEnv,
       secretFiles: environment.secretFiles,
     };
+    const migration = workloadMigration(workload);
     const isPublic = workload.kind === 'service' && workload.exposure.kind === 'public';
     let podLabels: Readonly<Record<string, string>>;
     if (workload.kind === 'service') {
@@ -62,16 +75,40 @@ export class WorkloadChart extends Chart {
         probes: workload.probes,
         // Behind the ALB's readiness gate a public service's progress deadline is sized for it.
         readinessGateSeconds: isPublic ? profile.readinessGateSeconds : 0,
+        migration,
       });
       podLabels = service.selectorLabels;
       if (isPublic) profile.exposePublic(this, service, workload as ServiceWorkload);
     } else if (workload.kind === 'worker') {
-      podLabels = new Worker(this, 'Worker', { ...common, production: profile.production, replicas: workload.replicas, healthPort: workload.healthPort, probes: workload.probes })
-        .selectorLabels;
+      podLabels = new Worker(this, 'Worker', {
+        ...common,
+        production: profile.production,
+        replicas: workload.replicas,
+        healthPort: workload.healthPort,
+        probes: workload.probes,
+        migration,
+      }).selectorLabels;
     } else {
       podLabels = new ScheduledJob(this, 'CronJob', { ...common, ...cronJobSettings(workload) }).selectorLabels;
     }
     this.addNetworkPolicy(profile, workload, podLabels, isPublic);
+    if (migration) this.addMigrationNetworkPolicy(profile, workload);
+  }
+
+  /**
+   * The migration pods' allow-list: no ingress; egress to DNS, the database and the workload's own destinations (AWS
+   * APIs, the Pod Identity agent, named CIDRs), not to other workloads. Applied by the deploy command's migration
+   * phase, before the Job (the workload's own policy does not select the migration's pods).
+   */
+  private addMigrationNetworkPolicy(profile: TargetProfile, workload: Workload): void {
+    new WorkloadNetworkPolicy(this, 'MigrationNetworkPolicy', {
+      namespace: profile.namespace,
+      name: `${workload.name}-migration`,
+      podLabels: migrationPodLabels(workload.name),
+      annotations: { [PHASE_ANNOTATION]: MIGRATION_PHASE },
+      ...(workload.database ? { database: profile.database } : {}),
+      egress: profile.egressOf(workload),
+    });
   }
 
   private addNetworkPolicy(profile: TargetProfile, workload: Workload, podLabels: Readonly<Record<string, string>>, isPublic: boolean): void {

@@ -1,5 +1,6 @@
 /**
- * What every kind of workload's pods share: their ServiceAccount, their settings ConfigMap, and a container that
+ * What every kind of workload's pods share: their ServiceAccount, their settings ConfigMap (immutable, named after a
+ * hash of its content, so every ReplicaSet keeps the configuration it was created with), and a container that
  * meets Pod Security `restricted` (non-root, read-only root filesystem, no capabilities, RuntimeDefault seccomp),
  * with a writable /tmp, secrets by reference, and requests and limits. The kinds (service.ts' WebService, worker.ts,
  * cron-job.ts) add their controller and probes.
@@ -8,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
-import { ENV_VAR_NAME, METRICS_PORT, METRICS_PORT_NAME, WORKLOAD_LIMITS } from '../config';
+import { CONFIG_OF_LABEL, ENV_VAR_NAME, METRICS_PORT, METRICS_PORT_NAME, WORKLOAD_LIMITS } from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
@@ -84,8 +85,9 @@ export interface WorkloadPodProps {
    */
   readonly partOf?: string;
   /**
-   * Non-secret settings: stored in the ConfigMap (named like the workload) and exposed as environment variables. A
-   * checksum of them on the pod template rolls the pods when they change.
+   * Non-secret settings: stored in an immutable ConfigMap named `<name>-config-<hash of the settings>` and exposed as
+   * environment variables. New settings are a new ConfigMap, so a new pod template (the pods roll), and the previous
+   * ReplicaSet keeps reading its own: a rollback restores the configuration with the image.
    * @default - none
    */
   readonly settings?: Readonly<Record<string, string>>;
@@ -125,11 +127,12 @@ export interface WorkloadPodProps {
 /** The pieces a workload's controller is built from. */
 export interface WorkloadPod {
   readonly serviceAccount: kplus.ServiceAccount;
+  /** The settings, content-addressed (`configMapName`). */
   readonly configMap: kplus.ConfigMap;
   /** Labels that select the pods (immutable once deployed). */
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly podLabels: Readonly<Record<string, string>>;
-  /** Pod template annotations (default container, settings checksum). */
+  /** Pod template annotations (the default container). */
   readonly podAnnotations: Readonly<Record<string, string>>;
   readonly volumes: kplus.Volume[];
   /** The container, without ports and probes (the kind adds them). */
@@ -179,8 +182,11 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
       .sort()
       .map((k) => [k, settings[k]]),
   );
-  const configMap = new kplus.ConfigMap(scope, 'ConfigMap', { metadata, data: sortedSettings });
-  const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
+  const configMap = new kplus.ConfigMap(scope, 'ConfigMap', {
+    metadata: { name: configMapName(name, sortedSettings), namespace: props.namespace, labels: { [CONFIG_OF_LABEL]: name } },
+    data: sortedSettings,
+    immutable: true,
+  });
 
   const tmp = kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(tmpSize) });
   const volumes: kplus.Volume[] = [tmp];
@@ -241,7 +247,7 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
     configMap,
     selectorLabels,
     podLabels,
-    podAnnotations: { 'kubectl.kubernetes.io/default-container': name, 'checksum/config': settingsChecksum },
+    podAnnotations: { 'kubectl.kubernetes.io/default-container': name },
     volumes,
     container,
     securityContext: {
@@ -253,6 +259,19 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
     },
     ephemeralStorage: { requestMiB: ephemeral, limitMiB: ephemeralLimit },
   };
+}
+
+/** Hex digits of a content hash in an object name: 40 bits, enough to tell a workload's configurations apart. */
+export const NAME_HASH_LENGTH = 10;
+
+/** A short, stable hash of JSON-shaped data (object keys in the order given). */
+export function nameHash(content: unknown): string {
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, NAME_HASH_LENGTH);
+}
+
+/** `<workload>-config-<hash>` of settings given with sorted keys: the same settings, the same name, in every synth. */
+export function configMapName(workload: string, sortedSettings: Readonly<Record<string, string>>): string {
+  return `${workload}-config-${nameHash(sortedSettings)}`;
 }
 
 /** HTTP probe on the container's port, with the timing in seconds. */

@@ -4,7 +4,7 @@
  * field is added to an interface and not here, or listed here and not in the interface.
  */
 import type { ClusterConfig, DataRetentionConfig, DatabaseConfig, EnvironmentConfig, PlatformConfig, PortableTargetConfig } from './types';
-import type { CronJobWorkload, ImageConfig, NamedCidr, ServiceWorkload, WorkerWorkload, WorkloadDatabaseAccess, WorkloadStorageAccess } from './workloads';
+import type { CronJobWorkload, ImageConfig, NamedCidr, ServiceWorkload, WorkerWorkload, WorkloadDatabaseAccess, WorkloadMigration, WorkloadStorageAccess } from './workloads';
 
 function keyList<T>(keys: Record<keyof Required<T>, true>): readonly string[] {
   return Object.keys(keys);
@@ -92,8 +92,8 @@ const COMMON = {
 
 /** The keys of each kind of workload. */
 export const WORKLOAD_KEYS = {
-  service: keyList<ServiceWorkload>({ ...COMMON, exposure: true, port: true, minReplicas: true, maxReplicas: true, probes: true, allowFrom: true }),
-  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true }),
+  service: keyList<ServiceWorkload>({ ...COMMON, exposure: true, port: true, minReplicas: true, maxReplicas: true, probes: true, allowFrom: true, migration: true }),
+  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true, migration: true }),
   cronJob: keyList<CronJobWorkload>({
     ...COMMON,
     schedule: true,
@@ -109,6 +109,7 @@ export const WORKLOAD_KEYS = {
 
 export const WORKLOAD_DATABASE_KEYS = keyList<WorkloadDatabaseAccess>({ ownSchema: true, schemas: true });
 export const WORKLOAD_STORAGE_KEYS = keyList<WorkloadStorageAccess>({ prefix: true, access: true });
+export const WORKLOAD_MIGRATION_KEYS = keyList<WorkloadMigration>({ command: true, timeoutSeconds: true });
 export const NAMED_CIDR_KEYS = keyList<NamedCidr>({ name: true, cidr: true, port: true });
 export const SECRET_REF_KEYS = ['secretName', 'key'] as const;
 export const PROBE_KEYS = ['liveness', 'readiness'] as const;

@@ -51,6 +51,8 @@ export function sampleWorkloads(sizing: SampleSizing): Workload[] {
       memoryMiB: sizing.memoryMiB,
       database: { ownSchema: true },
       storage: { access: 'readWrite' },
+      // Creates or updates web's schema (idempotent) before web's pods change: app/src/migrate.ts.
+      migration: { command: ['/app/server.js', 'migrate'] },
     },
     {
       kind: 'worker',
@@ -108,7 +110,9 @@ export const platformConfig: PlatformConfig = {
     'eu-west-1': { domainName: '*.eu-west-1.example.com' },
     'eu-central-1': { domainName: 'app.example.com' },
   },
-  images: [{ name: SAMPLE_IMAGE, context: 'app', dockerfile: 'app/Dockerfile', repositoryName: 'platform/web' }],
+  // Build context: the repository root (the image bundles config/ with the app); app/Dockerfile.dockerignore lets in only
+  // what the build reads, so only a change to those files rebuilds it (scripts/image-plan.ts).
+  images: [{ name: SAMPLE_IMAGE, context: '.', dockerfile: 'app/Dockerfile', repositoryName: 'platform/web' }],
   environments: [
     {
       name: 'dev',

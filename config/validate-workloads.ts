@@ -3,12 +3,12 @@
  * validatePlatformConfig; every message names the target, the workload, the field, the value and what is allowed.
  */
 import { Checker, DNS_LABEL, ENV_VAR_NAME, HOSTNAME, quoted, URL_PATH } from './check';
-import { IMAGE_KEYS, NAMED_CIDR_KEYS, PROBE_KEYS, SECRET_REF_KEYS, WORKLOAD_DATABASE_KEYS, WORKLOAD_KEYS, WORKLOAD_STORAGE_KEYS } from './keys';
+import { IMAGE_KEYS, NAMED_CIDR_KEYS, PROBE_KEYS, SECRET_REF_KEYS, WORKLOAD_DATABASE_KEYS, WORKLOAD_KEYS, WORKLOAD_MIGRATION_KEYS, WORKLOAD_STORAGE_KEYS } from './keys';
 import { METRICS_PORT } from './metrics';
 import { releaseStrategyProblems } from './release';
 import { PRODUCTION_MIN_REPLICAS, workloadSizingProblems, WORKLOAD_LIMITS } from './workload';
 import { PLATFORM_ENV } from './app-env';
-import { publicServices, repositoryConstructId, WORKLOAD_KINDS, type ImageConfig, type Workload } from './workloads';
+import { MIGRATION_TIMEOUT_LIMITS, publicServices, repositoryConstructId, WORKLOAD_KINDS, type ImageConfig, type Workload } from './workloads';
 
 /** Longest workload name: its objects, roles and alarm names carry it with prefixes. */
 export const MAX_WORKLOAD_NAME_LENGTH = 40;
@@ -83,12 +83,7 @@ export function validateWorkloads(workloads: unknown, target: WorkloadTarget, ch
 
 function validateCommon(workload: Workload, where: string, target: WorkloadTarget, check: Checker): void {
   check.oneOf(where, 'image', workload.image, target.images);
-  for (const field of ['command', 'args'] as const) {
-    const value = workload[field] as unknown;
-    if (value !== undefined && (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v.length === 0))) {
-      check.fail(where, `${field} is ${JSON.stringify(value)}; expected a non-empty list of non-empty strings`);
-    }
-  }
+  for (const field of ['command', 'args'] as const) validateCommandList(workload[field], field, where, check);
   for (const [name, value] of Object.entries(workload.env ?? {})) {
     if (check.matches(where, `env key ${JSON.stringify(name)}`, name, ENV_VAR_NAME, 'an environment variable name (A-Z, 0-9, _)') && PLATFORM_ENV.includes(name)) {
       check.fail(where, `env.${name} is set by the platform; allowed: any other name`);
@@ -117,6 +112,26 @@ function validateCommon(workload: Workload, where: string, target: WorkloadTarge
       check.integer(where, `${field}.port`, destination.port, 1, 65535);
     });
   }
+}
+
+/** A container command or argument list: absent, or at least one non-empty string. */
+function validateCommandList(value: unknown, field: string, where: string, check: Checker): void {
+  if (value !== undefined && (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v.length === 0))) {
+    check.fail(where, `${field} is ${JSON.stringify(value)}; expected a non-empty list of non-empty strings`);
+  }
+}
+
+/** A service's or worker's migration: a command of its image and a bounded timeout. */
+function validateMigration(migration: unknown, where: string, check: Checker): void {
+  if (migration === undefined) return;
+  if (typeof migration !== 'object' || migration === null || Array.isArray(migration)) {
+    check.fail(where, `migration is ${JSON.stringify(migration)}; expected { command: [...], timeoutSeconds? }`);
+    return;
+  }
+  check.knownKeys(where, 'migration', migration, WORKLOAD_MIGRATION_KEYS);
+  const { command, timeoutSeconds } = migration as { command?: unknown; timeoutSeconds?: unknown };
+  if (check.present(where, 'migration.command', command)) validateCommandList(command, 'migration.command', where, check);
+  if (timeoutSeconds !== undefined) check.integer(where, 'migration.timeoutSeconds', timeoutSeconds, MIGRATION_TIMEOUT_LIMITS.min, MIGRATION_TIMEOUT_LIMITS.max);
 }
 
 function validateAccess(workload: Workload, where: string, check: Checker): void {
@@ -155,6 +170,7 @@ function validatePort(where: string, field: string, port: unknown, check: Checke
 function validateService(service: Extract<Workload, { kind: 'service' }>, where: string, target: WorkloadTarget, check: Checker): void {
   validatePort(where, 'port', service.port, check);
   validateProbes(service.probes, where, check);
+  validateMigration(service.migration, where, check);
   const exposure = service.exposure as unknown as Record<string, unknown> | undefined;
   if (check.present(where, 'exposure', exposure) && check.oneOf(where, 'exposure.kind', exposure!.kind, ['public', 'internal'])) {
     if (exposure!.kind === 'internal') check.knownKeys(where, 'exposure', exposure, ['kind']);
@@ -187,6 +203,7 @@ function validateWorker(worker: Extract<Workload, { kind: 'worker' }>, where: st
   }
   validatePort(where, 'healthPort', worker.healthPort, check);
   validateProbes(worker.probes, where, check);
+  validateMigration(worker.migration, where, check);
   rollingOnly(worker.release, where, 'a worker serves no HTTP traffic', check);
 }
 

@@ -19,6 +19,21 @@ export const ALB_CONTROLLER_SERVICE_ACCOUNT = { namespace: 'kube-system', name: 
  */
 export const OIDC_CLIENT_SECRET_NAME = 'alb-oidc-client';
 
+/**
+ * Label of a workload's content-addressed configuration (its immutable ConfigMaps, named after a hash of their
+ * content): the value is the workload. They live outside the workload's ApplySet, so a release never prunes the
+ * configuration an older ReplicaSet (the one a rollback returns to) still reads; the deploy command deletes them
+ * once nothing references them.
+ */
+export const CONFIG_OF_LABEL = 'platform.local/config-of';
+
+/**
+ * Annotation of the objects the deploy command runs in a phase of its own instead of applying them with the
+ * workload's ApplySet: `migration` (the migration Job and its NetworkPolicy), before the workload's pods change.
+ */
+export const PHASE_ANNOTATION = 'platform.local/phase';
+export const MIGRATION_PHASE = 'migration';
+
 /** Pod Security Standards level enforced, audited and warned on in the workload namespace. */
 export const POD_SECURITY_LEVEL = 'restricted';
 /** Makes the AWS Load Balancer Controller inject its pod readiness gate (a pod is Ready once its ALB target is). */
@@ -58,6 +73,8 @@ export const APPLY_ORDER: readonly string[] = [
   'Service',
   'Deployment',
   'CronJob',
+  // A migration Job: run by the deploy command in its own phase, never applied with the others.
+  'Job',
   'HorizontalPodAutoscaler',
   'PodDisruptionBudget',
   'Ingress',

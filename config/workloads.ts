@@ -12,7 +12,11 @@ import type { ReleaseStrategy } from './release-strategy';
 export interface ImageConfig {
   /** Name the workloads refer to, e.g. "app" (lowercase DNS label). */
   readonly name: string;
-  /** Build context, relative to the repository root, e.g. "app". A change under it rebuilds the image. */
+  /**
+   * Build context, relative to the repository root, e.g. "app" ("." = the root). A change to a file under it that
+   * its Docker ignore file lets in (`<dockerfile>.dockerignore`, else `<context>/.dockerignore`) rebuilds the image
+   * (`npm run images:plan`, scripts/image-plan.ts).
+   */
   readonly context: string;
   /** Dockerfile, relative to the repository root, e.g. "app/Dockerfile". */
   readonly dockerfile: string;
@@ -120,6 +124,30 @@ export interface WorkloadBase {
   readonly egress?: readonly NamedCidr[];
 }
 
+/**
+ * A schema migration the deploy command runs before the workload's pods change: a command of the workload's image,
+ * run once per release as a Kubernetes Job with the release's image, the workload's own ServiceAccount (its database
+ * role, its Pod Identity) and configuration. It must be idempotent and backward compatible with the running version:
+ * the old pods keep running during and after it, and a rollback runs the old code against the migrated schema.
+ */
+export interface WorkloadMigration {
+  /**
+   * What to run, as `docker run <image> <command…>` reads it: it replaces the image's CMD (the container's `args`);
+   * the entrypoint stays the workload's `command` or the image's. E.g. ["/app/server.js", "migrate"].
+   */
+  readonly command: readonly string[];
+  /**
+   * Seconds the migration may take, from the Job's start (pod scheduling and image pull included); past them it is
+   * stopped and the release ends with exit 1.
+   * @default 300
+   */
+  readonly timeoutSeconds?: number;
+}
+
+/** Bounds of a migration's timeoutSeconds. */
+export const MIGRATION_TIMEOUT_LIMITS = { min: 10, max: 3600 } as const;
+export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
+
 /** How a service is reached. */
 export type ServiceExposure =
   /** Through the environment's ALB (AWS: Cognito sign-in) or the target's ingress controller: its own host and/or path. */
@@ -152,6 +180,11 @@ export interface ServiceWorkload extends WorkloadBase {
    * @default - the environment's release strategy
    */
   readonly release?: ReleaseStrategy;
+  /**
+   * A schema migration run before its pods change.
+   * @default - none
+   */
+  readonly migration?: WorkloadMigration;
 }
 
 /** A long-running process without HTTP traffic (a queue consumer): no Service, but a real health signal. */
@@ -171,6 +204,11 @@ export interface WorkerWorkload extends WorkloadBase {
    * @default - { kind: "rolling" }
    */
   readonly release?: ReleaseStrategy;
+  /**
+   * A schema migration run before its pods change.
+   * @default - none
+   */
+  readonly migration?: WorkloadMigration;
 }
 
 /** What to do when a run is due and the last one still runs. */
@@ -250,6 +288,12 @@ export function cronJobSettings(job: CronJobSettings): Required<CronJobSettings>
   };
 }
 
+/** A workload's migration with its defaults, or undefined when it declares none (a CronJob never does). */
+export function workloadMigration(workload: Workload): Required<WorkloadMigration> | undefined {
+  const migration = workload.kind === 'cronJob' ? undefined : workload.migration;
+  return migration && { command: migration.command, timeoutSeconds: migration.timeoutSeconds ?? DEFAULT_MIGRATION_TIMEOUT_SECONDS };
+}
+
 /** The workloads that may call `target` (its `allowFrom`; only services receive calls). */
 export function callersOf(target: Workload): readonly string[] {
   return target.kind === 'service' ? (target.allowFrom ?? []) : [];
@@ -291,8 +335,8 @@ export function imagesInUse(images: readonly ImageConfig[], workloads: readonly 
 }
 
 /**
- * The Deployment the deploy command releases and watches today: the first service declared (releases of each
- * workload on its own are the next step). Undefined when the target declares no service.
+ * The first service declared (the stack's `podRoleArn` output names its pod role). The deploy command no longer uses
+ * it: it releases each workload on its own. Undefined when the target declares no service.
  */
 export function releasedServiceName(workloads: readonly Workload[]): string | undefined {
   return workloads.find((w) => w.kind === 'service')?.name;

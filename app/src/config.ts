@@ -10,10 +10,11 @@ import { DEFAULT_WORKLOAD_PORT } from '../../config/workloads';
 
 /**
  * What the one image does, chosen by its first argument (the container's args): `serve` (the default) the HTTP
- * service, `worker` the work-queue consumer, `prune` the nightly clean-up (one run, then exit).
+ * service, `worker` the work-queue consumer, `prune` the nightly clean-up (one run, then exit), `migrate` the
+ * schema migration the deploy command runs before web's pods change (one run, then exit).
  */
-export type AppMode = 'serve' | 'worker' | 'prune';
-export const APP_MODES: readonly AppMode[] = ['serve', 'worker', 'prune'];
+export type AppMode = 'serve' | 'worker' | 'prune' | 'migrate';
+export const APP_MODES: readonly AppMode[] = ['serve', 'worker', 'prune', 'migrate'];
 
 /** Worker mode: how it claims work and when it counts as stuck. */
 export interface WorkerConfig {
@@ -129,7 +130,7 @@ const SSL_MODES: readonly DatabaseSslMode[] = ['disable', 'require', 'verify-ful
 
 /**
  * Parses and validates the environment for a mode. Throws `ConfigError` listing every bad or missing variable.
- * The worker and prune modes need a database (they have no other work).
+ * The worker, prune and migrate modes need a database (they have no other work).
  */
 export function parseConfig(env: Env, mode: AppMode = 'serve'): AppConfig {
   const problems: string[] = [];

@@ -1,11 +1,11 @@
 /**
- * Composition root of the sample application: reads the mode (the first argument: serve, worker or prune) and the
+ * Composition root of the sample application: reads the mode (the first argument: serve, worker, prune or migrate) and the
  * configuration once, starts that mode and turns SIGTERM/SIGINT into a graceful shutdown.
  */
 import { hostname } from 'node:os';
 import { ConfigError, parseConfig, parseMode, type AppConfig, type AppMode } from './config';
 import { createLogger, errorFields, type Logger } from './logger';
-import { startPrune, startServe, startWorker } from './modes';
+import { startMigrate, startPrune, startServe, startWorker } from './modes';
 
 /** EX_USAGE: an argument that is not a mode; EX_CONFIG: a bad environment. */
 const EXIT_USAGE = 64;
@@ -42,8 +42,8 @@ function main(): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => logger.warn('process warning', { warning: { name: warning.name, message: warning.message } }));
 
-  if (mode === 'prune') {
-    void startPrune(config, logger).then((code) => process.exit(code));
+  if (mode === 'prune' || mode === 'migrate') {
+    void (mode === 'prune' ? startPrune : startMigrate)(config, logger).then((code) => process.exit(code));
     return;
   }
   const running = mode === 'worker' ? startWorker(config, logger, hostname()) : startServe(config, logger);

@@ -1,12 +1,13 @@
 /**
- * The three modes of the one image, each wired from the configuration: the web service (`serve`), the work-queue
- * consumer (`worker`) and the nightly clean-up (`prune`). main.ts picks one and owns the process (signals, exit).
+ * The modes of the one image, each wired from the configuration: the web service (`serve`), the work-queue
+ * consumer (`worker`), the nightly clean-up (`prune`) and the schema migration (`migrate`). main.ts picks one and owns the process (signals, exit).
  */
 import { AlbIdentityVerifier } from './alb-identity';
 import type { AppConfig, DatabaseConfig } from './config';
 import { credentialsSource, DatabaseConnection, PostgresProbe, S3BucketProbe, type DatabaseConnectionOptions } from './dependencies';
 import { errorFields, type Logger } from './logger';
 import { createMetrics, createWorkerMetrics, listenMetrics } from './metrics';
+import { runMigrate } from './migrate';
 import { runPrune } from './prune';
 import { createApp } from './server';
 import { WorkQueue } from './work-queue';
@@ -81,6 +82,16 @@ export async function startPrune(config: AppConfig, logger: Logger): Promise<num
   const connection = connect(config.database!, config.region, { max: 1, timeoutMs: 10_000, queryTimeoutMs: 300_000, applicationName: 'platform-prune' });
   try {
     return await runPrune({ queue: new WorkQueue((work) => connection.run(work)), afterSeconds: config.pruneAfterSeconds, logger });
+  } finally {
+    await connection.close();
+  }
+}
+
+/** One migration of web's schema (run by the deploy command as a Job before web's pods change); resolves with the exit code. */
+export async function startMigrate(config: AppConfig, logger: Logger): Promise<number> {
+  const connection = connect(config.database!, config.region, { max: 1, timeoutMs: 10_000, queryTimeoutMs: 300_000, applicationName: 'platform-migrate' });
+  try {
+    return await runMigrate({ queue: new WorkQueue((work) => connection.run(work)), logger });
   } finally {
     await connection.close();
   }

@@ -18,6 +18,15 @@ export const CREATE_WORK_ITEMS = `CREATE TABLE IF NOT EXISTS work_items (
   processed_by text
 )`;
 
+/** The worker claims unprocessed items in id order: a partial index keeps that fast as processed items pile up. */
+export const CREATE_UNPROCESSED_INDEX = 'CREATE INDEX IF NOT EXISTS work_items_unprocessed ON work_items (id) WHERE processed_at IS NULL';
+
+/**
+ * web's schema as the migration leaves it, each statement idempotent and backward compatible (the running version
+ * keeps working during and after it): what `migrate` runs.
+ */
+export const SCHEMA_STATEMENTS: readonly string[] = [CREATE_WORK_ITEMS, CREATE_UNPROCESSED_INDEX];
+
 /** SQLSTATE 23505 unique_violation (on pg_type), 42P07 duplicate_table: a concurrent CREATE TABLE IF NOT EXISTS won. */
 const CONCURRENTLY_CREATED = new Set(['23505', '42P07']);
 
@@ -81,6 +90,25 @@ export class WorkQueue {
       });
     }
     return this.table;
+  }
+
+  /** Brings the schema up to date (`SCHEMA_STATEMENTS`, in one transaction); resolves with the statements run. */
+  async migrate(): Promise<number> {
+    return this.run(async (pool) => {
+      const client = await pool.connect();
+      let broken: unknown;
+      try {
+        await inTransaction(client, async () => {
+          for (const statement of SCHEMA_STATEMENTS) await client.query(statement);
+        });
+        return SCHEMA_STATEMENTS.length;
+      } catch (error) {
+        broken = error;
+        throw error;
+      } finally {
+        client.release(broken instanceof Error ? broken : undefined);
+      }
+    });
   }
 
   /** Records an item; resolves with its id. */

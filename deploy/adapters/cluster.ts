@@ -42,6 +42,8 @@ export interface Cluster {
   /** Whether the object `<resource>/<name>` exists in the namespace (resource as kubectl names it, e.g. role.rbac.authorization.k8s.io). */
   exists(resource: string, name: string, namespace: string): Promise<Reply<boolean>>;
   getDeployment(name: string, namespace: string): Promise<Reply<DeploymentLike | undefined>>;
+  /** Any namespaced object (`<resource>` as kubectl names it, e.g. cronjob.batch), or undefined when it does not exist. */
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>>;
   /** Server-side apply (field manager FIELD_MANAGER, conflicts forced); the value is kubectl's report. */
   apply(objects: readonly KubeObject[], options?: ApplyOptions): Promise<Reply<string>>;
   /** `kubectl diff --server-side`: the diff text, empty when nothing would change. */
@@ -60,6 +62,10 @@ export interface Cluster {
   replace(object: KubeObject): Promise<Reply<string>>;
   /** `kubectl delete <resource> <name> -n <namespace> --ignore-not-found`. */
   delete(resource: string, name: string, namespace: string): Promise<Reply<string>>;
+  /** `kubectl get <resource> -n <namespace> [-l selector]`: the items. */
+  list(resource: string, namespace: string, selector?: Readonly<Record<string, string>>): Promise<Reply<KubeObject[]>>;
+  /** The last `tailLines` lines of a pod's containers' logs (`kubectl logs --tail`). */
+  logs(pod: string, namespace: string, tailLines: number): Promise<Reply<string>>;
 }
 
 /** The fields of a Lease the deploy lock uses. */
@@ -116,6 +122,10 @@ export class KubectlCluster implements Cluster {
     return this.optionalJson<DeploymentLike>(['get', 'deployment', name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
   }
 
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>> {
+    return this.optionalJson<KubeObject>(['get', resource, name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
+  }
+
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<Reply<string>> {
     const args = [
       ...APPLY,
@@ -140,9 +150,7 @@ export class KubectlCluster implements Cluster {
   }
 
   async listPods(namespace: string, selector: Readonly<Record<string, string>>): Promise<Reply<PodLike[]>> {
-    const labels = Object.entries(selector)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
+    const labels = selectorArg(selector);
     const r = await this.json<{ items: PodLike[] }>(['get', 'pods', '-n', namespace, ...(labels ? ['-l', labels] : []), '-o', 'json']);
     return r.ok ? ok(r.value.items ?? []) : r;
   }
@@ -176,6 +184,17 @@ export class KubectlCluster implements Cluster {
     return r.code === 0 ? ok(r.stdout.trim()) : failed(r.stderr.trim());
   }
 
+  async list(resource: string, namespace: string, selector: Readonly<Record<string, string>> = {}): Promise<Reply<KubeObject[]>> {
+    const labels = selectorArg(selector);
+    const r = await this.json<{ items: KubeObject[] }>(['get', resource, '-n', namespace, ...(labels ? ['-l', labels] : []), '-o', 'json', '--request-timeout=20s']);
+    return r.ok ? ok(r.value.items ?? []) : r;
+  }
+
+  async logs(pod: string, namespace: string, tailLines: number): Promise<Reply<string>> {
+    const r = await this.kubectl.run(['logs', pod, '-n', namespace, `--tail=${tailLines}`, '--all-containers=true', '--request-timeout=10s']);
+    return r.code === 0 ? ok(r.stdout) : failed(r.stderr.trim());
+  }
+
   private async json<T>(args: string[]): Promise<Reply<T>> {
     const r = await this.kubectl.run(args);
     if (r.code !== 0) return failed(r.stderr.trim() || `kubectl ${args.join(' ')} exited ${r.code}`);
@@ -192,4 +211,11 @@ export class KubectlCluster implements Cluster {
     if (r.code !== 0) return failed(r.stderr.trim() || `kubectl ${args.join(' ')} exited ${r.code}`);
     return ok(r.stdout.trim() ? (JSON.parse(r.stdout) as T) : undefined);
   }
+}
+
+/** `k=v,k2=v2` of a label selector (empty for none). */
+function selectorArg(selector: Readonly<Record<string, string>>): string {
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
 }

@@ -16,6 +16,7 @@ import { IMAGE_REFERENCE_PATTERN, imagesInUse, MUTABLE_TAGS, type Workload } fro
 import { inputError } from '../errors';
 import { clone, toYaml, type KubeObject } from '../manifests';
 import { prepare, type PrepareDeps, type PrepareOptions } from '../phases/prepare';
+import { isMigrationObject } from '../rules/release-phases';
 
 export interface HelmExportOptions {
   /** Portable target to export. */
@@ -68,31 +69,39 @@ export interface HelmChart {
 }
 
 export function exportHelmChart(options: HelmExportOptions, deps: PrepareDeps): HelmChart {
-  const { objects, namespace, workloads } = portableRelease(options, deps);
+  const { objects, namespace, workloads, migrations } = portableRelease(options, deps);
   const slots: Slot[] = [];
   const slot = (s: Slot) => `__HELM_SLOT_${slots.push(s) - 1}__`;
   const fields = workloads.map((w) => templatedFields(objects, w));
   const values = valuesOf(fields);
   for (const f of fields) template(f, values, slot);
   checkEveryCopyTemplated(objects, values);
-  const files = writeChart(options, deps, { objects, slots, values, namespace, guards: replicaGuards(fields) });
+  const files = writeChart(options, deps, { objects, slots, values, namespace, guards: replicaGuards(fields), migrations });
   return { dir: options.outDir, files, values };
 }
 
-/** The portable target's release, rendered offline with a sentinel image per image (the chart's values replace them). */
-function portableRelease(options: HelmExportOptions, deps: PrepareDeps): { objects: KubeObject[]; namespace: string; workloads: readonly Workload[] } {
+/**
+ * The portable target's release, rendered offline with a sentinel image per image (the chart's values replace them).
+ * Migrations are left out: Helm has no step between "the new configuration exists" and "the pods change" (a
+ * pre-upgrade hook runs before the new content-addressed ConfigMap exists), so the chart's NOTES name them instead.
+ */
+function portableRelease(
+  options: HelmExportOptions,
+  deps: PrepareDeps,
+): { objects: KubeObject[]; namespace: string; workloads: readonly Workload[]; migrations: readonly string[] } {
   const portable = deps.config.portableTargets.find((t) => t.name === options.target);
   if (!portable) {
     const allowed = deps.config.portableTargets.map((t) => `"${t.name}"`).join(', ');
     throw inputError(`--target ${JSON.stringify(options.target)} is not a portable target (allowed: ${allowed}); aws environments are deployed with npm run deploy`);
   }
   const images = Object.fromEntries(imagesInUse(deps.config.images, portable.workloads).map((i) => [i.name, SENTINEL_IMAGE]));
-  const prepareOptions: PrepareOptions = { env: options.target, images };
+  const prepareOptions: PrepareOptions = { env: options.target, images, everyImage: true };
   const { release } = prepare(prepareOptions, deps);
   return {
-    objects: [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].map(clone),
+    objects: [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].filter((o) => !isMigrationObject(o)).map(clone),
     namespace: release.namespace,
     workloads: portable.workloads,
+    migrations: portable.workloads.filter((w) => w.kind !== 'cronJob' && w.migration).map((w) => w.name),
   };
 }
 
@@ -267,7 +276,7 @@ function checkEveryCopyTemplated(objects: readonly KubeObject[], values: Values)
 function writeChart(
   options: HelmExportOptions,
   deps: PrepareDeps,
-  chart: { objects: readonly KubeObject[]; slots: readonly Slot[]; values: Values; namespace: string; guards: ReadonlyMap<string, string> },
+  chart: { objects: readonly KubeObject[]; slots: readonly Slot[]; values: Values; namespace: string; guards: ReadonlyMap<string, string>; migrations: readonly string[] },
 ): string[] {
   rmSync(options.outDir, { recursive: true, force: true });
   mkdirSync(join(options.outDir, 'templates'), { recursive: true });
@@ -290,7 +299,7 @@ function writeChart(
   );
   write('values.yaml', valuesYaml(chart.values));
   write('values.schema.json', `${JSON.stringify(valuesSchema(chart.values), null, 2)}\n`);
-  write('templates/NOTES.txt', notes(chart.namespace, chart.values));
+  write('templates/NOTES.txt', notes(chart.namespace, chart.values, chart.migrations));
   for (const o of chart.objects) {
     const text = toYaml([o]).replace(/^(\s*)((?:- )?[^\n:]*?:?\s?)__HELM_SLOT_(\d+)__$/gm, (_m, indent: string, key: string, n: string) => {
       const s = chart.slots[Number(n)];
@@ -400,9 +409,13 @@ function valuesYaml(v: Values): string {
   return lines.join('\n');
 }
 
-function notes(namespace: string, values: Values): string {
+function notes(namespace: string, values: Values, migrations: readonly string[]): string {
   const secrets = Object.entries(values.workloads).filter(([, w]) => w.database);
   return [
+    ...migrations.map(
+      (name) =>
+        `${name} declares a migration, which this chart does not run: run it before upgrading (npm run deploy runs it as a Job before the pods change), and keep it backward compatible with the running version.`,
+    ),
     `The workloads ${Object.keys(values.workloads).join(', ')} run in namespace ${namespace} (created by this chart, with Pod Security "restricted"; install without --create-namespace).`,
     ...secrets.map(([name]) => `${name} needs Secret {{ ${workloadValues(name)}.database.secretName }} in that namespace (keys host, port, dbname, username, password).`),
     ...(values.ingress ? ['{{- with .Values.ingress.tls.secretName }}', 'TLS: Secret {{ . }} for the hosts of the Ingresses.', '{{- end }}'] : []),

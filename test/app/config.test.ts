@@ -178,16 +178,17 @@ describe('parseConfig', () => {
 describe('modes and their settings', () => {
   const database = { DATABASE_HOST: 'db', DATABASE_NAME: 'app', DATABASE_AUTH: 'files' };
 
-  it('reads the mode from the first argument: serve by default, worker, prune', () => {
+  it('reads the mode from the first argument: serve by default, worker, prune, migrate', () => {
     expect(parseMode([])).toBe('serve');
     expect(parseMode(['serve'])).toBe('serve');
     expect(parseMode(['worker'])).toBe('worker');
     expect(parseMode(['prune'])).toBe('prune');
+    expect(parseMode(['migrate'])).toBe('migrate');
   });
 
   it('refuses an argument that is not a mode, or more than one argument, naming it and the modes', () => {
-    expect(() => parseMode(['faulty'])).toThrow(new ConfigError(['argument "faulty" is not a mode; allowed: serve, worker, prune']));
-    expect(() => parseMode(['worker', '--fast'])).toThrow(new ConfigError(['unexpected argument "--fast" after mode worker; allowed: one mode (serve, worker, prune)']));
+    expect(() => parseMode(['faulty'])).toThrow(new ConfigError(['argument "faulty" is not a mode; allowed: serve, worker, prune, migrate']));
+    expect(() => parseMode(['worker', '--fast'])).toThrow(new ConfigError(['unexpected argument "--fast" after mode worker; allowed: one mode (serve, worker, prune, migrate)']));
   });
 
   it('has working worker and prune defaults', () => {
@@ -198,7 +199,8 @@ describe('modes and their settings', () => {
     });
   });
 
-  it('fails when the worker or prune mode has no database, naming the variable and the mode', () => {
+  it('fails when the worker, prune or migrate mode has no database, naming the variable and the mode', () => {
+    expect(() => parseConfig({}, 'migrate')).toThrow(new ConfigError(['DATABASE_HOST is required in migrate mode (its work is in the database)']));
     expect(() => parseConfig({}, 'worker')).toThrow(new ConfigError(['DATABASE_HOST is required in worker mode (its work is in the database)']));
     expect(() => parseConfig({}, 'prune')).toThrow(new ConfigError(['DATABASE_HOST is required in prune mode (its work is in the database)']));
     expect(parseConfig({}, 'serve').database).toBeUndefined(); // the web service runs without one (POST /work is 503)
@@ -231,7 +233,7 @@ describe('the settings the charts give the service (shared names, config/app-env
   const objects = (target: string, outputs?: ReturnType<typeof fakeOutputs>) =>
     renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' }, outputs }).objects as {
       kind: string;
-      metadata: { name: string };
+      metadata: { name: string; labels?: Record<string, string> };
       data?: Record<string, string>;
       spec?: any;
     }[];
@@ -243,7 +245,7 @@ describe('the settings the charts give the service (shared names, config/app-env
       databaseEndpoint: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
       databasePort: '5432',
     });
-    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!;
+    const data = objects('dev', outputs).find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['platform.local/config-of'] === 'web')!.data!;
     const names: string[] = Object.values(APP_ENV);
     expect(Object.keys(data).filter((k) => !names.includes(k))).toEqual([]);
     const config = parseConfig(data);
@@ -255,7 +257,7 @@ describe('the settings the charts give the service (shared names, config/app-env
     const generic = objects('generic');
     const container = generic.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!.spec.template.spec.containers[0];
     const fromSecrets = (container.env as { name: string }[]).map((e) => e.name);
-    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'web')!.data!);
+    const fromConfigMap = Object.keys(generic.find((o) => o.kind === 'ConfigMap' && o.metadata.labels?.['platform.local/config-of'] === 'web')!.data!);
     const names: string[] = Object.values(APP_ENV);
     expect([...fromSecrets, ...fromConfigMap].filter((k) => !names.includes(k))).toEqual([]);
     // Only where the database is; the login itself is mounted as files, never a variable.

@@ -113,7 +113,7 @@ describe('bundled server process', () => {
     children.push(server.child);
     expect(await server.exited).toEqual({ code: 64, signal: null });
     expect(server.logs).toEqual([
-      expect.objectContaining({ level: 'error', msg: 'invalid arguments', problems: ['argument "faulty" is not a mode; allowed: serve, worker, prune'] }),
+      expect.objectContaining({ level: 'error', msg: 'invalid arguments', problems: ['argument "faulty" is not a mode; allowed: serve, worker, prune, migrate'] }),
     ]);
   }, 20_000);
 

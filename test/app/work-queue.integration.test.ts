@@ -305,3 +305,34 @@ describe('web records, workers process, prune deletes (real PostgreSQL, the bund
     expectNoSecrets(web);
   });
 });
+
+describe("migrate: web's migration Job (real PostgreSQL, the bundled mode; after web created its table at start-up)", () => {
+  it("migrate brings the schema up to date as web's role, twice over (idempotent), and exits 0; the queue works on", async () => {
+    const index = "SELECT indexname FROM pg_indexes WHERE schemaname = 'web' AND indexname = 'work_items_unprocessed'";
+    expect(await inApp(index)).toEqual([]); // web created the table at start-up, not the index
+    for (let i = 0; i < 2; i += 1) {
+      const migrate = run('migrate', 'web');
+      expect(await migrate.exited).toBe(0);
+      expect(migrate.logs.filter((l) => l.level !== 'debug').map((l) => [l.msg, l.statements])).toEqual([['migrated', 2]]);
+      expectNoSecrets(migrate);
+    }
+    expect(await inApp(index)).toEqual([{ indexname: 'work_items_unprocessed' }]);
+    expect(await inApp("SELECT tableowner FROM pg_tables WHERE tablename = 'work_items'")).toEqual([{ tableowner: 'web' }]);
+    const web = queueAs('web');
+    try {
+      expect(await web.queue.add('after the migration')).toMatch(/^\d+$/);
+    } finally {
+      await web.connection.close();
+    }
+  });
+
+  it('migrate exits 1 with a logged error, without a stack or a secret, as a role that does not own the schema', async () => {
+    await inApp('DROP INDEX web.work_items_unprocessed');
+    const migrate = run('migrate', 'worker');
+    expect(await migrate.exited).toBe(1);
+    expect(migrate.logs).toEqual([
+      expect.objectContaining({ level: 'error', msg: 'migration failed', error: expect.objectContaining({ message: 'permission denied for schema web', code: '42501' }) }),
+    ]);
+    expectNoSecrets(migrate);
+  });
+});

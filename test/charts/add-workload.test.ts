@@ -34,10 +34,10 @@ describe.each(['dev', 'prod', 'generic'])('%s with one more entry (ledger)', (ta
 
   test('gets a file of its own with its ServiceAccount, settings, Deployment, Service, autoscaler and disruption budget, and no Ingress', () => {
     expect(file?.file).toBe('ledger.k8s.yaml');
-    const kinds = (file!.objects as { kind: string; metadata: { name: string } }[]).map((o) => `${o.kind}/${o.metadata.name}`);
+    const kinds = (file!.objects as { kind: string; metadata: { name: string } }[]).map((o) => `${o.kind}/${o.metadata.name.replace(/-config-[0-9a-f]{10}$/, '-config-<hash>')}`);
     expect(kinds).toEqual([
       'ServiceAccount/ledger',
-      'ConfigMap/ledger',
+      'ConfigMap/ledger-config-<hash>',
       'NetworkPolicy/ledger',
       'Service/ledger',
       'Deployment/ledger',

@@ -115,16 +115,28 @@ describe('renderTarget', () => {
     expect(files.map((f) => f.workload)).toEqual([undefined, 'web', 'worker', 'prune']);
     expect((files[0].objects as { kind: string }[]).map((o) => o.kind)).toEqual(['Namespace', 'NetworkPolicy']);
     for (const file of files.slice(1)) {
-      const names = new Set((file.objects as { metadata: { name: string } }[]).map((o) => o.metadata.name));
+      // Each named after its workload: the content-addressed ConfigMap and the migration's objects with a suffix.
+      const names = new Set((file.objects as { metadata: { name: string } }[]).map((o) => o.metadata.name.replace(/-(config|migrate)-[0-9a-f]{10}$|-migration$/, '')));
       expect([...names]).toEqual([file.workload]);
     }
     expect(new Set(objects)).toEqual(new Set(files.flatMap((f) => f.objects)));
   });
 
-  test('each kind gets its own objects: a service its Service, HPA and PDB; a worker no Service; a CronJob only a CronJob', () => {
+  test('each kind gets its own objects: a service its Service, HPA and PDB (web its migration Job and policy); a worker no Service; a CronJob only a CronJob', () => {
     const { files } = renderTarget(platformConfig, 'generic', { images: { app: IMAGE } });
     const kinds = (workload: string) => (files.find((f) => f.workload === workload)!.objects as { kind: string }[]).map((o) => o.kind);
-    expect(kinds('web')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'Service', 'Deployment', 'HorizontalPodAutoscaler', 'PodDisruptionBudget', 'Ingress']);
+    expect(kinds('web')).toEqual([
+      'ServiceAccount',
+      'ConfigMap',
+      'NetworkPolicy',
+      'NetworkPolicy',
+      'Service',
+      'Deployment',
+      'Job',
+      'HorizontalPodAutoscaler',
+      'PodDisruptionBudget',
+      'Ingress',
+    ]);
     expect(kinds('worker')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'Deployment', 'PodDisruptionBudget']);
     expect(kinds('prune')).toEqual(['ServiceAccount', 'ConfigMap', 'NetworkPolicy', 'CronJob']);
   });

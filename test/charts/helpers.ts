@@ -6,8 +6,10 @@ export const DIGEST_IMAGE = `ghcr.io/example-org/web@sha256:${'a'.repeat(64)}`;
 /** Rendered objects are untyped JSON here (tests reach into any field). */
 export type Obj = any;
 
+/** The object of a kind and name; a ConfigMap by the workload it configures (its name carries a hash of its content). */
 export function find(objects: readonly object[], kind: string, name = 'web'): Obj {
-  const found = (objects as Obj[]).filter((o) => o.kind === kind && o.metadata?.name === name);
+  const named = (o: Obj) => (kind === 'ConfigMap' ? o.metadata?.labels?.['platform.local/config-of'] === name : o.metadata?.name === name);
+  const found = (objects as Obj[]).filter((o) => o.kind === kind && named(o));
   if (found.length !== 1) throw new Error(`expected one ${kind} "${name}", found ${found.length}`);
   return found[0];
 }

@@ -104,11 +104,24 @@ describe('WebService', () => {
     expect(find(synth({ image: DIGEST_IMAGE }), 'Deployment').spec.template.spec.containers[0].image).toBe(DIGEST_IMAGE);
   });
 
-  test('rolls the pods when a setting changes (checksum on the pod template)', () => {
-    const a = find(synth({ settings: { APP_ENV: 'a' } }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
-    const b = find(synth({ settings: { APP_ENV: 'b' } }), 'Deployment').spec.template.metadata.annotations['checksum/config'];
-    expect(a).toMatch(/^[0-9a-f]{64}$/);
-    expect(a).not.toBe(b);
+  test('keeps its settings in an immutable ConfigMap named after their content, which the pod template reads', () => {
+    const objects = synth({ settings: { APP_ENV: 'a' } });
+    const configMap = find(objects, 'ConfigMap');
+    expect(configMap.metadata.name).toMatch(/^web-config-[0-9a-f]{10}$/);
+    expect(configMap.immutable).toBe(true);
+    expect(configMap.metadata.labels).toMatchObject({ 'platform.local/config-of': 'web' });
+    expect(container(objects).envFrom).toEqual([{ configMapRef: { name: configMap.metadata.name } }]);
+    // No other copy of the name or content in the pod template: the name is the only link.
+    expect(find(objects, 'Deployment').spec.template.metadata.annotations).toEqual({ 'kubectl.kubernetes.io/default-container': 'web' });
+  });
+
+  test('new settings are a new ConfigMap name, so a new pod template (the pods roll, the previous ReplicaSet keeps its own); the same settings the same name', () => {
+    const name = (settings: Record<string, string>) => find(synth({ settings }), 'ConfigMap').metadata.name;
+    const template = (settings: Record<string, string>) => JSON.stringify(find(synth({ settings }), 'Deployment').spec.template);
+    expect(name({ APP_ENV: 'a' })).not.toBe(name({ APP_ENV: 'b' }));
+    expect(template({ APP_ENV: 'a' })).not.toBe(template({ APP_ENV: 'b' }));
+    expect(name({ APP_ENV: 'a', LOG_LEVEL: 'info' })).toBe(name({ LOG_LEVEL: 'info', APP_ENV: 'a' }));
+    expect(template({ APP_ENV: 'a' })).toBe(template({ APP_ENV: 'a' }));
   });
 
   test('reads secret settings from Secrets, never from the ConfigMap', () => {

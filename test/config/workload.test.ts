@@ -79,16 +79,18 @@ describe('apply order', () => {
       ['ConfigMap', 'Deployment'],
       ['ServiceAccount', 'Deployment'],
       ['Namespace', 'ServiceAccount'],
+      ['ConfigMap', 'Job'],
+      ['ServiceAccount', 'Job'],
     ]) {
       expect(applyRank(first)).toBeLessThan(applyRank(then));
     }
-    expect(applyRank('Job')).toBe(APPLY_ORDER.length);
+    expect(applyRank('PersistentVolumeClaim')).toBe(APPLY_ORDER.length);
   });
 
   test.each(['prod', 'generic'])('%s: the deploy command applies the objects in the order the chart renders them', (target) => {
     const rendered = renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' } }).objects as KubeObject[];
     const shuffled = [...rendered].reverse();
-    const release = prepareRelease(shuffled, 'web', 'web', target);
+    const release = prepareRelease(shuffled, 'web', target);
     expect(release.objects.map((o) => o.kind)).toEqual(rendered.filter((o) => o.kind !== 'Namespace').map((o) => o.kind));
   });
 });

@@ -184,6 +184,46 @@ describe('workload declarations', () => {
     expect(problemsOf(config)).toEqual([expect.stringContaining('environment "prod", workload "worker": replicas is 1 in production')]);
   });
 
+  describe('migration', () => {
+    const migrating = (migration: unknown) => withDev('web', (w) => ({ ...w, migration }));
+
+    test('the sample web service migrates its schema with a mode of its own image; a worker may declare one too', () => {
+      expect(web.migration).toEqual({ command: ['/app/server.js', 'migrate'] });
+      expect(() => validatePlatformConfig(withDev('worker', (w) => ({ ...w, migration: { command: ['/app/server.js', 'migrate'], timeoutSeconds: 600 } })))).not.toThrow();
+    });
+
+    test('fails when the command is missing, empty or holds anything but non-empty strings', () => {
+      expect(problemsOf(migrating({ timeoutSeconds: 60 }))).toEqual(['environment "dev", workload "web": migration.command is missing; it is required']);
+      expect(problemsOf(migrating({ command: [] }))).toEqual(['environment "dev", workload "web": migration.command is []; expected a non-empty list of non-empty strings']);
+      expect(problemsOf(migrating({ command: ['/app/server.js', 7] }))).toEqual([
+        'environment "dev", workload "web": migration.command is ["/app/server.js",7]; expected a non-empty list of non-empty strings',
+      ]);
+      expect(problemsOf(migrating({ command: '/app/server.js migrate' }))).toEqual([
+        'environment "dev", workload "web": migration.command is "/app/server.js migrate"; expected a non-empty list of non-empty strings',
+      ]);
+      expect(problemsOf(migrating(['/app/server.js', 'migrate']))).toEqual([
+        'environment "dev", workload "web": migration is ["/app/server.js","migrate"]; expected { command: [...], timeoutSeconds? }',
+      ]);
+    });
+
+    test('fails when the timeout is out of range or not whole seconds', () => {
+      for (const timeoutSeconds of [0, 9, 3601, 30.5, '300']) {
+        expect(problemsOf(migrating({ command: ['migrate'], timeoutSeconds }))).toEqual([
+          `environment "dev", workload "web": migration.timeoutSeconds is ${JSON.stringify(timeoutSeconds)}; expected a whole number from 10 to 3600`,
+        ]);
+      }
+    });
+
+    test('fails when a key is unknown (a misspelled timeout would otherwise be ignored), or a CronJob declares one', () => {
+      expect(problemsOf(migrating({ command: ['migrate'], timeoutSecond: 60 }))).toEqual([
+        'environment "dev", workload "web": migration.timeoutSecond is not a known setting; did you mean "timeoutSeconds"? (allowed: "command", "timeoutSeconds")',
+      ]);
+      expect(problemsOf(withDev('prune', (w) => ({ ...w, migration: { command: ['migrate'] } })))).toEqual([
+        expect.stringMatching(/^environment "dev", workload "prune": migration is not a known setting.*\(allowed: "kind", "name"/),
+      ]);
+    });
+  });
+
   test("refuses repositories whose last path segments clash (they name the repository's CloudFormation resource)", () => {
     const image = platformConfig.images[0];
     expect(problemsOf({ ...platformConfig, images: [image, { ...image, name: 'api', repositoryName: 'team/web' }] })).toEqual([

@@ -47,6 +47,8 @@ export class FakeCluster implements Cluster {
   /** Answer of apply calls: a function of the call (default: accepted). */
   applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) =>
     ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
+  /** Successive answers of get, by `<resource>/<name>` (the last one repeats); unlisted: not found. */
+  objects: Record<string, Reply<KubeObject | undefined>[]> = {};
   diffReply: Reply<string> = ok('');
   undoReply: Reply<string> = ok('deployment.apps/web rolled back');
   pods: PodLike[] = [];
@@ -85,6 +87,15 @@ export class FakeCluster implements Cluster {
     const queue = this.namedDeployments[name] ?? this.deployments;
     const next = queue.length > 1 ? queue.shift()! : queue[0];
     return typeof next === 'function' ? next(this) : next;
+  }
+  /**
+   * `objects` when it lists the object; else an object made with create() (as `progress` shows it), or none.
+   */
+  async get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>> {
+    this.calls.push(`get ${resource} ${name} -n ${namespace}`);
+    const queue = this.objects[`${resource}/${name}`];
+    if (queue) return queue.length > 1 ? queue.shift()! : queue[0];
+    return ok(this.created(resource, name, namespace));
   }
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
     this.calls.push(
@@ -143,6 +154,40 @@ export class FakeCluster implements Cluster {
     this.calls.push(`delete ${resource} ${name} -n ${namespace}`);
     for (const key of this.store.keys()) if (key.endsWith(`/${namespace}/${name}`) && resource.toLowerCase().startsWith(key.split('/')[0].toLowerCase())) this.store.delete(key);
     return ok('');
+  }
+
+  /** Answers of list(resource): by resource as kubectl names it (e.g. "configmaps", "replicasets.apps"); unlisted: none. */
+  lists: Record<string, Reply<KubeObject[]>> = {};
+  /** Answers of logs(pod); unlisted: no output. */
+  podLogs: Record<string, Reply<string>> = {};
+  /**
+   * How an object read with get() looks now: called with the stored object (created with create()) and the number of
+   * reads of it so far, e.g. to let a Job finish after a few polls.
+   * @default - the object as stored
+   */
+  progress?: (object: KubeObject, reads: number) => KubeObject;
+  private readonly reads = new Map<string, number>();
+
+  /** An object made with create(), as `progress` shows it at this read. */
+  private created(resource: string, name: string, namespace: string): KubeObject | undefined {
+    this.onRead?.();
+    const key = [...this.store.keys()].find((k) => k.endsWith(`/${namespace}/${name}`) && resource.toLowerCase().startsWith(k.split('/')[0].toLowerCase()));
+    const stored = key ? this.store.get(key) : undefined;
+    if (!stored || !key) return undefined;
+    const reads = (this.reads.get(key) ?? 0) + 1;
+    this.reads.set(key, reads);
+    return this.progress ? this.progress(stored, reads) : stored;
+  }
+  async list(resource: string, namespace: string, selector: Readonly<Record<string, string>> = {}) {
+    const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`);
+    this.calls.push(`list ${resource} -n ${namespace}${labels.length ? ` -l ${labels.join(',')}` : ''}`);
+    const answer = this.lists[resource] ?? ok([]);
+    if (!answer.ok) return answer;
+    return ok(answer.value.filter((o) => Object.entries(selector).every(([k, v]) => o.metadata.labels?.[k] === v)));
+  }
+  async logs(pod: string, namespace: string, tailLines: number) {
+    this.calls.push(`logs ${pod} -n ${namespace} --tail=${tailLines}`);
+    return this.podLogs[pod] ?? ok('');
   }
 
   /** Calls that changed the cluster (an apply that is not a dry run, a rollback, a delete). */

@@ -113,4 +113,32 @@ describe('KubectlCluster', () => {
     ]);
     expect(k.calls[1].options?.input).toContain('kind: ConfigMap');
   });
+
+  test("migration and configuration calls: get an object (missing is undefined), list by label, the last lines of a pod's logs", async () => {
+    const answers: Record<string, Partial<KubectlResult>> = {
+      get: { stdout: '{"kind":"Job","metadata":{"name":"web-migrate-1"}}' },
+      list: { stdout: '{"items":[{"kind":"ConfigMap","metadata":{"name":"web-config-1"}}]}' },
+      missing: { stdout: '' },
+      logs: { stdout: 'line 1\nline 2\n' },
+      failedLogs: { code: 1, stderr: 'Error from server (BadRequest): container "web" in pod "p" is waiting to start' },
+    };
+    const order = ['get', 'missing', 'list', 'logs', 'failedLogs'];
+    const k = new ScriptedKubectl(() => answers[order.shift()!]);
+    const cluster = new KubectlCluster(k);
+    expect(await cluster.get('job.batch', 'web-migrate-1', 'web')).toEqual({ ok: true, value: { kind: 'Job', metadata: { name: 'web-migrate-1' } } });
+    expect(await cluster.get('job.batch', 'web-migrate-2', 'web')).toEqual({ ok: true, value: undefined });
+    expect(await cluster.list('configmaps', 'web', { 'platform.local/config-of': 'web' })).toEqual({
+      ok: true,
+      value: [{ kind: 'ConfigMap', metadata: { name: 'web-config-1' } }],
+    });
+    expect(await cluster.logs('web-migrate-1-x7k2p', 'web', 20)).toEqual({ ok: true, value: 'line 1\nline 2\n' });
+    expect(await cluster.logs('p', 'web', 20)).toEqual({ ok: false, error: 'Error from server (BadRequest): container "web" in pod "p" is waiting to start', forbidden: false });
+    expect(k.calls.map((c) => c.args.join(' '))).toEqual([
+      'get job.batch web-migrate-1 -n web -o json --ignore-not-found --request-timeout=10s',
+      'get job.batch web-migrate-2 -n web -o json --ignore-not-found --request-timeout=10s',
+      'get configmaps -n web -l platform.local/config-of=web -o json --request-timeout=20s',
+      'logs web-migrate-1-x7k2p -n web --tail=20 --all-containers=true --request-timeout=10s',
+      'logs p -n web --tail=20 --all-containers=true --request-timeout=10s',
+    ]);
+  });
 });

@@ -51,7 +51,11 @@ describe('npm run render', () => {
     expect(objects.find((o) => o.kind === 'Deployment')?.spec.template.spec.containers.map((c: { image: string }) => c.image)).toEqual([image]);
     expect(objects.every((o) => o.metadata.labels?.['platform.local/release'] === 'generic')).toBe(true);
     // Each workload with database access reads its own login (one database role per workload).
-    expect(result.notes).toEqual(['web', 'worker', 'prune'].map((w) => expect.stringMatching(new RegExp(`^Secret ${w}-database \\(keys host, .*\\) must exist in namespace web`))));
+    expect(result.notes).toEqual([
+      ...['web', 'worker', 'prune'].map((w) => expect.stringMatching(new RegExp(`^Secret ${w}-database \\(keys host, .*\\) must exist in namespace web`))),
+      // web's migration: the deploy command runs it first; kubectl users are told how.
+      expect.stringMatching(/^job\/web-migrate-[0-9a-f]{10} is a migration .*\(kubectl wait --for=condition=complete job\/web-migrate-[0-9a-f]{10} -n web\) before the rest$/),
+    ]);
     expect(readFileSync(result.files[0], 'utf8')).toContain('# Needs: Secret worker-database');
   });
 
