@@ -25,7 +25,8 @@ pg_start
 node "$ROOT/scripts/build.mjs" >/dev/null
 node "$ROOT/dist/local-database.js" --target "$TARGET" --socket-dir "$PG_SOCKET_DIR" --host "$NODE_IP" --port "$PG_PORT" --kubeconfig "$kubeconfig"
 image="$(bash "$CLUSTER_DIR/node/image.sh" --tag "local-$(date -u +%Y%m%d%H%M%S)" | tail -n 1)"
-node "$ROOT/dist/deploy.js" --env "$TARGET" --image "$image" --kubeconfig "$kubeconfig" >&2 || die "npm run deploy failed (above)"
+# The sample's one image (config SAMPLE_IMAGE "app") releases every workload that runs it: web, worker, prune.
+node "$ROOT/dist/deploy.js" --env "$TARGET" --image "app=$image" --kubeconfig "$kubeconfig" >&2 || die "npm run deploy failed (above)"
 
 namespace="$(kctl get deployments -A --field-selector metadata.name=web -o jsonpath='{.items[0].metadata.namespace}')"
 web="$(kctl get service web -n "$namespace" -o jsonpath='{.spec.clusterIP}:{.spec.ports[0].port}')"
@@ -38,7 +39,7 @@ cat >&2 <<MSG
   kubectl:                    export KUBECONFIG=$kubeconfig   (or cluster/kubectl.sh)
   PostgreSQL:                 $NODE_IP:$PG_PORT, database app, one role per workload (Secrets <workload>-database in $namespace)
   deploy a change:            npm run -s image:local -- --tag my-change   # prints the image reference
-                              npm run deploy -- --env $TARGET --image platform.local/web:my-change --kubeconfig $kubeconfig
+                              npm run deploy -- --env $TARGET --image app=platform.local/web:my-change --kubeconfig $kubeconfig
   stop, leaving the machine as it was: npm run local:down
 MSG
 echo "$kubeconfig"
