@@ -6,6 +6,8 @@
  *   render.e2e.test.ts          `npm run render` + plain `kubectl apply --server-side` on the real node, serving;
  *   autoscaling.e2e.test.ts     metrics-server + the HorizontalPodAutoscaler under a bounded CPU load;
  *   realnode.e2e.test.ts        rollouts of real pods on the real node under load;
+ *   network-policy.e2e.test.ts  the NetworkPolicies enforced (kube-router) between real pods and a real PostgreSQL;
+ *   sample-workloads.e2e.test.ts web, worker and the prune CronJob together against a real PostgreSQL;
  *   canary.e2e.test.ts          canary releases (abort on 5xx, slow, never Ready; promote; lock; killed deploy);
  *   node-lifecycle.e2e.test.ts  (last) down after up leaves the machine as it was.
  *

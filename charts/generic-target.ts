@@ -27,7 +27,7 @@ export interface GenericTargetProps {
   readonly ingressControllerNamespace?: string;
   /**
    * Where the database is reachable from the pods.
-   * @default - any address ("0.0.0.0/0"), port 5432
+   * @default - the target's databaseCidr (else any address, "0.0.0.0/0"), port 5432
    */
   readonly database?: { readonly cidr: string; readonly port: number };
 }
@@ -49,7 +49,7 @@ export function genericTarget(props: GenericTargetProps): TargetProfile {
     albPodReadinessGate: false,
     readinessGateSeconds: 0,
     metricsScrapeCidrs: target.metricsScrapeCidrs ?? DEFAULT_METRICS_SCRAPE_CIDRS,
-    database: props.database ?? { cidr: '0.0.0.0/0', port: DATABASE_PORT },
+    database: props.database ?? { cidr: target.databaseCidr ?? '0.0.0.0/0', port: DATABASE_PORT },
     publicIngressFrom: { namespaces: [props.ingressControllerNamespace ?? 'ingress-nginx'] },
     environmentOf: (workload: Workload) => {
       const secret = databaseSecretName(workload.name);

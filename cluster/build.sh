@@ -2,7 +2,8 @@
 # Builds the local control plane's binaries from the Go module proxy (no Docker,
 # no prebuilt downloads): kube-apiserver, kube-controller-manager, kube-scheduler,
 # kubectl, kubelet, kube-proxy (k8s.io/kubernetes; the last two for the real node), etcd (go.etcd.io/etcd/server/v3), kwok + kwokctl;
-# then metrics-server (cluster/metrics/build.sh: its own wrapper module and cache entry, built after these).
+# then metrics-server (cluster/metrics/build.sh: its own wrapper module and cache entry, built after these) and
+# kube-router (cluster/node/kube-router-build.sh: the real node's NetworkPolicy controller, its own cache entry).
 #
 # Versions: cluster/versions.env (the only place to change them).
 # Output:   ${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/<version-key>/bin
@@ -60,8 +61,10 @@ complete() {
 
 # metrics-server: its own module, step and cache entry (cluster/metrics/build.sh), so that neither graph moves the
 # other and a change of one rebuilds only that one.
-build_metrics_server() {
+# kube-router likewise (cluster/node/kube-router-build.sh): the real node's NetworkPolicy enforcement.
+build_side_components() {
   "$HERE/metrics/build.sh" >/dev/null || { log "ERROR: metrics-server did not build (cluster/metrics/build.sh)"; exit 1; }
+  "$HERE/node/kube-router-build.sh" >/dev/null || { log "ERROR: kube-router did not build (cluster/node/kube-router-build.sh)"; exit 1; }
 }
 
 if [[ $PRINT_ONLY == 1 ]]; then
@@ -72,7 +75,7 @@ fi
 
 if [[ $FORCE == 0 ]] && complete; then
   log "binaries up to date in $BIN"
-  build_metrics_server
+  build_side_components
   echo "$BIN"
   exit 0
 fi
@@ -138,7 +141,7 @@ fi
 set_key  # the wrapper modules may have just been regenerated
 if [[ $FORCE == 0 ]] && complete; then
   log "binaries up to date in $BIN"
-  build_metrics_server
+  build_side_components
   echo "$BIN"
   exit 0
 fi
@@ -183,5 +186,5 @@ for b in "${BINARIES[@]}"; do
 done
 log "done in $((SECONDS - START))s: $BIN"
 "$BIN/kube-apiserver" --version >&2 || true
-build_metrics_server
+build_side_components
 echo "$BIN"

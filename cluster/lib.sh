@@ -47,9 +47,43 @@ add_apiserver_args() {
   grep -q "$marker" "$to" || die "$from has no kube-apiserver patch with extraArgs for the $marker flags"
 }
 
-# True when the PID in `pid_file` is a live process whose command line names `state_dir` (not a reused PID).
-runs_from() {
-  local pid_file="$1" state_dir="$2" pid
-  pid="$(cat "$pid_file" 2>/dev/null)" || return 1
-  [[ "$pid" =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state_dir/"
+# True when `pid` is a live process (not a zombie) and, when `state_dir` is given, its command line names
+# `state_dir/` (so not a PID reused by another program). The one "is this PID ours?" of cluster/.
+# Usage: pid_ours <pid> [state_dir]
+pid_ours() {
+  local pid="${1:-}" state_dir="${2:-}" state
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]] || return 1
+  [[ -z "$state_dir" ]] || tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$state_dir/"
+}
+
+# True when the PID in `pid_file` is ours (pid_ours) and runs from `state_dir`.
+runs_from() { pid_ours "$(cat "$1" 2>/dev/null)" "$2"; }
+
+# Runs `command...` every half second until it succeeds (true) or `seconds` have passed (false); its output is
+# discarded. The one wait loop of cluster/. Usage: wait_until <seconds> <command>...
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@" >/dev/null 2>&1; do
+    (( SECONDS < deadline )) || return 1
+    sleep 0.5
+  done
+}
+
+# Writes `template` to `output` with every ${NAME} replaced by the shell variable NAME (set, possibly local, in the
+# caller); an unset one is an error. Config files live as templates beside their scripts (cluster/node/templates/).
+# Usage: render_template <template> <output>
+render_template() {
+  local template="$1" output="$2" names
+  # shellcheck disable=SC2016  # literal ${NAME} patterns, not expansions
+  names="$(grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' "$template" | sort -u)" || true
+  (
+    # shellcheck disable=SC2016
+    for name in $(tr -d '${}' <<<"$names"); do
+      [[ -v "$name" ]] || die "template $template uses \${$name}, which is not set"
+      export "${name?}"
+    done
+    envsubst "$(tr '\n' ' ' <<<"$names")" <"$template" >"$output.tmp"
+  ) && mv "$output.tmp" "$output"
 }

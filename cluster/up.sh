@@ -48,27 +48,15 @@ FINGERPRINT_FILE="$CLUSTER_WORKDIR/platform-fingerprint"
 healthy() {
   [[ -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=5s >/dev/null 2>&1
 }
-wait_healthy() { # seconds
-  local deadline=$((SECONDS + $1))
-  until healthy; do
-    (( SECONDS < deadline )) || return 1
-    sleep 1
-  done
-}
 # kwokctl tracks components by pid files only; after a crash, a reboot or a
 # SIGKILL they may name dead (or zombie, or reused) pids, and `kwokctl start`
 # would then skip those components. Drop every pid file that does not name a
 # live process of this cluster.
 drop_stale_pid_files() {
-  local pidfile pid state
+  local pidfile
   for pidfile in "$CLUSTER_WORKDIR"/pids/*.pid; do
     [[ -f "$pidfile" ]] || continue
-    pid="$(cat "$pidfile")"
-    state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
-    if [[ -z "$state" || "$state" == Z ]] ||
-       ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$CLUSTER_WORKDIR/"; then
-      rm -f "$pidfile"
-    fi
+    runs_from "$pidfile" "$CLUSTER_WORKDIR" || rm -f "$pidfile"
   done
 }
 delete_cluster() {
@@ -94,7 +82,7 @@ if [[ -d "$CLUSTER_WORKDIR" ]]; then
     log "cluster '$CLUSTER_NAME' exists but is not running: starting it"
     drop_stale_pid_files
     restarted_at="$(date -u +%Y-%m-%dT%H:%M:%S)"
-    if timeout 90 "$BIN/kwokctl" start cluster --name "$CLUSTER_NAME" >&2 && wait_healthy 30; then
+    if timeout 90 "$BIN/kwokctl" start cluster --name "$CLUSTER_NAME" >&2 && wait_until 30 healthy; then
       reused=1
       # After a crash the dead controller-manager/scheduler still hold their
       # leader leases (15s): wait until the new processes have taken them over.
@@ -148,7 +136,7 @@ create_cluster() {
     --extra-args "kube-apiserver=kubelet-preferred-address-types=InternalIP" \
     --timeout 5m --wait 2m >&2 || fail "kwokctl create cluster failed" || return 1
   echo "$FINGERPRINT" >"$FINGERPRINT_FILE"
-  wait_healthy 60 || fail "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
+  wait_until 60 healthy || fail "kube-apiserver did not become ready (logs: $CLUSTER_WORKDIR/logs)"
 }
 
 # Fake nodes (idempotent) and readiness of what the platform relies on.

@@ -69,6 +69,7 @@ export const PORTABLE_TARGET_KEYS = keyList<PortableTargetConfig>({
   tlsSecretName: true,
   release: true,
   metricsScrapeCidrs: true,
+  databaseCidr: true,
 });
 
 export const IMAGE_KEYS = keyList<ImageConfig>({ name: true, context: true, dockerfile: true, repositoryName: true });

@@ -275,6 +275,13 @@ export interface PortableTargetConfig {
    * @default DEFAULT_METRICS_SCRAPE_CIDRS (the local cluster's node address, where its API server runs)
    */
   readonly metricsScrapeCidrs?: readonly string[];
+  /**
+   * Where the external database (the host in each `<workload>-database` Secret) is, as an IPv4 CIDR: the only
+   * destination of the NetworkPolicy's database egress (port DATABASE_PORT). The local environment's is the real
+   * node's bridge address, "198.18.0.1/32".
+   * @default "0.0.0.0/0" (any address: the database's address is often not known when the manifests are rendered)
+   */
+  readonly databaseCidr?: string;
 }
 
 export interface PlatformConfig {

@@ -123,6 +123,7 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
         target.metricsScrapeCidrs.forEach((cidr, i) => check.cidr(where, `metricsScrapeCidrs[${i}]`, cidr, 8, 32));
       }
     }
+    if (target.databaseCidr !== undefined) check.cidr(where, 'databaseCidr', target.databaseCidr, 0, 32);
   }
 
   if (problems.length > 0) throw new ConfigError(problems);

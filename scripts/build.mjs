@@ -23,6 +23,7 @@ const entries = {
   'dist/deploy-stacks.js': 'scripts/deploy-stacks.ts',
   'dist/restore-db.js': 'scripts/restore-db.ts',
   'dist/recreate-import.js': 'scripts/recreate-import.ts',
+  'dist/local-database.js': 'scripts/local-database.ts',
 };
 
 /**

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Stops the real node and leaves the machine as cluster/node/up.sh found it: stops its pods and every process
 # it started (by pid), unmounts what containerd and the kubelet mounted, removes the network namespaces, the
-# bridge, the nftables guard and every iptables/nftables chain (IPv4 and IPv6) kube-proxy and the kubelet
-# added, the cgroup directories, the fixed host paths that did not exist before, and restores the sysctls.
+# bridge, the nftables guard and every iptables/nftables chain (IPv4 and IPv6) kube-proxy, kube-router and the kubelet
+# added, kube-router's ipsets, the cgroup directories, the fixed host paths that did not exist before, and restores the sysctls.
 # cluster/down.sh calls it before deleting the control plane. A no-op when no node ran.
 # Exit status 1 when something could not be restored (it says what).
 set -euo pipefail
@@ -40,16 +40,16 @@ find_binaries || true
 pid_of() { cat "$PIDS/$1.pid" 2>/dev/null || true; }
 stop_pid() { # pid, seconds before SIGKILL
   local pid=$1 deadline=$((SECONDS + $2))
-  pid_alive "$pid" || return 0
+  pid_ours "$pid" || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  while pid_alive "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
-  if pid_alive "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
-  while pid_alive "$pid"; do sleep 0.1; done
+  while pid_ours "$pid" && (( SECONDS < deadline )); do sleep 0.2; done
+  if pid_ours "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  while pid_ours "$pid"; do sleep 0.1; done
 }
-containerd_up() { pid_alive "$(pid_of containerd)" && nctr version >/dev/null 2>&1; }
+containerd_up() { pid_ours "$(pid_of containerd)" && nctr version >/dev/null 2>&1; }
 
 # 1. The pods, through the kubelet (so that the CNI plugin releases their network) while it runs.
-if pid_alive "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=3s >/dev/null 2>&1; then
+if pid_ours "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]] && kctl get --raw=/readyz --request-timeout=3s >/dev/null 2>&1; then
   kctl delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" --grace-period=1 --wait=false >/dev/null 2>&1 || true
   deadline=$((SECONDS + 30))
   running_tasks() { nctr tasks ls 2>/dev/null | awk 'NR > 1 && $3 == "RUNNING"' || true; }
@@ -57,7 +57,8 @@ if pid_alive "$(pid_of kubelet)" && [[ -n "${BIN:-}" && -f "$KUBECONFIG_PATH" ]]
   kctl delete node "$NODE_NAME" --wait=false >/dev/null 2>&1 || true
 fi
 
-# 2. kube-proxy and the kubelet.
+# 2. kube-router's policy controller, kube-proxy and the kubelet.
+stop_pid "$(pid_of kube-router)" 10
 stop_pid "$(pid_of kube-proxy)" 10
 stop_pid "$(pid_of kubelet)" 10
 
@@ -119,6 +120,13 @@ else
   nft delete table inet "$GUARD_TABLE" 2>/dev/null || true
 fi
 
+# 7b. kube-router's ipsets (free once the tables whose rules referenced them are gone): every set that did not exist before.
+if [[ -f "$NODE_BEFORE/ipsets" ]] && command -v ipset >/dev/null; then
+  while read -r set; do
+    grep -qxF "$set" "$NODE_BEFORE/ipsets" || ipset destroy "$set" 2>/dev/null || true
+  done < <(ipset list -n)
+fi
+
 # 8. Fixed host paths that did not exist before, and the sysctls.
 if [[ -f "$NODE_BEFORE/fixed-paths" ]]; then
   for p in "${NODE_FIXED_PATHS[@]}"; do
@@ -140,6 +148,9 @@ if [[ -f "$NODE_BEFORE/complete" ]]; then
     [[ "$(sysctl -n "$key")" == "$value" ]] || problems+=("sysctl $key is $(sysctl -n "$key"), was $value")
   done <"$NODE_BEFORE/sysctls"
   [[ "$(nft list tables | awk '{print $2, $3}')" == "$(cat "$NODE_BEFORE/nft-tables")" ]] || problems+=("nftables tables differ: $(nft list tables | tr '\n' ' ')")
+  if [[ -f "$NODE_BEFORE/ipsets" ]] && command -v ipset >/dev/null; then
+    [[ "$(ipset list -n | sort)" == "$(cat "$NODE_BEFORE/ipsets")" ]] || problems+=("ipsets differ: $(ipset list -n | sort | comm -13 "$NODE_BEFORE/ipsets" - | tr '\n' ' ')")
+  fi
   while read -r dir; do [[ -e "$dir" ]] && problems+=("cgroup $dir still exists"); done <"$NODE_BEFORE/cgroups"
   for p in "${NODE_FIXED_PATHS[@]}"; do
     [[ -e "$p" ]] && ! grep -qx "$p" "$NODE_BEFORE/fixed-paths" && problems+=("$p still exists")

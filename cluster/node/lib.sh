@@ -19,6 +19,8 @@ POD_RANGE_END=198.18.0.250
 SERVICE_CIDR=198.19.0.0/24
 GUARD_RANGE=198.18.0.0/15
 GUARD_TABLE=platform_node_guard
+# kube-router's metrics (on 127.0.0.1): proof that its policy controller runs.
+KUBE_ROUTER_METRICS_PORT=20245
 
 # Per-node state (configs, certificates, logs, containerd's root, kubelet's root) lives with the cluster's
 # state and is deleted with it; runtime files (sockets, containerd state) under one directory in /run.
@@ -70,4 +72,3 @@ cannot run a real node on this machine: $(paste -sd ';' - <<<"$1" | sed 's/;/; /
 EOF
 }
 
-pid_alive() { [[ -n "${1:-}" ]] && kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages a real local node needs (containerd, runc, CNI plugins, iptables, conntrack,
+# Installs the Debian packages a real local node needs (containerd, runc, CNI plugins, iptables, ipset (kube-router's
+# policy controller), conntrack,
 # nftables, buildah, a static C toolchain for the pause binary). A no-op when every command is present.
 # Needs root and apt-get; `apt-get update` runs once, only when an install is needed.
 set -euo pipefail
@@ -15,12 +16,14 @@ declare -A NEEDED=(
   [iptables]=iptables
   [ip6tables]=iptables
   [conntrack]=conntrack
+  [ipset]=ipset
   [nft]=nftables
   [buildah]=buildah
   [gcc]=gcc
   [/usr/lib/x86_64-linux-gnu/libc.a]=libc6-dev
   [ip]=iproute2
   [mount]=mount
+  [envsubst]=gettext-base
 )
 
 missing=()

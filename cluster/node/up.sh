@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the real node of the local cluster: containerd + runc, a CNI bridge + host-local network,
-# kubelet and kube-proxy (same Kubernetes version as the control plane), as processes on this machine.
+# kubelet and kube-proxy (same Kubernetes version as the control plane), and kube-router's NetworkPolicy controller
+# (the only part of it that runs: iptables + ipset), as processes on this machine.
 # Called by cluster/up.sh once the control plane is ready; safe to re-run (a running node is reused,
 # a half-started or changed one is stopped and started again).
 #
@@ -23,15 +24,16 @@ missing="$(node_unsupported_reasons)"
 [[ -z "$missing" ]] || { node_unsupported_message "$missing" >&2; exit 1; }
 find_binaries || ndie "the Kubernetes binaries are not built (cluster/build.sh)"
 for b in kubelet kube-proxy kubectl; do [[ -x "$BIN/$b" ]] || ndie "$BIN/$b is missing (cluster/build.sh builds it)"; done
+KUBE_ROUTER="$("$NODE_SCRIPTS/kube-router-build.sh" | tail -n 1)"
 [[ -f "$KUBECONFIG_PATH" ]] || ndie "no control plane: $KUBECONFIG_PATH does not exist (run cluster/up.sh)"
 bash "$NODE_PACKAGES_SCRIPT"
 
 PIDS="$NODE_RUN/pids"
 OWNER_FILE="$NODE_RUN/owner"
-NODE_CONFIG_FILES=("$NODE_SCRIPTS/up.sh" "$NODE_SCRIPTS/lib.sh" "$NODE_SCRIPTS/pause.c")
+NODE_CONFIG_FILES=("$NODE_SCRIPTS/up.sh" "$NODE_SCRIPTS/lib.sh" "$NODE_SCRIPTS/pause.c" "$NODE_SCRIPTS"/templates/*)
 NODE_FINGERPRINT="$(cat "${NODE_CONFIG_FILES[@]}" "$CLUSTER_DIR/versions.env" | sha256sum | cut -c1-16)"
 
-running() { pid_alive "$(cat "$PIDS/$1.pid" 2>/dev/null)"; }
+running() { pid_ours "$(cat "$PIDS/$1.pid" 2>/dev/null)"; }
 node_ready() {
   [[ "$(kctl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == True ]]
 }
@@ -45,7 +47,7 @@ if [[ -f "$OWNER_FILE" && "$(cat "$OWNER_FILE")" != "$CLUSTER_WORKDIR" ]]; then
   PLATFORM_NODE_OWNER="$other" "$NODE_SCRIPTS/down.sh"
 fi
 
-if running containerd && running kubelet && running kube-proxy && [[ "$(cat "$NODE_RUN/fingerprint" 2>/dev/null)" == "$NODE_FINGERPRINT" ]] && node_ready; then
+if running containerd && running kubelet && running kube-proxy && running kube-router && [[ "$(cat "$NODE_RUN/fingerprint" 2>/dev/null)" == "$NODE_FINGERPRINT" ]] && node_ready; then
   nlog "$NODE_NAME is already running: reusing it"
   exit 0
 fi
@@ -65,37 +67,15 @@ if [[ ! -f "$NODE_BEFORE/complete" ]]; then
   nft list tables 2>/dev/null | awk '{print $2, $3}' >"$NODE_BEFORE/nft-tables"
   while read -r family name; do nft list table "$family" "$name" >"$NODE_BEFORE/nft/$family-$name"; done <"$NODE_BEFORE/nft-tables"
   for p in "${NODE_FIXED_PATHS[@]}"; do [[ -e "$p" ]] && echo "$p"; done >"$NODE_BEFORE/fixed-paths"
+  ipset list -n | sort >"$NODE_BEFORE/ipsets"
   while read -r h; do [[ -e "$h/$CGROUP_ROOT" ]] || echo "$h/$CGROUP_ROOT"; done < <(cgroup_hierarchies) >"$NODE_BEFORE/cgroups"
   touch "$NODE_BEFORE/complete"
 fi
 
 # --- the guard, before anything can send a packet ---------------------------------------------------------
-# Interfaces allowed to carry the node's ranges: lo, the bridge, and its ports (the pods' veths: with
-# br_netfilter, bridged packets pass these hooks with the port as interface).
-ours_in='iifname != "lo" iifname != "'"$NODE_BRIDGE"'" iifname != "veth*"'
-ours_out='oifname != "lo" oifname != "'"$NODE_BRIDGE"'" oifname != "veth*"'
-nft -f - <<EOF || ndie "could not install the nftables guard"
-table inet $GUARD_TABLE
-delete table inet $GUARD_TABLE
-table inet $GUARD_TABLE {
-  chain guard_in {
-    type filter hook prerouting priority -400; policy accept;
-    $ours_in ip saddr $GUARD_RANGE counter drop
-    $ours_in ip daddr $GUARD_RANGE counter drop
-  }
-  chain guard_out {
-    type filter hook postrouting priority 400; policy accept;
-    $ours_out ip saddr $GUARD_RANGE counter drop
-    $ours_out ip daddr $GUARD_RANGE counter drop
-    $ours_out ct status dnat counter drop
-  }
-  chain guard_forward {
-    type filter hook forward priority -400; policy accept;
-    iifname != "$NODE_BRIDGE" iifname != "veth*" counter drop
-    oifname != "$NODE_BRIDGE" oifname != "veth*" counter drop
-  }
-}
-EOF
+TEMPLATES="$NODE_SCRIPTS/templates"
+render_template "$TEMPLATES/guard.nft" "$NODE_STATE/guard.nft"
+nft -f "$NODE_STATE/guard.nft" || ndie "could not install the nftables guard"
 nft list table inet "$GUARD_TABLE" >/dev/null || ndie "the nftables guard is not installed"
 
 # --- the bridge (static MAC) and the routes -----------------------------------------------------------------
@@ -116,23 +96,19 @@ while read -r h; do mkdir -p "$h/$CGROUP_ROOT"; done < <(cgroup_hierarchies)
 CA_CRT="$CLUSTER_WORKDIR/pki/ca.crt"
 CA_KEY="$CLUSTER_WORKDIR/pki/ca.key"
 [[ -f "$CA_CRT" && -f "$CA_KEY" ]] || ndie "the cluster's CA is not in $CLUSTER_WORKDIR/pki"
+# shellcheck disable=SC2034  # read by the component.kubeconfig template
 SERVER="$(kctl config view --minify -o jsonpath='{.clusters[0].cluster.server}')"
 issue() { # name, subject
   openssl req -newkey rsa:2048 -nodes -keyout "$NODE_STATE/pki/$1.key" -subj "$2" -out "$NODE_STATE/pki/$1.csr" 2>/dev/null
   openssl x509 -req -in "$NODE_STATE/pki/$1.csr" -CA "$CA_CRT" -CAkey "$CA_KEY" -CAcreateserial -days 30 \
     -extfile <(printf 'extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n') -out "$NODE_STATE/pki/$1.crt" 2>/dev/null
   chmod 600 "$NODE_STATE/pki/$1.key"
-  cat >"$NODE_STATE/$1.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters: [{name: local, cluster: {server: "$SERVER", certificate-authority: "$CA_CRT"}}]
-users: [{name: $1, user: {client-certificate: "$NODE_STATE/pki/$1.crt", client-key: "$NODE_STATE/pki/$1.key"}}]
-contexts: [{name: local, context: {cluster: local, user: $1}}]
-current-context: local
-EOF
+  COMPONENT=$1 render_template "$TEMPLATES/component.kubeconfig" "$NODE_STATE/$1.kubeconfig"
 }
 issue kubelet "/O=system:nodes/CN=system:node:$NODE_NAME"
 issue kube-proxy "/CN=system:kube-proxy"
+KUBE_ROUTER_USER=platform:kube-router
+issue kube-router "/CN=$KUBE_ROUTER_USER"
 # The kubelet's serving certificate from the same CA (instead of the self-signed one it would make), so that its
 # clients can verify it: metrics-server does (cluster/metrics/metrics.sh, --kubelet-certificate-authority).
 openssl req -newkey rsa:2048 -nodes -keyout "$NODE_STATE/pki/kubelet-serving.key" -subj "/CN=system:node:$NODE_NAME" \
@@ -145,68 +121,10 @@ chmod 600 "$NODE_STATE/pki/kubelet-serving.key"
 # --- containerd --------------------------------------------------------------------------------------------
 CONTAINERD_ROOT="$CACHE_ROOT/node/containerd" # the image store survives a down (like the built binaries)
 mkdir -p "$CONTAINERD_ROOT"
-# Images are imported, never pulled: every registry resolves to a closed loopback port.
-cat >"$NODE_STATE/certs.d/_default/hosts.toml" <<'EOF'
-server = "https://127.0.0.1:1"
-EOF
-cat >"$NODE_STATE/cni/net.d/10-platform.conflist" <<EOF
-{
-  "cniVersion": "0.4.0",
-  "name": "platform-node",
-  "plugins": [
-    {
-      "type": "bridge",
-      "bridge": "$NODE_BRIDGE",
-      "isGateway": true,
-      "ipMasq": false,
-      "hairpinMode": true,
-      "ipam": {
-        "type": "host-local",
-        "dataDir": "$NODE_STATE/cni/ipam",
-        "ranges": [[{ "subnet": "$POD_CIDR", "rangeStart": "$POD_RANGE_START", "rangeEnd": "$POD_RANGE_END", "gateway": "$NODE_IP" }]],
-        "routes": [{ "dst": "0.0.0.0/0" }]
-      }
-    }
-  ]
-}
-EOF
-cat >"$NODE_STATE/containerd.toml" <<EOF
-version = 2
-root = "$CONTAINERD_ROOT"
-state = "$NODE_RUN/containerd/state"
-disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.tracing.processor.v1.otlp"]
-[grpc]
-  address = "$CONTAINERD_SOCK"
-[ttrpc]
-  address = "$NODE_RUN/containerd/containerd.sock.ttrpc"
-[debug]
-  address = ""
-[metrics]
-  address = ""
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE_IMAGE"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  # The VM lacks CAP_SYS_RESOURCE: without this every sandbox fails ("can't get final child's PID from pipe").
-  restrict_oom_score_adj = true
-  netns_mounts_under_state_dir = true
-  disable_apparmor = true
-  enable_selinux = false
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    discard_unpacked_layers = false
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "/usr/lib/cni"
-    conf_dir = "$NODE_STATE/cni/net.d"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = "$NODE_STATE/certs.d"
-EOF
+# Images are imported, never pulled (hosts.toml: every registry resolves to a closed loopback port).
+cp "$TEMPLATES/hosts.toml" "$NODE_STATE/certs.d/_default/hosts.toml"
+render_template "$TEMPLATES/10-platform.conflist" "$NODE_STATE/cni/net.d/10-platform.conflist"
+render_template "$TEMPLATES/containerd.toml" "$NODE_STATE/containerd.toml"
 
 start() { # name, command... (own session; pid recorded; output to logs/<name>.log)
   local name=$1; shift
@@ -214,14 +132,14 @@ start() { # name, command... (own session; pid recorded; output to logs/<name>.l
   echo $! >"$PIDS/$name.pid"
 }
 wait_for() { # seconds, description, command...
-  local deadline=$((SECONDS + $1)) what=$2; shift 2
-  until "$@" >/dev/null 2>&1; do
-    (( SECONDS < deadline )) || ndie "$what (logs: $NODE_STATE/logs)"
-    sleep 0.5
-  done
+  local seconds=$1 what=$2; shift 2
+  wait_until "$seconds" "$@" || ndie "$what (logs: $NODE_STATE/logs)"
 }
 start containerd containerd --config "$NODE_STATE/containerd.toml"
 wait_for 30 "containerd did not start" nctr version
+# Its CRI service initializes after containerd answers (recovering the state of earlier containers first: 0.5 s seen);
+# a kubelet started before that exits ("server is not initialized yet"). containerd 1.6 logs this line right before.
+wait_for 30 "containerd's CRI service did not initialize" grep -q "Start streaming server" "$NODE_STATE/logs/containerd.log"
 
 # --- the pause (sandbox) image: a static C program, built once --------------------------------------------
 PAUSE_CACHE="$CACHE_ROOT/node/pause-$(sha256sum "$NODE_SCRIPTS/pause.c" | cut -c1-12)"
@@ -235,42 +153,7 @@ if ! nctr images ls -q | grep -qx "$PAUSE_IMAGE"; then
 fi
 
 # --- kubelet -----------------------------------------------------------------------------------------------
-cat >"$NODE_STATE/kubelet.yaml" <<EOF
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-address: $NODE_IP
-port: 10250
-readOnlyPort: 0
-healthzBindAddress: 127.0.0.1
-healthzPort: 10248
-authentication:
-  anonymous: { enabled: false }
-  webhook: { enabled: true }
-  x509: { clientCAFile: "$CA_CRT" }
-authorization:
-  mode: Webhook
-tlsCertFile: "$NODE_STATE/pki/kubelet-serving.crt"
-tlsPrivateKeyFile: "$NODE_STATE/pki/kubelet-serving.key"
-containerRuntimeEndpoint: "unix://$CONTAINERD_SOCK"
-cgroupDriver: cgroupfs
-# cgroup v1 hierarchies here; 1.35 refuses them unless told otherwise.
-failCgroupV1: false
-cgroupRoot: /$CGROUP_ROOT
-cgroupsPerQOS: true
-# No DNS for pods: nothing to resolve, and the host's resolver must not be reachable from them.
-resolvConf: ""
-podLogsDir: "$NODE_STATE/pod-logs"
-shutdownGracePeriod: 0s
-shutdownGracePeriodCriticalPods: 0s
-# A small shared disk: never collect the imported images (they cannot be pulled again), never evict on disk.
-imageGCHighThresholdPercent: 100
-imageGCLowThresholdPercent: 99
-evictionHard: { memory.available: "100Mi", nodefs.available: "1%", nodefs.inodesFree: "1%", imagefs.available: "1%" }
-maxPods: 40
-serializeImagePulls: false
-registerNode: true
-failSwapOn: false
-EOF
+render_template "$TEMPLATES/kubelet.yaml" "$NODE_STATE/kubelet.yaml"
 start kubelet "$BIN/kubelet" --config="$NODE_STATE/kubelet.yaml" --kubeconfig="$NODE_STATE/kubelet.kubeconfig" \
   --root-dir="$NODE_STATE/kubelet" --cert-dir="$NODE_STATE/pki/kubelet-serving" --node-ip="$NODE_IP" \
   --hostname-override="$NODE_NAME" --node-labels="platform.local/node=real,topology.kubernetes.io/zone=local-real" -v=1
@@ -283,5 +166,19 @@ start kube-proxy "$BIN/kube-proxy" --kubeconfig="$NODE_STATE/kube-proxy.kubeconf
 
 wait_for 90 "$NODE_NAME did not become Ready" node_ready
 wait_for 30 "kube-proxy is not healthy" curl -sf --max-time 2 http://127.0.0.1:10256/healthz
+
+# --- NetworkPolicy enforcement: kube-router's policy controller only (iptables + ipset) ---------------------------
+# No routing, no service proxy (kube-proxy's job); metrics on loopback; its health port is off (it can only bind
+# every interface). Reads what it needs through platform:kube-router (templates/kube-router-rbac.yaml).
+render_template "$TEMPLATES/kube-router-rbac.yaml" "$NODE_STATE/kube-router-rbac.yaml"
+kctl apply -f "$NODE_STATE/kube-router-rbac.yaml" >/dev/null || ndie "could not grant kube-router its read access"
+start kube-router "$KUBE_ROUTER" --kubeconfig="$NODE_STATE/kube-router.kubeconfig" --hostname-override="$NODE_NAME" \
+  --run-router=false --run-service-proxy=false --run-firewall=true --run-loadbalancer=false \
+  --enable-ipv4=true --enable-ipv6=false --service-cluster-ip-range="$SERVICE_CIDR" \
+  --health-port=0 --metrics-addr=127.0.0.1 --metrics-port="$KUBE_ROUTER_METRICS_PORT" -v=1
+kube_router_synced() {
+  curl -sf --max-time 2 "http://127.0.0.1:$KUBE_ROUTER_METRICS_PORT/metrics" >/dev/null && iptables -w 5 -S KUBE-ROUTER-FORWARD >/dev/null
+}
+wait_for 60 "kube-router's policy controller did not install its chains" kube_router_synced
 echo "$NODE_FINGERPRINT" >"$NODE_RUN/fingerprint"
-nlog "$NODE_NAME Ready in $((SECONDS - START))s (pods $POD_CIDR on $NODE_BRIDGE, services $SERVICE_CIDR; logs $NODE_STATE/logs)"
+nlog "$NODE_NAME Ready in $((SECONDS - START))s (pods $POD_CIDR on $NODE_BRIDGE, services $SERVICE_CIDR, NetworkPolicy enforced by kube-router $KUBE_ROUTER_VERSION; logs $NODE_STATE/logs)"

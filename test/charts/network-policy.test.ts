@@ -62,6 +62,13 @@ describe('NetworkPolicy', () => {
     expect(worker.spec.ingress).toEqual([{ from: [{ ipBlock: { cidr: '198.18.0.1/32' } }], ports: [tcp(9090)] }]);
   });
 
+  test("generic: a target's databaseCidr is the database egress's only destination", () => {
+    const config = { ...platformConfig, portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, databaseCidr: '198.18.0.1/32' })) };
+    for (const name of ['web', 'worker', 'prune']) {
+      expect([name, policy('generic', name, config).spec.egress[1]]).toEqual([name, { to: [{ ipBlock: { cidr: '198.18.0.1/32' } }], ports: [tcp(5432)] }]);
+    }
+  });
+
   test('aws: the worker reaches DNS, the database and the Pod Identity agent (its IAM database login), not AWS APIs', () => {
     expect(policy('prod', 'worker').spec.egress).toEqual([
       DNS,

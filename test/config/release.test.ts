@@ -75,6 +75,17 @@ describe('release strategy', () => {
     ]);
   });
 
+  test("a portable target's databaseCidr (the NetworkPolicy's only database destination) is an IPv4 CIDR", () => {
+    const withCidr = (databaseCidr: unknown) => ({
+      ...platformConfig,
+      portableTargets: platformConfig.portableTargets.map((t) => ({ ...t, databaseCidr: databaseCidr as string })),
+    });
+    expect(validatePlatformConfig(withCidr('198.18.0.1/32')).portableTargets[0].databaseCidr).toBe('198.18.0.1/32');
+    expect(problemsOf(withCidr('198.18.0.1'))).toEqual([
+      'portable target "generic": databaseCidr is "198.18.0.1"; expected an IPv4 CIDR with a prefix from /0 to /32 (network address aligned, e.g. "10.10.0.0/16")',
+    ]);
+  });
+
   test("the local-canary configuration is valid and differs from the default only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {
     expect(validatePlatformConfig(localCanaryConfig)).toBe(localCanaryConfig);
     const generic = localCanaryConfig.portableTargets.find((t) => t.name === 'generic')!;

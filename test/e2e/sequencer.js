@@ -1,11 +1,11 @@
 // Order of the e2e files (one cluster, run in band; each suite picks its nodes with scheduleOn()): the KWOK suites and
-// render (plain kubectl apply, real node), then the real-node autoscaling and rollouts, the real-node canaries, and
+// render (plain kubectl apply, real node), then the real-node autoscaling, rollouts and network policies, the real-node canaries, and
 // last the node lifecycle test, which takes the cluster down and up again to check that a down leaves the machine as
 // it was.
 const Sequencer = require('@jest/test-sequencer').default;
 
 const RANKS = [
-  [/(realnode|autoscaling)\.e2e\.test\.ts$/, 1],
+  [/(realnode|autoscaling|network-policy|sample-workloads)\.e2e\.test\.ts$/, 1],
   [/canary\.e2e\.test\.ts$/, 2],
   [/node-lifecycle\.e2e\.test\.ts$/, 3],
 ];
