@@ -11,6 +11,7 @@ import { platformConfig, type ServiceWorkload } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
+import { stopLocalDatabase } from './local-env';
 import { freshNamespace } from './real-pods';
 
 const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
@@ -71,7 +72,10 @@ describeReal('autoscaling on the real node (metrics-server + the chart HPA)', ()
     const deployed = await runDeploy(['--env', 'generic', '--image', IMAGE, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(deployed.code).toBe(EXIT.ok);
   });
-  afterAll(() => kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']));
+  afterAll(async () => {
+    await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
+    stopLocalDatabase();
+  });
 
   test('a bounded CPU-heavy load raises CPU (metrics API), the HPA adds replicas, they become Ready and serve, 0 failed requests', async () => {
     const started = Date.now();

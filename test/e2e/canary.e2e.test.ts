@@ -27,6 +27,7 @@ import { EXIT } from '../../deploy/errors';
 import { LOCK_DURATION_SECONDS, workloadLockName } from '../../deploy/phases/lock';
 import type { Sample } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn, type DeployRun } from './helpers';
+import { stopLocalDatabase } from './local-env';
 import { bench, benchOf, deploymentImage, freshNamespace, runningPods, underLoad } from './real-pods';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
@@ -111,6 +112,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
   });
 
   afterAll(() => {
+    stopLocalDatabase();
     process.stderr.write(`[e2e] canary suite: ${Math.round((Date.now() - started) / 1000)} s\n`);
   });
 

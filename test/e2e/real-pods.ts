@@ -2,10 +2,10 @@
  * Steps the real-node suites share (realnode.e2e.test.ts, canary.e2e.test.ts): the workload's Service address, its
  * Deployment and pods, a release under bounded load, a fresh namespace, and the `bench-rollout:` line.
  */
-import { randomBytes } from 'node:crypto';
-import { dump } from 'js-yaml';
+import { platformConfig } from '../../config';
 import { startLoad, summarize, type Sample, type Summary } from '../support/load';
 import { kubectl, kubectlJson } from './helpers';
+import { startLocalDatabase } from './local-env';
 
 /** At least 100 requests per second for the whole episode (the issue's floor), bounded in count and time. */
 export const RATE = 110;
@@ -70,19 +70,15 @@ export async function underLoad<T>(ns: string, release: () => Promise<T>, option
 }
 
 /**
- * An empty namespace (another suite may have left simulated pods in it), with the database Secret the generic
- * target expects from the operator (its password never printed).
+ * An empty namespace (another suite may have left simulated pods in it) with the workloads' database roles and their
+ * Secrets on the local PostgreSQL (./local-env.ts, as `npm run local:up` makes them): web's migration runs for real with
+ * every release. The suite stops the database in its afterAll (`stopLocalDatabase`).
  */
 export async function freshNamespace(ns: string): Promise<void> {
+  const target = platformConfig.portableTargets.find((t) => t.namespace === ns);
+  if (!target) throw new Error(`no portable target deploys to namespace ${ns}`);
   await kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-  const secret = {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: 'web-database', namespace: ns },
-    stringData: { host: '127.0.0.1', port: '5432', dbname: 'app', username: 'app', password: randomBytes(18).toString('base64url') },
-  };
-  const created = await kubectl(['apply', '-f', '-'], [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }, secret].map((o) => dump(o)).join('---\n'));
-  expect(created.stderr).toBe('');
+  expect(await startLocalDatabase(target)).toHaveLength(target.workloads.length);
 }
 
 /** A bench line from the load's summary and the deploy's `deploy-result` (what did not happen is null). */

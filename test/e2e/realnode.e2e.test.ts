@@ -13,6 +13,7 @@ import { platformConfig } from '../../config';
 import { EXIT } from '../../deploy/errors';
 import { longRequest } from '../support/load';
 import { buildNodeImages, envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
+import { stopLocalDatabase } from './local-env';
 import { bench, benchOf, deploymentImage as deploymentImageOf, freshNamespace, runningPods as runningPodsOf, serviceAddress, underLoad as underLoadOf } from './real-pods';
 
 const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
@@ -43,6 +44,8 @@ describeReal('real pods under load (real node)', () => {
     expect(pods.length).toBeGreaterThanOrEqual(2);
     expect(pods.every((p) => p.spec.nodeName === REAL_NODE)).toBe(true);
   });
+
+  afterAll(() => stopLocalDatabase());
 
   test('1. a good release rolls out with 0 failed requests (p50/p99 during the rollout beside steady state)', async () => {
     const { result: run, all, steady, during } = await underLoad(() => deploy(image('b')), 8000, 3000);

@@ -5,7 +5,7 @@
 const Sequencer = require('@jest/test-sequencer').default;
 
 const RANKS = [
-  [/(realnode|autoscaling|network-policy|sample-workloads)\.e2e\.test\.ts$/, 1],
+  [/(realnode|autoscaling|network-policy|sample-workloads|workloads)\.e2e\.test\.ts$/, 1],
   [/canary\.e2e\.test\.ts$/, 2],
   [/node-lifecycle\.e2e\.test\.ts$/, 3],
 ];
