@@ -39,6 +39,24 @@ const variant = (v: string, tag = 'a') => `platform.local/web-test:${v}-${RUN}-$
 const deployArgs = (img: string) => ['--config', 'local-canary', '--env', 'generic', '--image', img, '--workload', 'web', '--kubeconfig', kubeconfig()];
 const deploy = (img: string, onSpawn?: (child: ChildProcess) => void) => runDeploy(deployArgs(img), { env: envWithoutAws(), onSpawn });
 
+/** Starts a deploy of `img` and resolves once its canary analysis has begun (its first interval line). */
+async function deployUntilAnalysing(img: string): Promise<{ child: ChildProcess; run: Promise<DeployRun> }> {
+  let child!: ChildProcess;
+  let analysing!: () => void;
+  const inAnalysis = new Promise<void>((r) => (analysing = r));
+  let out = '';
+  const run = deploy(img, (c) => {
+    child = c;
+    c.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/canary interval 1\/3/.test(out)) analysing();
+    });
+  });
+  const ended = await Promise.race([inAnalysis.then(() => undefined), run]);
+  if (ended) throw new Error(`the deploy ended (exit ${ended.code}) before its canary analysis began`);
+  return { child, run };
+}
+
 const isCanary = (s: Sample) => s.pod?.startsWith('web-canary-') ?? false;
 const answered = (s: Sample) => /^\d+$/.test(s.outcome);
 
@@ -194,20 +212,9 @@ describeReal('canary releases on real pods under load (real node)', () => {
     const { result, all, samples, from } = await underLoad(
       NS,
       async () => {
-        let child: ChildProcess | undefined;
-        let analysing!: () => void;
-        const inAnalysis = new Promise<void>((r) => (analysing = r));
-        let out = '';
-        const killed = deploy(variant('ok', 'c'), (c) => {
-          child = c;
-          c.stdout!.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (/canary interval 1\/3/.test(out)) analysing();
-          });
-        });
-        await inAnalysis;
+        const { child, run: killed } = await deployUntilAnalysing(variant('ok', 'c'));
         const concurrent = await deploy(variant('ok', 'd'));
-        child!.kill('SIGKILL');
+        child.kill('SIGKILL');
         const first = await killed;
         const leftover = await canaryExists();
         const lease = await kubectlJson(['get', 'lease', workloadLockName('web'), '-n', NS]);
@@ -254,20 +261,9 @@ describeReal('canary releases on real pods under load (real node)', () => {
     const { result, all, samples, from } = await underLoad(
       NS,
       async () => {
-        let child: ChildProcess | undefined;
-        let analysing!: () => void;
-        const inAnalysis = new Promise<void>((r) => (analysing = r));
-        let out = '';
-        const running = deploy(variant('ok', 'c'), (c) => {
-          child = c;
-          c.stdout!.on('data', (d: Buffer) => {
-            out += d.toString();
-            if (/canary interval 1\/3/.test(out)) analysing();
-          });
-        });
-        await inAnalysis;
+        const { child, run: running } = await deployUntilAnalysing(variant('ok', 'c'));
         const signalled = Date.now();
-        child!.kill('SIGTERM');
+        child.kill('SIGTERM');
         const ended = await running;
         const exitedMs = Date.now() - signalled;
         const canaryLeft = await canaryExists();
