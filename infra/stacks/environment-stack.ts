@@ -187,12 +187,10 @@ export class EnvironmentStack extends Stack {
       retention: { ...env.dataRetention, deletionProtection: env.dataRetention.deletionProtection && !creating },
       clientSecurityGroup: this.platformCluster.cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
-      care: {
-        instanceIdentifier: names.database(config, env),
-        maintenanceWindow: operations.maintenanceWindow,
-        logRetentionDays: operations.databaseLogRetentionDays,
-        removal,
-      },
+      instanceIdentifier: names.database(config, env),
+      preferredMaintenanceWindow: operations.maintenanceWindow,
+      cloudwatchLogsRetentionDays: operations.databaseLogRetentionDays,
+      logsRemovalPolicy: removal,
     });
     // A new logical ID replaces the instance (a new, empty database). Pinned, so moving or wrapping the construct in
     // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
