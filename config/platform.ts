@@ -108,7 +108,9 @@ export const platformConfig: PlatformConfig = {
     'eu-west-1': { domainName: '*.eu-west-1.example.com' },
     'eu-central-1': { domainName: 'app.example.com' },
   },
-  images: [{ name: SAMPLE_IMAGE, context: 'app', dockerfile: 'app/Dockerfile', repositoryName: 'platform/web' }],
+  // Build context: the repository root (the image bundles config/ with the app); app/Dockerfile.dockerignore lets in only
+  // what the build reads, so only a change to those files rebuilds it (scripts/image-plan.ts).
+  images: [{ name: SAMPLE_IMAGE, context: '.', dockerfile: 'app/Dockerfile', repositoryName: 'platform/web' }],
   environments: [
     {
       name: 'dev',

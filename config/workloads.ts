@@ -12,7 +12,11 @@ import type { ReleaseStrategy } from './release-strategy';
 export interface ImageConfig {
   /** Name the workloads refer to, e.g. "app" (lowercase DNS label). */
   readonly name: string;
-  /** Build context, relative to the repository root, e.g. "app". A change under it rebuilds the image. */
+  /**
+   * Build context, relative to the repository root, e.g. "app" ("." = the root). A change to a file under it that
+   * its Docker ignore file lets in (`<dockerfile>.dockerignore`, else `<context>/.dockerignore`) rebuilds the image
+   * (`npm run images:plan`, scripts/image-plan.ts).
+   */
   readonly context: string;
   /** Dockerfile, relative to the repository root, e.g. "app/Dockerfile". */
   readonly dockerfile: string;
@@ -291,8 +295,8 @@ export function imagesInUse(images: readonly ImageConfig[], workloads: readonly 
 }
 
 /**
- * The Deployment the deploy command releases and watches today: the first service declared (releases of each
- * workload on its own are the next step). Undefined when the target declares no service.
+ * The first service declared (the stack's `podRoleArn` output names its pod role). The deploy command no longer uses
+ * it: it releases each workload on its own. Undefined when the target declares no service.
  */
 export function releasedServiceName(workloads: readonly Workload[]): string | undefined {
   return workloads.find((w) => w.kind === 'service')?.name;

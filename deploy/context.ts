@@ -9,6 +9,7 @@ import { KubectlCluster, type Cluster } from './adapters/cluster';
 import type { AwsClientOptions } from './adapters/eks';
 import { findKubectl, Kubectl, type KubectlTarget } from './adapters/kubectl';
 import type { DeployOptions } from './args';
+import { cancellableClock, cancellableCluster } from './cancellation';
 import { systemClock, type Clock } from './clock';
 import type { ReleasePlan } from './phases/plan';
 import type { PrepareDeps } from './phases/prepare';
@@ -61,6 +62,16 @@ export interface DeployDeps extends PrepareDeps {
   readonly lockHolder?: string;
   /** Wall-clock time: the deploy lock's Lease, the pods' ages. @default - the system time */
   readonly now?: () => Date;
+  /**
+   * Aborted (with the signal's name as reason) when the deploy must stop and clean up (deploy/cancellation.ts).
+   * @default - never aborted
+   */
+  readonly cancellation?: AbortSignal;
+  /**
+   * Longest time between two progress lines while a rollout or a canary waits (ms).
+   * @default 15000
+   */
+  readonly progressMs?: number;
 }
 
 /** `DeployDeps` with every default resolved, and the AWS client options of the command line. */
@@ -81,6 +92,10 @@ export interface DeployContext extends PrepareDeps {
   readonly lockHolder: () => string;
   /** For every AWS call (DescribeCluster, ECR, Secrets Manager): `--aws-endpoint`. */
   readonly aws: AwsClientOptions;
+  /** Aborted when the deploy must stop: the clock's sleeps and the cluster's calls (but cleanup) then throw `Cancelled`. */
+  readonly cancellation: AbortSignal;
+  /** Longest time between two progress lines while something waits (ms). */
+  readonly progressMs: number;
 }
 
 /** The context once the cluster is open and checked. */
@@ -90,16 +105,20 @@ export interface ClusterContext extends DeployContext {
 
 /** Resolves the dependencies once: the defaults of `DeployDeps`, and the AWS endpoint of the command line. */
 export function deployContext(options: Pick<DeployOptions, 'awsEndpoint'>, deps: DeployDeps): DeployContext {
+  const cancellation = deps.cancellation ?? new AbortController().signal;
+  const openCluster: OpenCluster = deps.openCluster ?? ((target) => new KubectlCluster(new Kubectl(findKubectl(deps.env), target, deps.env)));
   return {
     ...deps,
     pollMs: deps.pollMs ?? 1000,
-    clock: deps.clock ?? systemClock,
+    clock: cancellableClock(deps.clock ?? systemClock, cancellation),
     now: deps.now ?? (() => new Date()),
-    openCluster: deps.openCluster ?? ((target) => new KubectlCluster(new Kubectl(findKubectl(deps.env), target, deps.env))),
+    openCluster: (target) => cancellableCluster(openCluster(target), cancellation),
     preflightChecks: deps.preflightChecks ?? [],
     rolloutChecks: deps.rolloutChecks ?? [],
     lockHolder: () => deps.lockHolder ?? processLockHolder(deps.env),
     aws: { endpoint: options.awsEndpoint },
+    cancellation,
+    progressMs: deps.progressMs ?? 15_000,
   };
 }
 

@@ -12,10 +12,14 @@ export const EXIT = {
   clusterUnreachable: 3,
   /** The release failed and restoring the previous revision failed too (or there was no previous revision): the workload needs attention. */
   rollbackFailed: 4,
-  /** The API server rejected objects during the apply itself, or an unexpected error: some objects may be at the new version. */
+  /** The API server rejected objects during the apply itself: some objects may be at the new version. */
   applyFailed: 5,
   /** Another deploy holds the namespace's lock (a Lease): nothing was applied. */
   locked: 6,
+  /** An internal error (a bug, not a refusal of the cluster): the release may be partly applied; the message has the stack. */
+  internalError: 7,
+  /** Stopped by SIGINT/SIGTERM and cleaned up: a canary it started removed, a rolling update it started rolled back, its lock released. */
+  cancelled: 8,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -113,16 +113,14 @@ export interface ReleaseSet {
   /** Every other object, namespaced into `namespace` and labelled with the release. */
   readonly objects: KubeObject[];
   readonly namespace: string;
-  /** The Deployment whose rollout is watched. */
-  readonly deployment: KubeObject;
 }
 
 /**
- * Checks that the objects form one release of the workload in `namespace` (the Deployment `deploymentName` is
- * present; namespaced objects are in that namespace), sets missing namespaces, labels every object with the
- * release and splits the Namespace off (it is applied first and never pruned).
+ * Checks that the objects form one release in `namespace` (namespaced objects are in that namespace, none twice),
+ * sets missing namespaces, labels every object with the release and splits the Namespace off (it is applied first
+ * and never pruned). Which workloads the objects hold is checked by the caller (phases/prepare.ts).
  */
-export function prepareRelease(objects: readonly KubeObject[], namespace: string, deploymentName: string, release: string): ReleaseSet {
+export function prepareRelease(objects: readonly KubeObject[], namespace: string, release: string): ReleaseSet {
   const problems: string[] = [];
   const out: KubeObject[] = [];
   let namespaceObject: KubeObject | undefined;
@@ -146,13 +144,11 @@ export function prepareRelease(objects: readonly KubeObject[], namespace: string
     else if (o.metadata.namespace !== namespace) problems.push(`${objectRef(o)} is not in the workload's namespace "${namespace}"`);
     out.push(o);
   }
-  const deployment = out.find((o) => o.kind === 'Deployment' && o.metadata.name === deploymentName);
-  if (!deployment) problems.push(`no Deployment "${deploymentName}" in the manifests`);
-  if (problems.length > 0) throw inputError(`the manifests are not a valid release of "${deploymentName}":\n  - ${problems.join('\n  - ')}`);
+  if (problems.length > 0) throw inputError(`the manifests are not a valid release in namespace "${namespace}":\n  - ${problems.join('\n  - ')}`);
   // The shared apply order (config/workload.ts), stable within a kind: a Role before the RoleBinding that binds it
   // (without the `bind` verb, the API server checks a binding against the Role's rules), and what the Deployment uses first.
   out.sort((a, b) => applyRank(a.kind) - applyRank(b.kind));
-  return { namespaceObject, objects: out, namespace, deployment: deployment! };
+  return { namespaceObject, objects: out, namespace };
 }
 
 /**
@@ -184,10 +180,17 @@ export function toYaml(objects: readonly KubeObject[]): string {
   return objects.map((o) => dump(o, { noRefs: true, lineWidth: -1 })).join('---\n');
 }
 
-/** The container images of a Deployment (or any pod-template owner). */
+type PodTemplate = { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } };
+
+/** The pod template of a Deployment (`spec.template`) or a CronJob (`spec.jobTemplate.spec.template`). */
+export function podTemplate(workload: KubeObject): PodTemplate | undefined {
+  const spec = (workload.spec as { template?: PodTemplate; jobTemplate?: { spec?: { template?: PodTemplate } } } | undefined) ?? {};
+  return spec.template ?? spec.jobTemplate?.spec?.template;
+}
+
+/** The container images of a Deployment or a CronJob (any pod-template owner). */
 export function podImages(workload: KubeObject): string[] {
-  const spec = (workload.spec as { template?: { spec?: { containers?: { image?: string }[]; initContainers?: { image?: string }[] } } }) ?? {};
-  const pod = spec.template?.spec ?? {};
+  const pod = podTemplate(workload)?.spec ?? {};
   return [...(pod.initContainers ?? []), ...(pod.containers ?? [])].map((c) => c.image ?? '');
 }
 

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Builds the service image (app/Dockerfile) into an archive without a Docker daemon, for the CI systems other than
-# GitHub Actions (which uses buildx): buildah with the vfs storage driver and chroot isolation runs in an
-# unprivileged CI container. Installs buildah from Debian packages when missing (root).
-# Usage: npm run image:build -- <out.tar> <tag>     (tag: the commit SHA)
+# Builds one image (its own build context and Dockerfile, from config `images`) into an archive without a Docker
+# daemon, for the CI systems other than GitHub Actions (which uses buildx): buildah with the vfs storage driver and
+# chroot isolation runs in an unprivileged CI container. The Dockerfile's own ignore file (<dockerfile>.dockerignore,
+# which BuildKit reads) is passed explicitly, so both builders send the same files. Installs buildah from Debian
+# packages when missing (root). `npm run images:build` calls it for each image of the plan.
+# Usage: npm run image:build -- <context> <dockerfile> <out.tar> <name>:<tag>     (tag: the commit SHA)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$#" -ne 2 ]; then
-  echo "usage: $0 <out.tar> <tag>" >&2
+if [ "$#" -ne 4 ] || [[ "$4" != *:* ]]; then
+  echo "usage: $0 <context> <dockerfile> <out.tar> <name>:<tag>" >&2
   exit 2
 fi
-out=$1 tag=$2
+context=$1 dockerfile=$2 out=$3 image=$4
+tag=${image##*:}
 if ! command -v buildah >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "build-image: installing buildah (Debian package)" >&2
@@ -20,8 +23,13 @@ if ! command -v buildah >/dev/null; then
     exit 1
   fi
 fi
+ignore=()
+if [ -f "$dockerfile.dockerignore" ]; then
+  ignore=(--ignorefile "$dockerfile.dockerignore")
+fi
 export STORAGE_DRIVER=vfs BUILDAH_ISOLATION=chroot
-buildah bud --layers -f app/Dockerfile --build-arg "VERSION=$tag" -t "platform-web:$tag" .
+buildah bud --layers -f "$dockerfile" "${ignore[@]}" --build-arg "VERSION=$tag" -t "$image" "$context"
+mkdir -p "$(dirname "$out")"
 rm -f "$out"
-buildah push "platform-web:$tag" "docker-archive:$out:platform-web:$tag"
-echo "build-image: platform-web:$tag -> $out" >&2
+buildah push "$image" "docker-archive:$out:$image"
+echo "build-image: $image ($context, $dockerfile) -> $out" >&2

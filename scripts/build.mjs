@@ -19,6 +19,7 @@ const entries = {
   'dist/diff-publish.js': 'diff/publish-main.ts',
   'dist/scan-report.js': 'scripts/scan-report.ts',
   'dist/image-platforms.js': 'scripts/image-platforms.ts',
+  'dist/images.js': 'scripts/images.ts',
   'dist/deploy-stacks.js': 'scripts/deploy-stacks.ts',
   'dist/restore-db.js': 'scripts/restore-db.ts',
   'dist/recreate-import.js': 'scripts/recreate-import.ts',

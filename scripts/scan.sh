@@ -2,7 +2,8 @@
 # The pipeline's scan gates outside GitHub Actions (which runs the Trivy action with the same settings): Trivy on
 # the image archive, or on the IaC (cdk.out and manifests after `npm run synth`); fails on HIGH/CRITICAL.
 # Trivy comes from PATH, else it is installed from the Go module proxy with `go install` (cached).
-# Usage: npm run scan:image -- <image.tar> | npm run scan:iac
+# Usage: npm run scan:image -- <image.tar> [<sbom.cdx.json>] | npm run scan:iac
+# (`npm run images:scan` runs the image scan for each image of the plan, each with its own SBOM file.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,15 +21,15 @@ fi
 
 case "${1:-}" in
   image)
-    [ "$#" -eq 2 ] || { echo "usage: $0 image <image.tar>" >&2; exit 2; }
+    [ "$#" -eq 2 ] || [ "$#" -eq 3 ] || { echo "usage: $0 image <image.tar> [<sbom.cdx.json>]" >&2; exit 2; }
     "$trivy" image --input "$2" --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
-    "$trivy" image --input "$2" --format cyclonedx --output sbom.cdx.json
+    "$trivy" image --input "$2" --format cyclonedx --output "${3:-sbom.cdx.json}"
     ;;
   config)
     "$trivy" config --severity HIGH,CRITICAL --exit-code 1 --skip-dirs node_modules,dist .
     ;;
   *)
-    echo "usage: $0 image <image.tar> | $0 config" >&2
+    echo "usage: $0 image <image.tar> [<sbom.cdx.json>] | $0 config" >&2
     exit 2
     ;;
 esac

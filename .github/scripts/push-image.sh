@@ -9,7 +9,7 @@
 # Needs: docker, logged in to the registry (aws-actions/amazon-ecr-login, or `aws ecr get-login-password | docker login`),
 # or (no Docker daemon) buildah and AWS credentials for ECR (scripts/ecr.mjs logs in).
 # Usage: npm run image:push -- <image.tar> <registry>/<repository> <tag> [<digest file>]
-#   <digest file>: also written as IMAGE_DIGEST=<digest> (a GitLab dotenv report, a Bitbucket/Jenkins artifact).
+#   <digest file>: also written as IMAGE_DIGEST=<digest>: digests/<image>.env, which `npm run deploy:built` reads.
 set -euo pipefail
 
 if [ "$#" -lt 3 ] || [ "$#" -gt 4 ]; then
@@ -89,5 +89,6 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "digest=$digest" >>"$GITHUB_OUTPUT"
 fi
 if [ -n "$digest_file" ]; then
+  mkdir -p "$(dirname "$digest_file")"
   echo "IMAGE_DIGEST=$digest" >"$digest_file"
 fi

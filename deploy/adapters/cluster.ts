@@ -42,6 +42,8 @@ export interface Cluster {
   /** Whether the object `<resource>/<name>` exists in the namespace (resource as kubectl names it, e.g. role.rbac.authorization.k8s.io). */
   exists(resource: string, name: string, namespace: string): Promise<Reply<boolean>>;
   getDeployment(name: string, namespace: string): Promise<Reply<DeploymentLike | undefined>>;
+  /** Any namespaced object (`<resource>` as kubectl names it, e.g. cronjob.batch), or undefined when it does not exist. */
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>>;
   /** Server-side apply (field manager FIELD_MANAGER, conflicts forced); the value is kubectl's report. */
   apply(objects: readonly KubeObject[], options?: ApplyOptions): Promise<Reply<string>>;
   /** `kubectl diff --server-side`: the diff text, empty when nothing would change. */
@@ -114,6 +116,10 @@ export class KubectlCluster implements Cluster {
 
   getDeployment(name: string, namespace: string): Promise<Reply<DeploymentLike | undefined>> {
     return this.optionalJson<DeploymentLike>(['get', 'deployment', name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
+  }
+
+  get(resource: string, name: string, namespace: string): Promise<Reply<KubeObject | undefined>> {
+    return this.optionalJson<KubeObject>(['get', resource, name, '-n', namespace, '-o', 'json', '--ignore-not-found', '--request-timeout=10s']);
   }
 
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}): Promise<Reply<string>> {

@@ -95,7 +95,9 @@ export class Kubectl implements KubectlRunner {
 
 export function runProcess(command: string, args: readonly string[], options: RunOptions = {}): Promise<KubectlResult> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C (SIGINT to the terminal's foreground group) cancels the deploy, which then
+    // stops between calls and cleans up; it does not kill a kubectl call half-way (an apply, the cleanup's delete).
+    const child = spawn(command, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timer: NodeJS.Timeout | undefined;

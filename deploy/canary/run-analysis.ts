@@ -3,6 +3,7 @@
  * the pod proxy, judge the interval, print one line, and stop at the first decision (abort or promote).
  */
 import type { CanaryConfig } from '../../config';
+import { seconds } from '../clock';
 import type { ClusterContext } from '../context';
 import { decide, intervalLine, judgeInterval, sumTraffic, trafficBetween, type CanaryDecision, type IntervalVerdict, type Traffic } from './verdict';
 import { scrapePods } from './pod-metrics';
@@ -35,14 +36,26 @@ function intervalTraffic(previous: ReadonlyMap<string, Traffic>, current: Readon
   return sumTraffic(pods.filter((p) => current.has(p)).map((p) => trafficBetween(previous.get(p), current.get(p)!)));
 }
 
+/** One interval's wait; a longer one than `context.progressMs` says what it waits for at least that often. */
+async function waitInterval({ clock, log, progressMs }: ClusterContext, interval: number, config: CanaryConfig): Promise<void> {
+  const total = config.intervalSeconds * 1000;
+  for (let waited = 0; waited < total;) {
+    const step = Math.min(progressMs, total - waited);
+    await clock.sleep(step);
+    waited += step;
+    if (waited < total)
+      log(`  canary interval ${interval}/${config.intervals}: measuring the canary's and the stable pods' traffic, ${seconds(waited)} s of ${config.intervalSeconds} s`);
+  }
+}
+
 export async function analyseCanary(context: ClusterContext, options: AnalysisOptions): Promise<AnalysisResult> {
-  const { clock, log } = context;
+  const { log } = context;
   const { config } = options;
   const verdicts: IntervalVerdict[] = [];
   let tracks = await podsByTrack(context, options);
   let previous = (await scrapePods(context, options.namespace, [...tracks.canary, ...tracks.stable])).pods;
   for (let interval = 1; ; interval++) {
-    await clock.sleep(config.intervalSeconds * 1000);
+    await waitInterval(context, interval, config);
     tracks = await podsByTrack(context, options);
     const scrape = await scrapePods(context, options.namespace, [...tracks.canary, ...tracks.stable]);
     const verdict = judgeInterval(interval, intervalTraffic(previous, scrape.pods, tracks.canary), intervalTraffic(previous, scrape.pods, tracks.stable), config);

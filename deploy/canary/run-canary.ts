@@ -9,11 +9,12 @@ import type { CanaryConfig } from '../../config';
 import { analyseCanary, type AnalysisResult } from './run-analysis';
 import { intervalLine } from './verdict';
 import { canaryDeployment, canaryName, canaryReplicas } from './deployment';
+import { Cancelled } from '../cancellation';
 import type { ClusterContext, DeployContext } from '../context';
 import { DeployError, EXIT } from '../errors';
 import { podImages, type KubeObject } from '../manifests';
 import type { PreviousRelease } from '../phases/apply';
-import type { ReleasePlan } from '../phases/plan';
+import type { DeploymentPlan } from '../phases/plan';
 import { diagnose } from '../phases/rollback';
 import { watchRollout } from '../phases/watch';
 import { indent } from '../text';
@@ -46,7 +47,7 @@ const selectorOf = (deployment: KubeObject) => (deployment as Selector).spec?.se
  * Whether this release goes through a canary: the strategy says so and a stable Deployment exists to compare with
  * (a first release has no stable pods: the plain rollout, said so).
  */
-export function usesCanary({ log }: DeployContext, plan: ReleasePlan, previous: PreviousRelease): plan is ReleasePlan & { strategy: { kind: 'canary' } } {
+export function usesCanary({ log }: DeployContext, plan: DeploymentPlan, previous: PreviousRelease): plan is DeploymentPlan & { strategy: { kind: 'canary' } } {
   if (plan.strategy.kind !== 'canary') return false;
   if (previous.images.length > 0) return true;
   log(`canary: no deployment/${plan.deploymentName} runs yet (first release), so there are no stable pods to compare a canary with: plain rollout`);
@@ -55,9 +56,9 @@ export function usesCanary({ log }: DeployContext, plan: ReleasePlan, previous: 
 
 /**
  * Creates the canary, waits at most `timeoutMs` for it to be Ready (the context's rollout checks watch its pods too),
- * analyses it; on abort it is removed before this returns.
+ * analyses it; on abort, and when the deploy is cancelled meanwhile, it is removed before this returns (or throws).
  */
-export async function runCanary(context: ClusterContext, plan: ReleasePlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
+export async function runCanary(context: ClusterContext, plan: DeploymentPlan & { strategy: CanaryConfig }, previous: PreviousRelease, timeoutMs: number): Promise<CanaryOutcome> {
   const { cluster, clock, log } = context;
   const started = clock.now();
   const canary = canaryDeployment(plan.deployment, canaryReplicas(previous.replicas ?? plan.minReplicas ?? 1, plan.strategy.sharePercent));
@@ -66,6 +67,34 @@ export async function runCanary(context: ClusterContext, plan: ReleasePlan & { s
     throw new DeployError(`creating the canary deployment/${canary.metadata.name} failed (the stable Deployment is untouched):\n${indent(applied.error)}`, EXIT.applyFailed);
   const appliedAt = clock.now();
   log(startLine(plan, canary, previous));
+  return removedIfStopped(context, plan, () => judgeCanary(context, plan, { canary, previous, timeoutMs, started, appliedAt }));
+}
+
+/**
+ * Whatever stops a canary before its verdict (a cancelled deploy, an error) removes it: it serves a share of the
+ * traffic on a version nobody judged. A cancelled deploy whose canary cannot be removed ends with exit 4.
+ */
+async function removedIfStopped<T>(context: ClusterContext, plan: DeploymentPlan, judge: () => Promise<T>): Promise<T> {
+  try {
+    return await judge();
+  } catch (e) {
+    const removed = await removeCanary(context, plan);
+    throw e instanceof Cancelled && !removed.removed ? e.unfinished(removed.line) : e;
+  }
+}
+
+interface Started {
+  readonly canary: KubeObject;
+  readonly previous: PreviousRelease;
+  readonly timeoutMs: number;
+  readonly started: number;
+  readonly appliedAt: number;
+}
+
+/** The applied canary: Ready wait, then the analysis; on abort it is removed before this returns. */
+async function judgeCanary(context: ClusterContext, plan: DeploymentPlan & { strategy: CanaryConfig }, run: Started): Promise<CanaryOutcome> {
+  const { clock, log } = context;
+  const { canary, previous, timeoutMs, started, appliedAt } = run;
   const ready = await watchRollout(context, { namespace: plan.namespace, name: canary.metadata.name, timeoutMs, readyIsEnough: true });
   if (ready.phase !== 'complete') {
     const diagnosis = await diagnose(context, plan.namespace, canary);
@@ -83,7 +112,7 @@ export async function runCanary(context: ClusterContext, plan: ReleasePlan & { s
   return { kind: 'abort', stage: 'analysis', reason: analysis.decision.reason, inconclusive: analysis.decision.inconclusive, details, marks };
 }
 
-function startLine(plan: ReleasePlan & { strategy: CanaryConfig }, canary: KubeObject, previous: PreviousRelease): string {
+function startLine(plan: DeploymentPlan & { strategy: CanaryConfig }, canary: KubeObject, previous: PreviousRelease): string {
   const pods = (canary.spec as { replicas: number }).replicas;
   const stable = previous.replicas ?? plan.minReplicas ?? 1;
   const share = Math.round((100 * pods) / (pods + stable));
@@ -103,7 +132,7 @@ function podLines(analysis: AnalysisResult, canary: KubeObject, previous: Previo
 /** Deletes the canary Deployment (its pods go with it); `line` says what happened. Never throws. */
 export async function removeCanary(
   { cluster, log }: ClusterContext,
-  plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>,
+  plan: Pick<DeploymentPlan, 'deploymentName' | 'namespace'>,
 ): Promise<{ readonly removed: boolean; readonly line: string }> {
   const name = canaryName(plan.deploymentName);
   const deleted = await cluster.delete('deployment', name, plan.namespace);
@@ -118,7 +147,7 @@ export async function removeCanary(
  * Before a release: a canary left by a deploy that stopped mid-canary (killed, or its machine gone) still serves its
  * share on the version that was being analysed. It is removed, and said so. Returns whether there was one.
  */
-export async function removeLeftoverCanary(context: ClusterContext, plan: Pick<ReleasePlan, 'deploymentName' | 'namespace'>): Promise<boolean> {
+export async function removeLeftoverCanary(context: ClusterContext, plan: Pick<DeploymentPlan, 'deploymentName' | 'namespace'>): Promise<boolean> {
   const { cluster, log } = context;
   const name = canaryName(plan.deploymentName);
   const got = await cluster.getDeployment(name, plan.namespace);

@@ -87,7 +87,7 @@ function portableRelease(options: HelmExportOptions, deps: PrepareDeps): { objec
     throw inputError(`--target ${JSON.stringify(options.target)} is not a portable target (allowed: ${allowed}); aws environments are deployed with npm run deploy`);
   }
   const images = Object.fromEntries(imagesInUse(deps.config.images, portable.workloads).map((i) => [i.name, SENTINEL_IMAGE]));
-  const prepareOptions: PrepareOptions = { env: options.target, images };
+  const prepareOptions: PrepareOptions = { env: options.target, images, everyImage: true };
   const { release } = prepare(prepareOptions, deps);
   return {
     objects: [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects].map(clone),

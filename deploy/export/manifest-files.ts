@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
+import { parseImageArgs } from '../args';
 import { inputError } from '../errors';
 import { assertNoPlaceholders, toYaml, type KubeObject } from '../manifests';
 import { prepare, resolveTarget, targetImages, type PrepareDeps, type PrepareOptions } from '../phases/prepare';
@@ -34,27 +35,8 @@ export interface RenderCommandResult {
   readonly notes: readonly string[];
 }
 
-/** The --image values: `<name>=<ref>` by name, or one bare reference. A name given twice is refused. */
-export function parseImageArgs(values: readonly string[]): { readonly bare?: string; readonly named: Readonly<Record<string, string>> } {
-  if (values.length === 0) throw inputError('--image required: --image <name>=<ref> per image the target runs (or --image <ref> when it runs one)');
-  const named: Record<string, string> = {};
-  const bare: string[] = [];
-  for (const value of values) {
-    const eq = value.indexOf('=');
-    if (eq < 0) {
-      bare.push(value);
-      continue;
-    }
-    const name = value.slice(0, eq);
-    if (name === '') throw inputError(`--image ${value}: the image name before "=" is empty; expected --image <name>=<ref>`);
-    if (name in named) throw inputError(`--image ${name} is given twice (${named[name]}, ${value.slice(eq + 1)}); give each image name once`);
-    named[name] = value.slice(eq + 1);
-  }
-  if (bare.length > 0 && (bare.length > 1 || Object.keys(named).length > 0)) {
-    throw inputError(`--image ${bare[0]}: a bare reference is accepted only alone (for a target of one image); name each image: --image <name>=<ref>`);
-  }
-  return { ...(bare.length ? { bare: bare[0] } : {}), named };
-}
+/** The --image values (shared with the deploy command). */
+export { parseImageArgs } from '../args';
 
 /**
  * Renders and writes; throws DeployError (exit 2) before writing anything on bad input.
@@ -69,7 +51,7 @@ export function renderRelease(options: RenderCommandOptions, deps: PrepareDeps &
   }
   const outDir = checkOutDir(options.outDir, deps.repoRoot);
   const images = imagesByName(options.images, deps, options.env);
-  const prepareOptions: PrepareOptions = { env: options.env, images, outputsFile: options.outputsFile };
+  const prepareOptions: PrepareOptions = { env: options.env, images, outputsFile: options.outputsFile, everyImage: true };
   const prepared = prepare(prepareOptions, deps);
   const { release } = prepared;
   const objects = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects];

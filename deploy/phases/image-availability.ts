@@ -6,6 +6,8 @@
  */
 import { DescribeImagesCommand, ECRClient, type ImageIdentifier } from '@aws-sdk/client-ecr';
 import type { AwsClientOptions } from '../adapters/eks';
+import { cancellableClock } from '../cancellation';
+import { systemClock } from '../clock';
 import type { DeployContext, Log } from '../context';
 import { clusterError, inputError } from '../errors';
 
@@ -41,6 +43,11 @@ export interface ImageAvailabilityOptions extends AwsClientOptions {
    */
   readonly pollMs?: number;
   readonly log: Log;
+  /**
+   * Aborted when the deploy is cancelled: the wait ends at once with `Cancelled`.
+   * @default - never aborted
+   */
+  readonly cancellation?: AbortSignal;
 }
 
 /** What one DescribeImages answered. */
@@ -95,7 +102,7 @@ export async function waitForEcrImage(image: EcrImage, options: ImageAvailabilit
         );
       }
       options.log(`image: waiting for ${describeImage(image)} to arrive by replication (${elapsed}s of at most ${options.waitSeconds}s)`);
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      await cancellableClock(systemClock, options.cancellation ?? new AbortController().signal).sleep(pollMs);
     }
   } finally {
     client.destroy();
@@ -103,9 +110,9 @@ export async function waitForEcrImage(image: EcrImage, options: ImageAvailabilit
 }
 
 /** Every ECR image of the release (others are skipped: nothing to check there), one after the other. */
-export async function checkReleaseImages({ aws, log }: DeployContext, images: readonly string[], waitSeconds: number): Promise<void> {
+export async function checkReleaseImages({ aws, log, cancellation }: DeployContext, images: readonly string[], waitSeconds: number): Promise<void> {
   for (const image of images) {
     const ecr = parseEcrImage(image);
-    if (ecr) await waitForEcrImage(ecr, { ...aws, waitSeconds, log });
+    if (ecr) await waitForEcrImage(ecr, { ...aws, waitSeconds, log, cancellation });
   }
 }

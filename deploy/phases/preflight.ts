@@ -7,6 +7,7 @@ import type { ClusterContext, PreflightCheck } from '../context';
 import { inputError } from '../errors';
 import { bindingsToReleaseRoles, type KubeObject } from '../manifests';
 import { indent } from '../text';
+import { admissionPod } from './cron-job';
 import { allObjects, type ReleasePlan } from './plan';
 
 export interface PreflightResult {
@@ -28,7 +29,9 @@ export async function preflight(context: ClusterContext, plan: ReleasePlan, chec
     log(`${deferred.map((b) => `RoleBinding ${b.metadata.name}`).join(', ')}: not in the dry run (binds a Role this release creates first); validated by the apply itself`);
   }
   // Without the Namespace, namespaced objects cannot be dry-run: only the Namespace itself is.
-  const objects = plan.namespaceExists ? allObjects(plan).filter((o) => !deferred.includes(o)) : plan.namespaceObject ? [plan.namespaceObject] : [];
+  // A CronJob's pods are admitted (Pod Security) only when a run creates them: a Pod from its jobTemplate is dry-run too.
+  const pods = plan.workloads.flatMap((w) => (w.kind === 'cronJob' ? [admissionPod(w, true)] : []));
+  const objects = plan.namespaceExists ? [...allObjects(plan).filter((o) => !deferred.includes(o)), ...pods] : plan.namespaceObject ? [plan.namespaceObject] : [];
   if (objects.length > 0) {
     const dry = await cluster.apply(objects, { dryRun: true });
     if (!dry.ok) throw inputError(`the API server rejects the release (server-side dry run; nothing applied):\n${indent(dry.error)}`);
@@ -47,7 +50,7 @@ export async function preflight(context: ClusterContext, plan: ReleasePlan, chec
  * Such a binding is validated by the apply itself, right after its Role.
  */
 async function deferredBindings(cluster: Cluster, plan: ReleasePlan): Promise<KubeObject[]> {
-  const bindings = plan.namespaceExists ? bindingsToReleaseRoles(plan.objects) : [];
+  const bindings = plan.namespaceExists ? bindingsToReleaseRoles(allObjects(plan)) : [];
   if (bindings.length === 0) return [];
   const bind = await cluster.canI('bind', 'roles.rbac.authorization.k8s.io', plan.namespace);
   if (bind.ok && bind.value) return [];

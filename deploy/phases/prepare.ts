@@ -13,16 +13,16 @@ import {
   OutputsError,
   parseImageReference,
   readWorkloadOutputs,
-  imagesInUse,
-  releasedServiceName,
   type DeployTarget,
   type EnvironmentConfig,
   type PlatformConfig,
+  type Workload,
   type WorkloadOutputs,
 } from '../../config';
 import type { DeployOptions } from '../args';
 import { inputError } from '../errors';
-import { assertNoPlaceholders, objectRef, parseManifests, podImages, prepareRelease, readManifestDir, type KubeObject, type ManifestSource, type ReleaseSet } from '../manifests';
+import { assertNoPlaceholders, podImages, prepareRelease, readManifestDir, toYaml, type KubeObject, type ManifestSource, type ReleaseSet } from '../manifests';
+import { classifyManifestFiles, ownerOf, selectWorkloads, type Selection, type SelectedFile } from './select';
 import { oidcSecretNames } from '../rules/secrets';
 
 /** One rendered file (charts/app.ts RenderedFile): the namespace-level objects, or one workload's. */
@@ -47,8 +47,8 @@ export interface ReleaseFile {
 
 export type ResolvedTarget = DeployTarget & {
   readonly namespace: string;
-  /** The Deployment this command releases and watches: the target's first service (config releasedServiceName). */
-  readonly deploymentName: string;
+  /** The target's workloads, in declaration order (the order releases go in). */
+  readonly workloads: readonly Workload[];
 };
 
 /** What `prepare` needs: the validated configuration and the chart renderer (charts/app.ts renderTarget). */
@@ -57,66 +57,139 @@ export interface PrepareDeps {
   readonly render: RenderFn;
 }
 
+/** One workload of the release: its own objects (its ApplySet), and the Deployment or CronJob that runs its pods. */
+export interface PreparedWorkload {
+  readonly name: string;
+  readonly workload: Workload;
+  /** Labelled and namespaced, in apply order. */
+  readonly objects: readonly KubeObject[];
+  /** Its Deployment (service, worker) or CronJob. */
+  readonly owner: KubeObject;
+}
+
 /** Everything that can be checked without a cluster: the release to apply. */
 export interface PreparedRelease {
   readonly target: ResolvedTarget;
   readonly outputs?: WorkloadOutputs;
+  /** Every object of the release (the Namespace split off): the namespace-level ones and the released workloads'. */
   readonly release: ReleaseSet;
+  /**
+   * The namespace-level objects besides the Namespace (default deny, shared RBAC): their own ApplySet.
+   * @default - undefined with --manifests when no file holds namespace-level objects: that set is left as it is
+   */
+  readonly namespaceObjects?: readonly KubeObject[];
+  /** The released workloads, in declaration order. */
+  readonly workloads: readonly PreparedWorkload[];
   readonly sources: readonly ManifestSource[];
   /** Names of OIDC client Secrets the Ingresses need (created from Secrets Manager). */
   readonly oidcSecrets: readonly string[];
   /** Warnings of the image policy (`checkDeployImage`), printed before anything is applied. */
   readonly imageWarnings: readonly string[];
   /**
-   * The release split as the chart renders it (namespace file first, then one file per workload).
+   * The release split as the chart renders it (namespace file first, then one file per released workload).
    * @default - undefined with --manifests (the files are the operator's)
    */
   readonly files?: readonly ReleaseFile[];
 }
 
 /** The options `prepare` reads (a `render` command passes the same). */
-export type PrepareOptions = Pick<DeployOptions, 'env' | 'image' | 'outputsFile' | 'manifestsDir' | 'kubeconfig'> & {
+export type PrepareOptions = Pick<DeployOptions, 'env' | 'image' | 'images' | 'workloads' | 'outputsFile' | 'manifestsDir' | 'kubeconfig'> & {
   /**
-   * A reference per image name (`render -- --image <name>=<ref>`), instead of `image`: every image the target runs,
-   * no other.
-   * @default - `image` for the target's one image
+   * Every image the target runs needs a reference (render writes the whole target).
+   * @default false - the workloads that run the given images are released
    */
-  readonly images?: Readonly<Record<string, string>>;
+  readonly everyImage?: boolean;
 };
+
+/** A reference that is never applied: the chart renders every workload, the release keeps only the selected ones. */
+const UNRELEASED_IMAGE = (name: string) => `unreleased.invalid/${name}:not-released`;
 
 export function prepare(options: PrepareOptions, deps: PrepareDeps): PreparedRelease {
   const target = resolveTarget(deps.config, options.env);
   if (options.image !== undefined) checkImageReference(options.image, '--image');
   for (const [name, ref] of Object.entries(options.images ?? {})) checkImageReference(ref, `--image ${name}=${ref}`);
+  const selection = options.manifestsDir ? undefined : selectWorkloads(deps.config, target, options);
   const outputs = cloudOutputs(options, deps.config, target);
-  const rendered = options.manifestsDir ? undefined : renderSource(imagesFor(deps.config, target, options), outputs, target, deps);
-  const sources = rendered ? [rendered.source] : readManifestDir(options.manifestsDir!);
-  assertNoPlaceholders(sources);
-  const release = prepareRelease(parseManifests(sources), target.namespace, target.deploymentName, target.name);
-  const images = [...new Set([...podImages(release.deployment), ...Object.values(options.images ?? {})])];
-  for (const image of images) checkImageReference(image, `Deployment ${target.deploymentName}`);
-  const imageWarnings = images.flatMap((image) => imagePolicy(image, target));
-  if (outputs) for (const image of images) checkImageRegistry(image, outputs, target.name);
-  if (options.image && !images.includes(options.image)) {
-    throw inputError(`the rendered Deployment runs ${images.join(', ')}, not the requested image ${options.image}`);
-  }
-  const oidcSecrets = oidcSecretNames(release.objects);
+  const rendered = selection && renderSelected(selection, outputs, target, deps);
+  const files = rendered ? rendered.selected : manifestFiles(options.manifestsDir!, target, options.workloads);
+  const sources = files.map((f) => ({ name: selection ? `<rendered ${target.name}>/${f.file}` : f.file, text: toYaml(f.objects) }));
+  if (selection) assertNoPlaceholders(sources);
+  const release = prepareRelease(
+    files.flatMap((f) => f.objects),
+    target.namespace,
+    target.name,
+  );
+  const placed = placeObjects(release, files);
+  const imageWarnings = checkImages(placed.workloads, target, outputs, options);
+  // The shared Secrets the target's Ingresses need, released or not: they are namespace-level (a release of the worker
+  // applies the namespace-level set too, and must not prune the Secret web's Ingress reads).
+  const oidcSecrets = oidcSecretNames(rendered ? rendered.all : release.objects);
   if (oidcSecrets.length > 0 && !outputs) {
     throw inputError(`the Ingress authenticates through OIDC and needs Secret ${oidcSecrets.join(', ')} from Secrets Manager: pass --outputs <cdk-outputs.json>`);
   }
-  const files = rendered?.files && releaseFiles(release, rendered.files);
-  return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...(files ? { files } : {}) };
+  const { files: split, ...byWorkload } = placed;
+  return { target, outputs, release, sources, oidcSecrets, imageWarnings, ...byWorkload, ...(selection ? { files: split } : {}) };
 }
 
-/** The release's objects grouped by the file the chart rendered each into (kind, namespace and name identify them). */
-function releaseFiles(release: ReleaseSet, rendered: readonly RenderedFileSource[]): ReleaseFile[] {
-  const all = [...(release.namespaceObject ? [release.namespaceObject] : []), ...release.objects];
+/** `--manifests`: the folder's files, refused while they hold placeholders, each one the namespace's or one workload's. */
+function manifestFiles(dir: string, target: ResolvedTarget, workloads: readonly string[] | undefined): SelectedFile[] {
+  const sources = readManifestDir(dir);
+  assertNoPlaceholders(sources);
+  return classifyManifestFiles(sources, target, workloads);
+}
+
+/** Renders the target and keeps the namespace-level file and the selected workloads' files. */
+function renderSelected(selection: Selection, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): { selected: SelectedFile[]; all: KubeObject[] } {
+  const images = Object.fromEntries(target.workloads.map((w) => [w.image, selection.images[w.image] ?? UNRELEASED_IMAGE(w.image)]));
+  const rendered = renderFiles(images, outputs, target, deps);
+  const byName = new Map(selection.workloads.map((w) => [w.name, w]));
+  const selected = rendered
+    .filter((f) => !f.workload || byName.has(f.workload))
+    .map((f) => ({ file: f.file, ...(f.workload ? { workload: byName.get(f.workload)! } : {}), objects: f.objects as KubeObject[] }));
+  return { selected, all: rendered.flatMap((f) => f.objects as KubeObject[]) };
+}
+
+/**
+ * The prepared objects (labelled, namespaced, in apply order) back in their files: the namespace-level ones, and per
+ * workload its objects and its Deployment or CronJob. Kind and name identify an object within the namespace.
+ */
+function placeObjects(release: ReleaseSet, files: readonly SelectedFile[]): Pick<PreparedRelease, 'namespaceObjects' | 'workloads' | 'files'> {
   const key = (o: { kind?: string; metadata?: { name?: string } }) => `${o.kind}/${o.metadata?.name}`;
-  const fileOf = new Map<string, string>();
-  for (const f of rendered) for (const o of f.objects) fileOf.set(key(o as KubeObject), f.file);
-  const unplaced = all.filter((o) => !fileOf.has(key(o)));
-  if (unplaced.length > 0) throw new Error(`prepare: ${unplaced.map(objectRef).join(', ')} belong to no rendered file`);
-  return rendered.map((f) => ({ file: f.file, ...(f.workload ? { workload: f.workload } : {}), objects: all.filter((o) => fileOf.get(key(o)) === f.file) }));
+  const fileOf = new Map<string, SelectedFile>();
+  for (const f of files) for (const o of f.objects) fileOf.set(key(o), f);
+  const of = (f: SelectedFile) => release.objects.filter((o) => fileOf.get(key(o)) === f);
+  const namespaceFiles = files.filter((f) => !f.workload);
+  const workloads = files
+    .filter((f): f is SelectedFile & { workload: Workload } => f.workload !== undefined)
+    .map((f) => ({ name: f.workload.name, workload: f.workload, objects: of(f), owner: ownerOf(f.workload, of(f))! }))
+    .sort((a, b) => order(files, a.workload) - order(files, b.workload));
+  const withNamespace = (f: SelectedFile) => [...(release.namespaceObject && fileOf.get(key(release.namespaceObject)) === f ? [release.namespaceObject] : []), ...of(f)];
+  return {
+    ...(namespaceFiles.length > 0 ? { namespaceObjects: namespaceFiles.flatMap(of) } : {}),
+    workloads,
+    files: files.map((f) => ({ file: f.file, ...(f.workload ? { workload: f.workload.name } : {}), objects: withNamespace(f) })),
+  };
+}
+
+const order = (files: readonly SelectedFile[], w: Workload) => files.findIndex((f) => f.workload === w);
+
+/**
+ * Every image of every released workload: the grammar, the environment's policy (production: by digest), the
+ * environment's registry; a bare --image must be what the release runs. Returns the policy's warnings.
+ */
+function checkImages(workloads: readonly PreparedWorkload[], target: ResolvedTarget, outputs: WorkloadOutputs | undefined, options: PrepareOptions): string[] {
+  const warnings: string[] = [];
+  for (const w of workloads) {
+    const images = podImages(w.owner);
+    for (const image of images) checkImageReference(image, `${w.owner.kind} ${w.name}`);
+    for (const image of images) warnings.push(...imagePolicy(image, target, w));
+    if (outputs) for (const image of images) checkImageRegistry(image, outputs, target.name);
+  }
+  const running = [...new Set(workloads.flatMap((w) => podImages(w.owner)))];
+  if (options.image && !running.includes(options.image)) {
+    throw inputError(`the rendered workloads run ${running.join(', ')}, not the requested image ${options.image}`);
+  }
+  return [...new Set(warnings)];
 }
 
 /** Environment (aws) or portable target by name; the error lists every allowed name. */
@@ -124,10 +197,7 @@ export function resolveTarget(config: PlatformConfig, name: string): ResolvedTar
   const target = findTarget(config, name);
   if (target) {
     const declared = target.kind === 'aws' ? target.env : target.target;
-    const deploymentName = releasedServiceName(declared.workloads);
-    if (!deploymentName)
-      throw inputError(`${target.kind === 'aws' ? 'environment' : 'target'} "${name}" declares no service; the deploy command releases a service (with the workloads beside it)`);
-    return { ...target, namespace: declared.namespace, deploymentName };
+    return { ...target, namespace: declared.namespace, workloads: declared.workloads };
   }
   const allowed = [...config.environments.map((e) => `"${e.name}" (aws)`), ...config.portableTargets.map((t) => `"${t.name}" (portable)`)];
   throw inputError(`unknown environment ${JSON.stringify(name)}; allowed: ${allowed.join(', ')}`);
@@ -172,18 +242,15 @@ export function loadOutputs(file: string, config: PlatformConfig, env: Environme
   return outputs;
 }
 
-function renderSource(
-  images: Readonly<Record<string, string>>,
-  outputs: WorkloadOutputs | undefined,
-  target: ResolvedTarget,
-  deps: PrepareDeps,
-): { source: ManifestSource; files?: readonly RenderedFileSource[] } {
+function renderFiles(images: Readonly<Record<string, string>>, outputs: WorkloadOutputs | undefined, target: ResolvedTarget, deps: PrepareDeps): readonly RenderedFileSource[] {
+  let rendered: ReturnType<RenderFn>;
   try {
-    const rendered = deps.render(deps.config, target.name, { images, outputs });
-    return { source: { name: `<rendered ${target.name}>`, text: rendered.yaml }, files: rendered.files };
+    rendered = deps.render(deps.config, target.name, { images, outputs });
   } catch (e) {
     throw inputError(`cannot render "${target.name}": ${(e as Error).message}`);
   }
+  if (!rendered.files) throw new Error(`prepare: the renderer returned no files for "${target.name}" (one per workload and the namespace's)`);
+  return rendered.files;
 }
 
 /** `<account>.dkr.ecr.<region>.<suffix>/<repository>` of an ECR reference (tag and digest dropped). */
@@ -205,11 +272,11 @@ function checkImageRegistry(image: string, outputs: WorkloadOutputs, environment
 }
 
 /** Production: by digest only; elsewhere a tag outside ECR is allowed with a warning (config/image.ts checkDeployImage). */
-function imagePolicy(image: string, target: ResolvedTarget): readonly string[] {
+function imagePolicy(image: string, target: ResolvedTarget, workload: PreparedWorkload): readonly string[] {
   try {
     return checkDeployImage(image, { name: target.name, production: target.kind === 'aws' && target.env.production }).warnings;
   } catch (e) {
-    if (e instanceof ImageReferenceError) throw inputError(`Deployment ${target.deploymentName}: ${e.message}`);
+    if (e instanceof ImageReferenceError) throw inputError(`${workload.owner.kind} ${workload.name}: ${e.message}`);
     throw e;
   }
 }
@@ -224,43 +291,4 @@ function checkImageReference(image: string, what: string): void {
   }
 }
 
-/** The images the target's workloads run, in the order of the configuration's `images`. */
-export function targetImages(config: PlatformConfig, target: ResolvedTarget): string[] {
-  const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
-  return imagesInUse(config.images, workloads).map((i) => i.name);
-}
-
-/**
- * A reference for every image the target runs: `images` by name (render), or the one --image for a target of one
- * image. A target whose workloads run several images is released image by image (`--image <name>=<ref>`), which the
- * deploy command does not do yet: refused, nothing applied.
- */
-function imagesFor(config: PlatformConfig, target: ResolvedTarget, options: PrepareOptions): Record<string, string> {
-  const used = targetImages(config, target);
-  const allowed = used.map((n) => `"${n}"`).join(', ');
-  if (options.images) {
-    const declared = config.images.map((i) => i.name);
-    const problems: string[] = [];
-    for (const name of Object.keys(options.images)) {
-      if (!declared.includes(name)) problems.push(`--image ${name}=…: the configuration declares no image "${name}"; allowed: ${allowed}`);
-      else if (!used.includes(name)) problems.push(`--image ${name}=…: no workload of "${target.name}" runs image "${name}"; allowed: ${allowed}`);
-    }
-    for (const name of used) if (!(name in options.images)) problems.push(`image "${name}" (run by ${runBy(target, name)}) has no reference: add --image ${name}=<ref>`);
-    if (problems.length > 0) throw inputError(problems.join('\n'));
-    return { ...options.images };
-  }
-  if (used.length !== 1) {
-    throw inputError(
-      `target "${target.name}" runs ${used.length} images (${used.join(', ')}); --image names one: release a target of one image, or render its manifests per image (npm run render -- --image <name>=<ref> …) and deploy them with --manifests`,
-    );
-  }
-  return { [used[0]]: options.image! };
-}
-
-function runBy(target: ResolvedTarget, image: string): string {
-  const workloads = target.kind === 'aws' ? target.env.workloads : target.target.workloads;
-  return workloads
-    .filter((w) => w.image === image)
-    .map((w) => `workload "${w.name}"`)
-    .join(', ');
-}
+export { targetImages } from './select';

@@ -1,11 +1,12 @@
 /**
  * Phase 7b: the result of a release — timings measured once (from the marks the orchestrator takes), the success
- * line, the failure report, and the machine-readable `deploy-result` line.
+ * line, the failure report, per workload and combined (the worst outcome decides the exit code), and the
+ * machine-readable `deploy-result` line.
  */
 import { seconds } from '../clock';
 import { EXIT, type ExitCode } from '../errors';
 import type { PreviousRelease } from './apply';
-import type { ReleasePlan } from './plan';
+import type { DeploymentPlan } from './plan';
 import type { RollbackOutcome } from './rollback';
 import type { RolloutOutcome } from './watch';
 
@@ -31,7 +32,26 @@ export interface DeployTimings {
   readonly totalMs?: number;
 }
 
-export type DeployOutcome = 'applied' | 'dry-run' | 'diff' | 'rolled-back' | 'rollback-failed' | 'canary-aborted' | 'canary-removed' | 'no-canary';
+export type DeployOutcome =
+  | 'applied'
+  | 'dry-run'
+  | 'diff'
+  | 'rolled-back'
+  | 'rollback-failed'
+  | 'canary-aborted'
+  | 'canary-removed'
+  | 'no-canary'
+  /** The API server rejected a workload's apply (exit 5): it may be partly applied. */
+  | 'apply-failed';
+
+/** A workload that was not released: an earlier workload of the same release failed, so the release stopped. */
+export type NotReleased = 'not-released';
+
+/**
+ * How a deploy ended without a result: refused (a DeployError), an invalid configuration, cancelled by a signal, or
+ * an internal error (a bug).
+ */
+export type EndedOutcome = 'refused' | 'invalid-input' | 'cancelled' | 'internal-error';
 
 /** What the canary of a canary release did. */
 export interface CanarySummary {
@@ -55,6 +75,53 @@ export interface DeployResult {
   readonly reason?: string;
   /** A canary release: what its canary did. */
   readonly canary?: CanarySummary;
+  /** Per workload, in release order (a release of several workloads; the top-level fields are the deciding one's). */
+  readonly workloads?: Readonly<Record<string, WorkloadResult>>;
+}
+
+/** One workload's result: released (its own outcome and exit code), or not released. */
+export type WorkloadResult = DeployResult | { readonly outcome: NotReleased };
+
+/**
+ * How bad an exit code is, for the combined result: 4 (a workload failed and is not restored) > 5 (an apply was
+ * rejected midway: partly applied) > 1 (failed and restored, or a canary aborted) > 0. Exit codes 2, 3 and 6 refuse
+ * the whole release before anything is applied, so they never meet the others.
+ */
+const SEVERITY: readonly ExitCode[] = [EXIT.ok, EXIT.rolledBack, EXIT.applyFailed, EXIT.rollbackFailed];
+const severity = (code: ExitCode) => SEVERITY.indexOf(code);
+
+/**
+ * The release's result from its workloads': the exit code and outcome of the worst one, and its timings and canary
+ * at the top level (today's fields; with every workload applied, the first one's), plus the `workloads` map.
+ */
+export function combinedResult(results: readonly (readonly [string, WorkloadResult])[]): DeployResult {
+  const released = results.map(([, r]) => r).filter((r): r is DeployResult => r.outcome !== 'not-released');
+  const deciding = released.reduce((worst, r) => (severity(r.exitCode) > severity(worst.exitCode) ? r : worst), released[0]);
+  const { workloads: _nested, ...top } = deciding;
+  return { ...top, workloads: Object.fromEntries(results) };
+}
+
+/** The workloads a failed release rolled back (restored to what ran before), by name. */
+export function rolledBackWorkloads(result: DeployResult): string[] {
+  return Object.entries(result.workloads ?? {})
+    .filter(([, r]) => r.outcome === 'rolled-back')
+    .map(([name]) => name);
+}
+
+/** The last section: one line per workload (what happened to it), and what was rolled back. */
+export function releaseSummary(target: string, result: DeployResult): string {
+  const lines = Object.entries(result.workloads ?? {}).map(([name, r]) => `  ${name}: ${workloadLine(r)}`);
+  const count = lines.length;
+  const rolledBack = rolledBackWorkloads(result);
+  if (rolledBack.length) lines.push(`  rolled back: ${rolledBack.join(', ')} (restored to what ran before)`);
+  return [`release of ${target} (${count} workload${count === 1 ? '' : 's'}), exit ${result.exitCode}:`, ...lines].join('\n');
+}
+
+function workloadLine(r: WorkloadResult): string {
+  if (r.outcome === 'not-released') return 'not released (an earlier workload of this release failed; it runs what ran before)';
+  const t = r.timings;
+  const took = t?.totalMs !== undefined ? ` in ${seconds(t.totalMs)}s` : '';
+  return `${r.outcome} (exit ${r.exitCode})${took}${r.reason ? `: ${r.reason.split('\n')[0]}` : ''}`;
 }
 
 export function successResult(marks: ReleaseMarks): DeployResult {
@@ -81,7 +148,7 @@ export function failureResult(marks: ReleaseMarks, failure: RolloutOutcome, roll
 }
 
 /** After the apply: what the watch waits for. */
-export function watchingLine(plan: Pick<ReleasePlan, 'deploymentName' | 'minReplicas'>, applyMs: number, timeoutSeconds: number): string {
+export function watchingLine(plan: Pick<DeploymentPlan, 'deploymentName' | 'minReplicas'>, applyMs: number, timeoutSeconds: number): string {
   const autoscaler = plan.minReplicas !== undefined ? `; done when at least ${plan.minReplicas} replicas (HorizontalPodAutoscaler minReplicas) are available` : '';
   return `applied in ${seconds(applyMs)}s; watching the rollout of deployment/${plan.deploymentName} (timeout ${timeoutSeconds}s${autoscaler})`;
 }
@@ -125,15 +192,30 @@ function timingsLine(m: ReleaseMarks): string {
   return `timings: ${parts.join(' · ')}`;
 }
 
-/** The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and benchmarks. */
-export function resultLine(
-  result: (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary'> & { readonly timings?: DeployTimings }) | { readonly outcome: 'refused'; readonly exitCode: ExitCode },
-): string {
+type ResultFields = (Pick<DeployResult, 'outcome' | 'exitCode' | 'canary' | 'workloads'> & { readonly timings?: DeployTimings }) | WorkloadResult;
+
+/**
+ * The last stdout line (`deploy-result: {…}`): outcome, exit code and timings in seconds, for the pipeline and
+ * benchmarks; a release of workloads adds `"workloads":{"<name>":{"outcome":…,…}}` (each with the same fields) and
+ * `"rolledBack":[…]`.
+ */
+export function resultLine(result: ResultFields | { readonly outcome: EndedOutcome; readonly exitCode: ExitCode }): string {
+  const workloads = 'workloads' in result && result.workloads ? result.workloads : undefined;
+  const rolledBack = workloads ? rolledBackWorkloads(result as DeployResult) : [];
+  const fields = {
+    ...resultFields(result),
+    ...(rolledBack.length ? { rolledBack } : {}),
+    ...(workloads ? { workloads: Object.fromEntries(Object.entries(workloads).map(([name, r]) => [name, resultFields(r)])) } : {}),
+  };
+  return `deploy-result: ${JSON.stringify(fields)}`;
+}
+
+function resultFields(result: ResultFields | { readonly outcome: EndedOutcome; readonly exitCode: ExitCode }): Record<string, unknown> {
   const t = 'timings' in result ? result.timings : undefined;
   const c = 'canary' in result ? result.canary : undefined;
-  const fields = {
+  return {
     outcome: result.outcome,
-    exitCode: result.exitCode,
+    exitCode: 'exitCode' in result ? result.exitCode : undefined,
     applySeconds: t && seconds(t.applyMs),
     rolloutSeconds: t?.rolloutMs !== undefined ? seconds(t.rolloutMs) : undefined,
     detectSeconds: t?.detectMs !== undefined ? seconds(t.detectMs) : undefined,
@@ -147,5 +229,4 @@ export function resultLine(
     abortSeconds: c?.decision === 'aborted' && c.analysisMs !== undefined ? seconds(c.analysisMs) : undefined,
     analysisSeconds: c?.decision === 'promoted' && c.analysisMs !== undefined ? seconds(c.analysisMs) : undefined,
   };
-  return `deploy-result: ${JSON.stringify(fields)}`;
 }

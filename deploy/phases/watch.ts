@@ -1,10 +1,11 @@
 /**
  * Phase 6: polls the Deployment until it completes, fails (progress deadline, or a pluggable check such as
- * crash-looping pods) or times out; prints a line whenever the replica counts change.
+ * crash-looping pods) or times out; prints a line whenever the replica counts change, and at least every
+ * `context.progressMs` (15 s) what it waits for.
  */
 import { seconds } from '../clock';
 import type { ClusterContext } from '../context';
-import { everyReplicaUpdatedAndReady, evaluateRollout, progressLine, UPDATED_AND_READY, type DeploymentLike, type RolloutState } from '../rules/rollout';
+import { everyReplicaUpdatedAndReady, evaluateRollout, progressLine, UPDATED_AND_READY, waitingLine, type DeploymentLike, type RolloutState } from '../rules/rollout';
 
 /** What to watch; the poll interval, the clock and the rollout checks (`context.rolloutChecks`) come from the context. */
 export interface WatchOptions {
@@ -43,11 +44,11 @@ export interface RolloutOutcome {
 }
 
 export async function watchRollout(context: ClusterContext, options: WatchOptions): Promise<RolloutOutcome> {
-  const { cluster, clock, log } = context;
+  const { cluster, clock } = context;
   const { namespace, name } = options;
   const t0 = clock.now();
   const maxErrors = options.maxReadErrors ?? 10;
-  let last = '';
+  const progress = progressLog(context, options, t0);
   let lastState: RolloutState | undefined;
   let errors = 0;
   for (;;) {
@@ -56,14 +57,7 @@ export async function watchRollout(context: ClusterContext, options: WatchOption
       errors = 0;
       const state = evaluateRollout(read.value, { minReplicas: options.minReplicas });
       lastState = state;
-      const line = `${options.restoring ? 'restore' : 'rollout'}: ${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
-      if (line !== last)
-        log(
-          `  [${seconds(clock.now() - t0)
-            .toFixed(1)
-            .padStart(5)}s] ${line}`,
-        );
-      last = line;
+      await progress(read.value, state);
       const outcome = await decide(context, options, read.value, state);
       if (outcome) return outcome;
     } else if (++errors >= maxErrors) {
@@ -75,6 +69,39 @@ export async function watchRollout(context: ClusterContext, options: WatchOption
     }
     await clock.sleep(context.pollMs);
   }
+}
+
+/**
+ * Prints a line whenever the replica counts change, and while they do not, a line saying what the rollout waits for
+ * (with why its pods are not Ready: e.g. the ALB's target registration) so that no two lines are more than
+ * `context.progressMs` apart.
+ */
+function progressLog(context: ClusterContext, options: WatchOptions, t0: number): (deployment: DeploymentLike, state: RolloutState) => Promise<void> {
+  const { clock, log } = context;
+  const kind = options.restoring ? 'restore' : 'rollout';
+  const stamp = (now: number) =>
+    `  [${seconds(now - t0)
+      .toFixed(1)
+      .padStart(5)}s] ${kind}: `;
+  let last = '';
+  let lastAt = t0;
+  return async (deployment, state) => {
+    const now = clock.now();
+    const line = `${progressLine(state)}${state.phase === 'progressing' ? '' : ` — ${state.phase}`}`;
+    if (line !== last) {
+      log(`${stamp(now)}${line}`);
+      [last, lastAt] = [line, now];
+      return;
+    }
+    // The next poll would come too late for the next line: say what it waits for now.
+    if (state.phase === 'complete' || now - lastAt + context.pollMs < context.progressMs) return;
+    const selector = (deployment as { spec?: { selector?: { matchLabels?: Record<string, string> } } }).spec?.selector?.matchLabels;
+    const pods = selector ? await context.cluster.listPods(options.namespace, selector) : undefined;
+    // Restoring, a lingering ProgressDeadlineExceeded is not what it waits for: the previous revision's pods are.
+    const waiting = state.phase === 'failed' ? { ...state, reason: `${state.available} of ${state.desired} replicas available` } : state;
+    log(`${stamp(now)}${waitingLine(options.name, waiting, pods?.ok ? pods.value : [], now - t0, options.timeoutMs)}`);
+    lastAt = now;
+  };
 }
 
 /** Complete, failed (deadline or a check), or undefined to keep watching. */

@@ -126,7 +126,7 @@ export function autoscalerMinReplicas(objects: readonly unknown[], deploymentNam
 
 export interface PodLike {
   metadata?: { name?: string; creationTimestamp?: string; labels?: Record<string, string>; deletionTimestamp?: string };
-  spec?: { containers?: { name: string; image: string }[]; nodeName?: string };
+  spec?: { containers?: { name: string; image: string }[]; nodeName?: string; readinessGates?: { conditionType: string }[] };
   status?: {
     phase?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
@@ -164,4 +164,45 @@ export function describeUnreadyPods(pods: readonly PodLike[], events: readonly E
   }
   if (unready.length > limit) lines.push(`… and ${unready.length - limit} more not-ready pods`);
   return lines;
+}
+
+/** The readiness gate the AWS Load Balancer Controller injects: Ready only once the pod's ALB target is healthy. */
+const ALB_TARGET_GATE = 'target-health.elbv2.k8s.aws/';
+
+/** Why one pod is not Ready yet, in words (scheduling, a container starting, its readiness probe, a readiness gate). */
+export function whyNotReady(pod: PodLike): string {
+  const conditions = pod.status?.conditions ?? [];
+  const scheduled = conditions.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False') return `not scheduled (${scheduled.reason ?? '?'}${scheduled.message ? `: ${scheduled.message}` : ''})`;
+  const containers = pod.status?.containerStatuses ?? [];
+  const waiting = containers.find((c) => c.state?.waiting);
+  if (waiting) return `container ${waiting.name} ${waiting.state!.waiting!.reason ?? 'waiting'}`;
+  const unready = containers.find((c) => !c.ready);
+  if (unready) return `container ${unready.name} started, its readiness probe not passing yet`;
+  const gate = (pod.spec?.readinessGates ?? []).map((g) => g.conditionType).find((t) => conditions.find((c) => c.type === t)?.status !== 'True');
+  if (gate?.startsWith(ALB_TARGET_GATE)) return `ALB target registration (readiness gate ${gate}: Ready once the load balancer's health checks pass)`;
+  if (gate) return `readiness gate ${gate}`;
+  return 'not Ready yet';
+}
+
+/** The pods not Ready (and not terminating), grouped by why: e.g. "2 pods: ALB target registration (…)". */
+export function unreadyPodsLine(pods: readonly PodLike[]): string | undefined {
+  const counts = new Map<string, number>();
+  for (const pod of pods) {
+    const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    if (ready || pod.metadata?.deletionTimestamp) continue;
+    const why = whyNotReady(pod);
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  return [...counts].map(([why, n]) => `${n} pod${n === 1 ? '' : 's'}: ${why}`).join('; ');
+}
+
+/**
+ * A progress line while nothing changed, saying what the rollout waits for, e.g. "deployment/web waits: 1 of 2
+ * updated replicas available — 1 pod: ALB target registration (…) — 45 s of 600 s".
+ */
+export function waitingLine(name: string, state: RolloutState, pods: readonly PodLike[], elapsedMs: number, timeoutMs: number): string {
+  const unready = unreadyPodsLine(pods);
+  return `deployment/${name} waits: ${state.reason}${unready ? ` — ${unready}` : ''} — ${Math.round(elapsedMs / 1000)} s of ${Math.round(timeoutMs / 1000)} s`;
 }

@@ -88,7 +88,7 @@ describe('apply order', () => {
   test.each(['prod', 'generic'])('%s: the deploy command applies the objects in the order the chart renders them', (target) => {
     const rendered = renderTarget(platformConfig, target, { images: { app: 'registry.local/web:1.0.0' } }).objects as KubeObject[];
     const shuffled = [...rendered].reverse();
-    const release = prepareRelease(shuffled, 'web', 'web', target);
+    const release = prepareRelease(shuffled, 'web', target);
     expect(release.objects.map((o) => o.kind)).toEqual(rendered.filter((o) => o.kind !== 'Namespace').map((o) => o.kind));
   });
 });

@@ -38,7 +38,9 @@ describe('deploy arguments', () => {
   });
 
   test('--abort-canary: no image needed; it cannot be combined with a release', () => {
-    expect(parseDeployArgs(['--env', 'prod', '--abort-canary', '--kubeconfig', 'k'])).toMatchObject({ env: 'prod', mode: 'abort-canary', image: undefined });
+    expect(parseDeployArgs(['--env', 'prod', '--abort-canary', '--kubeconfig', 'k'])).not.toHaveProperty('image');
+    expect(parseDeployArgs(['--env', 'prod', '--abort-canary', '--kubeconfig', 'k', '--workload', 'web'])).toMatchObject({ mode: 'abort-canary', workloads: ['web'] });
+    expect(refusal(['--env', 'prod', '--abort-canary', '--workload', 'web', '--workload', 'api']).message).toBe('--abort-canary takes one --workload (given web, api)');
     expect(refusal(['--env', 'prod', '--abort-canary', '--image', 'web:1']).message).toBe(
       '--abort-canary takes no --image, --manifests, --dry-run or --diff: it only removes a leftover canary of --env <name>',
     );
@@ -59,5 +61,20 @@ describe('deploy arguments', () => {
     expect(parseDeployArgs(['--env', 'dev', '--image', 'web:1', '--context', 'x'], { KUBECONFIG: '/k' }).context).toBe('x');
   });
   test('fails when a value is empty', () => expect(refusal(['--env', 'dev', '--image', 'web:1', '--outputs', ' ']).message).toMatch(/--outputs is empty/));
+  test('--image <name>=<ref> repeats per image, --workload per workload; a bare --image stays a bare reference', () => {
+    const o = parseDeployArgs(['--env', 'generic', '--image', 'app=r.example/web:1', '--image', 'jobs=r.example/jobs:2', '--workload', 'web', '--workload', 'prune']);
+    expect(o).toMatchObject({ images: { app: 'r.example/web:1', jobs: 'r.example/jobs:2' }, workloads: ['web', 'prune'] });
+    expect(o).not.toHaveProperty('image');
+    expect(parseDeployArgs(['--env', 'generic', '--image', 'r.example/web:1'])).toMatchObject({ image: 'r.example/web:1' });
+  });
+  test('fails when an image name or a workload is given twice, naming it (nothing applied)', () => {
+    expect(refusal(['--env', 'generic', '--image', 'app=r.example/web:1', '--image', 'app=r.example/web:2']).message).toBe(
+      '--image app is given twice (r.example/web:1, r.example/web:2); give each image name once',
+    );
+    expect(refusal(['--env', 'generic', '--image', 'app=r.example/web:1', '--workload', 'worker', '--workload', 'worker']).message).toBe(
+      '--workload worker is given twice; give each workload once',
+    );
+    expect(refusal(['--env', 'generic', '--image', 'r.example/web:1', '--image', 'app=r.example/web:2']).message).toMatch(/a bare reference is accepted only alone/);
+  });
   test('prints help', () => expect(() => parseDeployArgs(['--help'])).toThrow(HelpRequested));
 });

@@ -1,5 +1,5 @@
 /** The deploy context: every default of the dependencies resolved in one place, the lock holder asked only when needed. */
-import { KubectlCluster } from '../../deploy/adapters/cluster';
+import { findKubectl } from '../../deploy/adapters/kubectl';
 import { systemClock } from '../../deploy/clock';
 import { deployContext, lockHolder, type DeployDeps } from '../../deploy/context';
 import { FakeClock, FakeCluster } from './fake-cluster';
@@ -10,9 +10,12 @@ const deps = (extra: Partial<DeployDeps> = {}): DeployDeps => ({ config, render:
 describe('deploy context', () => {
   test('defaults: real time, poll every second, kubectl, no extra checks; the AWS endpoint from the command line', () => {
     const context = deployContext({ awsEndpoint: 'http://127.0.0.1:5000' }, deps());
-    expect(context).toMatchObject({ pollMs: 1000, clock: systemClock, preflightChecks: [], rolloutChecks: [], aws: { endpoint: 'http://127.0.0.1:5000' } });
+    expect(context).toMatchObject({ pollMs: 1000, progressMs: 15_000, preflightChecks: [], rolloutChecks: [], aws: { endpoint: 'http://127.0.0.1:5000' } });
+    expect(Math.abs(context.clock.now() - systemClock.now())).toBeLessThan(1000);
     expect(Math.abs(context.now().getTime() - Date.now())).toBeLessThan(1000);
-    expect(context.openCluster({ kubeconfig: '/tmp/kubeconfig' })).toBeInstanceOf(KubectlCluster);
+    // kubectl (KubectlCluster describes itself by its binary), behind the cancellation guard.
+    expect(context.openCluster({ kubeconfig: '/tmp/kubeconfig' }).description).toBe(findKubectl({}));
+    expect(context.cancellation.aborted).toBe(false);
   });
 
   test('what the entry point passes wins over every default', () => {
@@ -20,9 +23,11 @@ describe('deploy context', () => {
     const cluster = new FakeCluster();
     const now = () => new Date('2026-12-01T23:00:00Z');
     const check = async () => undefined;
-    const context = deployContext({}, deps({ clock, now, pollMs: 5, openCluster: () => cluster, rolloutChecks: [check], lockHolder: 'ci run 7' }));
-    expect(context).toMatchObject({ clock, now, pollMs: 5, rolloutChecks: [check], aws: { endpoint: undefined } });
-    expect(context.openCluster({})).toBe(cluster);
+    const context = deployContext({}, deps({ clock, now, pollMs: 5, progressMs: 50, openCluster: () => cluster, rolloutChecks: [check], lockHolder: 'ci run 7' }));
+    expect(context).toMatchObject({ now, pollMs: 5, progressMs: 50, rolloutChecks: [check], aws: { endpoint: undefined } });
+    clock.t = 42;
+    expect(context.clock.now()).toBe(42);
+    expect(context.openCluster({}).description).toBe(cluster.description);
     expect(context.lockHolder()).toBe('ci run 7');
   });
 

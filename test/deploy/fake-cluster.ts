@@ -47,6 +47,8 @@ export class FakeCluster implements Cluster {
   /** Answer of apply calls: a function of the call (default: accepted). */
   applyReply: (objects: readonly KubeObject[], options: ApplyOptions) => Reply<string> = (objects) =>
     ok(objects.map((o) => `${o.kind.toLowerCase()}/${o.metadata.name} serverside-applied`).join('\n'));
+  /** Successive answers of get, by `<resource>/<name>` (the last one repeats); unlisted: not found. */
+  objects: Record<string, Reply<KubeObject | undefined>[]> = {};
   diffReply: Reply<string> = ok('');
   undoReply: Reply<string> = ok('deployment.apps/web rolled back');
   pods: PodLike[] = [];
@@ -85,6 +87,11 @@ export class FakeCluster implements Cluster {
     const queue = this.namedDeployments[name] ?? this.deployments;
     const next = queue.length > 1 ? queue.shift()! : queue[0];
     return typeof next === 'function' ? next(this) : next;
+  }
+  async get(resource: string, name: string, namespace: string) {
+    this.calls.push(`get ${resource} ${name} -n ${namespace}`);
+    const queue = this.objects[`${resource}/${name}`] ?? [ok(undefined)];
+    return queue.length > 1 ? queue.shift()! : queue[0];
   }
   async apply(objects: readonly KubeObject[], options: ApplyOptions = {}) {
     this.calls.push(

@@ -43,7 +43,7 @@ describe('namespace-scoped credentials (pure parts)', () => {
       { apiVersion: rbac, kind: 'Role', metadata: { name: 'reader' }, rules: [] },
     ];
     expect(bindingsToReleaseRoles(objects).map((b) => [b.binding.metadata.name, b.role])).toEqual([['reader', 'reader']]);
-    const release = prepareRelease(objects, 'web', 'web', 'prod');
+    const release = prepareRelease(objects, 'web', 'prod');
     const kinds = release.objects.map((o) => o.kind);
     expect(kinds.indexOf('Role')).toBeLessThan(kinds.indexOf('RoleBinding'));
   });

@@ -68,7 +68,7 @@ describeReal('autoscaling on the real node (metrics-server + the chart HPA)', ()
     await scheduleOn('real');
     expect(buildNodeImages(['--tag', RUN, '--variants', 'cpu-heavy'])).toContain(IMAGE);
     await freshNamespace(NS);
-    const deployed = await runDeploy(['--env', 'generic', '--image', IMAGE, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    const deployed = await runDeploy(['--env', 'generic', '--image', IMAGE, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(deployed.code).toBe(EXIT.ok);
   });
   afterAll(() => kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']));

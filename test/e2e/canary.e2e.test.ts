@@ -33,7 +33,8 @@ const RUN = `c${Date.now().toString(36)}`;
 /** A test variant under one of the run's tags (cluster/node/image.sh --also-tag tags the variants too). */
 const variant = (v: string, tag = 'a') => `platform.local/web-test:${v}-${RUN}-${tag}`;
 
-const deployArgs = (img: string) => ['--config', 'local-canary', '--env', 'generic', '--image', img, '--kubeconfig', kubeconfig()];
+// web alone: the canary is web's (the worker and the CronJob need database Secrets this suite does not create).
+const deployArgs = (img: string) => ['--config', 'local-canary', '--env', 'generic', '--image', img, '--workload', 'web', '--kubeconfig', kubeconfig()];
 const deploy = (img: string, onSpawn?: (child: ChildProcess) => void) => runDeploy(deployArgs(img), { env: envWithoutAws(), onSpawn });
 
 const isCanary = (s: Sample) => s.pod?.startsWith('web-canary-') ?? false;
@@ -220,7 +221,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
     expect(result.leftover).toBe(true);
     expect(result.concurrent.code).toBe(EXIT.locked);
     expect(result.concurrent.stderr).toMatch(
-      /another deploy holds the lock of namespace web \(Lease platform-deploy-lock\): \S+@\S+ pid \d+, since \d{4}-\d\d-\d\dT[\d:.]+Z; it expires at .* unless renewed\. Nothing applied\./,
+      /another deploy holds the lock of workload web in namespace web \(Lease platform-deploy-lock-web\): \S+@\S+ pid \d+, since \d{4}-\d\d-\d\dT[\d:.]+Z; it expires at .* unless renewed\. Nothing applied\./,
     );
     expect(result.next.code).toBe(EXIT.ok);
     expect(result.next.stdout).toMatch(/deploy lock: taking over the stale lock of \S+@\S+ pid \d+/);

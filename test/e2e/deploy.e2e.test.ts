@@ -247,17 +247,20 @@ describe('deploy command', () => {
   });
 
   test('an object removed from the release is pruned by the next deploy', async () => {
-    const { yaml } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } });
+    const { files } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
-    const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
-    writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
-    writeFileSync(join(withExtra, 'extra.yaml'), dump(extra));
+    // One file per workload (as npm run render writes them); the extra ConfigMap is web's.
+    const folder = (withExtra: boolean) => {
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+      for (const f of files) writeFileSync(join(dir, f.file), f.workload === 'web' && withExtra ? `${f.yaml}---\n${dump(extra)}` : f.yaml);
+      return dir;
+    };
+    const withExtra = folder(true);
     const first = await runDeploy(['--env', 'generic', '--manifests', withExtra, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(first.code).toBe(EXIT.ok);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
 
-    const without = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
-    writeFileSync(join(without, 'web.k8s.yaml'), yaml);
+    const without = folder(false);
     const second = await runDeploy(['--env', 'generic', '--manifests', without, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(second.code).toBe(EXIT.ok);
     expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
@@ -463,22 +466,32 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     expect(d.status.availableReplicas).toBeGreaterThanOrEqual(2);
   });
 
-  test('generic: ApplySet pruning works with these credentials', async () => {
-    const { yaml } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
+  test('generic: ApplySet pruning works with these credentials, per workload (a release of the worker never prunes web)', async () => {
+    const { files } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
-    const withExtra = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
-    writeFileSync(join(withExtra, 'web.k8s.yaml'), yaml);
-    writeFileSync(join(withExtra, 'extra.yaml'), dump(extra));
-    const first = await runDeploy(['--env', 'generic', '--manifests', withExtra, '--kubeconfig', scoped], { env: envWithoutAws() });
+    // Pre-rendered as npm run render writes them: one file per workload, the namespace-level objects in their own.
+    const folder = (web: string) => {
+      const dir = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
+      for (const f of files) writeFileSync(join(dir, f.file), f.workload === 'web' ? web : f.yaml);
+      return dir;
+    };
+    const web = files.find((f) => f.workload === 'web')!.yaml;
+    const first = await runDeploy(['--env', 'generic', '--manifests', folder(`${web}---\n${dump(extra)}`), '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(first.code).toBe(EXIT.ok);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
-    const without = mkdtempSync(join(tmpdir(), 'e2e-manifests-'));
-    writeFileSync(join(without, 'web.k8s.yaml'), yaml);
-    const second = await runDeploy(['--env', 'generic', '--manifests', without, '--kubeconfig', scoped], { env: envWithoutAws() });
+    // A release of the worker alone from the folder without the extra ConfigMap: web's set is not applied, nothing of web pruned.
+    const worker = await runDeploy(['--env', 'generic', '--manifests', folder(web), '--workload', 'worker', '--kubeconfig', scoped], { env: envWithoutAws() });
+    expect(worker.code).toBe(EXIT.ok);
+    expect(Object.keys(worker.result.workloads)).toEqual(['worker']);
+    expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
+    const second = await runDeploy(['--env', 'generic', '--manifests', folder(web), '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(second.code).toBe(EXIT.ok);
     expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
     expect((await kubectl(['get', 'namespace', NS, '-o', 'name'])).stdout.trim()).toBe(`namespace/${NS}`);
+    // One ApplySet parent per workload.
+    const parents = (await kubectl(['get', 'secrets', '-n', NS, '-o', 'name'])).stdout;
+    for (const set of ['platform-release-web', 'platform-release-worker', 'platform-release-prune']) expect(parents).toContain(`secret/${set}`);
   });
 
   test('prod: the Role/RoleBinding for the ALB controller and the OIDC client Secret are applied; the generic leftovers are pruned', async () => {

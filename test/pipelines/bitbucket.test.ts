@@ -106,7 +106,7 @@ describe('bitbucket-pipelines.yml structure', () => {
         expect(uuids[step.deployment]).toMatch(/^\{[0-9a-f-]{36}\}$/);
         if (step.deployment === 'images') continue;
         const script = (step.script as string[]).join('\n');
-        if (script.includes('npm run deploy -- ')) expect([step.name, step['runs-on']]).toEqual([step.name, ['self.hosted', 'linux', `platform-${step.deployment}`]]);
+        if (script.includes('npm run deploy:built -- ')) expect([step.name, step['runs-on']]).toEqual([step.name, ['self.hosted', 'linux', `platform-${step.deployment}`]]);
         else expect([step.name, script.includes('npm run deploy:stacks -- '), step['runs-on']]).toEqual([step.name, true, undefined]);
       }
     }

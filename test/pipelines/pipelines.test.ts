@@ -5,12 +5,15 @@
  * a runner inside the environment's VPC, every deploy through the deploy command by digest, no static credentials,
  * thin steps, and the same check commands as .ci/run.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { type EnvironmentConfig, platformConfig } from '../../config';
 import { names } from '../../infra/names';
 import { planDeployStacks } from '../../scripts/deploy-stacks';
+import { archiveOf, type ImagePlan } from '../../scripts/image-plan';
+import { deployBuiltArgs, githubMatrix, imageCommands, readDigests, selectImages } from '../../scripts/images';
 import { ciRunChecks as readCiRunChecks } from '../support/ci-run';
 
 type Dict = Record<string, any>;
@@ -19,6 +22,21 @@ const read = (file: string) => readFileSync(join(root, file), 'utf8');
 const yaml = (file: string) => load(read(file)) as Dict;
 const packageScripts = Object.keys(JSON.parse(read('package.json')).scripts as Dict);
 const releaseTags = platformConfig.delivery!.releaseTagPattern;
+/** The registry account a pipeline's variables name (AWS_ACCOUNT_ID, the GitHub Environment's), for the reading. */
+const ACCOUNT = '123456789012';
+
+/**
+ * The arguments of an `npm run <script> -- …` command line as the shell splits them (the pipelines quote whole words
+ * only), its account variables filled in and the configuration variable as its default ("default").
+ */
+function argvOf(command: string): string[] {
+  return command
+    .replace(/\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}|\$AWS_ACCOUNT_ID/g, ACCOUNT)
+    .split(' ')
+    .slice(4)
+    .map((arg) => arg.replace(/^"|"$/g, ''))
+    .map((arg) => (/^\$(\{PLATFORM_CONFIG:-default\}|PLATFORM_CONFIG)$/.test(arg) ? 'default' : arg));
+}
 
 /** What a pipeline says about delivering one environment. */
 interface Deploy {
@@ -68,7 +86,7 @@ function deploysOf(jobs: Job[]): Record<string, Deploy> {
   const deploys: Record<string, Deploy> = {};
   for (const env of platformConfig.environments) {
     const own = jobs.filter((j) => j.env === env.name).sort((a, b) => (b.after.includes(a.id) ? -1 : a.after.includes(b.id) ? 1 : 0));
-    const workload = own.find((j) => j.commands.some((c) => c.startsWith('npm run deploy -- ')));
+    const workload = own.find((j) => j.commands.some((c) => c.startsWith('npm run deploy:built -- ')));
     if (!workload) continue;
     deploys[env.name] = {
       trigger: own[0].trigger,
@@ -100,7 +118,14 @@ function github(): Pipeline {
   const dir = '.github/workflows';
   const files = readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f));
   const workflows = Object.fromEntries(files.map((f) => [f, yaml(`${dir}/${f}`)]));
-  const runsOf = (job: Dict) => ((job.steps ?? []) as Dict[]).filter((s) => s.run).map((s) => String(s.run).trim());
+  const runsOf = (job: Dict) =>
+    ((job.steps ?? []) as Dict[])
+      .filter((s) => s.run)
+      .map((s) =>
+        String(s.run)
+          .trim()
+          .replace(/^exec /, ''),
+      );
   const jobs: Job[] = [];
   for (const env of platformConfig.environments) {
     const caller = workflows[`deploy-${env.name}.yml`];
@@ -142,7 +167,10 @@ function github(): Pipeline {
                     `"$${name}"`,
                     name === 'ENVIRONMENT' ? inputs.environment : `"${String(value).replace(/\$\{\{ inputs\.([a-z-]+) \}\}/g, (_m, k) => inputs[k] ?? _m)}"`,
                   ),
-                String(step.run).trim(),
+                // `exec` (the deploy step) only hands the runner's signal to the command: not part of the command.
+                String(step.run)
+                  .trim()
+                  .replace(/^exec /, ''),
               ),
             ),
         });
@@ -355,17 +383,28 @@ describe.each(pipelines)('%s', (system, pipeline) => {
     }
   });
 
-  test("every deploy goes through the deploy command, for its own environment, with the image by digest, after its stacks' deploy, both for the configured configuration", () => {
+  test("every deploy goes through the deploy command, for its own environment, with every image this run pushed by digest (name=ref, the environment's registry), after its stacks' deploy, both for the configured configuration", () => {
     // The configured configuration: a CI variable PLATFORM_CONFIG ("default" when unset).
     const config = String.raw`--config "\$(PLATFORM_CONFIG|\{PLATFORM_CONFIG:-default\})"`;
     for (const env of platformConfig.environments) {
       const commands = pipeline.deploys[env.name].commands;
       expect(commands.filter((c) => c.startsWith('npx cdk'))).toEqual([]);
       const cdk = commands.findIndex((c) => new RegExp(`^npm run deploy:stacks -- ${config} --env "?${env.name}"?( --without-runner)? --outputs-file cdk-outputs\\.json$`).test(c));
-      const deploy = commands.findIndex((c) => new RegExp(`^npm run deploy -- ${config} --env ${env.name} `).test(c));
+      const deploy = commands.findIndex((c) =>
+        new RegExp(
+          `^npm run deploy:built -- ${config} --env ${env.name} --registry "[^"]+\\.dkr\\.ecr\\.${env.region}\\.amazonaws\\.com" --digests digests --outputs cdk-outputs\\.json$`,
+        ).test(c),
+      );
       expect([env.name, cdk >= 0, deploy > cdk]).toEqual([env.name, true, true]);
-      expect(commands[deploy]).toMatch(/--image "[^"]*@[^"]+" --outputs cdk-outputs\.json$/);
       expect(commands.filter((c) => /kubectl|helm /.test(c))).toEqual([]);
+      // What the deploy command receives when this run pushed every declared image: each one, by digest, as name=ref.
+      const digests = new Map(platformConfig.images.map((image, i) => [image.name, `sha256:${String(i).repeat(64)}`]));
+      const args = deployBuiltArgs(platformConfig, 'default', argvOf(commands[deploy]).slice(2), digests)!;
+      const registry = `${ACCOUNT}.dkr.ecr.${env.region}.amazonaws.com`;
+      expect(args.slice(0, 4)).toEqual(['--config', 'default', '--env', env.name]);
+      expect(args.filter((_, i) => args[i - 1] === '--image')).toEqual(
+        platformConfig.images.map((image) => `${image.name}=${registry}/${image.repositoryName}@${digests.get(image.name)}`),
+      );
     }
   });
 
@@ -440,8 +479,316 @@ describe.each(pipelines)('%s: no job waits for a runner that only it or a later 
         platformConfig.environments.find((e) => e.name === name)!,
       ),
     );
-    const workload = jobs.filter((j) => j.commands.some((c) => c.startsWith('npm run deploy -- ')));
+    const workload = jobs.filter((j) => j.commands.some((c) => c.startsWith('npm run deploy:built -- ')));
     expect(workload.map((j) => [j.id, j.runner === 'hosted'])).toEqual(workload.map((j) => [j.id, false]));
+  });
+});
+
+// --- Images: one build per declared image, decided by images:plan, pushed after every scan, deployed by digest -----
+
+/** How a pipeline builds, scans, pushes and deploys the images, read from its file. */
+interface ImageFlow {
+  /** The change detection command line, and the CI variable (or ref) it compares with. */
+  readonly plans: { readonly command: string; readonly base: string | undefined }[];
+  /**
+   * The build, scan and push commands as each job (or matrix leg) runs them for a plan, the matrix variables
+   * filled in: every job reads the plan, so what it runs is a function of the plan.
+   */
+  readonly runs: (plan: ImagePlan) => { build: string[][]; scan: string[][]; push: string[][] };
+  /** Job order: the ids of the plan, build, image scan, IaC scan, push and deploy jobs, and what runs before each. */
+  readonly order: { plan: string; build: string; scan: string; scanIac: string; push: string; deploys: string[]; after: (id: string) => string[] };
+  /** Where the deploy job finds the digest files the push wrote (relative to the push job's digest folder). */
+  readonly digestsCarried: (pushed: string) => string;
+}
+
+/** An images:build / scan / push command line over images-plan.json, with the leg's variables, as the tools it runs. */
+function commandRuns(command: string, plan: ImagePlan, vars: Record<string, string>): string[][] {
+  const match = /^npm run images:(build|scan|push) -- (.*)$/.exec(command);
+  if (!match) return [];
+  const argv = match[2]
+    .split(' ')
+    .map((a) => a.replace(/^"|"$/g, ''))
+    .map((a) => a.replace(/\$(\w+)/g, (m, k) => vars[k] ?? m));
+  const flag = (name: string) => argv[argv.indexOf(`--${name}`) + 1];
+  expect([command, flag('plan')]).toEqual([command, 'images-plan.json']);
+  const images = selectImages(plan, argv.includes('--image') ? flag('image') : undefined);
+  return imageCommands(match[1] as 'build' | 'scan' | 'push', images, { tag: flag('tag'), registry: flag('registry'), digests: flag('digests') });
+}
+
+function githubImages(): ImageFlow {
+  const jobs = yaml('.github/workflows/build-scan.yml').jobs as Dict;
+  const deploy = yaml('.github/workflows/deploy.yml').jobs.deploy as Dict;
+  const planStep = (jobs.plan.steps as Dict[]).find((s) => s.id === 'plan')!;
+  expect(jobs.plan.outputs).toMatchObject({ matrix: '${{ steps.plan.outputs.matrix }}', count: '${{ steps.plan.outputs.count }}' });
+  expect(jobs.plan.steps[0].with['fetch-depth']).toBe(0);
+  // Build, scan and push are matrices over the plan's output, and only those.
+  for (const name of ['build', 'scan-image', 'push']) {
+    expect([name, jobs[name].strategy?.matrix, [jobs[name].needs].flat()]).toEqual([name, '${{ fromJSON(needs.plan.outputs.matrix) }}', expect.arrayContaining(['plan'])]);
+  }
+  const buildStep = (jobs.build.steps as Dict[]).find((s) => String(s.uses).startsWith('docker/build-push-action@'))!;
+  const pushStep = (jobs.push.steps as Dict[]).find((s) => s.id === 'push')!;
+  const upload = (jobs.push.steps as Dict[]).find((s) => String(s.uses).startsWith('actions/upload-artifact@'))!;
+  const download = (deploy.steps as Dict[]).find((s) => s.with?.pattern)!;
+  const scans = (jobs['scan-image'].steps as Dict[]).filter((s) => String(s.uses).startsWith('aquasecurity/trivy-action@') && s.with['exit-code']);
+  const leg = (text: string, entry: Dict) => String(text).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_m, k) => entry[k]);
+  return {
+    plans: [{ command: planStep.run, base: planStep.env.BASE }],
+    runs: (plan) => {
+      const { include } = githubMatrix(plan);
+      return {
+        build: include.map((e) => {
+          expect(buildStep.with.outputs).toBe('type=docker,dest=${{ matrix.archive }}');
+          return ['buildx', leg(buildStep.with.context, e), leg(buildStep.with.file, e), e.archive, leg(buildStep.with.tags, e)];
+        }),
+        scan: include.flatMap((e) => scans.map((s) => ['trivy', leg(s.with.input, e)])),
+        push: include.map((e) => {
+          expect(pushStep.run).toBe('npm run image:push -- "$IMAGE_TAR" "$REPOSITORY" "$TAG" "$DIGEST_FILE"');
+          // The artifact the deploy job downloads holds exactly the file the push wrote.
+          expect([leg(upload.with.name, e), leg(upload.with.path, e)]).toEqual([`digest-${e.name}`, leg(pushStep.env.DIGEST_FILE, e)]);
+          return [
+            'push-image.sh',
+            leg(pushStep.env.IMAGE_TAR, e),
+            leg(pushStep.env.REPOSITORY, e).replace('${{ steps.ecr.outputs.registry }}', 'registry'),
+            'tag',
+            leg(pushStep.env.DIGEST_FILE, e),
+          ];
+        }),
+      };
+    },
+    order: {
+      plan: 'plan',
+      build: 'build',
+      scan: 'scan-image',
+      scanIac: 'scan-iac',
+      push: 'push',
+      deploys: platformConfig.environments.map((e) => `deploy-${e.name}`),
+      after: (id) =>
+        id.startsWith('deploy-')
+          ? closure('deploy', (n) => [yaml(`.github/workflows/${id}.yml`).jobs[n].needs ?? []].flat()).flatMap((n) => (n === 'build-scan' ? Object.keys(jobs) : [n]))
+          : closure(id, (n) => [jobs[n].needs ?? []].flat()),
+    },
+    // download-artifact (pattern digest-*, path digests): digests/digest-<image>/<image>.env.
+    digestsCarried: (pushed) => {
+      expect(download.with).toEqual({ pattern: 'digest-*', path: 'digests' });
+      const name = /^digests\/([a-z0-9-]+)\.env$/.exec(pushed)![1];
+      return `digests/digest-${name}/${name}.env`;
+    },
+  };
+}
+
+function gitlabImages(): ImageFlow {
+  const doc = yaml('.gitlab-ci.yml') as Dict;
+  const security = yaml('.gitlab/ci/security.gitlab-ci.yml') as Dict;
+  const legs = (doc['.per-image'].parallel.matrix as Dict[]).flatMap((m) => m.IMAGE as string[]);
+  const script = (name: string) => (doc[name].script as string[]).map(String);
+  const perImage = (name: string) => [doc[name].extends].flat().includes('.per-image');
+  for (const name of ['build-image', 'scan-image', 'push-image']) expect([name, perImage(name)]).toEqual([name, true]);
+  expect(security.container_scanning.extends).toBe('.per-image');
+  const runsOf = (name: string, plan: ImagePlan) => legs.flatMap((image) => script(name).flatMap((c) => commandRuns(c, plan, { IMAGE: image, CI_COMMIT_SHA: 'tag' })));
+  const needs = (name: string) => [doc[name]?.needs ?? []].flat().map((n: string | Dict) => (typeof n === 'string' ? n : String(n.job)));
+  return {
+    plans: script('plan-images')
+      .filter((c) => c.startsWith('npm run images:plan'))
+      .map((command) => ({ command, base: /--base "([^"]+)"/.exec(command)?.[1] })),
+    runs: (plan) => ({ build: runsOf('build-image', plan), scan: runsOf('scan-image', plan), push: runsOf('push-image', plan) }),
+    order: {
+      plan: 'plan-images',
+      build: 'build-image',
+      scan: 'scan-image',
+      scanIac: 'scan-iac',
+      push: 'push-image',
+      deploys: platformConfig.environments.map((e) => `deploy-${e.name}`),
+      after: (id) => closure(id, needs),
+    },
+    // `needs` on a parallel job brings every leg's artifacts (digests/) into the job's folder.
+    digestsCarried: (pushed) => {
+      expect(doc['push-image'].artifacts.paths).toEqual(['digests/']);
+      return pushed;
+    },
+  };
+}
+
+function bitbucketImages(): ImageFlow {
+  const doc = yaml('bitbucket-pipelines.yml');
+  const pipelines: [string, Dict[]][] = [
+    ...Object.entries(doc.pipelines.branches as Record<string, Dict[]>),
+    ...Object.entries(doc.pipelines.tags as Record<string, Dict[]>).map(([glob, p]): [string, Dict[]] => [`tag:${glob}`, p]),
+  ].filter(([, p]) => bitbucketSteps(p).some(({ step }) => step.deployment));
+  expect(pipelines.map(([t]) => t).sort()).toEqual(['develop', 'staging', `tag:${releaseTags}`].sort());
+  const stepsOf = (p: Dict[]) => bitbucketSteps(p).map(({ step, item }) => ({ step, item, commands: (step.script as string[]).map(String) }));
+  const find = (p: Dict[], pattern: RegExp) => stepsOf(p).filter((s) => s.commands.some((c) => pattern.test(c)));
+  const runsOf = (pattern: RegExp, plan: ImagePlan) =>
+    pipelines.flatMap(([, p]) => find(p, pattern).flatMap((s) => s.commands.flatMap((c) => commandRuns(c, plan, { BITBUCKET_COMMIT: 'tag' }))));
+  return {
+    plans: pipelines.flatMap(([, p]) =>
+      find(p, /^npm run images:plan/).flatMap((s) =>
+        s.commands.filter((c) => c.startsWith('npm run images:plan')).map((command) => ({ command, base: /--base (\S+)/.exec(command)?.[1] })),
+      ),
+    ),
+    // Every pipeline runs its loops once: a plan of N images gives N runs per pipeline; count them per pipeline.
+    runs: (plan) => {
+      const perPipeline = (pattern: RegExp) => runsOf(pattern, plan).slice(0, runsOf(pattern, plan).length / pipelines.length);
+      return { build: perPipeline(/^npm run images:build/), scan: perPipeline(/^npm run images:scan/), push: perPipeline(/^npm run images:push/) };
+    },
+    order: {
+      plan: 'plan',
+      build: 'build',
+      scan: 'scan',
+      scanIac: 'scan-iac',
+      push: 'push',
+      deploys: platformConfig.environments.map((e) => `deploy-${e.name}`),
+      // Per pipeline: the item (parallel group or step) each kind of step sits in; earlier items finished before.
+      after: (id) => {
+        const afterIn = pipelines.map(([, p]) => {
+          const item = (pattern: RegExp) => Math.min(...find(p, pattern).map((s) => s.item));
+          const items: Record<string, number> = {
+            plan: item(/^npm run images:plan/),
+            build: item(/^npm run images:build/),
+            scan: item(/^npm run images:scan/),
+            'scan-iac': item(/^npm run scan:iac/),
+            push: item(/^npm run images:push/),
+            deploy: item(/^npm run deploy:built/),
+          };
+          const mine = id.startsWith('deploy-') ? items.deploy : items[id];
+          // Steps of the same item run at the same time, except commands of one step, which run in order.
+          return Object.keys(items).filter((k) => items[k] < mine || (k === 'plan' && id === 'build' && items.plan === items.build));
+        });
+        // What every pipeline has before the step.
+        return afterIn.reduce((a, b) => a.filter((k) => b.includes(k)));
+      },
+    },
+    digestsCarried: (pushed) => {
+      const push = stepsOf(pipelines[0][1]).find((s) => s.commands.some((c) => c.startsWith('npm run images:push')))!;
+      expect(push.step.artifacts).toEqual(['digests/**']);
+      return pushed;
+    },
+  };
+}
+
+function jenkinsImages(): ImageFlow {
+  const code = read('Jenkinsfile').replace(/^\s*\/\/.*$/gm, '');
+  const buildScan = block(code, code.indexOf("stage('build-scan')"));
+  const inner = [...buildScan.matchAll(/^ {16}stage\('([^']+)'\)/gm)].map((m) => m[1]);
+  const shOf = (name: string) => [...block(buildScan, buildScan.indexOf(`stage('${name}')`)).matchAll(/^\s*sh '([^']*)'$/gm)].map((m) => m[1]);
+  const all = inner.flatMap(shOf);
+  const stageOf = (pattern: RegExp) => inner.find((name) => shOf(name).some((c) => pattern.test(c)))!;
+  const runsOf = (pattern: RegExp, plan: ImagePlan) => all.filter((c) => pattern.test(c)).flatMap((c) => commandRuns(c, plan, { GIT_COMMIT: 'tag' }));
+  const topLevel = [...block(code, code.indexOf('stages')).matchAll(/^ {8}stage\('([^']+)'\)/gm)].map((m) => m[1]);
+  const ids: Record<string, string> = {
+    plan: stageOf(/^npm run images:plan/),
+    build: stageOf(/^npm run images:build/),
+    scan: stageOf(/^npm run images:scan/),
+    'scan-iac': stageOf(/^npm run scan:iac/),
+    push: stageOf(/^npm run images:push/),
+  };
+  return {
+    plans: all.filter((c) => c.startsWith('npm run images:plan')).map((command) => ({ command, base: /--base "([^"]+)"/.exec(command)?.[1] })),
+    runs: (plan) => ({ build: runsOf(/^npm run images:build/, plan), scan: runsOf(/^npm run images:scan/, plan), push: runsOf(/^npm run images:push/, plan) }),
+    order: {
+      plan: 'plan',
+      build: 'build',
+      scan: 'scan',
+      scanIac: 'scan-iac',
+      push: 'push',
+      deploys: platformConfig.environments.map((e) => `deploy ${e.name}`),
+      // The stages of build-scan run one after the other on one agent; the deploy stages come after build-scan.
+      after: (id) => {
+        if (id.startsWith('deploy ')) return topLevel.indexOf(id) > topLevel.indexOf('build-scan') ? Object.keys(ids) : [];
+        const at = (k: string) => inner.indexOf(ids[k]) + (k === 'scan-iac' ? 0.5 : 0);
+        return Object.keys(ids).filter((k) => at(k) < at(id));
+      },
+    },
+    digestsCarried: (pushed) => {
+      expect(buildScan).toContain("stash name: 'image-digests', includes: 'digests/*.env', allowEmpty: true");
+      for (const env of platformConfig.environments) expect(block(code, code.indexOf(`stage('deploy ${env.name}')`))).toContain("unstash 'image-digests'");
+      return pushed;
+    },
+  };
+}
+
+/** Read inside each test (a file that lacks the structure fails its tests, naming what is missing). */
+const imageFlows: [string, () => ImageFlow][] = [
+  ['GitHub Actions', githubImages],
+  ['GitLab CI/CD', gitlabImages],
+  ['Bitbucket Pipelines', bitbucketImages],
+  ['Jenkins', jenkinsImages],
+];
+
+/** The plan images:plan makes for these declared images when all of them, or none, changed. */
+const planOf = (names: readonly string[]): ImagePlan => ({
+  head: 'h',
+  reason: 'test',
+  declared: platformConfig.images.map((i) => i.name),
+  images: platformConfig.images.filter((i) => names.includes(i.name)).map((i) => ({ ...i, archive: archiveOf(i.name), because: ['test'] })),
+});
+
+/** The CI variable each system compares with (the previous tip of the branch, or the last successful build). */
+const PLAN_BASES: Record<string, (string | undefined)[]> = {
+  'GitHub Actions': ['${{ github.event.pull_request.base.sha || github.event.before }}'],
+  'GitLab CI/CD': ['$CI_COMMIT_BEFORE_SHA'],
+  // No "previous tip" in Bitbucket: the first parent on branches; a release tag plans every image (no base).
+  'Bitbucket Pipelines': ['HEAD^1', 'HEAD^1', undefined],
+  Jenkins: ['$GIT_PREVIOUS_SUCCESSFUL_COMMIT'],
+};
+
+describe.each(imageFlows)('%s: images', (system, read) => {
+  const declared = platformConfig.images;
+  let flow: ImageFlow;
+  beforeEach(() => {
+    flow = read();
+  });
+
+  test("the change detection command decides: images:plan of the configured configuration, from the CI system's previous commit, before any build", () => {
+    expect(flow.plans.map((p) => p.base)).toEqual(PLAN_BASES[system]);
+    for (const { command } of flow.plans)
+      expect(command).toMatch(/^npm run images:plan -- --config "\$(PLATFORM_CONFIG|\{PLATFORM_CONFIG:-default\})"( --base \S+)?( --out images-plan\.json)?$/);
+    // Nothing changed for any image: nothing built, scanned or pushed.
+    expect(flow.runs(planOf([]))).toEqual({ build: [], scan: [], push: [] });
+    for (const id of [flow.order.build, flow.order.scan, flow.order.push]) expect([id, flow.order.after(id)]).toEqual([id, expect.arrayContaining([flow.order.plan])]);
+  });
+
+  test('one build per declared image, with its own context and Dockerfile; one image scan and one push each', () => {
+    const runs = flow.runs(planOf(declared.map((i) => i.name)));
+    expect(runs.build).toHaveLength(declared.length);
+    // Each run's last arguments: <context> <dockerfile> <archive> <name:tag> (build), … <archive> <registry>/<repository> <tag> <digest file> (push).
+    for (const [i, image] of declared.entries()) {
+      expect(runs.build[i].slice(-4, -1)).toEqual([image.context, image.dockerfile, archiveOf(image.name)]);
+      expect(runs.scan.filter((scan) => scan.includes(archiveOf(image.name)))).toHaveLength(1);
+      const push = runs.push.filter((p) => p.includes(archiveOf(image.name)));
+      expect(push.map((p) => [p.at(-4), p.at(-3)!.endsWith(`/${image.repositoryName}`), p.at(-1)])).toEqual([[archiveOf(image.name), true, `digests/${image.name}.env`]]);
+    }
+    expect([runs.scan.length, runs.push.length]).toEqual([declared.length, declared.length]);
+  });
+
+  test('every push waits for the build and every scan (the image scans and the IaC scan); every deploy for the push', () => {
+    const after = flow.order.after(flow.order.push);
+    for (const id of [flow.order.build, flow.order.scan, flow.order.scanIac]) expect([flow.order.push, id, after.includes(id)]).toEqual([flow.order.push, id, true]);
+    for (const deploy of flow.order.deploys) expect([deploy, flow.order.after(deploy)]).toEqual([deploy, expect.arrayContaining([flow.order.push])]);
+  });
+
+  test('the deploy step gets every image pushed in this run, by digest, as name=ref', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pipeline-digests-'));
+    try {
+      const pushes = flow.runs(planOf(declared.map((i) => i.name))).push;
+      for (const [i, push] of pushes.entries()) {
+        const file = join(dir, flow.digestsCarried(push.at(-1)!));
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, `IMAGE_DIGEST=sha256:${String(i).repeat(64)}\n`);
+      }
+      const args = deployBuiltArgs(platformConfig, 'default', ['--env', 'dev', '--registry', 'r.example', '--digests', 'digests'], readDigests(join(dir, 'digests')))!;
+      expect(args.filter((_, i) => args[i - 1] === '--image')).toEqual(
+        declared.map((image, i) => `${image.name}=r.example/${image.repositoryName}@sha256:${String(i).repeat(64)}`),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('GitLab: the per-image matrix is the declared images', () => {
+  test('.per-image lists exactly config images, in order (add an image: add it here)', () => {
+    const doc = yaml('.gitlab-ci.yml');
+    expect((doc['.per-image'].parallel.matrix as Dict[]).flatMap((m) => m.IMAGE)).toEqual(platformConfig.images.map((i) => i.name));
   });
 });
 
@@ -464,8 +811,9 @@ describe('the configuration deployed (PLATFORM_CONFIG) is "default" unless the C
   test('Bitbucket: a repository variable, else the default (shell default in each command)', () => {
     const lines = read('bitbucket-pipelines.yml')
       .split('\n')
-      .filter((l) => /npm run (deploy|deploy:stacks) -- /.test(l));
-    expect(lines).toHaveLength(6);
+      .filter((l) => /npm run (deploy|deploy:built|deploy:stacks|images:plan) -- /.test(l));
+    // Three stack deploys, three workload deploys, the plans of the branches and of the release tags.
+    expect(lines).toHaveLength(8);
     for (const line of lines) expect(line).toContain('--config "${PLATFORM_CONFIG:-default}"');
   });
 });

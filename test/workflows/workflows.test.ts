@@ -53,7 +53,8 @@ const packageScripts = Object.keys((JSON.parse(readFileSync(join(root, 'package.
 
 const allJobs = () => Object.values(workflows).flatMap((wf) => Object.entries(wf.jobs).map(([name, job]) => ({ wf, name, job })));
 const steps = (job: Job): Step[] => job.steps ?? [];
-const runs = (job: Job): string[] => steps(job).flatMap((step) => (step.run === undefined ? [] : [step.run.trim()]));
+/** A step's command; `exec` (the deploy step: the runner signals only the step's shell on a cancel) is not part of it. */
+const runs = (job: Job): string[] => steps(job).flatMap((step) => (step.run === undefined ? [] : [step.run.trim().replace(/^exec /, '')]));
 const localWorkflow = (uses: string): Workflow => {
   const file = uses.replace(/^\.\/\.github\/workflows\//, '');
   expect(workflows[file]).toBeDefined();
@@ -101,18 +102,15 @@ describe('triggers per environment', () => {
   });
 });
 
-describe('each environment caller: build-scan first, then deploy the scanned digest', () => {
+describe('each environment caller: build-scan first, then deploy the scanned digests', () => {
   it.each(platformConfig.environments.map((env) => [env.name, env] as const))('%s', (name, env) => {
     const { jobs } = workflows[`deploy-${name}.yml`];
     expect(jobs['build-scan']).toMatchObject({ uses: './.github/workflows/build-scan.yml', with: { push: true } });
     expect(jobs.deploy.uses).toBe('./.github/workflows/deploy.yml');
     expect([jobs.deploy.needs].flat()).toContain('build-scan');
     // The stacks are the configuration's (deploy:stacks --env), not a list kept in the workflow.
-    expect(jobs.deploy.with).toEqual({
-      environment: name,
-      'aws-region': env.region,
-      'image-digest': '${{ needs.build-scan.outputs.image-digest }}',
-    });
+    // The images come from build-scan's push jobs (artifacts digest-<image> of this run), not from an input.
+    expect(jobs.deploy.with).toEqual({ environment: name, 'aws-region': env.region });
   });
 });
 
@@ -257,17 +255,18 @@ describe('deploy', () => {
     expect(runs(stacks).filter((run) => run.startsWith('npm run deploy -- '))).toEqual([]);
     // The outputs file travels from the stacks job to the deploy job (IDs and ARNs only).
     const upload = steps(stacks).find((step) => step.uses?.startsWith('actions/upload-artifact@'));
-    const download = steps(deploy).find((step) => step.uses?.startsWith('actions/download-artifact@'));
     expect(upload?.with).toMatchObject({ path: 'cdk-outputs.json', name: 'cdk-outputs-${{ inputs.environment }}' });
-    expect(download?.with).toEqual({ name: upload?.with?.name });
+    const downloads = steps(deploy).filter((step) => step.uses?.startsWith('actions/download-artifact@'));
+    expect(downloads.map((step) => step.with)).toEqual([{ name: upload?.with?.name }, { pattern: 'digest-*', path: 'digests' }]);
     const command = names(deploy).findIndex((name) =>
-      /^npm run deploy -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --image "\$IMAGE" --outputs cdk-outputs\.json$/.test(name ?? ''),
+      /^exec npm run deploy:built -- --config "\$PLATFORM_CONFIG" --env "\$ENVIRONMENT" --registry "\$REGISTRY" --digests digests --outputs cdk-outputs\.json$/.test(name ?? ''),
     );
     expect(command).toBeGreaterThan(names(deploy).indexOf('aws-actions/configure-aws-credentials'));
-    expect(command).toBeGreaterThan(names(deploy).indexOf('actions/download-artifact'));
+    expect(command).toBeGreaterThan(steps(deploy).lastIndexOf(downloads[1]));
     expect(runs(deploy).filter((run) => run.startsWith('npm run deploy:stacks'))).toEqual([]);
     const env = steps(deploy)[command].env ?? {};
-    expect(env.IMAGE).toMatch(/@\$\{\{ inputs\.image-digest \}\}$/); // by digest, never by tag
+    // The environment's registry (its region; the shared-services account in the multi-account layout).
+    expect(env.REGISTRY).toBe('${{ vars.IMAGE_REGISTRY_ACCOUNT || steps.aws.outputs.aws-account-id }}.dkr.ecr.${{ inputs.aws-region }}.amazonaws.com');
   });
 
   it('every job that deploys an environment goes through the deploy command', () => {
@@ -281,7 +280,7 @@ describe('deploy', () => {
     expect(deploying.length).toBe(2 + platformConfig.environments.length);
     for (const { wf, name, job } of deploying) {
       const commands = effectiveJobs(job).flatMap(runs);
-      expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy -- '))]).toEqual([`${wf.file}#${name}`, name !== 'stacks']);
+      expect([`${wf.file}#${name}`, commands.some((run) => run.startsWith('npm run deploy:built -- '))]).toEqual([`${wf.file}#${name}`, name !== 'stacks']);
     }
   });
 
@@ -291,11 +290,12 @@ describe('deploy', () => {
     expect(imagePushSubjects(platformConfig)).toEqual([`repo:${platformConfig.github.owner}/${platformConfig.github.repository}:environment:${push.environment}`]);
   });
 
-  it('only images that passed every scan are pushed', () => {
+  it('only images that passed every scan are pushed: each push waits for every leg of every scan', () => {
     const { jobs } = workflows['build-scan.yml'];
-    const scans = Object.keys(jobs).filter((name) => name !== 'push' && name !== 'build' && name !== 'dependency-review');
-    expect([jobs.push.needs].flat()).toEqual(expect.arrayContaining(['build', ...scans]));
-    expect(jobs.push.if).toBe('inputs.push');
+    const scans = Object.keys(jobs).filter((name) => !['push', 'build', 'plan', 'dependency-review'].includes(name));
+    expect(scans).toEqual(expect.arrayContaining(['scan-image', 'scan-iac', 'codeql', 'owasp-dependency-check']));
+    expect([jobs.push.needs].flat()).toEqual(expect.arrayContaining(['plan', 'build', ...scans]));
+    expect(jobs.push.if).toBe("inputs.push && needs.plan.outputs.count != '0'");
     const trivy = Object.values(jobs)
       .flatMap(steps)
       .filter((step) => step.uses?.startsWith('aquasecurity/trivy-action@') && step.with?.['exit-code'] !== undefined);
@@ -353,7 +353,7 @@ describe('shared stacks: a workflow of their own, one run at a time; environment
 describe('the configuration deployed: repository variable PLATFORM_CONFIG, passed by every synth, stack deploy, deploy and diff', () => {
   const CONFIGURED = "${{ vars.PLATFORM_CONFIG || 'default' }}";
   /** Steps that read the platform configuration (each entry point takes --config; npm run synth without it is the default). */
-  const configured = /^npm run (synth|deploy|deploy:stacks|diff|image:platforms|render|export:helm)( |$)/;
+  const configured = /^npm run (synth|deploy|deploy:stacks|deploy:built|images:plan|diff|image:platforms|render|export:helm)( |$)/;
 
   it('names a configuration that exists, defaulting to "default"', () => {
     expect(Object.keys(CONFIGURATIONS)).toContain(DEFAULT_CONFIGURATION);
@@ -371,8 +371,8 @@ describe('the configuration deployed: repository variable PLATFORM_CONFIG, passe
         checked.push(where);
       }
     }
-    // build-scan (platforms, IaC scan), deploy (stacks, deploy command), deploy-shared, the review diff.
-    expect(checked).toHaveLength(6);
+    // build-scan (image plan, platforms, IaC scan), deploy (stacks, deploy command), deploy-shared, the review diff.
+    expect(checked).toHaveLength(7);
     expect(
       Object.values(workflows)
         .flatMap((wf) => Object.values(wf.jobs).flatMap(runs))
@@ -449,6 +449,12 @@ describe('thin workflows', () => {
         if (script) expect([where, packageScripts.includes(script)]).toEqual([where, true]);
       }
     }
+  });
+
+  it('the deploy step execs the deploy command, so a cancelled run signals the deploy itself (it cleans up: deploy/README.md#cancelling-a-deploy)', () => {
+    const deploySteps = allJobs().flatMap(({ job }) => steps(job).flatMap((step) => (step.run?.includes('npm run deploy:built') ? [step.run.trim()] : [])));
+    expect(deploySteps.length).toBeGreaterThan(0);
+    for (const run of deploySteps) expect(run).toMatch(/^exec npm run deploy:built -- /);
   });
 
   it('CI runs the same checks as .ci/run', () => {

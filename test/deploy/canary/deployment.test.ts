@@ -11,7 +11,7 @@ describe('canary objects', () => {
   });
 
   test('the canary Deployment: same pod template and image, its own name, the track label on selector and pods', () => {
-    const stable = prepared('registry.local/web:2.0.0').release.deployment as any;
+    const stable = prepared('registry.local/web:2.0.0').workloads[0].owner as any;
     const canary = canaryDeployment(stable, 1) as any;
     expect(canary.metadata.name).toBe(canaryName('web'));
     expect(canary.metadata.name).toBe('web-canary');

@@ -37,4 +37,18 @@ describe('canary analysis loop', () => {
     expect(result.verdicts.map((v) => v.verdict)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
     expect(result.decision).toMatchObject({ kind: 'abort', inconclusive: true });
   });
+
+  test('a long interval (60 s) says what it waits for at least every 15 s, between its verdict lines', async () => {
+    const o = context({ 'web-canary-a': [40, 0], 'web-1': [60, 0] });
+    const result = await analyseCanary(o, { ...options, config: { ...DEFAULT_CANARY, intervals: 2, intervalSeconds: 60 } });
+    expect(result.decision.kind).toBe('promote');
+    expect(o.clock.now()).toBe(120_000);
+    expect(o.lines.slice(0, 4)).toEqual([
+      "  canary interval 1/2: measuring the canary's and the stable pods' traffic, 15 s of 60 s",
+      "  canary interval 1/2: measuring the canary's and the stable pods' traffic, 30 s of 60 s",
+      "  canary interval 1/2: measuring the canary's and the stable pods' traffic, 45 s of 60 s",
+      expect.stringMatching(/^ {2}canary interval 1\/2: pass — /),
+    ]);
+    expect(o.lines).toHaveLength(8);
+  });
 });

@@ -4,15 +4,15 @@ import { ok } from '../../../deploy/adapters/cluster';
 import { EXIT } from '../../../deploy/errors';
 import { removeLeftoverCanary, runCanary, usesCanary } from '../../../deploy/canary/run-canary';
 import { canaryAbortReport, canaryAbortResult, canarySummary } from '../../../deploy/canary/report';
-import type { ReleasePlan } from '../../../deploy/phases/plan';
+import type { DeploymentPlan } from '../../../deploy/phases/plan';
 import { resultLine } from '../../../deploy/phases/report';
 import { withTraffic } from './support';
 import { deploymentStatus, FakeCluster } from '../fake-cluster';
 import type { RolloutCheck } from '../../../deploy/context';
-import { collect, phaseContext, plan as basePlan, refusal } from '../phases/support';
+import { collect, phaseContext, webPlan as basePlan, refusal } from '../phases/support';
 
 const STABLE = { revision: '4', images: ['registry.local/web:1.0.0'], replicas: 3 };
-const canaryPlan = (config: Partial<CanaryConfig> = {}) => basePlan({ strategy: { kind: 'canary', ...DEFAULT_CANARY, ...config } }) as ReleasePlan & { strategy: CanaryConfig };
+const canaryPlan = (config: Partial<CanaryConfig> = {}) => basePlan({ strategy: { kind: 'canary', ...DEFAULT_CANARY, ...config } }) as DeploymentPlan & { strategy: CanaryConfig };
 
 const TIMEOUT_MS = 600_000;
 

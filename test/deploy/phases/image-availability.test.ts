@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateRepositoryCommand, ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { Cancelled } from '../../../deploy/cancellation';
 import { deployContext } from '../../../deploy/context';
 import { EXIT } from '../../../deploy/errors';
 import { parseEcrImage, waitForEcrImage, type EcrImage } from '../../../deploy/phases/image-availability';
@@ -123,6 +124,17 @@ describe('waitForEcrImage (moto ECR)', () => {
     expect(elapsed).toBeLessThan(10_000);
     expect(lines.length).toBeGreaterThanOrEqual(2);
     expect(lines.every((l) => l.startsWith('image: waiting for'))).toBe(true);
+  });
+
+  test('a cancelled deploy stops waiting at once (exit 8, Cancelled), not at the next check', async () => {
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const started = Date.now();
+    const waiting = waitForEcrImage(image(MISSING), { endpoint: moto.endpoint, waitSeconds: 600, pollMs: 60_000, log: (l) => lines.push(l), cancellation: controller.signal });
+    while (lines.length === 0) await new Promise((r) => setTimeout(r, 20));
+    controller.abort('SIGTERM');
+    await expect(waiting).rejects.toEqual(new Cancelled('SIGTERM'));
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   test('fails at once when the repository does not exist in the region, naming it', async () => {

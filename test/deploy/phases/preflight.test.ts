@@ -19,9 +19,9 @@ describe('preflight', () => {
     const cluster = new FakeCluster();
     const { lines, log } = collect();
     const result = await preflight(phaseContext(cluster, { log }), plan(), []);
-    expect(result).toEqual({ deferred: [], accepted: 3 });
-    expect(cluster.calls).toEqual(['apply --dry-run Namespace/web,ConfigMap/web,Deployment/web']);
-    expect(lines).toEqual(['server-side dry run: 3 objects accepted']);
+    expect(result).toEqual({ deferred: [], accepted: 4 });
+    expect(cluster.calls).toEqual(['apply --dry-run Namespace/web,NetworkPolicy/default-deny,ConfigMap/web,Deployment/web']);
+    expect(lines).toEqual(['server-side dry run: 4 objects accepted']);
   });
 
   test('defers a RoleBinding to a Role of the release on a first release without the bind verb', async () => {

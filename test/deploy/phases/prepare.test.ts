@@ -3,7 +3,19 @@ import { dump } from 'js-yaml';
 import { DeployError, EXIT } from '../../../deploy/errors';
 import { RELEASE_LABEL } from '../../../deploy/manifests';
 import { prepare, resolveTarget } from '../../../deploy/phases/prepare';
-import { config, fakeOutputs, fakeRender, options, releaseObjects, writeManifestDir, writeOutputsFile } from '../fixtures';
+import {
+  config,
+  fakeOutputs,
+  fakeRender,
+  namespaceObjects,
+  options,
+  releaseObjects,
+  renderWebAs,
+  webObjects,
+  workerObjects,
+  writeManifestDir,
+  writeOutputsFile,
+} from '../fixtures';
 
 const deps = { config, render: fakeRender };
 /** Production takes images by digest only. */
@@ -93,8 +105,8 @@ describe('input refusal (nothing reaches a cluster)', () => {
   });
 
   test('fails when the render leaves placeholders', () => {
-    const render = () => ({ yaml: dump(releaseObjects('registry.local/web:1.0.0', { annotations: { x: '<placeholder:podRoleArn>' } })[1]) });
-    expect(refused(() => prepare(options({ image: 'registry.local/web:1.0.0' }), { config, render }))).toMatch(/<rendered generic>: podRoleArn/);
+    const render = renderWebAs((image) => webObjects(image, { annotations: { x: '<placeholder:podRoleArn>' } }));
+    expect(refused(() => prepare(options({ image: 'registry.local/web:1.0.0' }), { config, render }))).toMatch(/<rendered generic>\/web.k8s.yaml: podRoleArn/);
   });
 
   const committedDev = 'manifests/dev';
@@ -119,12 +131,48 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(refused(() => prepare(options({ manifestsDir: dir }), deps))).toMatch(/Deployment web: .*mutable tag "latest"/);
   });
 
-  test('fails when the manifests have no Deployment web or stray namespaces', () => {
+  test('fails when the manifests have stray namespaces', () => {
     const objects = releaseObjects('registry.local/web:1.0.0');
-    const dir = writeManifestDir({ 'x.yaml': [objects[0], { ...(objects[1] as object), metadata: { name: 'web', namespace: 'other' } }].map((o) => dump(o)).join('---\n') });
-    const message = refused(() => prepare(options({ manifestsDir: dir }), deps));
-    expect(message).toContain('ConfigMap/web -n other is not in the workload\'s namespace "web"');
-    expect(message).toContain('no Deployment "web" in the manifests');
+    const dir = writeManifestDir({
+      'x.yaml': [objects[0], { ...(objects[1] as object), metadata: { name: 'web', namespace: 'other' } }, objects[2]].map((o) => dump(o)).join('---\n'),
+    });
+    expect(refused(() => prepare(options({ manifestsDir: dir }), deps))).toContain('ConfigMap/web -n other is not in the workload\'s namespace "web"');
+  });
+
+  test('--manifests: a worker-only folder is a release of the worker (no Deployment web needed); each file is one workload, named by its Deployment or CronJob', () => {
+    const yaml = (objects: object[]) => objects.map((o) => dump(o)).join('---\n');
+    const dir = writeManifestDir({ 'namespace.k8s.yaml': yaml(namespaceObjects()), 'worker.k8s.yaml': yaml(workerObjects('registry.local/web:1.0.1')) });
+    const p = prepare(options({ manifestsDir: dir }), deps);
+    expect(p.workloads.map((w) => [w.name, w.objects.map((o) => `${o.kind}/${o.metadata.name}`)])).toEqual([['worker', ['ConfigMap/worker', 'Deployment/worker']]]);
+    expect(p.namespaceObjects?.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual(['NetworkPolicy/default-deny']);
+    // Without a namespace-level file, that set is left as it is (not pruned to nothing).
+    expect(prepare(options({ manifestsDir: writeManifestDir({ 'w.yaml': yaml(workerObjects('registry.local/web:1.0.1')) }) }), deps).namespaceObjects).toBeUndefined();
+    const both = writeManifestDir({ 'all.yaml': yaml([...webObjects('registry.local/web:1.0.1'), ...workerObjects('registry.local/web:1.0.1')]) });
+    expect(refused(() => prepare(options({ manifestsDir: both }), deps))).toContain(`${both}/all.yaml holds Deployment web, Deployment worker: one workload per file`);
+    const stranger = writeManifestDir({ 'api.yaml': yaml([{ ...(workerObjects('registry.local/web:1.0.1')[1] as object), metadata: { name: 'api', namespace: 'web' } }]) });
+    expect(refused(() => prepare(options({ manifestsDir: stranger }), deps))).toContain(
+      `${stranger}/api.yaml: Deployment api is no workload of "generic"; allowed: "web", "worker", "prune"`,
+    );
+    expect(refused(() => prepare(options({ manifestsDir: dir, workloads: ['web'] }), deps))).toContain('--workload web: no file of the folder holds it');
+  });
+
+  test('which workloads: those running the given images, or the --workload subset; unknown or missing names refused naming the allowed ones', () => {
+    const image = 'registry.local/web:1.0.1';
+    expect(prepare(options({ images: { app: image } }), deps).workloads.map((w) => w.name)).toEqual(['web', 'worker', 'prune']);
+    expect(prepare(options({ images: { app: image }, workloads: ['prune', 'worker'] }), deps).workloads.map((w) => w.name)).toEqual(['worker', 'prune']);
+    expect(refused(() => prepare(options({ images: { api: image } }), deps))).toBe('--image api=…: the configuration declares no image "api"; allowed: "app"');
+    expect(refused(() => prepare(options({ image, workloads: ['cron'] }), deps))).toBe('--workload cron: "generic" declares no workload "cron"; allowed: "web", "worker", "prune"');
+    const twoImages = { ...config, images: [...config.images, { ...config.images[0], name: 'jobs', repositoryName: 'platform/jobs' }] };
+    const jobs = {
+      ...twoImages,
+      portableTargets: twoImages.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map((w) => (w.name === 'prune' ? { ...w, image: 'jobs' } : w)) })),
+    };
+    expect(refused(() => prepare(options({ images: { app: image }, workloads: ['prune'] }), { config: jobs, render: fakeRender }))).toBe(
+      '--workload prune: it runs image "jobs", which was not given: add --image jobs=<ref> (a release changes a workload\'s image)\n--image app=…: no workload named by --workload (prune) runs it',
+    );
+    expect(refused(() => prepare(options({ image }), { config: jobs, render: fakeRender }))).toBe(
+      `--image ${image}: "generic" runs 2 images ("app", "jobs"); name each: --image app=<ref> --image jobs=<ref>`,
+    );
   });
 
   test('fails when an OIDC Ingress names no client Secret (the controller reads only auth-idp-oidc.secretName)', () => {
@@ -146,27 +194,45 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(refused(() => prepare(options({ env: 'prod', manifestsDir: dir, kubeconfig: '/dev/null' }), deps))).toMatch(/needs Secret web-oidc-client from Secrets Manager/);
   });
 
-  test('prepares a clean release: Namespace split off, objects namespaced and labelled', () => {
+  test('prepares a clean release: Namespace split off, objects namespaced and labelled, split per workload', () => {
     const p = prepare(options({ image: 'registry.local/web:1.0.0' }), deps);
     expect(p.release.namespaceObject?.metadata.name).toBe('web');
-    expect(p.release.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['ConfigMap/web/web', 'Deployment/web/web']);
+    expect(p.namespaceObjects?.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['NetworkPolicy/web/default-deny']);
+    expect(p.workloads.map((w) => [w.name, w.owner.kind, w.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)])).toEqual([
+      ['web', 'Deployment', ['ConfigMap/web/web', 'Deployment/web/web']],
+      ['worker', 'Deployment', ['ConfigMap/web/worker', 'Deployment/web/worker']],
+      ['prune', 'CronJob', ['CronJob/web/prune']],
+    ]);
     expect(p.release.objects.every((o) => o.metadata.labels?.[RELEASE_LABEL] === 'generic')).toBe(true);
     expect(p.oidcSecrets).toEqual([]);
   });
 
   test('an oidc Ingress in an aws environment with outputs asks for its Secret by the name in auth-idp-oidc', () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
-    const render = () => ({
-      yaml: releaseObjects(PROD_IMAGE, {
+    const render = renderWebAs((image) =>
+      webObjects(image, {
         ingressAnnotations: {
           'alb.ingress.kubernetes.io/auth-type': 'oidc',
           'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
         },
-      })
-        .map((o) => dump(o))
-        .join('---\n'),
-    });
+      }),
+    );
     expect(prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
+  });
+
+  test("a release of the worker alone still names the Secret web's OIDC Ingress needs: it is namespace-level, applied (never pruned) with any release", () => {
+    const file = writeOutputsFile('prod', fakeOutputs('prod'));
+    const render = renderWebAs((image) =>
+      webObjects(image, {
+        ingressAnnotations: {
+          'alb.ingress.kubernetes.io/auth-type': 'oidc',
+          'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
+        },
+      }),
+    );
+    const worker = prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file, workloads: ['worker'] }), { config, render });
+    expect(worker.workloads.map((w) => w.name)).toEqual(['worker']);
+    expect(worker.oidcSecrets).toEqual(['web-oidc-client']);
   });
 
   test('production refuses an image by tag, from --image or from --manifests; elsewhere a tag outside ECR only warns', () => {

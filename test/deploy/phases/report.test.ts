@@ -1,5 +1,15 @@
 import { EXIT } from '../../../deploy/errors';
-import { failureReport, failureResult, resultLine, successLine, successResult, watchingLine } from '../../../deploy/phases/report';
+import {
+  combinedResult,
+  failureReport,
+  failureResult,
+  releaseSummary,
+  resultLine,
+  successLine,
+  successResult,
+  watchingLine,
+  type DeployResult,
+} from '../../../deploy/phases/report';
 import { evaluateRollout } from '../../../deploy/rules/rollout';
 import { deploymentStatus } from '../fake-cluster';
 
@@ -83,5 +93,42 @@ describe('report', () => {
       'deploy-result: {"outcome":"applied","exitCode":0,"applySeconds":1.2,"rolloutSeconds":4.4,"totalSeconds":5.7}',
     );
     expect(resultLine({ outcome: 'refused', exitCode: EXIT.invalidInput })).toBe('deploy-result: {"outcome":"refused","exitCode":2}');
+  });
+
+  test("several workloads: the exit code is the worst (4 > 5 > 1 > 0), the top-level fields are that workload's, every workload in the map", () => {
+    const applied = successResult({ applyStarted: 0, applied: 1000, settled: 5000 });
+    const rolledBack: DeployResult = {
+      outcome: 'rolled-back',
+      exitCode: EXIT.rolledBack,
+      reason: 'crash',
+      timings: { applyMs: 500, detectMs: 9000, restoreMs: 4000, totalMs: 13_500 },
+    };
+    const partly: DeployResult = { outcome: 'apply-failed', exitCode: EXIT.applyFailed, reason: 'rejected' };
+    const stuck: DeployResult = { outcome: 'rollback-failed', exitCode: EXIT.rollbackFailed, reason: 'no previous revision' };
+    const worst = (...results: DeployResult[]) => combinedResult(results.map((r, i) => [`w${i}`, r] as const)).exitCode;
+    expect(worst(applied, applied)).toBe(EXIT.ok);
+    expect(worst(applied, rolledBack)).toBe(EXIT.rolledBack);
+    expect(worst(rolledBack, partly, applied)).toBe(EXIT.applyFailed);
+    expect(worst(partly, stuck, rolledBack)).toBe(EXIT.rollbackFailed);
+    const combined = combinedResult([
+      ['web', applied],
+      ['worker', rolledBack],
+      ['prune', { outcome: 'not-released' }],
+    ]);
+    expect(combined).toMatchObject({ outcome: 'rolled-back', exitCode: EXIT.rolledBack, timings: rolledBack.timings });
+    expect(resultLine(combined)).toBe(
+      'deploy-result: {"outcome":"rolled-back","exitCode":1,"applySeconds":0.5,"detectSeconds":9,"restoreSeconds":4,"totalSeconds":13.5,"rolledBack":["worker"],' +
+        '"workloads":{"web":{"outcome":"applied","exitCode":0,"applySeconds":1,"rolloutSeconds":4,"totalSeconds":5},' +
+        '"worker":{"outcome":"rolled-back","exitCode":1,"applySeconds":0.5,"detectSeconds":9,"restoreSeconds":4,"totalSeconds":13.5},"prune":{"outcome":"not-released"}}}',
+    );
+    expect(releaseSummary('generic', combined)).toBe(
+      [
+        'release of generic (3 workloads), exit 1:',
+        '  web: applied (exit 0) in 5s',
+        '  worker: rolled-back (exit 1) in 13.5s: crash',
+        '  prune: not released (an earlier workload of this release failed; it runs what ran before)',
+        '  rolled back: worker (restored to what ran before)',
+      ].join('\n'),
+    );
   });
 });

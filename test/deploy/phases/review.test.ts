@@ -8,7 +8,7 @@ import { DEFAULT_CANARY } from '../../../config';
 import { canaryDeployment } from '../../../deploy/canary/deployment';
 import { diffRelease, dryRunRelease, writeReviewCopy } from '../../../deploy/phases/review';
 import { FakeCluster } from '../fake-cluster';
-import { collect, phaseContext, plan, refusal } from './support';
+import { collect, phaseContext, plan, refusal, webPlan } from './support';
 
 const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'web-oidc-client', namespace: 'web' }, stringData: { clientSecret: 'do-not-print-me' } };
 
@@ -40,7 +40,10 @@ describe('review', () => {
   test('--dry-run runs the ApplySet apply on the server (pruning shown), and only when the Namespace exists', async () => {
     const cluster = new FakeCluster();
     await dryRunRelease(phaseContext(cluster), plan(), []);
-    expect(cluster.calls).toEqual(['apply --dry-run --applyset=platform-release ConfigMap/web,Deployment/web']);
+    expect(cluster.calls).toEqual([
+      'apply --dry-run --applyset=platform-namespace NetworkPolicy/default-deny',
+      'apply --dry-run --applyset=platform-release-web ConfigMap/web,Deployment/web',
+    ]);
     const missing = new FakeCluster();
     const { lines, log } = collect();
     await dryRunRelease(phaseContext(missing, { log }), plan({ namespaceExists: false }), []);
@@ -49,20 +52,24 @@ describe('review', () => {
     cluster.applyReply = () => failed('Error from server: admission webhook denied');
     expect(await refusal(dryRunRelease(phaseContext(cluster), plan(), []))).toEqual({
       exitCode: EXIT.invalidInput,
-      message: 'server-side dry run failed:\n  Error from server: admission webhook denied',
+      message: 'server-side dry run of ApplySet platform-namespace failed:\n  Error from server: admission webhook denied',
     });
   });
 
   test('a canary release: --dry-run, --diff and the review copy show the canary Deployment (outside the ApplySet)', async () => {
-    const base = plan();
-    const canaryPlan = plan({ strategy: { kind: 'canary', ...DEFAULT_CANARY }, canary: canaryDeployment(base.deployment, 1) });
+    const web = webPlan();
+    const canaryPlan = plan({ workloads: [{ ...web, strategy: { kind: 'canary', ...DEFAULT_CANARY }, canary: canaryDeployment(web.deployment, 1) }] });
     const cluster = new FakeCluster();
     const { lines, log } = collect();
     await dryRunRelease(phaseContext(cluster, { log }), canaryPlan, []);
-    expect(cluster.calls).toEqual(['apply --dry-run --applyset=platform-release ConfigMap/web,Deployment/web', 'apply --dry-run Deployment/web-canary']);
-    expect(lines[1]).toBe('deployment/web-canary serverside-applied (canary: 25 % of the pods during the analysis)');
+    expect(cluster.calls).toEqual([
+      'apply --dry-run --applyset=platform-namespace NetworkPolicy/default-deny',
+      'apply --dry-run --applyset=platform-release-web ConfigMap/web,Deployment/web',
+      'apply --dry-run Deployment/web-canary',
+    ]);
+    expect(lines[2]).toBe('deployment/web-canary serverside-applied (canary: 25 % of the pods during the analysis)');
     await diffRelease(phaseContext(cluster, { log }), canaryPlan, []);
-    expect(cluster.calls.at(-1)).toBe('diff 4');
+    expect(cluster.calls.at(-1)).toBe('diff 5');
     const text = readFileSync(writeReviewCopy(phaseContext(cluster, { workdir: mkdtempSync(join(tmpdir(), 'deploy-review-')) }), canaryPlan, 'x'), 'utf8');
     expect(text).toMatch(
       /# the canary Deployment, for the analysis only \(not part of the release's ApplySet\)\napiVersion: apps\/v1\nkind: Deployment\nmetadata:\n {2}name: web-canary/,

@@ -1,7 +1,7 @@
 import { failed, ok } from '../../../deploy/adapters/cluster';
 import { diagnose, rollback } from '../../../deploy/phases/rollback';
 import { deploymentStatus, FakeClock, FakeCluster } from '../fake-cluster';
-import { phaseContext, plan } from './support';
+import { phaseContext, webPlan as plan } from './support';
 
 describe('rollback', () => {
   test('undoes to the revision that ran before the apply and waits until it is healthy', async () => {

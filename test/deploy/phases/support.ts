@@ -3,21 +3,28 @@ import { tmpdir } from 'node:os';
 import { ok, type Cluster } from '../../../deploy/adapters/cluster';
 import { deployContext, type ClusterContext, type DeployDeps } from '../../../deploy/context';
 import type { KubeObject } from '../../../deploy/manifests';
-import { planRelease, type ReleasePlan } from '../../../deploy/phases/plan';
+import { planRelease, type DeploymentPlan, type ReleasePlan } from '../../../deploy/phases/plan';
 import { prepare, type PreparedRelease } from '../../../deploy/phases/prepare';
 import { FakeClock } from '../fake-cluster';
 import { config, fakeRender, options } from '../fixtures';
 
 export const IMAGE = 'registry.local/web:1.0.1';
 
-export function prepared(image = IMAGE): PreparedRelease {
-  return prepare(options({ image }), { config, render: fakeRender });
+/** A release of web alone (`--workload web`), or of `workloads`. */
+export function prepared(image = IMAGE, workloads: readonly string[] = ['web']): PreparedRelease {
+  return prepare(options({ image, workloads }), { config, render: fakeRender });
 }
 
+/** The plan of a release of web alone; `extra` objects join web's set. */
 export function plan(overrides: Partial<ReleasePlan> = {}, extra: KubeObject[] = []): ReleasePlan {
   const p = prepared();
   const base = planRelease(p, { namespaceObject: p.release.namespaceObject, exists: true }, []);
-  return { ...base, objects: [...base.objects, ...extra], ...overrides };
+  return { ...base, workloads: base.workloads.map((w) => ({ ...w, objects: [...w.objects, ...extra] })), ...overrides };
+}
+
+/** web's plan (a service's Deployment) in a release of web alone. */
+export function webPlan(overrides: Partial<DeploymentPlan> = {}): DeploymentPlan {
+  return { ...(plan().workloads[0] as DeploymentPlan), ...overrides };
 }
 
 export const liveNamespace = (labels: Record<string, string>) => ok<KubeObject>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web', labels } });

@@ -94,4 +94,53 @@ describe('rollout watch', () => {
     expect(outcome).toMatchObject({ phase: 'failed', reason: 'cannot read deployment/web: i/o timeout' });
     expect(cluster.calls.filter((c) => c.startsWith('getDeployment'))).toHaveLength(21);
   });
+
+  test('while the counts stay the same, a line at least every 15 s says what the rollout waits for (e.g. the ALB target registration)', async () => {
+    const stuck = deploymentStatus({ updated: 2, available: 1, current: 2 });
+    const cluster = new FakeCluster();
+    cluster.deployments = [ok({ ...stuck, spec: { ...stuck.spec, selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } } } })];
+    const ready = { type: 'Ready', status: 'True' };
+    cluster.pods = [
+      { metadata: { name: 'web-1' }, status: { phase: 'Running', conditions: [ready], containerStatuses: [{ name: 'web', ready: true, state: { running: {} } }] } },
+      {
+        metadata: { name: 'web-2' },
+        spec: { readinessGates: [{ conditionType: 'target-health.elbv2.k8s.aws/k8s-web-web-0123456789' }] },
+        status: {
+          phase: 'Running',
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'ReadinessGatesNotReady' },
+            { type: 'target-health.elbv2.k8s.aws/k8s-web-web-0123456789', status: 'False', reason: 'Elb.RegistrationInProgress' },
+          ],
+          containerStatuses: [{ name: 'web', ready: true, state: { running: {} } }],
+        },
+      },
+    ];
+    cluster.onRead = () => (clock.t += 200); // each read takes 0.2 s
+    const clock = new FakeClock();
+    const { outcome, lines } = await watch(cluster, clock, { timeoutMs: 60_000 });
+    expect(outcome.reason).toBe('timeout after 60s (1 of 2 updated replicas available)');
+    const at = lines.map((l) => Number(/^ {2}\[ *([\d.]+)s\]/.exec(l)![1]));
+    expect(at).toEqual([0.2, 14.6, 29, 43.4, 57.8]);
+    expect(Math.max(...at.slice(1).map((t, i) => t - at[i]))).toBeLessThanOrEqual(15);
+    expect(lines[1]).toBe(
+      '  [ 14.6s] rollout: deployment/web waits: 1 of 2 updated replicas available — 1 pod: ALB target registration ' +
+        "(readiness gate target-health.elbv2.k8s.aws/k8s-web-web-0123456789: Ready once the load balancer's health checks pass) — 15 s of 60 s",
+    );
+    expect(cluster.calls.filter((c) => c.startsWith('listPods'))).toHaveLength(4); // only for the waiting lines
+  });
+
+  test('progressMs comes from the context (tests and callers may shorten it)', async () => {
+    const cluster = new FakeCluster();
+    cluster.deployments = [ok(deploymentStatus({ updated: 1, available: 0, current: 3 }))];
+    const context = phaseContext(cluster, { clock: new FakeClock(), progressMs: 5_000 });
+    await watchRollout(context, { namespace: 'web', name: 'web', timeoutMs: 10_000 });
+    expect(context.lines.filter((l) => l.includes('waits: 1 of 2 new replicas updated — '))).toHaveLength(2);
+  });
+
+  test('restoring with a lingering ProgressDeadlineExceeded: the lines say how many replicas are back, not the old deadline', async () => {
+    const cluster = new FakeCluster();
+    cluster.deployments = [ok(deploymentStatus({ updated: 1, available: 1, current: 3, deadlineExceeded: true }))];
+    const { lines } = await watch(cluster, new FakeClock(), { restoring: true, timeoutMs: 20_000 });
+    expect(lines[1]).toBe('  [ 14.0s] restore: deployment/web waits: 1 of 2 replicas available — 14 s of 20 s');
+  });
 });

@@ -1,6 +1,16 @@
 import { renderTarget } from '../../../charts/app';
 import { platformConfig, type ServiceWorkload } from '../../../config';
-import { autoscalerMinReplicas, describeUnreadyPods, evaluateRollout, everyReplicaUpdatedAndReady, progressLine, type DeploymentLike } from '../../../deploy/rules/rollout';
+import {
+  autoscalerMinReplicas,
+  describeUnreadyPods,
+  evaluateRollout,
+  everyReplicaUpdatedAndReady,
+  progressLine,
+  unreadyPodsLine,
+  whyNotReady,
+  type DeploymentLike,
+  type PodLike,
+} from '../../../deploy/rules/rollout';
 
 const deployment = (status: DeploymentLike['status'], extra: Partial<DeploymentLike> = {}): DeploymentLike => ({
   metadata: { generation: 3 },
@@ -153,5 +163,52 @@ describe('rollout state with a HorizontalPodAutoscaler (it owns spec.replicas)',
     const hpa = (spec: object) => ({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' }, spec });
     expect(autoscalerMinReplicas([hpa({ scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } })], 'web')).toBe(1);
     expect(autoscalerMinReplicas([hpa({ minReplicas: 3, scaleTargetRef: { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web' } })], 'web')).toBeUndefined();
+  });
+});
+
+describe('why pods are not Ready (the progress lines while a rollout waits)', () => {
+  const notReady = { type: 'Ready', status: 'False' };
+  const running = (ready: boolean) => [{ name: 'web', ready, state: { running: {} } }];
+
+  test.each<[string, PodLike, string]>([
+    [
+      'unschedulable',
+      { status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient cpu.' }] } },
+      'not scheduled (Unschedulable: 0/3 nodes are available: 3 Insufficient cpu.)',
+    ],
+    [
+      'starting',
+      { status: { phase: 'Pending', conditions: [notReady], containerStatuses: [{ name: 'web', state: { waiting: { reason: 'ContainerCreating' } } }] } },
+      'container web ContainerCreating',
+    ],
+    ['probing', { status: { phase: 'Running', conditions: [notReady], containerStatuses: running(false) } }, 'container web started, its readiness probe not passing yet'],
+    [
+      'the ALB',
+      {
+        spec: { readinessGates: [{ conditionType: 'target-health.elbv2.k8s.aws/k8s-web-web-01' }] },
+        status: { phase: 'Running', conditions: [notReady], containerStatuses: running(true) },
+      },
+      "ALB target registration (readiness gate target-health.elbv2.k8s.aws/k8s-web-web-01: Ready once the load balancer's health checks pass)",
+    ],
+    [
+      'another gate',
+      { spec: { readinessGates: [{ conditionType: 'example.com/warm' }] }, status: { phase: 'Running', conditions: [notReady], containerStatuses: running(true) } },
+      'readiness gate example.com/warm',
+    ],
+  ])('%s', (_name, pod, why) => {
+    expect(whyNotReady(pod)).toBe(why);
+  });
+
+  test('grouped by why; Ready and terminating pods are left out', () => {
+    const creating = { status: { conditions: [notReady], containerStatuses: [{ name: 'web', state: { waiting: { reason: 'ContainerCreating' } } }] } };
+    const pods: PodLike[] = [
+      creating,
+      creating,
+      { status: { conditions: [notReady], containerStatuses: running(false) } },
+      { status: { conditions: [{ type: 'Ready', status: 'True' }] } },
+      { metadata: { deletionTimestamp: '2026-12-01T23:00:00Z' }, status: { conditions: [notReady] } },
+    ];
+    expect(unreadyPodsLine(pods)).toBe('2 pods: container web ContainerCreating; 1 pod: container web started, its readiness probe not passing yet');
+    expect(unreadyPodsLine([])).toBeUndefined();
   });
 });
