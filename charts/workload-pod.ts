@@ -142,6 +142,55 @@ export interface WorkloadPod {
 
 /** The checks and objects every kind shares: ServiceAccount, ConfigMap, volumes, a restricted container. */
 export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extraSettings: Readonly<Record<string, string>> = {}): WorkloadPod {
+  const { cpuLimitMillis, tmpSize, ephemeral, ephemeralLimit } = checkPodInputs(props);
+  const name = props.name;
+  const metadata = { name, namespace: props.namespace };
+  const selectorLabels = { 'app.kubernetes.io/name': name };
+  const podLabels = { ...selectorLabels, ...(props.partOf ? { 'app.kubernetes.io/part-of': props.partOf } : {}) };
+
+  // Pod Identity (EKS) injects its own projected token through its webhook; the Kubernetes API token is not needed.
+  const serviceAccount = new kplus.ServiceAccount(scope, 'ServiceAccount', { metadata, automountToken: false });
+
+  const settings: Record<string, string> = { ...props.settings, ...extraSettings };
+  const sortedSettings = Object.fromEntries(
+    Object.keys(settings)
+      .sort()
+      .map((k) => [k, settings[k]]),
+  );
+  const configMap = new kplus.ConfigMap(scope, 'ConfigMap', { metadata, data: sortedSettings });
+  const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
+
+  const tmp = kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(tmpSize) });
+  const volumes: kplus.Volume[] = [tmp];
+  const volumeMounts: kplus.VolumeMount[] = [{ path: '/tmp', volume: tmp }];
+  if (props.secretFiles) {
+    const volume = secretFilesVolume(scope, props.secretFiles);
+    volumes.push(volume);
+    volumeMounts.push({ path: props.secretFiles.mountPath, volume, readOnly: true });
+  }
+  const secretEnv = secretEnvValues(scope, props.secretEnv ?? {});
+  const container = restrictedContainer(props, { cpuLimitMillis, configMap, secretEnv, volumeMounts });
+  return {
+    serviceAccount,
+    configMap,
+    selectorLabels,
+    podLabels,
+    podAnnotations: { 'kubectl.kubernetes.io/default-container': name, 'checksum/config': settingsChecksum },
+    volumes,
+    container,
+    securityContext: {
+      ensureNonRoot: true,
+      user: RUN_AS_ID,
+      group: RUN_AS_ID,
+      fsGroup: RUN_AS_ID,
+      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    },
+    ephemeralStorage: { requestMiB: ephemeral, limitMiB: ephemeralLimit },
+  };
+}
+
+/** Checks the shared inputs (naming the value and what is allowed) and resolves the defaults that depend on others. */
+function checkPodInputs(props: WorkloadPodProps): { cpuLimitMillis: number; tmpSize: number; ephemeral: number; ephemeralLimit: number } {
   checkDnsLabel('name', props.name);
   checkDnsLabel('namespace', props.namespace);
   checkImage(props.image);
@@ -164,56 +213,47 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
       throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected a non-empty list of non-empty strings`);
     }
   }
+  return { cpuLimitMillis, tmpSize, ephemeral, ephemeralLimit };
+}
 
-  const name = props.name;
-  const metadata = { name, namespace: props.namespace };
-  const selectorLabels = { 'app.kubernetes.io/name': name };
-  const podLabels = { ...selectorLabels, ...(props.partOf ? { 'app.kubernetes.io/part-of': props.partOf } : {}) };
-
-  // Pod Identity (EKS) injects its own projected token through its webhook; the Kubernetes API token is not needed.
-  const serviceAccount = new kplus.ServiceAccount(scope, 'ServiceAccount', { metadata, automountToken: false });
-
-  const settings: Record<string, string> = { ...props.settings, ...extraSettings };
-  const sortedSettings = Object.fromEntries(
-    Object.keys(settings)
-      .sort()
-      .map((k) => [k, settings[k]]),
-  );
-  const configMap = new kplus.ConfigMap(scope, 'ConfigMap', { metadata, data: sortedSettings });
-  const settingsChecksum = createHash('sha256').update(JSON.stringify(sortedSettings)).digest('hex');
-
-  const tmp = kplus.Volume.fromEmptyDir(scope, 'Tmp', 'tmp', { sizeLimit: Size.mebibytes(tmpSize) });
-  const volumes: kplus.Volume[] = [tmp];
-  const volumeMounts: kplus.VolumeMount[] = [{ path: '/tmp', volume: tmp }];
-  if (props.secretFiles) {
-    const files = props.secretFiles;
-    checkDnsLabel('secretFiles.secretName', files.secretName);
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(files.mountPath) || files.mountPath === '/tmp') {
-      throw new ChartInputError(`secretFiles.mountPath is ${JSON.stringify(files.mountPath)}; it must be an absolute path other than /tmp`);
-    }
-    if (files.keys.length === 0 || files.keys.some((k) => !/^[A-Za-z0-9._-]+$/.test(k))) {
-      throw new ChartInputError(`secretFiles.keys is ${JSON.stringify(files.keys)}; give at least one Secret key (A-Z, a-z, 0-9, ., _, -)`);
-    }
-    const secret = kplus.Secret.fromSecretName(scope, 'SecretFilesSecret', files.secretName);
-    const volume = kplus.Volume.fromSecret(scope, 'SecretFiles', secret, {
-      name: 'secret-files',
-      defaultMode: 0o440,
-      optional: false,
-      items: Object.fromEntries(files.keys.map((k) => [k, { path: k }])),
-    });
-    volumes.push(volume);
-    volumeMounts.push({ path: files.mountPath, volume, readOnly: true });
+/** Chosen keys of a Secret as read-only files (0440) at `mountPath`. */
+function secretFilesVolume(scope: Construct, files: NonNullable<WorkloadPodProps['secretFiles']>): kplus.Volume {
+  checkDnsLabel('secretFiles.secretName', files.secretName);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(files.mountPath) || files.mountPath === '/tmp') {
+    throw new ChartInputError(`secretFiles.mountPath is ${JSON.stringify(files.mountPath)}; it must be an absolute path other than /tmp`);
   }
+  if (files.keys.length === 0 || files.keys.some((k) => !/^[A-Za-z0-9._-]+$/.test(k))) {
+    throw new ChartInputError(`secretFiles.keys is ${JSON.stringify(files.keys)}; give at least one Secret key (A-Z, a-z, 0-9, ., _, -)`);
+  }
+  const secret = kplus.Secret.fromSecretName(scope, 'SecretFilesSecret', files.secretName);
+  return kplus.Volume.fromSecret(scope, 'SecretFiles', secret, {
+    name: 'secret-files',
+    defaultMode: 0o440,
+    optional: false,
+    items: Object.fromEntries(files.keys.map((k) => [k, { path: k }])),
+  });
+}
+
+/** Environment variables from Secret keys, sorted by name. */
+function secretEnvValues(scope: Construct, refs: NonNullable<WorkloadPodProps['secretEnv']>): Record<string, kplus.EnvValue> {
   const secretEnv: Record<string, kplus.EnvValue> = {};
-  for (const variable of Object.keys(props.secretEnv ?? {}).sort()) {
-    const ref = props.secretEnv![variable];
+  for (const variable of Object.keys(refs).sort()) {
+    const ref = refs[variable];
     checkDnsLabel(`secretEnv.${variable}.secretName`, ref.secretName);
     const secret = kplus.Secret.fromSecretName(scope, `Secret-${variable}`, ref.secretName);
     secretEnv[variable] = kplus.EnvValue.fromSecretValue({ secret, key: ref.key }, { optional: ref.optional ?? false });
   }
+  return secretEnv;
+}
 
-  const container: kplus.ContainerProps = {
-    name,
+/** The workload's container: settings from the ConfigMap, Secret references, and the restricted security context. */
+function restrictedContainer(
+  props: WorkloadPodProps,
+  parts: { cpuLimitMillis: number; configMap: kplus.ConfigMap; secretEnv: Record<string, kplus.EnvValue>; volumeMounts: kplus.VolumeMount[] },
+): kplus.ContainerProps {
+  const { cpuLimitMillis, configMap, secretEnv, volumeMounts } = parts;
+  return {
+    name: props.name,
     image: props.image,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ...(props.command ? { command: [...props.command] } : {}),
@@ -235,23 +275,6 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
       capabilities: { drop: [kplus.Capability.ALL] },
       seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
     },
-  };
-  return {
-    serviceAccount,
-    configMap,
-    selectorLabels,
-    podLabels,
-    podAnnotations: { 'kubectl.kubernetes.io/default-container': name, 'checksum/config': settingsChecksum },
-    volumes,
-    container,
-    securityContext: {
-      ensureNonRoot: true,
-      user: RUN_AS_ID,
-      group: RUN_AS_ID,
-      fsGroup: RUN_AS_ID,
-      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-    },
-    ephemeralStorage: { requestMiB: ephemeral, limitMiB: ephemeralLimit },
   };
 }
 
