@@ -60,8 +60,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # A throwaway CI container's Debian Python is "externally managed" (PEP 668): pip may install into it there only.
+# --no-compile: moto[server] alone is ~300 MB of packages (cfn-lint's schemas, sympy); byte-compiling all of them up
+# front is most of a first install. Python compiles what a run imports, when it first imports it.
 pip_install() {
-  local args=(--quiet)
+  local args=(--quiet --no-compile)
   if [ "${CI:-}" = true ] && python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")) else 1)'; then
     args+=(--break-system-packages)
   fi
@@ -89,7 +91,7 @@ if ! [ -x "$checkov_venv/bin/checkov" ] || [ "$("$checkov_venv/bin/checkov" --ve
   echo "setup-tools: installing checkov==$CHECKOV_VERSION into $checkov_venv" >&2
   mkdir -p "$TOOLS"
   python3 -m venv "$checkov_venv"
-  "$checkov_venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
+  "$checkov_venv/bin/pip" install --quiet --no-compile "checkov==$CHECKOV_VERSION"
 fi
 
 if [ "$WANT_GO" = 1 ]; then
