@@ -1,3 +1,5 @@
+const { availableParallelism } = require('node:os');
+
 /** Unit and integration tests. Transpile-only (swc): type-checking is `npm run typecheck`. */
 module.exports = {
   testEnvironment: 'node',
@@ -7,4 +9,7 @@ module.exports = {
   transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   globalSetup: '<rootDir>/test/global-setup.js',
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // One worker per core. Jest's default (cores - 1) is a single worker on 2 cores, which runs every suite in band in
+  // the main process while the second core idles; the main process itself only schedules and reports.
+  maxWorkers: availableParallelism(),
 };

@@ -13,9 +13,11 @@ import {
   workloadProbes,
   WORKLOAD_DATABASE_NAME,
 } from '../config';
+import type { Construct } from 'constructs';
 import { ChartInputError } from './errors';
 import { AlbIngress, albAuthType, albReadinessGateSeconds, OidcSecretReader } from './ingress-aws';
 import { declaredEgress, type TargetProfile } from './target';
+import type { WebService } from './web-service';
 
 /** EKS Pod Identity agent (link-local, on every node): the SDK's container credential provider calls it. */
 export const POD_IDENTITY_AGENT = { cidr: '169.254.170.23/32', port: 80 };
@@ -45,7 +47,6 @@ export function awsTarget(props: AwsTargetProps): TargetProfile {
   const albName = loadBalancerName(config.project, env.name);
   const inAnotherAccount = userPoolInAnotherAccount(config, env);
   const oidc = albAuthType(env.region, outputs.userPoolRegion, inAnotherAccount) === 'oidc';
-  const partition = partitionOf(outputs.region);
   // HTTPS to AWS APIs for a workload with a bucket prefix; the Pod Identity agent's credentials for it and for one
   // that signs database logins (IAM authentication signs locally: no API call).
   const egressOf = (w: Workload) => [...(w.storage ? [AWS_APIS] : []), ...(w.storage || w.database ? [POD_IDENTITY_AGENT] : []), ...declaredEgress(w)];
@@ -65,54 +66,66 @@ export function awsTarget(props: AwsTargetProps): TargetProfile {
     database: { cidr: env.vpcCidr, port: DATABASE_PORT },
     // target-type ip: the ALB connects to pod IPs from its own ENIs inside the VPC.
     publicIngressFrom: { cidrs: [env.vpcCidr] },
-    environmentOf: (workload) => ({
-      settings: {
-        ...workload.env,
-        [APP_ENV.environment]: env.name,
-        [APP_ENV.region]: outputs.region,
-        ...(workload.storage ? { [APP_ENV.bucketName]: outputs.bucketName, [APP_ENV.bucketPrefix]: storagePrefix(workload)! } : {}),
-        ...(workload.database
-          ? {
-              [APP_ENV.databaseHost]: outputs.databaseEndpoint,
-              [APP_ENV.databasePort]: outputs.databasePort,
-              [APP_ENV.databaseName]: WORKLOAD_DATABASE_NAME,
-              // Its own role, by IAM authentication: the pod role may sign a login for this one user; no password exists.
-              [APP_ENV.databaseAuth]: 'iam',
-              [APP_ENV.databaseUsername]: databaseRoleName(workload.name),
-            }
-          : {}),
-        ...identitySettings(workload, `arn:${partition}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${albName}/*`),
-      },
-      secretEnv: secretRefs(workload),
-    }),
+    environmentOf: (workload) => ({ settings: awsSettings(props, workload, albName), secretEnv: secretRefs(workload) }),
     egressOf,
     addNamespaceObjects: (scope) => {
       if (oidc) new OidcSecretReader(scope, 'OidcSecretReader', { namespace: env.namespace, secretName: OIDC_CLIENT_SECRET_NAME });
     },
-    exposePublic: (scope, service, declaration) => {
-      const exposure: { host?: string; path?: string } = declaration.exposure.kind === 'public' ? declaration.exposure : {};
-      new AlbIngress(scope, 'Ingress', {
-        workload: service,
-        namespace: env.namespace,
-        hostname: exposure.host,
-        path: exposure.path,
-        healthCheckPath: workloadProbes(declaration).readiness,
-        groupName: ingressGroupName(config.project, env.name),
-        oidcSecretReader: false,
-        region: env.region,
-        loadBalancerName: albName,
-        certificateArn: outputs.certificateArn,
-        userPoolArn: outputs.userPoolArn,
-        userPoolId: outputs.userPoolId,
-        userPoolRegion: outputs.userPoolRegion,
-        userPoolInAnotherAccount: inAnotherAccount,
-        userPoolDomain: outputs.userPoolDomain,
-        userPoolClientId: outputs.userPoolClientId,
-        // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
-        tags: [loadBalancerTag(config.project, env.name)],
-      });
-    },
+    exposePublic: (scope, service, declaration) => addAlbRule(scope, service, declaration, { props, albName, inAnotherAccount }),
   };
+}
+
+/** A workload's settings on AWS: its environment and region, its bucket prefix and database login, its signed-in user. */
+function awsSettings({ environment: env, outputs }: AwsTargetProps, workload: Workload, albName: string): Record<string, string> {
+  const partition = partitionOf(outputs.region);
+  return {
+    ...workload.env,
+    [APP_ENV.environment]: env.name,
+    [APP_ENV.region]: outputs.region,
+    ...(workload.storage ? { [APP_ENV.bucketName]: outputs.bucketName, [APP_ENV.bucketPrefix]: storagePrefix(workload)! } : {}),
+    ...(workload.database
+      ? {
+          [APP_ENV.databaseHost]: outputs.databaseEndpoint,
+          [APP_ENV.databasePort]: outputs.databasePort,
+          [APP_ENV.databaseName]: WORKLOAD_DATABASE_NAME,
+          // Its own role, by IAM authentication: the pod role may sign a login for this one user; no password exists.
+          [APP_ENV.databaseAuth]: 'iam',
+          [APP_ENV.databaseUsername]: databaseRoleName(workload.name),
+        }
+      : {}),
+    ...identitySettings(workload, `arn:${partition}:elasticloadbalancing:${outputs.region}:${outputs.account}:loadbalancer/app/${albName}/*`),
+  };
+}
+
+/** A public service's rule on the environment's shared ALB (an IngressGroup), with the Cognito sign-in. */
+function addAlbRule(
+  scope: Construct,
+  service: WebService,
+  declaration: ServiceWorkload,
+  { props, albName, inAnotherAccount }: { props: AwsTargetProps; albName: string; inAnotherAccount: boolean },
+): void {
+  const { config, environment: env, outputs } = props;
+  const exposure: { host?: string; path?: string } = declaration.exposure.kind === 'public' ? declaration.exposure : {};
+  new AlbIngress(scope, 'Ingress', {
+    workload: service,
+    namespace: env.namespace,
+    hostname: exposure.host,
+    path: exposure.path,
+    healthCheckPath: workloadProbes(declaration).readiness,
+    groupName: ingressGroupName(config.project, env.name),
+    oidcSecretReader: false,
+    region: env.region,
+    loadBalancerName: albName,
+    certificateArn: outputs.certificateArn,
+    userPoolArn: outputs.userPoolArn,
+    userPoolId: outputs.userPoolId,
+    userPoolRegion: outputs.userPoolRegion,
+    userPoolInAnotherAccount: inAnotherAccount,
+    userPoolDomain: outputs.userPoolDomain,
+    userPoolClientId: outputs.userPoolClientId,
+    // The infra's alarms and dashboard find this environment's ALB and target groups by this tag.
+    tags: [loadBalancerTag(config.project, env.name)],
+  });
 }
 
 /** Where a workload's signed-in user comes from: the ALB's signed header for a public service, nowhere otherwise. */

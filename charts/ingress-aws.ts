@@ -131,66 +131,30 @@ export class AlbIngress extends Construct {
 
   constructor(scope: Construct, id: string, props: AlbIngressProps) {
     super(scope, id);
-    checkDnsLabel('namespace', props.namespace);
-    if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
-    const path = props.path ?? '/';
-    checkUrlPath('path', path);
-    if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the ALB rule needs a hostname or a path');
-    if (props.groupName !== undefined) checkDnsLabel('groupName', props.groupName);
-    const delay = props.deregistrationDelaySeconds ?? 15;
-    checkInteger('deregistrationDelaySeconds', delay, 0, 3600);
-    const sessionTimeout = props.sessionTimeoutSeconds ?? 28800;
-    checkInteger('sessionTimeoutSeconds', sessionTimeout, 1, 604800);
-    const oidcSecretName = props.oidcSecretName ?? OIDC_CLIENT_SECRET_NAME;
-    checkDnsLabel('oidcSecretName', oidcSecretName);
-    for (const field of ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolRegion', 'userPoolDomain', 'userPoolClientId', 'region'] as const) {
-      if (typeof props[field] !== 'string' || props[field].length === 0) {
-        throw new ChartInputError(`${field} is ${JSON.stringify(props[field])}; the ALB Ingress needs it (from the environment stack's outputs)`);
-      }
-    }
+    const { path, delay, sessionTimeout, oidcSecretName } = checkIngressInputs(props);
     this.deregistrationDelaySeconds = delay;
     this.authType = albAuthType(props.region, props.userPoolRegion, props.userPoolInAnotherAccount ?? false);
 
-    if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
-      throw new ChartInputError(
-        `loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`,
-      );
-    }
-    const annotations: Record<string, string> = {
-      ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
-      ...(props.groupName ? { [`${ALB}/group.name`]: props.groupName } : {}),
-      [`${ALB}/scheme`]: 'internet-facing',
-      [`${ALB}/target-type`]: 'ip',
-      [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
-      [`${ALB}/ssl-redirect`]: '443',
-      [`${ALB}/certificate-arn`]: props.certificateArn,
-      [`${ALB}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
-      [`${ALB}/backend-protocol`]: 'HTTP',
-      [`${ALB}/healthcheck-path`]: props.healthCheckPath ?? '/readyz',
-      [`${ALB}/healthcheck-port`]: 'traffic-port',
-      [`${ALB}/success-codes`]: '200',
-      // Fast enough for the pod readiness gate: a new target is healthy ~20 s after it starts answering.
-      [`${ALB}/healthcheck-interval-seconds`]: String(ALB_HEALTH_CHECK.intervalSeconds),
-      [`${ALB}/healthcheck-timeout-seconds`]: String(ALB_HEALTH_CHECK.timeoutSeconds),
-      [`${ALB}/healthy-threshold-count`]: String(ALB_HEALTH_CHECK.healthyThresholdCount),
-      [`${ALB}/unhealthy-threshold-count`]: String(ALB_HEALTH_CHECK.unhealthyThresholdCount),
-      [`${ALB}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${delay}`,
-      [`${ALB}/load-balancer-attributes`]: 'routing.http.drop_invalid_header_fields.enabled=true',
-      [`${ALB}/auth-type`]: this.authType,
-      [`${ALB}/auth-on-unauthenticated-request`]: 'authenticate',
-      [`${ALB}/auth-scope`]: 'openid',
-      [`${ALB}/auth-session-timeout`]: String(sessionTimeout),
-    };
-    if (props.tags && props.tags.length > 0) {
-      for (const tag of props.tags) {
-        if (!/^[\w.:/=+@-]{1,128}$/.test(tag.key) || !/^[\w.:/=+@ -]{0,256}$/.test(tag.value) || /[,=]/.test(`${tag.key}${tag.value}`)) {
-          throw new ChartInputError(
-            `tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`,
-          );
-        }
-      }
-      annotations[`${ALB}/tags`] = props.tags.map((t) => `${t.key}=${t.value}`).join(',');
-    }
+    const annotations = albAnnotations(props, this.authType, delay, sessionTimeout);
+    this.addAuthAnnotations(props, annotations, oidcSecretName);
+    this.ingress = new kplus.Ingress(this, 'Resource', {
+      metadata: { name: props.name ?? props.workload.name, namespace: props.namespace, annotations },
+      className: 'alb',
+      rules: [
+        {
+          ...(props.hostname ? { host: props.hostname } : {}),
+          path,
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
+        },
+      ],
+    });
+
+    this.validateTimingAtSynth(props);
+  }
+
+  /** The sign-in: the user pool directly (`cognito`), or its OIDC endpoints with the client Secret the controller may read. */
+  private addAuthAnnotations(props: AlbIngressProps, annotations: Record<string, string>, oidcSecretName: string): void {
     if (this.authType === 'cognito') {
       annotations[`${ALB}/auth-idp-cognito`] = JSON.stringify({
         userPoolARN: props.userPoolArn,
@@ -210,21 +174,10 @@ export class AlbIngress extends Construct {
         new OidcSecretReader(this, 'OidcSecretReader', { namespace: props.namespace, secretName: oidcSecretName, controller: props.controllerServiceAccount });
       }
     }
+  }
 
-    this.ingress = new kplus.Ingress(this, 'Resource', {
-      metadata: { name: props.name ?? props.workload.name, namespace: props.namespace, annotations },
-      className: 'alb',
-      rules: [
-        {
-          ...(props.hostname ? { host: props.hostname } : {}),
-          path,
-          pathType: kplus.HttpIngressPathType.PREFIX,
-          backend: kplus.IngressBackend.fromService(props.workload.service, { port: SERVICE_PORT }),
-        },
-      ],
-    });
-
-    // Needs the workload's settings, which may be changed after this construct: checked at synth.
+  /** Needs the workload's settings, which may be changed after this construct: checked at synth. */
+  private validateTimingAtSynth(props: AlbIngressProps): void {
     this.node.addValidation({
       validate: () => {
         const problems: string[] = [];
@@ -245,6 +198,73 @@ export class AlbIngress extends Construct {
       },
     });
   }
+}
+
+/** Checks the inputs (naming the value and what is allowed); the defaults resolved. */
+function checkIngressInputs(props: AlbIngressProps): { path: string; delay: number; sessionTimeout: number; oidcSecretName: string } {
+  checkDnsLabel('namespace', props.namespace);
+  if (props.hostname !== undefined) checkHostname('hostname', props.hostname);
+  const path = props.path ?? '/';
+  checkUrlPath('path', path);
+  if (props.hostname === undefined && props.path === undefined) throw new ChartInputError('the ALB rule needs a hostname or a path');
+  if (props.groupName !== undefined) checkDnsLabel('groupName', props.groupName);
+  const delay = props.deregistrationDelaySeconds ?? 15;
+  checkInteger('deregistrationDelaySeconds', delay, 0, 3600);
+  const sessionTimeout = props.sessionTimeoutSeconds ?? 28800;
+  checkInteger('sessionTimeoutSeconds', sessionTimeout, 1, 604800);
+  const oidcSecretName = props.oidcSecretName ?? OIDC_CLIENT_SECRET_NAME;
+  checkDnsLabel('oidcSecretName', oidcSecretName);
+  for (const field of ['certificateArn', 'userPoolArn', 'userPoolId', 'userPoolRegion', 'userPoolDomain', 'userPoolClientId', 'region'] as const) {
+    if (typeof props[field] !== 'string' || props[field].length === 0) {
+      throw new ChartInputError(`${field} is ${JSON.stringify(props[field])}; the ALB Ingress needs it (from the environment stack's outputs)`);
+    }
+  }
+  if (props.loadBalancerName !== undefined && !/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/.test(props.loadBalancerName)) {
+    throw new ChartInputError(
+      `loadBalancerName is ${JSON.stringify(props.loadBalancerName)}; an ALB name has 1-32 letters, digits or hyphens, neither starting nor ending with a hyphen, nor starting with "internal-"`,
+    );
+  }
+  return { path, delay, sessionTimeout, oidcSecretName };
+}
+
+/** The controller's annotations: HTTPS listener with redirect, IP targets, health checks, drain, sign-in, tags. */
+function albAnnotations(props: AlbIngressProps, authType: AlbAuthType, delay: number, sessionTimeout: number): Record<string, string> {
+  const annotations: Record<string, string> = {
+    ...(props.loadBalancerName ? { [`${ALB}/load-balancer-name`]: props.loadBalancerName } : {}),
+    ...(props.groupName ? { [`${ALB}/group.name`]: props.groupName } : {}),
+    [`${ALB}/scheme`]: 'internet-facing',
+    [`${ALB}/target-type`]: 'ip',
+    [`${ALB}/listen-ports`]: '[{"HTTP": 80}, {"HTTPS": 443}]',
+    [`${ALB}/ssl-redirect`]: '443',
+    [`${ALB}/certificate-arn`]: props.certificateArn,
+    [`${ALB}/ssl-policy`]: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+    [`${ALB}/backend-protocol`]: 'HTTP',
+    [`${ALB}/healthcheck-path`]: props.healthCheckPath ?? '/readyz',
+    [`${ALB}/healthcheck-port`]: 'traffic-port',
+    [`${ALB}/success-codes`]: '200',
+    // Fast enough for the pod readiness gate: a new target is healthy ~20 s after it starts answering.
+    [`${ALB}/healthcheck-interval-seconds`]: String(ALB_HEALTH_CHECK.intervalSeconds),
+    [`${ALB}/healthcheck-timeout-seconds`]: String(ALB_HEALTH_CHECK.timeoutSeconds),
+    [`${ALB}/healthy-threshold-count`]: String(ALB_HEALTH_CHECK.healthyThresholdCount),
+    [`${ALB}/unhealthy-threshold-count`]: String(ALB_HEALTH_CHECK.unhealthyThresholdCount),
+    [`${ALB}/target-group-attributes`]: `deregistration_delay.timeout_seconds=${delay}`,
+    [`${ALB}/load-balancer-attributes`]: 'routing.http.drop_invalid_header_fields.enabled=true',
+    [`${ALB}/auth-type`]: authType,
+    [`${ALB}/auth-on-unauthenticated-request`]: 'authenticate',
+    [`${ALB}/auth-scope`]: 'openid',
+    [`${ALB}/auth-session-timeout`]: String(sessionTimeout),
+  };
+  if (props.tags && props.tags.length > 0) {
+    for (const tag of props.tags) {
+      if (!/^[\w.:/=+@-]{1,128}$/.test(tag.key) || !/^[\w.:/=+@ -]{0,256}$/.test(tag.value) || /[,=]/.test(`${tag.key}${tag.value}`)) {
+        throw new ChartInputError(
+          `tags: ${JSON.stringify(tag)} is not a valid AWS tag for the controller's "key=value,…" annotation (letters, digits, _ . : / + @ -, no "," or "=")`,
+        );
+      }
+    }
+    annotations[`${ALB}/tags`] = props.tags.map((t) => `${t.key}=${t.value}`).join(',');
+  }
+  return annotations;
 }
 
 /** Cognito in the user pool's own account and region; OIDC against the same pool elsewhere. */

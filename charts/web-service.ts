@@ -124,40 +124,13 @@ export class WebService extends Construct {
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
     super(scope, id);
-    // The sizing bounds config validation uses too (config/workload.ts).
-    checkInteger('minReplicas', props.minReplicas, WORKLOAD_LIMITS.minReplicas.min, WORKLOAD_LIMITS.minReplicas.max);
-    checkInteger('maxReplicas', props.maxReplicas, WORKLOAD_LIMITS.maxReplicas.min, WORKLOAD_LIMITS.maxReplicas.max);
-    if (props.maxReplicas < props.minReplicas) {
-      throw new ChartInputError(`maxReplicas is ${props.maxReplicas}; it must be at least minReplicas (${props.minReplicas})`);
-    }
-    if (props.production && props.minReplicas < PRODUCTION_MIN_REPLICAS) {
-      throw new ChartInputError(
-        `minReplicas is ${props.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`,
-      );
-    }
+    validateReplicas(props);
     const port = props.port ?? CONTAINER_PORT;
     checkInteger('port', port, 1, 65535);
     if (port === METRICS_PORT) throw new ChartInputError(`port is ${port}, the metrics port; give the service a port of its own`);
     const probes = { ...DEFAULT_PROBES, ...props.probes };
-    const preStop = props.preStopSleepSeconds ?? 25;
-    checkInteger('preStopSleepSeconds', preStop, 1, 300);
-    const drain = props.drainSeconds ?? 10;
-    checkInteger('drainSeconds', drain, 1, 300);
-    const minReady = props.minReadySeconds ?? 10;
-    checkInteger('minReadySeconds', minReady, 0, 300);
-    const readinessGate = props.readinessGateSeconds ?? 0;
-    checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
-    // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the
-    // deadline has to outlast one new pod's whole way to available, or a good release is declared failed.
-    this.rolloutStep = { startupSeconds: STARTUP_BUDGET_SECONDS, readinessGateSeconds: readinessGate, minReadySeconds: minReady };
-    const step = rolloutStepSeconds(this.rolloutStep);
-    const progressDeadline = props.progressDeadlineSeconds ?? step + PROGRESS_DEADLINE_MARGIN_SECONDS;
-    if (!Number.isInteger(progressDeadline) || progressDeadline < step || progressDeadline > 3600) {
-      throw new ChartInputError(
-        `progressDeadlineSeconds is ${progressDeadline}; it must be an integer from ${step} to 3600: a new pod may need ${step} s to become available ` +
-          `(startup ${STARTUP_BUDGET_SECONDS} s + readiness gate ${readinessGate} s + minReadySeconds ${minReady} s), and a shorter deadline fails good releases`,
-      );
-    }
+    const { preStop, drain, minReady, rolloutStep, progressDeadline } = rolloutTiming(props);
+    this.rolloutStep = rolloutStep;
     this.progressDeadlineSeconds = progressDeadline;
     const targetCpu = props.targetCpuUtilization ?? 70;
     checkInteger('targetCpuUtilization', targetCpu, 10, 100);
@@ -186,33 +159,45 @@ export class WebService extends Construct {
     // default since 1.30), which cdk8s-plus' Handler does not offer. Load balancers stop sending first.
     ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { sleep: { seconds: preStop } } }));
 
-    this.service = new kplus.Service(this, 'Service', {
+    this.service = this.addService(metadata, port);
+    this.autoscaler = this.addAutoscaler(props, metadata, targetCpu);
+    this.podDisruptionBudget = this.addDisruptionBudget(metadata);
+  }
+
+  /** The ClusterIP Service in front of the pods, on the named container port. */
+  private addService(metadata: { name: string; namespace: string }, port: number): kplus.Service {
+    const service = new kplus.Service(this, 'Service', {
       metadata,
       type: kplus.ServiceType.CLUSTER_IP,
       selector: this.deployment,
       ports: [{ name: CONTAINER_PORT_NAME, port: SERVICE_PORT, targetPort: port, protocol: kplus.Protocol.TCP }],
     });
-    ApiObject.of(this.service).addJsonPatch(
+    ApiObject.of(service).addJsonPatch(
       // Select by the explicit labels (cdk8s-plus would use its internal address label) and target the named port.
       JsonPatch.replace('/spec/selector', { ...this.selectorLabels }),
       JsonPatch.add('/spec/ports/0/targetPort', k8s.IntOrString.fromString(CONTAINER_PORT_NAME)),
       JsonPatch.remove('/spec/externalIPs'),
     );
+    return service;
+  }
 
+  private addAutoscaler(props: WebServiceProps, metadata: { name: string; namespace: string }, targetCpu: number): kplus.HorizontalPodAutoscaler {
     // The HPA owns spec.replicas (cdk8s-plus omits it from the Deployment), so an apply never resets a scaled-out
     // Deployment to minReplicas; a new Deployment starts at 1 and the HPA raises it to minReplicas at once.
-    this.autoscaler = new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
+    return new kplus.HorizontalPodAutoscaler(this, 'Autoscaler', {
       metadata,
       target: this.deployment,
       minReplicas: props.minReplicas,
       maxReplicas: props.maxReplicas,
       metrics: [kplus.Metric.resourceCpu(kplus.MetricTarget.averageUtilization(targetCpu))],
     });
+  }
 
+  private addDisruptionBudget(metadata: { name: string; namespace: string }): k8s.KubePodDisruptionBudget {
     // Voluntary disruptions (node drains, upgrades) take at most one pod at a time. maxUnavailable (not minAvailable)
     // so a single-replica dev environment can still be drained. Rolling updates do not go through the eviction API and
     // are governed by the Deployment strategy (maxUnavailable 0) instead.
-    this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+    return new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
       metadata,
       spec: {
         maxUnavailable: k8s.IntOrString.fromNumber(1),
@@ -221,4 +206,45 @@ export class WebService extends Construct {
       },
     });
   }
+}
+
+/** The sizing bounds config validation uses too (config/workload.ts); production keeps a spare replica. */
+function validateReplicas(props: WebServiceProps): void {
+  checkInteger('minReplicas', props.minReplicas, WORKLOAD_LIMITS.minReplicas.min, WORKLOAD_LIMITS.minReplicas.max);
+  checkInteger('maxReplicas', props.maxReplicas, WORKLOAD_LIMITS.maxReplicas.min, WORKLOAD_LIMITS.maxReplicas.max);
+  if (props.maxReplicas < props.minReplicas) {
+    throw new ChartInputError(`maxReplicas is ${props.maxReplicas}; it must be at least minReplicas (${props.minReplicas})`);
+  }
+  if (props.production && props.minReplicas < PRODUCTION_MIN_REPLICAS) {
+    throw new ChartInputError(
+      `minReplicas is ${props.minReplicas} in production; production needs at least ${PRODUCTION_MIN_REPLICAS} replicas so a rollout, a drain or a node loss never takes the service down`,
+    );
+  }
+}
+
+/**
+ * The shutdown and rollout timing: preStop wait, the app's drain, minReadySeconds, and a progress deadline that
+ * outlasts one new pod's whole way to available.
+ */
+function rolloutTiming(props: WebServiceProps): { preStop: number; drain: number; minReady: number; rolloutStep: RolloutStep; progressDeadline: number } {
+  const preStop = props.preStopSleepSeconds ?? 25;
+  checkInteger('preStopSleepSeconds', preStop, 1, 300);
+  const drain = props.drainSeconds ?? 10;
+  checkInteger('drainSeconds', drain, 1, 300);
+  const minReady = props.minReadySeconds ?? 10;
+  checkInteger('minReadySeconds', minReady, 0, 300);
+  const readinessGate = props.readinessGateSeconds ?? 0;
+  checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
+  // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the
+  // deadline has to outlast one new pod's whole way to available, or a good release is declared failed.
+  const rolloutStep: RolloutStep = { startupSeconds: STARTUP_BUDGET_SECONDS, readinessGateSeconds: readinessGate, minReadySeconds: minReady };
+  const step = rolloutStepSeconds(rolloutStep);
+  const progressDeadline = props.progressDeadlineSeconds ?? step + PROGRESS_DEADLINE_MARGIN_SECONDS;
+  if (!Number.isInteger(progressDeadline) || progressDeadline < step || progressDeadline > 3600) {
+    throw new ChartInputError(
+      `progressDeadlineSeconds is ${progressDeadline}; it must be an integer from ${step} to 3600: a new pod may need ${step} s to become available ` +
+        `(startup ${STARTUP_BUDGET_SECONDS} s + readiness gate ${readinessGate} s + minReadySeconds ${minReady} s), and a shorter deadline fails good releases`,
+    );
+  }
+  return { preStop, drain, minReady, rolloutStep, progressDeadline };
 }

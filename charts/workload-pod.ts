@@ -145,29 +145,7 @@ export interface WorkloadPod {
 
 /** The checks and objects every kind shares: ServiceAccount, ConfigMap, volumes, a restricted container. */
 export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extraSettings: Readonly<Record<string, string>> = {}): WorkloadPod {
-  checkDnsLabel('name', props.name);
-  checkDnsLabel('namespace', props.namespace);
-  checkImage(props.image);
-  checkInteger('cpuMillis', props.cpuMillis, WORKLOAD_LIMITS.cpuMillis.min, WORKLOAD_LIMITS.cpuMillis.max);
-  checkInteger('memoryMiB', props.memoryMiB, WORKLOAD_LIMITS.memoryMiB.min, WORKLOAD_LIMITS.memoryMiB.max);
-  const cpuLimitMillis = props.cpuLimitMillis ?? 4 * props.cpuMillis;
-  checkInteger('cpuLimitMillis', cpuLimitMillis, props.cpuMillis, 256000);
-  const tmpSize = props.tmpSizeMiB ?? 64;
-  checkInteger('tmpSizeMiB', tmpSize, 1, 65536);
-  const ephemeral = props.ephemeralStorageMiB ?? tmpSize + 64;
-  checkInteger('ephemeralStorageMiB', ephemeral, tmpSize, 1048576);
-  const ephemeralLimit = props.ephemeralStorageLimitMiB ?? 2 * ephemeral;
-  checkInteger('ephemeralStorageLimitMiB', ephemeralLimit, ephemeral, 1048576);
-  for (const key of Object.keys(props.settings ?? {})) {
-    if (!ENV_VAR_NAME.test(key)) throw new ChartInputError(`settings key ${JSON.stringify(key)} is not an environment variable name (A-Z, 0-9, _)`);
-  }
-  for (const field of ['command', 'args'] as const) {
-    const value = props[field];
-    if (value !== undefined && (value.length === 0 || value.some((v) => typeof v !== 'string' || v.length === 0))) {
-      throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected a non-empty list of non-empty strings`);
-    }
-  }
-
+  const { cpuLimitMillis, tmpSize, ephemeral, ephemeralLimit } = checkPodInputs(props);
   const name = props.name;
   const metadata = { name, namespace: props.namespace };
   const selectorLabels = { 'app.kubernetes.io/name': name };
@@ -192,34 +170,96 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
   const volumes: kplus.Volume[] = [tmp];
   const volumeMounts: kplus.VolumeMount[] = [{ path: '/tmp', volume: tmp }];
   if (props.secretFiles) {
-    const files = props.secretFiles;
-    checkDnsLabel('secretFiles.secretName', files.secretName);
-    if (!/^\/[A-Za-z0-9._/-]+$/.test(files.mountPath) || files.mountPath === '/tmp') {
-      throw new ChartInputError(`secretFiles.mountPath is ${JSON.stringify(files.mountPath)}; it must be an absolute path other than /tmp`);
-    }
-    if (files.keys.length === 0 || files.keys.some((k) => !/^[A-Za-z0-9._-]+$/.test(k))) {
-      throw new ChartInputError(`secretFiles.keys is ${JSON.stringify(files.keys)}; give at least one Secret key (A-Z, a-z, 0-9, ., _, -)`);
-    }
-    const secret = kplus.Secret.fromSecretName(scope, 'SecretFilesSecret', files.secretName);
-    const volume = kplus.Volume.fromSecret(scope, 'SecretFiles', secret, {
-      name: 'secret-files',
-      defaultMode: 0o440,
-      optional: false,
-      items: Object.fromEntries(files.keys.map((k) => [k, { path: k }])),
-    });
+    const volume = secretFilesVolume(scope, props.secretFiles);
     volumes.push(volume);
-    volumeMounts.push({ path: files.mountPath, volume, readOnly: true });
+    volumeMounts.push({ path: props.secretFiles.mountPath, volume, readOnly: true });
   }
+  const secretEnv = secretEnvValues(scope, props.secretEnv ?? {});
+  const container = restrictedContainer(props, { cpuLimitMillis, configMap, secretEnv, volumeMounts });
+  return {
+    serviceAccount,
+    configMap,
+    selectorLabels,
+    podLabels,
+    podAnnotations: { 'kubectl.kubernetes.io/default-container': name },
+    volumes,
+    container,
+    securityContext: {
+      ensureNonRoot: true,
+      user: RUN_AS_ID,
+      group: RUN_AS_ID,
+      fsGroup: RUN_AS_ID,
+      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+    },
+    ephemeralStorage: { requestMiB: ephemeral, limitMiB: ephemeralLimit },
+  };
+}
+
+/** Checks the shared inputs (naming the value and what is allowed) and resolves the defaults that depend on others. */
+function checkPodInputs(props: WorkloadPodProps): { cpuLimitMillis: number; tmpSize: number; ephemeral: number; ephemeralLimit: number } {
+  checkDnsLabel('name', props.name);
+  checkDnsLabel('namespace', props.namespace);
+  checkImage(props.image);
+  checkInteger('cpuMillis', props.cpuMillis, WORKLOAD_LIMITS.cpuMillis.min, WORKLOAD_LIMITS.cpuMillis.max);
+  checkInteger('memoryMiB', props.memoryMiB, WORKLOAD_LIMITS.memoryMiB.min, WORKLOAD_LIMITS.memoryMiB.max);
+  const cpuLimitMillis = props.cpuLimitMillis ?? 4 * props.cpuMillis;
+  checkInteger('cpuLimitMillis', cpuLimitMillis, props.cpuMillis, 256000);
+  const tmpSize = props.tmpSizeMiB ?? 64;
+  checkInteger('tmpSizeMiB', tmpSize, 1, 65536);
+  const ephemeral = props.ephemeralStorageMiB ?? tmpSize + 64;
+  checkInteger('ephemeralStorageMiB', ephemeral, tmpSize, 1048576);
+  const ephemeralLimit = props.ephemeralStorageLimitMiB ?? 2 * ephemeral;
+  checkInteger('ephemeralStorageLimitMiB', ephemeralLimit, ephemeral, 1048576);
+  for (const key of Object.keys(props.settings ?? {})) {
+    if (!ENV_VAR_NAME.test(key)) throw new ChartInputError(`settings key ${JSON.stringify(key)} is not an environment variable name (A-Z, 0-9, _)`);
+  }
+  for (const field of ['command', 'args'] as const) {
+    const value = props[field];
+    if (value !== undefined && (value.length === 0 || value.some((v) => typeof v !== 'string' || v.length === 0))) {
+      throw new ChartInputError(`${field} is ${JSON.stringify(value)}; expected a non-empty list of non-empty strings`);
+    }
+  }
+  return { cpuLimitMillis, tmpSize, ephemeral, ephemeralLimit };
+}
+
+/** Chosen keys of a Secret as read-only files (0440) at `mountPath`. */
+function secretFilesVolume(scope: Construct, files: NonNullable<WorkloadPodProps['secretFiles']>): kplus.Volume {
+  checkDnsLabel('secretFiles.secretName', files.secretName);
+  if (!/^\/[A-Za-z0-9._/-]+$/.test(files.mountPath) || files.mountPath === '/tmp') {
+    throw new ChartInputError(`secretFiles.mountPath is ${JSON.stringify(files.mountPath)}; it must be an absolute path other than /tmp`);
+  }
+  if (files.keys.length === 0 || files.keys.some((k) => !/^[A-Za-z0-9._-]+$/.test(k))) {
+    throw new ChartInputError(`secretFiles.keys is ${JSON.stringify(files.keys)}; give at least one Secret key (A-Z, a-z, 0-9, ., _, -)`);
+  }
+  const secret = kplus.Secret.fromSecretName(scope, 'SecretFilesSecret', files.secretName);
+  return kplus.Volume.fromSecret(scope, 'SecretFiles', secret, {
+    name: 'secret-files',
+    defaultMode: 0o440,
+    optional: false,
+    items: Object.fromEntries(files.keys.map((k) => [k, { path: k }])),
+  });
+}
+
+/** Environment variables from Secret keys, sorted by name. */
+function secretEnvValues(scope: Construct, refs: NonNullable<WorkloadPodProps['secretEnv']>): Record<string, kplus.EnvValue> {
   const secretEnv: Record<string, kplus.EnvValue> = {};
-  for (const variable of Object.keys(props.secretEnv ?? {}).sort()) {
-    const ref = props.secretEnv![variable];
+  for (const variable of Object.keys(refs).sort()) {
+    const ref = refs[variable];
     checkDnsLabel(`secretEnv.${variable}.secretName`, ref.secretName);
     const secret = kplus.Secret.fromSecretName(scope, `Secret-${variable}`, ref.secretName);
     secretEnv[variable] = kplus.EnvValue.fromSecretValue({ secret, key: ref.key }, { optional: ref.optional ?? false });
   }
+  return secretEnv;
+}
 
-  const container: kplus.ContainerProps = {
-    name,
+/** The workload's container: settings from the ConfigMap, Secret references, and the restricted security context. */
+function restrictedContainer(
+  props: WorkloadPodProps,
+  parts: { cpuLimitMillis: number; configMap: kplus.ConfigMap; secretEnv: Record<string, kplus.EnvValue>; volumeMounts: kplus.VolumeMount[] },
+): kplus.ContainerProps {
+  const { cpuLimitMillis, configMap, secretEnv, volumeMounts } = parts;
+  return {
+    name: props.name,
     image: props.image,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ...(props.command ? { command: [...props.command] } : {}),
@@ -241,23 +281,6 @@ export function buildWorkloadPod(scope: Construct, props: WorkloadPodProps, extr
       capabilities: { drop: [kplus.Capability.ALL] },
       seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
     },
-  };
-  return {
-    serviceAccount,
-    configMap,
-    selectorLabels,
-    podLabels,
-    podAnnotations: { 'kubectl.kubernetes.io/default-container': name },
-    volumes,
-    container,
-    securityContext: {
-      ensureNonRoot: true,
-      user: RUN_AS_ID,
-      group: RUN_AS_ID,
-      fsGroup: RUN_AS_ID,
-      fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
-    },
-    ephemeralStorage: { requestMiB: ephemeral, limitMiB: ephemeralLimit },
   };
 }
 

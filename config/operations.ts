@@ -156,8 +156,24 @@ const WHOLE_NUMBER_THRESHOLDS = new Set<keyof AlarmThresholds>(['unhealthyTarget
  */
 export function validateOperations(where: string, operations: OperationsConfig | undefined, env: { production: boolean; region: string }, problems: string[]): void {
   const o = operations ?? {};
+  checkNotifications(where, o.notifications, env.production, problems);
+  if (o.alarms !== undefined) checkAlarmThresholds(where, o.alarms, problems);
+  for (const name of ['containerLogRetentionDays', 'databaseLogRetentionDays'] as const) {
+    const value = o[name];
+    if (value !== undefined && !LOG_RETENTION_DAYS.includes(value)) {
+      problems.push(`${where}: operations.${name} is ${JSON.stringify(value)}; CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')} days`);
+    }
+  }
+
+  if (o.maintenanceWindow !== undefined) checkMaintenanceWindow(where, o.maintenanceWindow, env.production, problems);
+
+  if (o.backup !== undefined) checkBackup(where, o.backup, env, problems);
+}
+
+/** Who alarms notify: e-mail or HTTPS endpoints; production pages someone, the others never do. */
+function checkNotifications(where: string, value: OperationsConfig['notifications'], production: boolean, problems: string[]): void {
   const field = (name: string) => `operations.${name}`;
-  const notifications = o.notifications ?? [];
+  const notifications = value ?? [];
   if (!Array.isArray(notifications)) {
     problems.push(`${where}: ${field('notifications')} is ${JSON.stringify(notifications)}; expected a list of { kind, endpoint }`);
   } else {
@@ -173,58 +189,51 @@ export function validateOperations(where: string, operations: OperationsConfig |
       if (s.kind !== 'email' && (typeof s.endpoint !== 'string' || !HTTPS_URL.test(s.endpoint))) {
         problems.push(`${where}: ${at}.endpoint is ${JSON.stringify(s.endpoint)}; expected an https:// URL (SNS delivers ${s.kind} notifications over HTTPS only)`);
       }
-      if (s.kind === 'pager' && !env.production) {
+      if (s.kind === 'pager' && !production) {
         problems.push(`${where}: ${at} is a pager; only production environments page, the others only notify (use "email" or "https")`);
       }
     });
-    if (env.production && !notifications.some((s) => s?.kind === 'pager')) {
+    if (production && !notifications.some((s) => s?.kind === 'pager')) {
       problems.push(`${where}: ${field('notifications')} has no "pager" subscription; production alarms must page someone on call`);
     }
   }
+}
 
-  if (o.alarms !== undefined) {
-    if (typeof o.alarms !== 'object' || o.alarms === null) {
-      problems.push(`${where}: ${field('alarms')} is ${JSON.stringify(o.alarms)}; expected an object of thresholds`);
-    } else {
-      for (const [name, value] of Object.entries(o.alarms)) {
-        const range = THRESHOLD_RANGES[name as keyof AlarmThresholds];
-        if (!range) {
-          problems.push(`${where}: ${field(`alarms.${name}`)} is not a known threshold; allowed: ${Object.keys(THRESHOLD_RANGES).join(', ')}`);
-          continue;
-        }
-        if (value === undefined) continue;
-        const [min, max, what] = range;
-        const whole = WHOLE_NUMBER_THRESHOLDS.has(name as keyof AlarmThresholds);
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
-          problems.push(`${where}: ${field(`alarms.${name}`)} is ${JSON.stringify(value)}; expected ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (${what})`);
-        }
+function checkAlarmThresholds(where: string, alarms: OperationsConfig['alarms'], problems: string[]): void {
+  const field = (name: string) => `operations.${name}`;
+  if (typeof alarms !== 'object' || alarms === null) {
+    problems.push(`${where}: ${field('alarms')} is ${JSON.stringify(alarms)}; expected an object of thresholds`);
+  } else {
+    for (const [name, value] of Object.entries(alarms)) {
+      const range = THRESHOLD_RANGES[name as keyof AlarmThresholds];
+      if (!range) {
+        problems.push(`${where}: ${field(`alarms.${name}`)} is not a known threshold; allowed: ${Object.keys(THRESHOLD_RANGES).join(', ')}`);
+        continue;
+      }
+      if (value === undefined) continue;
+      const [min, max, what] = range;
+      const whole = WHOLE_NUMBER_THRESHOLDS.has(name as keyof AlarmThresholds);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (whole && !Number.isInteger(value))) {
+        problems.push(`${where}: ${field(`alarms.${name}`)} is ${JSON.stringify(value)}; expected ${whole ? 'a whole number' : 'a number'} from ${min} to ${max} (${what})`);
       }
     }
   }
+}
 
-  for (const name of ['containerLogRetentionDays', 'databaseLogRetentionDays'] as const) {
-    const value = o[name];
-    if (value !== undefined && !LOG_RETENTION_DAYS.includes(value)) {
-      problems.push(`${where}: ${field(name)} is ${JSON.stringify(value)}; CloudWatch Logs accepts ${LOG_RETENTION_DAYS.join(', ')} days`);
+function checkBackup(where: string, backup: NonNullable<OperationsConfig['backup']>, env: { production: boolean; region: string }, problems: string[]): void {
+  const field = (name: string) => `operations.${name}`;
+  const { retentionDays, copyToRegion } = backup;
+  if (retentionDays !== undefined && (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 7 || retentionDays > 36500)) {
+    problems.push(`${where}: ${field('backup.retentionDays')} is ${JSON.stringify(retentionDays)}; expected a whole number of days from 7 to 36500`);
+  }
+  if (copyToRegion !== undefined) {
+    if (typeof copyToRegion !== 'string' || !AWS_REGIONS.includes(copyToRegion)) {
+      problems.push(`${where}: ${field('backup.copyToRegion')} is ${JSON.stringify(copyToRegion)}, which is not a known AWS region; allowed: ${AWS_REGIONS.join(', ')}`);
+    } else if (copyToRegion === env.region) {
+      problems.push(`${where}: ${field('backup.copyToRegion')} is "${copyToRegion}", the environment's own region; a disaster-recovery copy must go to another region`);
     }
   }
-
-  if (o.maintenanceWindow !== undefined) checkMaintenanceWindow(where, o.maintenanceWindow, env.production, problems);
-
-  if (o.backup !== undefined) {
-    const { retentionDays, copyToRegion } = o.backup;
-    if (retentionDays !== undefined && (typeof retentionDays !== 'number' || !Number.isInteger(retentionDays) || retentionDays < 7 || retentionDays > 36500)) {
-      problems.push(`${where}: ${field('backup.retentionDays')} is ${JSON.stringify(retentionDays)}; expected a whole number of days from 7 to 36500`);
-    }
-    if (copyToRegion !== undefined) {
-      if (typeof copyToRegion !== 'string' || !AWS_REGIONS.includes(copyToRegion)) {
-        problems.push(`${where}: ${field('backup.copyToRegion')} is ${JSON.stringify(copyToRegion)}, which is not a known AWS region; allowed: ${AWS_REGIONS.join(', ')}`);
-      } else if (copyToRegion === env.region) {
-        problems.push(`${where}: ${field('backup.copyToRegion')} is "${copyToRegion}", the environment's own region; a disaster-recovery copy must go to another region`);
-      }
-    }
-    if (!env.production) problems.push(`${where}: ${field('backup')} is set on a non-production environment; the AWS Backup plan covers production environments only`);
-  }
+  if (!env.production) problems.push(`${where}: ${field('backup')} is set on a non-production environment; the AWS Backup plan covers production environments only`);
 }
 
 function checkMaintenanceWindow(where: string, window: unknown, production: boolean, problems: string[]): void {

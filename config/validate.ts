@@ -43,6 +43,19 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
 
   check.knownKeys('platform', '', config, PLATFORM_KEYS);
   check.matches('platform', 'project', config.project, DNS_LABEL, 'a lowercase DNS label such as "platform"');
+  validateSharedServices(config, check, problems);
+  validateImages(config.images, check);
+  const imageNames = (Array.isArray(config.images) ? config.images : []).map((i) => i?.name);
+
+  validateCertificates(config, check, problems);
+  validateEnvironments(config, imageNames, check, problems);
+  validatePortableTargets(config, imageNames, check, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/** The shared services' sections: GitHub, delivery, DNS, identity. */
+function validateSharedServices(config: PlatformConfig, check: Checker, problems: string[]): void {
   if (check.present('platform', 'github', config.github)) {
     check.matches('platform', 'github.owner', config.github.owner, GITHUB_NAME, 'a GitHub user or organisation name');
     check.matches('platform', 'github.repository', config.github.repository, GITHUB_NAME, 'a GitHub repository name');
@@ -63,9 +76,10 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     check.oneOf('platform', 'identity.mfa', config.identity.mfa, ['optional', 'required']);
     if (config.identity.threatProtection !== undefined) check.oneOf('platform', 'identity.threatProtection', config.identity.threatProtection, ['full', 'audit', 'off']);
   }
-  validateImages(config.images, check);
-  const imageNames = (Array.isArray(config.images) ? config.images : []).map((i) => i?.name);
+}
 
+/** One certificate per region, each name a hostname inside the hosted zone. */
+function validateCertificates(config: PlatformConfig, check: Checker, problems: string[]): void {
   const certificates = config.certificates ?? {};
   if (check.present('platform', 'certificates', config.certificates)) {
     for (const [region, certificate] of Object.entries(certificates)) {
@@ -86,7 +100,10 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
       }
     }
   }
+}
 
+function validateEnvironments(config: PlatformConfig, imageNames: readonly string[], check: Checker, problems: string[]): void {
+  const certificates = config.certificates ?? {};
   if (!Array.isArray(config.environments) || config.environments.length === 0) {
     problems.push('platform: environments is missing or empty; at least one environment is required');
   } else {
@@ -99,7 +116,9 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     checkCidrOverlaps(config.environments, problems);
     problems.push(...accountProblems(config));
   }
+}
 
+function validatePortableTargets(config: PlatformConfig, imageNames: readonly string[], check: Checker, problems: string[]): void {
   const environmentNames = new Set((config.environments ?? []).map((e) => e.name));
   for (const target of config.portableTargets ?? []) {
     const where = `portable target "${target.name}"`;
@@ -125,9 +144,6 @@ export function validatePlatformConfig(config: PlatformConfig): PlatformConfig {
     }
     if (target.databaseCidr !== undefined) check.cidr(where, 'databaseCidr', target.databaseCidr, 0, 32);
   }
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
 }
 
 function validateEnvironment(
@@ -139,6 +155,15 @@ function validateEnvironment(
   problems: string[],
 ): void {
   const where = `environment "${env.name}"`;
+  checkEnvironmentBasics(where, env, project, check, problems);
+  if (check.present(where, 'cluster', env.cluster)) checkCluster(where, env, check, problems);
+  if (check.present(where, 'database', env.database)) checkDatabase(where, env.database, check, problems);
+  checkEnvironmentWorkloads(where, env, certificates, imageNames, check, problems);
+  if (check.present(where, 'dataRetention', env.dataRetention)) checkDataRetention(where, env, check, problems);
+  validateOperations(where, env.operations, env, problems);
+}
+
+function checkEnvironmentBasics(where: string, env: EnvironmentConfig, project: unknown, check: Checker, problems: string[]): void {
   check.knownKeys(where, '', env, ENVIRONMENT_KEYS);
   check.matches(where, 'name', env.name, ENV_NAME, 'a lowercase name of 1-12 letters and digits, starting with a letter');
   if (env.account !== undefined) check.matches(where, 'account', env.account, ACCOUNT_ID, 'a 12-digit AWS account ID, or no account for account-agnostic synth');
@@ -166,85 +191,99 @@ function validateEnvironment(
       check.matches(where, 'deployFrom.branch', env.deployFrom.branch, GIT_BRANCH, 'a Git branch name such as "develop"');
     }
   }
+}
 
+function checkCluster(where: string, env: EnvironmentConfig, check: Checker, problems: string[]): void {
   const cluster = env.cluster;
-  if (check.present(where, 'cluster', cluster)) {
-    // adminRoleName has a rule of its own below that names its replacement.
-    check.knownKeys(where, 'cluster', cluster, [...CLUSTER_KEYS, 'adminRoleName']);
-    check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
-    if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
-      problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
-    } else {
-      const wellFormed = cluster.nodeInstanceTypes.map((t, i) =>
-        check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'),
-      );
-      // One managed node group has one AMI type, and the image is built for the nodes' architecture.
-      if (wellFormed.every(Boolean) && nodeArchitectures(env).length > 1) {
-        const each = cluster.nodeInstanceTypes.map((t) => `${t}: ${instanceArchitecture(t)}`).join(', ');
-        problems.push(
-          `${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`,
-        );
-      }
-    }
-    const sizes = [
-      check.integer(where, 'cluster.minNodes', cluster.minNodes, 1, 100),
-      check.integer(where, 'cluster.desiredNodes', cluster.desiredNodes, 1, 100),
-      check.integer(where, 'cluster.maxNodes', cluster.maxNodes, 1, 100),
-    ];
-    if (sizes.every(Boolean) && !(cluster.minNodes <= cluster.desiredNodes && cluster.desiredNodes <= cluster.maxNodes)) {
-      problems.push(`${where}: cluster node counts are min ${cluster.minNodes}, desired ${cluster.desiredNodes}, max ${cluster.maxNodes}; they must satisfy min <= desired <= max`);
-    }
-    if (check.oneOf(where, 'cluster.endpointAccess', cluster.endpointAccess, ['public-and-private', 'private']) && cluster.endpointAccess === 'public-and-private') {
-      if (!Array.isArray(cluster.publicAccessCidrs) || cluster.publicAccessCidrs.length === 0) {
-        problems.push(
-          `${where}: cluster.publicAccessCidrs is ${JSON.stringify(cluster.publicAccessCidrs)}; a public endpoint needs at least one CIDR (an open endpoint is not allowed), or set endpointAccess to "private"`,
-        );
-      } else {
-        cluster.publicAccessCidrs.forEach((cidr, i) => {
-          if (check.cidr(where, `cluster.publicAccessCidrs[${i}]`, cidr, 0, 32) && cidr.endsWith('/0')) {
-            problems.push(`${where}: cluster.publicAccessCidrs[${i}] is "${cidr}"; the public endpoint must be limited to specific networks, not the whole internet`);
-          }
-        });
-      }
-    }
-    if ('adminRoleName' in cluster) {
+  // adminRoleName has a rule of its own below that names its replacement.
+  check.knownKeys(where, 'cluster', cluster, [...CLUSTER_KEYS, 'adminRoleName']);
+  check.oneOf(where, 'cluster.kubernetesVersion', cluster.kubernetesVersion, SUPPORTED_KUBERNETES_VERSIONS);
+  if (!Array.isArray(cluster.nodeInstanceTypes) || cluster.nodeInstanceTypes.length === 0) {
+    problems.push(`${where}: cluster.nodeInstanceTypes is ${JSON.stringify(cluster.nodeInstanceTypes)}; give at least one EC2 instance type such as "t4g.large"`);
+  } else {
+    const wellFormed = cluster.nodeInstanceTypes.map((t, i) =>
+      check.matches(where, `cluster.nodeInstanceTypes[${i}]`, t, INSTANCE_TYPE, 'an EC2 instance type such as "t4g.large"'),
+    );
+    // One managed node group has one AMI type, and the image is built for the nodes' architecture.
+    if (wellFormed.every(Boolean) && nodeArchitectures(env).length > 1) {
+      const each = cluster.nodeInstanceTypes.map((t) => `${t}: ${instanceArchitecture(t)}`).join(', ');
       problems.push(
-        `${where}: cluster.adminRoleName is ${JSON.stringify((cluster as { adminRoleName?: unknown }).adminRoleName)}; it was replaced by cluster.adminPrincipalArn, the role's full ARN (path included), or nothing for no admin entry`,
+        `${where}: cluster.nodeInstanceTypes mixes CPU architectures (${each}); a managed node group runs one AMI type: use only Graviton (arm64) or only x86_64 types`,
       );
     }
-    if (cluster.adminPrincipalArn !== undefined) {
-      check.matches(
-        where,
-        'cluster.adminPrincipalArn',
-        cluster.adminPrincipalArn,
-        IAM_PRINCIPAL_ARN,
-        'the full ARN of an IAM role or user, path included, such as "arn:aws:iam::111122223333:role/PlatformAdmin" or "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", or leave it out for no admin entry',
+  }
+  const sizes = [
+    check.integer(where, 'cluster.minNodes', cluster.minNodes, 1, 100),
+    check.integer(where, 'cluster.desiredNodes', cluster.desiredNodes, 1, 100),
+    check.integer(where, 'cluster.maxNodes', cluster.maxNodes, 1, 100),
+  ];
+  if (sizes.every(Boolean) && !(cluster.minNodes <= cluster.desiredNodes && cluster.desiredNodes <= cluster.maxNodes)) {
+    problems.push(`${where}: cluster node counts are min ${cluster.minNodes}, desired ${cluster.desiredNodes}, max ${cluster.maxNodes}; they must satisfy min <= desired <= max`);
+  }
+  checkEndpointAccess(where, cluster, check, problems);
+  if ('adminRoleName' in cluster) {
+    problems.push(
+      `${where}: cluster.adminRoleName is ${JSON.stringify((cluster as { adminRoleName?: unknown }).adminRoleName)}; it was replaced by cluster.adminPrincipalArn, the role's full ARN (path included), or nothing for no admin entry`,
+    );
+  }
+  if (cluster.adminPrincipalArn !== undefined) {
+    check.matches(
+      where,
+      'cluster.adminPrincipalArn',
+      cluster.adminPrincipalArn,
+      IAM_PRINCIPAL_ARN,
+      'the full ARN of an IAM role or user, path included, such as "arn:aws:iam::111122223333:role/PlatformAdmin" or "arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_Admin_0123456789abcdef", or leave it out for no admin entry',
+    );
+  }
+  if (cluster.controlPlaneLogTypes !== undefined) {
+    const types = cluster.controlPlaneLogTypes as readonly unknown[];
+    if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {
+      problems.push(
+        `${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`,
       );
-    }
-    if (cluster.controlPlaneLogTypes !== undefined) {
-      const types = cluster.controlPlaneLogTypes as readonly unknown[];
-      if (!Array.isArray(types) || types.some((t) => !ALL_CONTROL_PLANE_LOG_TYPES.includes(t as never)) || new Set(types).size !== types.length) {
-        problems.push(
-          `${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; expected distinct values of ${ALL_CONTROL_PLANE_LOG_TYPES.map((t) => `"${t}"`).join(', ')}`,
-        );
-      } else if (!types.includes('audit')) {
-        problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; it must include "audit" (who changed what in the cluster)`);
-      }
+    } else if (!types.includes('audit')) {
+      problems.push(`${where}: cluster.controlPlaneLogTypes is ${JSON.stringify(types)}; it must include "audit" (who changed what in the cluster)`);
     }
   }
+}
 
-  const db = env.database;
-  if (check.present(where, 'database', db)) {
-    check.knownKeys(where, 'database', db, DATABASE_KEYS);
-    check.matches(where, 'database.instanceType', db.instanceType, INSTANCE_TYPE, 'an RDS instance class without "db.", such as "t4g.medium"');
-    check.integer(where, 'database.allocatedStorageGiB', db.allocatedStorageGiB, 20, 65536);
-    if (check.integer(where, 'database.maxAllocatedStorageGiB', db.maxAllocatedStorageGiB, 20, 65536) && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
-      problems.push(`${where}: database.maxAllocatedStorageGiB is ${db.maxAllocatedStorageGiB}; it must be at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
+/** A public endpoint admits specific networks only; never the whole internet. */
+function checkEndpointAccess(where: string, cluster: EnvironmentConfig['cluster'], check: Checker, problems: string[]): void {
+  if (check.oneOf(where, 'cluster.endpointAccess', cluster.endpointAccess, ['public-and-private', 'private']) && cluster.endpointAccess === 'public-and-private') {
+    if (!Array.isArray(cluster.publicAccessCidrs) || cluster.publicAccessCidrs.length === 0) {
+      problems.push(
+        `${where}: cluster.publicAccessCidrs is ${JSON.stringify(cluster.publicAccessCidrs)}; a public endpoint needs at least one CIDR (an open endpoint is not allowed), or set endpointAccess to "private"`,
+      );
+    } else {
+      cluster.publicAccessCidrs.forEach((cidr, i) => {
+        if (check.cidr(where, `cluster.publicAccessCidrs[${i}]`, cidr, 0, 32) && cidr.endsWith('/0')) {
+          problems.push(`${where}: cluster.publicAccessCidrs[${i}] is "${cidr}"; the public endpoint must be limited to specific networks, not the whole internet`);
+        }
+      });
     }
-    check.boolean(where, 'database.multiAz', db.multiAz);
-    check.integer(where, 'database.backupRetentionDays', db.backupRetentionDays, 1, 35);
   }
+}
 
+function checkDatabase(where: string, db: EnvironmentConfig['database'], check: Checker, problems: string[]): void {
+  check.knownKeys(where, 'database', db, DATABASE_KEYS);
+  check.matches(where, 'database.instanceType', db.instanceType, INSTANCE_TYPE, 'an RDS instance class without "db.", such as "t4g.medium"');
+  check.integer(where, 'database.allocatedStorageGiB', db.allocatedStorageGiB, 20, 65536);
+  if (check.integer(where, 'database.maxAllocatedStorageGiB', db.maxAllocatedStorageGiB, 20, 65536) && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+    problems.push(`${where}: database.maxAllocatedStorageGiB is ${db.maxAllocatedStorageGiB}; it must be at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
+  }
+  check.boolean(where, 'database.multiAz', db.multiAz);
+  check.integer(where, 'database.backupRetentionDays', db.backupRetentionDays, 1, 35);
+}
+
+/** Namespace, certificate and hosts, and the workloads with their release strategy. */
+function checkEnvironmentWorkloads(
+  where: string,
+  env: EnvironmentConfig,
+  certificates: PlatformConfig['certificates'],
+  imageNames: readonly string[],
+  check: Checker,
+  problems: string[],
+): void {
   check.matches(where, 'namespace', env.namespace, DNS_LABEL, 'a Kubernetes namespace name (lowercase DNS label)');
   const certificate = certificates[env.region];
   if (typeof env.region === 'string' && !certificate) {
@@ -271,21 +310,19 @@ function validateEnvironment(
     check,
   );
   if (env.release !== undefined) problems.push(...releaseStrategyProblems(env.release, `${where}: release`));
+}
 
+function checkDataRetention(where: string, env: EnvironmentConfig, check: Checker, problems: string[]): void {
   const retention = env.dataRetention;
-  if (check.present(where, 'dataRetention', retention)) {
-    check.knownKeys(where, 'dataRetention', retention, DATA_RETENTION_KEYS);
-    check.boolean(where, 'dataRetention.deletionProtection', retention.deletionProtection);
-    check.oneOf(where, 'dataRetention.removal', retention.removal, ['destroy', 'snapshot', 'retain']);
-    if (env.production && retention.deletionProtection !== true) {
-      problems.push(`${where}: dataRetention.deletionProtection is ${String(retention.deletionProtection)}; production environments must have deletion protection (true)`);
-    }
-    if (env.production && retention.removal === 'destroy') {
-      problems.push(`${where}: dataRetention.removal is "destroy"; production data must be kept: use "snapshot" or "retain"`);
-    }
+  check.knownKeys(where, 'dataRetention', retention, DATA_RETENTION_KEYS);
+  check.boolean(where, 'dataRetention.deletionProtection', retention.deletionProtection);
+  check.oneOf(where, 'dataRetention.removal', retention.removal, ['destroy', 'snapshot', 'retain']);
+  if (env.production && retention.deletionProtection !== true) {
+    problems.push(`${where}: dataRetention.deletionProtection is ${String(retention.deletionProtection)}; production environments must have deletion protection (true)`);
   }
-
-  validateOperations(where, env.operations, env, problems);
+  if (env.production && retention.removal === 'destroy') {
+    problems.push(`${where}: dataRetention.removal is "destroy"; production data must be kept: use "snapshot" or "retain"`);
+  }
 }
 
 /** True when the certificate's names cover the hostname (a wildcard covers exactly one label). */

@@ -7,6 +7,10 @@
 #     dependencies never change moto's or cfn-lint's.
 #   - On a bare Debian-based CI image (e.g. the pinned node:22-bookworm-slim) as root: python3/pip, git, curl, unzip
 #     from Debian packages.
+#   - With --tests (npm test's pretest, scripts/test-tools.sh): only what the jest suites run, moto, and Debian's
+#     PostgreSQL server binaries for the app's integration tests (root on Debian; test/app/postgres.ts installs them
+#     itself otherwise). cfn-lint, check-jsonschema and checkov serve `npm run lint:cfn`, `lint:pipelines` and
+#     `scan:misconfig`, never a jest test: a first `npm test` does not wait for them.
 #   - With --go: a Go toolchain (the version cluster/build/k8s/go.mod names) when `go` is missing, from the Go
 #     module proxy's golang.org/toolchain module (what `go` itself does with GOTOOLCHAIN), under $PLATFORM_CACHE_DIR;
 #     it prints the directory to put on PATH.
@@ -22,10 +26,12 @@ CHECKOV_VERSION=3.3.30
 TOOLS="${PLATFORM_CACHE_DIR:-$HOME/.cache/platform-k8s}/tools"
 
 WANT_GO=0
+TESTS_ONLY=0
 for arg in "$@"; do
   case "$arg" in
     --go) WANT_GO=1 ;;
-    *) echo "setup-tools: unknown argument: $arg (allowed: --go)" >&2; exit 2 ;;
+    --tests) TESTS_ONLY=1 ;;
+    *) echo "setup-tools: unknown argument: $arg (allowed: --go, --tests)" >&2; exit 2 ;;
   esac
 done
 
@@ -35,6 +41,10 @@ command -v python3 >/dev/null || missing+=(python3)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 command -v git >/dev/null || missing+=(git)
+# The app's integration tests start a throwaway PostgreSQL server (test/app/postgres.ts).
+if [ "$TESTS_ONLY" = 1 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && ! command -v initdb >/dev/null; then
+  missing+=(postgresql)
+fi
 if [ "$WANT_GO" = 1 ] && ! command -v go >/dev/null; then
   command -v curl >/dev/null || missing+=(curl ca-certificates)
   command -v unzip >/dev/null || missing+=(unzip)
@@ -50,8 +60,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # A throwaway CI container's Debian Python is "externally managed" (PEP 668): pip may install into it there only.
+# --no-compile: moto[server] alone is ~300 MB of packages (cfn-lint's schemas, sympy); byte-compiling all of them up
+# front is most of a first install. Python compiles what a run imports, when it first imports it.
 pip_install() {
-  local args=(--quiet)
+  local args=(--quiet --no-compile)
   if [ "${CI:-}" = true ] && python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_paths()["stdlib"], "EXTERNALLY-MANAGED")) else 1)'; then
     args+=(--break-system-packages)
   fi
@@ -62,6 +74,9 @@ installed() { python3 -c "import importlib.metadata as m, sys; sys.exit(0 if m.v
 if ! command -v moto_server >/dev/null || ! installed moto "$MOTO_VERSION"; then
   echo "setup-tools: installing moto[server]==$MOTO_VERSION" >&2
   pip_install "moto[server]==$MOTO_VERSION"
+fi
+if [ "$TESTS_ONLY" = 1 ]; then
+  exit 0
 fi
 if ! command -v cfn-lint >/dev/null || ! installed cfn-lint "$CFN_LINT_VERSION"; then
   echo "setup-tools: installing cfn-lint==$CFN_LINT_VERSION" >&2
@@ -76,7 +91,7 @@ if ! [ -x "$checkov_venv/bin/checkov" ] || [ "$("$checkov_venv/bin/checkov" --ve
   echo "setup-tools: installing checkov==$CHECKOV_VERSION into $checkov_venv" >&2
   mkdir -p "$TOOLS"
   python3 -m venv "$checkov_venv"
-  "$checkov_venv/bin/pip" install --quiet "checkov==$CHECKOV_VERSION"
+  "$checkov_venv/bin/pip" install --quiet --no-compile "checkov==$CHECKOV_VERSION"
 fi
 
 if [ "$WANT_GO" = 1 ]; then

@@ -67,58 +67,8 @@ export class UploadApi extends Construct {
 
   constructor(scope: Construct, id: string, props: UploadApiProps) {
     super(scope, id);
-    if (!existsSync(join(props.codeDir, 'index.js'))) {
-      throw new Error(
-        `UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`,
-      );
-    }
-    const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
-    checkOrigins(`UploadApi ${this.node.path}`, props.corsOrigins);
-    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
-      throw new Error(`UploadApi ${this.node.path}: reservedConcurrency is ${JSON.stringify(props.reservedConcurrency)}; expected a whole number of at least 1, or none`);
-    }
-    if (props.jwtAudience.length === 0) throw new Error(`UploadApi ${this.node.path}: jwtAudience is empty; give the app client IDs whose tokens the API accepts`);
-
-    const functionLogs = encryptedLogGroup(this, 'FunctionLogs', props.key, { logGroupName: `/aws/lambda/${props.functionName}`, removal: props.removal });
-    const role = new iam.Role(this, 'FunctionRole', {
-      description: `Lambda ${props.functionName}: its log group, its bucket and key`,
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-    });
-    const rolePolicy = new iam.Policy(this, 'FunctionPolicy', {
-      statements: [
-        new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${functionLogs.logGroupArn}:*`] }),
-        new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
-        new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [props.bucket.arnForObjects('*')] }),
-        new iam.PolicyStatement({ sid: 'BucketKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.key.keyArn] }),
-      ],
-    });
-    role.attachInlinePolicy(rolePolicy);
-    acknowledge(rolePolicy, {
-      [`AwsSolutions-IAM5[Resource::${nagArn(functionLogs)}:*]`]: "Log streams of the function's own log group are created at run time",
-      [`AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/*]`]: 'Objects of the upload bucket only (keys are chosen at run time)',
-    });
-
-    this.function = new lambda.Function(this, 'Function', {
-      functionName: props.functionName,
-      description: 'Upload API (API Gateway HTTP API, payload 2.0)',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
-      handler: 'index.handler',
-      code: lambda.Code.fromAsset(props.codeDir),
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      reservedConcurrentExecutions: props.reservedConcurrency,
-      role,
-      logGroup: functionLogs,
-      environment: {
-        [UPLOAD_API_ENV.bucket]: props.bucket.bucketName,
-        [UPLOAD_API_ENV.kmsKeyId]: props.key.keyArn,
-        [UPLOAD_API_ENV.maxUploadBytes]: String(maxUploadBytes),
-      },
-      environmentEncryption: props.key,
-    });
-    this.function.node.addDependency(rolePolicy);
-
+    this.validate(props);
+    this.function = this.addFunction(props);
     const accessLogs = encryptedLogGroup(this, 'AccessLogs', props.key, { removal: props.removal });
     this.api = new apigw.HttpApi(this, 'HttpApi', {
       apiName: props.functionName,
@@ -142,6 +92,70 @@ export class UploadApi extends Construct {
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs) },
     });
 
+    this.addRoutes(props);
+    this.url = stage.url;
+  }
+
+  private validate(props: UploadApiProps): void {
+    if (!existsSync(join(props.codeDir, 'index.js'))) {
+      throw new Error(
+        `UploadApi ${this.node.path}: ${join(props.codeDir, 'index.js')} is missing; run "npm run build" (it bundles lambda/src/index.ts into dist/lambda/) before synth`,
+      );
+    }
+    checkOrigins(`UploadApi ${this.node.path}`, props.corsOrigins);
+    if (props.reservedConcurrency !== undefined && (!Number.isInteger(props.reservedConcurrency) || props.reservedConcurrency < 1)) {
+      throw new Error(`UploadApi ${this.node.path}: reservedConcurrency is ${JSON.stringify(props.reservedConcurrency)}; expected a whole number of at least 1, or none`);
+    }
+    if (props.jwtAudience.length === 0) throw new Error(`UploadApi ${this.node.path}: jwtAudience is empty; give the app client IDs whose tokens the API accepts`);
+  }
+
+  /** The handler with its own role (its log group, its bucket and key) and log group. */
+  private addFunction(props: UploadApiProps): lambda.Function {
+    const maxUploadBytes = props.maxUploadBytes ?? 10 * 1024 * 1024;
+    const functionLogs = encryptedLogGroup(this, 'FunctionLogs', props.key, { logGroupName: `/aws/lambda/${props.functionName}`, removal: props.removal });
+    const role = new iam.Role(this, 'FunctionRole', {
+      description: `Lambda ${props.functionName}: its log group, its bucket and key`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    const rolePolicy = new iam.Policy(this, 'FunctionPolicy', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'Logs', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [`${functionLogs.logGroupArn}:*`] }),
+        new iam.PolicyStatement({ sid: 'ListBucket', actions: ['s3:ListBucket'], resources: [props.bucket.bucketArn] }),
+        new iam.PolicyStatement({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], resources: [props.bucket.arnForObjects('*')] }),
+        new iam.PolicyStatement({ sid: 'BucketKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [props.key.keyArn] }),
+      ],
+    });
+    role.attachInlinePolicy(rolePolicy);
+    acknowledge(rolePolicy, {
+      [`AwsSolutions-IAM5[Resource::${nagArn(functionLogs)}:*]`]: "Log streams of the function's own log group are created at run time",
+      [`AwsSolutions-IAM5[Resource::${nagArn(props.bucket)}/*]`]: 'Objects of the upload bucket only (keys are chosen at run time)',
+    });
+
+    const fn = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
+      description: 'Upload API (API Gateway HTTP API, payload 2.0)',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(props.codeDir),
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role,
+      logGroup: functionLogs,
+      environment: {
+        [UPLOAD_API_ENV.bucket]: props.bucket.bucketName,
+        [UPLOAD_API_ENV.kmsKeyId]: props.key.keyArn,
+        [UPLOAD_API_ENV.maxUploadBytes]: String(maxUploadBytes),
+      },
+      environmentEncryption: props.key,
+    });
+    fn.node.addDependency(rolePolicy);
+    return fn;
+  }
+
+  /** The routes of config/api.ts, behind the Cognito JWT authorizer unless public. */
+  private addRoutes(props: UploadApiProps): void {
     const integration = new HttpLambdaIntegration('Handler', this.function, { payloadFormatVersion: apigw.PayloadFormatVersion.VERSION_2_0 });
     const authorizer = new HttpJwtAuthorizer('Cognito', props.jwtIssuer, { jwtAudience: [...props.jwtAudience], authorizerName: 'cognito' });
     // The route table is shared with the handler (config/api.ts).
@@ -158,6 +172,5 @@ export class UploadApi extends Construct {
         });
       }
     }
-    this.url = stage.url;
   }
 }

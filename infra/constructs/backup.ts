@@ -50,6 +50,17 @@ export class PlatformBackup extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupProps) {
     super(scope, id);
+    this.validate(props);
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      backupVaultName: vaultName(this, props.prefix),
+      encryptionKey: props.key,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    });
+    this.plan = this.addPlan(props);
+    this.role = this.addSelection(props);
+  }
+
+  private validate(props: BackupProps): void {
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 7) {
       throw new Error(`PlatformBackup ${this.node.path}: retentionDays is ${JSON.stringify(props.retentionDays)}; expected a whole number of at least 7`);
     }
@@ -62,12 +73,11 @@ export class PlatformBackup extends Construct {
     if (props.copyToRegion !== undefined && props.copyToRegion === stack.region) {
       throw new Error(`PlatformBackup ${this.node.path}: copyToRegion is "${props.copyToRegion}", the stack's own region; a disaster-recovery copy must go elsewhere`);
     }
+  }
 
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      backupVaultName: vaultName(this, props.prefix),
-      encryptionKey: props.key,
-      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
-    });
+  /** Daily backups, kept `retentionDays`, copied to `copyToRegion` when set. */
+  private addPlan(props: BackupProps): backup.BackupPlan {
+    const stack = Stack.of(this);
     const deleteAfter = Duration.days(props.retentionDays);
     const copy = props.copyToRegion
       ? [
@@ -87,7 +97,7 @@ export class PlatformBackup extends Construct {
           },
         ]
       : undefined;
-    this.plan = new backup.BackupPlan(this, 'Plan', {
+    return new backup.BackupPlan(this, 'Plan', {
       backupPlanName: props.prefix,
       backupVault: this.vault,
       backupPlanRules: [
@@ -102,6 +112,10 @@ export class PlatformBackup extends Construct {
         }),
       ],
     });
+  }
+
+  /** The database and the buckets; the role AWS Backup assumes for them. */
+  private addSelection(props: BackupProps): iam.Role {
     const selection = this.plan.addSelection('Stateful', {
       backupSelectionName: `${props.prefix}-stateful`,
       resources: [backup.BackupResource.fromRdsDatabaseInstance(props.database), ...props.buckets.map((b) => backup.BackupResource.fromArn(b.bucketArn))],
@@ -127,6 +141,6 @@ export class PlatformBackup extends Construct {
         ]),
       ),
     );
-    this.role = role;
+    return role;
   }
 }

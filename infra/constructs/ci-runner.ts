@@ -51,7 +51,6 @@ export class CiRunner extends Construct {
     if (!/^[A-Za-z0-9][A-Za-z0-9_-]{1,149}$/.test(props.projectName)) {
       throw new Error(`CiRunner ${this.node.path}: projectName is ${JSON.stringify(props.projectName)}; expected 2-150 letters, digits, "-" or "_" (a CodeBuild project name)`);
     }
-    const stack = Stack.of(this);
 
     // Egress: HTTPS only — the cluster endpoint, the AWS APIs (STS, EKS, ECR, CloudFormation, …) through the NAT
     // gateways, GitHub and the package registries. DNS goes to the VPC resolver, which security groups do not filter.
@@ -87,7 +86,14 @@ export class CiRunner extends Construct {
       queuedTimeout: Duration.minutes(30),
     });
 
-    // The webhook and the job's checkout use the account's CodeConnections GitHub connection (made once by hand).
+    this.allowGitHubConnection();
+    this.acknowledgeCodeBuildDefaults(props.projectName);
+    this.runsOn = `codebuild-${props.projectName}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
+  }
+
+  /** The webhook and the job's checkout use the account's CodeConnections GitHub connection (made once by hand). */
+  private allowGitHubConnection(): void {
+    const stack = Stack.of(this);
     const connections = ['codeconnections', 'codestar-connections'].map((service) => `arn:${stack.partition}:${service}:${stack.region}:${stack.account}:connection/*`);
     const policy = new iam.Policy(this, 'ConnectionPolicy', {
       statements: [
@@ -108,8 +114,6 @@ export class CiRunner extends Construct {
         ]),
       ),
     );
-    this.acknowledgeCodeBuildDefaults(props.projectName);
-    this.runsOn = `codebuild-${props.projectName}-\${{ github.run_id }}-\${{ github.run_attempt }}`;
   }
 
   /** cdk-nag findings on the policies aws-cdk-lib's codebuild.Project writes for a project in a VPC with a key. */

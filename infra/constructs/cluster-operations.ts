@@ -41,7 +41,6 @@ export class ClusterOperations extends Construct {
   constructor(scope: Construct, id: string, props: ClusterOperationsProps) {
     super(scope, id);
     const { cluster } = props;
-    const stack = Stack.of(this);
     const pins = kubernetesVersionPins(props.kubernetesVersion);
 
     this.observabilityRole = podIdentityRole(
@@ -69,10 +68,19 @@ export class ClusterOperations extends Construct {
     });
     for (const addon of [observability, metricsServer]) addon.node.addDependency(...props.dependsOn);
 
-    this.autoscalerRole = podIdentityRole(this, 'AutoscalerRole', `Cluster Autoscaler of ${props.clusterName}`);
-    this.autoscalerPolicy = new iam.Policy(this, 'AutoscalerPolicy', { statements: clusterAutoscalerStatements(stack, props.clusterName) });
-    this.autoscalerRole.attachInlinePolicy(this.autoscalerPolicy);
-    acknowledge(this.autoscalerPolicy, {
+    const autoscaler = this.addClusterAutoscaler(props, pins.clusterAutoscalerImage);
+    this.autoscalerRole = autoscaler.role;
+    this.autoscalerPolicy = autoscaler.policy;
+  }
+
+  /** Cluster Autoscaler (Helm), with its role bound by Pod Identity: it scales the managed node groups. */
+  private addClusterAutoscaler(props: ClusterOperationsProps, image: string): { role: iam.Role; policy: iam.Policy } {
+    const { cluster } = props;
+    const stack = Stack.of(this);
+    const role = podIdentityRole(this, 'AutoscalerRole', `Cluster Autoscaler of ${props.clusterName}`);
+    const policy = new iam.Policy(this, 'AutoscalerPolicy', { statements: clusterAutoscalerStatements(stack, props.clusterName) });
+    role.attachInlinePolicy(policy);
+    acknowledge(policy, {
       'AwsSolutions-IAM5[Resource::*]':
         "Describe* calls of Auto Scaling and EC2 support no resource-level permissions; the mutating calls are limited to this cluster's tagged node groups",
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:autoscaling:${stack.region}:${nagAccount(stack)}:autoScalingGroup:*:autoScalingGroupName/eks-*]`]:
@@ -80,7 +88,7 @@ export class ClusterOperations extends Construct {
       [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:eks:${stack.region}:${nagAccount(stack)}:nodegroup/${props.clusterName}/*/*]`]:
         'Node groups of this cluster only (their names and IDs are generated)',
     });
-    const autoscalerIdentity = bindPodIdentity(this, 'AutoscalerIdentity', cluster.clusterName, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, this.autoscalerRole);
+    const autoscalerIdentity = bindPodIdentity(this, 'AutoscalerIdentity', cluster.clusterName, CLUSTER_AUTOSCALER_SERVICE_ACCOUNT, role);
     const chart = cluster.addHelmChart('ClusterAutoscaler', {
       chart: 'cluster-autoscaler',
       repository: 'https://kubernetes.github.io/autoscaler',
@@ -93,12 +101,13 @@ export class ClusterOperations extends Construct {
         cloudProvider: 'aws',
         awsRegion: stack.region,
         autoDiscovery: { clusterName: cluster.clusterName },
-        image: { tag: pins.clusterAutoscalerImage },
+        image: { tag: image },
         rbac: { serviceAccount: { create: true, name: CLUSTER_AUTOSCALER_SERVICE_ACCOUNT.name } },
         extraArgs: { 'balance-similar-node-groups': true, expander: 'least-waste', 'skip-nodes-with-system-pods': false },
       },
     });
     chart.node.addDependency(autoscalerIdentity, ...props.dependsOn);
+    return { role, policy };
   }
 }
 

@@ -1,14 +1,12 @@
 import { KubectlV36Layer } from '@aws-cdk/lambda-layer-kubectl-v36';
-import { type CfnElement, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnElement, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { bindPodIdentity, podIdentityRole } from './pod-identity';
 import {
-  ALB_CONTROLLER_SERVICE_ACCOUNT,
   ALL_CONTROL_PLANE_LOG_TYPES,
   type ClusterConfig,
   type ControlPlaneLogType,
@@ -23,10 +21,9 @@ import {
   workloadNamespaceLabels,
 } from '../../config';
 import { EKS_CHECKS_PLUGIN, EKS_LOGGING_RULE } from '../checks/eks-checks';
-import { ALB_CONTROLLER_POLICY_VERSION, albControllerPolicyFor, albControllerWildcardResources } from './alb-controller-policy';
+import { addAlbController } from './alb-controller';
 import { acknowledge, nagArn } from '../checks/nag';
 import { encryptedLogGroup } from './log-groups';
-import { AlbControllerCrdManifests } from './alb-controller-crds';
 
 export interface PlatformClusterProps {
   readonly clusterName: string;
@@ -65,10 +62,7 @@ export const NODE_AMI_TYPE: Readonly<Record<NodeArchitecture, eks.NodegroupAmiTy
   x86_64: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
 };
 
-/** Version of the AWS Load Balancer Controller whose IAM policy the controller's role gets. */
-export const ALB_CONTROLLER_VERSION = ALB_CONTROLLER_POLICY_VERSION;
-/** Version of the controller's Helm chart (https://aws.github.io/eks-charts) matching ALB_CONTROLLER_VERSION. */
-export const ALB_CONTROLLER_CHART_VERSION = '3.2.2';
+export { ALB_CONTROLLER_CHART_VERSION, ALB_CONTROLLER_VERSION } from './alb-controller';
 /**
  * Configuration of the `vpc-cni` add-on. EKS enforces Kubernetes NetworkPolicies only when the VPC CNI's network
  * policy agent runs (`enableNetworkPolicy`); without it every NetworkPolicy, default-deny included, is ignored
@@ -95,16 +89,32 @@ export class PlatformCluster extends Construct {
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     super(scope, id);
     const { config } = props;
+    this.cluster = this.addCluster(props);
+    this.nodegroup = this.addNodes(props);
+    this.addons = this.addManagedAddons(config);
+    this.acknowledgeAwsManagedPolicies();
+    this.addAccessEntries(props);
+    const alb = addAlbController(this, {
+      cluster: this.cluster,
+      clusterName: props.clusterName,
+      vpc: props.vpc,
+      after: [this.cluster.eksPodIdentityAgent as eks.Addon, this.nodegroup],
+    });
+    this.albControllerRole = alb.role;
+    this.addApplicationNamespace(props, alb.chart);
+    this.acknowledgeKubectlProvider();
+  }
+
+  /** The control plane (and its log group, and the kubectl/Helm provider's security group). */
+  private addCluster(props: PlatformClusterProps): eks.Cluster {
+    const { config } = props;
     const version = kubernetesVersion(config.kubernetesVersion, this.node.path);
-    const pins = kubernetesVersionPins(config.kubernetesVersion);
     if (config.endpointAccess === 'public-and-private' && (config.publicAccessCidrs.length === 0 || config.publicAccessCidrs.some((c) => c.endsWith('/0')))) {
       throw new Error(
         `PlatformCluster ${this.node.path}: publicAccessCidrs is ${JSON.stringify(config.publicAccessCidrs)}; a public endpoint needs specific CIDRs (not empty, no /0)`,
       );
     }
-    const stack = Stack.of(this);
     const logTypes = props.controlPlaneLogTypes ?? ALL_CONTROL_PLANE_LOG_TYPES;
-
     // The kubectl/Helm handler runs in the private subnets: the public endpoint (if any) only admits configured CIDRs.
     const kubectlSecurityGroup = new ec2.SecurityGroup(this, 'KubectlSecurityGroup', {
       vpc: props.vpc,
@@ -118,7 +128,7 @@ export class PlatformCluster extends Construct {
       removal: props.removal,
     });
 
-    this.cluster = new eks.Cluster(this, 'Cluster', {
+    const cluster = new eks.Cluster(this, 'Cluster', {
       clusterName: props.clusterName,
       version,
       vpc: props.vpc,
@@ -134,17 +144,22 @@ export class PlatformCluster extends Construct {
         securityGroups: [kubectlSecurityGroup],
       },
     });
-    this.cluster.node.addDependency(controlPlaneLogs);
+    cluster.node.addDependency(controlPlaneLogs);
     const notLogged = ALL_CONTROL_PLANE_LOG_TYPES.filter((t) => !logTypes.includes(t));
     if (notLogged.length > 0) {
-      acknowledge(this.cluster.node.defaultChild as Construct, {
+      acknowledge(cluster.node.defaultChild as Construct, {
         [`${EKS_CHECKS_PLUGIN}::${EKS_LOGGING_RULE}`]: `Control-plane log types ${notLogged.join(', ')} are off by configuration (cluster.controlPlaneLogTypes, CloudWatch ingestion cost); audit is always on`,
       });
     }
-    this.cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
+    cluster.connections.allowFrom(kubectlSecurityGroup, ec2.Port.tcp(443), 'kubectl/Helm provider to the private endpoint');
 
+    return cluster;
+  }
+
+  /** The managed node group, on the cluster's Kubernetes version. */
+  private addNodes({ config, clusterName }: PlatformClusterProps): eks.Nodegroup {
     // The architecture the image is built for too (config/architecture.ts, `npm run image:platforms`).
-    const architecture = nodeArchitecture({ name: props.clusterName, cluster: config });
+    const architecture = nodeArchitecture({ name: clusterName, cluster: config });
     // No fixed name: changing the instance or AMI type replaces the node group, and a replacement (created before the
     // old one is deleted) cannot reuse the old name.
     const nodegroup = this.cluster.addNodegroupCapacity('Nodes', {
@@ -155,12 +170,17 @@ export class PlatformCluster extends Construct {
       maxSize: config.maxNodes,
       subnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
-    this.nodegroup = nodegroup;
     // The nodes' Kubernetes version from configuration: without it a node group stays on its version when the control
     // plane moves, and EKS refuses the next control-plane upgrade until node groups match. Its Ref to the cluster
     // makes CloudFormation update the control plane first.
     (nodegroup.node.defaultChild as eks.CfnNodegroup).version = config.kubernetesVersion;
 
+    return nodegroup;
+  }
+
+  private addManagedAddons(config: ClusterConfig): Map<EksAddonName, eks.CfnAddon> {
+    const pins = kubernetesVersionPins(config.kubernetesVersion);
+    const nodegroup = this.nodegroup;
     // The add-ons EKS would otherwise leave self-managed (never upgraded by EKS), as managed add-ons at the versions
     // pinned for this Kubernetes minor. Each one's Ref to the cluster orders it after the control plane.
     // The pod network first, with the network policy agent on, so the charts' NetworkPolicies (default-deny first of
@@ -189,19 +209,25 @@ export class PlatformCluster extends Construct {
     addons.get('eks-pod-identity-agent')!.addonVersion = pins.addons['eks-pod-identity-agent'];
     for (const addon of addons.values()) addon.resolveConflicts = 'OVERWRITE';
     for (const addon of [kubeProxy, coreDns, podIdentityAgent]) addon.node.addDependency(nodegroup);
-    this.addons = addons;
 
+    return addons;
+  }
+
+  /** cdk-nag findings on the AWS-managed policies of the EKS service role and the node role. */
+  private acknowledgeAwsManagedPolicies(): void {
     acknowledge(this.cluster.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]':
         'The EKS service role needs AmazonEKSClusterPolicy, maintained by AWS as EKS adds features; it is assumable by eks.amazonaws.com only',
     });
-    acknowledge(nodegroup.role.node.defaultChild as Construct, {
+    acknowledge(this.nodegroup.role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]': 'Required by EKS managed node groups to join the cluster; maintained by AWS',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKS_CNI_Policy]':
         'The VPC CNI on the nodes assigns pod IPs with it; maintained by AWS (workload permissions come from Pod Identity roles, not from the node)',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryReadOnly]': 'Nodes pull images from ECR (read-only); maintained by AWS',
     });
+  }
 
+  private addAccessEntries({ config, deployRoleArn, applicationNamespace, project }: PlatformClusterProps): void {
     // Access entries: the admin principal (an existing role or user, its full ARN in configuration; none by default)
     // and the CI deploy role.
     if (config.adminPrincipalArn !== undefined) {
@@ -212,53 +238,17 @@ export class PlatformCluster extends Construct {
     // The access policy alone cannot create them: RBAC's escalation check counts only permissions held through RBAC,
     // not the access policy's (a webhook authorizer). So the entry also maps the role to the deployers group, which
     // a RoleBinding created below gives the same ClusterRole admin in the namespace (config/deploy-access.ts).
-    this.cluster.grantAccess('DeployAccess', props.deployRoleArn, [
+    this.cluster.grantAccess('DeployAccess', deployRoleArn, [
       eks.AccessPolicy.fromAccessPolicyName(DEPLOY_ACCESS_POLICY, {
         accessScopeType: eks.AccessScopeType.NAMESPACE,
-        namespaces: [props.applicationNamespace],
+        namespaces: [applicationNamespace],
       }),
     ]);
     const deployEntry = this.cluster.node.findChild('DeployAccess').node.defaultChild as eks.CfnAccessEntry;
-    deployEntry.kubernetesGroups = [deployerGroup(props.project)];
+    deployEntry.kubernetesGroups = [deployerGroup(project)];
+  }
 
-    this.albControllerRole = podIdentityRole(this, 'AlbControllerRole', 'AWS Load Balancer Controller');
-    const albDocument = albControllerPolicyFor(stack, props.clusterName, props.vpc.vpcId);
-    const albPolicy = new iam.Policy(this, 'AlbControllerPolicy', { document: iam.PolicyDocument.fromJson(albDocument) });
-    this.albControllerRole.attachInlinePolicy(albPolicy);
-    acknowledge(
-      albPolicy,
-      Object.fromEntries(
-        albControllerWildcardResources(stack).map((resource) => [
-          `AwsSolutions-IAM5[Resource::${resource}]`,
-          `AWS Load Balancer Controller ${ALB_CONTROLLER_VERSION} policy (infra/policies/aws-load-balancer-controller): load balancers, listeners, target groups and security groups are created at run time, so their ARNs are unknown; limited to this region and account, and changes need this cluster's elbv2.k8s.aws/cluster tag (or a recorded reason)`,
-        ]),
-      ),
-    );
-    const albIdentity = bindPodIdentity(this, 'AlbControllerIdentity', this.cluster.clusterName, ALB_CONTROLLER_SERVICE_ACCOUNT, this.albControllerRole);
-
-    // The chart's CRDs as manifests, applied again whenever the chart version changes: helm upgrade never does it.
-    const albCrds = new AlbControllerCrdManifests(this, 'AlbControllerCrds', { cluster: this.cluster, chartVersion: ALB_CONTROLLER_CHART_VERSION });
-    // The controller itself (Helm, through the kubectl provider), started once its Pod Identity and CRDs are in place.
-    const albChart = this.cluster.addHelmChart('AlbController', {
-      chart: 'aws-load-balancer-controller',
-      repository: 'https://aws.github.io/eks-charts',
-      release: 'aws-load-balancer-controller',
-      version: ALB_CONTROLLER_CHART_VERSION,
-      // The CRDs come from AlbControllerCrds below (Helm never upgrades them).
-      skipCrds: true,
-      namespace: ALB_CONTROLLER_SERVICE_ACCOUNT.namespace,
-      wait: true,
-      timeout: Duration.minutes(15),
-      values: {
-        clusterName: this.cluster.clusterName,
-        region: stack.region,
-        vpcId: props.vpc.vpcId,
-        replicaCount: 2,
-        serviceAccount: { create: true, name: ALB_CONTROLLER_SERVICE_ACCOUNT.name },
-      },
-    });
-    albChart.node.addDependency(albIdentity, podIdentityAgent, nodegroup, albCrds);
-
+  private addApplicationNamespace({ config, applicationNamespace, project }: PlatformClusterProps, albChart: Construct): void {
     // The application namespace: cluster-scoped, so created here (the CI deploy role may only act inside it).
     // The same labels as the charts' WebNamespace (one builder, config/workload.ts): Pod Security "restricted"
     // and the controller's readiness gate.
@@ -266,13 +256,11 @@ export class PlatformCluster extends Construct {
     const namespace = this.cluster.addManifest('AppNamespace', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name: props.applicationNamespace, labels: namespaceLabels },
+      metadata: { name: applicationNamespace, labels: namespaceLabels },
     });
     namespace.node.addDependency(albChart);
-    const deployersBinding = this.cluster.addManifest('DeployersAdminBinding', deployerRoleBinding(props.project, props.applicationNamespace));
+    const deployersBinding = this.cluster.addManifest('DeployersAdminBinding', deployerRoleBinding(project, applicationNamespace));
     deployersBinding.node.addDependency(namespace);
-
-    this.acknowledgeKubectlProvider();
   }
 
   /** cdk-nag findings on aws-eks-v2's kubectl provider (its handler, provider framework and their roles). */

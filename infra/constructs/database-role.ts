@@ -58,9 +58,15 @@ export class DatabaseRole extends Construct {
       );
     }
     for (const spec of props.specs) databaseRoleStatements(spec); // validates every spec (names the bad value) before anything is built
-    const stack = Stack.of(this);
     this.instanceResourceId = props.instanceResourceId ?? (props.instance.instanceResourceId as string);
+    this.function = this.addFunction(props);
+    const provider = this.addProvider();
+    for (const spec of props.specs) this.addRole(provider.serviceToken, props, spec);
+  }
 
+  /** The bootstrap function: in the VPC, reaching only the database and HTTPS; it alone reads the master secret. */
+  private addFunction(props: DatabaseRoleProps): lambda.Function {
+    const stack = Stack.of(this);
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'Database role bootstrap: PostgreSQL and HTTPS (Secrets Manager, CloudFormation response) only',
@@ -92,7 +98,7 @@ export class DatabaseRole extends Construct {
       [`AwsSolutions-IAM5[Resource::${nagArn(logs)}:*]`]: "Log streams of the function's own log group are created at run time",
     });
 
-    this.function = new lambda.Function(this, 'Function', {
+    const fn = new lambda.Function(this, 'Function', {
       description: 'Creates and converges the application PostgreSQL role (custom resource)',
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -111,12 +117,16 @@ export class DatabaseRole extends Construct {
       environment: { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
       environmentEncryption: props.key,
     });
-    this.function.node.addDependency(policy);
+    fn.node.addDependency(policy);
     acknowledge(role.node.defaultChild as Construct, {
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]':
         'Added by aws-cdk-lib to every function in a VPC: the ENI permissions Lambda needs there (AWS-managed)',
     });
+    return fn;
+  }
 
+  /** aws-cdk-lib's custom resource provider around the function, its findings acknowledged. */
+  private addProvider(): cr.Provider {
     const provider = new cr.Provider(this, 'Provider', { onEventHandler: this.function });
     const onEvent = provider.node.findChild('framework-onEvent') as lambda.Function;
     acknowledge(onEvent.role!.node.defaultChild as Construct, {
@@ -131,7 +141,7 @@ export class DatabaseRole extends Construct {
         'The provider framework invokes any version/alias of the bootstrap function (aws-cdk-lib custom resource framework)',
     });
 
-    for (const spec of props.specs) this.addRole(provider.serviceToken, props, spec);
+    return provider;
   }
 
   /** ARN to grant `rds-db:connect` on: exactly this database user of this instance. */

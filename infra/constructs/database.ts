@@ -6,7 +6,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { DATABASE_PORT, type DatabaseConfig, type DataRetentionConfig } from '../../config';
 import { DATABASE_BACKUP_WINDOW } from '../../config';
-import { type DatabaseCareProps, databaseCare, finishDatabaseCare } from './database-care';
+import { type DatabaseMaintenanceProps, databaseMaintenance, finishDatabaseMaintenance } from './database-maintenance';
 import { acknowledge } from '../checks/nag';
 import { RESTORED_DATABASE_PARAMETER } from '../names';
 
@@ -17,7 +17,8 @@ export const POSTGRES_PORT = DATABASE_PORT;
 /** Characters left out of generated passwords so they survive URLs and shells. */
 const EXCLUDE = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
 
-export interface DatabaseProps {
+/** With the operations settings: fixed identifier, maintenance window, monitoring, log exports (infra/constructs/database-maintenance.ts). */
+export interface DatabaseProps extends DatabaseMaintenanceProps {
   readonly vpc: ec2.IVpc;
   readonly key: kms.IKey;
   readonly config: DatabaseConfig;
@@ -25,8 +26,6 @@ export interface DatabaseProps {
   /** The EKS cluster security group (on every managed node's ENI): the only client. */
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly databaseName: string;
-  /** Operations settings: fixed identifier, maintenance window, monitoring, log exports (infra/constructs/database-care.ts). */
-  readonly care: DatabaseCareProps;
 }
 
 /**
@@ -90,30 +89,39 @@ export class Database extends Construct {
       removalPolicy: removalPolicyOf(retention.removal),
       iamAuthentication: true,
       copyTagsToSnapshot: true,
-      ...databaseCare(this, props.key, props.care),
+      ...databaseMaintenance(this, props.key, props),
     });
-    finishDatabaseCare(this, this.instance);
+    finishDatabaseMaintenance(this, this.instance);
     this.secret = this.instance.secret!;
     // A kept database (snapshot or retained) is useless without its credentials: keep the secret with it.
     // (`instance.secret` is the target attachment; the generated secret itself is the instance's child "Secret".)
     if (retention.removal !== 'destroy') (this.instance.node.findChild('Secret') as secretsmanager.Secret).applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
 
+    this.addRotation(props.vpc);
+    this.acknowledgeFindings(config, retention);
+    this.resourceId = restoredResourceId(this, this.instance);
+  }
+
+  /** Monthly rotation by a hosted rotation function, which alone besides the cluster reaches the port. */
+  private addRotation(vpc: ec2.IVpc): void {
     const rotationSecurityGroup = new ec2.SecurityGroup(this, 'RotationSecurityGroup', {
-      vpc: props.vpc,
+      vpc,
       description: 'Hosted rotation function of the database secret',
       allowAllOutbound: true,
     });
     this.securityGroup.addIngressRule(rotationSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'PostgreSQL from the secret rotation function');
     this.secret.addRotationSchedule('Rotation', {
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
-        vpc: props.vpc,
+        vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [rotationSecurityGroup],
         excludeCharacters: EXCLUDE,
       }),
       automaticallyAfter: Duration.days(30),
     });
+  }
 
+  private acknowledgeFindings(config: DatabaseConfig, retention: DataRetentionConfig): void {
     const nagReasons: Record<string, string> = {
       'AwsSolutions-RDS11': `The standard PostgreSQL port ${POSTGRES_PORT} is expected by clients; the database is reachable only from the cluster security group inside isolated subnets`,
     };
@@ -121,7 +129,6 @@ export class Database extends Construct {
     if (!retention.deletionProtection)
       nagReasons['AwsSolutions-RDS10'] = 'Deletion protection is off by configuration (dataRetention.deletionProtection=false) in this non-production environment';
     acknowledge(this.instance, nagReasons);
-    this.resourceId = restoredResourceId(this, this.instance);
   }
 }
 

@@ -239,22 +239,7 @@ export class Monitoring extends Construct {
         metricValue: metricName.endsWith('Duration') ? '$.log_processed.durationMs' : '1',
         unit: metricName.endsWith('Duration') ? cloudwatch.Unit.MILLISECONDS : cloudwatch.Unit.COUNT,
       });
-    // Container Insights aggregates a Deployment's pods under PodName = the Deployment's name.
-    const restarts: AlarmDefinition = {
-      id: `${id}Restarts`,
-      description: `Containers of ${workload.kind} ${workload.name} restarted 3 or more times in 5 minutes (crash loop, or a failing liveness probe).`,
-      metric: new cloudwatch.Metric({
-        namespace: 'ContainerInsights',
-        metricName: 'pod_number_of_container_restarts',
-        dimensionsMap: { ClusterName: props.clusterName, Namespace: props.namespace, PodName: workload.name },
-        statistic: 'Sum',
-        period: FIVE_MINUTES,
-      }),
-      threshold: 3,
-      comparisonOperator: GTE,
-      ...breachingIn(1, 1),
-      treatMissingData: NOT_BREACHING,
-    };
+    const restarts = this.restartsAlarm(props, workload, id);
     if (workload.kind === 'cronJob') {
       const failures = logFilter('FailedRunFilter', `${id}FailedRuns`, logs.FilterPattern.stringValue('$.log_processed.level', '=', 'error'));
       return [
@@ -283,6 +268,26 @@ export class Monitoring extends Construct {
       },
       restarts,
     ];
+  }
+
+  /** A workload's containers restarting (crash loop, failing liveness probe). */
+  private restartsAlarm(props: MonitoringProps, workload: Workload, id: string): AlarmDefinition {
+    // Container Insights aggregates a Deployment's pods under PodName = the Deployment's name.
+    return {
+      id: `${id}Restarts`,
+      description: `Containers of ${workload.kind} ${workload.name} restarted 3 or more times in 5 minutes (crash loop, or a failing liveness probe).`,
+      metric: new cloudwatch.Metric({
+        namespace: 'ContainerInsights',
+        metricName: 'pod_number_of_container_restarts',
+        dimensionsMap: { ClusterName: props.clusterName, Namespace: props.namespace, PodName: workload.name },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 3,
+      comparisonOperator: GTE,
+      ...breachingIn(1, 1),
+      treatMissingData: NOT_BREACHING,
+    };
   }
 
   private apiAlarms(props: MonitoringProps): AlarmDefinition[] {

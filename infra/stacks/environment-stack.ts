@@ -94,10 +94,46 @@ export class EnvironmentStack extends Stack {
     const removal = keep ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY;
     const identity: EnvironmentIdentity = props.identity.clientFor(env.name);
     const operations = resolveOperations(env.operations, env.production);
+    const site: Site = { config, env, clusterName, removal, operations };
 
     this.key = createPlatformKey(this, 'Key', `${config.project} ${env.name}: EKS secrets, RDS, S3, Secrets Manager, logs`, removal);
+    this.network = this.addNetwork(site);
+    this.platformCluster = this.addCluster(site);
+    this.addDns(site);
+    const cluster = this.platformCluster.cluster;
+    // The CI runner is the runner stack's (deployed after this one, from a hosted job): it reads these outputs.
+    addRunnerNetworkOutputs(this, { vpc: this.network.vpc, clusterSecurityGroup: cluster.clusterSecurityGroup, key: this.key });
+    this.database = this.addDatabase(site, props.creating ?? false);
+    this.databaseRole = this.addDatabaseRole(site, props.databaseRoleCodeDir);
 
-    this.network = new Network(this, 'Network', {
+    // The browser app is served from the public services' hosts: the only origins of the API and the bucket.
+    const siteOrigins = publicHosts(env.workloads).map(apiClientOrigin);
+    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: siteOrigins });
+    this.workloadIdentities = this.addWorkloadIdentities(site);
+
+    // Every value of the shared stacks is read once, through the relay (see relayShared): so a changed one reaches
+    // every resource that uses it on the next deploy.
+    const certificate = props.regional.certificate;
+    if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
+    const shared = this.relayShared(config, env, {
+      certificateArn: certificate.certificateArn,
+      userPoolArn: identity.userPool.userPoolArn,
+      userPoolId: identity.userPool.userPoolId,
+      userPoolClientId: identity.client.userPoolClientId,
+      userPoolClientSecretArn: identity.clientSecret.secretArn,
+      apiClientId: identity.apiClient.userPoolClientId,
+    });
+    this.api = this.addApi(site, shared, siteOrigins, props.lambdaCodeDir);
+    const operated = this.addOperations(site);
+    this.clusterOperations = operated.clusterOperations;
+    this.monitoring = operated.monitoring;
+    this.backup = operated.backup;
+    this.workloadOutputs = this.outputsOf(site, shared, props.imageRegistryAccount);
+    this.addOutputs(env);
+  }
+
+  private addNetwork({ env, clusterName, removal }: Site): Network {
+    return new Network(this, 'Network', {
       cidr: env.vpcCidr,
       natGateways: env.natGateways,
       key: this.key,
@@ -106,9 +142,11 @@ export class EnvironmentStack extends Stack {
       interfaceEndpoints: interfaceEndpoints(env),
       flowLogTraffic: flowLogTraffic(env) === 'all' ? ec2.FlowLogTrafficType.ALL : ec2.FlowLogTrafficType.REJECT,
     });
+  }
 
+  private addCluster({ config, env, clusterName, removal }: Site): PlatformCluster {
     const deployRoleArn = this.formatArn({ service: 'iam', region: '', resource: 'role', resourceName: names.deployRole(config, env) });
-    this.platformCluster = new PlatformCluster(this, 'Eks', {
+    return new PlatformCluster(this, 'Eks', {
       clusterName,
       project: config.project,
       config: env.cluster,
@@ -119,9 +157,11 @@ export class EnvironmentStack extends Stack {
       removal,
       controlPlaneLogTypes: controlPlaneLogTypes(env),
     });
-    const cluster = this.platformCluster.cluster;
+  }
 
-    // DNS: the application hostname's alias record to the ALB (the site and the Cognito callback resolve).
+  /** DNS: the application hostname's alias record to the ALB (the site and the Cognito callback resolve). */
+  private addDns({ config, env }: Site): void {
+    const cluster = this.platformCluster.cluster;
     new ExternalDns(this, 'Dns', {
       cluster,
       hostedZoneId: config.dns.hostedZoneId,
@@ -136,98 +176,93 @@ export class EnvironmentStack extends Stack {
           }
         : undefined,
     });
+  }
 
-    // The CI runner is the runner stack's (deployed after this one, from a hosted job): it reads these outputs.
-    addRunnerNetworkOutputs(this, { vpc: this.network.vpc, clusterSecurityGroup: cluster.clusterSecurityGroup, key: this.key });
-
-    this.database = new Database(this, 'Database', {
+  /** `creating`: without deletion protection, so a failed first create can roll back. */
+  private addDatabase({ config, env, removal, operations }: Site, creating: boolean): Database {
+    const database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       key: this.key,
       config: env.database,
-      retention: { ...env.dataRetention, deletionProtection: env.dataRetention.deletionProtection && !props.creating },
-      clientSecurityGroup: cluster.clusterSecurityGroup,
+      retention: { ...env.dataRetention, deletionProtection: env.dataRetention.deletionProtection && !creating },
+      clientSecurityGroup: this.platformCluster.cluster.clusterSecurityGroup,
       databaseName: WORKLOAD_DATABASE_NAME,
-      care: {
-        instanceIdentifier: names.database(config, env),
-        maintenanceWindow: operations.maintenanceWindow,
-        logRetentionDays: operations.databaseLogRetentionDays,
-        removal,
-      },
+      instanceIdentifier: names.database(config, env),
+      preferredMaintenanceWindow: operations.maintenanceWindow,
+      cloudwatchLogsRetentionDays: operations.databaseLogRetentionDays,
+      logsRemovalPolicy: removal,
     });
     // A new logical ID replaces the instance (a new, empty database). Pinned, so moving or wrapping the construct in
     // a refactor cannot do that silently (test/infra/database-replacement.test.ts guards the rest).
-    (this.database.instance.node.defaultChild as CfnResource).overrideLogicalId(DATABASE_LOGICAL_ID);
+    (database.instance.node.defaultChild as CfnResource).overrideLogicalId(DATABASE_LOGICAL_ID);
+    return database;
+  }
 
-    // Each workload's own role (IAM authentication, its schema and grants); only the bootstrap reads the master secret.
-    this.databaseRole = new DatabaseRole(this, 'DatabaseRole', {
+  /** Each workload's own role (IAM authentication, its schema and grants); only the bootstrap reads the master secret. */
+  private addDatabaseRole({ env, removal }: Site, codeDir: string): DatabaseRole {
+    return new DatabaseRole(this, 'DatabaseRole', {
       vpc: this.network.vpc,
       instance: this.database.instance,
       masterSecret: this.database.secret,
       key: this.key,
       specs: databaseRoleSpecs(env.workloads, WORKLOAD_DATABASE_NAME),
-      codeDir: props.databaseRoleCodeDir,
+      codeDir,
       removal,
       // The restored instance's ID after `npm run restore:db -- --switch`, without a template change.
       instanceResourceId: this.database.resourceId,
     });
+  }
 
-    // The browser app is served from the public services' hosts: the only origins of the API and the bucket.
-    const siteOrigins = publicHosts(env.workloads).map(apiClientOrigin);
-    this.storage = new Storage(this, 'Storage', { key: this.key, removal, corsOrigins: siteOrigins });
-
-    // Each workload's identity: its bucket prefix (and key) and a login as its own database user. Never the master secret.
-    this.workloadIdentities = new Map(
+  /** Each workload's identity: its bucket prefix (and key) and a login as its own database user. Never the master secret. */
+  private addWorkloadIdentities({ env }: Site): Map<string, WorkloadIdentity> {
+    return new Map(
       env.workloads.map((workload) => [
         workload.name,
         addWorkloadIdentity(this, {
           workload,
           namespace: env.namespace,
-          clusterName: cluster.clusterName,
+          clusterName: this.platformCluster.cluster.clusterName,
           bucket: this.storage.bucket,
           key: this.key,
           databaseConnectArn: workload.database ? this.databaseRole.connectArn(databaseRoleName(workload.name)) : undefined,
         }),
       ]),
     );
+  }
 
-    // Every value of the shared stacks is read once, through the relay (see relayShared): so a changed one reaches
-    // every resource that uses it on the next deploy.
-    const certificate = props.regional.certificate;
-    if (!certificate) throw new Error(`EnvironmentStack ${id}: stack ${props.regional.stackName} has no certificate; an ALB needs one of its own account and region`);
-    const shared = this.relayShared(config, env, {
-      certificateArn: certificate.certificateArn,
-      userPoolArn: identity.userPool.userPoolArn,
-      userPoolId: identity.userPool.userPoolId,
-      userPoolClientId: identity.client.userPoolClientId,
-      userPoolClientSecretArn: identity.clientSecret.secretArn,
-      apiClientId: identity.apiClient.userPoolClientId,
-    });
-    const userPoolId = shared.userPoolId;
-    this.api = new UploadApi(this, 'Api', {
+  private addApi({ config, env, removal }: Site, shared: SharedValues, corsOrigins: string[], codeDir: string): UploadApi {
+    return new UploadApi(this, 'Api', {
       functionName: names.apiFunction(config, env),
-      codeDir: props.lambdaCodeDir,
+      codeDir,
       bucket: this.storage.bucket,
       key: this.key,
-      jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${userPoolId}`,
+      jwtIssuer: `https://cognito-idp.${config.identity.region}.amazonaws.com/${shared.userPoolId}`,
       // The browser app's public client, and the ALB's client (whose access token the ALB passes to the web app).
       jwtAudience: [shared.apiClientId, shared.userPoolClientId],
-      corsOrigins: siteOrigins,
+      corsOrigins,
       throttleRatePerSecond: env.apiThrottleRatePerSecond,
       throttleBurst: env.apiThrottleBurst,
       reservedConcurrency: env.apiReservedConcurrency,
       removal,
     });
+  }
 
-    // Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups.
+  /** Container logs and metrics, metrics-server, Cluster Autoscaler; alarms, dashboard and (production) backups. */
+  private addOperations({ config, env, clusterName, removal, operations }: Site): {
+    clusterOperations: ClusterOperations;
+    monitoring: Monitoring;
+    backup?: PlatformBackup;
+  } {
+    const cluster = this.platformCluster.cluster;
     const containerLogs = new ContainerLogs(this, 'ContainerLogs', { clusterName, key: this.key, retentionDays: operations.containerLogRetentionDays, removal });
-    this.clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
+    const clusterOperations = new ClusterOperations(this, 'ClusterOperations', {
       cluster,
       clusterName,
       kubernetesVersion: env.cluster.kubernetesVersion,
       dependsOn: [this.platformCluster.nodegroup, cluster.eksPodIdentityAgent!, containerLogs],
     });
     const prefix = `${config.project}-${env.name}`;
-    this.monitoring = new Monitoring(this, 'Monitoring', {
+    const monitoring = new Monitoring(this, 'Monitoring', {
       prefix,
       operations,
       key: this.key,
@@ -241,22 +276,25 @@ export class EnvironmentStack extends Stack {
       database: this.database.instance,
       databaseAllocatedStorageGiB: env.database.allocatedStorageGiB,
     });
-    if (env.production) {
-      this.backup = new PlatformBackup(this, 'Backup', {
-        prefix,
-        key: this.key,
-        retentionDays: operations.backup.retentionDays,
-        copyToRegion: operations.backup.copyToRegion,
-        database: this.database.instance,
-        buckets: [this.storage.bucket, this.storage.accessLogs],
-      });
-    }
+    if (!env.production) return { clusterOperations, monitoring };
+    const backup = new PlatformBackup(this, 'Backup', {
+      prefix,
+      key: this.key,
+      retentionDays: operations.backup.retentionDays,
+      copyToRegion: operations.backup.copyToRegion,
+      database: this.database.instance,
+      buckets: [this.storage.bucket, this.storage.accessLogs],
+    });
+    return { clusterOperations, monitoring, backup };
+  }
 
+  /** The WorkloadOutputs values (the contract with the deploy command). */
+  private outputsOf({ config, env }: Site, shared: SharedValues, imageRegistryAccount: string | undefined): WorkloadOutputs {
     // The registry the nodes pull from: the first declared image's repository names it (every image's is in the same registry).
-    const imageRepositoryUri = `${props.imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.images[0].repositoryName}`;
-    this.workloadOutputs = {
+    const imageRepositoryUri = `${imageRegistryAccount ?? this.account}.dkr.ecr.${this.region}.${this.urlSuffix}/${config.images[0].repositoryName}`;
+    return {
       environment: env.name,
-      clusterName: cluster.clusterName,
+      clusterName: this.platformCluster.cluster.clusterName,
       region: this.region,
       namespace: env.namespace,
       ...shared,
@@ -270,6 +308,10 @@ export class EnvironmentStack extends Stack {
       imageRepositoryUri,
       apiUrl: this.api.url,
     };
+  }
+
+  /** One CloudFormation output per WorkloadOutputs field, and the administrators' master secret ARN. */
+  private addOutputs(env: EnvironmentConfig): void {
     for (const field of WORKLOAD_OUTPUT_FIELDS) {
       new CfnOutput(this, field, { key: field, value: this.workloadOutputs[field], description: `WorkloadOutputs.${field}` });
     }
@@ -321,6 +363,16 @@ export class EnvironmentStack extends Stack {
     const relayed = Fn.split(separator, Token.asString(parameter.getAtt('Value')));
     return Object.fromEntries(SHARED_OUTPUT_FIELDS.map((field, i) => [field, Fn.select(i, relayed)])) as unknown as SharedValues;
   }
+}
+
+/** What the parts of an environment's stack are built from. */
+interface Site {
+  readonly config: PlatformConfig;
+  readonly env: EnvironmentConfig;
+  readonly clusterName: string;
+  /** Removal policy of logs and buckets. */
+  readonly removal: RemovalPolicy;
+  readonly operations: ReturnType<typeof resolveOperations>;
 }
 
 /** The WorkloadOutputs values of the shared stacks. */

@@ -233,9 +233,6 @@ export class GitHubStack extends Stack {
   }
 
   private addDeployRole(config: PlatformConfig, env: EnvironmentConfig, props: GitHubStackProps): iam.Role {
-    const { partition, account } = this;
-    const region = env.region;
-    const sharedAccount = props.sharedServicesAccount ?? account;
     const role = new iam.Role(this, `DeployRole-${env.name}`, {
       roleName: names.deployRole(config, env),
       description: `CI deploys ${env.name}: GitHub Actions (${config.github.owner}/${config.github.repository}, GitHub Environment "${env.name}")${config.delivery ? ', and the GitLab/Bitbucket/Jenkins trusts of config delivery' : ''}`,
@@ -243,6 +240,18 @@ export class GitHubStack extends Stack {
       assumedBy: this.webIdentity(githubSubjects(config, env)),
     });
 
+    const statements = this.deployStatements(config, env, props);
+    const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
+    role.attachInlinePolicy(policy);
+    this.acknowledgeDeployPolicy(policy, config, env, props);
+    return role;
+  }
+
+  /** What a deploy of `env` may do: read its cluster, images, outputs and client secret; assume its CDK bootstrap roles. */
+  private deployStatements(config: PlatformConfig, env: EnvironmentConfig, props: GitHubStackProps): iam.PolicyStatement[] {
+    const { partition, account } = this;
+    const region = env.region;
+    const sharedAccount = props.sharedServicesAccount ?? account;
     // Images are pushed by the image push role; a deploy only checks that the image (replicated to the environment's
     // region) exists and passed its scan before it rolls out.
     // `cdk deploy --exclusively <env stack>` deploys that stack alone (the shared stacks are deploy-shared.yml's,
@@ -250,7 +259,7 @@ export class GitHubStack extends Stack {
     const deployRegions = [region];
     const envRepositories = config.images.map((image) => `arn:${partition}:ecr:${region}:${sharedAccount}:repository/${image.repositoryName}`);
     const clientSecretArn = `arn:${partition}:secretsmanager:${config.identity.region}:${sharedAccount}:secret:${names.clientSecret(config, env)}-*`;
-    const statements = [
+    return [
       new iam.PolicyStatement({
         sid: 'DescribeOwnCluster',
         actions: ['eks:DescribeCluster'],
@@ -283,26 +292,36 @@ export class GitHubStack extends Stack {
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         resources: [clientSecretArn],
       }),
-      props.identityKey
-        ? new iam.PolicyStatement({
-            sid: 'DecryptAlbClientSecret',
-            actions: ['kms:Decrypt'],
-            resources: [props.identityKey.keyArn],
-            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
-          })
-        : new iam.PolicyStatement({
-            // The key is the shared-services account's: named by what it decrypts, this environment's client secret.
-            sid: 'DecryptAlbClientSecret',
-            actions: ['kms:Decrypt'],
-            resources: [`arn:${partition}:kms:${config.identity.region}:${sharedAccount}:key/*`],
-            conditions: {
-              StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` },
-              StringLike: { 'kms:EncryptionContext:SecretARN': clientSecretArn },
-            },
-          }),
+      this.decryptClientSecret(config, props, clientSecretArn),
     ];
-    const policy = new iam.Policy(this, `DeployPolicy-${env.name}`, { statements });
-    role.attachInlinePolicy(policy);
+  }
+
+  /** kms:Decrypt of the ALB client secret through Secrets Manager: the identity stack's key, or (another account's) any key, for this secret only. */
+  private decryptClientSecret(config: PlatformConfig, props: GitHubStackProps, clientSecretArn: string): iam.PolicyStatement {
+    const sharedAccount = props.sharedServicesAccount ?? this.account;
+    const partition = this.partition;
+    return props.identityKey
+      ? new iam.PolicyStatement({
+          sid: 'DecryptAlbClientSecret',
+          actions: ['kms:Decrypt'],
+          resources: [props.identityKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` } },
+        })
+      : new iam.PolicyStatement({
+          // The key is the shared-services account's: named by what it decrypts, this environment's client secret.
+          sid: 'DecryptAlbClientSecret',
+          actions: ['kms:Decrypt'],
+          resources: [`arn:${partition}:kms:${config.identity.region}:${sharedAccount}:key/*`],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${config.identity.region}.amazonaws.com` },
+            StringLike: { 'kms:EncryptionContext:SecretARN': clientSecretArn },
+          },
+        });
+  }
+
+  private acknowledgeDeployPolicy(policy: iam.Policy, config: PlatformConfig, env: EnvironmentConfig, props: GitHubStackProps): void {
+    const region = env.region;
+    const deployRegions = [region];
     // How cdk-nag spells this stack's account (a token when account-agnostic) and the shared-services account.
     const ownAccount = nagAccount(this);
     const nagShared = props.sharedServicesAccount ?? ownAccount;
@@ -325,6 +344,5 @@ export class GitHubStack extends Stack {
               "The key ID of another account is unknown at synth; Decrypt is limited to Secrets Manager and to this environment's client secret by the encryption context (and that key's policy names this role)",
           }),
     });
-    return role;
   }
 }

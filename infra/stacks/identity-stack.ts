@@ -144,6 +144,18 @@ export class IdentityStack extends Stack {
       'AwsSolutions-SMG4':
         'The value is owned by Cognito (the app client secret); it changes only by rotating the app client secret in Cognito, which updates this secret on the next deploy',
     });
+    const apiClient = this.addApiClient(config, env, hosts);
+    // A replaced app client or secret (new ID/ARN) must not be blocked by the environment stack that reads it: weak
+    // references (Fn::GetStackOutput) instead of Exports; the environment stack picks the new value up on its next
+    // deploy. The user pool itself stays a strong reference: replacing it loses every user, so being blocked is right.
+    client.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    clientSecret.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    apiClient.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
+    if (crossAccountReaders) this.allowOnlyDeployRole(config, env, clientSecret);
+    this.clients.set(env.name, { userPool: this.userPool, client, apiClient, clientSecret });
+  }
+
+  private addApiClient(config: PlatformConfig, env: EnvironmentConfig, hosts: string[]): cognito.UserPoolClient {
     // The browser app's client: a public client (a browser cannot keep a secret) on the hosted sign-in's
     // authorization code flow, with PKCE on the app's side (RFC 7636; Cognito verifies the code_verifier of a
     // code_challenge it was given). No implicit flow, no password flows: tokens only through the code exchange.
@@ -167,14 +179,7 @@ export class IdentityStack extends Stack {
     // Without ExplicitAuthFlows Cognito also allows SRP and custom auth (password sign-in outside the hosted UI,
     // without MFA prompts of the managed login): only token refresh besides the code flow.
     (apiClient.node.defaultChild as cognito.CfnUserPoolClient).explicitAuthFlows = ['ALLOW_REFRESH_TOKEN_AUTH'];
-    // A replaced app client or secret (new ID/ARN) must not be blocked by the environment stack that reads it: weak
-    // references (Fn::GetStackOutput) instead of Exports; the environment stack picks the new value up on its next
-    // deploy. The user pool itself stays a strong reference: replacing it loses every user, so being blocked is right.
-    client.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
-    clientSecret.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
-    apiClient.applyCrossStackReferenceStrength(ReferenceStrength.WEAK);
-    if (crossAccountReaders) this.allowOnlyDeployRole(config, env, clientSecret);
-    this.clients.set(env.name, { userPool: this.userPool, client, apiClient, clientSecret });
+    return apiClient;
   }
 
   /**

@@ -237,8 +237,8 @@ describe('workflows in the multi-account layout', () => {
     const job = workflow('deploy.yml').jobs.deploy;
     expect(job.environment.name).toBe('${{ inputs.environment }}');
     expect(credentials(job)['role-to-assume']).toBe('${{ vars.DEPLOY_ROLE_ARN }}');
-    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('npm run deploy -- '));
-    expect(deploy.env.IMAGE).toMatch(/^\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}\.dkr\.ecr\./);
+    const deploy = job.steps.find((s: Json) => String(s.run).startsWith('exec npm run deploy:built -- '));
+    expect(deploy.env.REGISTRY).toMatch(/^\$\{\{ vars\.IMAGE_REGISTRY_ACCOUNT \|\| steps\.aws\.outputs\.aws-account-id \}\}\.dkr\.ecr\./);
   });
 
   /**

@@ -1,6 +1,6 @@
 /**
- * `npm run export:helm` checked with a real helm (built from the Go module proxy by scripts/helm.sh, which
- * `npm test`'s pretest runs): lint passes, `helm template` equals `npm run render` object for object for every workload,
+ * `npm run export:helm` checked with a real helm (Helm's release binary from an npm dependency, or built from the Go
+ * module proxy, by scripts/helm.sh, which `npm test`'s pretest runs): lint passes, `helm template` equals `npm run render` object for object for every workload,
  * an unset image fails with the `required` message naming the workload, and each changed value lands where it should
  * (and nowhere else); a misspelled workload or value is refused.
  */

@@ -21,7 +21,10 @@ describe('Database', () => {
           retention: dev.dataRetention,
           clientSecurityGroup: sg,
           databaseName: 'app',
-          care: { instanceIdentifier: 'test-db', maintenanceWindow: 'sun:03:30-sun:04:30', logRetentionDays: 30, removal: RemovalPolicy.DESTROY },
+          instanceIdentifier: 'test-db',
+          preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+          cloudwatchLogsRetentionDays: 30,
+          logsRemovalPolicy: RemovalPolicy.DESTROY,
         }),
     ).toThrow(/maxAllocatedStorageGiB 50 is below allocatedStorageGiB 100/);
   });

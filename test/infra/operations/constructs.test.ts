@@ -9,7 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { PlatformBackup } from '../../../infra/constructs/backup';
 import { clusterAutoscalerStatements, ClusterOperations } from '../../../infra/constructs/cluster-operations';
 import { SUPPORTED_KUBERNETES_VERSIONS } from '../../../config';
-import { databaseCare } from '../../../infra/constructs/database-care';
+import { databaseMaintenance } from '../../../infra/constructs/database-maintenance';
 import { alarmQueries } from '../../../infra/constructs/monitoring';
 
 function backupStack(copyToRegion?: string, retentionDays = 35) {
@@ -66,15 +66,15 @@ describe('ClusterOperations', () => {
   });
 });
 
-describe('databaseCare', () => {
+describe('databaseMaintenance', () => {
   test('fails when the slow-statement threshold is negative', () => {
     const stack = new Stack();
     expect(() =>
-      databaseCare(stack, new kms.Key(stack, 'Key'), {
+      databaseMaintenance(stack, new kms.Key(stack, 'Key'), {
         instanceIdentifier: 'x',
-        maintenanceWindow: 'sun:03:30-sun:04:30',
-        logRetentionDays: 30,
-        removal: RemovalPolicy.DESTROY,
+        preferredMaintenanceWindow: 'sun:03:30-sun:04:30',
+        cloudwatchLogsRetentionDays: 30,
+        logsRemovalPolicy: RemovalPolicy.DESTROY,
         slowStatementMs: -1,
       }),
     ).toThrow(/slowStatementMs is -1; expected a whole number of milliseconds/);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-/** Operations resources of every environment stack: topic, alarms, dashboard, add-ons, autoscaler, backups, database care. */
+/** Operations resources of every environment stack: topic, alarms, dashboard, add-ons, autoscaler, backups, database maintenance. */
 import { environmentStackName, platformConfig } from '../../../config';
 import { POSTGRES_VERSION } from '../../../infra/constructs/database';
 import { platform, resourcesOfType } from '../helpers';
@@ -312,7 +312,7 @@ describe('backups', () => {
   });
 });
 
-describe('database care', () => {
+describe('database maintenance', () => {
   test.each([
     ['platform-prod', 90],
     ['platform-dev', 14],

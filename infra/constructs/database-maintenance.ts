@@ -11,13 +11,16 @@ export const ENGINE_LOG_EXPORTS = ['postgresql', 'upgrade'] as const;
 /** Enhanced monitoring granularity. */
 export const ENHANCED_MONITORING_INTERVAL = Duration.seconds(60);
 
-export interface DatabaseCareProps {
+/** RDS's own terms (DatabaseInstanceProps, CreateDBInstance) wherever one exists. */
+export interface DatabaseMaintenanceProps {
   /** Fixed DB instance identifier, so the engine's log groups (`/aws/rds/instance/<id>/<log>`) can be created first. */
   readonly instanceIdentifier: string;
   /** Weekly maintenance window (UTC), validated in config (production: outside business hours). */
-  readonly maintenanceWindow: string;
-  readonly logRetentionDays: number;
-  readonly removal: RemovalPolicy;
+  readonly preferredMaintenanceWindow: string;
+  /** Retention of the exported engine logs (DatabaseInstanceProps' `cloudwatchLogsRetention`, in days). */
+  readonly cloudwatchLogsRetentionDays: number;
+  /** Removal policy of the engine log groups. */
+  readonly logsRemovalPolicy: RemovalPolicy;
   /** Statements slower than this are logged with their text. @default 1000 */
   readonly slowStatementMs?: number;
 }
@@ -27,28 +30,28 @@ export interface DatabaseCareProps {
  * minor-version upgrades: see below), maintenance in the configured window, Performance Insights encrypted with the environment key, enhanced monitoring every minute,
  * engine logs into KMS-encrypted log groups with a retention (created here, before the instance), and parameters
  * that log slow statements and every connection and disconnection (TLS stays forced).
- * Call `finishDatabaseCare` on the instance afterwards.
+ * Call `finishDatabaseMaintenance` on the instance afterwards.
  */
-export function databaseCare(scope: Construct, key: kms.IKey, care: DatabaseCareProps): Partial<rds.DatabaseInstanceProps> {
-  const slow = care.slowStatementMs ?? 1000;
+export function databaseMaintenance(scope: Construct, key: kms.IKey, props: DatabaseMaintenanceProps): Partial<rds.DatabaseInstanceProps> {
+  const slow = props.slowStatementMs ?? 1000;
   if (!Number.isInteger(slow) || slow < 0)
-    throw new Error(`databaseCare ${scope.node.path}: slowStatementMs is ${JSON.stringify(slow)}; expected a whole number of milliseconds (0 logs every statement)`);
+    throw new Error(`databaseMaintenance ${scope.node.path}: slowStatementMs is ${JSON.stringify(slow)}; expected a whole number of milliseconds (0 logs every statement)`);
   const engineLogs = new Construct(scope, 'EngineLogs');
   for (const log of ENGINE_LOG_EXPORTS) {
     encryptedLogGroup(engineLogs, log, key, {
-      logGroupName: `/aws/rds/instance/${care.instanceIdentifier}/${log}`,
-      removal: care.removal,
-      retention: care.logRetentionDays as logs.RetentionDays,
+      logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${log}`,
+      removal: props.logsRemovalPolicy,
+      retention: props.cloudwatchLogsRetentionDays as logs.RetentionDays,
     });
   }
   return {
-    instanceIdentifier: care.instanceIdentifier,
+    instanceIdentifier: props.instanceIdentifier,
     // One policy for the engine version: the template's pinned minor (database.ts, POSTGRES_VERSION) is what runs. An
     // automatic minor upgrade would move the instance past the pin, and the next pin bump would then be a downgrade
     // CloudFormation cannot apply ("Cannot upgrade postgres from X to Y"). Minor upgrades are a reviewed pin bump that
     // goes through dev, staging and prod in turn (docs/upgrades.md).
     autoMinorVersionUpgrade: false,
-    preferredMaintenanceWindow: care.maintenanceWindow,
+    preferredMaintenanceWindow: props.preferredMaintenanceWindow,
     enablePerformanceInsights: true,
     performanceInsightEncryptionKey: key,
     performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
@@ -64,10 +67,10 @@ export function databaseCare(scope: Construct, key: kms.IKey, care: DatabaseCare
 }
 
 /** The instance waits for its log groups; the enhanced-monitoring role's AWS-managed policy is acknowledged. */
-export function finishDatabaseCare(scope: Construct, instance: rds.DatabaseInstance): void {
+export function finishDatabaseMaintenance(scope: Construct, instance: rds.DatabaseInstance): void {
   instance.node.addDependency(scope.node.findChild('EngineLogs'));
   const monitoringRole = instance.node.tryFindChild('MonitoringRole');
-  if (!monitoringRole) throw new Error(`finishDatabaseCare ${instance.node.path}: no MonitoringRole; aws-cdk-lib changed how it creates the enhanced monitoring role`);
+  if (!monitoringRole) throw new Error(`finishDatabaseMaintenance ${instance.node.path}: no MonitoringRole; aws-cdk-lib changed how it creates the enhanced monitoring role`);
   acknowledge(monitoringRole, {
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole]':
       'The role RDS enhanced monitoring assumes (monitoring.rds.amazonaws.com only) to write OS metrics; AWS-managed policy documented for it',
