@@ -90,7 +90,13 @@ async function loggedRequests(pod: string): Promise<number> {
 async function serves(img: string): Promise<{ requests: number; failed: number; answeredBy: Record<string, number> }> {
   const svc = await kubectlJson(['get', 'service', 'web', '-n', NS]);
   const pods = (await podsOf(img)).map((p) => p.metadata.name as string).sort();
-  expect(await readyEndpoints()).toEqual(pods);
+  // Endpoints follow the pods asynchronously (about 1 s late here, as on a real cluster: cluster/kwokctl.yaml).
+  let endpoints = await readyEndpoints();
+  for (let waited = 0; JSON.stringify(endpoints) !== JSON.stringify(pods) && waited < 15_000; waited += 500) {
+    await new Promise((r) => setTimeout(r, 500));
+    endpoints = await readyEndpoints();
+  }
+  expect(endpoints).toEqual(pods);
   const before = Object.fromEntries(await Promise.all(pods.map(async (p) => [p, await loggedRequests(p)] as const)));
   const load = startLoad({ host: svc.spec.clusterIP, port: svc.spec.ports[0].port, path: '/', ratePerSecond: RATE, maxRequests: REQUESTS, maxSeconds: 30 });
   await load.done;
