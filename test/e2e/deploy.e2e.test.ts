@@ -11,6 +11,7 @@ import { renderTarget } from '../../charts/app';
 import {
   CONFIG_OF_LABEL,
   DEPLOY_ACCESS_POLICY,
+  PHASE_ANNOTATION,
   deployerGroup,
   deployerRoleBinding,
   environmentStackName,
@@ -27,14 +28,16 @@ const NS = 'web';
 
 /**
  * An object of an earlier release that the new one does not have: pruned; or, a content-addressed ConfigMap
- * (CONFIG_OF_LABEL), kept while a ReplicaSet of the earlier release still reads it (so a rollback restores it too).
+ * (CONFIG_OF_LABEL), kept while a ReplicaSet (a rollback restores it too), Job, CronJob or Pod still reads it.
+ * A migration's Job (PHASE_ANNOTATION) is never an ApplySet member: it stays until its ttlSecondsAfterFinished.
  */
 async function expectPrunedOrStillRead(gone: any): Promise<void> {
   const what = `${gone.kind}/${gone.metadata.name}`;
+  if (gone.kind === 'Job' && gone.metadata.annotations?.[PHASE_ANNOTATION] === 'migration') return;
   const found = (await kubectl(['get', gone.kind.toLowerCase(), gone.metadata.name, '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim();
   if (found && gone.kind === 'ConfigMap' && gone.metadata.labels?.[CONFIG_OF_LABEL]) {
-    const replicaSets = await kubectlJson(['get', 'replicasets', '-n', NS]);
-    const readers = replicaSets.items.filter((rs: any) => JSON.stringify(rs.spec.template).includes(`"${gone.metadata.name}"`)).map((rs: any) => rs.metadata.name);
+    const owners = await kubectlJson(['get', 'replicasets,jobs,cronjobs,pods', '-n', NS]);
+    const readers = owners.items.filter((o: any) => JSON.stringify(o.spec).includes(`"${gone.metadata.name}"`));
     expect([what, readers.length]).not.toEqual([what, 0]);
     return;
   }
