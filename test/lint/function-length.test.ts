@@ -2,8 +2,7 @@
  * Functions stay within 60 lines in deploy/, infra/, charts/ and config/ (eslint.config.mjs, max-lines-per-function):
  * a 61-line function in each folder is an error, a 60-line one is not, and the rule leaves other folders alone.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintText } from './lint-text';
 
 /** A function of exactly `lines` lines (its signature and closing brace included). */
 function functionOf(lines: number): string {
@@ -11,33 +10,19 @@ function functionOf(lines: number): string {
   return ['export function long(): number {', '  let total = 0;', ...body, '  return total;', '}', ''].join('\n');
 }
 
-/** The max-lines-per-function messages of each file, linted with the repository's own configuration. */
-function lint(cases: readonly [string, string][]): string[][] {
-  const script = `
-    const { ESLint } = require('eslint');
-    const cases = JSON.parse(process.argv[1]);
-    (async () => {
-      const eslint = new ESLint({ cwd: process.cwd() });
-      const out = [];
-      for (const [filePath, code] of cases) {
-        const [result] = await eslint.lintText(code, { filePath });
-        out.push(result.messages.filter((m) => m.ruleId === 'max-lines-per-function').map((m) => m.message));
-      }
-      process.stdout.write(JSON.stringify(out));
-    })();`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(cases)], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }));
-}
-
 const FOLDERS = ['deploy/phases', 'infra/constructs', 'charts', 'config'];
 
 jest.setTimeout(60_000);
 let results: string[][];
 beforeAll(() => {
-  results = lint([
-    ...FOLDERS.map((folder): [string, string] => [`${folder}/too-long.ts`, functionOf(61)]),
-    ...FOLDERS.map((folder): [string, string] => [`${folder}/fits.ts`, functionOf(60)]),
-    ['scripts/too-long.ts', functionOf(61)],
-  ]);
+  results = lintText(
+    [
+      ...FOLDERS.map((folder): [string, string] => [`${folder}/too-long.ts`, functionOf(61)]),
+      ...FOLDERS.map((folder): [string, string] => [`${folder}/fits.ts`, functionOf(60)]),
+      ['scripts/too-long.ts', functionOf(61)],
+    ],
+    'max-lines-per-function',
+  );
 });
 
 test('the fixtures have the lengths they claim', () => {

@@ -2,8 +2,7 @@
  * The layer directions are enforced by `npm run lint` (eslint.config.mjs): a deliberate violation in each layer is
  * an error, the allowed imports are not.
  */
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { lintText } from './lint-text';
 
 type Case = [file: string, code: string];
 
@@ -36,30 +35,10 @@ const ALLOWED: Case[] = [
   ['infra/main.ts', "import { platformConfig } from '../config';\nexport const c = platformConfig;\n"],
 ];
 
-/**
- * Lints every case with the repository's own eslint.config.mjs, in one node process (ESLint loads its config with a
- * dynamic import, which jest's module sandbox does not offer).
- */
-function lint(cases: readonly Case[]): string[][] {
-  const script = `
-    const { ESLint } = require('eslint');
-    const cases = JSON.parse(process.argv[1]);
-    (async () => {
-      const eslint = new ESLint({ cwd: process.cwd() });
-      const out = [];
-      for (const [filePath, code] of cases) {
-        const [result] = await eslint.lintText(code, { filePath });
-        out.push(result.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message));
-      }
-      process.stdout.write(JSON.stringify(out));
-    })();`;
-  return JSON.parse(execFileSync(process.execPath, ['-e', script, JSON.stringify(cases)], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' }));
-}
-
 jest.setTimeout(60_000);
 let results: string[][];
 beforeAll(() => {
-  results = lint([...VIOLATIONS.map(([f, c]) => [f, c] as Case), ...ALLOWED]);
+  results = lintText([...VIOLATIONS.map(([f, c]) => [f, c] as Case), ...ALLOWED], 'no-restricted-imports');
 });
 
 describe('layer rules', () => {
