@@ -69,6 +69,15 @@ function run(cluster: FakeCluster, clock: FakeClock, controller: AbortController
   };
 }
 
+/** What web's release changes before its own objects: the Namespace, web's lock, the namespace-level set under its lock. */
+const RELEASE_START = [
+  'apply Namespace/web',
+  'create Lease/platform-deploy-lock-web',
+  'create Lease/platform-namespace-lock',
+  'apply --applyset=platform-namespace NetworkPolicy/default-deny',
+  'delete lease.coordination.k8s.io platform-namespace-lock -n web',
+];
+
 /** The calls that changed the cluster, in order. */
 const changes = (cluster: FakeCluster) => cluster.calls.filter((c) => /^(apply(?! --dry-run)|delete|create|replace|rollback)/.test(c));
 
@@ -96,11 +105,7 @@ describe('a cancelled deploy', () => {
     expect(error).toBeInstanceOf(Cancelled);
     expect(error).toMatchObject({ exitCode: EXIT.cancelled, message: 'cancelled by SIGTERM' });
     expect(changes(cluster)).toEqual([
-      'apply Namespace/web',
-      'create Lease/platform-deploy-lock-web',
-      'create Lease/platform-namespace-lock',
-      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
-      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
+      ...RELEASE_START,
       'apply Deployment/web-canary',
       'delete deployment web-canary -n web',
       'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
@@ -117,7 +122,7 @@ describe('a cancelled deploy', () => {
     const clock = new CancellingClock(5_000, 'SIGINT');
     const error = await run(cluster, clock, clock.controller, true).ended;
     expect(error).toMatchObject({ exitCode: EXIT.cancelled, message: 'cancelled by SIGINT' });
-    expect(changes(cluster).slice(5)).toEqual([
+    expect(changes(cluster).slice(RELEASE_START.length)).toEqual([
       'apply Deployment/web-canary',
       'delete deployment web-canary -n web',
       'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
@@ -130,11 +135,7 @@ describe('a cancelled deploy', () => {
     const { lines, ended } = run(cluster, clock, clock.controller);
     expect(await ended).toMatchObject({ exitCode: EXIT.cancelled });
     expect(changes(cluster)).toEqual([
-      'apply Namespace/web',
-      'create Lease/platform-deploy-lock-web',
-      'create Lease/platform-namespace-lock',
-      'apply --applyset=platform-namespace NetworkPolicy/default-deny',
-      'delete lease.coordination.k8s.io platform-namespace-lock -n web',
+      ...RELEASE_START,
       'apply --applyset=platform-release-web ConfigMap/web,Deployment/web',
       'rollback web -n web --to-revision=4',
       'delete lease.coordination.k8s.io platform-deploy-lock-web -n web',
@@ -151,7 +152,7 @@ describe('a cancelled deploy', () => {
     const cluster = runningStable(TRAFFIC);
     const clock = new CancellingClock(40_000); // after the 3 intervals (ready ~2.2 s + 30 s), during the stable rollout
     expect(await run(cluster, clock, clock.controller, true).ended).toMatchObject({ exitCode: EXIT.cancelled });
-    expect(changes(cluster).slice(5)).toEqual([
+    expect(changes(cluster).slice(RELEASE_START.length)).toEqual([
       'apply Deployment/web-canary',
       'apply --applyset=platform-release-web ConfigMap/web,Deployment/web',
       'rollback web -n web --to-revision=4',
