@@ -608,6 +608,17 @@ function gitlabImages(): ImageFlow {
   };
 }
 
+/** The command that starts each step of the image flow (Bitbucket and Jenkins find their steps by it). */
+const STEP_COMMAND = {
+  plan: /^npm run images:plan/,
+  build: /^npm run images:build/,
+  scan: /^npm run images:scan/,
+  'scan-iac': /^npm run scan:iac/,
+  push: /^npm run images:push/,
+};
+const mapSteps = <T>(of: (pattern: RegExp) => T): Record<keyof typeof STEP_COMMAND, T> =>
+  Object.fromEntries(Object.entries(STEP_COMMAND).map(([k, pattern]) => [k, of(pattern)])) as Record<keyof typeof STEP_COMMAND, T>;
+
 function bitbucketImages(): ImageFlow {
   const doc = yaml('bitbucket-pipelines.yml');
   const pipelines: [string, Dict[]][] = [
@@ -621,14 +632,17 @@ function bitbucketImages(): ImageFlow {
     pipelines.flatMap(([, p]) => find(p, pattern).flatMap((s) => s.commands.flatMap((c) => commandRuns(c, plan, { BITBUCKET_COMMIT: 'tag' }))));
   return {
     plans: pipelines.flatMap(([, p]) =>
-      find(p, /^npm run images:plan/).flatMap((s) =>
+      find(p, STEP_COMMAND.plan).flatMap((s) =>
         s.commands.filter((c) => c.startsWith('npm run images:plan')).map((command) => ({ command, base: /--base (\S+)/.exec(command)?.[1] })),
       ),
     ),
     // Every pipeline runs its loops once: a plan of N images gives N runs per pipeline; count them per pipeline.
     runs: (plan) => {
-      const perPipeline = (pattern: RegExp) => runsOf(pattern, plan).slice(0, runsOf(pattern, plan).length / pipelines.length);
-      return { build: perPipeline(/^npm run images:build/), scan: perPipeline(/^npm run images:scan/), push: perPipeline(/^npm run images:push/) };
+      const perPipeline = (pattern: RegExp) => {
+        const runs = runsOf(pattern, plan);
+        return runs.slice(0, runs.length / pipelines.length);
+      };
+      return { build: perPipeline(STEP_COMMAND.build), scan: perPipeline(STEP_COMMAND.scan), push: perPipeline(STEP_COMMAND.push) };
     },
     order: {
       plan: 'plan',
@@ -641,14 +655,7 @@ function bitbucketImages(): ImageFlow {
       after: (id) => {
         const afterIn = pipelines.map(([, p]) => {
           const item = (pattern: RegExp) => Math.min(...find(p, pattern).map((s) => s.item));
-          const items: Record<string, number> = {
-            plan: item(/^npm run images:plan/),
-            build: item(/^npm run images:build/),
-            scan: item(/^npm run images:scan/),
-            'scan-iac': item(/^npm run scan:iac/),
-            push: item(/^npm run images:push/),
-            deploy: item(/^npm run deploy:built/),
-          };
+          const items: Record<string, number> = { ...mapSteps(item), deploy: item(/^npm run deploy:built/) };
           const mine = id.startsWith('deploy-') ? items.deploy : items[id];
           // Steps of the same item run at the same time, except commands of one step, which run in order.
           return Object.keys(items).filter((k) => items[k] < mine || (k === 'plan' && id === 'build' && items.plan === items.build));
@@ -674,16 +681,10 @@ function jenkinsImages(): ImageFlow {
   const stageOf = (pattern: RegExp) => inner.find((name) => shOf(name).some((c) => pattern.test(c)))!;
   const runsOf = (pattern: RegExp, plan: ImagePlan) => all.filter((c) => pattern.test(c)).flatMap((c) => commandRuns(c, plan, { GIT_COMMIT: 'tag' }));
   const topLevel = [...block(code, code.indexOf('stages')).matchAll(/^ {8}stage\('([^']+)'\)/gm)].map((m) => m[1]);
-  const ids: Record<string, string> = {
-    plan: stageOf(/^npm run images:plan/),
-    build: stageOf(/^npm run images:build/),
-    scan: stageOf(/^npm run images:scan/),
-    'scan-iac': stageOf(/^npm run scan:iac/),
-    push: stageOf(/^npm run images:push/),
-  };
+  const ids: Record<string, string> = mapSteps(stageOf);
   return {
     plans: all.filter((c) => c.startsWith('npm run images:plan')).map((command) => ({ command, base: /--base "([^"]+)"/.exec(command)?.[1] })),
-    runs: (plan) => ({ build: runsOf(/^npm run images:build/, plan), scan: runsOf(/^npm run images:scan/, plan), push: runsOf(/^npm run images:push/, plan) }),
+    runs: (plan) => ({ build: runsOf(STEP_COMMAND.build, plan), scan: runsOf(STEP_COMMAND.scan, plan), push: runsOf(STEP_COMMAND.push, plan) }),
     order: {
       plan: 'plan',
       build: 'build',
