@@ -207,9 +207,9 @@ describe('input refusal (nothing reaches a cluster)', () => {
     expect(p.oidcSecrets).toEqual([]);
   });
 
-  test('an oidc Ingress in an aws environment with outputs asks for its Secret by the name in auth-idp-oidc', () => {
-    const file = writeOutputsFile('prod', fakeOutputs('prod'));
-    const render = renderWebAs((image) =>
+  /** web behind an OIDC-authenticated Ingress whose client Secret is `web-oidc-client`. */
+  const renderOidcWeb = () =>
+    renderWebAs((image) =>
       webObjects(image, {
         ingressAnnotations: {
           'alb.ingress.kubernetes.io/auth-type': 'oidc',
@@ -217,19 +217,16 @@ describe('input refusal (nothing reaches a cluster)', () => {
         },
       }),
     );
+
+  test('an oidc Ingress in an aws environment with outputs asks for its Secret by the name in auth-idp-oidc', () => {
+    const file = writeOutputsFile('prod', fakeOutputs('prod'));
+    const render = renderOidcWeb();
     expect(prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file }), { config, render }).oidcSecrets).toEqual(['web-oidc-client']);
   });
 
   test("a release of the worker alone still names the Secret web's OIDC Ingress needs: it is namespace-level, applied (never pruned) with any release", () => {
     const file = writeOutputsFile('prod', fakeOutputs('prod'));
-    const render = renderWebAs((image) =>
-      webObjects(image, {
-        ingressAnnotations: {
-          'alb.ingress.kubernetes.io/auth-type': 'oidc',
-          'alb.ingress.kubernetes.io/auth-idp-oidc': JSON.stringify({ issuer: 'https://x', secretName: 'web-oidc-client' }),
-        },
-      }),
-    );
+    const render = renderOidcWeb();
     const worker = prepare(options({ env: 'prod', image: PROD_IMAGE, outputsFile: file, workloads: ['worker'] }), { config, render });
     expect(worker.workloads.map((w) => w.name)).toEqual(['worker']);
     expect(worker.oidcSecrets).toEqual(['web-oidc-client']);
