@@ -2,7 +2,18 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths, type WorkloadMigration } from '../config';
+import {
+  APP_ENV,
+  DEFAULT_MIN_READY_SECONDS,
+  DEFAULT_PROBES,
+  DEFAULT_WORKLOAD_PORT,
+  METRICS_PORT,
+  PRODUCTION_MIN_REPLICAS,
+  MIN_READY_SECONDS_LIMITS,
+  WORKLOAD_LIMITS,
+  type ProbePaths,
+  type WorkloadMigration,
+} from '../config';
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
@@ -231,8 +242,8 @@ function rolloutTiming(props: WebServiceProps): { preStop: number; drain: number
   checkInteger('preStopSleepSeconds', preStop, 1, 300);
   const drain = props.drainSeconds ?? 10;
   checkInteger('drainSeconds', drain, 1, 300);
-  const minReady = props.minReadySeconds ?? 10;
-  checkInteger('minReadySeconds', minReady, 0, 300);
+  const minReady = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
+  checkInteger('minReadySeconds', minReady, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
   const readinessGate = props.readinessGateSeconds ?? 0;
   checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
   // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the

@@ -73,6 +73,7 @@ export class WorkloadChart extends Chart {
         maxReplicas: workload.maxReplicas,
         port: workload.port,
         probes: workload.probes,
+        minReadySeconds: workload.minReadySeconds,
         // Behind the ALB's readiness gate a public service's progress deadline is sized for it.
         readinessGateSeconds: isPublic ? profile.readinessGateSeconds : 0,
         migration,
@@ -86,6 +87,7 @@ export class WorkloadChart extends Chart {
         replicas: workload.replicas,
         healthPort: workload.healthPort,
         probes: workload.probes,
+        minReadySeconds: workload.minReadySeconds,
         migration,
       }).selectorLabels;
     } else {

@@ -1,3 +1,4 @@
+import { localConfig } from './examples/local';
 import { localCanaryConfig } from './examples/local-canary';
 import { multiAccountConfig } from './examples/multi-account';
 import { tenWorkloadsConfig } from './examples/ten-workloads';
@@ -8,12 +9,14 @@ import { ConfigError } from './validate';
 /**
  * The configurations an entry point can synthesize (`--config <name>`): the default (single account,
  * account-agnostic) and the documented multi-account example. Both are synthesized by the tests and by CI.
- * `local-canary` differs from the default only in the generic target's release strategy (a canary on short
- * intervals, for the local cluster): it deploys, nothing of it is synthesized.
+ * `local` differs from the default only in its portable targets' rollout pacing (3 s per pod, for a local cluster),
+ * `local-canary` from `local` only in the generic target's release strategy (a canary on short intervals): they
+ * deploy, nothing of them is synthesized.
  */
 export const CONFIGURATIONS: Readonly<Record<string, PlatformConfig>> = {
   default: platformConfig,
   'multi-account': multiAccountConfig,
+  local: localConfig,
   'local-canary': localCanaryConfig,
 };
 

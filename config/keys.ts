@@ -92,8 +92,18 @@ const COMMON = {
 
 /** The keys of each kind of workload. */
 export const WORKLOAD_KEYS = {
-  service: keyList<ServiceWorkload>({ ...COMMON, exposure: true, port: true, minReplicas: true, maxReplicas: true, probes: true, allowFrom: true, migration: true }),
-  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true, migration: true }),
+  service: keyList<ServiceWorkload>({
+    ...COMMON,
+    exposure: true,
+    port: true,
+    minReplicas: true,
+    maxReplicas: true,
+    probes: true,
+    minReadySeconds: true,
+    allowFrom: true,
+    migration: true,
+  }),
+  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true, minReadySeconds: true, migration: true }),
   cronJob: keyList<CronJobWorkload>({
     ...COMMON,
     schedule: true,

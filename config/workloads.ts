@@ -144,6 +144,13 @@ export interface WorkloadMigration {
   readonly timeoutSeconds?: number;
 }
 
+/**
+ * How long a new pod stays Ready before it counts as available, so that the rolling update goes on to the next pod
+ * (a pod that fails soon after its first Ready stops the release there). Bounds and default.
+ */
+export const MIN_READY_SECONDS_LIMITS = { min: 0, max: 300 } as const;
+export const DEFAULT_MIN_READY_SECONDS = 10;
+
 /** Bounds of a migration's timeoutSeconds. */
 export const MIGRATION_TIMEOUT_LIMITS = { min: 10, max: 3600 } as const;
 export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
@@ -170,6 +177,12 @@ export interface ServiceWorkload extends WorkloadBase {
   readonly maxReplicas: number;
   /** @default - "/healthz" and "/readyz" */
   readonly probes?: ProbePaths;
+  /**
+   * Seconds a new pod stays Ready before it counts as available and the rollout replaces the next one
+   * (MIN_READY_SECONDS_LIMITS).
+   * @default 10 (DEFAULT_MIN_READY_SECONDS)
+   */
+  readonly minReadySeconds?: number;
   /**
    * Other workloads (by name) whose pods may call it.
    * @default - none (a public service is still reached from its ingress path)
@@ -199,6 +212,12 @@ export interface WorkerWorkload extends WorkloadBase {
   readonly healthPort?: number;
   /** @default - "/healthz" and "/readyz" */
   readonly probes?: ProbePaths;
+  /**
+   * Seconds a new pod stays Ready before it counts as available and the rollout replaces the next one
+   * (MIN_READY_SECONDS_LIMITS).
+   * @default 10 (DEFAULT_MIN_READY_SECONDS)
+   */
+  readonly minReadySeconds?: number;
   /**
    * Only the rolling update: a canary needs HTTP traffic to judge.
    * @default - { kind: "rolling" }

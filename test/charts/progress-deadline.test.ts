@@ -15,6 +15,7 @@ import { Chart, Testing } from 'cdk8s';
 import { renderTarget } from '../../charts/app';
 import { ALB_REGISTRATION_BUDGET_SECONDS, AlbIngress, albReadinessGateSeconds } from '../../charts/ingress-aws';
 import { WebService } from '../../charts/web-service';
+import { LOCAL_MIN_READY_SECONDS, localConfig } from '../../config/examples/local';
 import { find, IMAGE, platformConfig, realOutputs, type Obj } from './helpers';
 
 const A = 'alb.ingress.kubernetes.io';
@@ -58,6 +59,18 @@ describe('progressDeadlineSeconds per target', () => {
     expect(generic).toBe(90);
     const prod = find(renderTarget(platformConfig, 'prod', { images: { app: IMAGE }, outputs: realOutputs(platformConfig, 'prod') }).objects, 'Deployment');
     expect(generic).toBeLessThan(prod.spec.progressDeadlineSeconds);
+  });
+
+  test("a workload's minReadySeconds (the local configuration: 3 s) reaches its Deployment, and the deadline follows it", () => {
+    const { objects } = renderTarget(localConfig, 'generic', { images: { app: IMAGE } });
+    const deployments = (objects as Obj[]).filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => [d.metadata.name, d.spec.minReadySeconds])).toEqual([
+      ['web', LOCAL_MIN_READY_SECONDS],
+      ['worker', LOCAL_MIN_READY_SECONDS],
+    ]);
+    const { startup, minReady } = stepFromManifests(objects);
+    expect(find(objects, 'Deployment').spec.progressDeadlineSeconds).toBe(startup + minReady + 15);
+    expect(minReady).toBe(LOCAL_MIN_READY_SECONDS);
   });
 
   test('the committed manifests carry the sized deadlines', () => {

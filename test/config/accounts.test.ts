@@ -78,9 +78,9 @@ describe('configurations', () => {
   });
 
   test('fails on an unknown configuration name or a missing one, listing the names', () => {
-    expect(() => configurationByName('prod-only')).toThrow('unknown configuration "prod-only"; allowed: "default", "multi-account", "local-canary"');
+    expect(() => configurationByName('prod-only')).toThrow('unknown configuration "prod-only"; allowed: "default", "multi-account", "local", "local-canary"');
     expect(() => configurationByName('toString')).toThrow('unknown configuration "toString"');
-    expect(() => configurationFromArgs(['--config'])).toThrow('--config needs a name; allowed: "default", "multi-account", "local-canary"');
+    expect(() => configurationFromArgs(['--config'])).toThrow('--config needs a name; allowed: "default", "multi-account", "local", "local-canary"');
   });
 
   // CI synthesizes only SYNTHESIZED_CONFIGURATIONS: any other configuration must add nothing to the cloud side.

@@ -1,4 +1,5 @@
 import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, validatePlatformConfig, type PlatformConfig, type ReleaseStrategy } from '../../config';
+import { LOCAL_MIN_READY_SECONDS, localConfig } from '../../config/examples/local';
 import { localCanaryConfig } from '../../config/examples/local-canary';
 import { problemsOf } from './support';
 
@@ -86,11 +87,24 @@ describe('release strategy', () => {
     ]);
   });
 
-  test("the local-canary configuration is valid and differs from the default only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {
+  test("the local configuration is valid and differs from the default only in its portable services' and workers' minReadySeconds", () => {
+    expect(validatePlatformConfig(localConfig)).toBe(localConfig);
+    const paced = localConfig.portableTargets.flatMap((t) => t.workloads.filter((w) => w.kind !== 'cronJob'));
+    expect(paced.length).toBeGreaterThan(0);
+    for (const workload of paced) expect([workload.name, (workload as { minReadySeconds?: number }).minReadySeconds]).toEqual([workload.name, LOCAL_MIN_READY_SECONDS]);
+    const unpaced = (config: PlatformConfig) => ({
+      ...config,
+      portableTargets: config.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map(({ minReadySeconds: _m, ...w }: any) => w) })),
+    });
+    expect(unpaced(localConfig)).toEqual(unpaced(platformConfig));
+    expect(platformConfig.portableTargets.flatMap((t) => t.workloads).some((w) => 'minReadySeconds' in w)).toBe(false);
+  });
+
+  test("the local-canary configuration is valid and differs from the local one only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {
     expect(validatePlatformConfig(localCanaryConfig)).toBe(localCanaryConfig);
     const generic = localCanaryConfig.portableTargets.find((t) => t.name === 'generic')!;
     expect(releaseStrategy(generic)).toEqual({ ...DEFAULT_CANARY, kind: 'canary', sharePercent: 33, intervalSeconds: 5 });
     const { release: _release, ...rest } = generic;
-    expect({ ...localCanaryConfig, portableTargets: [rest] }).toEqual(platformConfig);
+    expect({ ...localCanaryConfig, portableTargets: [rest] }).toEqual(localConfig);
   });
 });

@@ -274,3 +274,27 @@ describe('databaseRoleSpecs', () => {
     expect(databaseRoleSpecs([INTERNAL, api], 'app')).toEqual([{ roleName: 'order_api', databaseName: 'app', schemaName: 'order_api' }]);
   });
 });
+
+describe("minReadySeconds (a service's or worker's rollout pacing)", () => {
+  test('a service and a worker may declare it, from 0 to 300 whole seconds', () => {
+    for (const minReadySeconds of [0, 3, 300]) {
+      for (const config of [withDev('web', (w) => ({ ...w, minReadySeconds })), withDev('worker', (w) => ({ ...w, minReadySeconds }))]) {
+        expect(validatePlatformConfig(config)).toBe(config);
+      }
+    }
+  });
+
+  test('fails when it is out of range or not whole seconds, naming the value', () => {
+    for (const minReadySeconds of [-1, 301, 2.5, '10']) {
+      expect(problemsOf(withDev('worker', (w) => ({ ...w, minReadySeconds })))).toEqual([
+        `environment "dev", workload "worker": minReadySeconds is ${JSON.stringify(minReadySeconds)}; expected a whole number from 0 to 300`,
+      ]);
+    }
+  });
+
+  test('fails when a CronJob declares it (its pods are not rolled out)', () => {
+    expect(problemsOf(withDev('prune', (w) => ({ ...w, minReadySeconds: 5 })))).toEqual([
+      expect.stringMatching(/^environment "dev", workload "prune": minReadySeconds is not a known setting/),
+    ]);
+  });
+});

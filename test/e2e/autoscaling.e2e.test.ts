@@ -7,14 +7,15 @@
  * `cpu-heavy` test image (test/e2e/variants: every request does a fixed amount of CPU work; the production image has
  * no such code). Prints one `bench-autoscale: {…}` line.
  */
-import { platformConfig, type ServiceWorkload } from '../../config';
+import { type ServiceWorkload } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { EXIT } from '../../deploy/errors';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { stopLocalDatabase } from './local-env';
 import { freshNamespace } from './real-pods';
 
-const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
+const generic = localConfig.portableTargets.find((t) => t.name === 'generic')!;
 const workload = generic.workloads.find((w): w is ServiceWorkload => w.name === 'web' && w.kind === 'service')!;
 const NS = generic.namespace;
 const RUN = `scale${Date.now().toString(36)}`;
@@ -69,7 +70,7 @@ describeReal('autoscaling on the real node (metrics-server + the chart HPA)', ()
     await scheduleOn('real');
     expect(buildNodeImages(['--tag', RUN, '--variants', 'cpu-heavy'])).toContain(IMAGE);
     await freshNamespace(NS);
-    const deployed = await runDeploy(['--env', 'generic', '--image', IMAGE, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    const deployed = await runDeploy(['--config', 'local', '--env', 'generic', '--image', IMAGE, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(deployed.code).toBe(EXIT.ok);
   });
   afterAll(async () => {

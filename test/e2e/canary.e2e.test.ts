@@ -20,7 +20,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
-import { platformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { LOCAL_CANARY } from '../../config/examples/local-canary';
 import { canaryDeployment } from '../../deploy/canary/deployment';
 import { EXIT } from '../../deploy/errors';
@@ -30,7 +30,7 @@ import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubec
 import { stopLocalDatabase } from './local-env';
 import { bench, benchOf, deploymentImage, freshNamespace, runningPods, underLoad } from './real-pods';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
+const NS = localConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `c${Date.now().toString(36)}`;
 /** A test variant under one of the run's tags (cluster/node/image.sh --also-tag tags the variants too). */
 const variant = (v: string, tag = 'a') => `platform.local/web-test:${v}-${RUN}-${tag}`;
@@ -242,7 +242,7 @@ describeReal('canary releases on real pods under load (real node)', () => {
   });
 
   test('7. --abort-canary removes a leftover canary explicitly, and says so', async () => {
-    const objects = (loadAll(renderTarget(platformConfig, 'generic', { images: { app: variant('ok', 'c') } }).yaml) as any[]).filter(Boolean);
+    const objects = (loadAll(renderTarget(localConfig, 'generic', { images: { app: variant('ok', 'c') } }).yaml) as any[]).filter(Boolean);
     const leftover = canaryDeployment(
       objects.find((o) => o.kind === 'Deployment'),
       1,

@@ -23,6 +23,7 @@ import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/adapters/kubectl';
 import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, scheduleOn, watchReplicas } from './helpers';
+import { localConfig } from '../../config/examples/local';
 
 const NS = 'web';
 
@@ -170,7 +171,7 @@ describe('committed manifests on a real API server', () => {
 });
 
 describe('deploy command', () => {
-  const generic = (image: string, extra: string[] = []) => ['--env', 'generic', '--image', image, '--kubeconfig', kubeconfig(), ...extra];
+  const generic = (image: string, extra: string[] = []) => ['--config', 'local', '--env', 'generic', '--image', image, '--kubeconfig', kubeconfig(), ...extra];
 
   test('refuses the committed dev manifests (placeholders): exit 2 and nothing applied', async () => {
     const run = await runDeploy(['--env', 'dev', '--manifests', join(root, 'manifests', 'dev'), '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
@@ -194,7 +195,7 @@ describe('deploy command', () => {
         'current-context': 'x',
       }),
     );
-    const run = await runDeploy(['--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', k], { env: envWithoutAws() });
+    const run = await runDeploy(['--config', 'local', '--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', k], { env: envWithoutAws() });
     expect(run.code).toBe(EXIT.clusterUnreachable);
     expect(run.stderr).toMatch(/cannot reach the cluster at https:\/\/127\.0\.0\.1:9/);
   });
@@ -208,7 +209,7 @@ describe('deploy command', () => {
     expect(readFileSync(join(root, '.deploy', 'generic', 'manifests.yaml'), 'utf8')).toContain('registry.local/web:1.0.0');
     // The chart leaves spec.replicas to the HorizontalPodAutoscaler (a first release starts at 1): the command only
     // reports success once the autoscaler has raised the Deployment to minReplicas and those replicas are available.
-    const minReplicas = (platformConfig.portableTargets.find((t) => t.name === 'generic')!.workloads.find((w) => w.name === 'web') as ServiceWorkload).minReplicas;
+    const minReplicas = (localConfig.portableTargets.find((t) => t.name === 'generic')!.workloads.find((w) => w.name === 'web') as ServiceWorkload).minReplicas;
     expect(minReplicas).toBeGreaterThanOrEqual(2);
     expect(run.stdout).toMatch(new RegExp(`done when at least ${minReplicas} replicas \\(HorizontalPodAutoscaler minReplicas\\) are available`));
     const d = await kubectlJson(['get', 'deployment', 'web', '-n', NS]);
@@ -275,7 +276,7 @@ describe('deploy command', () => {
   });
 
   test('an object removed from the release is pruned by the next deploy', async () => {
-    const { files } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } });
+    const { files } = renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
     // One file per workload (as npm run render writes them); the extra ConfigMap is web's.
     const folder = (withExtra: boolean) => {
@@ -284,12 +285,12 @@ describe('deploy command', () => {
       return dir;
     };
     const withExtra = folder(true);
-    const first = await runDeploy(['--env', 'generic', '--manifests', withExtra, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    const first = await runDeploy(['--config', 'local', '--env', 'generic', '--manifests', withExtra, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(first.code).toBe(EXIT.ok);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
 
     const without = folder(false);
-    const second = await runDeploy(['--env', 'generic', '--manifests', without, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+    const second = await runDeploy(['--config', 'local', '--env', 'generic', '--manifests', without, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
     expect(second.code).toBe(EXIT.ok);
     expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
@@ -346,7 +347,7 @@ describe('deploy command', () => {
     expect(ingress.metadata.annotations['alb.ingress.kubernetes.io/certificate-arn']).toBe(outputs.certificateArn);
     expect(await deploymentImage()).toBe(image);
     // The generic release's objects that dev does not have were pruned (same ApplySet: one release per namespace).
-    const generic = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } }).objects as any[];
+    const generic = renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.1' } }).objects as any[];
     const dev = renderTarget(platformConfig, 'dev', { images: { app: image }, outputs: outputs as any }).objects as any[];
     const key = (o: any) => `${o.kind}/${o.metadata.name}`;
     for (const gone of generic.filter((g) => !dev.some((d) => key(d) === key(g)))) await expectPrunedOrStillRead(gone);
@@ -409,7 +410,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
     expect(prodEnv.namespace).toBe(NS);
     // Start from what the infrastructure leaves: the Namespace (Pod Security restricted), created by cluster-admin.
     await kubectl(['delete', 'namespace', NS, '--ignore-not-found', '--wait=true', '--timeout=180s']);
-    const namespace = (renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).find((o) => o.kind === 'Namespace');
+    const namespace = (renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).find((o) => o.kind === 'Namespace');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const applied = await kubectl(['apply', '--server-side', `--field-manager=${INFRA_MANAGER}`, '-f', '-'], dump(namespace));
     expect(applied.stderr).toBe('');
@@ -477,13 +478,13 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
 
   test('generic: deploys everything inside the namespace, leaves the Namespace untouched', async () => {
     const before = await namespaceState();
-    const run = await runDeploy(['--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', scoped], { env: envWithoutAws() });
+    const run = await runDeploy(['--config', 'local', '--env', 'generic', '--image', 'registry.local/web:1.0.0', '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(run.code).toBe(EXIT.ok);
     expect(run.stdout).toMatch(/warning: these credentials may not change Namespace web \(namespace-scoped access\): leaving it as it is \(its labels match the release\)/);
     expect(run.stdout).not.toMatch(/namespace\/web serverside-applied/);
     expect(await namespaceState()).toEqual(before);
     expect(before.managers).toEqual([INFRA_MANAGER]);
-    const objects = (renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).filter((o) => o.kind !== 'Namespace');
+    const objects = (renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[]).filter((o) => o.kind !== 'Namespace');
     for (const o of objects) {
       const group = (o.apiVersion as string).includes('/') ? `.${o.apiVersion.split('/')[0]}` : '';
       const r = await kubectl(['get', `${o.kind}${group}`, o.metadata.name, '-n', NS, '-o', 'name']);
@@ -494,7 +495,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
   });
 
   test('generic: ApplySet pruning works with these credentials, per workload (a release of the worker never prunes web)', async () => {
-    const { files } = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
+    const { files } = renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } });
     const extra = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: NS }, data: { removed: 'next time' } };
     // Pre-rendered as npm run render writes them: one file per workload, the namespace-level objects in their own.
     const folder = (web: string) => {
@@ -503,15 +504,15 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       return dir;
     };
     const web = files.find((f) => f.workload === 'web')!.yaml;
-    const first = await runDeploy(['--env', 'generic', '--manifests', folder(`${web}---\n${dump(extra)}`), '--kubeconfig', scoped], { env: envWithoutAws() });
+    const first = await runDeploy(['--config', 'local', '--env', 'generic', '--manifests', folder(`${web}---\n${dump(extra)}`), '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(first.code).toBe(EXIT.ok);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
     // A release of the worker alone from the folder without the extra ConfigMap: web's set is not applied, nothing of web pruned.
-    const worker = await runDeploy(['--env', 'generic', '--manifests', folder(web), '--workload', 'worker', '--kubeconfig', scoped], { env: envWithoutAws() });
+    const worker = await runDeploy(['--config', 'local', '--env', 'generic', '--manifests', folder(web), '--workload', 'worker', '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(worker.code).toBe(EXIT.ok);
     expect(Object.keys(worker.result.workloads)).toEqual(['worker']);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '-o', 'name'])).stdout.trim()).toBe('configmap/web-extra');
-    const second = await runDeploy(['--env', 'generic', '--manifests', folder(web), '--kubeconfig', scoped], { env: envWithoutAws() });
+    const second = await runDeploy(['--config', 'local', '--env', 'generic', '--manifests', folder(web), '--kubeconfig', scoped], { env: envWithoutAws() });
     expect(second.code).toBe(EXIT.ok);
     expect(second.stdout).toMatch(/configmap\/web-extra pruned/);
     expect((await kubectl(['get', 'configmap', 'web-extra', '-n', NS, '--ignore-not-found', '-o', 'name'])).stdout.trim()).toBe('');
@@ -544,7 +545,7 @@ describe('the CI deploy role as on EKS: an access entry with AmazonEKSAdminPolic
       }
       const secret = await kubectlJson(['get', 'secret', 'alb-oidc-client', '-n', NS]);
       expect(Buffer.from(secret.data.clientSecret, 'base64').toString()).toBe(prod.value.clientSecret);
-      const generic = renderTarget(platformConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[];
+      const generic = renderTarget(localConfig, 'generic', { images: { app: 'registry.local/web:1.0.0' } }).objects as any[];
       const key = (o: any) => `${o.kind}/${o.metadata.name}`;
       for (const gone of generic.filter((g) => g.kind !== 'Namespace' && !rendered.some((d) => key(d) === key(g)))) await expectPrunedOrStillRead(gone);
     } finally {

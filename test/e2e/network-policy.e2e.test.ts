@@ -11,7 +11,8 @@
  * local environment's.
  */
 import { dump } from 'js-yaml';
-import { platformConfig, type PlatformConfig, type Workload } from '../../config';
+import { type PlatformConfig, type Workload } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { SAMPLE_IMAGE } from '../../config/platform';
 import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, scheduleOn } from './helpers';
 import { applyTarget, DATABASE_PORT as DB_PORT, NODE_IP, startLocalDatabase, stopLocalDatabase } from './local-env';
@@ -20,7 +21,7 @@ const NS = 'netpol';
 const RUN = `np${Date.now().toString(36)}`;
 const IMAGE = `platform.local/web:${RUN}`;
 
-const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
+const generic = localConfig.portableTargets.find((t) => t.name === 'generic')!;
 const echo: Workload = {
   kind: 'service',
   name: 'echo',
@@ -34,7 +35,7 @@ const echo: Workload = {
 };
 // The database egress narrowed to the local PostgreSQL's address (the target's databaseCidr).
 const target = { ...generic, namespace: NS, databaseCidr: `${NODE_IP}/32`, workloads: [...generic.workloads, echo] };
-const config: PlatformConfig = { ...platformConfig, portableTargets: [target] };
+const config: PlatformConfig = { ...localConfig, portableTargets: [target] };
 
 type Outcome = 'connected' | 'refused' | 'timeout' | string;
 

@@ -2,7 +2,7 @@
  * Steps the real-node suites share (realnode.e2e.test.ts, canary.e2e.test.ts): the workload's Service address, its
  * Deployment and pods, a release under bounded load, a fresh namespace, and the `bench-rollout:` line.
  */
-import { platformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { startLoad, summarize, type Sample, type Summary } from '../support/load';
 import { kubectl, kubectlJson } from './helpers';
 import { startLocalDatabase } from './local-env';
@@ -75,7 +75,7 @@ export async function underLoad<T>(ns: string, release: () => Promise<T>, option
  * every release. The suite stops the database in its afterAll (`stopLocalDatabase`).
  */
 export async function freshNamespace(ns: string): Promise<void> {
-  const target = platformConfig.portableTargets.find((t) => t.namespace === ns);
+  const target = localConfig.portableTargets.find((t) => t.namespace === ns);
   if (!target) throw new Error(`no portable target deploys to namespace ${ns}`);
   await kubectl(['delete', 'namespace', ns, '--ignore-not-found', '--wait=true', '--timeout=180s']);
   expect(await startLocalDatabase(target)).toHaveLength(target.workloads.length);

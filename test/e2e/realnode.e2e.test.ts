@@ -9,20 +9,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
-import { platformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { EXIT } from '../../deploy/errors';
 import { longRequest } from '../support/load';
 import { buildNodeImages, envWithoutAws, followLogs, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { stopLocalDatabase } from './local-env';
 import { bench, benchOf, deploymentImage as deploymentImageOf, freshNamespace, runningPods as runningPodsOf, serviceAddress, underLoad as underLoadOf } from './real-pods';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
+const NS = localConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `e2e${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 const variant = (v: string) => `platform.local/web-test:${v}-${RUN}-a`;
 
 // web alone (`--workload web`): the worker and the CronJob of the sample need their database Secrets, which this suite does not create.
-const deploy = (img: string) => runDeploy(['--env', 'generic', '--image', img, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+const deploy = (img: string) => runDeploy(['--config', 'local', '--env', 'generic', '--image', img, '--workload', 'web', '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
 const deploymentImage = () => deploymentImageOf(NS);
 const runningPods = () => runningPodsOf(NS);
 const underLoad = <T>(release: () => Promise<T>, steadyMs?: number, afterMs?: number) => underLoadOf(NS, release, { steadyMs, afterMs });
@@ -184,7 +184,7 @@ describeReal('real pods under load (real node)', () => {
   });
 
   test('5. the harness has teeth: the same load against the chart without its preStop wait fails requests', async () => {
-    const { files } = renderTarget(platformConfig, 'generic', { images: { app: image('d') } });
+    const { files } = renderTarget(localConfig, 'generic', { images: { app: image('d') } });
     // web's file (one file per workload, as npm run render writes them) and the namespace's: a release of web alone.
     const objects = (loadAll(files.find((f) => f.workload === 'web')!.yaml) as any[]).filter(Boolean);
     const d = objects.find((o) => o.kind === 'Deployment');
@@ -193,7 +193,11 @@ describeReal('real pods under load (real node)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'e2e-no-prestop-'));
     writeFileSync(join(dir, 'web.k8s.yaml'), objects.map((o) => dump(o)).join('---\n'));
     writeFileSync(join(dir, 'namespace.k8s.yaml'), files.find((f) => !f.workload)!.yaml);
-    const { result: run, all } = await underLoad(() => runDeploy(['--env', 'generic', '--manifests', dir, '--kubeconfig', kubeconfig()], { env: envWithoutAws() }), 3000, 3000);
+    const { result: run, all } = await underLoad(
+      () => runDeploy(['--config', 'local', '--env', 'generic', '--manifests', dir, '--kubeconfig', kubeconfig()], { env: envWithoutAws() }),
+      3000,
+      3000,
+    );
     expect(run.code).toBe(EXIT.ok);
     // The old pods (with preStop) drain cleanly; the next rollout replaces pods WITHOUT it.
     const { result: run2, all: all2 } = await underLoad(() => deploy(image('e')), 3000, 3000);

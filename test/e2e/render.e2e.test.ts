@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { platformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { startLoad, summarize } from '../support/load';
 import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, root, scheduleOn } from './helpers';
 
-const NS = platformConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
+const NS = localConfig.portableTargets.find((t) => t.name === 'generic')!.namespace;
 const RUN = `render${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 /** Requests sent to each release: bounded in count and time. */
@@ -23,7 +23,7 @@ const RATE = 40;
 
 /** `npm run render` exactly as docs/kubectl-gitops-helm.md documents it. */
 function render(img: string, out: string): string {
-  const r = spawnSync('npm', ['run', 'render', '--', '--env', 'generic', '--image', `app=${img}`, '--out', out], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync('npm', ['run', 'render', '--', '--config', 'local', '--env', 'generic', '--image', `app=${img}`, '--out', out], { cwd: root, encoding: 'utf8' });
   expect({ code: r.status, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
   return r.stdout;
 }

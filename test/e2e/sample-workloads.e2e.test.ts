@@ -5,7 +5,8 @@
  * Depends on: the cluster of global-setup with a real node; the local environment's pieces (./local-env.ts:
  * cluster/local/db.sh, scripts/local-database.ts), as `npm run local:up` uses them.
  */
-import { platformConfig, type PlatformConfig } from '../../config';
+import { type PlatformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { APP_ENV } from '../../config/app-env';
 import { buildNodeImages, hasRealNode, kubectl, kubectlJson, REAL_NODE, scheduleOn } from './helpers';
 import { applyTarget, startLocalDatabase, stopLocalDatabase } from './local-env';
@@ -13,9 +14,9 @@ import { applyTarget, startLocalDatabase, stopLocalDatabase } from './local-env'
 const NS = 'sample';
 const RUN = `sw${Date.now().toString(36)}`;
 const IMAGE = `platform.local/web:${RUN}`;
-const generic = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
+const generic = localConfig.portableTargets.find((t) => t.name === 'generic')!;
 const target = { ...generic, namespace: NS };
-const config: PlatformConfig = { ...platformConfig, portableTargets: [target] };
+const config: PlatformConfig = { ...localConfig, portableTargets: [target] };
 
 async function request(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> {
   const r = await fetch(`${base}${path}`, {

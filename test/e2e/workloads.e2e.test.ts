@@ -19,19 +19,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { renderTarget } from '../../charts/app';
-import { platformConfig } from '../../config';
+import { localConfig } from '../../config/examples/local';
 import { EXIT } from '../../deploy/errors';
 import { buildNodeImages, envWithoutAws, hasRealNode, kubeconfig, kubectl, kubectlJson, REAL_NODE, runDeploy, scheduleOn } from './helpers';
 import { startLocalDatabase, stopLocalDatabase } from './local-env';
 import { bench, benchOf, deploymentImage, underLoad } from './real-pods';
 
-const target = platformConfig.portableTargets.find((t) => t.name === 'generic')!;
+const target = localConfig.portableTargets.find((t) => t.name === 'generic')!;
 const NS = target.namespace;
 const RUN = `w${Date.now().toString(36)}`;
 const image = (tag: string) => `platform.local/web:${RUN}-${tag}`;
 const variant = (v: string) => `platform.local/web-test:${v}-${RUN}-a`;
 
-const deploy = (args: string[]) => runDeploy(['--env', 'generic', ...args, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
+const deploy = (args: string[]) => runDeploy(['--config', 'local', '--env', 'generic', ...args, '--kubeconfig', kubeconfig()], { env: envWithoutAws() });
 const release = (img: string, ...workloads: string[]) => deploy(['--image', `app=${img}`, ...workloads.flatMap((w) => ['--workload', w])]);
 
 /** A Deployment and its running pods (uid and restarts), to show a release left it untouched. */
@@ -146,7 +146,7 @@ const realNodeExpected = process.env.PLATFORM_NODE !== 'kwok';
     const [oldConfig] = before.configMaps;
     // web's files as render writes them, with one more setting in its ConfigMap (under a new content-addressed name)
     // and the crashing image.
-    const { files } = renderTarget(platformConfig, 'generic', { images: { app: variant('crash') } });
+    const { files } = renderTarget(localConfig, 'generic', { images: { app: variant('crash') } });
     const dir = mkdtempSync(join(tmpdir(), 'e2e-config-change-'));
     const newConfig = `${oldConfig}-e2e`;
     for (const file of files!.filter((f) => !f.workload || f.workload === 'web')) {

@@ -129,7 +129,7 @@ describe('how a deploy ends: exit code and result line', () => {
     const code = await runDeployCommand(['--config', 'nope', '--env', 'generic', '--image', 'registry.local/web:1.0.1'], {}, out, new AbortController().signal);
     expect(code).toBe(EXIT.invalidInput);
     expect(out.stderr).toEqual([
-      expect.stringMatching(/^deploy: Invalid platform configuration:\n\s*- unknown configuration "nope"; allowed: "default", "multi-account", "local-canary"/),
+      expect.stringMatching(/^deploy: Invalid platform configuration:\n\s*- unknown configuration "nope"; allowed: "default", "multi-account", "local", "local-canary"/),
     ]);
     expect(out.stdout).toEqual(['deploy-result: {"outcome":"invalid-input","exitCode":2}']);
   });
