@@ -1,10 +1,6 @@
 /** Prod in the same region as dev and staging (the configuration allows it): one shared regional stack, no replication, no cross-region references. */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type PlatformConfig, platformConfig, validatePlatformConfig } from '../../config';
-import { readFindings, synthInfra } from '../../infra/app';
-import { LAMBDA_FIXTURE, withPublicHost } from './helpers';
+import { synthesizeConfig, withPublicHost } from './helpers';
 
 const config: PlatformConfig = validatePlatformConfig({
   ...platformConfig,
@@ -13,14 +9,12 @@ const config: PlatformConfig = validatePlatformConfig({
     env.name === 'prod' ? { ...env, region: 'eu-west-1', workloads: withPublicHost(env.workloads, 'app.eu-west-1.example.com') } : env,
   ),
 });
-const outdir = mkdtempSync(join(tmpdir(), 'infra-single-region-'));
-const result = synthInfra(config, { outdir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
-const template = (name: string) => JSON.parse(readFileSync(join(outdir, `${name}.template.json`), 'utf8'));
-const types = (name: string) => Object.values(template(name).Resources as Record<string, { Type: string }>).map((r) => r.Type);
+const assembly = synthesizeConfig(config, 'single-region');
+const types = (name: string) => Object.values(assembly.json(name).Resources as Record<string, { Type: string }>).map((r) => r.Type);
 
 describe('all environments in one region', () => {
   test('one shared regional stack', () => {
-    expect(result.stacks.map((s) => s.stackName).sort()).toEqual([
+    expect([...assembly.stackNames].sort()).toEqual([
       'platform-dev',
       'platform-dev-runner',
       'platform-github',
@@ -40,7 +34,6 @@ describe('all environments in one region', () => {
   });
 
   test('zero unacknowledged findings', () => {
-    expect(result.unacknowledgedFindings).toBe(0);
-    expect(readFindings(outdir)).toEqual([]);
+    expect(assembly.findings).toEqual([]);
   });
 });

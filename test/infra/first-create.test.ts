@@ -6,13 +6,10 @@
  * Item 9: every value of the shared stacks reaches the environment stack through the relay, whose description
  * changes with the SharedValuesNonce parameter that `npm run deploy:stacks` sets anew on each run.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { platformConfig, validatePlatformConfig } from '../../config';
-import { buildInfraApp, synthInfra } from '../../infra/app';
+import { buildInfraApp } from '../../infra/app';
 import { names, protectedStacks, SHARED_VALUES_NONCE } from '../../infra/names';
-import { LAMBDA_FIXTURE, platform, resourcesOfType } from './helpers';
+import { LAMBDA_FIXTURE, platform, resourcesOfType, synthesizeConfig } from './helpers';
 
 type Json = Record<string, any>;
 const config = validatePlatformConfig(platformConfig);
@@ -43,17 +40,16 @@ describe('protections during a first create', () => {
   let protectedByDefault: Set<string>;
   let creatingAll: Record<string, string[]>;
   beforeAll(() => {
-    const { stacks } = buildInfraApp(config, options);
-    stackNames = stacks.map((s) => s.stackName);
-    regions = new Map(stacks.map((s) => [s.stackName, s.region]));
-    protectedByDefault = new Set(stacks.filter((s) => s.terminationProtection).map((s) => s.stackName));
-    const outdir = mkdtempSync(join(tmpdir(), 'infra-first-create-'));
-    const result = synthInfra(config, { ...options, outdir, creating: stackNames });
-    expect(result.findings).toEqual([]);
-    const terminationProtected = new Set(result.stacks.filter((s) => s.terminationProtection).map((s) => s.stackName));
+    // Stacks, regions and termination protection as the cloud assembly records them (what the CDK CLI deploys).
+    const shipped = platform();
+    stackNames = shipped.stackNames;
+    regions = new Map(stackNames.map((s) => [s, shipped.stack(s).region]));
+    protectedByDefault = new Set(stackNames.filter((s) => shipped.stack(s).terminationProtection));
+    const creating = synthesizeConfig(config, 'creating-all', { creating: stackNames });
+    expect(creating.findings).toEqual([]);
     creatingAll = protections(
-      (s) => JSON.parse(readFileSync(join(outdir, `${s}.template.json`), 'utf8')),
-      (s) => terminationProtected.has(s),
+      (s) => creating.json(s),
+      (s) => creating.stack(s).terminationProtection,
       stackNames,
     );
   });

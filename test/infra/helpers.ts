@@ -1,13 +1,16 @@
 /**
- * Synthesizes the platform once for all infra test files: the first file (in any jest worker) synthesizes into a
- * temporary directory keyed by a hash of the sources, the others read the templates from there. A change to
- * infra/, config/ or the fixture gives a new key, so results are never stale.
+ * Synthesizes each test configuration once for all infra test files, and again only when something it depends on
+ * changes: the first file (in any jest worker) to ask for a configuration synthesizes it into a directory under
+ * $TMPDIR/platform-infra-tests keyed by a hash of the sources (infra/, config/, lambda/database-role/, the fixtures, the lock file) and of
+ * the configuration itself; the others, and later runs, read the templates from there. Any change gives a new key, so
+ * results are never stale. One worker synthesizes while the others wait for it (a lock file), and entries of other
+ * source states are pruned after an hour, so the cache does not grow with every edit.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type PlatformConfig, platformConfig, validatePlatformConfig, type Workload } from '../../config';
 import { multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding, readFindings, synthInfra } from '../../infra/app';
@@ -21,57 +24,164 @@ export interface Platform {
   template(stackName: string): Template;
   json(stackName: string): Record<string, any>;
   readonly stackNames: string[];
+  /** Where a stack deploys and whether it is termination-protected, as the cloud assembly's manifest records them. */
+  stack(stackName: string): StackArtifact;
   readonly findings: Finding[];
 }
 
+export interface StackArtifact {
+  /** Undefined for an account-agnostic stack. */
+  readonly account?: string;
+  readonly region: string;
+  readonly terminationProtection: boolean;
+}
+
+/** Where synthesized assemblies are kept between files and runs. */
+export const CACHE_DIR = join(tmpdir(), 'platform-infra-tests');
+/** Entries (and scratch directories) untouched for this long are pruned: no test run lasts that long. */
+const PRUNE_AFTER_MS = 60 * 60 * 1000;
+/** How long a worker waits for another one's synthesis before giving up (a synth takes seconds). */
+const LOCK_WAIT_MS = 10 * 60 * 1000;
+
+let sourceHashOfRun: string | undefined;
+/** Hash of everything a synthesis reads, by repo-relative path: the same in every clone of the same commit. */
 function sourceHash(): string {
+  if (sourceHashOfRun) return sourceHashOfRun;
   const hash = createHash('sha256');
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir).sort()) {
       const full = join(dir, entry);
       if (statSync(full).isDirectory()) walk(full);
-      else if (/\.(ts|js|json)$/.test(entry)) hash.update(full).update(readFileSync(full));
+      else if (/\.(ts|js|json|yaml)$/.test(entry)) hash.update(relative(ROOT, full)).update(readFileSync(full));
     }
   };
-  for (const dir of ['infra', 'config', 'test/infra/fixtures']) walk(join(ROOT, dir));
+  // infra/ reads its vendored CRDs (infra/crds/*.yaml) and imports the database-role statements from lambda/.
+  for (const dir of ['infra', 'config', 'lambda/database-role', 'test/infra/fixtures']) walk(join(ROOT, dir));
   hash.update(readFileSync(join(ROOT, 'package-lock.json')));
-  return hash.digest('hex').slice(0, 16);
+  return (sourceHashOfRun = hash.digest('hex'));
 }
 
 const cached = new Map<string, Platform>();
 
 /** The default configuration's cloud assembly, synthesized at most once per source state. */
 export function platform(): Platform {
-  return synthesizedOnce('default', () => platformConfig);
+  return synthesizeConfig(platformConfig, 'default');
 }
 
 /** The multi-account example's cloud assembly (config/examples/multi-account.ts), synthesized at most once per source state. */
 export function multiAccountPlatform(): Platform {
-  return synthesizedOnce('multi-account', () => multiAccountConfig);
+  return synthesizeConfig(multiAccountConfig, 'multi-account');
+}
+
+export interface SynthesizeOptions {
+  /**
+   * Stacks synthesized as being created (infra/app.ts `InfraOptions.creating`).
+   * @default - none
+   */
+  readonly creating?: readonly string[];
 }
 
 /**
- * A configuration from config/ (or fixtures) synthesized once per source state, shared by every test file and jest
- * worker. `name` tells configurations apart; the configuration must be defined under the hashed folders.
+ * A configuration's cloud assembly (validated first), synthesized once per source state and configuration: shared by
+ * every test file and jest worker, and reused by later runs. `name` only labels the cache entry.
  */
-function synthesizedOnce(name: string, config: () => PlatformConfig): Platform {
-  const found = cached.get(name);
+export function synthesizeConfig(config: PlatformConfig, name: string, options: SynthesizeOptions = {}): Platform {
+  const sources = sourceHash().slice(0, 16);
+  const configKey = createHash('sha256').update(JSON.stringify({ config, options })).digest('hex').slice(0, 16);
+  const dir = join(CACHE_DIR, `${sources}-${name.replace(/[^\w.-]+/g, '-')}-${configKey}`);
+  const found = cached.get(dir);
   if (found) return found;
-  const base = join(tmpdir(), 'platform-infra-tests');
-  mkdirSync(base, { recursive: true });
-  const dir = join(base, `${name}-${sourceHash()}`);
-  if (!existsSync(join(dir, 'manifest.json'))) {
-    const scratch = mkdtempSync(join(base, 'synth-'));
-    synthInfra(validatePlatformConfig(config()), { outdir: scratch, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
+  mkdirSync(CACHE_DIR, { recursive: true });
+  pruneOnce(sources);
+  synthesizeLocked(dir, (outdir) =>
+    synthInfra(validatePlatformConfig(config), { outdir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE, creating: options.creating }),
+  );
+  const now = new Date();
+  utimesSync(dir, now, now); // in use: a concurrent run from another source state does not prune it
+  const result = readPlatform(dir);
+  cached.set(dir, result);
+  return result;
+}
+
+/**
+ * Synthesizes into `dir` unless it is there already. One process at a time per entry (an exclusive lock file holding
+ * its pid): a second worker waits for the first one's result instead of synthesizing the same thing beside it.
+ */
+function synthesizeLocked(dir: string, synthesize: (outdir: string) => void): void {
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  while (!existsSync(join(dir, 'manifest.json'))) {
+    if (tryLock(lock)) {
+      try {
+        if (existsSync(join(dir, 'manifest.json'))) return;
+        const scratch = mkdtempSync(join(CACHE_DIR, 'synth-'));
+        try {
+          synthesize(scratch);
+          renameSync(scratch, dir);
+        } finally {
+          rmSync(scratch, { recursive: true, force: true });
+        }
+      } finally {
+        rmSync(lock, { force: true });
+      }
+      return;
+    }
+    if (lockHolderGone(lock)) rmSync(lock, { force: true });
+    else if (Date.now() > deadline) throw new Error(`${lock}: still held after ${LOCK_WAIT_MS / 1000} s by pid ${readFileSync(lock, 'utf8')}`);
+    else sleep(100);
+  }
+}
+
+function tryLock(lock: string): boolean {
+  try {
+    writeFileSync(lock, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+}
+
+/** The lock's process has exited (crashed or killed mid-synth), or the lock vanished meanwhile. */
+function lockHolderGone(lock: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(lock, 'utf8'));
+  } catch {
+    return true;
+  }
+  if (!pid) return false; // created, pid not written yet
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+let pruned = false;
+/**
+ * Removes what no run of this source state can use and nothing has touched for PRUNE_AFTER_MS (once per process):
+ * entries of other source states, and scratch directories and locks left by a killed synth. Entries of the current
+ * state stay. A concurrent run from another source state (another branch) touches its entries when it opens them.
+ */
+function pruneOnce(currentSources: string): void {
+  if (pruned) return;
+  pruned = true;
+  const cutoff = Date.now() - PRUNE_AFTER_MS;
+  for (const entry of readdirSync(CACHE_DIR)) {
+    if (entry.startsWith(`${currentSources}-`) && !entry.endsWith('.lock')) continue;
+    const path = join(CACHE_DIR, entry);
     try {
-      renameSync(scratch, dir);
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
     } catch {
-      rmSync(scratch, { recursive: true, force: true }); // another worker won the race: same content
+      // removed by another process meanwhile
     }
   }
-  const result = readPlatform(dir);
-  cached.set(name, result);
-  return result;
 }
 
 /** A synthesized cloud assembly in `dir`, its templates parsed on first use. */
@@ -82,9 +192,18 @@ export function readPlatform(dir: string): Platform {
     if (!jsons.has(name)) jsons.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
     return jsons.get(name)!;
   };
+  let manifest: Record<string, any> | undefined;
+  const stack = (name: string): StackArtifact => {
+    manifest ??= JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, any>;
+    const artifact = manifest.artifacts[name];
+    if (artifact?.type !== 'aws:cloudformation:stack') throw new Error(`${dir}: no stack ${name}`);
+    const [, account, region] = /^aws:\/\/([^/]+)\/(.+)$/.exec(artifact.environment)!;
+    return { account: account === 'unknown-account' ? undefined : account, region, terminationProtection: artifact.properties?.terminationProtection === true };
+  };
   return {
     dir,
     json,
+    stack,
     template: (name) => {
       if (!templates.has(name)) templates.set(name, Template.fromJSON(json(name)));
       return templates.get(name)!;
@@ -121,11 +240,4 @@ export function relayedValue(json: Record<string, any>, value: any): unknown {
 /** The workloads with every public service moved to `host` (a test environment in another region or domain). */
 export function withPublicHost(workloads: readonly Workload[], host: string): Workload[] {
   return workloads.map((w) => (w.kind === 'service' && w.exposure.kind === 'public' ? { ...w, exposure: { ...w.exposure, host } } : w));
-}
-
-/** A test configuration synthesized into a fresh directory: call once per test file (module level or beforeAll). */
-export function synthesizeConfig(config: PlatformConfig, name: string): Platform {
-  const dir = mkdtempSync(join(tmpdir(), `platform-${name}-`));
-  synthInfra(validatePlatformConfig(config), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
-  return readPlatform(dir);
 }

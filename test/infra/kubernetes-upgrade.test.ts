@@ -6,13 +6,9 @@
  * to match cluster version"); kube-proxy and CoreDNS left to EKS's self-managed defaults are never upgraded.
  * https://docs.aws.amazon.com/eks/latest/userguide/update-cluster.html
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { EKS_ADDONS, environmentStackName, KUBERNETES_VERSIONS, kubernetesVersionPins, platformConfig, type PlatformConfig, validatePlatformConfig } from '../../config';
-import { synthInfra } from '../../infra/app';
+import { EKS_ADDONS, environmentStackName, KUBERNETES_VERSIONS, kubernetesVersionPins, platformConfig, type PlatformConfig } from '../../config';
 import { kubernetesVersion } from '../../infra/constructs/cluster';
-import { LAMBDA_FIXTURE, resourcesOfType } from './helpers';
+import { resourcesOfType, synthesizeConfig } from './helpers';
 
 const FROM = '1.35';
 const TO = '1.36';
@@ -30,18 +26,13 @@ function atVersion(version: string): PlatformConfig {
 
 /** Every environment stack's template, synthesized from the configuration. */
 function synthesize(version: string): Map<string, Record<string, any>> {
-  const dir = mkdtempSync(join(tmpdir(), `platform-k8s-${version}-`));
-  try {
-    synthInfra(validatePlatformConfig(atVersion(version)), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE });
-    return new Map(
-      ENVIRONMENTS.map((env) => {
-        const name = environmentStackName(platformConfig.project, env);
-        return [name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8'))];
-      }),
-    );
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const assembly = synthesizeConfig(atVersion(version), `kubernetes-${version}`);
+  return new Map(
+    ENVIRONMENTS.map((env) => {
+      const name = environmentStackName(platformConfig.project, env);
+      return [name, assembly.json(name)];
+    }),
+  );
 }
 
 /** Every Kubernetes-versioned setting of a template, by a stable name: what an upgrade must move. */

@@ -3,14 +3,13 @@
  * crosses accounts and how, and who may pull images and read the client secrets.
  */
 import { load } from 'js-yaml';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { publicHosts, validatePlatformConfig } from '../../config';
+import { publicHosts } from '../../config';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, identityCenterAdminRoleArn, multiAccountConfig } from '../../config/examples/multi-account';
-import { type Finding, synthInfra } from '../../infra/app';
+import { type Finding } from '../../infra/app';
 import { deployStacksCommand } from '../../scripts/deploy-stacks';
-import { LAMBDA_FIXTURE } from './helpers';
+import { multiAccountPlatform } from './helpers';
 
 type Json = Record<string, any>;
 let dir: string;
@@ -19,8 +18,8 @@ const templates = new Map<string, Json>();
 let environments: Record<string, string>;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'platform-multi-account-'));
-  findings = synthInfra(validatePlatformConfig(multiAccountConfig), { outdir: dir, lambdaCodeDir: LAMBDA_FIXTURE, databaseRoleCodeDir: LAMBDA_FIXTURE }).findings;
+  // The assembly stateful-logical-ids.test.ts reads too: synthesized once for both.
+  ({ dir, findings } = multiAccountPlatform());
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   environments = Object.fromEntries(
     Object.entries<Json>(manifest.artifacts)
@@ -30,7 +29,6 @@ beforeAll(() => {
   for (const name of Object.keys(environments)) templates.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
   expect(manifest.missing).toBeUndefined(); // no context lookup: synth stays offline with explicit accounts
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const resources = (stack: string, type: string): Json[] => Object.values<Json>(templates.get(stack)!.Resources).filter((r) => r.Type === type);
 /** `{"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::…"]]}` → "arn:aws:iam::…". */

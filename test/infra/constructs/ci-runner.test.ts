@@ -3,13 +3,9 @@
  * subnets, HTTPS-only egress, reachability of the cluster endpoint in both endpoint modes, encrypted logs, a role
  * without cluster or AWS rights of its own, and the deploy role's access entry scoped to the application namespace.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type PlatformConfig, platformConfig, validatePlatformConfig } from '../../../config';
-import { synthInfra } from '../../../infra/app';
 import { names } from '../../../infra/names';
-import { LAMBDA_FIXTURE, platform, resourcesOfType } from '../helpers';
+import { platform, resourcesOfType, synthesizeConfig } from '../helpers';
 
 type Json = Record<string, any>;
 
@@ -25,11 +21,9 @@ function privateProd(): Pair {
     ...platformConfig,
     environments: platformConfig.environments.map((env) => (env.name === 'prod' ? { ...env, cluster: { ...env.cluster, endpointAccess: 'private', publicAccessCidrs: [] } } : env)),
   });
-  const outdir = mkdtempSync(join(tmpdir(), 'infra-private-endpoint-'));
-  const result = synthInfra(config, { outdir, lambdaCodeDir: LAMBDA_FIXTURE });
-  expect(result.findings).toEqual([]);
-  const read = (name: string) => JSON.parse(readFileSync(join(outdir, `${name}.template.json`), 'utf8'));
-  return { env: read('platform-prod'), runner: read('platform-prod-runner') };
+  const assembly = synthesizeConfig(config, 'private-endpoint');
+  expect(assembly.findings).toEqual([]);
+  return { env: assembly.json('platform-prod'), runner: assembly.json('platform-prod-runner') };
 }
 
 /** What a value of the runner stack read from the environment stack (Fn::GetStackOutput) is there. */

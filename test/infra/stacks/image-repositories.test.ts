@@ -15,14 +15,7 @@ const withSecondImage: PlatformConfig = {
 
 const configurations: [string, PlatformConfig, () => Platform][] = [
   ['shipped (one image)', platformConfig, platform],
-  [
-    'with a second image',
-    withSecondImage,
-    (() => {
-      let synthesized: Platform | undefined;
-      return () => (synthesized ??= synthesizeConfig(withSecondImage, 'second-image'));
-    })(),
-  ],
+  ['with a second image', withSecondImage, () => synthesizeConfig(withSecondImage, 'second-image')],
 ];
 
 const PRIMARY = 'eu-west-1'; // the first environment's region: CI pushes there, ECR replicates to the others
