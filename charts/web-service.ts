@@ -5,11 +5,13 @@ import { Construct } from 'constructs';
 import {
   APP_ENV,
   DEFAULT_MIN_READY_SECONDS,
+  DEFAULT_STARTUP_SECONDS,
   DEFAULT_PROBES,
   DEFAULT_WORKLOAD_PORT,
   METRICS_PORT,
   PRODUCTION_MIN_REPLICAS,
   MIN_READY_SECONDS_LIMITS,
+  STARTUP_SECONDS_LIMITS,
   WORKLOAD_LIMITS,
   type ProbePaths,
   type WorkloadMigration,
@@ -17,9 +19,9 @@ import {
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
-import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
 
-export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, STARTUP_BUDGET_SECONDS, STARTUP_PROBE, type SecretEnvVar, type SecretFiles } from './workload-pod';
+export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, startupBudgetSeconds, startupProbe, type SecretEnvVar, type SecretFiles } from './workload-pod';
 
 /** Port the application listens on by default (env `PORT`), named `http` on the container. */
 export const CONTAINER_PORT = DEFAULT_WORKLOAD_PORT;
@@ -32,7 +34,7 @@ export const PROGRESS_DEADLINE_MARGIN_SECONDS = 15;
 
 /** What a new pod's way to available is made of, in seconds (a rollout step; see `rolloutStepSeconds`). */
 export interface RolloutStep {
-  /** Startup probe window plus the first readiness probe (`STARTUP_BUDGET_SECONDS`). */
+  /** Startup probe window plus the first readiness probe (`startupBudgetSeconds`). */
   readonly startupSeconds: number;
   /** Readiness gate (e.g. ALB registration + healthy threshold × interval); 0 without one. */
   readonly readinessGateSeconds: number;
@@ -82,6 +84,11 @@ export interface WebServiceProps extends WorkloadPodProps {
    * @default 10
    */
   readonly minReadySeconds?: number;
+  /**
+   * Seconds a new container may take to start (its startup probe's window). Counted into the default progress deadline.
+   * @default 60
+   */
+  readonly startupSeconds?: number;
   /**
    * Seconds a new pod may need, after its own probes pass, until it is Ready: the time a readiness gate takes to turn
    * true (behind an ALB with the pod readiness gate: target registration plus the health checks that make the
@@ -140,7 +147,7 @@ export class WebService extends Construct {
     checkInteger('port', port, 1, 65535);
     if (port === METRICS_PORT) throw new ChartInputError(`port is ${port}, the metrics port; give the service a port of its own`);
     const probes = { ...DEFAULT_PROBES, ...props.probes };
-    const { preStop, drain, minReady, rolloutStep, progressDeadline } = rolloutTiming(props);
+    const { preStop, drain, minReady, startup, rolloutStep, progressDeadline } = rolloutTiming(props);
     this.rolloutStep = rolloutStep;
     this.progressDeadlineSeconds = progressDeadline;
     const targetCpu = props.targetCpuUtilization ?? 70;
@@ -161,6 +168,7 @@ export class WebService extends Construct {
 
     this.deployment = rollingDeployment(this, props, pod, {
       minReadySeconds: minReady,
+      startupSeconds: startup,
       progressDeadlineSeconds: progressDeadline,
       terminationGracePeriodSeconds: this.terminationGracePeriodSeconds,
       port: { number: port, name: CONTAINER_PORT_NAME },
@@ -237,25 +245,27 @@ function validateReplicas(props: WebServiceProps): void {
  * The shutdown and rollout timing: preStop wait, the app's drain, minReadySeconds, and a progress deadline that
  * outlasts one new pod's whole way to available.
  */
-function rolloutTiming(props: WebServiceProps): { preStop: number; drain: number; minReady: number; rolloutStep: RolloutStep; progressDeadline: number } {
+function rolloutTiming(props: WebServiceProps): { preStop: number; drain: number; minReady: number; startup: number; rolloutStep: RolloutStep; progressDeadline: number } {
   const preStop = props.preStopSleepSeconds ?? 25;
   checkInteger('preStopSleepSeconds', preStop, 1, 300);
   const drain = props.drainSeconds ?? 10;
   checkInteger('drainSeconds', drain, 1, 300);
   const minReady = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
   checkInteger('minReadySeconds', minReady, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
+  const startup = props.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
+  checkInteger('startupSeconds', startup, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
   const readinessGate = props.readinessGateSeconds ?? 0;
   checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
   // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the
   // deadline has to outlast one new pod's whole way to available, or a good release is declared failed.
-  const rolloutStep: RolloutStep = { startupSeconds: STARTUP_BUDGET_SECONDS, readinessGateSeconds: readinessGate, minReadySeconds: minReady };
+  const rolloutStep: RolloutStep = { startupSeconds: startupBudgetSeconds(startup), readinessGateSeconds: readinessGate, minReadySeconds: minReady };
   const step = rolloutStepSeconds(rolloutStep);
   const progressDeadline = props.progressDeadlineSeconds ?? step + PROGRESS_DEADLINE_MARGIN_SECONDS;
   if (!Number.isInteger(progressDeadline) || progressDeadline < step || progressDeadline > 3600) {
     throw new ChartInputError(
       `progressDeadlineSeconds is ${progressDeadline}; it must be an integer from ${step} to 3600: a new pod may need ${step} s to become available ` +
-        `(startup ${STARTUP_BUDGET_SECONDS} s + readiness gate ${readinessGate} s + minReadySeconds ${minReady} s), and a shorter deadline fails good releases`,
+        `(startup ${rolloutStep.startupSeconds} s + readiness gate ${readinessGate} s + minReadySeconds ${minReady} s), and a shorter deadline fails good releases`,
     );
   }
-  return { preStop, drain, minReady, rolloutStep, progressDeadline };
+  return { preStop, drain, minReady, startup, rolloutStep, progressDeadline };
 }

@@ -4,11 +4,13 @@ import { Construct } from 'constructs';
 import {
   APP_ENV,
   DEFAULT_MIN_READY_SECONDS,
+  DEFAULT_STARTUP_SECONDS,
   DEFAULT_PROBES,
   DEFAULT_WORKLOAD_PORT,
   METRICS_PORT,
   PRODUCTION_MIN_REPLICAS,
   MIN_READY_SECONDS_LIMITS,
+  STARTUP_SECONDS_LIMITS,
   WORKLOAD_LIMITS,
   type ProbePaths,
   type WorkloadMigration,
@@ -16,7 +18,7 @@ import {
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
-import { buildWorkloadPod, rollingDeployment, STARTUP_BUDGET_SECONDS, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
 
 /** Name of the worker's health port on the container. */
 export const HEALTH_PORT_NAME = 'health';
@@ -50,6 +52,11 @@ export interface WorkerProps extends WorkloadPodProps {
    * @default 10
    */
   readonly minReadySeconds?: number;
+  /**
+   * Seconds a new container may take to start (its startup probe's window).
+   * @default 60
+   */
+  readonly startupSeconds?: number;
   /**
    * A migration the deploy command runs as a Job before the pods change (`MigrationJob`).
    * @default - none
@@ -89,6 +96,8 @@ export class Worker extends Construct {
     checkInteger('drainSeconds', drain, 1, 600);
     const minReady = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
     checkInteger('minReadySeconds', minReady, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
+    const startup = props.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
+    checkInteger('startupSeconds', startup, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
     const probes = { ...DEFAULT_PROBES, ...props.probes };
 
     const pod = buildWorkloadPod(this, props, { [APP_ENV.port]: String(healthPort), [APP_ENV.shutdownTimeoutSeconds]: String(drain) });
@@ -98,11 +107,12 @@ export class Worker extends Construct {
     this.serviceAccount = pod.serviceAccount;
     this.configMap = pod.configMap;
     if (props.migration) this.migration = new MigrationJob(this, 'Migration', { workload: props, pod, migration: props.migration });
-    this.progressDeadlineSeconds = STARTUP_BUDGET_SECONDS + minReady + 15;
+    this.progressDeadlineSeconds = startupBudgetSeconds(startup) + minReady + 15;
 
     this.deployment = rollingDeployment(this, props, pod, {
       replicas: props.replicas,
       minReadySeconds: minReady,
+      startupSeconds: startup,
       progressDeadlineSeconds: this.progressDeadlineSeconds,
       terminationGracePeriodSeconds: drain + 5,
       port: { number: healthPort, name: HEALTH_PORT_NAME },

@@ -74,6 +74,7 @@ export class WorkloadChart extends Chart {
         port: workload.port,
         probes: workload.probes,
         minReadySeconds: workload.minReadySeconds,
+        startupSeconds: workload.startupSeconds,
         // Behind the ALB's readiness gate a public service's progress deadline is sized for it.
         readinessGateSeconds: isPublic ? profile.readinessGateSeconds : 0,
         migration,
@@ -88,6 +89,7 @@ export class WorkloadChart extends Chart {
         healthPort: workload.healthPort,
         probes: workload.probes,
         minReadySeconds: workload.minReadySeconds,
+        startupSeconds: workload.startupSeconds,
         migration,
       }).selectorLabels;
     } else {

@@ -18,17 +18,26 @@ import { checkDnsLabel, checkInteger } from './validation';
 /** uid/gid of the distroless `nonroot` user. */
 export const RUN_AS_ID = 65532;
 
-/** The container's startup probe (on /healthz): up to periodSeconds × failureThreshold = 60 s to start. */
-export const STARTUP_PROBE = { periodSeconds: 2, failureThreshold: 30, timeoutSeconds: 2 } as const;
+/** The container's startup probe (on /healthz) is called this often; `startupProbe` sets how many calls it gets. */
+export const STARTUP_PROBE_PERIOD = { periodSeconds: 2, timeoutSeconds: 2 } as const;
 /** The readiness probe (on /readyz): fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out. */
 export const READINESS_PROBE = { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 } as const;
 /** The liveness probe (on /healthz): three misses 10 s apart restart a hung process. */
 export const LIVENESS_PROBE = { periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 } as const;
+
+/** The startup probe that gives a container `startupSeconds` (rounded up to whole periods) to start. */
+export function startupProbe(startupSeconds: number): { periodSeconds: number; failureThreshold: number; timeoutSeconds: number } {
+  return { ...STARTUP_PROBE_PERIOD, failureThreshold: Math.ceil(startupSeconds / STARTUP_PROBE_PERIOD.periodSeconds) };
+}
+
 /**
  * Startup budget of a new pod: the startup probe's whole window, then the first readiness probe. (Crashes and image
  * pull errors show in the pod's status long before: the deploy command need not wait for the deadline to see them.)
  */
-export const STARTUP_BUDGET_SECONDS = STARTUP_PROBE.periodSeconds * STARTUP_PROBE.failureThreshold + READINESS_PROBE.periodSeconds;
+export function startupBudgetSeconds(startupSeconds: number): number {
+  const probe = startupProbe(startupSeconds);
+  return probe.periodSeconds * probe.failureThreshold + READINESS_PROBE.periodSeconds;
+}
 
 /** An environment variable read from a key of a Secret that the cluster operator (or the deploy command) creates. */
 export interface SecretEnvVar {
@@ -332,6 +341,8 @@ export interface RollingDeploymentOptions {
   /** Fixed replicas (a worker); none where a HorizontalPodAutoscaler owns them (a service). */
   readonly replicas?: number;
   readonly minReadySeconds: number;
+  /** The startup probe's window (`startupProbe`). */
+  readonly startupSeconds: number;
   readonly progressDeadlineSeconds: number;
   readonly terminationGracePeriodSeconds: number;
   /** The port the probes call, and its name on the container. */
@@ -368,8 +379,8 @@ export function rollingDeployment(scope: Construct, props: WorkloadPodProps, pod
           // Read through the API server's pod proxy only (the canary analysis); no Service port routes to it.
           { number: METRICS_PORT, name: METRICS_PORT_NAME, protocol: kplus.Protocol.TCP },
         ],
-        // Up to 60 s to start; liveness and readiness only begin once startup succeeded.
-        startup: httpProbe(probes.liveness, port.number, STARTUP_PROBE),
+        // Up to startupSeconds to start; liveness and readiness only begin once startup succeeded.
+        startup: httpProbe(probes.liveness, port.number, startupProbe(options.startupSeconds)),
         // Readiness fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out.
         readiness: httpProbe(probes.readiness, port.number, { ...READINESS_PROBE, successThreshold: 1 }),
         liveness: httpProbe(probes.liveness, port.number, LIVENESS_PROBE),

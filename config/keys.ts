@@ -100,10 +100,11 @@ export const WORKLOAD_KEYS = {
     maxReplicas: true,
     probes: true,
     minReadySeconds: true,
+    startupSeconds: true,
     allowFrom: true,
     migration: true,
   }),
-  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true, minReadySeconds: true, migration: true }),
+  worker: keyList<WorkerWorkload>({ ...COMMON, replicas: true, healthPort: true, probes: true, minReadySeconds: true, startupSeconds: true, migration: true }),
   cronJob: keyList<CronJobWorkload>({
     ...COMMON,
     schedule: true,

@@ -8,7 +8,16 @@ import { METRICS_PORT } from './metrics';
 import { releaseStrategyProblems } from './release';
 import { PRODUCTION_MIN_REPLICAS, workloadSizingProblems, WORKLOAD_LIMITS } from './workload';
 import { PLATFORM_ENV } from './app-env';
-import { MIGRATION_TIMEOUT_LIMITS, MIN_READY_SECONDS_LIMITS, publicServices, repositoryConstructId, WORKLOAD_KINDS, type ImageConfig, type Workload } from './workloads';
+import {
+  MIGRATION_TIMEOUT_LIMITS,
+  MIN_READY_SECONDS_LIMITS,
+  publicServices,
+  repositoryConstructId,
+  STARTUP_SECONDS_LIMITS,
+  WORKLOAD_KINDS,
+  type ImageConfig,
+  type Workload,
+} from './workloads';
 
 /** Longest workload name: its objects, roles and alarm names carry it with prefixes. */
 export const MAX_WORKLOAD_NAME_LENGTH = 40;
@@ -161,8 +170,10 @@ function validateProbes(probes: unknown, where: string, check: Checker): void {
   }
 }
 
-function validateMinReady(minReadySeconds: unknown, where: string, check: Checker): void {
-  if (minReadySeconds !== undefined) check.integer(where, 'minReadySeconds', minReadySeconds, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
+/** A service's or worker's rollout timing: minReadySeconds and startupSeconds. */
+function validateRolloutTiming(workload: { minReadySeconds?: unknown; startupSeconds?: unknown }, where: string, check: Checker): void {
+  if (workload.minReadySeconds !== undefined) check.integer(where, 'minReadySeconds', workload.minReadySeconds, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
+  if (workload.startupSeconds !== undefined) check.integer(where, 'startupSeconds', workload.startupSeconds, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
 }
 
 function validatePort(where: string, field: string, port: unknown, check: Checker): void {
@@ -174,7 +185,7 @@ function validatePort(where: string, field: string, port: unknown, check: Checke
 function validateService(service: Extract<Workload, { kind: 'service' }>, where: string, target: WorkloadTarget, check: Checker): void {
   validatePort(where, 'port', service.port, check);
   validateProbes(service.probes, where, check);
-  validateMinReady(service.minReadySeconds, where, check);
+  validateRolloutTiming(service, where, check);
   validateMigration(service.migration, where, check);
   const exposure = service.exposure as unknown as Record<string, unknown> | undefined;
   if (check.present(where, 'exposure', exposure) && check.oneOf(where, 'exposure.kind', exposure!.kind, ['public', 'internal'])) {
@@ -208,7 +219,7 @@ function validateWorker(worker: Extract<Workload, { kind: 'worker' }>, where: st
   }
   validatePort(where, 'healthPort', worker.healthPort, check);
   validateProbes(worker.probes, where, check);
-  validateMinReady(worker.minReadySeconds, where, check);
+  validateRolloutTiming(worker, where, check);
   validateMigration(worker.migration, where, check);
   rollingOnly(worker.release, where, 'a worker serves no HTTP traffic', check);
 }

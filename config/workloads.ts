@@ -151,6 +151,13 @@ export interface WorkloadMigration {
 export const MIN_READY_SECONDS_LIMITS = { min: 0, max: 300 } as const;
 export const DEFAULT_MIN_READY_SECONDS = 10;
 
+/**
+ * How long a new container may take to start: the window of its startup probe, after which the kubelet restarts it
+ * and the deploy command counts the pod as failed (plus one readiness period). Bounds and default.
+ */
+export const STARTUP_SECONDS_LIMITS = { min: 10, max: 600 } as const;
+export const DEFAULT_STARTUP_SECONDS = 60;
+
 /** Bounds of a migration's timeoutSeconds. */
 export const MIGRATION_TIMEOUT_LIMITS = { min: 10, max: 3600 } as const;
 export const DEFAULT_MIGRATION_TIMEOUT_SECONDS = 300;
@@ -183,6 +190,12 @@ export interface ServiceWorkload extends WorkloadBase {
    * @default 10 (DEFAULT_MIN_READY_SECONDS)
    */
   readonly minReadySeconds?: number;
+  /**
+   * Seconds a new container may take to start (its startup probe's window; STARTUP_SECONDS_LIMITS). A pod not Ready
+   * by then, plus one readiness period, fails the release; the progress deadline grows with it.
+   * @default 60 (DEFAULT_STARTUP_SECONDS)
+   */
+  readonly startupSeconds?: number;
   /**
    * Other workloads (by name) whose pods may call it.
    * @default - none (a public service is still reached from its ingress path)
@@ -218,6 +231,12 @@ export interface WorkerWorkload extends WorkloadBase {
    * @default 10 (DEFAULT_MIN_READY_SECONDS)
    */
   readonly minReadySeconds?: number;
+  /**
+   * Seconds a new container may take to start (its startup probe's window; STARTUP_SECONDS_LIMITS). A pod not Ready
+   * by then, plus one readiness period, fails the release; the progress deadline grows with it.
+   * @default 60 (DEFAULT_STARTUP_SECONDS)
+   */
+  readonly startupSeconds?: number;
   /**
    * Only the rolling update: a canary needs HTTP traffic to judge.
    * @default - { kind: "rolling" }

@@ -11,8 +11,16 @@ import type { Workload } from '../workloads';
 export const LOCAL_MIN_READY_SECONDS = 3;
 
 /**
+ * Seconds a container of the local cluster may take to start (the default is 60 s, DEFAULT_STARTUP_SECONDS). The
+ * sample's containers start in about a second on the local node; 20 s still leaves them a wide margin under load,
+ * and a release whose pods never turn Ready fails in 25 s instead of 65 s.
+ */
+export const LOCAL_STARTUP_SECONDS = 20;
+
+/**
  * The default platform for a local cluster (`npm run local:up`, the e2e suites): the portable targets' services and
- * workers roll out at LOCAL_MIN_READY_SECONDS per pod. Nothing else differs, so the cloud side is the default's.
+ * workers roll out at LOCAL_MIN_READY_SECONDS per pod and get LOCAL_STARTUP_SECONDS to start. Nothing else differs,
+ * so the cloud side is the default's.
  * `npm run deploy -- --config local --env generic …`.
  */
 export const localConfig: PlatformConfig = {
@@ -21,5 +29,5 @@ export const localConfig: PlatformConfig = {
 };
 
 function quickRollout(workload: Workload): Workload {
-  return workload.kind === 'cronJob' ? workload : { ...workload, minReadySeconds: LOCAL_MIN_READY_SECONDS };
+  return workload.kind === 'cronJob' ? workload : { ...workload, minReadySeconds: LOCAL_MIN_READY_SECONDS, startupSeconds: LOCAL_STARTUP_SECONDS };
 }

@@ -15,7 +15,7 @@ import { Chart, Testing } from 'cdk8s';
 import { renderTarget } from '../../charts/app';
 import { ALB_REGISTRATION_BUDGET_SECONDS, AlbIngress, albReadinessGateSeconds } from '../../charts/ingress-aws';
 import { WebService } from '../../charts/web-service';
-import { LOCAL_MIN_READY_SECONDS, localConfig } from '../../config/examples/local';
+import { LOCAL_MIN_READY_SECONDS, LOCAL_STARTUP_SECONDS, localConfig } from '../../config/examples/local';
 import { find, IMAGE, platformConfig, realOutputs, type Obj } from './helpers';
 
 const A = 'alb.ingress.kubernetes.io';
@@ -71,6 +71,33 @@ describe('progressDeadlineSeconds per target', () => {
     const { startup, minReady } = stepFromManifests(objects);
     expect(find(objects, 'Deployment').spec.progressDeadlineSeconds).toBe(startup + minReady + 15);
     expect(minReady).toBe(LOCAL_MIN_READY_SECONDS);
+  });
+
+  test("a workload's startupSeconds (the local configuration: 20 s) sets its startup probe's window, and the deadline follows it", () => {
+    const { objects } = renderTarget(localConfig, 'generic', { images: { app: IMAGE } });
+    const deployments = (objects as Obj[]).filter((o) => o.kind === 'Deployment');
+    expect(deployments.map((d) => [d.metadata.name, d.spec.template.spec.containers[0].startupProbe])).toEqual(
+      ['web', 'worker'].map((name) => [name, expect.objectContaining({ periodSeconds: 2, failureThreshold: LOCAL_STARTUP_SECONDS / 2 })]),
+    );
+    const { startup, minReady } = stepFromManifests(objects);
+    expect(startup).toBe(LOCAL_STARTUP_SECONDS + 5); // + one readiness period
+    expect(deployments.map((d) => d.spec.progressDeadlineSeconds)).toEqual([startup + minReady + 15, startup + minReady + 15]);
+    const shipped = renderTarget(platformConfig, 'generic', { images: { app: IMAGE } }).objects as Obj[];
+    expect(find(shipped, 'Deployment').spec.template.spec.containers[0].startupProbe).toMatchObject({ periodSeconds: 2, failureThreshold: 30 });
+  });
+
+  test('a startupSeconds that is not a whole number of probe periods is rounded up to the next period', () => {
+    const chart = new Chart(Testing.app(), 'odd-startup');
+    new WebService(chart, 'web', { name: 'web', namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 250, memoryMiB: 256, startupSeconds: 45 });
+    const probe = find(Testing.synth(chart), 'Deployment').spec.template.spec.containers[0].startupProbe;
+    expect(probe).toMatchObject({ periodSeconds: 2, failureThreshold: 23 });
+  });
+
+  test('fails when the chart is given a startupSeconds out of range, naming the value', () => {
+    const chart = new Chart(Testing.app(), 'bad-startup');
+    expect(
+      () => new WebService(chart, 'web', { name: 'web', namespace: 'web', image: IMAGE, minReplicas: 2, maxReplicas: 4, cpuMillis: 250, memoryMiB: 256, startupSeconds: 5 }),
+    ).toThrow(/startupSeconds is 5; .*10.*600/);
   });
 
   test('the committed manifests carry the sized deadlines', () => {

@@ -1,5 +1,5 @@
 import { DEFAULT_CANARY, platformConfig, releaseStrategy, releaseStrategyProblems, validatePlatformConfig, type PlatformConfig, type ReleaseStrategy } from '../../config';
-import { LOCAL_MIN_READY_SECONDS, localConfig } from '../../config/examples/local';
+import { LOCAL_MIN_READY_SECONDS, LOCAL_STARTUP_SECONDS, localConfig } from '../../config/examples/local';
 import { localCanaryConfig } from '../../config/examples/local-canary';
 import { problemsOf } from './support';
 
@@ -87,17 +87,20 @@ describe('release strategy', () => {
     ]);
   });
 
-  test("the local configuration is valid and differs from the default only in its portable services' and workers' minReadySeconds", () => {
+  test("the local configuration is valid and differs from the default only in its portable services' and workers' minReadySeconds and startupSeconds", () => {
     expect(validatePlatformConfig(localConfig)).toBe(localConfig);
     const paced = localConfig.portableTargets.flatMap((t) => t.workloads.filter((w) => w.kind !== 'cronJob'));
     expect(paced.length).toBeGreaterThan(0);
-    for (const workload of paced) expect([workload.name, (workload as { minReadySeconds?: number }).minReadySeconds]).toEqual([workload.name, LOCAL_MIN_READY_SECONDS]);
+    for (const workload of paced) {
+      const { minReadySeconds, startupSeconds } = workload as { minReadySeconds?: number; startupSeconds?: number };
+      expect([workload.name, minReadySeconds, startupSeconds]).toEqual([workload.name, LOCAL_MIN_READY_SECONDS, LOCAL_STARTUP_SECONDS]);
+    }
     const unpaced = (config: PlatformConfig) => ({
       ...config,
-      portableTargets: config.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map(({ minReadySeconds: _m, ...w }: any) => w) })),
+      portableTargets: config.portableTargets.map((t) => ({ ...t, workloads: t.workloads.map(({ minReadySeconds: _m, startupSeconds: _s, ...w }: any) => w) })),
     });
     expect(unpaced(localConfig)).toEqual(unpaced(platformConfig));
-    expect(platformConfig.portableTargets.flatMap((t) => t.workloads).some((w) => 'minReadySeconds' in w)).toBe(false);
+    expect(platformConfig.portableTargets.flatMap((t) => t.workloads).some((w) => 'minReadySeconds' in w || 'startupSeconds' in w)).toBe(false);
   });
 
   test("the local-canary configuration is valid and differs from the local one only in the generic target's strategy (1 canary pod beside 2 = 33 %)", () => {

@@ -298,3 +298,27 @@ describe("minReadySeconds (a service's or worker's rollout pacing)", () => {
     ]);
   });
 });
+
+describe("startupSeconds (how long a service's or worker's container may take to start)", () => {
+  test('a service and a worker may declare it, from 10 to 600 whole seconds', () => {
+    for (const startupSeconds of [10, 20, 600]) {
+      for (const config of [withDev('web', (w) => ({ ...w, startupSeconds })), withDev('worker', (w) => ({ ...w, startupSeconds }))]) {
+        expect(validatePlatformConfig(config)).toBe(config);
+      }
+    }
+  });
+
+  test('fails when it is out of range or not whole seconds, naming the value', () => {
+    for (const startupSeconds of [9, 601, 30.5, '60']) {
+      expect(problemsOf(withDev('web', (w) => ({ ...w, startupSeconds })))).toEqual([
+        `environment "dev", workload "web": startupSeconds is ${JSON.stringify(startupSeconds)}; expected a whole number from 10 to 600`,
+      ]);
+    }
+  });
+
+  test('fails when a CronJob declares it (its pods have no startup probe)', () => {
+    expect(problemsOf(withDev('prune', (w) => ({ ...w, startupSeconds: 30 })))).toEqual([
+      expect.stringMatching(/^environment "dev", workload "prune": startupSeconds is not a known setting/),
+    ]);
+  });
+});

@@ -23,7 +23,8 @@ import { EXIT } from '../../deploy/errors';
 import { startMoto, type Moto } from '../support/moto';
 import { runProcess } from '../../deploy/adapters/kubectl';
 import { envWithoutAws, kubeconfig, kubectl, kubectlBinary, kubectlJson, lowest, root, runDeploy, scheduleOn, watchReplicas } from './helpers';
-import { localConfig } from '../../config/examples/local';
+import { LOCAL_STARTUP_SECONDS, localConfig } from '../../config/examples/local';
+import { startupBudgetSeconds } from '../../charts/web-service';
 
 const NS = 'web';
 
@@ -250,9 +251,11 @@ describe('deploy command', () => {
     const samples = await watcher.stop();
     expect(run.code).toBe(EXIT.rolledBack);
     expect(run.result).toMatchObject({ outcome: 'rolled-back', exitCode: 1 });
-    // Its pods run but never turn Ready: the startup budget (startupProbe 30 × 2 s + one readiness period, 65 s) fails
-    // the release before the Deployment's 90 s progress deadline would.
-    expect(run.stdout).toMatch(/StartupBudgetExceeded — started but not Ready \d+s after the container started \(budget 65s/);
+    // Its pods run but never turn Ready: the startup budget (the local configuration's startupSeconds + one readiness
+    // period, 25 s) fails the release before the Deployment's progress deadline would.
+    expect(run.stdout).toMatch(
+      new RegExp(`StartupBudgetExceeded — started but not Ready \\d+s after the container started \\(budget ${startupBudgetSeconds(LOCAL_STARTUP_SECONDS)}s`),
+    );
     expect(run.stdout).toMatch(/pod web-[a-z0-9-]+ \(image registry\.local\/web:faulty-2; phase Running/);
     expect(run.stdout).toMatch(/condition Ready=False/);
     expect(run.stdout).toMatch(/rolled back to revision \d+ \(registry\.local\/web:1\.0\.1\)/);

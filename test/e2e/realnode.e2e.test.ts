@@ -118,7 +118,8 @@ describeReal('real pods under load (real node)', () => {
     const { result: run, all } = await underLoad(() => deploy(variant('never-ready')), 3000, 2000);
     expect(run.code).toBe(EXIT.rolledBack);
     expect(run.result).toMatchObject({ outcome: 'rolled-back' });
-    // Detected by its startup budget (startupProbe 30 × 2 s + one readiness period), before the 90 s progress deadline.
+    // Detected by its startup budget (the local configuration's startupSeconds + one readiness period), before the
+    // progress deadline.
     expect(run.stdout).toMatch(/StartupBudgetExceeded — started but not Ready \d+s after the container started/);
     expect(await deploymentImage()).toBe(before);
     bench(benchOf('never-ready', all, { detectSeconds: run.result?.detectSeconds, restoreSeconds: run.result?.restoreSeconds }));
