@@ -154,7 +154,7 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   kldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=${build_date}"
 done
 
-log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy ${K8S_VERSION} (slow on a cold cache: ~15-25 min on 2 cores)"
+log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy ${K8S_VERSION} (slow on a cold cache: ~12 min on 2 cores)"
 (
   cd "$K8S_MOD"
   go build -mod=readonly -trimpath -ldflags="$kldflags" -o "$STAGE/" \

@@ -275,50 +275,29 @@ describe('databaseRoleSpecs', () => {
   });
 });
 
-describe("minReadySeconds (a service's or worker's rollout pacing)", () => {
-  test('a service and a worker may declare it, from 0 to 300 whole seconds', () => {
-    for (const minReadySeconds of [0, 3, 300]) {
-      for (const config of [withDev('web', (w) => ({ ...w, minReadySeconds })), withDev('worker', (w) => ({ ...w, minReadySeconds }))]) {
+describe.each([
+  { setting: 'minReadySeconds', what: 'rollout pacing', valid: [0, 3, 300], invalid: [-1, 301, 2.5, '10'], range: 'from 0 to 300' },
+  { setting: 'startupSeconds', what: "startup probe's window", valid: [10, 20, 600], invalid: [9, 601, 30.5, '60'], range: 'from 10 to 600' },
+])("$setting (a service's or worker's $what)", ({ setting, valid, invalid, range }) => {
+  test(`a service and a worker may declare it, ${range} whole seconds`, () => {
+    for (const value of valid) {
+      for (const config of [withDev('web', (w) => ({ ...w, [setting]: value })), withDev('worker', (w) => ({ ...w, [setting]: value }))]) {
         expect(validatePlatformConfig(config)).toBe(config);
       }
     }
   });
 
   test('fails when it is out of range or not whole seconds, naming the value', () => {
-    for (const minReadySeconds of [-1, 301, 2.5, '10']) {
-      expect(problemsOf(withDev('worker', (w) => ({ ...w, minReadySeconds })))).toEqual([
-        `environment "dev", workload "worker": minReadySeconds is ${JSON.stringify(minReadySeconds)}; expected a whole number from 0 to 300`,
+    for (const value of invalid) {
+      expect(problemsOf(withDev('worker', (w) => ({ ...w, [setting]: value })))).toEqual([
+        `environment "dev", workload "worker": ${setting} is ${JSON.stringify(value)}; expected a whole number ${range}`,
       ]);
     }
   });
 
   test('fails when a CronJob declares it (its pods are not rolled out)', () => {
-    expect(problemsOf(withDev('prune', (w) => ({ ...w, minReadySeconds: 5 })))).toEqual([
-      expect.stringMatching(/^environment "dev", workload "prune": minReadySeconds is not a known setting/),
-    ]);
-  });
-});
-
-describe("startupSeconds (how long a service's or worker's container may take to start)", () => {
-  test('a service and a worker may declare it, from 10 to 600 whole seconds', () => {
-    for (const startupSeconds of [10, 20, 600]) {
-      for (const config of [withDev('web', (w) => ({ ...w, startupSeconds })), withDev('worker', (w) => ({ ...w, startupSeconds }))]) {
-        expect(validatePlatformConfig(config)).toBe(config);
-      }
-    }
-  });
-
-  test('fails when it is out of range or not whole seconds, naming the value', () => {
-    for (const startupSeconds of [9, 601, 30.5, '60']) {
-      expect(problemsOf(withDev('web', (w) => ({ ...w, startupSeconds })))).toEqual([
-        `environment "dev", workload "web": startupSeconds is ${JSON.stringify(startupSeconds)}; expected a whole number from 10 to 600`,
-      ]);
-    }
-  });
-
-  test('fails when a CronJob declares it (its pods have no startup probe)', () => {
-    expect(problemsOf(withDev('prune', (w) => ({ ...w, startupSeconds: 30 })))).toEqual([
-      expect.stringMatching(/^environment "dev", workload "prune": startupSeconds is not a known setting/),
+    expect(problemsOf(withDev('prune', (w) => ({ ...w, [setting]: valid[1] })))).toEqual([
+      expect.stringMatching(new RegExp(`^environment "dev", workload "prune": ${setting} is not a known setting`)),
     ]);
   });
 });
