@@ -1,8 +1,9 @@
 /**
  * Synthesizes each test configuration once for all infra test files, and again only when something it depends on
  * changes: the first file (in any jest worker) to ask for a configuration synthesizes it into a directory under
- * $TMPDIR/platform-infra-tests keyed by a hash of the sources (infra/, config/, lambda/database-role/, the fixtures, the lock file) and of
- * the configuration itself; the others, and later runs, read the templates from there. Any change gives a new key, so
+ * $TMPDIR/platform-infra-tests keyed by a hash of the sources (infra/, config/, lambda/database-role/, the fixtures,
+ * the lock file, the jest setup's CDK context) and of the configuration itself; the others, and later runs, read the
+ * templates from there. Any change gives a new key, so
  * results are never stale. One worker synthesizes while the others wait for it (a lock file), and entries of other
  * source states are pruned after an hour, so the cache does not grow with every edit.
  */
@@ -57,7 +58,8 @@ function sourceHash(): string {
   };
   // infra/ reads its vendored CRDs (infra/crds/*.yaml) and imports the database-role statements from lambda/.
   for (const dir of ['infra', 'config', 'lambda/database-role', 'test/infra/fixtures']) walk(join(ROOT, dir));
-  hash.update(readFileSync(join(ROOT, 'package-lock.json')));
+  // The lock file pins aws-cdk-lib; the jest setup sets the context every synthesis here runs with.
+  for (const file of ['package-lock.json', 'test/setup-env.js']) hash.update(file).update(readFileSync(join(ROOT, file)));
   return (sourceHashOfRun = hash.digest('hex'));
 }
 
