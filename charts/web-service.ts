@@ -2,24 +2,11 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import {
-  APP_ENV,
-  DEFAULT_MIN_READY_SECONDS,
-  DEFAULT_STARTUP_SECONDS,
-  DEFAULT_PROBES,
-  DEFAULT_WORKLOAD_PORT,
-  METRICS_PORT,
-  PRODUCTION_MIN_REPLICAS,
-  MIN_READY_SECONDS_LIMITS,
-  STARTUP_SECONDS_LIMITS,
-  WORKLOAD_LIMITS,
-  type ProbePaths,
-  type WorkloadMigration,
-} from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths, type WorkloadMigration } from '../config';
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
-import { buildWorkloadPod, rollingDeployment, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, rolloutPacing, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
 
 export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, startupBudgetSeconds, startupProbe, type SecretEnvVar, type SecretFiles } from './workload-pod';
 
@@ -250,10 +237,7 @@ function rolloutTiming(props: WebServiceProps): { preStop: number; drain: number
   checkInteger('preStopSleepSeconds', preStop, 1, 300);
   const drain = props.drainSeconds ?? 10;
   checkInteger('drainSeconds', drain, 1, 300);
-  const minReady = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
-  checkInteger('minReadySeconds', minReady, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
-  const startup = props.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
-  checkInteger('startupSeconds', startup, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
+  const { minReadySeconds: minReady, startupSeconds: startup } = rolloutPacing(props);
   const readinessGate = props.readinessGateSeconds ?? 0;
   checkInteger('readinessGateSeconds', readinessGate, 0, 1800);
   // The Deployment controller counts progress when a new pod is created, turns Ready or turns available; the

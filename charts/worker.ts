@@ -1,24 +1,11 @@
 import type * as kplus from 'cdk8s-plus-34';
 import { k8s } from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
-import {
-  APP_ENV,
-  DEFAULT_MIN_READY_SECONDS,
-  DEFAULT_STARTUP_SECONDS,
-  DEFAULT_PROBES,
-  DEFAULT_WORKLOAD_PORT,
-  METRICS_PORT,
-  PRODUCTION_MIN_REPLICAS,
-  MIN_READY_SECONDS_LIMITS,
-  STARTUP_SECONDS_LIMITS,
-  WORKLOAD_LIMITS,
-  type ProbePaths,
-  type WorkloadMigration,
-} from '../config';
+import { APP_ENV, DEFAULT_PROBES, DEFAULT_WORKLOAD_PORT, METRICS_PORT, PRODUCTION_MIN_REPLICAS, WORKLOAD_LIMITS, type ProbePaths, type WorkloadMigration } from '../config';
 import { ChartInputError } from './errors';
 import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
-import { buildWorkloadPod, rollingDeployment, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
+import { buildWorkloadPod, rollingDeployment, rolloutPacing, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
 
 /** Name of the worker's health port on the container. */
 export const HEALTH_PORT_NAME = 'health';
@@ -94,10 +81,7 @@ export class Worker extends Construct {
     if (healthPort === METRICS_PORT) throw new ChartInputError(`healthPort is ${healthPort}, the metrics port; give the health endpoints a port of their own`);
     const drain = props.drainSeconds ?? 30;
     checkInteger('drainSeconds', drain, 1, 600);
-    const minReady = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
-    checkInteger('minReadySeconds', minReady, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
-    const startup = props.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
-    checkInteger('startupSeconds', startup, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
+    const { minReadySeconds: minReady, startupSeconds: startup } = rolloutPacing(props);
     const probes = { ...DEFAULT_PROBES, ...props.probes };
 
     const pod = buildWorkloadPod(this, props, { [APP_ENV.port]: String(healthPort), [APP_ENV.shutdownTimeoutSeconds]: String(drain) });

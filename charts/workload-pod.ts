@@ -9,7 +9,17 @@ import { createHash } from 'node:crypto';
 import { ApiObject, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import type { Construct } from 'constructs';
-import { CONFIG_OF_LABEL, ENV_VAR_NAME, METRICS_PORT, METRICS_PORT_NAME, WORKLOAD_LIMITS } from '../config';
+import {
+  CONFIG_OF_LABEL,
+  DEFAULT_MIN_READY_SECONDS,
+  DEFAULT_STARTUP_SECONDS,
+  ENV_VAR_NAME,
+  METRICS_PORT,
+  METRICS_PORT_NAME,
+  MIN_READY_SECONDS_LIMITS,
+  STARTUP_SECONDS_LIMITS,
+  WORKLOAD_LIMITS,
+} from '../config';
 import { ChartInputError } from './errors';
 import { addFinalJsonPatch } from './escape-hatch';
 import { checkImage } from './image';
@@ -28,6 +38,21 @@ export const LIVENESS_PROBE = { periodSeconds: 10, failureThreshold: 3, timeoutS
 /** The startup probe that gives a container `startupSeconds` (rounded up to whole periods) to start. */
 export function startupProbe(startupSeconds: number): { periodSeconds: number; failureThreshold: number; timeoutSeconds: number } {
   return { ...STARTUP_PROBE_PERIOD, failureThreshold: Math.ceil(startupSeconds / STARTUP_PROBE_PERIOD.periodSeconds) };
+}
+
+/** A rolled-out workload's pacing settings, defaulted and checked (`rolloutPacing`). */
+export interface RolloutPacing {
+  readonly minReadySeconds: number;
+  readonly startupSeconds: number;
+}
+
+/** minReadySeconds and startupSeconds of a service or worker, with their defaults; refuses values out of bounds. */
+export function rolloutPacing(props: { readonly minReadySeconds?: number; readonly startupSeconds?: number }): RolloutPacing {
+  const minReadySeconds = props.minReadySeconds ?? DEFAULT_MIN_READY_SECONDS;
+  checkInteger('minReadySeconds', minReadySeconds, MIN_READY_SECONDS_LIMITS.min, MIN_READY_SECONDS_LIMITS.max);
+  const startupSeconds = props.startupSeconds ?? DEFAULT_STARTUP_SECONDS;
+  checkInteger('startupSeconds', startupSeconds, STARTUP_SECONDS_LIMITS.min, STARTUP_SECONDS_LIMITS.max);
+  return { minReadySeconds, startupSeconds };
 }
 
 /**
