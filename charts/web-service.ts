@@ -8,7 +8,7 @@ import { checkInteger } from './validation';
 import { MigrationJob } from './migration-job';
 import { buildWorkloadPod, rollingDeployment, rolloutPacing, startupBudgetSeconds, type WorkloadPodProps } from './workload-pod';
 
-export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, startupBudgetSeconds, startupProbe, type SecretEnvVar, type SecretFiles } from './workload-pod';
+export { LIVENESS_PROBE, READINESS_PROBE, RUN_AS_ID, startupBudgetSeconds, type SecretEnvVar, type SecretFiles } from './workload-pod';
 
 /** Port the application listens on by default (env `PORT`), named `http` on the container. */
 export const CONTAINER_PORT = DEFAULT_WORKLOAD_PORT;

@@ -29,7 +29,7 @@ import { checkDnsLabel, checkInteger } from './validation';
 export const RUN_AS_ID = 65532;
 
 /** The container's startup probe (on /healthz) is called this often; `startupProbe` sets how many calls it gets. */
-export const STARTUP_PROBE_PERIOD = { periodSeconds: 2, timeoutSeconds: 2 } as const;
+const STARTUP_PROBE_PERIOD = { periodSeconds: 2, timeoutSeconds: 2 } as const;
 /** The readiness probe (on /readyz): fails as soon as SIGTERM arrives; 2 × 5 s takes an unhealthy pod out. */
 export const READINESS_PROBE = { periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 } as const;
 /** The liveness probe (on /healthz): three misses 10 s apart restart a hung process. */

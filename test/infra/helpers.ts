@@ -3,9 +3,9 @@
  * changes: the first file (in any jest worker) to ask for a configuration synthesizes it into a directory under
  * $TMPDIR/platform-infra-tests keyed by a hash of the sources (infra/, config/, lambda/database-role/, the fixtures,
  * the lock file, the jest setup's CDK context) and of the configuration itself; the others, and later runs, read the
- * templates from there. Any change gives a new key, so
- * results are never stale. One worker synthesizes while the others wait for it (a lock file), and entries of other
- * source states are pruned after an hour, so the cache does not grow with every edit.
+ * templates from there. Any change gives a new key, so results are never stale. One worker synthesizes while the others
+ * wait for it (a lock file), and entries of other source states are pruned after an hour, so the cache does not grow
+ * with every edit.
  */
 import { Template } from 'aws-cdk-lib/assertions';
 import { createHash } from 'node:crypto';

@@ -9,24 +9,25 @@ import { publicHosts } from '../../config';
 import { MULTI_ACCOUNT_EXAMPLE_ACCOUNTS as ACCOUNTS, identityCenterAdminRoleArn, multiAccountConfig } from '../../config/examples/multi-account';
 import { type Finding } from '../../infra/app';
 import { deployStacksCommand } from '../../scripts/deploy-stacks';
-import { multiAccountPlatform } from './helpers';
+import { multiAccountPlatform, type Platform } from './helpers';
 
 type Json = Record<string, any>;
-let dir: string;
+let assembly: Platform;
 let findings: Finding[];
 const templates = new Map<string, Json>();
 let environments: Record<string, string>;
 
 beforeAll(() => {
   // The assembly stateful-logical-ids.test.ts reads too: synthesized once for both.
-  ({ dir, findings } = multiAccountPlatform());
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  assembly = multiAccountPlatform();
+  findings = assembly.findings;
+  const manifest = JSON.parse(readFileSync(join(assembly.dir, 'manifest.json'), 'utf8'));
   environments = Object.fromEntries(
     Object.entries<Json>(manifest.artifacts)
       .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
       .map(([name, artifact]) => [name, artifact.environment]),
   );
-  for (const name of Object.keys(environments)) templates.set(name, JSON.parse(readFileSync(join(dir, `${name}.template.json`), 'utf8')));
+  for (const name of Object.keys(environments)) templates.set(name, assembly.json(name));
   expect(manifest.missing).toBeUndefined(); // no context lookup: synth stays offline with explicit accounts
 });
 
@@ -147,9 +148,10 @@ describe('multi-account example', () => {
         .filter(Boolean)
         .sort();
     const byAccount = new Map<string, string[]>();
-    for (const [name, environment] of Object.entries(environments)) {
+    for (const name of Object.keys(environments)) {
+      const account = assembly.stack(name).account!;
       for (const _ of resources(name, 'AWS::IAM::OIDCProvider').filter((p) => p.Properties.Url === 'https://token.actions.githubusercontent.com'))
-        byAccount.set(environment.split('/')[2], [...(byAccount.get(environment.split('/')[2]) ?? []), name]);
+        byAccount.set(account, [...(byAccount.get(account) ?? []), name]);
     }
     expect(Object.fromEntries(byAccount)).toEqual({
       [ACCOUNTS.shared]: ['platform-github'],
@@ -261,7 +263,7 @@ describe('workflows in the multi-account layout', () => {
       .flatMap((p) => p.Properties.PolicyDocument.Statement)
       .filter((st: Json) => st.Sid === 'CdkBootstrapRoles')
       .flatMap((st: Json) => list(st.Resource).map(arn));
-    return { stack, name, account: environments[stack].split('/')[2], bootstrap };
+    return { stack, name, account: assembly.stack(stack).account, bootstrap };
   };
   /** The stacks a `deploy:stacks` command line deploys. */
   const deployedBy = (args: string[]) => deployStacksCommand(['--config', 'multi-account', ...args]).filter((a) => a.startsWith('platform-'));
@@ -274,7 +276,7 @@ describe('workflows in the multi-account layout', () => {
       const stacks = deployedBy(['--env', env]);
       expect(stacks.slice(-2)).toEqual([`platform-${env}`, `platform-${env}-runner`]);
       for (const stack of stacks) {
-        const [, , account, region] = environments[stack].split('/');
+        const { account, region } = assembly.stack(stack);
         expect([stack, account]).toEqual([stack, ACCOUNTS[env]]);
         expect([stack, role.bootstrap]).toEqual([stack, [`arn:aws:iam::${account}:role/cdk-*-${account}-${region}`]]);
       }
@@ -287,7 +289,7 @@ describe('workflows in the multi-account layout', () => {
     const stacks = deployedBy(['--shared']);
     expect(stacks.sort()).toEqual(['platform-github', 'platform-identity', 'platform-shared-eu-central-1', 'platform-shared-eu-west-1']);
     for (const stack of stacks) {
-      const [, , account, region] = environments[stack].split('/');
+      const { account, region } = assembly.stack(stack);
       expect([stack, account]).toEqual([stack, ACCOUNTS.shared]);
       expect(role.bootstrap).toContain(`arn:aws:iam::${ACCOUNTS.shared}:role/cdk-*-${ACCOUNTS.shared}-${region}`);
     }
